@@ -1,0 +1,36 @@
+/* Log-linear latency histogram: fixed memory, relative error under 1% on percentiles. */
+#ifndef FAULTLINE_HIST_H
+#define FAULTLINE_HIST_H
+
+#include "core.h"
+
+/* Values are non-negative nanoseconds. Values below 2^FL_HIST_SUB_BITS ns are exact;
+** above, each power of two is split into 2^FL_HIST_SUB_BITS linear sub-buckets.
+** Values at or above 2^FL_HIST_MAX_EXP ns (~78 h) go to the last bucket. */
+#define FL_HIST_SUB_BITS 7
+#define FL_HIST_MAX_EXP 48
+#define FL_HIST_BUCKETS ((FL_HIST_MAX_EXP - FL_HIST_SUB_BITS + 1) << FL_HIST_SUB_BITS)
+
+typedef struct fl_hist {
+  uint64_t count;
+  double sum;           /* of values, nanoseconds */
+  int64_t min, max;
+  uint32_t lo, hi;      /* touched bucket range [lo, hi], for fast reset and scans */
+  uint32_t b[FL_HIST_BUCKETS];
+} fl_hist_t;
+
+void fl_hist_init(fl_hist_t *h);
+/* Clears in time proportional to the touched range. */
+void fl_hist_reset(fl_hist_t *h);
+void fl_hist_add(fl_hist_t *h, int64_t value);
+/* Adds every count of 'src' into 'dst'. */
+void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src);
+/* q in [0,1]; returns nanoseconds (midpoint of the bucket holding rank ceil(q*count),
+** clamped to [min, max]); 0 when empty. */
+int64_t fl_hist_quantile(const fl_hist_t *h, double q);
+double fl_hist_mean(const fl_hist_t *h);
+/* Bucket index for a value, and the bucket's [lo, hi] range in nanoseconds (for tests). */
+uint32_t fl_hist_bucket(int64_t value);
+void fl_hist_bucket_range(uint32_t idx, int64_t *lo, int64_t *hi);
+
+#endif
