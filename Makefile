@@ -7,10 +7,11 @@ DEB_PKGS := libuv1-dev liblua5.4-dev libcjson-dev pkg-config
 
 CC       ?= cc
 OPT      ?= -O2
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $(OPT) -g -Iinclude
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $(OPT) -g $(SAN) -Iinclude
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
+LDFLAGS  += $(SAN)
 
 LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard reports/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -65,10 +66,8 @@ test: deps
 	@if [ "$${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then $(MAKE) --no-print-directory asan; fi
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
-	  CFLAGS_EXTRA= check-tests \
-	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined"
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FAULTLINE_SANITIZED=1 check-tests \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -44,7 +44,7 @@ const char *fl_strerror(int err);
 /* Aborts with file:line on a broken invariant (kept in release builds). */
 #define FL_ASSERT(cond) \
   do { if (!(cond)) fl__assert_fail(#cond, __FILE__, __LINE__); } while (0)
-void fl__assert_fail(const char *cond, const char *file, int line);
+_Noreturn void fl__assert_fail(const char *cond, const char *file, int line);
 
 /* Allocation that aborts with a message rather than returning NULL. */
 void *fl_xmalloc(size_t n);

@@ -1,0 +1,105 @@
+/* The model: services (instances, workers, waiting room, balancer), endpoints (work, calls),
+** traffic (rate profile, journey mix) and the scenario's settings, as loaded from a scenario
+** and adjusted by --set. Runtime state of a simulation lives in fl_sim_t (sim.h). */
+#ifndef FAULTLINE_MODEL_H
+#define FAULTLINE_MODEL_H
+
+#include "core.h"
+#include "dist.h"
+
+typedef enum {
+  FL_CAUSE_NONE = 0, FL_CAUSE_REJECTED, FL_CAUSE_TIMEOUT, FL_CAUSE_UNAVAILABLE, FL_CAUSE_ERROR,
+  FL_CAUSE_BREAKER_OPEN, FL_CAUSE_DEADLINE, FL_CAUSE__COUNT
+} fl_cause_t;
+
+typedef enum { FL_OUT_SUCCESS = 0, FL_OUT_DEGRADED, FL_OUT_FAILURE } fl_outcome_t;
+
+typedef enum { FL_LB_ROUND_ROBIN = 0, FL_LB_RANDOM, FL_LB_LEAST_OUTSTANDING, FL_LB_P2C, FL_LB__COUNT } fl_balancer_t;
+
+typedef enum { FL_PROFILE_CONST = 0, FL_PROFILE_PIECEWISE, FL_PROFILE_SURGE } fl_profile_kind_t;
+
+/* "rejected", "timeout", ...; "none" for FL_CAUSE_NONE. */
+const char *fl_cause_name(fl_cause_t c);
+const char *fl_balancer_name(fl_balancer_t b);
+/* Returns the balancer for a name, or -1. */
+int fl_balancer_parse(const char *name);
+
+typedef struct fl_service fl_service_t;
+typedef struct fl_endpoint fl_endpoint_t;
+
+typedef struct fl_call {
+  char *target_name;          /* "catalog.list" or "catalog" */
+  const char *file; int line;
+  fl_endpoint_t *target;      /* resolved */
+  fl_time_t timeout;          /* 0: none */
+  bool optional;
+  fl_time_t fallback;         /* latency of the fallback when an optional call fails */
+} fl_call_t;
+
+/* One step of an endpoint: a single call, or a parallel group of calls [first, first+count). */
+typedef struct fl_step { int first, count; bool parallel; } fl_step_t;
+
+struct fl_endpoint {
+  char *name;                 /* "list" */
+  char *full_name;            /* "catalog.list" */
+  const char *file; int line;
+  int id;                     /* index over all endpoints of the model */
+  fl_service_t *service;
+  fl_dist_t work;
+  double error_rate;          /* < 0: the service's */
+  fl_call_t *calls; int ncalls;
+  fl_step_t *steps; int nsteps;
+};
+
+struct fl_service {
+  char *name;
+  const char *file; int line;
+  int id;
+  int instances, workers;
+  int64_t queue;              /* waiting places per instance; INT64_MAX: unbounded */
+  fl_balancer_t balancer;
+  bool blocking;
+  double error_rate;
+  double slo;                 /* seconds; 0: none */
+  fl_endpoint_t *endpoints; int nendpoints;
+};
+
+typedef struct fl_profile {
+  fl_profile_kind_t kind;
+  double value;                                      /* const */
+  double base, peak, start, ramp, hold, decay;       /* surge (seconds, per second) */
+  int npoints; double *pt, *pr;                      /* piecewise: times (s) and rates (/s) */
+  int line;
+} fl_profile_t;
+
+typedef struct fl_journey {
+  char *name;                 /* the entry endpoint: "gateway.home" */
+  double share;
+  fl_endpoint_t *entry;       /* resolved */
+  const char *file; int line;
+} fl_journey_t;
+
+typedef struct fl_model {
+  char *name;
+  char *file;                 /* the scenario's path as given */
+  double duration, window, warmup;   /* seconds */
+  uint64_t seed;
+  fl_service_t *services; int nservices;
+  int nendpoints;
+  fl_profile_t rate;
+  fl_journey_t *journeys; int njourneys;
+  const char *traffic_file; int traffic_line;
+  bool has_traffic;
+  void *arena;                /* owns every string and array above */
+} fl_model_t;
+
+/* Rate of a profile at time t (seconds), per second. */
+double fl_profile_rate(const fl_profile_t *p, double t);
+/* Upper bound of the rate over [t0, t1]. */
+double fl_profile_max(const fl_profile_t *p, double t0, double t1);
+
+fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name);
+/* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
+fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
+
+#endif

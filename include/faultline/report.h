@@ -1,0 +1,34 @@
+/* Report writers: the JSON report (cJSON), the terminal summary, and whole-or-nothing file output. */
+#ifndef FAULTLINE_REPORT_H
+#define FAULTLINE_REPORT_H
+
+#include <stdio.h>
+#include "sim.h"
+
+typedef struct cJSON cJSON;
+
+/* Wall-clock facts: they go to the report's "run" object only. */
+typedef struct fl_run_info {
+  double wall_seconds;
+  uint64_t events;
+  double peak_rss_mb;
+  char host[128];
+} fl_run_info_t;
+
+/* Builds the whole report of a run. The caller owns the tree (cJSON_Delete). */
+cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
+
+/* Writes 'data' to 'path' through a temporary file and rename: whole or not at all.
+** Returns 0, or -FL_EIO with a message in err. */
+int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
+int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
+
+/* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
+void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color);
+
+/* Prints the resolved model (faultline check). */
+void fl_report_model(FILE *out, const fl_model_t *m);
+
+#endif

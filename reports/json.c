@@ -1,0 +1,234 @@
+/* The JSON report: scenario and resolved model, per service and journey summaries, per-window
+** series, health timeline, and the wall-clock "run" object (the only non-deterministic part). */
+#include "faultline/report.h"
+#include "faultline/units.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static cJSON *add_obj(cJSON *parent, const char *key) { return cJSON_AddObjectToObject(parent, key); }
+static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
+
+static void add_dist(cJSON *o, const char *k, const fl_dist_t *d) {
+  char buf[160];
+  fl_dist_format(d, buf, sizeof buf);
+  cJSON_AddStringToObject(o, k, buf);
+}
+
+static cJSON *model_json(const fl_model_t *m) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *svcs = add_obj(root, "services");
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_service_t *s = &m->services[i];
+    cJSON *o = add_obj(svcs, s->name);
+    add_num(o, "instances", s->instances);
+    add_num(o, "workers", s->workers);
+    if (s->queue == INT64_MAX) cJSON_AddStringToObject(o, "queue", "unbounded");
+    else add_num(o, "queue", (double)s->queue);
+    cJSON_AddStringToObject(o, "balancer", fl_balancer_name(s->balancer));
+    cJSON_AddBoolToObject(o, "blocking", s->blocking);
+    add_num(o, "error_rate", s->error_rate);
+    if (s->slo > 0) add_num(o, "slo", s->slo);
+    cJSON *eps = add_obj(o, "endpoints");
+    for (int k = 0; k < s->nendpoints; k++) {
+      const fl_endpoint_t *ep = &s->endpoints[k];
+      cJSON *e = add_obj(eps, ep->name);
+      add_dist(e, "work", &ep->work);
+      add_num(e, "work_mean", fl_dist_mean(&ep->work));
+      if (ep->error_rate >= 0) add_num(e, "error_rate", ep->error_rate);
+      cJSON *calls = cJSON_AddArrayToObject(e, "calls");
+      for (int st = 0; st < ep->nsteps; st++) {
+        for (int c = 0; c < ep->steps[st].count; c++) {
+          const fl_call_t *call = &ep->calls[ep->steps[st].first + c];
+          cJSON *co = cJSON_CreateObject();
+          cJSON_AddStringToObject(co, "target", call->target->full_name);
+          add_num(co, "step", st);
+          cJSON_AddBoolToObject(co, "parallel", ep->steps[st].parallel);
+          if (call->timeout > 0) add_num(co, "timeout", fl_time_to_sec(call->timeout));
+          cJSON_AddBoolToObject(co, "optional", call->optional);
+          if (call->optional) add_num(co, "fallback", fl_time_to_sec(call->fallback));
+          cJSON_AddItemToArray(calls, co);
+        }
+      }
+    }
+  }
+  cJSON *tr = add_obj(root, "traffic");
+  cJSON *rate = add_obj(tr, "rate");
+  const fl_profile_t *p = &m->rate;
+  switch (p->kind) {
+  case FL_PROFILE_CONST: cJSON_AddStringToObject(rate, "kind", "constant"); add_num(rate, "rate", p->value); break;
+  case FL_PROFILE_SURGE:
+    cJSON_AddStringToObject(rate, "kind", "surge");
+    add_num(rate, "base", p->base); add_num(rate, "peak", p->peak); add_num(rate, "start", p->start);
+    add_num(rate, "ramp", p->ramp); add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
+    break;
+  case FL_PROFILE_PIECEWISE: {
+    cJSON_AddStringToObject(rate, "kind", "piecewise");
+    cJSON *pts = cJSON_AddArrayToObject(rate, "points");
+    for (int i = 0; i < p->npoints; i++) {
+      cJSON *pt = cJSON_CreateArray();
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pt[i]));
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pr[i]));
+      cJSON_AddItemToArray(pts, pt);
+    }
+    break;
+  }
+  }
+  cJSON *mix = add_obj(tr, "mix");
+  for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
+  return root;
+}
+
+static void add_counts(cJSON *o, const fl_counts_t *c, double secs) {
+  add_num(o, "arrivals", (double)c->arrivals);
+  add_num(o, "successes", (double)c->successes);
+  add_num(o, "degraded", (double)c->degraded);
+  cJSON *f = add_obj(o, "failures");
+  add_num(f, "total", (double)c->failures);
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) add_num(f, fl_cause_name((fl_cause_t)k), (double)c->cause[k]);
+  uint64_t done = c->successes + c->degraded + c->failures;
+  add_num(o, "throughput", secs > 0 ? (double)(c->successes + c->degraded) / secs : 0);
+  add_num(o, "success_ratio", done ? (double)(c->successes + c->degraded) / (double)done : 1);
+}
+
+static void add_latency(cJSON *o, const fl_hist_t *h) {
+  cJSON *l = add_obj(o, "latency");
+  add_num(l, "mean", fl_hist_mean(h) / 1e9);
+  add_num(l, "p50", fl_time_to_sec(fl_hist_quantile(h, 0.50)));
+  add_num(l, "p90", fl_time_to_sec(fl_hist_quantile(h, 0.90)));
+  add_num(l, "p99", fl_time_to_sec(fl_hist_quantile(h, 0.99)));
+  add_num(l, "max", h->count ? fl_time_to_sec(h->max) : 0);
+}
+
+static cJSON *series_arr(const double *v, uint32_t n) {
+  cJSON *a = cJSON_CreateArray();
+  for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+  return a;
+}
+
+cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
+  const fl_model_t *m = s->m;
+  double secs = fl_sim_measured_seconds(s);
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "faultline", FL_VERSION);
+  add_num(root, "schema", FL_REPORT_SCHEMA);
+  cJSON_AddBoolToObject(root, "complete", s->complete);
+  cJSON *sc = add_obj(root, "scenario");
+  cJSON_AddStringToObject(sc, "name", m->name);
+  cJSON_AddStringToObject(sc, "file", m->file);
+  add_num(sc, "seed", (double)m->seed);
+  add_num(sc, "duration", m->duration);
+  add_num(sc, "window", m->window);
+  add_num(sc, "warmup", fl_time_to_sec(s->warmup));
+  add_num(sc, "measured", secs);
+  cJSON_AddItemToObject(sc, "model", model_json(m));
+
+  cJSON *svcs = add_obj(root, "services");
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_svc_rt_t *r = &s->svc[i];
+    cJSON *o = add_obj(svcs, m->services[i].name);
+    add_counts(o, &r->st.total, secs);
+    add_latency(o, r->st.htotal);
+    double ns = secs * 1e9;
+    add_num(o, "utilization", r->t_workers > 0 ? r->t_busy / r->t_workers : 0);
+    add_num(o, "busy_workers", ns > 0 ? r->t_busy / ns : 0);
+    add_num(o, "inflight", ns > 0 ? r->t_inflight / ns : 0);
+    cJSON *q = add_obj(o, "queue");
+    add_num(q, "mean", ns > 0 ? r->t_queue / ns : 0);
+    add_num(q, "max", (double)r->queue_max);
+    cJSON *in = add_obj(o, "instances");
+    add_num(in, "min", r->inst_min == INT32_MAX ? r->nup : r->inst_min);
+    add_num(in, "max", r->inst_min == INT32_MAX ? r->nup : r->inst_max);
+  }
+  cJSON *jrns = add_obj(root, "journeys");
+  for (int j = 0; j < m->njourneys; j++) {
+    cJSON *o = add_obj(jrns, m->journeys[j].name);
+    add_counts(o, &s->jrn[j].st.total, secs);
+    add_latency(o, s->jrn[j].st.htotal);
+  }
+
+  uint32_t nw = s->wdone;
+  cJSON *ser = add_obj(root, "series");
+  add_num(ser, "window", m->window);
+  cJSON *t = cJSON_AddArrayToObject(ser, "t");
+  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_time_to_sec((fl_time_t)w * s->window)));
+  cJSON *ss = add_obj(ser, "services");
+  for (int i = 0; i < m->nservices; i++) {
+    cJSON *o = add_obj(ss, m->services[i].name);
+    for (int k = 0; k < FL_SER__COUNT; k++)
+      cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
+  }
+  cJSON *sj = add_obj(ser, "journeys");
+  for (int j = 0; j < m->njourneys; j++) {
+    cJSON *o = add_obj(sj, m->journeys[j].name);
+    for (int k = 0; k < FL_SER_JOURNEY_COUNT; k++)
+      cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
+  }
+
+  cJSON *tl = cJSON_AddArrayToObject(root, "timeline");
+  for (int i = 0; i < m->nservices; i++) {
+    const double *h = s->svc[i].st.series[FL_SER_HEALTH];
+    double prev = FL_HEALTH_OK;
+    for (uint32_t w = 0; w < nw; w++) {
+      if (h[w] == prev) continue;
+      cJSON *e = cJSON_CreateObject();
+      add_num(e, "t", fl_time_to_sec((fl_time_t)w * s->window));
+      cJSON_AddStringToObject(e, "service", m->services[i].name);
+      cJSON_AddStringToObject(e, "from", fl_health_name((fl_health_t)prev));
+      cJSON_AddStringToObject(e, "to", fl_health_name((fl_health_t)h[w]));
+      cJSON_AddItemToArray(tl, e);
+      prev = h[w];
+    }
+  }
+  cJSON_AddArrayToObject(root, "cascade");
+  cJSON_AddArrayToObject(root, "expectations");
+
+  cJSON *ro = add_obj(root, "run");
+  add_num(ro, "wall_seconds", run->wall_seconds);
+  add_num(ro, "events", (double)run->events);
+  add_num(ro, "events_per_second", run->wall_seconds > 0 ? (double)run->events / run->wall_seconds : 0);
+  add_num(ro, "requests", (double)s->requests);
+  add_num(ro, "requests_per_second", run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds : 0);
+  add_num(ro, "peak_rss_mb", run->peak_rss_mb);
+  add_num(ro, "peak_requests_in_flight", (double)s->reqs_peak);
+  cJSON_AddStringToObject(ro, "host", run->host);
+  return root;
+}
+
+int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+  size_t pl = strlen(path) + 32;
+  char *tmp = fl_xmalloc(pl);
+  snprintf(tmp, pl, "%s.tmp.%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    free(tmp);
+    return -FL_EIO;
+  }
+  bool ok = fwrite(data, 1, len, f) == len;
+  ok = (fflush(f) == 0) && ok;
+  ok = (fclose(f) == 0) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    remove(tmp);
+    free(tmp);
+    return -FL_EIO;
+  }
+  free(tmp);
+  return 0;
+}
+
+int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
+  cJSON *root = fl_report_json(s, run);
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  if (!text) { snprintf(err, errlen, "out of memory printing the report"); return -FL_ENOMEM; }
+  size_t len = strlen(text);
+  int rc = fl_write_atomic(path, text, len, err, errlen);
+  cJSON_free(text);
+  return rc;
+}

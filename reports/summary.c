@@ -1,0 +1,107 @@
+/* The terminal summary of a run and the printed model of `faultline check`. */
+#include "faultline/report.h"
+#include "faultline/units.h"
+
+#include <string.h>
+
+static void dur(double s, char *buf, size_t n) { fl_format_duration(s, buf, n); }
+
+static void causes(const fl_counts_t *c, char *buf, size_t n) {
+  size_t w = 0;
+  buf[0] = 0;
+  for (int k = 1; k < FL_CAUSE__COUNT && w < n; k++)
+    if (c->cause[k]) w += (size_t)snprintf(buf + w, n - w, "%s%s %llu", w ? ", " : "", fl_cause_name((fl_cause_t)k), (unsigned long long)c->cause[k]);
+}
+
+static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist_t *h, double secs, bool color) {
+  char p50[16], p90[16], p99[16], mx[16], cz[256];
+  dur(fl_time_to_sec(fl_hist_quantile(h, 0.5)), p50, sizeof p50);
+  dur(fl_time_to_sec(fl_hist_quantile(h, 0.9)), p90, sizeof p90);
+  dur(fl_time_to_sec(fl_hist_quantile(h, 0.99)), p99, sizeof p99);
+  dur(h->count ? fl_time_to_sec(h->max) : 0, mx, sizeof mx);
+  uint64_t done = c->successes + c->degraded + c->failures;
+  double ok = done ? 100.0 * (double)c->successes / (double)done : 100;
+  double dg = done ? 100.0 * (double)c->degraded / (double)done : 0;
+  double fl = done ? 100.0 * (double)c->failures / (double)done : 0;
+  const char *on = "", *off = "";
+  if (color) { on = fl >= 5 ? "\033[31m" : (fl > 0 || dg > 0) ? "\033[33m" : "\033[32m"; off = "\033[0m"; }
+  causes(c, cz, sizeof cz);
+  fprintf(out, "  %-22s %10llu %9.1f %s%7.2f%% %7.2f%% %7.2f%%%s %8s %8s %8s %8s",
+          name, (unsigned long long)c->arrivals, secs > 0 ? (double)(c->successes + c->degraded) / secs : 0,
+          on, ok, dg, fl, off, p50, p90, p99, mx);
+  if (cz[0]) fprintf(out, "  (%s)", cz);
+}
+
+void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color) {
+  const fl_model_t *m = s->m;
+  double secs = fl_sim_measured_seconds(s);
+  char d1[16], d2[16];
+  dur(secs, d1, sizeof d1);
+  dur(fl_time_to_sec(s->warmup), d2, sizeof d2);
+  fprintf(out, "%s — %s, seed %llu: %s measured after %s warm-up%s\n", m->name, m->file,
+          (unsigned long long)m->seed, d1, d2, s->complete ? "" : " (stopped early: partial results)");
+  fprintf(out, "\nservices                  arrivals   answ/s       ok  degraded   failed      p50      p90      p99      max   util  queue(mean/max)\n");
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_svc_rt_t *r = &s->svc[i];
+    row(out, m->services[i].name, &r->st.total, r->st.htotal, secs, color);
+    double util = r->t_workers > 0 ? r->t_busy / r->t_workers : 0;
+    fprintf(out, "  %5.1f%%  %.1f/%lld\n", 100 * util, secs > 0 ? r->t_queue / (secs * 1e9) : 0, (long long)r->queue_max);
+  }
+  fprintf(out, "\njourneys                  arrivals   answ/s       ok  degraded   failed      p50      p90      p99      max\n");
+  for (int j = 0; j < m->njourneys; j++) {
+    row(out, m->journeys[j].name, &s->jrn[j].st.total, s->jrn[j].st.htotal, secs, color);
+    fputc('\n', out);
+  }
+  if (run) {
+    fprintf(out, "\nrun: %.2fs wall, %llu events (%.2fM events/s), %llu requests (%.2fM requests/s), peak %.0f MB\n",
+            run->wall_seconds, (unsigned long long)run->events,
+            run->wall_seconds > 0 ? (double)run->events / run->wall_seconds / 1e6 : 0,
+            (unsigned long long)s->requests, run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds / 1e6 : 0,
+            run->peak_rss_mb);
+  }
+}
+
+void fl_report_model(FILE *out, const fl_model_t *m) {
+  char a[32], b[32], c[32];
+  dur(m->duration, a, sizeof a); dur(m->window, b, sizeof b); dur(m->warmup, c, sizeof c);
+  fprintf(out, "scenario \"%s\" (%s): duration %s, window %s, warm-up %s, seed %llu\n", m->name, m->file, a, b, c,
+          (unsigned long long)m->seed);
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_service_t *s = &m->services[i];
+    char q[32];
+    if (s->queue == INT64_MAX) snprintf(q, sizeof q, "unbounded"); else snprintf(q, sizeof q, "%lld", (long long)s->queue);
+    fprintf(out, "service %s: %d instances x %d workers, queue %s, %s, %s", s->name, s->instances, s->workers, q,
+            fl_balancer_name(s->balancer), s->blocking ? "blocking" : "non-blocking");
+    if (s->error_rate > 0) fprintf(out, ", error_rate %g", s->error_rate);
+    if (s->slo > 0) { dur(s->slo, a, sizeof a); fprintf(out, ", slo %s", a); }
+    fputc('\n', out);
+    for (int k = 0; k < s->nendpoints; k++) {
+      const fl_endpoint_t *ep = &s->endpoints[k];
+      char w[160];
+      fl_dist_format(&ep->work, w, sizeof w);
+      fprintf(out, "  %s: work %s", ep->full_name, w);
+      if (ep->error_rate >= 0) fprintf(out, ", error_rate %g", ep->error_rate);
+      fputc('\n', out);
+      for (int st = 0; st < ep->nsteps; st++) {
+        const fl_step_t *stp = &ep->steps[st];
+        for (int ci = 0; ci < stp->count; ci++) {
+          const fl_call_t *call = &ep->calls[stp->first + ci];
+          fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", call->target->full_name);
+          if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
+          if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }
+          fputc('\n', out);
+        }
+      }
+    }
+  }
+  fprintf(out, "traffic: ");
+  const fl_profile_t *p = &m->rate;
+  if (p->kind == FL_PROFILE_CONST) fprintf(out, "%g/s constant\n", p->value);
+  else if (p->kind == FL_PROFILE_SURGE) {
+    dur(p->start, a, sizeof a); dur(p->ramp, b, sizeof b);
+    fprintf(out, "surge %g/s -> %g/s from %s over %s", p->base, p->peak, a, b);
+    if (p->hold < 1e11) { dur(p->hold, a, sizeof a); dur(p->decay, b, sizeof b); fprintf(out, ", held %s, decaying over %s", a, b); }
+    fputc('\n', out);
+  } else fprintf(out, "piecewise, %d points\n", p->npoints);
+  for (int j = 0; j < m->njourneys; j++) fprintf(out, "  journey %s: %.4g%%\n", m->journeys[j].name, 100 * m->journeys[j].share);
+}

@@ -1,0 +1,95 @@
+/* The log-linear latency histogram: bucket layout, add/merge/reset and quantiles.
+** Layout (SUB = FL_HIST_SUB_BITS): values below 2^SUB are their own bucket; a value v with
+** e = floor(log2 v) >= SUB lands in group e - SUB + 1, sub-bucket (v >> (e - SUB)) mod 2^SUB.
+** Every bucket past the exact range is at most 1/2^SUB of its lower bound wide. The last bucket
+** also takes everything at or above 2^FL_HIST_MAX_EXP, so its range ends at INT64_MAX and a
+** quantile landing in it reports max (an overestimate, the safe side for latency checks).
+** Empty state: count 0, min INT64_MAX, max 0, lo > hi (lo = FL_HIST_BUCKETS, hi = 0). */
+#include "faultline/hist.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SUB   FL_HIST_SUB_BITS
+#define LAST  ((uint32_t)FL_HIST_BUCKETS - 1)
+
+static void set_empty(fl_hist_t *h) {
+  h->count = 0; h->sum = 0;
+  h->min = INT64_MAX; h->max = 0;
+  h->lo = FL_HIST_BUCKETS; h->hi = 0;
+}
+
+void fl_hist_init(fl_hist_t *h) {
+  memset(h->b, 0, sizeof h->b);
+  set_empty(h);
+}
+
+void fl_hist_reset(fl_hist_t *h) {
+  if (h->lo <= h->hi) memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->b[0]);
+  set_empty(h);
+}
+
+/* With s = max(e - SUB, 0) the index is (s << SUB) + (v >> s): for v < 2^(SUB+1) that is v
+** itself, above it (v >> s) is 2^SUB + sub-bucket, which supplies the group's extra 1. */
+uint32_t fl_hist_bucket(int64_t value) {
+  uint64_t v = value < 0 ? 0 : (uint64_t)value;
+  unsigned s = 63u - (unsigned)__builtin_clzll((v >> SUB) | 1);
+  uint64_t idx = ((uint64_t)s << SUB) + (v >> s);
+  return idx < LAST ? (uint32_t)idx : LAST;
+}
+
+void fl_hist_bucket_range(uint32_t idx, int64_t *lo, int64_t *hi) {
+  if (idx < (1u << SUB)) { *lo = *hi = idx; return; }
+  if (idx > LAST) idx = LAST;
+  unsigned shift = (idx >> SUB) - 1;  /* bucket width is 2^shift */
+  uint64_t l = (uint64_t)((1u << SUB) + (idx & ((1u << SUB) - 1))) << shift;
+  *lo = (int64_t)l;
+  *hi = idx == LAST ? INT64_MAX : (int64_t)(l + ((uint64_t)1 << shift) - 1);
+}
+
+/* Hot path: no allocation; min/max/lo/hi updates compile to conditional moves. */
+void fl_hist_add(fl_hist_t *h, int64_t value) {
+  int64_t v = value < 0 ? 0 : value;
+  uint32_t i = fl_hist_bucket(v);
+  h->b[i]++;
+  h->count++;
+  h->sum += (double)v;
+  h->min = v < h->min ? v : h->min;
+  h->max = v > h->max ? v : h->max;
+  h->lo = i < h->lo ? i : h->lo;
+  h->hi = i > h->hi ? i : h->hi;
+}
+
+void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src) {
+  if (src->count == 0) return;
+  for (uint32_t i = src->lo; i <= src->hi; i++) dst->b[i] += src->b[i];
+  dst->count += src->count;
+  dst->sum += src->sum;
+  if (src->min < dst->min) dst->min = src->min;
+  if (src->max > dst->max) dst->max = src->max;
+  if (src->lo < dst->lo) dst->lo = src->lo;
+  if (src->hi > dst->hi) dst->hi = src->hi;
+}
+
+int64_t fl_hist_quantile(const fl_hist_t *h, double q) {
+  if (h->count == 0) return 0;
+  if (!(q > 0)) return h->min;  /* also NaN */
+  if (q >= 1) return h->max;
+  double r = ceil(q * (double)h->count);
+  uint64_t rank = r < 1 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
+  uint64_t seen = 0;
+  for (uint32_t i = h->lo; i <= h->hi; i++) {
+    seen += h->b[i];
+    if (seen < rank) continue;
+    if (i == LAST) return h->max;  /* the overflow bucket has no useful midpoint: be conservative */
+    int64_t lo, hi;
+    fl_hist_bucket_range(i, &lo, &hi);
+    int64_t mid = lo + (hi - lo) / 2;
+    return mid < h->min ? h->min : mid > h->max ? h->max : mid;
+  }
+  return h->max;  /* unreachable while count matches the buckets */
+}
+
+double fl_hist_mean(const fl_hist_t *h) {
+  return h->count ? h->sum / (double)h->count : 0;
+}

@@ -1,0 +1,96 @@
+/* The model's vocabulary and look-ups: cause and balancer names, rate profiles, name resolution. */
+#include "faultline/model.h"
+
+#include <string.h>
+
+static const char *const cause_names[FL_CAUSE__COUNT] = {
+  "none", "rejected", "timeout", "unavailable", "error", "breaker_open", "deadline"
+};
+static const char *const balancer_names[FL_LB__COUNT] = {
+  "round_robin", "random", "least_outstanding", "p2c"
+};
+
+const char *fl_cause_name(fl_cause_t c) { return (unsigned)c < FL_CAUSE__COUNT ? cause_names[c] : "?"; }
+const char *fl_balancer_name(fl_balancer_t b) { return (unsigned)b < FL_LB__COUNT ? balancer_names[b] : "?"; }
+
+int fl_balancer_parse(const char *name) {
+  for (int i = 0; i < FL_LB__COUNT; i++)
+    if (strcmp(name, balancer_names[i]) == 0) return i;
+  return -1;
+}
+
+/* A surge is the piecewise-linear profile base -> (start) ramp up -> hold at peak -> decay -> base. */
+static int surge_points(const fl_profile_t *p, double t[5], double r[5]) {
+  t[0] = 0;                                   r[0] = p->base;
+  t[1] = p->start;                            r[1] = p->base;
+  t[2] = p->start + p->ramp;                  r[2] = p->peak;
+  t[3] = p->start + p->ramp + p->hold;        r[3] = p->peak;
+  t[4] = t[3] + p->decay;                     r[4] = p->base;
+  return 5;
+}
+
+static double linear_rate(int n, const double *t, const double *r, double x) {
+  if (x <= t[0]) return r[0];
+  for (int i = 1; i < n; i++) {
+    if (x < t[i]) {
+      double span = t[i] - t[i - 1];
+      return span > 0 ? r[i - 1] + (r[i] - r[i - 1]) * (x - t[i - 1]) / span : r[i];
+    }
+  }
+  return r[n - 1];
+}
+
+static double linear_max(int n, const double *t, const double *r, double t0, double t1) {
+  double m = linear_rate(n, t, r, t0), e = linear_rate(n, t, r, t1);
+  if (e > m) m = e;
+  for (int i = 0; i < n; i++)
+    if (t[i] > t0 && t[i] < t1 && r[i] > m) m = r[i];
+  return m;
+}
+
+double fl_profile_rate(const fl_profile_t *p, double t) {
+  double st[5], sr[5];
+  switch (p->kind) {
+  case FL_PROFILE_CONST: return p->value;
+  case FL_PROFILE_SURGE: return linear_rate(surge_points(p, st, sr), st, sr, t);
+  case FL_PROFILE_PIECEWISE: return linear_rate(p->npoints, p->pt, p->pr, t);
+  }
+  return 0;
+}
+
+double fl_profile_max(const fl_profile_t *p, double t0, double t1) {
+  double st[5], sr[5];
+  switch (p->kind) {
+  case FL_PROFILE_CONST: return p->value;
+  case FL_PROFILE_SURGE: return linear_max(surge_points(p, st, sr), st, sr, t0, t1);
+  case FL_PROFILE_PIECEWISE: return linear_max(p->npoints, p->pt, p->pr, t0, t1);
+  }
+  return 0;
+}
+
+fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name) {
+  for (int i = 0; i < m->nservices; i++)
+    if (strcmp(m->services[i].name, name) == 0) return &m->services[i];
+  return NULL;
+}
+
+fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name) {
+  const char *dot = strchr(name, '.');
+  if (!dot) {
+    fl_service_t *s = fl_model_find_service(m, name);
+    if (!s) return NULL;
+    if (s->nendpoints == 1) return &s->endpoints[0];
+    for (int i = 0; i < s->nendpoints; i++)
+      if (strcmp(s->endpoints[i].name, "default") == 0) return &s->endpoints[i];
+    return NULL;
+  }
+  for (int i = 0; i < m->nservices; i++) {
+    fl_service_t *s = &m->services[i];
+    size_t len = strlen(s->name);
+    if (len != (size_t)(dot - name) || strncmp(s->name, name, len) != 0) continue;
+    for (int j = 0; j < s->nendpoints; j++)
+      if (strcmp(s->endpoints[j].name, dot + 1) == 0) return &s->endpoints[j];
+    return NULL;
+  }
+  return NULL;
+}

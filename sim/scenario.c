@@ -1,0 +1,1034 @@
+/* The scenario language: a sandboxed Lua state whose constructors (scenario, service, call,
+** parallel, the distributions, traffic and its profiles, include) build a model, followed by
+** --set overrides and resolution (names, cycles, the mix). Every error reads "file:line: ...". */
+#include "faultline/scenario.h"
+#include "faultline/units.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INSTRUCTIONS 200000000LL   /* a scenario that runs longer is taken for an endless loop */
+#define MAX_LUA_MEMORY (256u << 20)
+#define MAX_INCLUDE_DEPTH 16
+#define DEFAULT_QUEUE 100
+
+/* ---- the model's arena ---- */
+
+typedef struct blk { struct blk *next; size_t used, cap; max_align_t data[]; } blk_t;
+
+static void *aalloc(fl_model_t *m, size_t n) {
+  n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  blk_t *b = m->arena;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    blk_t *nb = fl_xmalloc(sizeof *nb + cap);
+    nb->used = 0; nb->cap = cap; nb->next = b;
+    m->arena = b = nb;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+static char *astrdup(fl_model_t *m, const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(aalloc(m, n), s, n);
+}
+
+void fl_model_free(fl_model_t *m) {
+  if (!m) return;
+  blk_t *b = m->arena;
+  while (b) { blk_t *next = b->next; free(b); b = next; }
+  free(m->services);
+  free(m->journeys);
+  free(m);
+}
+
+/* ---- loader state ---- */
+
+typedef struct loader {
+  fl_model_t *m;
+  const fl_load_opts_t *opts;
+  char dir[PATH_MAX];       /* the scenario's folder: includes resolve against it */
+  int svc_cap, jrn_cap;
+  bool seen_scenario;
+  int depth;
+  long long instructions;
+  size_t mem, mem_peak;
+  bool mem_exceeded;
+} loader_t;
+
+static loader_t *getloader(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+/* File and line of the Lua code that called the running C function. */
+static void where(lua_State *L, fl_model_t *m, const char **file, int *line) {
+  lua_Debug ar;
+  *file = m->file; *line = 0;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0) { *file = astrdup(m, ar.short_src); *line = ar.currentline; return; }
+  }
+}
+
+/* ---- value readers: each raises "file:line: <ctx>: <field>: ..." on a bad value ---- */
+
+static double read_duration(lua_State *L, int idx, const char *ctx, const char *field) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    double v = lua_tonumber(L, idx);
+    if (!(v >= 0) || isinf(v)) luaL_error(L, "%s: %s must be a non-negative duration, got %f", ctx, field, v);
+    return v;
+  }
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    double v;
+    const char *t = lua_tostring(L, idx);
+    if (fl_parse_duration(t, &v) != 0)
+      luaL_error(L, "%s: %s: cannot read '%s' as a duration (expected e.g. \"250us\", \"12ms\", \"1.5s\", \"10m\", \"2h\")", ctx, field, t);
+    return v;
+  }
+  return luaL_error(L, "%s: %s must be a duration (a number of seconds or a string such as \"12ms\"), got %s",
+                    ctx, field, luaL_typename(L, idx)), 0;
+}
+
+static double read_rate(lua_State *L, int idx, const char *ctx, const char *field) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    double v = lua_tonumber(L, idx);
+    if (!(v >= 0) || isinf(v)) luaL_error(L, "%s: %s must be a non-negative rate, got %f", ctx, field, v);
+    return v;
+  }
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    double v;
+    const char *t = lua_tostring(L, idx);
+    if (fl_parse_rate(t, &v) != 0)
+      luaL_error(L, "%s: %s: cannot read '%s' as a rate (expected e.g. \"2000/s\", \"90000/m\" or a number per second)", ctx, field, t);
+    return v;
+  }
+  return luaL_error(L, "%s: %s must be a rate (a number per second or a string such as \"2000/s\"), got %s",
+                    ctx, field, luaL_typename(L, idx)), 0;
+}
+
+static double read_fraction(lua_State *L, int idx, const char *ctx, const char *field) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    double v = lua_tonumber(L, idx);
+    if (!(v >= 0 && v <= 1)) luaL_error(L, "%s: %s must be between 0 and 1, got %f", ctx, field, v);
+    return v;
+  }
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    double v;
+    const char *t = lua_tostring(L, idx);
+    if (fl_parse_fraction(t, &v) != 0)
+      luaL_error(L, "%s: %s: cannot read '%s' as a share (expected e.g. \"2.5%%\" or 0.025)", ctx, field, t);
+    return v;
+  }
+  return luaL_error(L, "%s: %s must be a share (0 to 1, or a string such as \"2.5%%\"), got %s",
+                    ctx, field, luaL_typename(L, idx)), 0;
+}
+
+static long long read_count(lua_State *L, int idx, const char *ctx, const char *field, long long min, long long max) {
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    luaL_error(L, "%s: %s must be a whole number, got %s", ctx, field, luaL_typename(L, idx));
+  double v = lua_tonumber(L, idx);
+  if (v != floor(v) || isnan(v)) luaL_error(L, "%s: %s must be a whole number, got %f", ctx, field, v);
+  if (v < (double)min || v > (double)max)
+    luaL_error(L, "%s: %s must be between %lld and %lld, got %.0f", ctx, field, min, max, v);
+  return (long long)v;
+}
+
+static bool read_bool(lua_State *L, int idx, const char *ctx, const char *field) {
+  if (lua_type(L, idx) != LUA_TBOOLEAN)
+    luaL_error(L, "%s: %s must be true or false, got %s", ctx, field, luaL_typename(L, idx));
+  return lua_toboolean(L, idx);
+}
+
+/* Raises an error naming the first key of table 'idx' that is not in 'allowed' (NULL-ended). */
+static void check_fields(lua_State *L, int idx, const char *ctx, const char *const *allowed) {
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      luaL_error(L, "%s: unexpected list entry (expected named fields)", ctx);
+    }
+    const char *k = lua_tostring(L, -1);
+    bool ok = false;
+    for (int i = 0; allowed[i]; i++) if (strcmp(k, allowed[i]) == 0) { ok = true; break; }
+    if (!ok) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (int i = 0; allowed[i]; i++) { if (i) luaL_addstring(&b, ", "); luaL_addstring(&b, allowed[i]); }
+      luaL_pushresult(&b);
+      luaL_error(L, "%s: unknown field '%s' (expected one of: %s)", ctx, k, lua_tostring(L, -1));
+    }
+  }
+}
+
+/* Pushes t[field]; returns false (and pushes nothing) when it is nil. */
+static bool field(lua_State *L, int t, const char *name) {
+  if (lua_getfield(L, t, name) == LUA_TNIL) { lua_pop(L, 1); return false; }
+  return true;
+}
+
+/* ---- distributions ---- */
+
+static fl_dist_t *push_dist(lua_State *L) {
+  fl_dist_t *d = lua_newuserdatauv(L, sizeof *d, 0);
+  memset(d, 0, sizeof *d);
+  luaL_setmetatable(L, "fl.dist");
+  return d;
+}
+
+static void dist_check(lua_State *L, int rc, const char *name, const char *why) {
+  if (rc != 0) luaL_error(L, "%s: %s", name, why ? why : "invalid parameters");
+}
+
+static int l_const(lua_State *L) {
+  double v = read_duration(L, 1, "const", "value");
+  const char *why = NULL;
+  fl_dist_t *d = push_dist(L);
+  dist_check(L, fl_dist_const(d, v, &why), "const", why);
+  return 1;
+}
+
+static int l_exp(lua_State *L) {
+  double v = read_duration(L, 1, "exp", "mean");
+  const char *why = NULL;
+  fl_dist_t *d = push_dist(L);
+  dist_check(L, fl_dist_exp(d, v, &why), "exp", why);
+  return 1;
+}
+
+static int l_lognormal(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "median", "p99", "mean", "cv", NULL };
+  check_fields(L, 1, "lognormal", f);
+  const char *why = NULL;
+  bool has_med = field(L, 1, "median"); double med = has_med ? read_duration(L, -1, "lognormal", "median") : 0;
+  bool has_p99 = field(L, 1, "p99"); double p99 = has_p99 ? read_duration(L, -1, "lognormal", "p99") : 0;
+  bool has_mean = field(L, 1, "mean"); double mean = has_mean ? read_duration(L, -1, "lognormal", "mean") : 0;
+  bool has_cv = field(L, 1, "cv");
+  double cv = 0;
+  if (has_cv) { if (!lua_isnumber(L, -1)) luaL_error(L, "lognormal: cv must be a number"); cv = lua_tonumber(L, -1); }
+  fl_dist_t *d = push_dist(L);
+  if (has_med && has_p99 && !has_mean && !has_cv) dist_check(L, fl_dist_lognormal_median_p99(d, med, p99, &why), "lognormal", why);
+  else if (has_mean && has_cv && !has_med && !has_p99) dist_check(L, fl_dist_lognormal_mean_cv(d, mean, cv, &why), "lognormal", why);
+  else luaL_error(L, "lognormal: expected { median = ..., p99 = ... } or { mean = ..., cv = ... }");
+  return 1;
+}
+
+static int l_gamma(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "mean", "cv", NULL };
+  check_fields(L, 1, "gamma", f);
+  if (!field(L, 1, "mean")) luaL_error(L, "gamma: expected { mean = ..., cv = ... }");
+  double mean = read_duration(L, -1, "gamma", "mean");
+  if (!field(L, 1, "cv") || !lua_isnumber(L, -1)) luaL_error(L, "gamma: cv must be a number (expected { mean = ..., cv = ... })");
+  double cv = lua_tonumber(L, -1);
+  const char *why = NULL;
+  fl_dist_t *d = push_dist(L);
+  dist_check(L, fl_dist_gamma_mean_cv(d, mean, cv, &why), "gamma", why);
+  return 1;
+}
+
+static int l_uniform(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_rawlen(L, 1) != 2) luaL_error(L, "uniform: expected { low, high }, e.g. uniform { \"1ms\", \"5ms\" }");
+  lua_rawgeti(L, 1, 1); double lo = read_duration(L, -1, "uniform", "low");
+  lua_rawgeti(L, 1, 2); double hi = read_duration(L, -1, "uniform", "high");
+  const char *why = NULL;
+  fl_dist_t *d = push_dist(L);
+  dist_check(L, fl_dist_uniform(d, lo, hi, &why), "uniform", why);
+  return 1;
+}
+
+static int l_percentiles(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  double p[FL_DIST_MAX_POINTS], v[FL_DIST_MAX_POINTS];
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    char *end = NULL;
+    double q = k && k[0] == 'p' ? strtod(k + 1, &end) : -1;
+    if (!k || !end || *end || !(q > 0 && q < 100))
+      luaL_error(L, "percentiles: keys must look like p50, p90, p99 or [\"p99.9\"]");
+    if (n == FL_DIST_MAX_POINTS) luaL_error(L, "percentiles: at most %d points", FL_DIST_MAX_POINTS);
+    int i = n++;
+    double val = read_duration(L, -1, "percentiles", k);
+    while (i > 0 && p[i - 1] > q / 100) { p[i] = p[i - 1]; v[i] = v[i - 1]; i--; }  /* keys arrive unordered */
+    p[i] = q / 100; v[i] = val;
+    lua_pop(L, 1);
+  }
+  if (n == 0) luaL_error(L, "percentiles: expected e.g. { p50 = \"12ms\", p99 = \"180ms\" }");
+  const char *why = NULL;
+  fl_dist_t *d = push_dist(L);
+  dist_check(L, fl_dist_percentiles(d, n, p, v, &why), "percentiles", why);
+  return 1;
+}
+
+static const fl_dist_t *read_dist(lua_State *L, int idx, const char *ctx, const char *fieldname) {
+  const fl_dist_t *d = luaL_testudata(L, idx, "fl.dist");
+  if (!d) {
+    if (lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING) {
+      /* a bare duration is a constant: work = "5ms" */
+      double v = read_duration(L, idx, ctx, fieldname);
+      fl_dist_t *c = push_dist(L);
+      const char *why = NULL;
+      dist_check(L, fl_dist_const(c, v, &why), ctx, why);
+      lua_replace(L, idx);
+      return c;
+    }
+    luaL_error(L, "%s: %s must be a distribution such as exp \"3ms\" or lognormal { median = \"2ms\", p99 = \"20ms\" }, got %s",
+               ctx, fieldname, luaL_typename(L, idx));
+  }
+  return d;
+}
+
+/* ---- calls ---- */
+
+typedef struct { fl_call_t c; } lcall_t;
+typedef struct { int n; fl_call_t calls[]; } lpar_t;
+
+static int l_call(lua_State *L) {
+  loader_t *ld = getloader(L);
+  const char *target = luaL_checkstring(L, 1);
+  lcall_t *u = lua_newuserdatauv(L, sizeof *u, 0);
+  memset(u, 0, sizeof *u);
+  u->c.target_name = astrdup(ld->m, target);
+  where(L, ld->m, &u->c.file, &u->c.line);
+  luaL_setmetatable(L, "fl.call");
+  return 1;
+}
+
+/* call "x" { options }: sets the options and returns the same call. */
+static int l_call_options(lua_State *L) {
+  lcall_t *u = luaL_checkudata(L, 1, "fl.call");
+  luaL_checktype(L, 2, LUA_TTABLE);
+  char ctx[160];
+  snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
+  static const char *const f[] = { "timeout", "optional", "fallback", NULL };
+  check_fields(L, 2, ctx, f);
+  if (field(L, 2, "timeout")) {
+    double t = read_duration(L, -1, ctx, "timeout");
+    if (t <= 0) luaL_error(L, "%s: timeout must be positive", ctx);
+    u->c.timeout = fl_sec_to_time(t);
+  }
+  if (field(L, 2, "optional")) u->c.optional = read_bool(L, -1, ctx, "optional");
+  if (field(L, 2, "fallback")) {
+    u->c.fallback = fl_sec_to_time(read_duration(L, -1, ctx, "fallback"));
+    if (!u->c.optional) luaL_error(L, "%s: fallback needs optional = true (a required call has no fallback)", ctx);
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int l_parallel(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int n = (int)lua_rawlen(L, 1);
+  if (n < 1) luaL_error(L, "parallel: expected a list of calls, e.g. parallel { call \"a\", call \"b\" }");
+  lpar_t *p = lua_newuserdatauv(L, sizeof *p + sizeof(fl_call_t) * (size_t)n, 0);
+  p->n = n;
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    lcall_t *c = luaL_testudata(L, -1, "fl.call");
+    if (!c) luaL_error(L, "parallel: entry %d is not a call (nested parallel groups are not supported)", i);
+    p->calls[i - 1] = c->c;
+    lua_pop(L, 1);
+  }
+  luaL_setmetatable(L, "fl.parallel");
+  return 1;
+}
+
+/* Reads a calls list at 'idx' into the endpoint's calls and steps. */
+static void read_calls(lua_State *L, loader_t *ld, int idx, fl_endpoint_t *ep, const char *ctx) {
+  idx = lua_absindex(L, idx);
+  luaL_argexpected(L, lua_istable(L, idx), idx, "table of calls");
+  int n = (int)lua_rawlen(L, idx), ncalls = 0;
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    if (luaL_testudata(L, -1, "fl.call")) ncalls++;
+    else if (luaL_testudata(L, -1, "fl.parallel")) ncalls += ((lpar_t *)lua_touserdata(L, -1))->n;
+    else luaL_error(L, "%s: calls entry %d must be call \"service.endpoint\" or parallel { ... }, got %s", ctx, i, luaL_typename(L, -1));
+    lua_pop(L, 1);
+  }
+  if (ncalls > 65535) luaL_error(L, "%s: too many calls", ctx);
+  ep->calls = aalloc(ld->m, sizeof *ep->calls * (size_t)(ncalls ? ncalls : 1));
+  ep->steps = aalloc(ld->m, sizeof *ep->steps * (size_t)(n ? n : 1));
+  ep->ncalls = 0; ep->nsteps = 0;
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    fl_step_t *st = &ep->steps[ep->nsteps++];
+    st->first = ep->ncalls;
+    lcall_t *c = luaL_testudata(L, -1, "fl.call");
+    if (c) { ep->calls[ep->ncalls++] = c->c; st->count = 1; st->parallel = false; }
+    else {
+      lpar_t *p = lua_touserdata(L, -1);
+      for (int k = 0; k < p->n; k++) ep->calls[ep->ncalls++] = p->calls[k];
+      st->count = p->n; st->parallel = true;
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* ---- services ---- */
+
+static void read_endpoint(lua_State *L, loader_t *ld, int t, fl_endpoint_t *ep, const char *ctx, bool need_work) {
+  if (field(L, t, "work")) { ep->work = *read_dist(L, -1, ctx, "work"); lua_pop(L, 1); }
+  else if (need_work) luaL_error(L, "%s: missing work (expected e.g. work = exp \"5ms\")", ctx);
+  ep->error_rate = -1;
+  if (field(L, t, "error_rate")) { ep->error_rate = read_fraction(L, -1, ctx, "error_rate"); lua_pop(L, 1); }
+  if (field(L, t, "calls")) { read_calls(L, ld, -1, ep, ctx); lua_pop(L, 1); }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static int l_service_body(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  const char *name = lua_tostring(L, lua_upvalueindex(2));
+  if (!lua_istable(L, 1)) luaL_error(L, "service \"%s\": expected a table of fields, e.g. service \"%s\" { instances = 2, work = exp \"5ms\" }", name, name);
+  char ctx[160];
+  snprintf(ctx, sizeof ctx, "service \"%s\"", name);
+  static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
+                                   "work", "calls", "endpoints", NULL };
+  check_fields(L, 1, ctx, f);
+  if (m->nservices == ld->svc_cap) {
+    ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
+    m->services = fl_xrealloc(m->services, sizeof *m->services * (size_t)ld->svc_cap);
+  }
+  fl_service_t *s = &m->services[m->nservices];
+  memset(s, 0, sizeof *s);
+  s->name = astrdup(m, name);
+  where(L, m, &s->file, &s->line);
+  s->instances = 1; s->workers = 1; s->queue = DEFAULT_QUEUE; s->blocking = true;
+  if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
+  if (field(L, 1, "workers")) { s->workers = (int)read_count(L, -1, ctx, "workers", 1, 1000000); lua_pop(L, 1); }
+  if (field(L, 1, "queue")) {
+    if (lua_type(L, -1) == LUA_TNUMBER && isinf(lua_tonumber(L, -1)) && lua_tonumber(L, -1) > 0) s->queue = INT64_MAX;
+    else s->queue = read_count(L, -1, ctx, "queue (or math.huge)", 0, 1000000000);
+    lua_pop(L, 1);
+  }
+  if (field(L, 1, "balancer")) {
+    const char *b = lua_tostring(L, -1);
+    int lb = b ? fl_balancer_parse(b) : -1;
+    if (lb < 0) luaL_error(L, "%s: balancer must be one of round_robin, random, least_outstanding, p2c", ctx);
+    s->balancer = (fl_balancer_t)lb;
+    lua_pop(L, 1);
+  }
+  if (field(L, 1, "blocking")) { s->blocking = read_bool(L, -1, ctx, "blocking"); lua_pop(L, 1); }
+  if (field(L, 1, "error_rate")) { s->error_rate = read_fraction(L, -1, ctx, "error_rate"); lua_pop(L, 1); }
+  if (field(L, 1, "slo")) { s->slo = read_duration(L, -1, ctx, "slo"); lua_pop(L, 1); }
+  if (field(L, 1, "endpoints")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: endpoints must be a table of name = { work = ..., calls = ... }", ctx);
+    int et = lua_gettop(L);
+    if (lua_getfield(L, 1, "work") != LUA_TNIL || lua_getfield(L, 1, "calls") != LUA_TNIL)
+      luaL_error(L, "%s: work and calls go inside each endpoint when endpoints are given", ctx);
+    lua_pop(L, 2);
+    /* endpoints in name order, so that ids do not depend on Lua's table order */
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, et)) {
+      if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: endpoint names must be strings", ctx);
+      if (!lua_istable(L, -1)) luaL_error(L, "%s: endpoint '%s' must be a table { work = ..., calls = ... }", ctx, lua_tostring(L, -2));
+      n++; lua_pop(L, 1);
+    }
+    if (n == 0) luaL_error(L, "%s: endpoints is empty", ctx);
+    const char **names = aalloc(m, sizeof *names * (size_t)n);
+    int i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, et)) { names[i++] = astrdup(m, lua_tostring(L, -2)); lua_pop(L, 1); }
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    s->endpoints = aalloc(m, sizeof *s->endpoints * (size_t)n);
+    s->nendpoints = n;
+    for (i = 0; i < n; i++) {
+      fl_endpoint_t *ep = &s->endpoints[i];
+      if (strchr(names[i], '.') || !names[i][0]) luaL_error(L, "%s: endpoint name '%s' must be non-empty and without dots", ctx, names[i]);
+      char ectx[320];
+      snprintf(ectx, sizeof ectx, "endpoint \"%s.%s\"", name, names[i]);
+      lua_getfield(L, et, names[i]);
+      static const char *const ef[] = { "work", "calls", "error_rate", NULL };
+      check_fields(L, -1, ectx, ef);
+      ep->name = (char *)names[i];
+      ep->file = s->file; ep->line = s->line;
+      read_endpoint(L, ld, lua_gettop(L), ep, ectx, true);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  } else {
+    s->endpoints = aalloc(m, sizeof *s->endpoints);
+    s->nendpoints = 1;
+    s->endpoints[0].name = astrdup(m, "default");
+    s->endpoints[0].file = s->file; s->endpoints[0].line = s->line;
+    if (lua_getfield(L, 1, "work") == LUA_TNIL)
+      luaL_error(L, "%s: missing work (expected e.g. work = exp \"5ms\", or endpoints = { ... })", ctx);
+    lua_pop(L, 1);
+    read_endpoint(L, ld, 1, &s->endpoints[0], ctx, true);
+  }
+  m->nservices++;
+  return 0;
+}
+
+static int l_service(lua_State *L) {
+  loader_t *ld = getloader(L);
+  const char *name = luaL_checkstring(L, 1);
+  if (!name[0] || strchr(name, '.') || strchr(name, '=') || strchr(name, ','))
+    luaL_error(L, "service name '%s' must be non-empty and contain no '.', '=' or ','", name);
+  fl_service_t *prev = fl_model_find_service(ld->m, name);
+  if (prev) luaL_error(L, "service \"%s\" is defined twice (first at %s:%d)", name, prev->file, prev->line);
+  lua_pushlightuserdata(L, ld);
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, l_service_body, 2);
+  return 1;
+}
+
+/* ---- scenario and traffic ---- */
+
+static int l_scenario(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (ld->seen_scenario) luaL_error(L, "scenario { ... } is given twice");
+  ld->seen_scenario = true;
+  static const char *const f[] = { "name", "duration", "seed", "window", "warmup", NULL };
+  check_fields(L, 1, "scenario", f);
+  if (field(L, 1, "name")) {
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "scenario: name must be a string");
+    m->name = astrdup(m, lua_tostring(L, -1)); lua_pop(L, 1);
+  }
+  if (!field(L, 1, "duration")) luaL_error(L, "scenario: missing duration (expected e.g. duration = \"1h\")");
+  m->duration = read_duration(L, -1, "scenario", "duration"); lua_pop(L, 1);
+  if (m->duration <= 0) luaL_error(L, "scenario: duration must be positive");
+  if (m->duration > 1e7) luaL_error(L, "scenario: duration must be at most 10000000s (about 115 days)");
+  if (field(L, 1, "seed")) {
+    uint64_t seed = (uint64_t)read_count(L, -1, "scenario", "seed", 0, (1LL << 53));
+    if (!ld->opts->has_seed) m->seed = seed;
+    lua_pop(L, 1);
+  }
+  if (field(L, 1, "window")) { m->window = read_duration(L, -1, "scenario", "window"); lua_pop(L, 1); }
+  if (m->window < 0.001) luaL_error(L, "scenario: window must be at least 1ms");
+  if (field(L, 1, "warmup")) { m->warmup = read_duration(L, -1, "scenario", "warmup"); lua_pop(L, 1); }
+  if (m->warmup >= m->duration) luaL_error(L, "scenario: warmup must be shorter than duration");
+  /* math.random follows the scenario's seed */
+  lua_getglobal(L, "math");
+  if (lua_getfield(L, -1, "randomseed") == LUA_TFUNCTION) { lua_pushinteger(L, (lua_Integer)m->seed); lua_call(L, 1, 0); }
+  else lua_pop(L, 1);
+  lua_pop(L, 1);
+  return 0;
+}
+
+static fl_profile_t *push_profile(lua_State *L, loader_t *ld, fl_profile_kind_t kind) {
+  fl_profile_t *p = lua_newuserdatauv(L, sizeof *p, 0);
+  memset(p, 0, sizeof *p);
+  p->kind = kind;
+  const char *file;
+  where(L, ld->m, &file, &p->line);
+  luaL_setmetatable(L, "fl.profile");
+  return p;
+}
+
+static int l_surge(lua_State *L) {
+  loader_t *ld = getloader(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "base", "peak", "start", "ramp", "hold", "decay", NULL };
+  check_fields(L, 1, "surge", f);
+  fl_profile_t *p = push_profile(L, ld, FL_PROFILE_SURGE);
+  int t = 1;
+  if (!field(L, t, "base")) luaL_error(L, "surge: missing base (e.g. base = \"1500/s\")");
+  p->base = read_rate(L, -1, "surge", "base"); lua_pop(L, 1);
+  if (!field(L, t, "peak")) luaL_error(L, "surge: missing peak (e.g. peak = \"18000/s\")");
+  p->peak = read_rate(L, -1, "surge", "peak"); lua_pop(L, 1);
+  if (!field(L, t, "start")) luaL_error(L, "surge: missing start (e.g. start = \"30m\")");
+  p->start = read_duration(L, -1, "surge", "start"); lua_pop(L, 1);
+  if (field(L, t, "ramp")) { p->ramp = read_duration(L, -1, "surge", "ramp"); lua_pop(L, 1); }
+  p->hold = 1e12;
+  if (field(L, t, "hold")) { p->hold = read_duration(L, -1, "surge", "hold"); lua_pop(L, 1); }
+  if (field(L, t, "decay")) { p->decay = read_duration(L, -1, "surge", "decay"); lua_pop(L, 1); }
+  return 1;
+}
+
+static int l_piecewise(lua_State *L) {
+  loader_t *ld = getloader(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int n = (int)lua_rawlen(L, 1);
+  if (n < 1 || n > 100000) luaL_error(L, "piecewise: expected a list of { time, rate } points, e.g. piecewise { {\"0s\", \"100/s\"}, {\"10m\", \"500/s\"} }");
+  fl_profile_t *p = push_profile(L, ld, FL_PROFILE_PIECEWISE);
+  p->npoints = n;
+  p->pt = aalloc(ld->m, sizeof(double) * (size_t)n);
+  p->pr = aalloc(ld->m, sizeof(double) * (size_t)n);
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    if (!lua_istable(L, -1) || lua_rawlen(L, -1) != 2) luaL_error(L, "piecewise: point %d must be { time, rate }", i);
+    lua_rawgeti(L, -1, 1); p->pt[i - 1] = read_duration(L, -1, "piecewise", "time"); lua_pop(L, 1);
+    lua_rawgeti(L, -1, 2); p->pr[i - 1] = read_rate(L, -1, "piecewise", "rate"); lua_pop(L, 1);
+    if (i > 1 && p->pt[i - 1] <= p->pt[i - 2]) luaL_error(L, "piecewise: point %d: times must increase", i);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+typedef struct { const char *name; double share; } mixent_t;
+static int cmp_mix(const void *a, const void *b) { return strcmp(((const mixent_t *)a)->name, ((const mixent_t *)b)->name); }
+
+static int l_traffic(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (m->has_traffic) luaL_error(L, "traffic { ... } is given twice");
+  static const char *const f[] = { "rate", "mix", NULL };
+  check_fields(L, 1, "traffic", f);
+  m->has_traffic = true;
+  where(L, m, &m->traffic_file, &m->traffic_line);
+  if (!field(L, 1, "rate")) luaL_error(L, "traffic: missing rate (e.g. rate = \"2000/s\" or rate = surge { ... })");
+  fl_profile_t *p = luaL_testudata(L, -1, "fl.profile");
+  if (p) m->rate = *p;
+  else { m->rate.kind = FL_PROFILE_CONST; m->rate.value = read_rate(L, -1, "traffic", "rate"); m->rate.line = m->traffic_line; }
+  lua_pop(L, 1);
+  if (!field(L, 1, "mix") || !lua_istable(L, -1))
+    luaL_error(L, "traffic: missing mix (e.g. mix = { [\"gateway.home\"] = 0.7, [\"gateway.checkout\"] = 0.3 })");
+  int mt = lua_gettop(L), n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, mt)) { n++; lua_pop(L, 1); }
+  if (n == 0) luaL_error(L, "traffic: mix is empty");
+  if (n > 100000) luaL_error(L, "traffic: mix has %d journeys (at most 100000)", n);
+  mixent_t *e = aalloc(m, sizeof *e * (size_t)n);
+  int i = 0;
+  lua_pushnil(L);
+  while (lua_next(L, mt)) {
+    if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "traffic: mix keys must be entry endpoints such as \"gateway.home\"");
+    e[i].name = astrdup(m, lua_tostring(L, -2));
+    char ctx[300];
+    snprintf(ctx, sizeof ctx, "traffic: mix[\"%s\"]", e[i].name);
+    e[i].share = read_fraction(L, -1, ctx, "share");
+    i++;
+    lua_pop(L, 1);
+  }
+  qsort(e, (size_t)n, sizeof *e, cmp_mix);
+  m->journeys = fl_xcalloc((size_t)n, sizeof *m->journeys);
+  m->njourneys = n;
+  for (i = 0; i < n; i++) {
+    m->journeys[i].name = (char *)e[i].name;
+    m->journeys[i].share = e[i].share;
+    m->journeys[i].file = m->traffic_file;
+    m->journeys[i].line = m->traffic_line;
+  }
+  return 0;
+}
+
+/* include "relative/path.lua": runs another file of the scenario's folder in the same globals. */
+static int l_include(lua_State *L) {
+  loader_t *ld = getloader(L);
+  const char *rel = luaL_checkstring(L, 1);
+  if (!ld->opts->unsafe && (rel[0] == '/' || strstr(rel, "..")))
+    luaL_error(L, "include \"%s\": only files under the scenario's folder may be included (no absolute paths or '..'; --unsafe lifts this)", rel);
+  if (ld->depth >= MAX_INCLUDE_DEPTH) luaL_error(L, "include \"%s\": includes nested more than %d deep", rel, MAX_INCLUDE_DEPTH);
+  char path[PATH_MAX * 2];
+  if (rel[0] == '/') snprintf(path, sizeof path, "%s", rel);
+  else snprintf(path, sizeof path, "%s/%s", ld->dir, rel);
+  if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    if (strstr(msg, "cannot open")) luaL_error(L, "include \"%s\": cannot open %s", rel, path);
+    return lua_error(L);
+  }
+  ld->depth++;
+  lua_call(L, 0, 0);
+  ld->depth--;
+  return 0;
+}
+
+/* ---- the sandbox ---- */
+
+static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
+  loader_t *ld = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) { ld->mem -= old; free(ptr); return NULL; }
+  if (nsize > old && ld->mem + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
+  void *p = realloc(ptr, nsize);
+  if (p) { ld->mem = ld->mem - old + nsize; if (ld->mem > ld->mem_peak) ld->mem_peak = ld->mem; }
+  return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  loader_t *ld = NULL;
+  lua_getallocf(L, (void **)&ld);
+  ld->instructions += 10000;
+  if (ld->instructions > MAX_INSTRUCTIONS)
+    luaL_error(L, "the scenario ran for more than %lld Lua instructions (an endless loop?)", (long long)MAX_INSTRUCTIONS);
+}
+
+static void open_sandbox(lua_State *L, loader_t *ld) {
+  if (ld->opts->unsafe) {
+    luaL_openlibs(L);
+  } else {
+    static const luaL_Reg libs[] = {
+      { LUA_GNAME, luaopen_base }, { LUA_STRLIBNAME, luaopen_string }, { LUA_TABLIBNAME, luaopen_table },
+      { LUA_MATHLIBNAME, luaopen_math }, { NULL, NULL }
+    };
+    for (const luaL_Reg *l = libs; l->func; l++) { luaL_requiref(L, l->name, l->func, 1); lua_pop(L, 1); }
+    static const char *const removed[] = { "dofile", "loadfile", "load", "require", "collectgarbage", NULL };
+    for (int i = 0; removed[i]; i++) { lua_pushnil(L); lua_setglobal(L, removed[i]); }
+    /* string.rep can build gigabytes in one call; the allocator cap catches it. */
+  }
+  static const luaL_Reg fns[] = {
+    { "scenario", l_scenario }, { "service", l_service }, { "call", l_call }, { "parallel", l_parallel },
+    { "const", l_const }, { "exp", l_exp }, { "lognormal", l_lognormal }, { "gamma", l_gamma },
+    { "uniform", l_uniform }, { "percentiles", l_percentiles },
+    { "traffic", l_traffic }, { "surge", l_surge }, { "piecewise", l_piecewise }, { "include", l_include },
+    { NULL, NULL }
+  };
+  lua_pushglobaltable(L);
+  lua_pushlightuserdata(L, ld);
+  luaL_setfuncs(L, fns, 1);
+  lua_pop(L, 1);
+  /* exp shadows nothing in the globals, but math.exp stays math.exp */
+  luaL_newmetatable(L, "fl.dist"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.profile"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.parallel"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.call");
+  lua_pushcfunction(L, l_call_options);
+  lua_setfield(L, -2, "__call");
+  lua_pop(L, 1);
+  lua_pushinteger(L, (lua_Integer)ld->m->seed);
+  lua_getglobal(L, "math");
+  lua_getfield(L, -1, "randomseed");
+  lua_pushvalue(L, -3);
+  lua_call(L, 1, 0);
+  lua_pop(L, 2);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
+}
+
+static int msgh(lua_State *L) {
+  if (!lua_isstring(L, 1)) lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  return 1;
+}
+
+/* ---- resolution ---- */
+
+static int errf(char *err, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, n, fmt, ap);
+  va_end(ap);
+  return -FL_ESCENARIO;
+}
+
+static int resolve_target(fl_model_t *m, fl_call_t *c, char *err, size_t n) {
+  c->target = fl_model_find_endpoint(m, c->target_name);
+  if (c->target) return 0;
+  char svcname[256];
+  const char *dot = strchr(c->target_name, '.');
+  snprintf(svcname, sizeof svcname, "%.*s", dot ? (int)(dot - c->target_name) : (int)strlen(c->target_name), c->target_name);
+  fl_service_t *s = fl_model_find_service(m, svcname);
+  char list[512] = "";
+  size_t used = 0;
+  if (!s) {
+    for (int i = 0; i < m->nservices && used < sizeof list - 64; i++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", m->services[i].name);
+    return errf(err, n, "%s:%d: call to unknown service '%s' (known services: %s)", c->file, c->line, svcname, list);
+  }
+  for (int i = 0; i < s->nendpoints && used < sizeof list - 64; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", s->endpoints[i].name);
+  if (!dot) return errf(err, n, "%s:%d: call \"%s\": service '%s' has several endpoints, name one (%s)", c->file, c->line, c->target_name, svcname, list);
+  return errf(err, n, "%s:%d: call to unknown endpoint '%s' of service '%s' (its endpoints: %s)", c->file, c->line, dot + 1, svcname, list);
+}
+
+/* Depth-first search for a call cycle; colour 0 new, 1 on the stack, 2 done. */
+static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, char *colour, int *stack, int depth, char *err, size_t n) {
+  colour[ep->id] = 1;
+  stack[depth] = ep->id;
+  for (int i = 0; i < ep->ncalls; i++) {
+    fl_endpoint_t *t = ep->calls[i].target;
+    if (colour[t->id] == 1) {
+      int w = snprintf(err, n, "%s:%d: call cycle: ", ep->calls[i].file, ep->calls[i].line);
+      int k = depth;
+      while (stack[k] != t->id) k--;
+      for (; k <= depth && w < (int)n; k++) w += snprintf(err + w, n - (size_t)w, "%s -> ", byid[stack[k]]->full_name);
+      if (w < (int)n) snprintf(err + w, n - (size_t)w, "%s (a request would call itself forever)", t->full_name);
+      return -FL_ESCENARIO;
+    }
+    if (colour[t->id] == 0) {
+      int rc = find_cycle(m, byid, t, colour, stack, depth + 1, err, n);
+      if (rc) return rc;
+    }
+  }
+  colour[ep->id] = 2;
+  return 0;
+}
+
+int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
+  if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
+  if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
+  int id = 0;
+  for (int i = 0; i < m->nservices; i++) {
+    fl_service_t *s = &m->services[i];
+    s->id = i;
+    for (int k = 0; k < s->nendpoints; k++) {
+      fl_endpoint_t *ep = &s->endpoints[k];
+      ep->service = s;
+      ep->id = id++;
+      if (!ep->full_name) {
+        size_t len = strlen(s->name) + strlen(ep->name) + 2;
+        ep->full_name = aalloc(m, len);
+        snprintf(ep->full_name, len, "%s.%s", s->name, ep->name);
+      }
+    }
+  }
+  m->nendpoints = id;
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) {
+      fl_endpoint_t *ep = &m->services[i].endpoints[k];
+      for (int c = 0; c < ep->ncalls; c++) {
+        int rc = resolve_target(m, &ep->calls[c], err, n);
+        if (rc) return rc;
+      }
+    }
+  fl_endpoint_t **byid = fl_xcalloc((size_t)id, sizeof *byid);
+  char *colour = fl_xcalloc((size_t)id, 1);
+  int *stack = fl_xcalloc((size_t)id + 1, sizeof *stack);
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) byid[m->services[i].endpoints[k].id] = &m->services[i].endpoints[k];
+  int rc = 0;
+  for (int e = 0; e < id && !rc; e++)
+    if (!colour[e]) rc = find_cycle(m, byid, byid[e], colour, stack, 0, err, n);
+  free(byid); free(colour); free(stack);
+  if (rc) return rc;
+  double sum = 0;
+  for (int j = 0; j < m->njourneys; j++) {
+    fl_journey_t *jr = &m->journeys[j];
+    jr->entry = fl_model_find_endpoint(m, jr->name);
+    if (!jr->entry) return errf(err, n, "%s:%d: traffic: mix names '%s', which is not an endpoint (expected \"service.endpoint\" or a service with one endpoint)",
+                                jr->file, jr->line, jr->name);
+    sum += jr->share;
+  }
+  if (fabs(sum - 1) > 1e-6)
+    return errf(err, n, "%s:%d: traffic: mix shares sum to %g (expected 1)", m->traffic_file, m->traffic_line, sum);
+  return 0;
+}
+
+/* ---- --set ---- */
+
+static int set_err(char *err, size_t n, const char *a, const char *fmt, ...) {
+  int w = snprintf(err, n, "--set %s: ", a);
+  va_list ap;
+  va_start(ap, fmt);
+  if (w < (int)n) vsnprintf(err + w, n - (size_t)w, fmt, ap);
+  va_end(ap);
+  return -FL_EINVAL;
+}
+
+static int num(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(d)) return -1;
+  *out = d;
+  return 0;
+}
+
+static int set_count(const char *a, const char *v, long long min, long long max, long long *out, char *err, size_t n) {
+  double d;
+  if (num(v, &d) || d != floor(d) || d < (double)min || d > (double)max)
+    return set_err(err, n, a, "expected a whole number from %lld to %lld, got '%s'", min, max, v);
+  *out = (long long)d;
+  return 0;
+}
+
+static int set_duration(const char *a, const char *v, double *out, char *err, size_t n) {
+  if (fl_parse_duration(v, out)) return set_err(err, n, a, "expected a duration such as 100ms, got '%s'", v);
+  return 0;
+}
+
+static int set_rate(const char *a, const char *v, double *out, char *err, size_t n) {
+  if (fl_parse_rate(v, out)) return set_err(err, n, a, "expected a rate such as 2000/s, got '%s'", v);
+  return 0;
+}
+
+static int set_fraction(const char *a, const char *v, double *out, char *err, size_t n) {
+  if (fl_parse_fraction(v, out)) return set_err(err, n, a, "expected a share such as 0.5 or 50%%, got '%s'", v);
+  return 0;
+}
+
+static int set_bool(const char *a, const char *v, bool *out, char *err, size_t n) {
+  if (strcmp(v, "true") == 0) *out = true;
+  else if (strcmp(v, "false") == 0) *out = false;
+  else return set_err(err, n, a, "expected true or false, got '%s'", v);
+  return 0;
+}
+
+static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const char *key, const char *a, const char *v, char *err, size_t n) {
+  int hits = 0;
+  for (int i = 0; i < ep->ncalls; i++) {
+    fl_call_t *c = &ep->calls[i];
+    size_t tl = strlen(target);
+    bool match = strcmp(c->target_name, target) == 0 ||
+                 (strncmp(c->target_name, target, tl) == 0 && c->target_name[tl] == '.' && !strchr(target, '.'));
+    if (!match) continue;
+    hits++;
+    double d;
+    int rc = 0;
+    if (strcmp(key, "timeout") == 0) {
+      if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0) c->timeout = 0;
+      else if (!(rc = set_duration(a, v, &d, err, n))) c->timeout = fl_sec_to_time(d);
+    } else if (strcmp(key, "optional") == 0) rc = set_bool(a, v, &c->optional, err, n);
+    else if (strcmp(key, "fallback") == 0) { if (!(rc = set_duration(a, v, &d, err, n))) c->fallback = fl_sec_to_time(d); }
+    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback)", key);
+    if (rc) return rc;
+  }
+  (void)m;
+  if (!hits) return set_err(err, n, a, "endpoint %s has no call to '%s'", ep->full_name ? ep->full_name : ep->name, target);
+  return 0;
+}
+
+int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
+  const char *a = assignment;
+  const char *eq = strchr(a, '=');
+  if (!eq || eq == a || !eq[1]) return set_err(err, n, a, "expected PATH=VALUE, e.g. recommend.instances=6");
+  char path[512];
+  if ((size_t)(eq - a) >= sizeof path) return set_err(err, n, a, "path too long");
+  memcpy(path, a, (size_t)(eq - a)); path[eq - a] = 0;
+  const char *v = eq + 1;
+  double d; long long ll;
+  int rc;
+  char *dot = strchr(path, '.');
+  const char *head = path, *rest = "";
+  if (dot) { *dot = 0; rest = dot + 1; }
+
+  if (strcmp(head, "scenario") == 0 || (!dot && (strcmp(head, "duration") == 0 || strcmp(head, "warmup") == 0 || strcmp(head, "window") == 0))) {
+    const char *k = dot ? rest : head;
+    if (strcmp(k, "duration") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d <= 0) return set_err(err, n, a, "duration must be positive"); m->duration = d; }
+    else if (strcmp(k, "warmup") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; m->warmup = d; }
+    else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < 0.001) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; }
+    else if (strcmp(k, "name") == 0) m->name = astrdup(m, v);
+    else return set_err(err, n, a, "unknown scenario field '%s' (expected duration, warmup, window, name; the seed is --seed)", k);
+    if (m->warmup >= m->duration) return set_err(err, n, a, "warmup must be shorter than duration");
+    return 0;
+  }
+  if (strcmp(head, "traffic") == 0) {
+    fl_profile_t *p = &m->rate;
+    if (strcmp(rest, "rate") == 0) {
+      if ((rc = set_rate(a, v, &d, err, n))) return rc;
+      p->kind = FL_PROFILE_CONST; p->value = d;
+      return 0;
+    }
+    if (strncmp(rest, "rate.", 5) == 0) {
+      const char *k = rest + 5;
+      if (p->kind != FL_PROFILE_SURGE) return set_err(err, n, a, "traffic.rate.%s needs a surge profile (set traffic.rate to replace a constant rate)", k);
+      double *rf = strcmp(k, "base") == 0 ? &p->base : strcmp(k, "peak") == 0 ? &p->peak : NULL;
+      double *df = strcmp(k, "start") == 0 ? &p->start : strcmp(k, "ramp") == 0 ? &p->ramp :
+                   strcmp(k, "hold") == 0 ? &p->hold : strcmp(k, "decay") == 0 ? &p->decay : NULL;
+      if (rf) { if ((rc = set_rate(a, v, rf, err, n))) return rc; return 0; }
+      if (df) { if ((rc = set_duration(a, v, df, err, n))) return rc; return 0; }
+      return set_err(err, n, a, "unknown surge field '%s' (expected base, peak, start, ramp, hold, decay)", k);
+    }
+    if (strncmp(rest, "mix.", 4) == 0) {
+      for (int j = 0; j < m->njourneys; j++)
+        if (strcmp(m->journeys[j].name, rest + 4) == 0) return set_fraction(a, v, &m->journeys[j].share, err, n);
+      return set_err(err, n, a, "no journey '%s' in the mix", rest + 4);
+    }
+    return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., mix.NAME)", rest);
+  }
+  fl_service_t *s = fl_model_find_service(m, head);
+  if (!s) return set_err(err, n, a, "no service or setting named '%s'", head);
+  if (!dot || !*rest) return set_err(err, n, a, "expected %s.FIELD, e.g. %s.instances=4", head, head);
+  if (strcmp(rest, "instances") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; s->instances = (int)ll; return 0; }
+  if (strcmp(rest, "workers") == 0) { if ((rc = set_count(a, v, 1, 1000000, &ll, err, n))) return rc; s->workers = (int)ll; return 0; }
+  if (strcmp(rest, "queue") == 0) {
+    if (strcmp(v, "inf") == 0 || strcmp(v, "math.huge") == 0 || strcmp(v, "unbounded") == 0) { s->queue = INT64_MAX; return 0; }
+    if ((rc = set_count(a, v, 0, 1000000000, &ll, err, n))) return rc;
+    s->queue = ll; return 0;
+  }
+  if (strcmp(rest, "blocking") == 0) return set_bool(a, v, &s->blocking, err, n);
+  if (strcmp(rest, "error_rate") == 0) return set_fraction(a, v, &s->error_rate, err, n);
+  if (strcmp(rest, "slo") == 0) return set_duration(a, v, &s->slo, err, n);
+  if (strcmp(rest, "balancer") == 0) {
+    int lb = fl_balancer_parse(v);
+    if (lb < 0) return set_err(err, n, a, "expected round_robin, random, least_outstanding or p2c");
+    s->balancer = (fl_balancer_t)lb; return 0;
+  }
+  /* endpoints.EP.FIELD, endpoints.EP.calls.TARGET.FIELD, calls.TARGET.FIELD (default endpoint) */
+  fl_endpoint_t *ep = NULL;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", rest);
+  char *p = buf;
+  if (strncmp(p, "endpoints.", 10) == 0) {
+    p += 10;
+    char *d2 = strchr(p, '.');
+    if (!d2) return set_err(err, n, a, "expected %s.endpoints.NAME.FIELD", head);
+    *d2 = 0;
+    for (int i = 0; i < s->nendpoints; i++) if (strcmp(s->endpoints[i].name, p) == 0) ep = &s->endpoints[i];
+    if (!ep) return set_err(err, n, a, "service '%s' has no endpoint '%s'", head, p);
+    p = d2 + 1;
+  } else if (s->nendpoints == 1) {
+    ep = &s->endpoints[0];
+  } else {
+    return set_err(err, n, a, "unknown service field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, endpoints.NAME...)", rest);
+  }
+  if (strcmp(p, "error_rate") == 0) return set_fraction(a, v, &ep->error_rate, err, n);
+  if (strncmp(p, "calls.", 6) == 0) {
+    char *target = p + 6;
+    char *last = strrchr(target, '.');
+    if (!last) return set_err(err, n, a, "expected ...calls.TARGET.FIELD");
+    *last = 0;
+    return set_call(m, ep, target, last + 1, a, v, err, n);
+  }
+  return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
+}
+
+/* ---- loading ---- */
+
+int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **out, char *err, size_t errlen) {
+  static const fl_load_opts_t defaults = { 0 };
+  if (!opts) opts = &defaults;
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  if (!f) { snprintf(err, errlen, "cannot open scenario '%s': %s", path, strerror(errno)); return -FL_EIO; }
+  fclose(f);
+  loader_t ld;
+  memset(&ld, 0, sizeof ld);
+  ld.opts = opts;
+  fl_model_t *m = fl_xcalloc(1, sizeof *m);
+  ld.m = m;
+  m->file = astrdup(m, path);
+  m->name = astrdup(m, "scenario");
+  m->window = 1; m->seed = opts->has_seed ? opts->seed : 1;
+  const char *slash = strrchr(path, '/');
+  if (slash) snprintf(ld.dir, sizeof ld.dir, "%.*s", (int)(slash - path), path);
+  else snprintf(ld.dir, sizeof ld.dir, ".");
+
+  lua_State *L = lua_newstate(lua_alloc_capped, &ld);
+  if (!L) { fl_model_free(m); snprintf(err, errlen, "faultline: out of memory"); return -FL_ENOMEM; }
+  int rc = 0;
+  lua_pushcfunction(L, msgh);
+  open_sandbox(L, &ld);
+  int st = luaL_loadfilex(L, path, "t");
+  if (st == LUA_OK) st = lua_pcall(L, 0, 0, 1);
+  if (st != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    if (ld.mem_exceeded || st == LUA_ERRMEM) {
+      lua_Debug ar;
+      snprintf(err, errlen, "%s: the scenario used more than %u MiB of memory (a runaway table or string?)", path, MAX_LUA_MEMORY >> 20);
+      (void)ar;
+    } else {
+      snprintf(err, errlen, "%s", msg ? msg : "unknown error");
+    }
+    rc = -FL_ESCENARIO;
+  } else if (!ld.seen_scenario) {
+    snprintf(err, errlen, "%s:1: no scenario { duration = ... } (expected e.g. scenario { name = \"shop\", duration = \"1h\" })", path);
+    rc = -FL_ESCENARIO;
+  }
+  lua_close(L);
+  for (int i = 0; rc == 0 && i < opts->nsets; i++)
+    if (fl_model_set(m, opts->sets[i], err, errlen)) rc = -FL_EINVAL;
+  if (rc == 0) rc = fl_model_resolve(m, err, errlen);
+  if (rc) { fl_model_free(m); return rc; }
+  *out = m;
+  return 0;
+}
