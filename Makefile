@@ -62,8 +62,12 @@ check-tests: $(BIN) $(TEST_BIN)
 
 # The suite, then (where time allows: always, unless FAULTLINE_SKIP_ASAN=1) again under sanitizers.
 test: deps
-	@$(MAKE) --no-print-directory check-tests
-	@if [ "$${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then $(MAKE) --no-print-directory asan; fi
+	@rm -f build/test-counts build-asan/test-counts
+	@$(MAKE) --no-print-directory check-tests || true
+	@if [ "$${FAULTLINE_SKIP_ASAN:-0}" != 1 ]; then $(MAKE) --no-print-directory asan || true; fi
+	@want=2; [ "$${FAULTLINE_SKIP_ASAN:-0}" = 1 ] && want=1; \
+	cat build/test-counts build-asan/test-counts 2>/dev/null | \
+	  awk -v want=$$want '{p += $$1; f += $$2; n++} END {if (n < want) f += want - n; print p " passed, " f " failed"; exit (f > 0)}'
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FAULTLINE_SANITIZED=1 check-tests \

@@ -1,0 +1,18 @@
+# Helpers for shell tests of the command line: source it, call check/expect_*, then finish.
+# Each test prints "ok NAME" or "FAIL NAME: why"; finish prints "# FILE: N passed, N failed".
+FAULTLINE=${FAULTLINE:-build/faultline}
+T_PASSED=0; T_FAILED=0
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+t_ok() { echo "ok   $1"; T_PASSED=$((T_PASSED + 1)); }
+t_fail() { echo "FAIL $1: $2"; T_FAILED=$((T_FAILED + 1)); }
+# expect_exit NAME CODE CMD...: the command exits with CODE; its stdout+stderr are in $TMP/out
+expect_exit() {
+  local name=$1 code=$2; shift 2
+  "$@" > "$TMP/out" 2>&1; local rc=$?
+  if [ "$rc" = "$code" ]; then t_ok "$name"; else t_fail "$name" "exit $rc, expected $code: $(head -c 400 "$TMP/out")"; fi
+}
+# expect_output NAME TEXT: the last command's output contains TEXT (fixed string)
+expect_output() {
+  if grep -qF -- "$2" "$TMP/out"; then t_ok "$1"; else t_fail "$1" "output lacks '$2': $(head -c 400 "$TMP/out")"; fi
+}
+finish() { echo "# $(basename "$0"): $T_PASSED passed, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }
