@@ -13,7 +13,7 @@ static void causes(const fl_counts_t *c, char *buf, size_t n) {
     if (c->cause[k]) w += (size_t)snprintf(buf + w, n - w, "%s%s %llu", w ? ", " : "", fl_cause_name((fl_cause_t)k), (unsigned long long)c->cause[k]);
 }
 
-static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist_t *h, double secs, bool color) {
+static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist_t *h, double secs, bool color, const char *extra) {
   char p50[16], p90[16], p99[16], mx[16], cz[256];
   dur(fl_time_to_sec(fl_hist_quantile(h, 0.5)), p50, sizeof p50);
   dur(fl_time_to_sec(fl_hist_quantile(h, 0.9)), p90, sizeof p90);
@@ -29,7 +29,9 @@ static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist
   fprintf(out, "  %-22s %10llu %9.1f %s%7.2f%% %7.2f%% %7.2f%%%s %8s %8s %8s %8s",
           name, (unsigned long long)c->arrivals, secs > 0 ? (double)(c->successes + c->degraded) / secs : 0,
           on, ok, dg, fl, off, p50, p90, p99, mx);
-  if (cz[0]) fprintf(out, "  (%s)", cz);
+  fputs(extra, out);
+  if (cz[0]) fprintf(out, "  %s", cz);
+  fputc('\n', out);
 }
 
 void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color) {
@@ -40,17 +42,17 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
   dur(fl_time_to_sec(s->warmup), d2, sizeof d2);
   fprintf(out, "%s — %s, seed %llu: %s measured after %s warm-up%s\n", m->name, m->file,
           (unsigned long long)m->seed, d1, d2, s->complete ? "" : " (stopped early: partial results)");
-  fprintf(out, "\nservices                  arrivals   answ/s       ok  degraded   failed      p50      p90      p99      max   util  queue(mean/max)\n");
+  fprintf(out, "\nservices                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max   util  queue mean/max  failures\n");
   for (int i = 0; i < m->nservices; i++) {
     const fl_svc_rt_t *r = &s->svc[i];
-    row(out, m->services[i].name, &r->st.total, r->st.htotal, secs, color);
     double util = r->t_workers > 0 ? r->t_busy / r->t_workers : 0;
-    fprintf(out, "  %5.1f%%  %.1f/%lld\n", 100 * util, secs > 0 ? r->t_queue / (secs * 1e9) : 0, (long long)r->queue_max);
+    char extra[64];
+    snprintf(extra, sizeof extra, " %5.1f%% %8.1f/%-6lld", 100 * util, secs > 0 ? r->t_queue / (secs * 1e9) : 0, (long long)r->queue_max);
+    row(out, m->services[i].name, &r->st.total, r->st.htotal, secs, color, extra);
   }
-  fprintf(out, "\njourneys                  arrivals   answ/s       ok  degraded   failed      p50      p90      p99      max\n");
+  fprintf(out, "\njourneys                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max  failures\n");
   for (int j = 0; j < m->njourneys; j++) {
-    row(out, m->journeys[j].name, &s->jrn[j].st.total, s->jrn[j].st.htotal, secs, color);
-    fputc('\n', out);
+    row(out, m->journeys[j].name, &s->jrn[j].st.total, s->jrn[j].st.htotal, secs, color, "");
   }
   if (run) {
     fprintf(out, "\nrun: %.2fs wall, %llu events (%.2fM events/s), %llu requests (%.2fM requests/s), peak %.0f MB\n",

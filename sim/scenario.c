@@ -506,7 +506,7 @@ static int l_scenario(lua_State *L) {
   if (!field(L, 1, "duration")) luaL_error(L, "scenario: missing duration (expected e.g. duration = \"1h\")");
   m->duration = read_duration(L, -1, "scenario", "duration"); lua_pop(L, 1);
   if (m->duration <= 0) luaL_error(L, "scenario: duration must be positive");
-  if (m->duration > 1e7) luaL_error(L, "scenario: duration must be at most 10000000s (about 115 days)");
+  if (m->duration > 1e9) luaL_error(L, "scenario: duration must be at most 1000000000s (about 31 years)");
   if (field(L, 1, "seed")) {
     uint64_t seed = (uint64_t)read_count(L, -1, "scenario", "seed", 0, (1LL << 53));
     if (!ld->opts->has_seed) m->seed = seed;
