@@ -169,23 +169,10 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
       cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
   }
 
-  cJSON *tl = cJSON_AddArrayToObject(root, "timeline");
-  for (int i = 0; i < m->nservices; i++) {
-    const double *h = s->svc[i].st.series[FL_SER_HEALTH];
-    double prev = FL_HEALTH_OK;
-    for (uint32_t w = 0; w < nw; w++) {
-      if (h[w] == prev) continue;
-      cJSON *e = cJSON_CreateObject();
-      add_num(e, "t", fl_time_to_sec((fl_time_t)w * s->window));
-      cJSON_AddStringToObject(e, "service", m->services[i].name);
-      cJSON_AddStringToObject(e, "from", fl_health_name((fl_health_t)prev));
-      cJSON_AddStringToObject(e, "to", fl_health_name((fl_health_t)h[w]));
-      cJSON_AddItemToArray(tl, e);
-      prev = h[w];
-    }
-  }
-  cJSON_AddArrayToObject(root, "cascade");
-  cJSON_AddArrayToObject(root, "expectations");
+  cJSON_AddItemToObject(root, "faults", fl_report_faults_json(s));
+  cJSON_AddItemToObject(root, "timeline", fl_report_timeline_json(s));
+  cJSON_AddItemToObject(root, "cascade", fl_report_cascade_json(s));
+  cJSON_AddItemToObject(root, "expectations", fl_report_expectations_json(s));
 
   cJSON *ro = add_obj(root, "run");
   add_num(ro, "wall_seconds", run->wall_seconds);

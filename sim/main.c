@@ -25,13 +25,14 @@ static const char usage[] =
   "  --seed N             override the scenario's seed\n"
   "  --set PATH=VALUE     override a model field, e.g. recommend.instances=6 (repeatable)\n"
   "  --json FILE          write the JSON report\n"
+  "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
   "  -q, --quiet          no summary on stdout\n"
   "  --unsafe             lift the scenario sandbox (os, io, includes anywhere)\n"
   "\n"
   "exit codes: 0 all expectations held, 1 an expectation failed, 2 usage or scenario error, 3 internal error\n";
 
 typedef struct cli {
-  const char *cmd, *scenario, *json;
+  const char *cmd, *scenario, *json, *junit;
   bool quiet, unsafe;
   fl_load_opts_t load;
   const char **sets; int nsets;
@@ -83,6 +84,9 @@ static int parse_args(int argc, char **argv, cli_t *c) {
     } else if (strcmp(a, "--json") == 0) {
       if (!has_next) return die_usage("--json needs a file name", NULL);
       c->json = argv[++i];
+    } else if (strcmp(a, "--junit") == 0) {
+      if (!has_next) return die_usage("--junit needs a file name", NULL);
+      c->junit = argv[++i];
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       c->quiet = true;
     } else if (strcmp(a, "--unsafe") == 0) {
@@ -119,7 +123,20 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
 
+/* A report's folder must be writable before a long run starts, not found missing at its end. */
+static int check_output(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(dir, W_OK) == 0) return 0;
+  fprintf(stderr, "faultline: error: cannot write '%s': folder '%s': %s\n", path, dir, strerror(errno));
+  return -1;
+}
+
 static int cmd_run(cli_t *c, fl_model_t *m) {
+  if (c->json && check_output(c->json) != 0) return EXIT_USAGE;
   fl_sim_t sim;
   if (fl_sim_init(&sim, m) != 0) { fprintf(stderr, "faultline: error: cannot initialise the simulation\n"); return EXIT_INTERNAL; }
   progress_t prog = { wall_now(), 0, isatty(2) != 0 };
@@ -141,7 +158,15 @@ static int cmd_run(cli_t *c, fl_model_t *m) {
   run.events = sim.eng.dispatched;
   run.peak_rss_mb = peak_rss_mb();
   if (gethostname(run.host, sizeof run.host - 1) != 0) snprintf(run.host, sizeof run.host, "unknown");
-  int rc = EXIT_HELD;
+  int failed = fl_sim_check_expectations(&sim);
+  int rc = failed ? EXIT_EXPECT : EXIT_HELD;
+  if (c->junit) {
+    char err[512];
+    if (fl_report_write_junit(&sim, c->junit, err, sizeof err) != 0) {
+      fprintf(stderr, "faultline: error: %s\n", err);
+      rc = EXIT_INTERNAL;
+    }
+  }
   if (c->json) {
     char err[512];
     if (fl_report_write_json(&sim, &run, c->json, err, sizeof err) != 0) {
@@ -152,8 +177,10 @@ static int cmd_run(cli_t *c, fl_model_t *m) {
   if (!c->quiet) {
     bool color = isatty(1) && !getenv("NO_COLOR");
     fl_report_summary(stdout, &sim, &run, color);
-    if (c->json && rc == EXIT_HELD) printf("report: %s\n", c->json);
+    fl_report_cascade_text(stdout, &sim, color);
+    if (c->json && rc != EXIT_INTERNAL) printf("report: %s\n", c->json);
   }
+  if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, sim.m->nexpects);
   if (interrupted) fprintf(stderr, "faultline: interrupted at t=%.0fs; the report is partial (\"complete\": false)\n", fl_time_to_sec(sim.eng.now));
   fl_sim_release(&sim);
   return rc;

@@ -10,6 +10,18 @@ static const char *const balancer_names[FL_LB__COUNT] = {
   "round_robin", "random", "least_outstanding", "p2c"
 };
 
+static const char *const fault_names[FL_FAULT__COUNT] = {
+  "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity"
+};
+
+const char *fl_fault_kind_name(fl_fault_kind_t k) { return (unsigned)k < FL_FAULT__COUNT ? fault_names[k] : "?"; }
+
+int fl_fault_kind_parse(const char *name) {
+  for (int i = 0; i < FL_FAULT__COUNT; i++)
+    if (strcmp(name, fault_names[i]) == 0) return i;
+  return -1;
+}
+
 const char *fl_cause_name(fl_cause_t c) { return (unsigned)c < FL_CAUSE__COUNT ? cause_names[c] : "?"; }
 const char *fl_balancer_name(fl_balancer_t b) { return (unsigned)b < FL_LB__COUNT ? balancer_names[b] : "?"; }
 

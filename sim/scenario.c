@@ -20,6 +20,7 @@
 #define MAX_LUA_MEMORY (256u << 20)
 #define MAX_INCLUDE_DEPTH 16
 #define DEFAULT_QUEUE 100
+#define DEFAULT_HEALTH_CHECK 5.0   /* seconds: a balancer's active health check interval */
 
 /* ---- the model's arena ---- */
 
@@ -51,6 +52,8 @@ void fl_model_free(fl_model_t *m) {
   while (b) { blk_t *next = b->next; free(b); b = next; }
   free(m->services);
   free(m->journeys);
+  free(m->faults);
+  free(m->expects);
   free(m);
 }
 
@@ -60,12 +63,16 @@ typedef struct loader {
   fl_model_t *m;
   const fl_load_opts_t *opts;
   char dir[PATH_MAX];       /* the scenario's folder: includes resolve against it */
-  int svc_cap, jrn_cap;
+  int svc_cap, jrn_cap, fault_cap, expect_cap;
   bool seen_scenario;
   int depth;
   long long instructions;
   size_t mem, mem_peak;
   bool mem_exceeded;
+  lua_State *L;
+  bool line_hook;            /* past half the memory cap, the hook also runs on each new line */
+  char hook_src[LUA_IDSIZE]; /* where the hook last found the script: a memory error */
+  int hook_line;             /* has no position of its own */
 } loader_t;
 
 static loader_t *getloader(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
@@ -138,8 +145,12 @@ static long long read_count(lua_State *L, int idx, const char *ctx, const char *
     luaL_error(L, "%s: %s must be a whole number, got %s", ctx, field, luaL_typename(L, idx));
   double v = lua_tonumber(L, idx);
   if (v != floor(v) || isnan(v)) luaL_error(L, "%s: %s must be a whole number, got %f", ctx, field, v);
-  if (v < (double)min || v > (double)max)
-    luaL_error(L, "%s: %s must be between %lld and %lld, got %.0f", ctx, field, min, max, v);
+  if (v < (double)min || v > (double)max) {
+    /* lua_pushfstring knows neither %lld nor precisions: format here */
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s: %s must be between %lld and %lld, got %.15g", ctx, field, min, max, v);
+    luaL_error(L, "%s", msg);
+  }
   return (long long)v;
 }
 
@@ -186,15 +197,17 @@ static fl_dist_t *push_dist(lua_State *L) {
   return d;
 }
 
-static void dist_check(lua_State *L, int rc, const char *name, const char *why) {
-  if (rc != 0) luaL_error(L, "%s: %s", name, why ? why : "invalid parameters");
+/* 'why' is read through a pointer: as a plain argument it could be read before the
+** constructor call beside it (argument order is unspecified) had set it. */
+static void dist_check(lua_State *L, int rc, const char *name, const char *const *why) {
+  if (rc != 0) luaL_error(L, "%s: %s", name, *why ? *why : "invalid parameters");
 }
 
 static int l_const(lua_State *L) {
   double v = read_duration(L, 1, "const", "value");
   const char *why = NULL;
   fl_dist_t *d = push_dist(L);
-  dist_check(L, fl_dist_const(d, v, &why), "const", why);
+  dist_check(L, fl_dist_const(d, v, &why), "const", &why);
   return 1;
 }
 
@@ -202,7 +215,7 @@ static int l_exp(lua_State *L) {
   double v = read_duration(L, 1, "exp", "mean");
   const char *why = NULL;
   fl_dist_t *d = push_dist(L);
-  dist_check(L, fl_dist_exp(d, v, &why), "exp", why);
+  dist_check(L, fl_dist_exp(d, v, &why), "exp", &why);
   return 1;
 }
 
@@ -218,8 +231,8 @@ static int l_lognormal(lua_State *L) {
   double cv = 0;
   if (has_cv) { if (!lua_isnumber(L, -1)) luaL_error(L, "lognormal: cv must be a number"); cv = lua_tonumber(L, -1); }
   fl_dist_t *d = push_dist(L);
-  if (has_med && has_p99 && !has_mean && !has_cv) dist_check(L, fl_dist_lognormal_median_p99(d, med, p99, &why), "lognormal", why);
-  else if (has_mean && has_cv && !has_med && !has_p99) dist_check(L, fl_dist_lognormal_mean_cv(d, mean, cv, &why), "lognormal", why);
+  if (has_med && has_p99 && !has_mean && !has_cv) dist_check(L, fl_dist_lognormal_median_p99(d, med, p99, &why), "lognormal", &why);
+  else if (has_mean && has_cv && !has_med && !has_p99) dist_check(L, fl_dist_lognormal_mean_cv(d, mean, cv, &why), "lognormal", &why);
   else luaL_error(L, "lognormal: expected { median = ..., p99 = ... } or { mean = ..., cv = ... }");
   return 1;
 }
@@ -234,7 +247,7 @@ static int l_gamma(lua_State *L) {
   double cv = lua_tonumber(L, -1);
   const char *why = NULL;
   fl_dist_t *d = push_dist(L);
-  dist_check(L, fl_dist_gamma_mean_cv(d, mean, cv, &why), "gamma", why);
+  dist_check(L, fl_dist_gamma_mean_cv(d, mean, cv, &why), "gamma", &why);
   return 1;
 }
 
@@ -245,7 +258,7 @@ static int l_uniform(lua_State *L) {
   lua_rawgeti(L, 1, 2); double hi = read_duration(L, -1, "uniform", "high");
   const char *why = NULL;
   fl_dist_t *d = push_dist(L);
-  dist_check(L, fl_dist_uniform(d, lo, hi, &why), "uniform", why);
+  dist_check(L, fl_dist_uniform(d, lo, hi, &why), "uniform", &why);
   return 1;
 }
 
@@ -270,7 +283,7 @@ static int l_percentiles(lua_State *L) {
   if (n == 0) luaL_error(L, "percentiles: expected e.g. { p50 = \"12ms\", p99 = \"180ms\" }");
   const char *why = NULL;
   fl_dist_t *d = push_dist(L);
-  dist_check(L, fl_dist_percentiles(d, n, p, v, &why), "percentiles", why);
+  dist_check(L, fl_dist_percentiles(d, n, p, v, &why), "percentiles", &why);
   return 1;
 }
 
@@ -282,7 +295,7 @@ static const fl_dist_t *read_dist(lua_State *L, int idx, const char *ctx, const 
       double v = read_duration(L, idx, ctx, fieldname);
       fl_dist_t *c = push_dist(L);
       const char *why = NULL;
-      dist_check(L, fl_dist_const(c, v, &why), ctx, why);
+      dist_check(L, fl_dist_const(c, v, &why), ctx, &why);
       lua_replace(L, idx);
       return c;
     }
@@ -398,7 +411,7 @@ static int l_service_body(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
   static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
-                                   "work", "calls", "endpoints", NULL };
+                                   "work", "calls", "endpoints", "health_check", NULL };
   check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
@@ -408,7 +421,8 @@ static int l_service_body(lua_State *L) {
   memset(s, 0, sizeof *s);
   s->name = astrdup(m, name);
   where(L, m, &s->file, &s->line);
-  s->instances = 1; s->workers = 1; s->queue = DEFAULT_QUEUE; s->blocking = true;
+  s->instances = 1; s->workers = 1; s->queue = DEFAULT_QUEUE; s->blocking = true; s->health_check = DEFAULT_HEALTH_CHECK;
+  if (field(L, 1, "health_check")) { s->health_check = read_duration(L, -1, ctx, "health_check"); lua_pop(L, 1); }
   if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
   if (field(L, 1, "workers")) { s->workers = (int)read_count(L, -1, ctx, "workers", 1, 1000000); lua_pop(L, 1); }
   if (field(L, 1, "queue")) {
@@ -622,6 +636,162 @@ static int l_traffic(lua_State *L) {
   return 0;
 }
 
+static const char *opt_string(lua_State *L, int t, const char *name, const char *ctx) {
+  if (!field(L, t, name)) return NULL;
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: %s must be a string", ctx, name);
+  const char *v = lua_tostring(L, -1);
+  lua_pop(L, 1);   /* the string stays alive in the table */
+  return v;
+}
+
+/* fault { target = "recommend", kind = "crash", at = "40m", duration = "15m" } */
+static int l_fault(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "name", "target", "from", "to", "kind", "at", "duration", "instances",
+                                   "latency", "factor", "rate", NULL };
+  check_fields(L, 1, "fault", f);
+  if (m->nfaults == ld->fault_cap) {
+    ld->fault_cap = ld->fault_cap ? ld->fault_cap * 2 : 8;
+    m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)ld->fault_cap);
+  }
+  fl_fault_t *ft = &m->faults[m->nfaults];
+  memset(ft, 0, sizeof *ft);
+  where(L, m, &ft->file, &ft->line);
+  const char *kind = opt_string(L, 1, "kind", "fault");
+  int k = kind ? fl_fault_kind_parse(kind) : -1;
+  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity%s%s%s",
+                        kind ? " (got '" : "", kind ? kind : "", kind ? "')" : "");
+  ft->kind = (fl_fault_kind_t)k;
+  const char *target = opt_string(L, 1, "target", "fault");
+  const char *from = opt_string(L, 1, "from", "fault"), *to = opt_string(L, 1, "to", "fault");
+  if (ft->kind == FL_FAULT_PARTITION) {
+    if (!from || !to) luaL_error(L, "fault: a partition needs from = \"caller\" and to = \"callee\"");
+    ft->from_name = astrdup(m, from); ft->to_name = astrdup(m, to);
+    ft->target_name = ft->to_name;
+  } else {
+    if (!target && to && !from) target = to;
+    if (!target) luaL_error(L, "fault: missing target (the service it hits, e.g. target = \"recommend\")");
+    if (from) luaL_error(L, "fault: from/to are for kind = \"partition\"; use target = \"...\"");
+    ft->target_name = astrdup(m, target);
+  }
+  if (!field(L, 1, "at")) luaL_error(L, "fault: missing at (when it starts, e.g. at = \"40m\")");
+  ft->at = read_duration(L, -1, "fault", "at"); lua_pop(L, 1);
+  if (field(L, 1, "duration")) { ft->duration = read_duration(L, -1, "fault", "duration"); lua_pop(L, 1);
+    if (ft->duration <= 0) luaL_error(L, "fault: duration must be positive (leave it out for a fault that lasts to the end)"); }
+  if (field(L, 1, "instances")) {
+    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG)
+      luaL_error(L, "fault: instances applies to crash, capacity and hang faults");
+    if (lua_type(L, -1) == LUA_TSTRING) ft->fraction = read_fraction(L, -1, "fault", "instances");
+    else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) < 1) ft->fraction = lua_tonumber(L, -1);
+    else ft->instances = (int)read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, 100000);
+    if (ft->fraction < 0 || (lua_type(L, -1) == LUA_TSTRING && ft->fraction == 0)) luaL_error(L, "fault: instances share must be positive");
+    lua_pop(L, 1);
+  } else if (ft->kind == FL_FAULT_CAPACITY) {
+    luaL_error(L, "fault: a capacity fault needs instances = N (how many are lost)");
+  }
+  const char *vf = ft->kind == FL_FAULT_LATENCY ? "latency" : ft->kind == FL_FAULT_SLOWDOWN ? "factor" : ft->kind == FL_FAULT_ERRORS ? "rate" : NULL;
+  static const char *const vfields[] = { "latency", "factor", "rate" };
+  for (int i = 0; i < 3; i++)
+    if ((!vf || strcmp(vf, vfields[i]) != 0) && lua_getfield(L, 1, vfields[i]) != LUA_TNIL)
+      luaL_error(L, "fault: %s does not apply to a %s fault", vfields[i], kind);
+    else if (!vf || strcmp(vf, vfields[i]) != 0) lua_pop(L, 1);
+  if (vf) {
+    if (!field(L, 1, vf)) luaL_error(L, "fault: a %s fault needs %s = ... (e.g. %s)", kind, vf,
+                                     ft->kind == FL_FAULT_LATENCY ? "latency = \"200ms\"" : ft->kind == FL_FAULT_SLOWDOWN ? "factor = 3" : "rate = \"20%\"");
+    if (ft->kind == FL_FAULT_LATENCY) ft->value = read_duration(L, -1, "fault", "latency");
+    else if (ft->kind == FL_FAULT_ERRORS) ft->value = read_fraction(L, -1, "fault", "rate");
+    else {
+      if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 1) || isinf(lua_tonumber(L, -1)))
+        luaL_error(L, "fault: factor must be a number of at least 1 (work takes factor times longer)");
+      ft->value = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+  }
+  const char *name = opt_string(L, 1, "name", "fault");
+  if (name) ft->name = astrdup(m, name);
+  else if (ft->kind == FL_FAULT_PARTITION) {
+    size_t n = strlen(ft->from_name) + strlen(ft->to_name) + 3;
+    ft->name = aalloc(m, n);
+    snprintf(ft->name, n, "%s->%s", ft->from_name, ft->to_name);
+  } else ft->name = ft->target_name;
+  for (int i = 0; i < m->nfaults; i++)
+    if (strcmp(m->faults[i].name, ft->name) == 0)
+      luaL_error(L, "fault: two faults are named '%s' (the first at line %d): give one a name = \"...\"", ft->name, m->faults[i].line);
+  m->nfaults++;
+  return 0;
+}
+
+static void read_comparison(lua_State *L, int t, const char *key, const char *ctx, bool duration, bool *has, char op[3], double *v) {
+  if (!field(L, t, key)) return;
+  const char *text = lua_tostring(L, -1), *rest = NULL;
+  if (lua_type(L, -1) != LUA_TSTRING || fl_parse_comparison(text, op, &rest) != 0)
+    luaL_error(L, "%s: %s must be a comparison such as %s", ctx, key, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
+  int rc = duration ? fl_parse_duration(rest, v) : fl_parse_fraction(rest, v);
+  if (rc != 0) luaL_error(L, "%s: %s: cannot read '%s' (expected e.g. %s)", ctx, key, rest, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
+  *has = true;
+  lua_pop(L, 1);
+}
+
+static int l_expect_body(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  const char *name = lua_tostring(L, lua_upvalueindex(2));
+  char ctx[300];
+  snprintf(ctx, sizeof ctx, "expect \"%s\"", name);
+  if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table, e.g. { journey = \"gateway.checkout\", success_rate = \">= 99.5%%\" }", ctx);
+  static const char *const f[] = { "journey", "service", "success_rate", "p99", "p50", "during", "no_cascade_from", NULL };
+  check_fields(L, 1, ctx, f);
+  if (m->nexpects == ld->expect_cap) {
+    ld->expect_cap = ld->expect_cap ? ld->expect_cap * 2 : 8;
+    m->expects = fl_xrealloc(m->expects, sizeof *m->expects * (size_t)ld->expect_cap);
+  }
+  fl_expect_t *x = &m->expects[m->nexpects];
+  memset(x, 0, sizeof *x);
+  x->journey = -1; x->fault = -1;
+  x->name = astrdup(m, name);
+  where(L, m, &x->file, &x->line);
+  const char *j = opt_string(L, 1, "journey", ctx), *sv = opt_string(L, 1, "service", ctx);
+  const char *nc = opt_string(L, 1, "no_cascade_from", ctx);
+  if (j && sv) luaL_error(L, "%s: give journey or service, not both", ctx);
+  if (j || sv) x->subject = astrdup(m, j ? j : sv);
+  if (sv) x->journey = -2;   /* a service: resolved later */
+  if (nc) x->no_cascade_from = astrdup(m, nc);
+  read_comparison(L, 1, "success_rate", ctx, false, &x->has_success, x->success_op, &x->success_rate);
+  read_comparison(L, 1, "p99", ctx, true, &x->has_p99, x->p99_op, &x->p99);
+  read_comparison(L, 1, "p50", ctx, true, &x->has_p50, x->p50_op, &x->p50);
+  if (!x->subject && !nc) luaL_error(L, "%s: needs journey = \"...\" or service = \"...\" (or no_cascade_from = \"...\")", ctx);
+  if (x->subject && !x->has_success && !x->has_p99 && !x->has_p50)
+    luaL_error(L, "%s: nothing to check (expected success_rate, p99 or p50)", ctx);
+  if (field(L, 1, "during")) {
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *d = lua_tostring(L, -1);
+      if (strcmp(d, "all") == 0) x->during = FL_EXPECT_ALL;
+      else if (strcmp(d, "steady") == 0) x->during = FL_EXPECT_STEADY;
+      else if (strncmp(d, "fault:", 6) == 0 && d[6]) { x->during = FL_EXPECT_FAULT; x->fault_name = astrdup(m, d + 6); }
+      else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+    } else if (lua_istable(L, -1) && lua_rawlen(L, -1) == 2) {
+      x->during = FL_EXPECT_RANGE;
+      lua_rawgeti(L, -1, 1); x->from = read_duration(L, -1, ctx, "during[1]"); lua_pop(L, 1);
+      lua_rawgeti(L, -1, 2); x->to = read_duration(L, -1, ctx, "during[2]"); lua_pop(L, 1);
+      if (x->to <= x->from) luaL_error(L, "%s: during: the end must come after the start", ctx);
+    } else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+    lua_pop(L, 1);
+  }
+  m->nexpects++;
+  return 0;
+}
+
+static int l_expect(lua_State *L) {
+  loader_t *ld = getloader(L);
+  luaL_checkstring(L, 1);
+  lua_pushlightuserdata(L, ld);
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, l_expect_body, 2);
+  return 1;
+}
+
 /* include "relative/path.lua": runs another file of the scenario's folder in the same globals. */
 static int l_include(lua_State *L) {
   loader_t *ld = getloader(L);
@@ -645,6 +815,8 @@ static int l_include(lua_State *L) {
 
 /* ---- the sandbox ---- */
 
+static void count_hook(lua_State *L, lua_Debug *ar);
+
 static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
   loader_t *ld = ud;
   size_t old = ptr ? osize : 0;
@@ -652,16 +824,32 @@ static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (nsize > old && ld->mem + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
   void *p = realloc(ptr, nsize);
   if (p) { ld->mem = ld->mem - old + nsize; if (ld->mem > ld->mem_peak) ld->mem_peak = ld->mem; }
+  if (p && ld->L && !ld->line_hook && ld->mem > MAX_LUA_MEMORY / 2) {
+    /* a runaway script: follow it line by line, so that running out can name its line
+    ** (lua_sethook is safe anywhere; it only touches the hook fields and call infos) */
+    ld->line_hook = true;
+    lua_sethook(ld->L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, 10000);
+  }
   return p;
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
   loader_t *ld = NULL;
   lua_getallocf(L, (void **)&ld);
+  if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+    snprintf(ld->hook_src, sizeof ld->hook_src, "%s", ar->short_src);
+    ld->hook_line = ar->currentline;
+  }
+  if (ar->event != LUA_HOOKCOUNT) return;
   ld->instructions += 10000;
-  if (ld->instructions > MAX_INSTRUCTIONS)
-    luaL_error(L, "the scenario ran for more than %lld Lua instructions (an endless loop?)", (long long)MAX_INSTRUCTIONS);
+  if (ld->instructions > MAX_INSTRUCTIONS) {
+    /* not luaL_error: its position would be the caller's (level 1), not the loop's */
+    if (ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+    else lua_pushliteral(L, "");
+    lua_pushfstring(L, "the scenario ran for more than %I Lua instructions (an endless loop?)", (lua_Integer)MAX_INSTRUCTIONS);
+    lua_concat(L, 2);
+    lua_error(L);
+  }
 }
 
 static void open_sandbox(lua_State *L, loader_t *ld) {
@@ -682,6 +870,7 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
     { "const", l_const }, { "exp", l_exp }, { "lognormal", l_lognormal }, { "gamma", l_gamma },
     { "uniform", l_uniform }, { "percentiles", l_percentiles },
     { "traffic", l_traffic }, { "surge", l_surge }, { "piecewise", l_piecewise }, { "include", l_include },
+    { "fault", l_fault }, { "expect", l_expect },
     { NULL, NULL }
   };
   lua_pushglobaltable(L);
@@ -810,6 +999,39 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   }
   if (fabs(sum - 1) > 1e-6)
     return errf(err, n, "%s:%d: traffic: mix shares sum to %g (expected 1)", m->traffic_file, m->traffic_line, sum);
+  for (int i = 0; i < m->nfaults; i++) {
+    fl_fault_t *ft = &m->faults[i];
+    ft->target = fl_model_find_service(m, ft->target_name);
+    if (!ft->target) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->target_name);
+    if (ft->from_name) {
+      ft->from = fl_model_find_service(m, ft->from_name);
+      if (!ft->from) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->from_name);
+    }
+    if (ft->instances > ft->target->instances)
+      return errf(err, n, "%s:%d: fault '%s': instances = %d but %s has %d", ft->file, ft->line, ft->name, ft->instances,
+                  ft->target->name, ft->target->instances);
+    if (ft->at >= m->duration)
+      return errf(err, n, "%s:%d: fault '%s': at is after the end of the scenario", ft->file, ft->line, ft->name);
+  }
+  for (int i = 0; i < m->nexpects; i++) {
+    fl_expect_t *x = &m->expects[i];
+    if (x->subject && x->journey == -2) {
+      x->journey = -1;
+      x->service = fl_model_find_service(m, x->subject);
+      if (!x->service) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->subject);
+    } else if (x->subject) {
+      for (int j = 0; j < m->njourneys; j++) if (strcmp(m->journeys[j].name, x->subject) == 0) x->journey = j;
+      if (x->journey < 0) return errf(err, n, "%s:%d: expect \"%s\": '%s' is not a journey of the traffic mix", x->file, x->line, x->name, x->subject);
+    }
+    if (x->no_cascade_from) {
+      x->no_cascade = fl_model_find_service(m, x->no_cascade_from);
+      if (!x->no_cascade) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->no_cascade_from);
+    }
+    if (x->during == FL_EXPECT_FAULT) {
+      for (int k = 0; k < m->nfaults; k++) if (strcmp(m->faults[k].name, x->fault_name) == 0) x->fault = k;
+      if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);
+    }
+  }
   return 0;
 }
 
@@ -882,8 +1104,14 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
     else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback)", key);
     if (rc) return rc;
   }
-  (void)m;
-  if (!hits) return set_err(err, n, a, "endpoint %s has no call to '%s'", ep->full_name ? ep->full_name : ep->name, target);
+  if (!hits) {
+    /* before resolution ep->full_name is not set yet: find the service by hand */
+    const char *svc = "?";
+    for (int i = 0; i < m->nservices; i++)
+      for (int k = 0; k < m->services[i].nendpoints; k++)
+        if (&m->services[i].endpoints[k] == ep) svc = m->services[i].name;
+    return set_err(err, n, a, "endpoint %s.%s has no call to '%s'", svc, ep->name, target);
+  }
   return 0;
 }
 
@@ -1005,6 +1233,7 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
 
   lua_State *L = lua_newstate(lua_alloc_capped, &ld);
   if (!L) { fl_model_free(m); snprintf(err, errlen, "faultline: out of memory"); return -FL_ENOMEM; }
+  ld.L = L;
   int rc = 0;
   lua_pushcfunction(L, msgh);
   open_sandbox(L, &ld);
@@ -1013,9 +1242,12 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
   if (st != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     if (ld.mem_exceeded || st == LUA_ERRMEM) {
-      lua_Debug ar;
-      snprintf(err, errlen, "%s: the scenario used more than %u MiB of memory (a runaway table or string?)", path, MAX_LUA_MEMORY >> 20);
-      (void)ar;
+      /* Lua gives a memory error no position: name the line the count hook saw last */
+      if (ld.hook_line > 0)
+        snprintf(err, errlen, "%s:%d: the scenario used more than %u MiB of memory (a runaway table or string?)",
+                 ld.hook_src, ld.hook_line, MAX_LUA_MEMORY >> 20);
+      else
+        snprintf(err, errlen, "%s: the scenario used more than %u MiB of memory (a runaway table or string?)", path, MAX_LUA_MEMORY >> 20);
     } else {
       snprintf(err, errlen, "%s", msg ? msg : "unknown error");
     }
@@ -1027,7 +1259,11 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
   lua_close(L);
   for (int i = 0; rc == 0 && i < opts->nsets; i++)
     if (fl_model_set(m, opts->sets[i], err, errlen)) rc = -FL_EINVAL;
-  if (rc == 0) rc = fl_model_resolve(m, err, errlen);
+  if (rc == 0 && (rc = fl_model_resolve(m, err, errlen)) != 0 && opts->nsets > 0) {
+    /* the script alone may be fine: say that the overrides took part */
+    size_t used = strlen(err);
+    if (used + 1 < errlen) snprintf(err + used, errlen - used, " (after --set %s%s)", opts->sets[0], opts->nsets > 1 ? ", ..." : "");
+  }
   if (rc) { fl_model_free(m); return rc; }
   *out = m;
   return 0;

@@ -4,6 +4,7 @@
 #include "faultline/sim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,9 @@ enum {
   F_ON_INST = 1 << 1,   /* counted in its instance's outstanding requests */
   F_DEGRADED = 1 << 2,  /* an optional call failed and its fallback was used */
   F_MEASURED = 1 << 3,  /* arrived after warm-up: counts in the summary */
+  F_HUNG = 1 << 4,      /* frozen by a hang fault: answered only when the hang ends */
+  F_LIMBO = 1 << 5,     /* never reached its service (dropped by a partition) */
+  F_WAITING = 1 << 6,   /* holds a worker while waiting on a step's calls */
 };
 
 struct fl_req {
@@ -19,6 +23,8 @@ struct fl_req {
   fl_event_t tmo;         /* the caller's timeout on this call */
   fl_req_t *parent;       /* the waiting caller; NULL for a journey's root or once abandoned */
   fl_req_t *next;         /* waiting-room link, free list */
+  fl_req_t *lnext, *lprev;/* links in 'lown': its instance's requests, or a partition's limbo */
+  fl_reqlist_t *lown;
   const fl_endpoint_t *ep;
   fl_instance_t *inst;
   fl_time_t arrived;
@@ -54,6 +60,20 @@ static void on_deferred(fl_engine_t *e, fl_event_t *ev);
 static void on_step_wait(fl_engine_t *e, fl_event_t *ev);
 static void on_timeout(fl_engine_t *e, fl_event_t *ev);
 static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
+static void arrive(fl_sim_t *s, fl_req_t *q);
+
+static void list_add(fl_reqlist_t *l, fl_req_t *q) {
+  q->lown = l; q->lprev = NULL; q->lnext = l->head;
+  if (l->head) l->head->lprev = q;
+  l->head = q;
+}
+
+static void list_del(fl_req_t *q) {
+  if (!q->lown) return;
+  if (q->lprev) q->lprev->lnext = q->lnext; else q->lown->head = q->lnext;
+  if (q->lnext) q->lnext->lprev = q->lprev;
+  q->lown = NULL; q->lnext = q->lprev = NULL;
+}
 
 /* ---- request pool ---- */
 
@@ -73,7 +93,8 @@ static fl_req_t *req_alloc(fl_sim_t *s) {
     q = s->free_reqs;
   }
   s->free_reqs = q->next;
-  q->next = NULL; q->parent = NULL; q->inst = NULL;
+  q->next = NULL; q->parent = NULL; q->inst = NULL; q->lown = NULL; q->lnext = q->lprev = NULL;
+
   q->journey = -1; q->step = q->pending = q->call = 0;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
   q->arrived = s->eng.now; q->wait_until = 0;
@@ -98,7 +119,7 @@ static inline void svc_touch(fl_sim_t *s, fl_svc_rt_t *r, const fl_service_t *sv
   r->w_busy += r->busy * dt;
   r->w_queue += r->queued * dt;
   r->w_inflight += r->inflight * dt;
-  r->w_workers += (double)r->nup * svc->workers * dt;
+  r->w_workers += (double)r->nalive * svc->workers * dt;
   r->last = now;
 }
 
@@ -167,6 +188,8 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   q->inst->busy++; r->busy++;
   q->flags |= F_WORKER;
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
+  if (r->slow != 1) work = (fl_time_t)((double)work * r->slow);
   q->ev.cb = on_work_done;
   fl_engine_schedule(&s->eng, &q->ev, work);
 }
@@ -179,7 +202,7 @@ static void release_worker(fl_sim_t *s, fl_req_t *q) {
   in->busy--; r->busy--;
   q->flags &= (uint8_t)~F_WORKER;
   fl_req_t *next = in->qhead;
-  if (next) {
+  if (next && in->alive) {
     in->qhead = next->next;
     if (!in->qhead) in->qtail = NULL;
     next->next = NULL;
@@ -207,11 +230,14 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
   fl_instance_t *in = pick_instance(svc, r);
   if (!in) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }
   q->inst = in;
+  if (!in->alive) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
   if (in->busy < svc->workers) {
     in->outstanding++; q->flags |= F_ON_INST;
+    list_add(&in->reqs, q);
     start_work(s, q);
   } else if (in->queued < svc->queue) {
     in->outstanding++; q->flags |= F_ON_INST;
+    list_add(&in->reqs, q);
     if (in->qtail) in->qtail->next = q; else in->qhead = q;
     in->qtail = q;
     in->queued++; r->queued++;
@@ -223,6 +249,21 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
 
 /* ---- calls ---- */
 
+static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
+  arrive(SIM(e), container_of(ev, fl_req_t, ev));
+}
+
+/* Delivers a request to its service, after the latency a fault adds on the way. */
+static void send(fl_sim_t *s, fl_req_t *q) {
+  fl_time_t lat = s->svc[q->ep->service->id].latency;
+  if (lat > 0) {
+    q->ev.cb = on_delayed_arrival;
+    fl_engine_schedule(&s->eng, &q->ev, lat);
+  } else {
+    arrive(s, q);
+  }
+}
+
 static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_req_t *c = req_alloc(s);
@@ -230,25 +271,60 @@ static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
   c->parent = parent; c->parent_gen = parent->gen;
   c->call = (uint16_t)ci;
   if (call->timeout > 0) fl_engine_schedule(&s->eng, &c->tmo, call->timeout);
-  arrive(s, c);
+  if (s->npart_active) {
+    const fl_model_t *m = s->m;
+    for (int f = 0; f < m->nfaults; f++) {
+      const fl_fault_t *ft = &m->faults[f];
+      if (ft->kind == FL_FAULT_PARTITION && s->fault[f].active && ft->from == parent->ep->service && ft->target == c->ep->service) {
+        c->flags |= F_LIMBO;           /* dropped: no answer until the caller gives up or the link heals */
+        list_add(&s->fault[f].dropped, c);
+        return;
+      }
+    }
+  }
+  send(s, c);
+}
+
+/* Workers waiting on each callee, integrated over time per callee. */
+static void wait_change(fl_sim_t *s, fl_svc_rt_t *r, int slot, int delta) {
+  fl_time_t now = s->eng.now;
+  r->wint[slot] += (double)r->wcount[slot] * (double)(now - r->wlast[slot]);
+  r->wlast[slot] = now;
+  r->wcount[slot] += delta;
 }
 
 static void begin_step(fl_sim_t *s, fl_req_t *q) {
   const fl_step_t *st = &q->ep->steps[q->step];
   q->pending = (uint16_t)st->count;
   q->wait_until = s->eng.now;
+  if (q->flags & F_WORKER) {
+    fl_svc_rt_t *r = &s->svc[q->ep->service->id];
+    for (int i = 0; i < st->count; i++) wait_change(s, r, q->ep->calls[st->first + i].slot, 1);
+    q->flags |= F_WAITING;
+  }
   for (int i = 0; i < st->count; i++) issue_call(s, q, st->first + i);
 }
 
 static void next_step(fl_sim_t *s, fl_req_t *q) {
   if (++q->step < q->ep->nsteps) begin_step(s, q);
+  else if (q->inst->hung) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
   else complete(s, q, (q->flags & F_DEGRADED) ? FL_OUT_DEGRADED : FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
+}
+
+/* The step a worker waited in is over: it no longer waits on the step's callees. */
+static void end_wait(fl_sim_t *s, fl_req_t *q) {
+  if (!(q->flags & F_WAITING)) return;
+  q->flags &= (uint8_t)~F_WAITING;
+  fl_svc_rt_t *r = &s->svc[q->ep->service->id];
+  const fl_step_t *st = &q->ep->steps[q->step];
+  for (int i = 0; i < st->count; i++) wait_change(s, r, q->ep->calls[st->first + i].slot, -1);
 }
 
 /* One of q's calls answered (or timed out). */
 static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cause_t cause, int origin) {
   const fl_call_t *call = &q->ep->calls[ci];
   if (out == FL_OUT_FAILURE) {
+    s->svc[q->ep->service->id].fail_via[call->slot]++;
     if (!call->optional) { complete(s, q, FL_OUT_FAILURE, cause, origin); return; }
     q->flags |= F_DEGRADED;
     if (s->eng.now + call->fallback > q->wait_until) q->wait_until = s->eng.now + call->fallback;
@@ -256,6 +332,7 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
     q->flags |= F_DEGRADED;
   }
   if (--q->pending > 0) return;
+  end_wait(s, q);
   if (q->wait_until > s->eng.now) {
     q->ev.cb = on_step_wait;
     fl_engine_schedule_at(&s->eng, &q->ev, q->wait_until);
@@ -284,12 +361,19 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
   fl_svc_rt_t *r = &s->svc[svc->id];
   bool measured = q->flags & F_MEASURED;
   fl_time_t latency = s->eng.now - q->arrived;
-  if (q->flags & F_WORKER) release_worker(s, q);
-  svc_touch(s, r, svc);
-  r->inflight--;
-  if (q->flags & F_ON_INST) q->inst->outstanding--;
-  count_outcome(&r->st, measured, out, cause, latency);
-  if (q->journey >= 0) count_outcome(&s->jrn[q->journey].st, measured, out, cause, latency);
+  list_del(q);
+  end_wait(s, q);
+  if (!(q->flags & F_LIMBO)) {
+    if (q->flags & F_WORKER) release_worker(s, q);
+    svc_touch(s, r, svc);
+    r->inflight--;
+    if (q->flags & F_ON_INST) q->inst->outstanding--;
+    count_outcome(&r->st, measured, out, cause, latency);
+  }
+  if (q->journey >= 0) {
+    count_outcome(&s->jrn[q->journey].st, measured, out, cause, latency);
+    if (out == FL_OUT_FAILURE && origin >= 0 && s->jrn[q->journey].fail_from) s->jrn[q->journey].fail_from[origin]++;
+  }
   fl_engine_cancel(&s->eng, &q->tmo);
   fl_req_t *p = q->parent;
   uint32_t pgen = q->parent_gen;
@@ -308,7 +392,10 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   fl_req_t *q = container_of(ev, fl_req_t, ev);
   const fl_endpoint_t *ep = q->ep;
   const fl_service_t *svc = ep->service;
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
+  double extra = s->svc[svc->id].err_extra;
+  if (extra > 0) er = 1 - (1 - er) * (1 - extra);
   if (er > 0 && fl_rng_uniform(&s->ep[ep->id].rng_error) < er) {
     complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);
     return;
@@ -352,9 +439,112 @@ static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
   fl_stats_t *st = &s->jrn[j].st;
   st->win.arrivals++;
   if (e->now >= s->warmup) st->total.arrivals++;
-  arrive(s, q);
+  send(s, q);
   fl_time_t next = next_arrival(s, j, e->now);
   if (next < s->end) fl_engine_schedule_at(e, ev, next);
+}
+
+/* ---- faults ---- */
+
+static void on_notice(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  fl_svc_rt_t *r = &s->svc[ev->aux];
+  fl_instance_t *in = container_of(ev, fl_instance_t, notice);
+  if (in->up && !in->alive) { in->up = false; r->nup--; }
+}
+
+static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, bool at_once) {
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  if (in->crashed++) return;
+  svc_touch(s, r, svc);
+  in->alive = false; r->nalive--;
+  r->queued -= in->queued;
+  in->queued = 0; in->qhead = in->qtail = NULL;
+  /* Every request it held fails as its connection is reset; restart from the head each time,
+  ** since a failure can complete a caller on the same instance. */
+  fl_req_t *q;
+  while ((q = in->reqs.head)) {
+    fl_engine_cancel(&s->eng, &q->ev);
+    complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
+  }
+  if (at_once || svc->health_check <= 0) { if (in->up) { in->up = false; r->nup--; } }
+  else if (!fl_event_pending(&in->notice)) fl_engine_schedule(&s->eng, &in->notice, fl_sec_to_time(svc->health_check));
+}
+
+static void restore_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  if (--in->crashed > 0) return;
+  svc_touch(s, r, svc);
+  fl_engine_cancel(&s->eng, &in->notice);
+  in->alive = true; r->nalive++;
+  if (!in->up) { in->up = true; r->nup++; }
+}
+
+/* The requests a hang froze fail as their connections are reset. */
+static void thaw_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
+  if (--in->hung > 0) return;
+  for (;;) {
+    fl_req_t *q = in->reqs.head;
+    while (q && !(q->flags & F_HUNG)) q = q->lnext;
+    if (!q) break;
+    complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
+  }
+}
+
+static void error_faults(fl_sim_t *s, int svc) {
+  double keep = 1;
+  for (int f = 0; f < s->m->nfaults; f++) {
+    const fl_fault_t *ft = &s->m->faults[f];
+    if (ft->kind == FL_FAULT_ERRORS && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
+  }
+  s->svc[svc].err_extra = 1 - keep;
+}
+
+static void on_fault(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  int f = (int)ev->aux;
+  const fl_fault_t *ft = &s->m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  const fl_service_t *svc = ft->target;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  bool start = !fr->active;
+  if (start) {
+    fr->active = fr->touched = true;
+    fr->started = e->now;
+    if (ft->duration > 0) fl_engine_schedule(e, ev, fl_sec_to_time(ft->duration));
+  } else {
+    fr->active = false;
+    fr->ended = e->now;
+  }
+  switch (ft->kind) {
+  case FL_FAULT_CRASH: case FL_FAULT_CAPACITY:
+    for (int k = fr->first; k < fr->first + fr->count; k++) {
+      if (start) crash_instance(s, svc, &r->inst[k], ft->kind == FL_FAULT_CAPACITY);
+      else restore_instance(s, svc, &r->inst[k]);
+    }
+    break;
+  case FL_FAULT_HANG:
+    for (int k = fr->first; k < fr->first + fr->count; k++) {
+      if (start) r->inst[k].hung++;
+      else thaw_instance(s, svc, &r->inst[k]);
+    }
+    break;
+  case FL_FAULT_LATENCY: r->latency += (start ? 1 : -1) * fl_sec_to_time(ft->value); break;
+  case FL_FAULT_SLOWDOWN: if (start) r->slow *= ft->value; else r->slow /= ft->value; break;
+  case FL_FAULT_ERRORS: error_faults(s, svc->id); break;
+  case FL_FAULT_PARTITION:
+    if (start) s->npart_active++;
+    else {
+      s->npart_active--;
+      fl_req_t *q;
+      while ((q = fr->dropped.head)) {
+        fl_engine_cancel(&s->eng, &q->ev);
+        complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
+      }
+    }
+    break;
+  default: break;
+  }
 }
 
 /* ---- windows ---- */
@@ -362,9 +552,149 @@ static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
 static fl_health_t classify(const fl_service_t *svc, const fl_svc_rt_t *r, double util, double p99) {
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
   double fr = done ? (double)r->st.win.failures / (double)done : 0;
-  if (r->nup == 0 || fr >= 0.5) return FL_HEALTH_DOWN;
+  /* no live instance, half failing, or holding requests without answering any */
+  if (r->nup == 0 || fr >= 0.5 || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
   if (fr >= 0.05 || (svc->slo > 0 && p99 > svc->slo) || util >= 0.98) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
+}
+
+static fl_health_t classify_journey(const fl_counts_t *c) {
+  uint64_t done = c->successes + c->degraded + c->failures;
+  if (!done) return FL_HEALTH_OK;
+  double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
+  if (fr >= 0.5) return FL_HEALTH_DOWN;
+  if (fr >= 0.05 || dg >= 0.5) return FL_HEALTH_DEGRADED;
+  return FL_HEALTH_OK;
+}
+
+/* A raw state different from the confirmed one must be seen s->confirm windows in a row. */
+static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend, int *np, fl_health_t raw) {
+  if (raw == *cur) { *np = 0; return false; }
+  if (raw != *pend) { *pend = raw; *np = 1; } else (*np)++;
+  if (*np < s->confirm) return false;
+  *np = 0;
+  *cur = raw;
+  return true;
+}
+
+static fl_change_t *add_change(fl_sim_t *s, uint32_t w, int svc, int jrn, fl_health_t from, fl_health_t to) {
+  if (s->nchanges == s->changes_cap) {
+    s->changes_cap = s->changes_cap ? s->changes_cap * 2 : 64;
+    s->changes = fl_xrealloc(s->changes, sizeof *s->changes * (size_t)s->changes_cap);
+  }
+  fl_change_t *c = &s->changes[s->nchanges++];
+  memset(c, 0, sizeof *c);
+  c->t = (fl_time_t)(w + 1 - (uint32_t)s->confirm) * s->window;
+  c->service = svc; c->journey = jrn; c->from = from; c->to = to;
+  c->fault = -1; c->via = -1; c->parent = -1;
+  return c;
+}
+
+/* The latest change of service 'svc' into a bad state that still stands, or -1. */
+static int standing_change(const fl_sim_t *s, int svc) {
+  for (int i = s->nchanges - 1; i >= 0; i--)
+    if (s->changes[i].service == svc) return s->changes[i].to != FL_HEALTH_OK ? i : -1;
+  return -1;
+}
+
+/* Top origin among 'fail_from' when it holds at least half of 'failures'. */
+static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t failures, double *share) {
+  int best = -1;
+  for (int d = 0; d < s->m->nservices; d++) if (fail_from[d] && (best < 0 || fail_from[d] > fail_from[best])) best = d;
+  if (best < 0 || !failures || 2 * fail_from[best] < failures) return -1;
+  *share = (double)fail_from[best] / (double)failures;
+  return best;
+}
+
+static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
+  const fl_model_t *m = s->m;
+  int i = c->service;
+  const fl_svc_rt_t *r = &s->svc[i];
+  if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
+  for (int f = 0; f < m->nfaults; f++) {
+    const fl_fault_t *ft = &m->faults[f];
+    bool hits = ft->kind == FL_FAULT_PARTITION ? ft->from->id == i : ft->target->id == i;
+    if (hits && s->fault[f].touched) {
+      c->fault = f;
+      snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_kind_name(ft->kind));
+      return;
+    }
+  }
+  uint64_t bad = r->st.win.failures + r->st.win.degraded;
+  int k = -1;
+  for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;
+  double busy = 0;
+  int kw = -1;
+  for (int x = 0; x < r->ncallees; x++) if (r->wint[x] > busy) { busy = r->wint[x]; kw = x; }
+  if (kw >= 0 && r->w_busy > 0 && busy >= 0.5 * r->w_busy && util >= 0.8) {
+    c->via = r->callee[kw];
+    snprintf(c->reason, sizeof c->reason, "pool exhaustion: %.0f%% of worker time waiting on %s", 100 * busy / r->w_busy,
+             m->services[c->via].name);
+  } else if (k >= 0 && bad && 2 * r->fail_via[k] >= bad) {
+    c->via = r->callee[k];
+    snprintf(c->reason, sizeof c->reason, "calls to %s failing (%llu failed calls; %llu of its requests failed, %llu degraded)",
+             m->services[c->via].name, (unsigned long long)r->fail_via[k], (unsigned long long)r->st.win.failures,
+             (unsigned long long)r->st.win.degraded);
+  } else if (util >= 0.9) {
+    snprintf(c->reason, sizeof c->reason, "saturation: utilization %.0f%%", 100 * util);
+  } else {
+      uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+      snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed, p99 %.0fms",
+               done ? 100.0 * (double)r->st.win.failures / (double)done : 0, 1000 * fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99)));
+  }
+}
+
+static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
+  const fl_model_t *m = s->m;
+  const fl_jrn_rt_t *jr = &s->jrn[c->journey];
+  if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
+  double share = 0;
+  int d = jr->fail_from ? top_origin(s, jr->fail_from, jr->st.win.failures, &share) : -1;
+  uint64_t done = jr->st.win.successes + jr->st.win.degraded + jr->st.win.failures;
+  double fr = done ? (double)jr->st.win.failures / (double)done : 0;
+  if (d >= 0) {
+    c->via = d;
+    snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% of failures originate at %s", 100 * fr, 100 * share, m->services[d].name);
+  } else {
+    c->via = m->journeys[c->journey].entry->service->id;
+    snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% degraded", 100 * fr,
+             done ? 100.0 * (double)jr->st.win.degraded / (double)done : 0);
+  }
+}
+
+/* Which scopes a window belongs to: expectations and the faults' before/during/after phases. */
+static void accumulate(fl_acc_t *a, const fl_stats_t *st) {
+  a->c.arrivals += st->win.arrivals; a->c.successes += st->win.successes;
+  a->c.degraded += st->win.degraded; a->c.failures += st->win.failures;
+  for (int k = 0; k < FL_CAUSE__COUNT; k++) a->c.cause[k] += st->win.cause[k];
+  fl_hist_merge(a->h, st->hwin);
+}
+
+static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
+  const fl_model_t *m = s->m;
+  bool measured = wstart >= s->warmup, any_fault = false;
+  for (int f = 0; f < m->nfaults; f++) any_fault |= s->fault[f].touched;
+  for (int x = 0; x < m->nexpects; x++) {
+    const fl_expect_t *ex = &m->expects[x];
+    if (!ex->subject) continue;
+    bool in;
+    switch (ex->during) {
+    case FL_EXPECT_FAULT: in = s->fault[ex->fault].touched; break;
+    case FL_EXPECT_RANGE: { fl_time_t mid = wstart + (wend - wstart) / 2; in = mid >= fl_sec_to_time(ex->from) && mid < fl_sec_to_time(ex->to); break; }
+    case FL_EXPECT_STEADY: in = measured && !any_fault; break;
+    default: in = measured; break;
+    }
+    if (!in) continue;
+    s->exp[x].windows++;
+    accumulate(&s->exp[x].acc, ex->service ? &s->svc[ex->service->id].st : &s->jrn[ex->journey].st);
+  }
+  for (int f = 0; f < m->nfaults; f++) {
+    fl_fault_rt_t *fr = &s->fault[f];
+    int phase = fr->touched ? 1 : fr->started < 0 ? 0 : 2;
+    if (phase == 0 && !measured) continue;
+    for (int j = 0; j < m->njourneys; j++) accumulate(&fr->phase[j * 3 + phase], &s->jrn[j].st);
+    fr->touched = fr->active;
+  }
 }
 
 static void close_stats(fl_stats_t *st, uint32_t w) {
@@ -383,6 +713,7 @@ static void reset_window(fl_stats_t *st) {
 
 static void close_window(fl_sim_t *s) {
   uint32_t w = s->wdone;
+  int first_change = s->nchanges;
   fl_time_t wstart = (fl_time_t)w * s->window;
   fl_time_t len = s->eng.now - wstart;
   bool measured = wstart >= s->warmup;
@@ -390,12 +721,18 @@ static void close_window(fl_sim_t *s) {
     const fl_service_t *svc = &s->m->services[i];
     fl_svc_rt_t *r = &s->svc[i];
     svc_touch(s, r, svc);
+    for (int x = 0; x < r->ncallees; x++) wait_change(s, r, x, 0);
     close_stats(&r->st, w);
     double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
     r->st.series[FL_SER_BUSY][w] = len > 0 ? r->w_busy / (double)len : 0;
     r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
     r->st.series[FL_SER_INSTANCES][w] = r->nup;
-    r->health = classify(svc, r, util, r->st.series[FL_SER_P99][w]);
+    uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+    if (done || r->nup == 0 || r->st.win.arrivals || r->inflight) {
+      fl_health_t was = r->health;
+      if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(svc, r, util, r->st.series[FL_SER_P99][w])))
+        attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
+    }
     r->st.series[FL_SER_HEALTH][w] = r->health;
     if (measured) {
       r->t_busy += r->w_busy; r->t_queue += r->w_queue;
@@ -403,12 +740,31 @@ static void close_window(fl_sim_t *s) {
       if (r->nup < r->inst_min) r->inst_min = r->nup;
       if (r->nup > r->inst_max) r->inst_max = r->nup;
     }
-    r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
-    reset_window(&r->st);
   }
   for (int j = 0; j < s->m->njourneys; j++) {
-    close_stats(&s->jrn[j].st, w);
+    fl_jrn_rt_t *jr = &s->jrn[j];
+    close_stats(&jr->st, w);
+    fl_health_t was = jr->health;
+    if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(&jr->st.win)))
+      attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
+  }
+  /* link this window's changes to the standing changes of the dependencies they blame */
+  for (int i = first_change; i < s->nchanges; i++)
+    if (s->changes[i].via >= 0 && s->changes[i].to != FL_HEALTH_OK) {
+      int p = standing_change(s, s->changes[i].via);
+      s->changes[i].parent = p != i ? p : -1;
+    }
+  close_scopes(s, wstart, s->eng.now);
+  for (int i = 0; i < s->m->nservices; i++) {
+    fl_svc_rt_t *r = &s->svc[i];
+    r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
+    reset_window(&r->st);
+    memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
+    for (int x = 0; x < r->ncallees; x++) { r->wint[x] = 0; r->wlast[x] = s->eng.now; }
+  }
+  for (int j = 0; j < s->m->njourneys; j++) {
     reset_window(&s->jrn[j].st);
+    if (s->jrn[j].fail_from) memset(s->jrn[j].fail_from, 0, sizeof *s->jrn[j].fail_from * (size_t)s->m->nservices);
   }
   s->wdone++;
   if (s->on_window) s->on_window(s, w, s->on_window_user);
@@ -456,8 +812,30 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     fl_svc_rt_t *r = &s->svc[i];
     r->ninst = svc->instances;
     r->inst = fl_xcalloc((size_t)(r->ninst ? r->ninst : 1), sizeof *r->inst);
-    for (int k = 0; k < r->ninst; k++) r->inst[k].up = true;
-    r->nup = r->ninst;
+    for (int k = 0; k < r->ninst; k++) {
+      r->inst[k].up = r->inst[k].alive = true;
+      fl_event_init(&r->inst[k].notice, on_notice);
+      r->inst[k].notice.aux = (uint32_t)i;
+    }
+    r->nup = r->nalive = r->ninst;
+    r->slow = 1;
+    /* distinct callees, and each call's slot among them */
+    int ncalls = 0;
+    for (int k = 0; k < svc->nendpoints; k++) ncalls += svc->endpoints[k].ncalls;
+    r->callee = fl_xcalloc((size_t)(ncalls ? ncalls : 1), sizeof *r->callee);
+    for (int k = 0; k < svc->nendpoints; k++)
+      for (int c = 0; c < svc->endpoints[k].ncalls; c++) {
+        fl_call_t *call = &svc->endpoints[k].calls[c];
+        int id = call->target->service->id, x = 0;
+        while (x < r->ncallees && r->callee[x] != id) x++;
+        if (x == r->ncallees) r->callee[r->ncallees++] = id;
+        call->slot = x;
+      }
+    int nc = r->ncallees ? r->ncallees : 1;
+    r->fail_via = fl_xcalloc((size_t)nc, sizeof *r->fail_via);
+    r->wcount = fl_xcalloc((size_t)nc, sizeof *r->wcount);
+    r->wint = fl_xcalloc((size_t)nc, sizeof *r->wint);
+    r->wlast = fl_xcalloc((size_t)nc, sizeof *r->wlast);
     r->inst_min = INT32_MAX; r->inst_max = 0;
     fl_rng_init(&r->rng_lb, m->seed, svc->name, "balancer");
     stats_init(&r->st, FL_SER__COUNT, s->nwindows);
@@ -471,11 +849,29 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     fl_rng_init(&jr->rng, m->seed, m->journeys[j].name, "arrivals");
     stats_init(&jr->st, FL_SER_JOURNEY_COUNT, s->nwindows);
+    if ((double)m->nservices * m->njourneys <= 4e6) jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;
     fl_time_t first = next_arrival(s, j, 0);
     if (first < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, first);
   }
+  s->confirm = 2;
+  s->fault = fl_xcalloc((size_t)(m->nfaults ? m->nfaults : 1), sizeof *s->fault);
+  for (int f = 0; f < m->nfaults; f++) {
+    const fl_fault_t *ft = &m->faults[f];
+    fl_fault_rt_t *fr = &s->fault[f];
+    int n = ft->target->instances;
+    fr->count = ft->instances ? ft->instances : ft->fraction > 0 ? (int)ceil(ft->fraction * n - 1e-9) : n;
+    if (fr->count > n) fr->count = n;
+    fr->started = fr->ended = -1;
+    fr->phase = fl_xcalloc((size_t)(m->njourneys * 3 + 1), sizeof *fr->phase);
+    for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
+    fl_event_init(&fr->ev, on_fault);
+    fr->ev.aux = (uint32_t)f;
+    fl_engine_schedule_at(&s->eng, &fr->ev, fl_sec_to_time(ft->at));
+  }
+  s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
+  for (int x = 0; x < m->nexpects; x++) { s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h); }
   fl_event_init(&s->window_ev, on_window);
   fl_engine_schedule_at(&s->eng, &s->window_ev, s->window < s->end ? s->window : s->end);
   return 0;
@@ -483,8 +879,17 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
 
 void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
-  for (int i = 0; s->m && i < s->m->nservices; i++) { free(s->svc[i].inst); stats_release(&s->svc[i].st); }
-  for (int j = 0; s->m && j < s->m->njourneys; j++) stats_release(&s->jrn[j].st);
+  for (int i = 0; s->m && i < s->m->nservices; i++) {
+    free(s->svc[i].inst); stats_release(&s->svc[i].st);
+    free(s->svc[i].callee); free(s->svc[i].fail_via); free(s->svc[i].wcount); free(s->svc[i].wint); free(s->svc[i].wlast);
+  }
+  for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); }
+  for (int f = 0; s->m && f < s->m->nfaults; f++) {
+    for (int k = 0; k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
+    free(s->fault[f].phase);
+  }
+  for (int x = 0; s->m && x < s->m->nexpects; x++) free(s->exp[x].acc.h);
+  free(s->fault); free(s->exp); free(s->changes);
   free(s->svc); free(s->ep); free(s->jrn);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
   memset(s, 0, sizeof *s);
@@ -507,4 +912,70 @@ double fl_sim_measured_seconds(const fl_sim_t *s) {
   fl_time_t closed = (fl_time_t)s->wdone * s->window;
   if (closed > s->end) closed = s->end;
   return closed > s->warmup ? fl_time_to_sec(closed - s->warmup) : 0;
+}
+
+/* ---- expectations ---- */
+
+static bool compare(const char *op, double observed, double wanted) {
+  const double eps = 1e-12;
+  if (strcmp(op, ">=") == 0) return observed >= wanted - eps;
+  if (strcmp(op, ">") == 0) return observed > wanted;
+  if (strcmp(op, "<=") == 0) return observed <= wanted + eps;
+  if (strcmp(op, "<") == 0) return observed < wanted;
+  return fabs(observed - wanted) <= eps;
+}
+
+/* Is change 'i' part of a cascade rooted at service 'root' (its own change or a fault on it)? */
+static bool descends_from(const fl_sim_t *s, int i, int root) {
+  for (int guard = 0; i >= 0 && guard < s->nchanges; guard++) {
+    const fl_change_t *c = &s->changes[i];
+    if (c->service == root) return true;
+    if (c->fault >= 0 && s->m->faults[c->fault].target->id == root) return true;
+    i = c->parent;
+  }
+  return false;
+}
+
+static bool calls_service(const fl_service_t *caller, const fl_service_t *callee) {
+  for (int k = 0; k < caller->nendpoints; k++)
+    for (int c = 0; c < caller->endpoints[k].ncalls; c++)
+      if (caller->endpoints[k].calls[c].target->service == callee) return true;
+  return false;
+}
+
+int fl_sim_check_expectations(fl_sim_t *s) {
+  const fl_model_t *m = s->m;
+  int failed = 0;
+  for (int x = 0; x < m->nexpects; x++) {
+    const fl_expect_t *ex = &m->expects[x];
+    fl_exp_rt_t *er = &s->exp[x];
+    er->passed = true;
+    er->detail[0] = 0;
+    if (ex->subject) {
+      const fl_counts_t *c = &er->acc.c;
+      uint64_t done = c->successes + c->degraded + c->failures;
+      er->success_rate = done ? (double)(c->successes + c->degraded) / (double)done : 1;
+      er->p99 = fl_time_to_sec(fl_hist_quantile(er->acc.h, 0.99));
+      er->p50 = fl_time_to_sec(fl_hist_quantile(er->acc.h, 0.50));
+      if (!er->windows) { er->passed = false; snprintf(er->detail, sizeof er->detail, "no window of the run fell in its 'during'"); }
+      if (ex->has_success && !compare(ex->success_op, er->success_rate, ex->success_rate)) er->passed = false;
+      if (ex->has_p99 && !compare(ex->p99_op, er->p99, ex->p99)) er->passed = false;
+      if (ex->has_p50 && !compare(ex->p50_op, er->p50, ex->p50)) er->passed = false;
+    }
+    if (ex->no_cascade) {
+      for (int i = 0; i < s->nchanges; i++) {
+        const fl_change_t *c = &s->changes[i];
+        if (c->to == FL_HEALTH_OK || c->service < 0 || c->service == ex->no_cascade->id) continue;
+        if (!descends_from(s, i, ex->no_cascade->id)) continue;
+        const fl_service_t *svc = &m->services[c->service];
+        if (calls_service(svc, ex->no_cascade)) continue;
+        er->passed = false;
+        snprintf(er->detail, sizeof er->detail, "%s went %s at t=%.0fs (%s)", svc->name, fl_health_name(c->to),
+                 fl_time_to_sec(c->t), c->reason);
+        break;
+      }
+    }
+    if (!er->passed) failed++;
+  }
+  return failed;
 }

@@ -34,6 +34,7 @@ typedef struct fl_call {
   fl_time_t timeout;          /* 0: none */
   bool optional;
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
+  int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
 
 /* One step of an endpoint: a single call, or a parallel group of calls [first, first+count). */
@@ -61,6 +62,7 @@ struct fl_service {
   bool blocking;
   double error_rate;
   double slo;                 /* seconds; 0: none */
+  double health_check;        /* seconds until the balancer notices a crashed instance */
   fl_endpoint_t *endpoints; int nendpoints;
 };
 
@@ -79,6 +81,45 @@ typedef struct fl_journey {
   const char *file; int line;
 } fl_journey_t;
 
+typedef enum {
+  FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
+  FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT__COUNT
+} fl_fault_kind_t;
+const char *fl_fault_kind_name(fl_fault_kind_t k);
+/* Returns the kind for a name, or -1. */
+int fl_fault_kind_parse(const char *name);
+
+typedef struct fl_fault {
+  char *name;                 /* defaults to the target ("recommend") or "from->to" */
+  fl_fault_kind_t kind;
+  char *target_name, *from_name, *to_name;
+  fl_service_t *target;       /* resolved; for a partition: the callee */
+  fl_service_t *from;         /* partition: the caller */
+  double at, duration;        /* seconds; duration 0: until the end */
+  int instances;              /* crash, capacity, hang: how many (0: all, or see fraction) */
+  double fraction;            /* crash, hang: share of instances when > 0 */
+  double value;               /* latency: seconds added; slowdown: factor; errors: rate */
+  const char *file; int line;
+} fl_fault_t;
+
+typedef enum { FL_EXPECT_ALL = 0, FL_EXPECT_FAULT, FL_EXPECT_RANGE, FL_EXPECT_STEADY } fl_during_t;
+
+typedef struct fl_expect {
+  char *name;
+  fl_service_t *service;      /* one of service / journey */
+  int journey;                /* index into journeys, or -1 */
+  char *subject;              /* the name as written */
+  fl_during_t during;
+  char *fault_name; int fault;        /* during = "fault:NAME" */
+  double from, to;                    /* during = {"40m", "55m"} */
+  bool has_success; char success_op[3]; double success_rate;
+  bool has_p99; char p99_op[3]; double p99;
+  bool has_p50; char p50_op[3]; double p50;
+  char *no_cascade_from;              /* nothing beyond its direct callers changes state */
+  fl_service_t *no_cascade;
+  const char *file; int line;
+} fl_expect_t;
+
 typedef struct fl_model {
   char *name;
   char *file;                 /* the scenario's path as given */
@@ -90,6 +131,8 @@ typedef struct fl_model {
   fl_journey_t *journeys; int njourneys;
   const char *traffic_file; int traffic_line;
   bool has_traffic;
+  fl_fault_t *faults; int nfaults;
+  fl_expect_t *expects; int nexpects;
   void *arena;                /* owns every string and array above */
 } fl_model_t;
 

@@ -18,6 +18,22 @@ typedef struct fl_run_info {
 /* Builds the whole report of a run. The caller owns the tree (cJSON_Delete). */
 cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
 
+/* Parts of the report, each a new tree owned by the caller (reports/cascade.c). */
+cJSON *fl_report_faults_json(const fl_sim_t *s);
+cJSON *fl_report_timeline_json(const fl_sim_t *s);
+cJSON *fl_report_cascade_json(const fl_sim_t *s);
+cJSON *fl_report_expectations_json(const fl_sim_t *s);
+/* Name of the entity a change is about: a service or a journey. */
+const char *fl_change_subject(const fl_sim_t *s, const fl_change_t *c);
+/* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */
+void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n);
+
+/* The cascade timeline and expectations, for the terminal. */
+void fl_report_cascade_text(FILE *out, const fl_sim_t *s, bool color);
+
+/* A JUnit XML file: one test case per expectation. Returns 0 or -FL_EIO. */
+int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t errlen);
+
 /* Writes 'data' to 'path' through a temporary file and rename: whole or not at all.
 ** Returns 0, or -FL_EIO with a message in err. */
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);

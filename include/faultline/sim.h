@@ -26,11 +26,51 @@ const char *fl_series_name(fl_series_t s);
 typedef enum { FL_HEALTH_OK = 0, FL_HEALTH_DEGRADED, FL_HEALTH_DOWN } fl_health_t;
 const char *fl_health_name(fl_health_t h);
 
+/* An intrusive list of requests (those on an instance, or dropped by a partition). */
+typedef struct fl_reqlist { fl_req_t *head; } fl_reqlist_t;
+
 typedef struct fl_instance {
   int busy, queued, outstanding;
-  bool up;
+  bool up;                    /* in the balancer's rotation */
+  bool alive;                 /* running: a crashed instance stays in rotation until noticed */
+  int crashed, hung;          /* active crash / hang faults on it */
   fl_req_t *qhead, *qtail;
+  fl_reqlist_t reqs;          /* every request it holds: queued, working or waiting on calls */
+  fl_event_t notice;          /* the balancer's health check noticing a crash */
 } fl_instance_t;
+
+/* A scope over windows (an expectation's "during", a fault's before/during/after) with the
+** counts and latency of one service or journey inside it. */
+typedef struct fl_acc { fl_counts_t c; fl_hist_t *h; } fl_acc_t;
+
+typedef struct fl_fault_rt {
+  fl_event_t ev;              /* start, then end */
+  bool active, touched;       /* active now; active at some time in the current window */
+  fl_time_t started, ended;   /* -1 until it happens */
+  int first, count;           /* the instances it hits */
+  fl_reqlist_t dropped;       /* partition: calls in limbo */
+  fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
+} fl_fault_rt_t;
+
+typedef struct fl_exp_rt {
+  fl_acc_t acc;
+  uint32_t windows;           /* windows in scope */
+  bool passed;
+  double success_rate, p99, p50;
+  char detail[256];           /* for no_cascade_from: what broke it */
+} fl_exp_rt_t;
+
+/* A confirmed health change with its attribution. */
+typedef struct fl_change {
+  fl_time_t t;
+  int service;                /* or -1 for a journey */
+  int journey;
+  fl_health_t from, to;
+  int fault;                  /* attributed to this fault, or -1 */
+  int via;                    /* attributed to this dependency service, or -1 */
+  int parent;                 /* index of the change it follows from in a cascade, or -1 */
+  char reason[160];
+} fl_change_t;
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
 typedef struct fl_stats {
@@ -49,15 +89,28 @@ typedef struct fl_svc_rt {
   fl_time_t last;                  /* time of the last integral update */
   double w_busy, w_queue, w_inflight, w_workers;   /* integrals over this window */
   double t_busy, t_queue, t_inflight, t_workers;   /* integrals after warm-up */
-  fl_health_t health;
+  fl_health_t health, pending;     /* confirmed state; a different raw state seen 'npending' times */
+  int npending;
+  int nalive;
+  double slow;                     /* product of active slowdown factors */
+  double err_extra;                /* combined rate of active error faults */
+  fl_time_t latency;               /* sum of active latency faults */
+  int ncallees; int *callee;       /* distinct services its endpoints call */
+  uint64_t *fail_via;              /* this window: failed calls, per callee */
+  int *wcount;                     /* workers now waiting in a step that calls each callee */
+  double *wint;                    /* this window: integral of wcount (count x ns) */
+  fl_time_t *wlast;
   fl_stats_t st;
 } fl_svc_rt_t;
 
 typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error; } fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
+  fl_health_t health, pending;
+  int npending;
   fl_rng_t rng;
   fl_event_t arrival;
+  uint64_t *fail_from;             /* this window: failures by origin service */
   fl_time_t horizon_end;           /* thinning: end of the current bound's interval */
   double bound;                    /* thinning: rate bound over [.., horizon_end] */
   fl_stats_t st;
@@ -74,6 +127,11 @@ typedef struct fl_sim {
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
   uint32_t nwindows, wdone;        /* windows in the run; windows closed so far */
   fl_event_t window_ev;
+  fl_fault_rt_t *fault;
+  fl_exp_rt_t *exp;
+  fl_change_t *changes; int nchanges, changes_cap;
+  int confirm;                     /* windows in a row before a health change is confirmed */
+  int npart_active;                /* partitions active now */
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;
@@ -91,6 +149,9 @@ void fl_sim_release(fl_sim_t *s);
 void fl_sim_run(fl_sim_t *s);
 /* Runs until simulated time 'until' (for paced live runs). Returns false when the run is over. */
 bool fl_sim_run_until(fl_sim_t *s, fl_time_t until);
+
+/* Evaluates the expectations once the run is over. Returns how many failed. */
+int fl_sim_check_expectations(fl_sim_t *s);
 
 /* Derived numbers for reports. */
 double fl_sim_measured_seconds(const fl_sim_t *s);    /* length of the after-warm-up period run */
