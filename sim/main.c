@@ -136,7 +136,7 @@ static int check_output(const char *path) {
 }
 
 static int cmd_run(cli_t *c, fl_model_t *m) {
-  if (c->json && check_output(c->json) != 0) return EXIT_USAGE;
+  if ((c->json && check_output(c->json) != 0) || (c->junit && check_output(c->junit) != 0)) return EXIT_USAGE;
   fl_sim_t sim;
   if (fl_sim_init(&sim, m) != 0) { fprintf(stderr, "faultline: error: cannot initialise the simulation\n"); return EXIT_INTERNAL; }
   progress_t prog = { wall_now(), 0, isatty(2) != 0 };

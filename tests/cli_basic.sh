@@ -136,6 +136,8 @@ expect_exit report_into_a_missing_folder_fails 2 "$F" run "$TMP/small.lua" -q --
 expect_output report_into_a_missing_folder_names_it "faultline: error: cannot write '$TMP/no/such/dir/r.json'"
 if [ ! -e "$TMP/no" ] && [ -z "$(find "$TMP" -name '*.tmp*')" ]; then t_ok report_into_a_missing_folder_leaves_nothing
 else t_fail report_into_a_missing_folder_leaves_nothing "$(find "$TMP" -name '*.tmp*' -o -name no)"; fi
+expect_exit junit_into_a_missing_folder_fails_before_the_run 2 "$F" run "$TMP/small.lua" -q --junit "$TMP/no/such/dir/r.xml"
+expect_output junit_into_a_missing_folder_names_it "faultline: error: cannot write '$TMP/no/such/dir/r.xml'"
 mkdir -p "$TMP/adir"
 "$F" run "$TMP/small.lua" -q --json "$TMP/adir" > "$TMP/out" 2>&1; rc=$?
 if [ "$rc" != 0 ] && [ -d "$TMP/adir" ] && [ -z "$(find "$TMP" -name '*.tmp*')" ]; then t_ok report_onto_a_folder_fails_and_leaves_no_temp_file
