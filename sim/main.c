@@ -2,6 +2,7 @@
 #include "faultline/report.h"
 #include "faultline/scenario.h"
 #include "faultline/units.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,7 @@ static const char usage[] =
   "commands:\n"
   "  run SCENARIO.lua     simulate and report\n"
   "  check SCENARIO.lua   validate only, print the resolved model\n"
+  "%s"
   "\n"
   "options (run):\n"
   "  --seed N             override the scenario's seed\n"
@@ -59,8 +61,17 @@ static double peak_rss_mb(void) {
   return (double)ru.ru_maxrss / 1024.0;
 }
 
+static void print_usage(FILE *out) {
+  char extra[4096] = "";
+  size_t w = 0;
+  for (const fl_command_t *c = fl_commands; c->name && w < sizeof extra; c++)
+    w += (size_t)snprintf(extra + w, sizeof extra - w, "  %s\n", c->synopsis);
+  fprintf(out, usage, extra);
+}
+
 static int die_usage(const char *msg, const char *arg) {
-  fprintf(stderr, "faultline: error: %s%s%s\n\n%s", msg, arg ? " " : "", arg ? arg : "", usage);
+  fprintf(stderr, "faultline: error: %s%s%s\n\n", msg, arg ? " " : "", arg ? arg : "");
+  print_usage(stderr);
   return EXIT_USAGE;
 }
 
@@ -188,9 +199,12 @@ static int cmd_run(cli_t *c, fl_model_t *m) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
-    fputs(usage, stdout);
+    print_usage(stdout);
     return 0;
   }
+  if (argc >= 2)
+    for (const fl_command_t *c = fl_commands; c->name; c++)
+      if (strcmp(argv[1], c->name) == 0) return c->main(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)) {
     printf("faultline %s\n", FL_VERSION);
     return 0;

@@ -316,6 +316,7 @@ static int l_call(lua_State *L) {
   lcall_t *u = lua_newuserdatauv(L, sizeof *u, 0);
   memset(u, 0, sizeof *u);
   u->c.target_name = astrdup(ld->m, target);
+  u->c.p = 1;
   where(L, ld->m, &u->c.file, &u->c.line);
   luaL_setmetatable(L, "fl.call");
   return 1;
@@ -327,8 +328,9 @@ static int l_call_options(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
-  static const char *const f[] = { "timeout", "optional", "fallback", NULL };
+  static const char *const f[] = { "timeout", "optional", "fallback", "p", NULL };
   check_fields(L, 2, ctx, f);
+  if (field(L, 2, "p")) { u->c.p = read_fraction(L, -1, ctx, "p"); lua_pop(L, 1); }
   if (field(L, 2, "timeout")) {
     double t = read_duration(L, -1, ctx, "timeout");
     if (t <= 0) luaL_error(L, "%s: timeout must be positive", ctx);
@@ -1101,7 +1103,8 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
       else if (!(rc = set_duration(a, v, &d, err, n))) c->timeout = fl_sec_to_time(d);
     } else if (strcmp(key, "optional") == 0) rc = set_bool(a, v, &c->optional, err, n);
     else if (strcmp(key, "fallback") == 0) { if (!(rc = set_duration(a, v, &d, err, n))) c->fallback = fl_sec_to_time(d); }
-    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback)", key);
+    else if (strcmp(key, "p") == 0) rc = set_fraction(a, v, &c->p, err, n);
+    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback, p)", key);
     if (rc) return rc;
   }
   if (!hits) {

@@ -61,6 +61,8 @@ static void on_step_wait(fl_engine_t *e, fl_event_t *ev);
 static void on_timeout(fl_engine_t *e, fl_event_t *ev);
 static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
 static void arrive(fl_sim_t *s, fl_req_t *q);
+static void next_step(fl_sim_t *s, fl_req_t *q);
+static void end_wait(fl_sim_t *s, fl_req_t *q);
 
 static void list_add(fl_reqlist_t *l, fl_req_t *q) {
   q->lown = l; q->lprev = NULL; q->lnext = l->head;
@@ -302,7 +304,20 @@ static void begin_step(fl_sim_t *s, fl_req_t *q) {
     for (int i = 0; i < st->count; i++) wait_change(s, r, q->ep->calls[st->first + i].slot, 1);
     q->flags |= F_WAITING;
   }
-  for (int i = 0; i < st->count; i++) issue_call(s, q, st->first + i);
+  int skipped = 0;
+  for (int i = 0; i < st->count; i++) {
+    const fl_call_t *call = &q->ep->calls[st->first + i];
+    if (call->p < 1 && fl_rng_uniform(&s->ep[q->ep->id].rng_calls) >= call->p) { skipped++; continue; }
+    issue_call(s, q, st->first + i);
+  }
+  if (skipped) {
+    /* calls not made this time count as answered at once */
+    q->pending = (uint16_t)(q->pending - skipped);
+    if (q->pending == 0) {
+      end_wait(s, q);
+      next_step(s, q);
+    }
+  }
 }
 
 static void next_step(fl_sim_t *s, fl_req_t *q) {
@@ -843,6 +858,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       fl_endpoint_t *ep = &svc->endpoints[k];
       fl_rng_init(&s->ep[ep->id].rng_work, m->seed, ep->full_name, "work");
       fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
+      fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
     }
   }
   for (int j = 0; j < m->njourneys; j++) {

@@ -530,3 +530,29 @@ TEST(blocking_caller_holds_its_worker_during_calls) {
   check_little(&r, "a");
   run_free(&r);
 }
+
+/* Fork-join: "g" (non-blocking, no work of its own) calls "p" and "q" in one parallel group and
+** waits for both; p and q are M/M/1 (exp 1 s) fed the same Poisson stream at 0.6. The two
+** queues are correlated (same arrival instants); for two such servers the mean fork-join response
+** is exactly (12 - rho)/8 x 1/(mu - lambda) (Flatto and Hahn 1984; Nelson and Tantawi 1988):
+** 3.5625 s, against 3.75 s for the maximum of two independent M/M/1 responses and 5 s for
+** sequential calls. 2 million arrivals (6 million requests). Standard errors: journey mean 0.22%,
+** p and q means 0.3%. */
+TEST(parallel_group_waits_for_all_calls_as_fork_join) {
+  run_t r;
+  if (!run_scenario(&r, 15,
+      "scenario { name = 'fork-join', duration = 3335000, warmup = 2000, window = 1000 }\n"
+      "service 'g' { workers = 1, queue = math.huge, blocking = false, work = const '0s',\n"
+      "              calls = { parallel { call 'p', call 'q' } } }\n"
+      "service 'p' { workers = 1, queue = math.huge, work = exp '1s' }\n"
+      "service 'q' { workers = 1, queue = math.huge, work = exp '1s' }\n"
+      "traffic { rate = 0.6, mix = { g = 1 } }\n"))
+    return;
+  double lambda = 0.6, mu = 1, rho = lambda / mu, rm = 1 / (mu - lambda);
+  CHECK_EQ_INT(svc(&r, "g")->st.total.failures, 0);
+  THEORY_REL("fork-join journey mean response", mean_sec(&jrn(&r, "g")->st), (12 - rho) / 8 * rm, 0.012);
+  THEORY_REL("fork-join 'p' mean response", mean_sec(&svc(&r, "p")->st), rm, 0.015);
+  THEORY_REL("fork-join 'q' mean response", mean_sec(&svc(&r, "q")->st), rm, 0.015);
+  check_little(&r, "g");
+  run_free(&r);
+}

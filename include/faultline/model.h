@@ -34,6 +34,7 @@ typedef struct fl_call {
   fl_time_t timeout;          /* 0: none */
   bool optional;
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
+  double p;                   /* probability that the call is made (1: always) */
   int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
 

@@ -103,7 +103,7 @@ typedef struct fl_svc_rt {
   fl_stats_t st;
 } fl_svc_rt_t;
 
-typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error; } fl_ep_rt_t;
+typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; } fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
   fl_health_t health, pending;
