@@ -217,7 +217,7 @@ static const bad_t bad[] = {
   { "an unknown call option",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retry = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retry' (expected one of: timeout, optional, fallback)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retry' (expected one of: timeout, optional, fallback, p)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
@@ -701,7 +701,7 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "gateway.endpoints.home.calls.payment.timeout=1s",
       "--set gateway.endpoints.home.calls.payment.timeout=1s: endpoint gateway.home has no call to 'payment'" },
     { "gateway.endpoints.home.calls.catalog.retries=3",
-      "--set gateway.endpoints.home.calls.catalog.retries=3: unknown call field 'retries' (expected timeout, optional, fallback)" },
+      "--set gateway.endpoints.home.calls.catalog.retries=3: unknown call field 'retries' (expected timeout, optional, fallback, p)" },
     { "catalog.queue=-1", "--set catalog.queue=-1: expected a whole number from 0 to 1000000000, got '-1'" },
     { "gateway.blocking=yes", "--set gateway.blocking=yes: expected true or false, got 'yes'" },
     { "gateway.balancer=fastest", "--set gateway.balancer=fastest: expected round_robin, random, least_outstanding or p2c" },

@@ -556,3 +556,83 @@ TEST(parallel_group_waits_for_all_calls_as_fork_join) {
   check_little(&r, "g");
   run_free(&r);
 }
+
+/* ---- traffic ---- */
+
+/* A piecewise-linear rate profile given by knots (times in seconds, rates per second). */
+typedef struct { int n; const double *t, *r; } pl_t;
+
+static double pl_rate(const pl_t *p, double x) {
+  if (x <= p->t[0]) return p->r[0];
+  for (int i = 1; i < p->n; i++)
+    if (x < p->t[i]) return p->r[i - 1] + (p->r[i] - p->r[i - 1]) * (x - p->t[i - 1]) / (p->t[i] - p->t[i - 1]);
+  return p->r[p->n - 1];
+}
+
+/* Exact integral over [a, b]: trapezoids between a, the knots inside, and b. */
+static double pl_integral(const pl_t *p, double a, double b) {
+  double sum = 0, x = a;
+  for (int i = 0; i <= p->n; i++) {
+    double next = i < p->n ? p->t[i] : b;
+    if (next <= x) continue;
+    if (next > b) next = b;
+    sum += (next - x) * (pl_rate(p, x) + pl_rate(p, next)) / 2;
+    x = next;
+    if (x >= b) break;
+  }
+  return sum;
+}
+
+/* Arrivals of the only journey, per window, against a Poisson count of mean = the integral of
+** the profile over the window: every window within 5 standard deviations (sqrt(mean)), the
+** total within 4, and the dispersion sum((obs - mean)^2 / mean) over k windows, a chi-square
+** with k degrees of freedom (mean k, sd sqrt(2k)), within k +- 5 sqrt(2k): too regular counts
+** (not Poisson) fail it as well as too irregular ones. */
+static void check_poisson_counts(const run_t *r, const pl_t *p, const char *label) {
+  const fl_jrn_rt_t *j = &r->s.jrn[0];
+  double win = r->m->window;
+  int k = (int)r->s.wdone, worst = -1;
+  double chi2 = 0, total = 0, worst_z = 0;
+  for (int w = 0; w < k; w++) {
+    double mean = pl_integral(p, w * win, (w + 1) * win), obs = j->st.series[FL_SER_ARRIVALS][w];
+    double z = (obs - mean) / sqrt(mean);
+    chi2 += z * z;
+    total += mean;
+    if (fabs(z) > fabs(worst_z)) worst_z = z, worst = w;
+  }
+  CHECK_MSG(fabs(worst_z) <= 5, "%s: window %d [%gs, %gs): %g arrivals, expected %g (%.1f sd)", label, worst,
+            worst * win, (worst + 1) * win, j->st.series[FL_SER_ARRIVALS][worst],
+            pl_integral(p, worst * win, (worst + 1) * win), worst_z);
+  char what[96];
+  snprintf(what, sizeof what, "%s total arrivals", label);
+  THEORY_REL(what, (double)j->st.total.arrivals, total, 4 / sqrt(total));
+  snprintf(what, sizeof what, "%s dispersion chi2/k", label);
+  THEORY_REL(what, chi2 / k, 1, 5 * sqrt(2.0 / k));
+}
+
+/* Non-homogeneous Poisson arrivals (thinning): a triangle 0 -> 200/s at 1000 s -> 0 at 2000 s,
+** with a spike to 2000/s between 1000 s and 1008 s, narrower than the 10 s over which the
+** sampler bounds the rate (a bound missing the spike would lose most of its 7200 arrivals);
+** 10 s windows. Then a surge { base 20/s, peak 200/s, start 300 s, ramp 100 s, hold 200 s,
+** decay 100 s } over 1000 s. 207k and 71k arrivals. */
+TEST(time_varying_rate_gives_poisson_counts_following_the_profile) {
+  static const double tp[] = {0, 1000, 1004, 1008, 2000}, rp[] = {0, 200, 2000, 200, 0};
+  pl_t p = {5, tp, rp};
+  run_t r;
+  if (run_scenario(&r, 16,
+      "scenario { name = 'piecewise', duration = 2000, window = 10 }\n"
+      "service 's' { workers = 100000, queue = 0, work = const '1ms' }\n"
+      "traffic { rate = piecewise { {0, 0}, {1000, 200}, {1004, 2000}, {1008, 200}, {2000, 0} }, mix = { s = 1 } }\n")) {
+    check_poisson_counts(&r, &p, "piecewise");
+    run_free(&r);
+  }
+  static const double ts[] = {0, 300, 400, 600, 700}, rs[] = {20, 20, 200, 200, 20};
+  pl_t q = {5, ts, rs};
+  if (run_scenario(&r, 17,
+      "scenario { name = 'surge', duration = 1000, window = 10 }\n"
+      "service 's' { workers = 100000, queue = 0, work = const '1ms' }\n"
+      "traffic { rate = surge { base = 20, peak = 200, start = 300, ramp = 100, hold = 200, decay = 100 }, mix = { s = 1 } }\n")) {
+    check_poisson_counts(&r, &q, "surge");
+    run_free(&r);
+  }
+}
