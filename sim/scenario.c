@@ -317,19 +317,179 @@ static int l_call(lua_State *L) {
   memset(u, 0, sizeof *u);
   u->c.target_name = astrdup(ld->m, target);
   u->c.p = 1;
+  u->c.backoff_mult = 2;
+  u->c.jitter = FL_JITTER_NONE;
+  u->c.retry_on = (1u << FL_CAUSE_TIMEOUT) | (1u << FL_CAUSE_UNAVAILABLE) | (1u << FL_CAUSE_REJECTED) | (1u << FL_CAUSE_ERROR);
   where(L, ld->m, &u->c.file, &u->c.line);
   luaL_setmetatable(L, "fl.call");
   return 1;
 }
 
 /* call "x" { options }: sets the options and returns the same call. */
+/* ---- resilience policies ---- */
+
+/* Pushes the policy table for 'kind' ("breaker", "retry", "outlier") from the value at 'idx':
+** a plain table, or a named profile (profile.envoy) holding one per kind, with its overrides
+** (profile.envoy { retries = 5 }) applied on top. Raises an error when there is none. */
+static int push_policy(lua_State *L, int idx, const char *kind, const char *ctx) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx)) luaL_error(L, "%s: %s must be a table or a profile such as profile.envoy", ctx, kind);
+  if (lua_getfield(L, idx, "__profile") == LUA_TNIL) { lua_pop(L, 1); lua_pushvalue(L, idx); return lua_gettop(L); }
+  const char *pname = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  lua_newtable(L);
+  int out = lua_gettop(L);
+  if (lua_getfield(L, idx, kind) != LUA_TTABLE) luaL_error(L, "%s: profile.%s has no %s settings", ctx, pname ? pname : "?", kind);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, out); }
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "__over") == LUA_TTABLE) {
+    lua_pushnil(L);
+    while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, out); }
+  }
+  lua_pop(L, 1);
+  return out;
+}
+
+static unsigned read_causes(lua_State *L, int idx, const char *ctx) {
+  if (!lua_istable(L, idx)) luaL_error(L, "%s: retry_on must be a list such as { \"timeout\", \"unavailable\" }", ctx);
+  unsigned mask = 0;
+  int n = (int)lua_rawlen(L, idx);
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    const char *c = lua_tostring(L, -1);
+    int k = 0;
+    for (int x = 1; x < FL_CAUSE__COUNT && c; x++) if (strcmp(c, fl_cause_name((fl_cause_t)x)) == 0) k = x;
+    if (k == 0 || k == FL_CAUSE_BREAKER_OPEN || k == FL_CAUSE_DEADLINE)
+      luaL_error(L, "%s: retry_on: '%s' cannot be retried (expected timeout, unavailable, rejected, error)", ctx, c ? c : "?");
+    mask |= 1u << k;
+    lua_pop(L, 1);
+  }
+  return mask;
+}
+
+static void read_backoff(lua_State *L, int t, fl_call_t *c, const char *ctx) {
+  static const char *const f[] = { "base", "multiplier", "max", "jitter", NULL };
+  check_fields(L, t, ctx, f);
+  if (field(L, t, "base")) { c->backoff_base = fl_sec_to_time(read_duration(L, -1, ctx, "backoff.base")); lua_pop(L, 1); }
+  if (field(L, t, "multiplier")) {
+    if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 1) luaL_error(L, "%s: backoff.multiplier must be a number of at least 1", ctx);
+    c->backoff_mult = lua_tonumber(L, -1); lua_pop(L, 1);
+  }
+  if (field(L, t, "max")) { c->backoff_max = fl_sec_to_time(read_duration(L, -1, ctx, "backoff.max")); lua_pop(L, 1); }
+  if (field(L, t, "jitter")) {
+    const char *j = lua_tostring(L, -1);
+    if (j && strcmp(j, "none") == 0) c->jitter = FL_JITTER_NONE;
+    else if (j && strcmp(j, "full") == 0) c->jitter = FL_JITTER_FULL;
+    else if (j && strcmp(j, "equal") == 0) c->jitter = FL_JITTER_EQUAL;
+    else luaL_error(L, "%s: backoff.jitter must be \"none\", \"full\" or \"equal\"", ctx);
+    lua_pop(L, 1);
+  }
+}
+
+static void read_budget(lua_State *L, int t, fl_call_t *c, const char *ctx) {
+  if (!lua_istable(L, t)) luaL_error(L, "%s: retry_budget must be a table { ratio = 0.2, min_per_s = 10 }", ctx);
+  static const char *const f[] = { "ratio", "min_per_s", NULL };
+  check_fields(L, t, ctx, f);
+  c->budget_ratio = 0.2; c->budget_min = 10;
+  if (field(L, t, "ratio")) { c->budget_ratio = read_fraction(L, -1, ctx, "retry_budget.ratio"); lua_pop(L, 1); }
+  if (field(L, t, "min_per_s")) { c->budget_min = read_rate(L, -1, ctx, "retry_budget.min_per_s"); lua_pop(L, 1); }
+  if (c->budget_ratio <= 0 && c->budget_min <= 0) luaL_error(L, "%s: retry_budget allows no retry at all", ctx);
+  if (c->budget_ratio <= 0) c->budget_ratio = 1e-12;
+}
+
+/* retries, backoff, retry_on, retry_budget: at the call's top level or inside retry = { ... }. */
+static void read_retry_fields(lua_State *L, int t, fl_call_t *c, const char *ctx) {
+  if (field(L, t, "retries")) { c->retries = (int)read_count(L, -1, ctx, "retries", 0, 100); lua_pop(L, 1); }
+  if (field(L, t, "attempts")) { c->retries = (int)read_count(L, -1, ctx, "attempts", 1, 101) - 1; lua_pop(L, 1); }
+  if (field(L, t, "wait")) {
+    c->backoff_base = c->backoff_max = fl_sec_to_time(read_duration(L, -1, ctx, "wait"));
+    c->backoff_mult = 1; lua_pop(L, 1);
+  }
+  if (field(L, t, "backoff")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: backoff must be a table { base = \"50ms\", max = \"1s\", jitter = \"full\" }", ctx);
+    read_backoff(L, lua_gettop(L), c, ctx); lua_pop(L, 1);
+  }
+  if (field(L, t, "retry_on")) { c->retry_on = read_causes(L, lua_gettop(L), ctx); lua_pop(L, 1); }
+  if (field(L, t, "retry_budget")) { read_budget(L, lua_gettop(L), c, ctx); lua_pop(L, 1); }
+  if (field(L, t, "budget")) { read_budget(L, lua_gettop(L), c, ctx); lua_pop(L, 1); }
+}
+
+static void read_breaker(lua_State *L, int t, fl_breaker_cfg_t *b, const char *ctx) {
+  static const char *const f[] = { "failure_rate", "slow_call_rate", "slow_call", "window", "min_calls", "open_for",
+                                   "half_open_calls", NULL };
+  check_fields(L, t, ctx, f);
+  /* Resilience4j's defaults (CircuitBreakerConfig): failureRateThreshold 50%, slidingWindowSize 100,
+  ** minimumNumberOfCalls 100, waitDurationInOpenState 60 s, permittedNumberOfCallsInHalfOpenState 10,
+  ** slowCallRateThreshold 100%, slowCallDurationThreshold 60 s. */
+  b->on = true;
+  b->failure_rate = 0.5; b->slow_call_rate = 1.0; b->slow_call = 60 * FL_SEC;
+  b->window = 100; b->min_calls = 100; b->open_for = 60 * FL_SEC; b->half_open_calls = 10;
+  if (field(L, t, "failure_rate")) { b->failure_rate = read_fraction(L, -1, ctx, "breaker.failure_rate"); lua_pop(L, 1); }
+  if (field(L, t, "slow_call_rate")) { b->slow_call_rate = read_fraction(L, -1, ctx, "breaker.slow_call_rate"); lua_pop(L, 1); }
+  if (field(L, t, "slow_call")) { b->slow_call = fl_sec_to_time(read_duration(L, -1, ctx, "breaker.slow_call")); lua_pop(L, 1); }
+  if (field(L, t, "window")) { b->window = (int)read_count(L, -1, ctx, "breaker.window", 1, 100000); lua_pop(L, 1); }
+  bool has_min = field(L, t, "min_calls");
+  if (has_min) { b->min_calls = (int)read_count(L, -1, ctx, "breaker.min_calls", 1, 100000); lua_pop(L, 1); }
+  if (field(L, t, "open_for")) { b->open_for = fl_sec_to_time(read_duration(L, -1, ctx, "breaker.open_for")); lua_pop(L, 1); }
+  if (field(L, t, "half_open_calls")) { b->half_open_calls = (int)read_count(L, -1, ctx, "breaker.half_open_calls", 1, 100000); lua_pop(L, 1); }
+  if (b->min_calls > b->window) b->min_calls = b->window;   /* as Resilience4j: at most the window */
+  if (b->open_for <= 0) luaL_error(L, "%s: breaker.open_for must be positive", ctx);
+}
+
 static int l_call_options(lua_State *L) {
   lcall_t *u = luaL_checkudata(L, 1, "fl.call");
   luaL_checktype(L, 2, LUA_TTABLE);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
-  static const char *const f[] = { "timeout", "optional", "fallback", "p", NULL };
+  static const char *const f[] = { "timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
+                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", NULL };
   check_fields(L, 2, ctx, f);
+  if (field(L, 2, "retry")) {
+    int t = push_policy(L, -1, "retry", ctx);
+    static const char *const rf[] = { "retries", "attempts", "wait", "backoff", "retry_on", "retry_budget", "budget", NULL };
+    check_fields(L, t, ctx, rf);
+    read_retry_fields(L, t, &u->c, ctx);
+    lua_pop(L, 2);
+  }
+  read_retry_fields(L, 2, &u->c, ctx);
+  if (field(L, 2, "breaker")) {
+    int t = push_policy(L, -1, "breaker", ctx);
+    read_breaker(L, t, &u->c.breaker, ctx);
+    lua_pop(L, 2);
+  }
+  if (field(L, 2, "bulkhead")) {
+    if (lua_istable(L, -1)) {
+      static const char *const bf[] = { "max_concurrent", NULL };
+      check_fields(L, -1, ctx, bf);
+      if (lua_getfield(L, -1, "max_concurrent") == LUA_TNIL) luaL_error(L, "%s: bulkhead needs max_concurrent", ctx);
+      u->c.bulkhead = (int)read_count(L, -1, ctx, "bulkhead.max_concurrent", 1, 100000000);
+      lua_pop(L, 1);
+    } else u->c.bulkhead = (int)read_count(L, -1, ctx, "bulkhead", 1, 100000000);
+    lua_pop(L, 1);
+  }
+  if (field(L, 2, "deadline")) { u->c.deadline = read_bool(L, -1, ctx, "deadline"); lua_pop(L, 1); }
+  if (field(L, 2, "hedge")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: hedge must be a table { after = \"40ms\" or \"p95\", max = 1 }", ctx);
+    int t = lua_gettop(L);
+    static const char *const hf[] = { "after", "max", NULL };
+    check_fields(L, t, ctx, hf);
+    u->c.hedge.on = true; u->c.hedge.max = 1;
+    if (!field(L, t, "after")) luaL_error(L, "%s: hedge needs after = \"40ms\" or \"p95\"", ctx);
+    const char *a = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (a && a[0] == 'p' && a[1] >= '0' && a[1] <= '9') {
+      char *end;
+      double q = strtod(a + 1, &end);
+      if (*end || !(q > 0 && q < 100)) luaL_error(L, "%s: hedge.after: '%s' is not a percentile such as p95", ctx, a);
+      u->c.hedge.quantile = q / 100;
+    } else {
+      u->c.hedge.after = fl_sec_to_time(read_duration(L, -1, ctx, "hedge.after"));
+      if (u->c.hedge.after <= 0) luaL_error(L, "%s: hedge.after must be positive", ctx);
+    }
+    lua_pop(L, 1);
+    if (field(L, t, "max")) { u->c.hedge.max = (int)read_count(L, -1, ctx, "hedge.max", 1, 10); lua_pop(L, 1); }
+    lua_pop(L, 1);
+  }
   if (field(L, 2, "p")) { u->c.p = read_fraction(L, -1, ctx, "p"); lua_pop(L, 1); }
   if (field(L, 2, "timeout")) {
     double t = read_duration(L, -1, ctx, "timeout");
@@ -413,7 +573,7 @@ static int l_service_body(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
   static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
-                                   "work", "calls", "endpoints", "health_check", NULL };
+                                   "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier", NULL };
   check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
@@ -425,6 +585,38 @@ static int l_service_body(lua_State *L) {
   where(L, m, &s->file, &s->line);
   s->instances = 1; s->workers = 1; s->queue = DEFAULT_QUEUE; s->blocking = true; s->health_check = DEFAULT_HEALTH_CHECK;
   if (field(L, 1, "health_check")) { s->health_check = read_duration(L, -1, ctx, "health_check"); lua_pop(L, 1); }
+  if (field(L, 1, "rate_limit")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: rate_limit must be a table { rate = \"1000/s\", burst = 100 }", ctx);
+    int t = lua_gettop(L);
+    static const char *const rf[] = { "rate", "burst", NULL };
+    check_fields(L, t, ctx, rf);
+    if (!field(L, t, "rate")) luaL_error(L, "%s: rate_limit needs rate = \"...\"", ctx);
+    s->rate_limit = read_rate(L, -1, ctx, "rate_limit.rate"); lua_pop(L, 1);
+    if (s->rate_limit <= 0) luaL_error(L, "%s: rate_limit.rate must be positive", ctx);
+    s->rate_burst = s->rate_limit;   /* one second's worth unless told */
+    if (field(L, t, "burst")) {
+      if (!lua_isnumber(L, -1) || !(lua_tonumber(L, -1) >= 1)) luaL_error(L, "%s: rate_limit.burst must be a number of at least 1", ctx);
+      s->rate_burst = lua_tonumber(L, -1); lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  if (field(L, 1, "shed_after")) {
+    s->shed_after = read_duration(L, -1, ctx, "shed_after"); lua_pop(L, 1);
+    if (s->shed_after <= 0) luaL_error(L, "%s: shed_after must be positive", ctx);
+  }
+  if (field(L, 1, "outlier")) {
+    int t = push_policy(L, -1, "outlier", ctx);
+    static const char *const of[] = { "consecutive_errors", "interval", "base_ejection", "max_ejected", NULL };
+    check_fields(L, t, ctx, of);
+    /* Envoy's outlier detection defaults: consecutive_5xx 5, interval 10 s, base_ejection_time 30 s,
+    ** max_ejection_percent 10%. */
+    s->outlier.consecutive_errors = 5; s->outlier.interval = 10; s->outlier.base_ejection = 30; s->outlier.max_ejected = 0.1;
+    if (field(L, t, "consecutive_errors")) { s->outlier.consecutive_errors = (int)read_count(L, -1, ctx, "outlier.consecutive_errors", 1, 1000000); lua_pop(L, 1); }
+    if (field(L, t, "interval")) { s->outlier.interval = read_duration(L, -1, ctx, "outlier.interval"); lua_pop(L, 1); }
+    if (field(L, t, "base_ejection")) { s->outlier.base_ejection = read_duration(L, -1, ctx, "outlier.base_ejection"); lua_pop(L, 1); }
+    if (field(L, t, "max_ejected")) { s->outlier.max_ejected = read_fraction(L, -1, ctx, "outlier.max_ejected"); lua_pop(L, 1); }
+    lua_pop(L, 2);
+  }
   if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
   if (field(L, 1, "workers")) { s->workers = (int)read_count(L, -1, ctx, "workers", 1, 1000000); lua_pop(L, 1); }
   if (field(L, 1, "queue")) {
@@ -854,6 +1046,41 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   }
 }
 
+/* Named profiles with the documented defaults of the systems people run. Used as
+** `breaker = profile.resilience4j`, `retry = profile.envoy`, `outlier = profile.envoy`, and with
+** overrides: `retry = profile.envoy { retries = 3 }`. */
+static const char profiles_lua[] =
+  "local function P(name, t)\n"
+  "  t.__profile = name\n"
+  "  return setmetatable(t, { __call = function(self, over)\n"
+  "    local c = {} for k, v in pairs(self) do c[k] = v end\n"
+  "    local o = {} for k, v in pairs(self.__over or {}) do o[k] = v end\n"
+  "    for k, v in pairs(over or {}) do o[k] = v end\n"
+  "    c.__over = o\n"
+  "    return setmetatable(c, getmetatable(self)) end })\n"
+  "end\n"
+  "profile = {\n"
+  /* Resilience4j CircuitBreakerConfig and RetryConfig defaults (resilience4j.readme.io):
+  ** failureRateThreshold 50, slidingWindowSize 100, minimumNumberOfCalls 100, waitDurationInOpenState
+  ** 60 s, permittedNumberOfCallsInHalfOpenState 10; Retry maxAttempts 3, waitDuration 500 ms. */
+  "  resilience4j = P('resilience4j', {\n"
+  "    breaker = { failure_rate = 0.5, window = 100, min_calls = 100, open_for = '60s', half_open_calls = 10,\n"
+  "                slow_call_rate = 1.0, slow_call = '60s' },\n"
+  "    retry = { attempts = 3, wait = '500ms' } }),\n"
+  /* Envoy: route retry policy num_retries 1, base_interval 25 ms, max_interval 10x base, fully
+  ** jittered; retry budget 20% with min_retry_concurrency 3; outlier detection consecutive_5xx 5,
+  ** interval 10 s, base_ejection_time 30 s, max_ejection_percent 10 (envoyproxy.io API docs). */
+  "  envoy = P('envoy', {\n"
+  "    retry = { retries = 1, backoff = { base = '25ms', multiplier = 2, max = '250ms', jitter = 'full' },\n"
+  "              retry_budget = { ratio = 0.2, min_per_s = 3 } },\n"
+  "    outlier = { consecutive_errors = 5, interval = '10s', base_ejection = '30s', max_ejected = '10%' } }),\n"
+  /* gRPC retry policy (gRFC A6 example): maxAttempts 4, initialBackoff 0.1 s, maxBackoff 1 s,
+  ** backoffMultiplier 2, retryableStatusCodes UNAVAILABLE; the first retry waits random(0, initial). */
+  "  grpc = P('grpc', {\n"
+  "    retry = { attempts = 4, backoff = { base = '100ms', multiplier = 2, max = '1s', jitter = 'full' },\n"
+  "              retry_on = { 'unavailable' } } }),\n"
+  "}\n";
+
 static void open_sandbox(lua_State *L, loader_t *ld) {
   if (ld->opts->unsafe) {
     luaL_openlibs(L);
@@ -893,6 +1120,8 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   lua_pushvalue(L, -3);
   lua_call(L, 1, 0);
   lua_pop(L, 2);
+  if (luaL_loadbufferx(L, profiles_lua, sizeof profiles_lua - 1, "=profiles", "t") != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK)
+    luaL_error(L, "internal error in the profiles: %s", lua_tostring(L, -1));
   lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
 }
 

@@ -16,7 +16,22 @@ enum {
   F_HUNG = 1 << 4,      /* frozen by a hang fault: answered only when the hang ends */
   F_LIMBO = 1 << 5,     /* never reached its service (dropped by a partition) */
   F_WAITING = 1 << 6,   /* holds a worker while waiting on a step's calls */
+  F_BREAKER = 1 << 7,   /* this attempt passed its caller's breaker: its outcome is recorded there */
+  F_BULKHEAD = 1 << 8,  /* this attempt holds a place in its caller's bulkhead */
 };
+
+/* A call with retries or hedging: the attempts of one call of one request. */
+struct fl_callctx {
+  fl_event_t ev;          /* backoff before the next attempt, or the hedge timer */
+  fl_callctx_t *next;     /* free list */
+  fl_req_t *parent;       /* NULL once the call is resolved */
+  uint32_t pgen;
+  uint16_t ci;
+  uint8_t attempts, outstanding, hedges;
+  bool waiting;           /* a retry is scheduled */
+};
+#define CHUNK_CTX 256
+typedef struct ctx_chunk { struct ctx_chunk *next; fl_callctx_t c[CHUNK_CTX]; } ctx_chunk_t;
 
 struct fl_req {
   fl_event_t ev;          /* work done, fallback wait, or deferred failure */
@@ -27,7 +42,8 @@ struct fl_req {
   fl_reqlist_t *lown;
   const fl_endpoint_t *ep;
   fl_instance_t *inst;
-  fl_time_t arrived;
+  fl_time_t sent;          /* when the caller (or the user) sent it */
+  fl_time_t arrived;       /* when it reached its service */
   fl_time_t wait_until;   /* the current step ends no earlier (fallback latencies) */
   uint32_t gen;           /* bumped when freed: stale references see a mismatch */
   uint32_t parent_gen;
@@ -35,8 +51,12 @@ struct fl_req {
   uint16_t step, pending; /* current step of the endpoint, calls still outstanding in it */
   uint16_t call;          /* which of the parent's calls this request answers */
   int16_t origin;         /* service where a failure originated */
+  int32_t call_id;        /* the call site it answers, or -1 */
+  int32_t caller_inst;    /* the caller's instance index */
+  fl_callctx_t *ctx;      /* the call's attempts, with retries or hedging */
+  fl_time_t deadline;     /* propagated deadline, 0: none */
   uint8_t cause;
-  uint8_t flags;
+  uint16_t flags;
 };
 
 #define CHUNK_REQS 1024
@@ -48,7 +68,7 @@ struct fl_req_chunk { fl_req_chunk_t *next; fl_req_t reqs[CHUNK_REQS]; };
 #define HORIZON (10 * FL_SEC)
 
 static const char *const series_names[FL_SER__COUNT] = {
-  "arrivals", "successes", "degraded", "failures", "p50", "p99", "busy_workers", "queue", "instances", "health"
+  "arrivals", "successes", "degraded", "failures", "p50", "p99", "busy_workers", "queue", "instances", "health", "utilization"
 };
 static const char *const health_names[] = { "ok", "degraded", "down" };
 
@@ -63,6 +83,7 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
 static void arrive(fl_sim_t *s, fl_req_t *q);
 static void next_step(fl_sim_t *s, fl_req_t *q);
 static void end_wait(fl_sim_t *s, fl_req_t *q);
+static void schedule_faults(fl_sim_t *s, fl_time_t from, fl_time_t to);
 
 static void list_add(fl_reqlist_t *l, fl_req_t *q) {
   q->lown = l; q->lprev = NULL; q->lnext = l->head;
@@ -98,8 +119,9 @@ static fl_req_t *req_alloc(fl_sim_t *s) {
   q->next = NULL; q->parent = NULL; q->inst = NULL; q->lown = NULL; q->lnext = q->lprev = NULL;
 
   q->journey = -1; q->step = q->pending = q->call = 0;
+  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->deadline = 0;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
-  q->arrived = s->eng.now; q->wait_until = 0;
+  q->sent = q->arrived = s->eng.now; q->wait_until = 0;
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
   s->requests++;
   return q;
@@ -183,6 +205,8 @@ static fl_instance_t *pick_instance(const fl_service_t *svc, fl_svc_rt_t *r) {
   }
 }
 
+static void defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin);
+
 static void start_work(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[svc->id];
@@ -202,13 +226,14 @@ static void release_worker(fl_sim_t *s, fl_req_t *q) {
   fl_instance_t *in = q->inst;
   svc_touch(s, r, svc);
   in->busy--; r->busy--;
-  q->flags &= (uint8_t)~F_WORKER;
-  fl_req_t *next = in->qhead;
-  if (next && in->alive) {
+  q->flags &= (uint16_t)~F_WORKER;
+  while (in->qhead && in->alive && in->busy < svc->workers) {
+    fl_req_t *next = in->qhead;
     in->qhead = next->next;
     if (!in->qhead) in->qtail = NULL;
     next->next = NULL;
     in->queued--; r->queued--;
+    if (next->deadline && s->eng.now > next->deadline) { defer_failure(s, next, FL_CAUSE_DEADLINE, svc->id); continue; }
     start_work(s, next);
   }
 }
@@ -225,15 +250,30 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[svc->id];
   bool measured = s->eng.now >= s->warmup;
+  q->arrived = s->eng.now;
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
   r->st.win.arrivals++;
   svc_touch(s, r, svc);
   r->inflight++;
+  if (svc->rate_limit > 0) {   /* token bucket at the door */
+    r->tokens += svc->rate_limit * fl_time_to_sec(s->eng.now - r->tlast);
+    if (r->tokens > svc->rate_burst) r->tokens = svc->rate_burst;
+    r->tlast = s->eng.now;
+    if (r->tokens < 1) { if (measured) r->rej_rate++; defer_failure(s, q, FL_CAUSE_REJECTED, svc->id); return; }
+    r->tokens -= 1;
+  }
   fl_instance_t *in = pick_instance(svc, r);
   if (!in) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }
   q->inst = in;
   if (!in->alive) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
+  if (svc->shed_after > 0 && in->busy >= svc->workers &&
+      (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
+    if (measured) r->rej_shed++;
+    defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
+    return;
+  }
   if (in->busy < svc->workers) {
+    if (q->deadline && s->eng.now > q->deadline) { defer_failure(s, q, FL_CAUSE_DEADLINE, svc->id); return; }
     in->outstanding++; q->flags |= F_ON_INST;
     list_add(&in->reqs, q);
     start_work(s, q);
@@ -245,6 +285,7 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
     in->queued++; r->queued++;
     if (measured && r->queued > r->queue_max) r->queue_max = r->queued;
   } else {
+    if (measured) r->rej_queue++;
     defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
   }
 }
@@ -266,12 +307,257 @@ static void send(fl_sim_t *s, fl_req_t *q) {
   }
 }
 
+/* ---- resilience policies ---- */
+
+static void bevent(fl_sim_t *s, int call, int inst, int from, int to) {
+  if (s->nbev == s->bev_cap) {
+    s->bev_cap = s->bev_cap ? 2 * s->bev_cap : 64;
+    s->bev = fl_xrealloc(s->bev, sizeof *s->bev * (size_t)s->bev_cap);
+  }
+  s->bev[s->nbev++] = (fl_bevent_t){ s->eng.now, call, inst, (uint8_t)from, (uint8_t)to };
+}
+
+static void breaker_set(fl_sim_t *s, fl_call_rt_t *cr, int id, int inst, int to) {
+  fl_breaker_t *b = &cr->br[inst];
+  if (b->state == FL_BREAKER_OPEN) cr->open_ns += s->eng.now - b->opened;
+  bevent(s, id, inst, b->state, to);
+  b->state = (uint8_t)to;
+  if (to == FL_BREAKER_OPEN) { b->opened = s->eng.now; cr->breaker_opens++; }
+  if (to == FL_BREAKER_HALF_OPEN) b->half_permitted = b->half_done = b->half_fails = b->half_slows = 0;
+  if (to == FL_BREAKER_CLOSED) { b->n = b->pos = b->fails = b->slows = 0; }
+}
+
+/* Resilience4j: open lets nothing through until open_for has passed, then half-open lets
+** half_open_calls through and decides on their outcomes. */
+static bool breaker_permit(fl_sim_t *s, const fl_call_t *call, int inst) {
+  fl_call_rt_t *cr = &s->call[call->id];
+  fl_breaker_t *b = &cr->br[inst];
+  if (b->state == FL_BREAKER_OPEN) {
+    if (s->eng.now - b->opened < call->breaker.open_for) return false;
+    breaker_set(s, cr, call->id, inst, FL_BREAKER_HALF_OPEN);
+  }
+  if (b->state == FL_BREAKER_HALF_OPEN) {
+    if (b->half_permitted >= call->breaker.half_open_calls) return false;
+    b->half_permitted++;
+  }
+  return true;
+}
+
+static void breaker_record(fl_sim_t *s, const fl_call_t *call, int inst, bool failed, bool slow) {
+  fl_call_rt_t *cr = &s->call[call->id];
+  fl_breaker_t *b = &cr->br[inst];
+  const fl_breaker_cfg_t *cfg = &call->breaker;
+  bool slow_on = cfg->slow_call > 0 && cfg->slow_call_rate < 1.0 + 1e-12;
+  if (b->state == FL_BREAKER_HALF_OPEN) {
+    b->half_done++; b->half_fails += failed; b->half_slows += slow;
+    if (b->half_done < cfg->half_open_calls) return;
+    double fr = (double)b->half_fails / b->half_done, sr = (double)b->half_slows / b->half_done;
+    breaker_set(s, cr, call->id, inst, fr >= cfg->failure_rate || (slow_on && sr >= cfg->slow_call_rate) ? FL_BREAKER_OPEN : FL_BREAKER_CLOSED);
+    return;
+  }
+  if (b->state == FL_BREAKER_OPEN) return;   /* an answer to a call let through before it opened */
+  if (b->n == cfg->window) { uint8_t old = b->ring[b->pos]; b->fails -= old & 1; b->slows -= (old >> 1) & 1; }
+  else b->n++;
+  b->ring[b->pos] = (uint8_t)(failed | (slow << 1));
+  b->pos = (b->pos + 1) % cfg->window;
+  b->fails += failed; b->slows += slow;
+  if (b->n < cfg->min_calls) return;
+  if ((double)b->fails / b->n >= cfg->failure_rate || (slow_on && (double)b->slows / b->n >= cfg->slow_call_rate))
+    breaker_set(s, cr, call->id, inst, FL_BREAKER_OPEN);
+}
+
+/* Retry budget: retries in the last second may not exceed max(min_per_s, ratio x calls). */
+static void budget_roll(fl_sim_t *s, fl_call_rt_t *cr) {
+  int64_t sec = s->eng.now / FL_SEC;
+  if (sec == cr->bsec) return;
+  if (sec == cr->bsec + 1) { cr->breq[1] = cr->breq[0]; cr->bret[1] = cr->bret[0]; }
+  else cr->breq[1] = cr->bret[1] = 0;
+  cr->breq[0] = cr->bret[0] = 0;
+  cr->bsec = sec;
+}
+
+static bool budget_allows(fl_sim_t *s, const fl_call_t *call) {
+  if (call->budget_ratio <= 0) return true;
+  fl_call_rt_t *cr = &s->call[call->id];
+  budget_roll(s, cr);
+  double w = 1 - (double)(s->eng.now % FL_SEC) / 1e9;      /* the previous second's share of the window */
+  double reqs = cr->breq[0] + w * cr->breq[1], rets = cr->bret[0] + w * cr->bret[1];
+  double allowed = call->budget_ratio * reqs;
+  if (allowed < call->budget_min) allowed = call->budget_min;
+  return rets + 1 <= allowed + 1e-9;
+}
+
+/* The caller has its answer for this attempt (or gave up on it): release its policies. */
+static void attempt_release(fl_sim_t *s, fl_req_t *c, fl_outcome_t out, fl_cause_t cause) {
+  if (c->call_id < 0) return;
+  const fl_call_t *call = s->calls[c->call_id];
+  fl_call_rt_t *cr = &s->call[c->call_id];
+  fl_time_t lat = s->eng.now - c->sent;
+  if (c->flags & F_BULKHEAD) { cr->inflight[c->caller_inst]--; c->flags &= (uint16_t)~F_BULKHEAD; }
+  if (c->flags & F_BREAKER) {
+    c->flags &= (uint16_t)~F_BREAKER;
+    breaker_record(s, call, c->caller_inst, out == FL_OUT_FAILURE && cause != FL_CAUSE_BREAKER_OPEN,
+                   call->breaker.slow_call > 0 && lat >= call->breaker.slow_call);
+  }
+  if (cr->lat && out != FL_OUT_FAILURE) fl_hist_add(cr->lat, lat);
+}
+
+static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *ctx);
+static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cause_t cause, int origin);
+
+static fl_callctx_t *ctx_alloc(fl_sim_t *s) {
+  if (!s->free_ctx) {
+    ctx_chunk_t *ch = fl_xmalloc(sizeof *ch);
+    ch->next = s->ctx_chunks; s->ctx_chunks = ch;
+    for (int i = CHUNK_CTX - 1; i >= 0; i--) { ch->c[i].next = s->free_ctx; s->free_ctx = &ch->c[i]; }
+  }
+  fl_callctx_t *x = s->free_ctx;
+  s->free_ctx = x->next;
+  memset(x, 0, sizeof *x);
+  return x;
+}
+
+static void ctx_free(fl_sim_t *s, fl_callctx_t *x) {
+  FL_ASSERT(!fl_event_pending(&x->ev) && x->outstanding == 0);
+  x->next = s->free_ctx; s->free_ctx = x;
+}
+
+static fl_time_t backoff(fl_sim_t *s, const fl_call_t *call, int retry) {
+  double d = (double)call->backoff_base * pow(call->backoff_mult, retry - 1);
+  if (call->backoff_max > 0 && d > (double)call->backoff_max) d = (double)call->backoff_max;
+  fl_rng_t *rng = &s->call[call->id].rng;
+  if (call->jitter == FL_JITTER_FULL) d *= fl_rng_uniform(rng);
+  else if (call->jitter == FL_JITTER_EQUAL) d = d / 2 + d / 2 * fl_rng_uniform(rng);
+  return (fl_time_t)d;
+}
+
+static fl_time_t hedge_delay(fl_sim_t *s, const fl_call_t *call) {
+  if (!call->hedge.quantile) return call->hedge.after;
+  return s->call[call->id].hedge_after;   /* refreshed every window; 0 until there is data */
+}
+
+static void on_ctx_timer(fl_engine_t *e, fl_event_t *ev);
+
+static void arm_hedge(fl_sim_t *s, fl_callctx_t *x, const fl_call_t *call) {
+  if (!call->hedge.on || x->hedges >= call->hedge.max || x->waiting) return;
+  fl_time_t d = hedge_delay(s, call);
+  if (d <= 0) return;
+  x->ev.cb = on_ctx_timer;
+  fl_engine_cancel(&s->eng, &x->ev);
+  fl_engine_schedule(&s->eng, &x->ev, d);
+}
+
+/* The backoff ended (retry), or the hedge timer fired (another attempt while one is slow). */
+static void on_ctx_timer(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  fl_callctx_t *x = container_of(ev, fl_callctx_t, ev);
+  fl_req_t *p = x->parent;
+  if (!p || p->gen != x->pgen) {
+    x->parent = NULL;
+    if (!x->outstanding) ctx_free(s, x);
+    return;
+  }
+  const fl_call_t *call = &p->ep->calls[x->ci];
+  if (x->waiting) { x->waiting = false; launch(s, p, x->ci, x); }
+  else { x->hedges++; s->call[call->id].hedges++; launch(s, p, x->ci, x); }
+  arm_hedge(s, x, call);
+}
+
+/* One attempt of a call with retries or hedging answered. */
+static void ctx_attempt_done(fl_sim_t *s, fl_callctx_t *x, fl_outcome_t out, fl_cause_t cause, int origin) {
+  x->outstanding--;
+  fl_req_t *p = x->parent;
+  if (!p || p->gen != x->pgen) {
+    x->parent = NULL;
+    if (!x->outstanding && !fl_event_pending(&x->ev)) ctx_free(s, x);
+    return;
+  }
+  const fl_call_t *call = &p->ep->calls[x->ci];
+  if (out == FL_OUT_FAILURE && !x->waiting) {
+    int retries_done = x->attempts - 1 - x->hedges;
+    if (retries_done < call->retries && (call->retry_on & (1u << cause))) {
+      if (budget_allows(s, call)) {
+        fl_call_rt_t *cr = &s->call[call->id];
+        cr->retries++;
+        budget_roll(s, cr);
+        cr->bret[0] += 1;
+        fl_engine_cancel(&s->eng, &x->ev);
+        x->waiting = true;
+        x->ev.cb = on_ctx_timer;
+        fl_engine_schedule(&s->eng, &x->ev, backoff(s, call, retries_done + 1));
+        return;
+      }
+      s->call[call->id].budget_denied++;
+    }
+  }
+  if (out == FL_OUT_FAILURE && (x->outstanding || x->waiting)) return;   /* another attempt may still answer */
+  fl_engine_cancel(&s->eng, &x->ev);
+  x->waiting = false;
+  x->parent = NULL;
+  int ci = x->ci;
+  if (!x->outstanding) ctx_free(s, x);
+  call_done(s, p, ci, out, cause, origin);
+}
+
+/* Routes an attempt's answer to its call context or straight to the waiting caller. */
+static void deliver(fl_sim_t *s, fl_req_t *p, uint32_t pgen, fl_callctx_t *x, int ci, fl_outcome_t out, fl_cause_t cause, int origin) {
+  if (x) ctx_attempt_done(s, x, out, cause, origin);
+  else if (p && p->gen == pgen) call_done(s, p, ci, out, cause, origin);
+}
+
 static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
   const fl_call_t *call = &parent->ep->calls[ci];
+  fl_call_rt_t *cr = &s->call[call->id];
+  cr->calls++;
+  s->svc[parent->ep->service->id].calls_via[call->slot]++;
+  if (call->budget_ratio > 0) { budget_roll(s, cr); cr->breq[0] += 1; }
+  fl_callctx_t *x = NULL;
+  if (call->retries > 0 || call->hedge.on) {
+    x = ctx_alloc(s);
+    fl_event_init(&x->ev, on_ctx_timer);
+    x->parent = parent; x->pgen = parent->gen; x->ci = (uint16_t)ci;
+  }
+  launch(s, parent, ci, x);
+  if (x) arm_hedge(s, x, call);
+}
+
+/* Sends one attempt of a call through the caller's breaker and bulkhead. */
+static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
+  const fl_call_t *call = &parent->ep->calls[ci];
+  fl_call_rt_t *cr = &s->call[call->id];
+  const fl_service_t *caller = parent->ep->service;
   fl_req_t *c = req_alloc(s);
   c->ep = call->target;
-  c->parent = parent; c->parent_gen = parent->gen;
   c->call = (uint16_t)ci;
+  c->call_id = call->id;
+  c->caller_inst = (int32_t)(parent->inst - s->svc[caller->id].inst);
+  if (x) { c->ctx = x; x->attempts++; x->outstanding++; }
+  else { c->parent = parent; c->parent_gen = parent->gen; }
+  cr->attempts++;
+  if (call->deadline) {
+    fl_time_t d = parent->deadline;
+    if (call->timeout > 0 && (!d || s->eng.now + call->timeout < d)) d = s->eng.now + call->timeout;
+    c->deadline = d;
+  }
+  if (call->breaker.on) {
+    if (!breaker_permit(s, call, c->caller_inst)) {
+      cr->breaker_rejected++;
+      c->flags |= F_LIMBO;
+      defer_failure(s, c, FL_CAUSE_BREAKER_OPEN, caller->id);
+      return;
+    }
+    c->flags |= F_BREAKER;
+  }
+  if (call->bulkhead) {
+    if (cr->inflight[c->caller_inst] >= call->bulkhead) {
+      cr->bulkhead_rejected++;
+      c->flags |= F_LIMBO;
+      defer_failure(s, c, FL_CAUSE_REJECTED, caller->id);
+      return;
+    }
+    cr->inflight[c->caller_inst]++;
+    c->flags |= F_BULKHEAD;
+  }
   if (call->timeout > 0) fl_engine_schedule(&s->eng, &c->tmo, call->timeout);
   if (s->npart_active) {
     const fl_model_t *m = s->m;
@@ -329,7 +615,7 @@ static void next_step(fl_sim_t *s, fl_req_t *q) {
 /* The step a worker waited in is over: it no longer waits on the step's callees. */
 static void end_wait(fl_sim_t *s, fl_req_t *q) {
   if (!(q->flags & F_WAITING)) return;
-  q->flags &= (uint8_t)~F_WAITING;
+  q->flags &= (uint16_t)~F_WAITING;
   fl_svc_rt_t *r = &s->svc[q->ep->service->id];
   const fl_step_t *st = &q->ep->steps[q->step];
   for (int i = 0; i < st->count; i++) wait_change(s, r, q->ep->calls[st->first + i].slot, -1);
@@ -364,9 +650,50 @@ static void on_timeout(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   fl_req_t *c = container_of(ev, fl_req_t, tmo);
   fl_req_t *p = c->parent;
+  fl_callctx_t *x = c->ctx;
+  attempt_release(s, c, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT);
   c->parent = NULL;      /* the callee goes on working: orphaned */
-  if (p && p->gen == c->parent_gen)
-    call_done(s, p, c->call, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT, c->ep->service->id);
+  c->ctx = NULL;
+  c->call_id = -1;
+  deliver(s, p, c->parent_gen, x, c->call, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT, c->ep->service->id);
+}
+
+/* ---- outlier ejection (Envoy) ---- */
+
+static void set_rotation(fl_svc_rt_t *r, fl_instance_t *in) {
+  bool up = !in->noticed_down && !in->ejected;
+  if (up == in->up) return;
+  in->up = up;
+  r->nup += up ? 1 : -1;
+}
+
+static void on_uneject(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  fl_svc_rt_t *r = &s->svc[ev->aux];
+  fl_instance_t *in = container_of(ev, fl_instance_t, eject_ev);
+  in->ejected = false;
+  in->consecutive_errors = 0;
+  set_rotation(r, in);
+}
+
+/* Consecutive failures originating at an instance eject it for base_ejection x (times ejected),
+** while no more than max_ejected of the instances are out (at least one may always be). */
+static void outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, fl_outcome_t out, fl_cause_t cause, int origin) {
+  if (out != FL_OUT_FAILURE) { in->consecutive_errors = 0; return; }
+  if (origin != svc->id || (cause != FL_CAUSE_ERROR && cause != FL_CAUSE_UNAVAILABLE)) return;
+  if (++in->consecutive_errors < svc->outlier.consecutive_errors || in->ejected) return;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  int out_now = 0;
+  for (int k = 0; k < r->ninst; k++) out_now += r->inst[k].ejected;
+  int cap = (int)floor(svc->outlier.max_ejected * r->ninst + 1e-9);
+  if (cap < 1) cap = 1;
+  if (out_now >= cap) return;
+  in->ejected = true;
+  in->ejections++;
+  if (s->eng.now >= s->warmup) r->ejections++;
+  set_rotation(r, in);
+  fl_engine_cancel(&s->eng, &in->eject_ev);
+  fl_engine_schedule(&s->eng, &in->eject_ev, fl_sec_to_time(svc->outlier.base_ejection) * in->ejections);
 }
 
 /* ---- completion ---- */
@@ -386,15 +713,19 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
     count_outcome(&r->st, measured, out, cause, latency);
   }
   if (q->journey >= 0) {
-    count_outcome(&s->jrn[q->journey].st, measured, out, cause, latency);
+    s->jrn[q->journey].inflight--;
+    count_outcome(&s->jrn[q->journey].st, q->sent >= s->warmup, out, cause, s->eng.now - q->sent);
     if (out == FL_OUT_FAILURE && origin >= 0 && s->jrn[q->journey].fail_from) s->jrn[q->journey].fail_from[origin]++;
   }
   fl_engine_cancel(&s->eng, &q->tmo);
+  attempt_release(s, q, out, cause);
+  if (svc->outlier.consecutive_errors && q->inst && !(q->flags & F_LIMBO)) outlier_record(s, svc, q->inst, out, cause, origin);
   fl_req_t *p = q->parent;
   uint32_t pgen = q->parent_gen;
+  fl_callctx_t *x = q->ctx;
   int ci = q->call;
   req_free(s, q);
-  if (p && p->gen == pgen) call_done(s, p, ci, out, cause, origin);
+  deliver(s, p, pgen, x, ci, out, cause, origin);
 }
 
 static void on_deferred(fl_engine_t *e, fl_event_t *ev) {
@@ -453,6 +784,7 @@ static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
   q->journey = j;
   fl_stats_t *st = &s->jrn[j].st;
   st->win.arrivals++;
+  s->jrn[j].inflight++;
   if (e->now >= s->warmup) st->total.arrivals++;
   send(s, q);
   fl_time_t next = next_arrival(s, j, e->now);
@@ -465,7 +797,7 @@ static void on_notice(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   fl_svc_rt_t *r = &s->svc[ev->aux];
   fl_instance_t *in = container_of(ev, fl_instance_t, notice);
-  if (in->up && !in->alive) { in->up = false; r->nup--; }
+  if (!in->alive) { in->noticed_down = true; set_rotation(r, in); }
 }
 
 static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, bool at_once) {
@@ -482,7 +814,7 @@ static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *
     fl_engine_cancel(&s->eng, &q->ev);
     complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
   }
-  if (at_once || svc->health_check <= 0) { if (in->up) { in->up = false; r->nup--; } }
+  if (at_once || svc->health_check <= 0) { in->noticed_down = true; set_rotation(r, in); }
   else if (!fl_event_pending(&in->notice)) fl_engine_schedule(&s->eng, &in->notice, fl_sec_to_time(svc->health_check));
 }
 
@@ -492,16 +824,22 @@ static void restore_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t
   svc_touch(s, r, svc);
   fl_engine_cancel(&s->eng, &in->notice);
   in->alive = true; r->nalive++;
-  if (!in->up) { in->up = true; r->nup++; }
+  in->noticed_down = false;
+  set_rotation(r, in);
 }
 
 /* The requests a hang froze fail as their connections are reset. */
 static void thaw_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
   if (--in->hung > 0) return;
-  for (;;) {
-    fl_req_t *q = in->reqs.head;
-    while (q && !(q->flags & F_HUNG)) q = q->lnext;
-    if (!q) break;
+  /* everything it held -- frozen at work, waiting in the room, or waiting on calls -- had its
+  ** connection reset: empty the room first so that no held request starts work now */
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  svc_touch(s, r, svc);
+  r->queued -= in->queued;
+  in->queued = 0; in->qhead = in->qtail = NULL;
+  fl_req_t *q;
+  while ((q = in->reqs.head)) {
+    fl_engine_cancel(&s->eng, &q->ev);
     complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
   }
 }
@@ -524,7 +862,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
   fl_svc_rt_t *r = &s->svc[svc->id];
   bool start = !fr->active;
   if (start) {
-    fr->active = fr->touched = true;
+    fr->active = true;
     fr->started = e->now;
     if (ft->duration > 0) fl_engine_schedule(e, ev, fl_sec_to_time(ft->duration));
   } else {
@@ -573,9 +911,9 @@ static fl_health_t classify(const fl_service_t *svc, const fl_svc_rt_t *r, doubl
   return FL_HEALTH_OK;
 }
 
-static fl_health_t classify_journey(const fl_counts_t *c) {
+static fl_health_t classify_journey(const fl_counts_t *c, int inflight) {
   uint64_t done = c->successes + c->degraded + c->failures;
-  if (!done) return FL_HEALTH_OK;
+  if (!done) return inflight > 0 && c->arrivals > 0 ? FL_HEALTH_DOWN : FL_HEALTH_OK;   /* nothing answered */
   double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
   if (fr >= 0.5) return FL_HEALTH_DOWN;
   if (fr >= 0.05 || dg >= 0.5) return FL_HEALTH_DEGRADED;
@@ -621,6 +959,12 @@ static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t fai
   return best;
 }
 
+/* Was fault f active at some time in [wstart, wend)? */
+static bool fault_in(const fl_sim_t *s, int f, fl_time_t wstart, fl_time_t wend) {
+  const fl_fault_rt_t *fr = &s->fault[f];
+  return fr->started >= 0 && fr->started < wend && (fr->ended < 0 || fr->ended > wstart);
+}
+
 static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   const fl_model_t *m = s->m;
   int i = c->service;
@@ -629,7 +973,7 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
     bool hits = ft->kind == FL_FAULT_PARTITION ? ft->from->id == i : ft->target->id == i;
-    if (hits && s->fault[f].touched) {
+    if (hits && fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) {
       c->fault = f;
       snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_kind_name(ft->kind));
       return;
@@ -688,6 +1032,7 @@ static void accumulate(fl_acc_t *a, const fl_stats_t *st) {
 static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
   const fl_model_t *m = s->m;
   bool measured = wstart >= s->warmup, any_fault = false;
+  for (int f = 0; f < m->nfaults; f++) s->fault[f].touched = fault_in(s, f, wstart, wend);
   for (int f = 0; f < m->nfaults; f++) any_fault |= s->fault[f].touched;
   for (int x = 0; x < m->nexpects; x++) {
     const fl_expect_t *ex = &m->expects[x];
@@ -708,7 +1053,6 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
     int phase = fr->touched ? 1 : fr->started < 0 ? 0 : 2;
     if (phase == 0 && !measured) continue;
     for (int j = 0; j < m->njourneys; j++) accumulate(&fr->phase[j * 3 + phase], &s->jrn[j].st);
-    fr->touched = fr->active;
   }
 }
 
@@ -719,6 +1063,7 @@ static void close_stats(fl_stats_t *st, uint32_t w) {
   st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
   st->series[FL_SER_P50][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
   st->series[FL_SER_P99][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
 }
 
 static void reset_window(fl_stats_t *st) {
@@ -742,6 +1087,7 @@ static void close_window(fl_sim_t *s) {
     r->st.series[FL_SER_BUSY][w] = len > 0 ? r->w_busy / (double)len : 0;
     r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
     r->st.series[FL_SER_INSTANCES][w] = r->nup;
+    r->st.series[FL_SER_UTILIZATION][w] = util;
     uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
     if (done || r->nup == 0 || r->st.win.arrivals || r->inflight) {
       fl_health_t was = r->health;
@@ -760,9 +1106,12 @@ static void close_window(fl_sim_t *s) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     close_stats(&jr->st, w);
     fl_health_t was = jr->health;
-    if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(&jr->st.win)))
+    if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(&jr->st.win, jr->inflight)))
       attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
   }
+  for (int id = 0; id < s->ncalls; id++)
+    if (s->call[id].lat && s->call[id].lat->count >= 20)
+      s->call[id].hedge_after = fl_hist_quantile(s->call[id].lat, s->calls[id]->hedge.quantile);
   /* link this window's changes to the standing changes of the dependencies they blame */
   for (int i = first_change; i < s->nchanges; i++)
     if (s->changes[i].via >= 0 && s->changes[i].to != FL_HEALTH_OK) {
@@ -774,7 +1123,12 @@ static void close_window(fl_sim_t *s) {
     fl_svc_rt_t *r = &s->svc[i];
     r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
     reset_window(&r->st);
+    for (int x = 0; x < r->ncallees; x++) {
+      r->edge_calls[(size_t)x * s->nwindows + w] = (double)r->calls_via[x];
+      r->edge_fails[(size_t)x * s->nwindows + w] = (double)r->fail_via[x];
+    }
     memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
+    memset(r->calls_via, 0, sizeof *r->calls_via * (size_t)r->ncallees);
     for (int x = 0; x < r->ncallees; x++) { r->wint[x] = 0; r->wlast[x] = s->eng.now; }
   }
   for (int j = 0; j < s->m->njourneys; j++) {
@@ -785,12 +1139,23 @@ static void close_window(fl_sim_t *s) {
   if (s->on_window) s->on_window(s, w, s->on_window_user);
 }
 
+/* Faults start in the window they belong to: scheduled once the window before has closed, so
+** that a fault at a window boundary is not seen by the window that ends there. */
+static void schedule_faults(fl_sim_t *s, fl_time_t from, fl_time_t to) {
+  for (int f = 0; f < s->m->nfaults; f++) {
+    fl_time_t at = fl_sec_to_time(s->m->faults[f].at);
+    if (at >= from && at < to && !fl_event_pending(&s->fault[f].ev) && s->fault[f].started < 0)
+      fl_engine_schedule_at(&s->eng, &s->fault[f].ev, at);
+  }
+}
+
 static void on_window(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   close_window(s);
   if (s->wdone < s->nwindows) {
     fl_time_t next = (fl_time_t)(s->wdone + 1) * s->window;
     fl_engine_schedule_at(e, ev, next < s->end ? next : s->end);
+    schedule_faults(s, e->now, next);
   }
 }
 
@@ -801,11 +1166,13 @@ static void stats_init(fl_stats_t *st, int nseries, uint32_t nwin) {
   st->hwin = fl_xmalloc(sizeof *st->hwin); fl_hist_init(st->hwin);
   st->htotal = fl_xmalloc(sizeof *st->htotal); fl_hist_init(st->htotal);
   for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
 }
 
 static void stats_release(fl_stats_t *st) {
   free(st->hwin); free(st->htotal);
   for (int k = 0; k < FL_SER__COUNT; k++) free(st->series[k]);
+  for (int k = 0; k < FL_CAUSE__COUNT; k++) free(st->cause_series[k]);
   memset(st, 0, sizeof *st);
 }
 
@@ -831,9 +1198,12 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       r->inst[k].up = r->inst[k].alive = true;
       fl_event_init(&r->inst[k].notice, on_notice);
       r->inst[k].notice.aux = (uint32_t)i;
+      fl_event_init(&r->inst[k].eject_ev, on_uneject);
+      r->inst[k].eject_ev.aux = (uint32_t)i;
     }
     r->nup = r->nalive = r->ninst;
     r->slow = 1;
+    r->tokens = svc->rate_burst;
     /* distinct callees, and each call's slot among them */
     int ncalls = 0;
     for (int k = 0; k < svc->nendpoints; k++) ncalls += svc->endpoints[k].ncalls;
@@ -848,6 +1218,9 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       }
     int nc = r->ncallees ? r->ncallees : 1;
     r->fail_via = fl_xcalloc((size_t)nc, sizeof *r->fail_via);
+    r->calls_via = fl_xcalloc((size_t)nc, sizeof *r->calls_via);
+    r->edge_calls = fl_xcalloc((size_t)nc * (s->nwindows ? s->nwindows : 1), sizeof *r->edge_calls);
+    r->edge_fails = fl_xcalloc((size_t)nc * (s->nwindows ? s->nwindows : 1), sizeof *r->edge_fails);
     r->wcount = fl_xcalloc((size_t)nc, sizeof *r->wcount);
     r->wint = fl_xcalloc((size_t)nc, sizeof *r->wint);
     r->wlast = fl_xcalloc((size_t)nc, sizeof *r->wlast);
@@ -859,8 +1232,37 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       fl_rng_init(&s->ep[ep->id].rng_work, m->seed, ep->full_name, "work");
       fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
       fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
+      s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
     }
   }
+  /* call sites: ids, and the state of their policies */
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) s->ncalls += m->services[i].endpoints[k].ncalls;
+  s->call = fl_xcalloc((size_t)(s->ncalls ? s->ncalls : 1), sizeof *s->call);
+  s->calls = fl_xcalloc((size_t)(s->ncalls ? s->ncalls : 1), sizeof *s->calls);
+  s->call_ep = fl_xcalloc((size_t)(s->ncalls ? s->ncalls : 1), sizeof *s->call_ep);
+  for (int i = 0, id = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) {
+      fl_endpoint_t *ep = &m->services[i].endpoints[k];
+      for (int c = 0; c < ep->ncalls; c++, id++) {
+        fl_call_t *call = &ep->calls[c];
+        fl_call_rt_t *cr = &s->call[id];
+        call->id = id;
+        s->calls[id] = call;
+        s->call_ep[id] = ep;
+        char name[512];
+        snprintf(name, sizeof name, "%s#%d", ep->full_name, c);
+        fl_rng_init(&cr->rng, m->seed, name, "retry");
+        cr->ncaller = m->services[i].instances;
+        cr->bsec = -2;
+        if (call->breaker.on) {
+          cr->br = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->br);
+          for (int x = 0; x < cr->ncaller; x++) cr->br[x].ring = fl_xcalloc((size_t)call->breaker.window, 1);
+        }
+        if (call->bulkhead) cr->inflight = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->inflight);
+        if (call->hedge.on && call->hedge.quantile > 0) { cr->lat = fl_xmalloc(sizeof *cr->lat); fl_hist_init(cr->lat); }
+      }
+    }
   for (int j = 0; j < m->njourneys; j++) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     fl_rng_init(&jr->rng, m->seed, m->journeys[j].name, "arrivals");
@@ -884,8 +1286,8 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
     fl_event_init(&fr->ev, on_fault);
     fr->ev.aux = (uint32_t)f;
-    fl_engine_schedule_at(&s->eng, &fr->ev, fl_sec_to_time(ft->at));
   }
+  schedule_faults(s, 0, s->window);
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) { s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h); }
   fl_event_init(&s->window_ev, on_window);
@@ -897,7 +1299,7 @@ void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
   for (int i = 0; s->m && i < s->m->nservices; i++) {
     free(s->svc[i].inst); stats_release(&s->svc[i].st);
-    free(s->svc[i].callee); free(s->svc[i].fail_via); free(s->svc[i].wcount); free(s->svc[i].wint); free(s->svc[i].wlast);
+    free(s->svc[i].callee); free(s->svc[i].fail_via); free(s->svc[i].calls_via); free(s->svc[i].edge_calls); free(s->svc[i].edge_fails); free(s->svc[i].wcount); free(s->svc[i].wint); free(s->svc[i].wlast);
   }
   for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
@@ -905,6 +1307,13 @@ void fl_sim_release(fl_sim_t *s) {
     free(s->fault[f].phase);
   }
   for (int x = 0; s->m && x < s->m->nexpects; x++) free(s->exp[x].acc.h);
+  for (int id = 0; id < s->ncalls; id++) {
+    fl_call_rt_t *cr = &s->call[id];
+    if (cr->br) for (int x = 0; x < cr->ncaller; x++) free(cr->br[x].ring);
+    free(cr->br); free(cr->inflight); free(cr->lat);
+  }
+  free(s->call); free(s->calls); free(s->call_ep); free(s->bev);
+  while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes);
   free(s->svc); free(s->ep); free(s->jrn);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
@@ -994,4 +1403,9 @@ int fl_sim_check_expectations(fl_sim_t *s) {
     if (!er->passed) failed++;
   }
   return failed;
+}
+
+const char *fl_breaker_state_name(fl_breaker_state_t b) {
+  static const char *const names[] = { "closed", "open", "half_open" };
+  return (unsigned)b <= FL_BREAKER_HALF_OPEN ? names[b] : "?";
 }

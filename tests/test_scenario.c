@@ -205,7 +205,7 @@ static const bad_t bad[] = {
   { "an unknown field in a service lists the expected fields",
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
     "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, balancer, "
-    "blocking, error_rate, slo, work, calls, endpoints, health_check)" },
+    "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier)" },
   { "a service name with a dot",
     SCN "service \"a.b\" { work = \"1ms\" }\n" TRAFFIC_A,
     "$D/bad.lua:2: service name 'a.b' must be non-empty and contain no '.', '=' or ','" },
@@ -215,9 +215,9 @@ static const bad_t bad[] = {
 
   /* calls */
   { "an unknown call option",
-    SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retry = 3 } } }\n"
+    SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retyr = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retry' (expected one of: timeout, optional, fallback, p)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,

@@ -27,6 +27,27 @@ int fl_balancer_parse(const char *name);
 typedef struct fl_service fl_service_t;
 typedef struct fl_endpoint fl_endpoint_t;
 
+typedef enum { FL_JITTER_NONE = 0, FL_JITTER_FULL, FL_JITTER_EQUAL } fl_jitter_t;
+
+/* Resilience4j's count-based circuit breaker. */
+typedef struct fl_breaker_cfg {
+  bool on;
+  double failure_rate;        /* open at or above this failure share of the window */
+  double slow_call_rate;      /* or at or above this slow share (1.0 and no slow_call: off) */
+  fl_time_t slow_call;        /* a call at least this long is slow; 0: none */
+  int window;                 /* outcomes kept */
+  int min_calls;              /* outcomes needed before the rates count */
+  fl_time_t open_for;
+  int half_open_calls;
+} fl_breaker_cfg_t;
+
+typedef struct fl_hedge_cfg {
+  bool on;
+  fl_time_t after;            /* fixed delay, or 0 with 'quantile' */
+  double quantile;            /* after = this quantile of the call's observed latency (e.g. 0.95) */
+  int max;                    /* extra attempts */
+} fl_hedge_cfg_t;
+
 typedef struct fl_call {
   char *target_name;          /* "catalog.list" or "catalog" */
   const char *file; int line;
@@ -35,6 +56,17 @@ typedef struct fl_call {
   bool optional;
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
   double p;                   /* probability that the call is made (1: always) */
+  int retries;                /* extra attempts after a failure */
+  fl_time_t backoff_base, backoff_max;
+  double backoff_mult;
+  fl_jitter_t jitter;
+  unsigned retry_on;          /* bit per fl_cause_t */
+  double budget_ratio, budget_min;   /* retry budget: retries <= max(min/s, ratio x requests) per second; ratio 0: none */
+  fl_breaker_cfg_t breaker;
+  int bulkhead;               /* max concurrent calls from one caller instance; 0: none */
+  bool deadline;              /* propagate the remaining time; callees drop expired requests */
+  fl_hedge_cfg_t hedge;
+  int id;                     /* index over all calls of the model (set by fl_sim_init) */
   int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
 
@@ -64,6 +96,12 @@ struct fl_service {
   double error_rate;
   double slo;                 /* seconds; 0: none */
   double health_check;        /* seconds until the balancer notices a crashed instance */
+  double rate_limit, rate_burst;     /* token bucket at the door (per second, tokens); 0: none */
+  double shed_after;          /* reject when the expected wait exceeds this (seconds); 0: none */
+  struct {
+    int consecutive_errors;   /* 0: no outlier ejection */
+    double interval, base_ejection, max_ejected;
+  } outlier;
   fl_endpoint_t *endpoints; int nendpoints;
 };
 

@@ -9,6 +9,7 @@
 #include "rng.h"
 
 typedef struct fl_req fl_req_t;
+typedef struct fl_callctx fl_callctx_t;
 
 typedef struct fl_counts {
   uint64_t arrivals, successes, degraded, failures;
@@ -18,7 +19,7 @@ typedef struct fl_counts {
 /* Series measures, one value per window. Journeys keep the first FL_SER_JOURNEY_COUNT. */
 typedef enum {
   FL_SER_ARRIVALS = 0, FL_SER_SUCCESSES, FL_SER_DEGRADED, FL_SER_FAILURES, FL_SER_P50, FL_SER_P99,
-  FL_SER_BUSY, FL_SER_QUEUE, FL_SER_INSTANCES, FL_SER_HEALTH, FL_SER__COUNT
+  FL_SER_BUSY, FL_SER_QUEUE, FL_SER_INSTANCES, FL_SER_HEALTH, FL_SER_UTILIZATION, FL_SER__COUNT
 } fl_series_t;
 #define FL_SER_JOURNEY_COUNT (FL_SER_P99 + 1)
 const char *fl_series_name(fl_series_t s);
@@ -31,7 +32,11 @@ typedef struct fl_reqlist { fl_req_t *head; } fl_reqlist_t;
 
 typedef struct fl_instance {
   int busy, queued, outstanding;
-  bool up;                    /* in the balancer's rotation */
+  bool up;                    /* in the balancer's rotation: not noticed down, not ejected */
+  bool noticed_down;          /* the balancer's health check saw it crashed */
+  bool ejected;               /* outlier ejection */
+  int consecutive_errors, ejections;
+  fl_event_t eject_ev;
   bool alive;                 /* running: a crashed instance stays in rotation until noticed */
   int crashed, hung;          /* active crash / hang faults on it */
   fl_req_t *qhead, *qtail;
@@ -77,6 +82,7 @@ typedef struct fl_stats {
   fl_counts_t win, total;     /* this window; after warm-up */
   fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests */
   double *series[FL_SER__COUNT];
+  double *cause_series[FL_CAUSE__COUNT];   /* failures per window by cause ([0] unused) */
 } fl_stats_t;
 
 typedef struct fl_svc_rt {
@@ -97,15 +103,47 @@ typedef struct fl_svc_rt {
   fl_time_t latency;               /* sum of active latency faults */
   int ncallees; int *callee;       /* distinct services its endpoints call */
   uint64_t *fail_via;              /* this window: failed calls, per callee */
+  uint64_t *calls_via;             /* this window: calls made, per callee */
+  double *edge_calls, *edge_fails; /* per window: calls made and failed, [slot * nwindows + w] */
   int *wcount;                     /* workers now waiting in a step that calls each callee */
   double *wint;                    /* this window: integral of wcount (count x ns) */
   fl_time_t *wlast;
+  double tokens; fl_time_t tlast;  /* rate limiter */
+  uint64_t rej_queue, rej_rate, rej_shed, ejections;   /* after warm-up */
   fl_stats_t st;
 } fl_svc_rt_t;
 
-typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; } fl_ep_rt_t;
+typedef enum { FL_BREAKER_CLOSED = 0, FL_BREAKER_OPEN, FL_BREAKER_HALF_OPEN } fl_breaker_state_t;
+const char *fl_breaker_state_name(fl_breaker_state_t b);
+
+typedef struct fl_breaker {
+  uint8_t state;
+  uint8_t *ring;              /* the window's outcomes: bit 0 failed, bit 1 slow */
+  int pos, n, fails, slows;
+  fl_time_t opened;
+  int half_permitted, half_done, half_fails, half_slows;
+} fl_breaker_t;
+
+/* Runtime of one call site (an endpoint's call): its policies' state and counts. */
+typedef struct fl_call_rt {
+  fl_rng_t rng;               /* backoff jitter */
+  int ncaller;                /* caller instances */
+  fl_breaker_t *br;           /* per caller instance, with a breaker */
+  int *inflight;              /* per caller instance, with a bulkhead */
+  int64_t bsec; double breq[2], bret[2];   /* retry budget: this and the previous second */
+  uint64_t calls, attempts, retries, budget_denied, hedges, bulkhead_rejected, breaker_rejected, breaker_opens;
+  fl_time_t open_ns;          /* time breakers spent open, summed over caller instances */
+  fl_hist_t *lat;             /* answered attempts' latency, for hedge = { after = "p95" } */
+  fl_time_t hedge_after;
+} fl_call_rt_t;
+
+/* A breaker changing state, for the report's events. */
+typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
+
+typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; double mean_work_ns; } fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
+  int inflight;
   fl_health_t health, pending;
   int npending;
   fl_rng_t rng;
@@ -127,6 +165,13 @@ typedef struct fl_sim {
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
   uint32_t nwindows, wdone;        /* windows in the run; windows closed so far */
   fl_event_t window_ev;
+  fl_call_rt_t *call;
+  const fl_call_t **calls;         /* every call site by id */
+  const fl_endpoint_t **call_ep;   /* the endpoint each call site belongs to */
+  int ncalls;
+  fl_bevent_t *bev; int nbev, bev_cap;
+  fl_callctx_t *free_ctx;
+  void *ctx_chunks;
   fl_fault_rt_t *fault;
   fl_exp_rt_t *exp;
   fl_change_t *changes; int nchanges, changes_cap;
