@@ -110,6 +110,29 @@ static cJSON *series_arr(const double *v, uint32_t n) {
   return a;
 }
 
+static void add_causes(cJSON *o, const fl_stats_t *st, uint32_t nw) {
+  cJSON *c = add_obj(o, "failures_by_cause");
+  for (int k = 1; k < FL_CAUSE__COUNT; k++)
+    cJSON_AddItemToObject(c, fl_cause_name((fl_cause_t)k), series_arr(st->cause_series[k], nw));
+}
+
+/* Per call edge (caller service -> callee service): calls made and failed per window. */
+static cJSON *edges_json(const fl_sim_t *s, uint32_t nw) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < s->m->nservices; i++) {
+    const fl_svc_rt_t *r = &s->svc[i];
+    for (int x = 0; x < r->ncallees; x++) {
+      cJSON *e = cJSON_CreateObject();
+      cJSON_AddStringToObject(e, "from", s->m->services[i].name);
+      cJSON_AddStringToObject(e, "to", s->m->services[r->callee[x]].name);
+      cJSON_AddItemToObject(e, "calls", series_arr(r->edge_calls + (size_t)x * s->nwindows, nw));
+      cJSON_AddItemToObject(e, "failures", series_arr(r->edge_fails + (size_t)x * s->nwindows, nw));
+      cJSON_AddItemToArray(a, e);
+    }
+  }
+  return a;
+}
+
 cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   const fl_model_t *m = s->m;
   double secs = fl_sim_measured_seconds(s);
@@ -161,13 +184,16 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
     cJSON *o = add_obj(ss, m->services[i].name);
     for (int k = 0; k < FL_SER__COUNT; k++)
       cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
+    add_causes(o, &s->svc[i].st, nw);
   }
   cJSON *sj = add_obj(ser, "journeys");
   for (int j = 0; j < m->njourneys; j++) {
     cJSON *o = add_obj(sj, m->journeys[j].name);
     for (int k = 0; k < FL_SER_JOURNEY_COUNT; k++)
       cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
+    add_causes(o, &s->jrn[j].st, nw);
   }
+  cJSON_AddItemToObject(ser, "edges", edges_json(s, nw));
 
   cJSON_AddItemToObject(root, "faults", fl_report_faults_json(s));
   cJSON_AddItemToObject(root, "timeline", fl_report_timeline_json(s));

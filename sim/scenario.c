@@ -1316,6 +1316,85 @@ static int set_bool(const char *a, const char *v, bool *out, char *err, size_t n
   return 0;
 }
 
+static void breaker_defaults(fl_breaker_cfg_t *b) {
+  if (b->on) return;
+  /* as read_breaker: Resilience4j's defaults */
+  b->on = true; b->failure_rate = 0.5; b->slow_call_rate = 1.0; b->slow_call = 60 * FL_SEC;
+  b->window = 100; b->min_calls = 100; b->open_for = 60 * FL_SEC; b->half_open_calls = 10;
+}
+
+/* The policy fields of a call for --set. Returns 0 when set, 1 when 'key' is not one, or an error. */
+static int set_policy(fl_call_t *c, const char *key, const char *a, const char *v, char *err, size_t n) {
+  double d; long long ll; int rc;
+  if (strcmp(key, "retries") == 0) { if ((rc = set_count(a, v, 0, 100, &ll, err, n))) return rc; c->retries = (int)ll; return 0; }
+  if (strcmp(key, "backoff.base") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; c->backoff_base = fl_sec_to_time(d); return 0; }
+  if (strcmp(key, "backoff.max") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; c->backoff_max = fl_sec_to_time(d); return 0; }
+  if (strcmp(key, "backoff.multiplier") == 0) {
+    if (num(v, &d) || d < 1) return set_err(err, n, a, "expected a number of at least 1");
+    c->backoff_mult = d; return 0;
+  }
+  if (strcmp(key, "backoff.jitter") == 0) {
+    if (strcmp(v, "none") == 0) c->jitter = FL_JITTER_NONE;
+    else if (strcmp(v, "full") == 0) c->jitter = FL_JITTER_FULL;
+    else if (strcmp(v, "equal") == 0) c->jitter = FL_JITTER_EQUAL;
+    else return set_err(err, n, a, "expected none, full or equal");
+    return 0;
+  }
+  if (strcmp(key, "retry_budget.ratio") == 0 || strcmp(key, "retry_budget.min_per_s") == 0) {
+    if (c->budget_ratio <= 0) { c->budget_ratio = 0.2; c->budget_min = 10; }
+    if (key[13] == 'r') { if ((rc = set_fraction(a, v, &d, err, n))) return rc; c->budget_ratio = d > 0 ? d : 1e-12; }
+    else { if ((rc = set_rate(a, v, &d, err, n))) return rc; c->budget_min = d; }
+    return 0;
+  }
+  if (strncmp(key, "breaker.", 8) == 0) {
+    const char *k = key + 8;
+    fl_breaker_cfg_t *b = &c->breaker;
+    if (strcmp(k, "enabled") == 0) {
+      bool on = false;
+      if ((rc = set_bool(a, v, &on, err, n))) return rc;
+      if (on) breaker_defaults(b); else b->on = false;
+      return 0;
+    }
+    breaker_defaults(b);
+    if (strcmp(k, "failure_rate") == 0) return set_fraction(a, v, &b->failure_rate, err, n);
+    if (strcmp(k, "slow_call_rate") == 0) return set_fraction(a, v, &b->slow_call_rate, err, n);
+    if (strcmp(k, "slow_call") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; b->slow_call = fl_sec_to_time(d); return 0; }
+    if (strcmp(k, "open_for") == 0) {
+      if ((rc = set_duration(a, v, &d, err, n))) return rc;
+      if (d <= 0) return set_err(err, n, a, "open_for must be positive");
+      b->open_for = fl_sec_to_time(d); return 0;
+    }
+    if (strcmp(k, "window") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->window = (int)ll; }
+    else if (strcmp(k, "min_calls") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->min_calls = (int)ll; }
+    else if (strcmp(k, "half_open_calls") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->half_open_calls = (int)ll; }
+    else return 1;
+    if (b->min_calls > b->window) b->min_calls = b->window;
+    return 0;
+  }
+  if (strcmp(key, "bulkhead") == 0) {
+    if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0) { c->bulkhead = 0; return 0; }
+    if ((rc = set_count(a, v, 1, 100000000, &ll, err, n))) return rc;
+    c->bulkhead = (int)ll; return 0;
+  }
+  if (strcmp(key, "deadline") == 0) return set_bool(a, v, &c->deadline, err, n);
+  if (strcmp(key, "hedge.after") == 0) {
+    c->hedge.on = true; if (!c->hedge.max) c->hedge.max = 1;
+    if (v[0] == 'p') {
+      if (num(v + 1, &d) || !(d > 0 && d < 100)) return set_err(err, n, a, "expected a duration or a percentile such as p95");
+      c->hedge.quantile = d / 100; c->hedge.after = 0; return 0;
+    }
+    if ((rc = set_duration(a, v, &d, err, n))) return rc;
+    if (d <= 0) return set_err(err, n, a, "hedge.after must be positive");
+    c->hedge.after = fl_sec_to_time(d); c->hedge.quantile = 0; return 0;
+  }
+  if (strcmp(key, "hedge.max") == 0) {
+    if ((rc = set_count(a, v, 0, 10, &ll, err, n))) return rc;
+    c->hedge.max = (int)ll; c->hedge.on = ll > 0 && (c->hedge.after > 0 || c->hedge.quantile > 0);
+    return 0;
+  }
+  return 1;
+}
+
 static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const char *key, const char *a, const char *v, char *err, size_t n) {
   int hits = 0;
   for (int i = 0; i < ep->ncalls; i++) {
@@ -1333,7 +1412,10 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
     } else if (strcmp(key, "optional") == 0) rc = set_bool(a, v, &c->optional, err, n);
     else if (strcmp(key, "fallback") == 0) { if (!(rc = set_duration(a, v, &d, err, n))) c->fallback = fl_sec_to_time(d); }
     else if (strcmp(key, "p") == 0) rc = set_fraction(a, v, &c->p, err, n);
-    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback, p)", key);
+    else if ((rc = set_policy(c, key, a, v, err, n)) != 1) { if (rc) return rc; }
+    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback, p, retries, "
+                        "backoff.base|max|multiplier|jitter, retry_budget.ratio|min_per_s, breaker.enabled|failure_rate|"
+                        "slow_call_rate|slow_call|window|min_calls|open_for|half_open_calls, bulkhead, deadline, hedge.after|max)", key);
     if (rc) return rc;
   }
   if (!hits) {
@@ -1433,11 +1515,23 @@ int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
   }
   if (strcmp(p, "error_rate") == 0) return set_fraction(a, v, &ep->error_rate, err, n);
   if (strncmp(p, "calls.", 6) == 0) {
+    /* TARGET is a call's target as written ("recommend.for_user") or its service ("recommend");
+    ** the rest is the field, which may have dots itself ("breaker.open_for") */
     char *target = p + 6;
-    char *last = strrchr(target, '.');
-    if (!last) return set_err(err, n, a, "expected ...calls.TARGET.FIELD");
-    *last = 0;
-    return set_call(m, ep, target, last + 1, a, v, err, n);
+    size_t best = 0;
+    for (int i = 0; i < ep->ncalls; i++) {
+      const char *t = ep->calls[i].target_name;
+      size_t tl = strlen(t), sl = strcspn(t, ".");
+      if (strncmp(target, t, tl) == 0 && target[tl] == '.' && tl > best) best = tl;
+      if (strncmp(target, t, sl) == 0 && target[sl] == '.' && sl > best) best = sl;
+    }
+    if (!best) {
+      char *last = strrchr(target, '.');
+      if (!last) return set_err(err, n, a, "expected ...calls.TARGET.FIELD");
+      best = (size_t)(last - target);
+    }
+    target[best] = 0;
+    return set_call(m, ep, target, target + best + 1, a, v, err, n);
   }
   return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
 }

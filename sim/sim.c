@@ -997,9 +997,13 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   } else if (util >= 0.9) {
     snprintf(c->reason, sizeof c->reason, "saturation: utilization %.0f%%", 100 * util);
   } else {
-      uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
-      snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed, p99 %.0fms",
-               done ? 100.0 * (double)r->st.win.failures / (double)done : 0, 1000 * fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99)));
+    uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+    double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
+    const fl_service_t *svc = &m->services[i];
+    if (fr < 0.05 && svc->slo > 0 && p99 > svc->slo)
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * svc->slo);
+    else
+      snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed (p99 %.0fms)", 100 * fr, 1000 * p99);
   }
 }
 
