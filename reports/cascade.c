@@ -165,6 +165,67 @@ cJSON *fl_report_cascade_json(const fl_sim_t *s) {
   return a;
 }
 
+static void call_name(const fl_sim_t *s, int id, char *buf, size_t n) {
+  snprintf(buf, n, "%s -> %s", s->call_ep[id]->full_name, s->calls[id]->target->full_name);
+}
+
+cJSON *fl_report_calls_json(const fl_sim_t *s) {
+  cJSON *o = cJSON_CreateObject();
+  for (int id = 0; id < s->ncalls; id++) {
+    const fl_call_rt_t *cr = &s->call[id];
+    char name[300];
+    call_name(s, id, name, sizeof name);
+    if (cJSON_GetObjectItemCaseSensitive(o, name)) snprintf(name + strlen(name), sizeof name - strlen(name), " #%d", id);
+    cJSON *c = cJSON_AddObjectToObject(o, name);
+    add_num(c, "calls", (double)cr->calls);
+    add_num(c, "attempts", (double)cr->attempts);
+    add_num(c, "retries", (double)cr->retries);
+    add_num(c, "retries_denied_by_budget", (double)cr->budget_denied);
+    add_num(c, "hedges", (double)cr->hedges);
+    add_num(c, "bulkhead_rejected", (double)cr->bulkhead_rejected);
+    add_num(c, "breaker_rejected", (double)cr->breaker_rejected);
+    add_num(c, "breaker_opens", (double)cr->breaker_opens);
+    fl_time_t open = cr->open_ns;
+    if (cr->br)
+      for (int k = 0; k < cr->ncaller; k++)
+        if (cr->br[k].state == FL_BREAKER_OPEN) open += s->eng.now - cr->br[k].opened;
+    add_num(c, "breaker_open_seconds", fl_time_to_sec(open));
+  }
+  return o;
+}
+
+cJSON *fl_report_scaling_json(const fl_sim_t *s) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < s->nsev; i++) {
+    const fl_scale_event_t *e = &s->sev[i];
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "t", fl_time_to_sec(e->t));
+    cJSON_AddStringToObject(o, "service", s->m->services[e->service].name);
+    add_num(o, "from", e->from);
+    add_num(o, "to", e->to);
+    cJSON_AddStringToObject(o, "reason", e->reason);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
+cJSON *fl_report_breakers_json(const fl_sim_t *s) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < s->nbev; i++) {
+    const fl_bevent_t *e = &s->bev[i];
+    char name[300];
+    call_name(s, e->call, name, sizeof name);
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "t", fl_time_to_sec(e->t));
+    cJSON_AddStringToObject(o, "call", name);
+    add_num(o, "instance", e->instance);
+    cJSON_AddStringToObject(o, "from", fl_breaker_state_name((fl_breaker_state_t)e->from));
+    cJSON_AddStringToObject(o, "to", fl_breaker_state_name((fl_breaker_state_t)e->to));
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
 static void pct(double v, char *buf, size_t n) { snprintf(buf, n, "%.6g%%", 100 * v); }
 
 void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n) {
@@ -267,6 +328,37 @@ void fl_report_cascade_text(FILE *out, const fl_sim_t *s, bool color) {
     }
   }
   free(ord);
+  bool head = false;
+  for (int id = 0; id < s->ncalls; id++) {
+    const fl_call_rt_t *cr = &s->call[id];
+    if (!cr->retries && !cr->budget_denied && !cr->hedges && !cr->bulkhead_rejected && !cr->breaker_rejected && !cr->breaker_opens) continue;
+    if (!head) { fprintf(out, "\npolicies\n"); head = true; }
+    char name[300];
+    call_name(s, id, name, sizeof name);
+    fprintf(out, "  %-40s %llu calls, %llu attempts, %llu retries", name, (unsigned long long)cr->calls,
+            (unsigned long long)cr->attempts, (unsigned long long)cr->retries);
+    if (cr->budget_denied) fprintf(out, " (%llu denied by the budget)", (unsigned long long)cr->budget_denied);
+    if (cr->hedges) fprintf(out, ", %llu hedges", (unsigned long long)cr->hedges);
+    if (cr->bulkhead_rejected) fprintf(out, ", bulkhead rejected %llu", (unsigned long long)cr->bulkhead_rejected);
+    if (cr->breaker_opens || cr->breaker_rejected)
+      fprintf(out, ", breaker opened %llu times, rejected %llu", (unsigned long long)cr->breaker_opens, (unsigned long long)cr->breaker_rejected);
+    fputc('\n', out);
+  }
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_svc_rt_t *r = &s->svc[i];
+    if (!r->rej_rate && !r->rej_shed && !r->ejections) continue;
+    if (!head) { fprintf(out, "\npolicies\n"); head = true; }
+    fprintf(out, "  %-40s rate limiter rejected %llu, shedding rejected %llu, ejections %llu\n", m->services[i].name,
+            (unsigned long long)r->rej_rate, (unsigned long long)r->rej_shed, (unsigned long long)r->ejections);
+  }
+  if (s->nsev) {
+    fprintf(out, "\nscaling\n");
+    for (int i = 0; i < s->nsev; i++) {
+      char t[32];
+      fl_format_duration(fl_time_to_sec(s->sev[i].t), t, sizeof t);
+      fprintf(out, "  t=%-7s %s %d → %d  %s\n", t, m->services[s->sev[i].service].name, s->sev[i].from, s->sev[i].to, s->sev[i].reason);
+    }
+  }
   if (m->nexpects) {
     fprintf(out, "\nexpectations\n");
     for (int x = 0; x < m->nexpects; x++) {

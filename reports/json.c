@@ -163,6 +163,11 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
     cJSON *q = add_obj(o, "queue");
     add_num(q, "mean", ns > 0 ? r->t_queue / ns : 0);
     add_num(q, "max", (double)r->queue_max);
+    cJSON *pol = add_obj(o, "rejected");
+    add_num(pol, "queue_full", (double)r->rej_queue);
+    add_num(pol, "rate_limit", (double)r->rej_rate);
+    add_num(pol, "shed", (double)r->rej_shed);
+    add_num(o, "ejections", (double)r->ejections);
     cJSON *in = add_obj(o, "instances");
     add_num(in, "min", r->inst_min == INT32_MAX ? r->nup : r->inst_min);
     add_num(in, "max", r->inst_min == INT32_MAX ? r->nup : r->inst_max);
@@ -196,6 +201,9 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   cJSON_AddItemToObject(ser, "edges", edges_json(s, nw));
 
   cJSON_AddItemToObject(root, "faults", fl_report_faults_json(s));
+  cJSON_AddItemToObject(root, "calls", fl_report_calls_json(s));
+  cJSON_AddItemToObject(root, "scaling", fl_report_scaling_json(s));
+  cJSON_AddItemToObject(root, "breakers", fl_report_breakers_json(s));
   cJSON_AddItemToObject(root, "timeline", fl_report_timeline_json(s));
   cJSON_AddItemToObject(root, "cascade", fl_report_cascade_json(s));
   cJSON_AddItemToObject(root, "expectations", fl_report_expectations_json(s));

@@ -188,6 +188,14 @@ static bool field(lua_State *L, int t, const char *name) {
   return true;
 }
 
+static const char *opt_string(lua_State *L, int t, const char *name, const char *ctx) {
+  if (!field(L, t, name)) return NULL;
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: %s must be a string", ctx, name);
+  const char *v = lua_tostring(L, -1);
+  lua_pop(L, 1);   /* the string stays alive in the table */
+  return v;
+}
+
 /* ---- distributions ---- */
 
 static fl_dist_t *push_dist(lua_State *L) {
@@ -573,7 +581,8 @@ static int l_service_body(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
   static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
-                                   "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier", NULL };
+                                   "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
+                                   "startup", "autoscale", NULL };
   check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
@@ -599,6 +608,53 @@ static int l_service_body(lua_State *L) {
       s->rate_burst = lua_tonumber(L, -1); lua_pop(L, 1);
     }
     lua_pop(L, 1);
+  }
+  if (field(L, 1, "startup")) { s->startup = read_duration(L, -1, ctx, "startup"); lua_pop(L, 1); }
+  if (field(L, 1, "autoscale")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: autoscale must be a table { metric = \"utilization\", target = 0.6, min = 2, max = 20 }", ctx);
+    int t = lua_gettop(L);
+    static const char *const af[] = { "metric", "target", "min", "max", "period", "tolerance", "stabilize_down", "delay",
+                                      "warmup", "warmup_factor", NULL };
+    check_fields(L, t, ctx, af);
+    /* Kubernetes' HPA defaults: 15 s sync period, 0.1 tolerance, 300 s scale-down stabilisation. */
+    s->autoscale.on = true; s->autoscale.metric = FL_SCALE_UTILIZATION;
+    s->autoscale.period = 15; s->autoscale.tolerance = 0.1; s->autoscale.stabilize_down = 300; s->autoscale.delay = 30;
+    s->autoscale.warmup_factor = 2;
+    const char *metric = opt_string(L, t, "metric", ctx);
+    if (metric) {
+      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
+      int k = -1;
+      for (int x = 0; x < 4; x++) if (strcmp(metric, mn[x]) == 0) k = x;
+      if (k < 0) luaL_error(L, "%s: autoscale.metric must be utilization, inflight, queue or rps", ctx);
+      s->autoscale.metric = k;
+    }
+    if (!field(L, t, "target")) luaL_error(L, "%s: autoscale needs a target (e.g. target = 0.6 for 60%% utilization)", ctx);
+    if (s->autoscale.metric == FL_SCALE_UTILIZATION) s->autoscale.target = read_fraction(L, -1, ctx, "autoscale.target");
+    else if (s->autoscale.metric == FL_SCALE_RPS) s->autoscale.target = read_rate(L, -1, ctx, "autoscale.target");
+    else {
+      if (!lua_isnumber(L, -1)) luaL_error(L, "%s: autoscale.target must be a number", ctx);
+      s->autoscale.target = lua_tonumber(L, -1);
+    }
+    if (!(s->autoscale.target > 0)) luaL_error(L, "%s: autoscale.target must be positive", ctx);
+    lua_pop(L, 1);
+    s->autoscale.min = 1;
+    if (field(L, t, "min")) { s->autoscale.min = (int)read_count(L, -1, ctx, "autoscale.min", 0, 100000); lua_pop(L, 1); }
+    if (!field(L, t, "max")) luaL_error(L, "%s: autoscale needs max (the most instances it may run)", ctx);
+    s->autoscale.max = (int)read_count(L, -1, ctx, "autoscale.max", 1, 100000); lua_pop(L, 1);
+    if (s->autoscale.max < s->autoscale.min) luaL_error(L, "%s: autoscale.max must be at least min", ctx);
+    if (field(L, t, "period")) { s->autoscale.period = read_duration(L, -1, ctx, "autoscale.period"); lua_pop(L, 1); }
+    if (s->autoscale.period < 0.001) luaL_error(L, "%s: autoscale.period must be at least 1ms", ctx);
+    if (field(L, t, "tolerance")) { s->autoscale.tolerance = read_fraction(L, -1, ctx, "autoscale.tolerance"); lua_pop(L, 1); }
+    if (field(L, t, "stabilize_down")) { s->autoscale.stabilize_down = read_duration(L, -1, ctx, "autoscale.stabilize_down"); lua_pop(L, 1); }
+    if (field(L, t, "delay")) { s->autoscale.delay = read_duration(L, -1, ctx, "autoscale.delay"); lua_pop(L, 1); }
+    if (field(L, t, "warmup")) { s->autoscale.warmup = read_duration(L, -1, ctx, "autoscale.warmup"); lua_pop(L, 1); }
+    if (field(L, t, "warmup_factor")) {
+      if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 1) luaL_error(L, "%s: autoscale.warmup_factor must be a number of at least 1", ctx);
+      s->autoscale.warmup_factor = lua_tonumber(L, -1); lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (s->instances < s->autoscale.min) s->instances = s->autoscale.min > 0 ? s->autoscale.min : 1;
+    if (s->instances > s->autoscale.max) luaL_error(L, "%s: instances (%d) above autoscale.max (%d)", ctx, s->instances, s->autoscale.max);
   }
   if (field(L, 1, "shed_after")) {
     s->shed_after = read_duration(L, -1, ctx, "shed_after"); lua_pop(L, 1);
@@ -830,13 +886,6 @@ static int l_traffic(lua_State *L) {
   return 0;
 }
 
-static const char *opt_string(lua_State *L, int t, const char *name, const char *ctx) {
-  if (!field(L, t, name)) return NULL;
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: %s must be a string", ctx, name);
-  const char *v = lua_tostring(L, -1);
-  lua_pop(L, 1);   /* the string stays alive in the table */
-  return v;
-}
 
 /* fault { target = "recommend", kind = "crash", at = "40m", duration = "15m" } */
 static int l_fault(lua_State *L) {
@@ -1488,6 +1537,34 @@ int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
     s->queue = ll; return 0;
   }
   if (strcmp(rest, "blocking") == 0) return set_bool(a, v, &s->blocking, err, n);
+  if (strcmp(rest, "startup") == 0) return set_duration(a, v, &s->startup, err, n);
+  if (strncmp(rest, "autoscale.", 10) == 0) {
+    const char *k = rest + 10;
+    if (!s->autoscale.on) return set_err(err, n, a, "service '%s' has no autoscale { ... } to adjust", head);
+    if (strcmp(k, "min") == 0 || strcmp(k, "max") == 0) {
+      if ((rc = set_count(a, v, k[1] == 'i' ? 0 : 1, 100000, &ll, err, n))) return rc;
+      if (k[1] == 'i') s->autoscale.min = (int)ll; else s->autoscale.max = (int)ll;
+      if (s->autoscale.max < s->autoscale.min) return set_err(err, n, a, "autoscale.max must be at least min");
+      if (s->instances > s->autoscale.max) s->instances = s->autoscale.max;
+      if (s->instances < s->autoscale.min) s->instances = s->autoscale.min > 0 ? s->autoscale.min : 1;
+      return 0;
+    }
+    if (strcmp(k, "target") == 0) {
+      if (s->autoscale.metric == FL_SCALE_UTILIZATION) rc = set_fraction(a, v, &d, err, n);
+      else if (s->autoscale.metric == FL_SCALE_RPS) rc = set_rate(a, v, &d, err, n);
+      else rc = num(v, &d) ? set_err(err, n, a, "expected a number") : 0;
+      if (rc) return rc;
+      if (!(d > 0)) return set_err(err, n, a, "the target must be positive");
+      s->autoscale.target = d; return 0;
+    }
+    if (strcmp(k, "tolerance") == 0) return set_fraction(a, v, &s->autoscale.tolerance, err, n);
+    double *df = strcmp(k, "period") == 0 ? &s->autoscale.period : strcmp(k, "stabilize_down") == 0 ? &s->autoscale.stabilize_down :
+                 strcmp(k, "delay") == 0 ? &s->autoscale.delay : strcmp(k, "warmup") == 0 ? &s->autoscale.warmup : NULL;
+    if (!df) return set_err(err, n, a, "unknown autoscale field '%s' (expected min, max, target, tolerance, period, stabilize_down, delay, warmup)", k);
+    if ((rc = set_duration(a, v, df, err, n))) return rc;
+    if (s->autoscale.period < 0.001) return set_err(err, n, a, "autoscale.period must be at least 1ms");
+    return 0;
+  }
   if (strcmp(rest, "error_rate") == 0) return set_fraction(a, v, &s->error_rate, err, n);
   if (strcmp(rest, "slo") == 0) return set_duration(a, v, &s->slo, err, n);
   if (strcmp(rest, "balancer") == 0) {

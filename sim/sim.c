@@ -84,6 +84,10 @@ static void arrive(fl_sim_t *s, fl_req_t *q);
 static void next_step(fl_sim_t *s, fl_req_t *q);
 static void end_wait(fl_sim_t *s, fl_req_t *q);
 static void schedule_faults(fl_sim_t *s, fl_time_t from, fl_time_t to);
+static void retire(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in);
+static void on_ready(fl_engine_t *e, fl_event_t *ev);
+static void on_hpa(fl_engine_t *e, fl_event_t *ev);
+static void on_uneject(fl_engine_t *e, fl_event_t *ev);
 
 static void list_add(fl_reqlist_t *l, fl_req_t *q) {
   q->lown = l; q->lprev = NULL; q->lnext = l->head;
@@ -144,6 +148,10 @@ static inline void svc_touch(fl_sim_t *s, fl_svc_rt_t *r, const fl_service_t *sv
   r->w_queue += r->queued * dt;
   r->w_inflight += r->inflight * dt;
   r->w_workers += (double)r->nalive * svc->workers * dt;
+  r->a_busy += r->busy * dt;
+  r->a_queue += r->queued * dt;
+  r->a_inflight += r->inflight * dt;
+  r->a_workers += (double)r->nalive * svc->workers * dt;
   r->last = now;
 }
 
@@ -216,6 +224,10 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   if (r->slow != 1) work = (fl_time_t)((double)work * r->slow);
+  if (svc->autoscale.warmup > 0 && s->eng.now - q->inst->ready_at < fl_sec_to_time(svc->autoscale.warmup) && q->inst->ready_at > 0) {
+    double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
+    work = (fl_time_t)((double)work * (1 + (svc->autoscale.warmup_factor - 1) * left));
+  }
   q->ev.cb = on_work_done;
   fl_engine_schedule(&s->eng, &q->ev, work);
 }
@@ -253,6 +265,7 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
   q->arrived = s->eng.now;
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
   r->st.win.arrivals++;
+  r->a_arrivals++;
   svc_touch(s, r, svc);
   r->inflight++;
   if (svc->rate_limit > 0) {   /* token bucket at the door */
@@ -661,7 +674,7 @@ static void on_timeout(fl_engine_t *e, fl_event_t *ev) {
 /* ---- outlier ejection (Envoy) ---- */
 
 static void set_rotation(fl_svc_rt_t *r, fl_instance_t *in) {
-  bool up = !in->noticed_down && !in->ejected;
+  bool up = in->exists && !in->starting && !in->draining && !in->noticed_down && !in->ejected;
   if (up == in->up) return;
   in->up = up;
   r->nup += up ? 1 : -1;
@@ -709,7 +722,7 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
     if (q->flags & F_WORKER) release_worker(s, q);
     svc_touch(s, r, svc);
     r->inflight--;
-    if (q->flags & F_ON_INST) q->inst->outstanding--;
+    if (q->flags & F_ON_INST && --q->inst->outstanding == 0 && q->inst->draining) retire(s, svc, q->inst);
     count_outcome(&r->st, measured, out, cause, latency);
   }
   if (q->journey >= 0) {
@@ -789,6 +802,136 @@ static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
   send(s, q);
   fl_time_t next = next_arrival(s, j, e->now);
   if (next < s->end) fl_engine_schedule_at(e, ev, next);
+}
+
+/* ---- scaling ---- */
+
+static void scale_event(fl_sim_t *s, int svc, int from, int to, const char *reason) {
+  if (s->nsev == s->sev_cap) {
+    s->sev_cap = s->sev_cap ? 2 * s->sev_cap : 32;
+    s->sev = fl_xrealloc(s->sev, sizeof *s->sev * (size_t)s->sev_cap);
+  }
+  fl_scale_event_t *e = &s->sev[s->nsev++];
+  e->t = s->eng.now; e->service = svc; e->from = from; e->to = to;
+  snprintf(e->reason, sizeof e->reason, "%s", reason);
+}
+
+static void recount_slots(fl_svc_rt_t *r) {
+  while (r->ninst > 0 && !r->inst[r->ninst - 1].exists) r->ninst--;
+}
+
+/* A drained instance leaves. */
+static void retire(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  svc_touch(s, r, svc);
+  if (in->alive) { in->alive = false; r->nalive--; }
+  in->draining = false;
+  in->exists = false;
+  fl_engine_cancel(&s->eng, &in->notice);
+  fl_engine_cancel(&s->eng, &in->eject_ev);
+  in->ejected = in->noticed_down = false;
+  in->consecutive_errors = in->ejections = 0;
+  set_rotation(r, in);
+  recount_slots(r);
+}
+
+static void on_ready(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  const fl_service_t *svc = &s->m->services[ev->aux];
+  fl_svc_rt_t *r = &s->svc[ev->aux];
+  fl_instance_t *in = container_of(ev, fl_instance_t, life_ev);
+  svc_touch(s, r, svc);
+  in->starting = false;
+  in->alive = true; r->nalive++;
+  in->ready_at = e->now;
+  set_rotation(r, in);
+}
+
+int fl_sim_scale(fl_sim_t *s, int id, int n, const char *reason) {
+  const fl_service_t *svc = &s->m->services[id];
+  fl_svc_rt_t *r = &s->svc[id];
+  if (n < 0 || n > r->cap) return -FL_ERANGE;
+  int from = r->desired;
+  if (n == from) return 0;
+  fl_time_t delay = fl_sec_to_time(svc->autoscale.on ? svc->autoscale.delay : svc->startup);
+  for (int k = 0; k < r->cap && r->desired < n; k++) {
+    fl_instance_t *in = &r->inst[k];
+    if (in->exists) continue;
+    in->busy = in->queued = in->outstanding = 0;
+    in->exists = true; in->starting = true; in->alive = false; in->crashed = in->hung = 0;
+    in->qhead = in->qtail = NULL; in->reqs.head = NULL;
+    r->desired++;
+    if (k >= r->ninst) r->ninst = k + 1;
+    fl_engine_schedule(&s->eng, &in->life_ev, delay);
+  }
+  /* scale down: instances still starting go first, then the newest running ones drain */
+  for (int pass = 0; pass < 2 && r->desired > n; pass++)
+    for (int k = r->ninst - 1; k >= 0 && r->desired > n; k--) {
+      fl_instance_t *in = &r->inst[k];
+      if (!in->exists || in->draining || in->starting != (pass == 0)) continue;
+      r->desired--;
+      if (in->starting) { fl_engine_cancel(&s->eng, &in->life_ev); in->starting = false; in->exists = false; set_rotation(r, in); continue; }
+      in->draining = true;
+      set_rotation(r, in);
+      if (in->outstanding == 0) retire(s, svc, in);
+    }
+  recount_slots(r);
+  scale_event(s, id, from, r->desired, reason);
+  return 0;
+}
+
+/* The Kubernetes HPA: every period, desired = ceil(current x metric / target), skipped within
+** the tolerance; scale-up at most max(2x, +4) per period; scale-down to the highest
+** recommendation of the stabilisation window; clamped to [min, max]. */
+static void on_hpa(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  int id = (int)ev->aux;
+  const fl_service_t *svc = &s->m->services[id];
+  fl_svc_rt_t *r = &s->svc[id];
+  svc_touch(s, r, svc);
+  double span = (double)(e->now - r->a_start);
+  /* as Kubernetes does when scaling up, instances not ready yet count with zero load */
+  int ready = r->desired > 0 ? r->desired : 1;
+  double metric = 0;
+  switch (svc->autoscale.metric) {
+  case FL_SCALE_UTILIZATION: metric = span > 0 ? r->a_busy / (span * ready * svc->workers) : 0; break;
+  case FL_SCALE_INFLIGHT: metric = span > 0 ? r->a_inflight / span / ready : 0; break;
+  case FL_SCALE_QUEUE: metric = span > 0 ? r->a_queue / span / ready : 0; break;
+  case FL_SCALE_RPS: metric = span > 0 ? (double)r->a_arrivals / (span / 1e9) / ready : 0; break;
+  }
+  r->a_busy = r->a_workers = r->a_queue = r->a_inflight = 0; r->a_arrivals = 0; r->a_start = e->now;
+  int current = r->desired;
+  double ratio = metric / svc->autoscale.target;
+  int desired = current;
+  if (fabs(ratio - 1) > svc->autoscale.tolerance) desired = (int)ceil(current * ratio - 1e-9);
+  int up_limit = current * 2 > current + 4 ? current * 2 : current + 4;
+  if (desired > up_limit) desired = up_limit;
+  if (desired < svc->autoscale.min) desired = svc->autoscale.min;
+  if (desired > svc->autoscale.max) desired = svc->autoscale.max;
+  /* stabilisation: keep this recommendation, act on the highest of the window when going down */
+  fl_time_t win = fl_sec_to_time(svc->autoscale.stabilize_down);
+  int keep = 0;
+  for (int k = 0; k < r->nrecs; k++)
+    if (e->now - r->rec_t[k] < win) { r->recs[keep] = r->recs[k]; r->rec_t[keep] = r->rec_t[k]; keep++; }
+  r->nrecs = keep;
+  if (r->nrecs == r->rec_cap) {
+    r->rec_cap = r->rec_cap ? 2 * r->rec_cap : 32;
+    r->recs = fl_xrealloc(r->recs, sizeof *r->recs * (size_t)r->rec_cap);
+    r->rec_t = fl_xrealloc(r->rec_t, sizeof *r->rec_t * (size_t)r->rec_cap);
+  }
+  r->recs[r->nrecs] = desired; r->rec_t[r->nrecs] = e->now; r->nrecs++;
+  if (desired < current) {
+    int hi = desired;
+    for (int k = 0; k < r->nrecs; k++) if (r->recs[k] > hi) hi = r->recs[k];
+    desired = hi < current ? hi : current;
+  }
+  if (desired != current) {
+    static const char *const names[] = { "utilization", "inflight", "queue", "rps" };
+    char why[128];
+    snprintf(why, sizeof why, "autoscaler: %s %.3g per instance, target %.3g", names[svc->autoscale.metric], metric, svc->autoscale.target);
+    fl_sim_scale(s, id, desired, why);
+  }
+  fl_engine_schedule(e, ev, fl_sec_to_time(svc->autoscale.period));
 }
 
 /* ---- faults ---- */
@@ -872,6 +1015,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
   switch (ft->kind) {
   case FL_FAULT_CRASH: case FL_FAULT_CAPACITY:
     for (int k = fr->first; k < fr->first + fr->count; k++) {
+      if (!r->inst[k].exists && !r->inst[k].crashed) continue;
       if (start) crash_instance(s, svc, &r->inst[k], ft->kind == FL_FAULT_CAPACITY);
       else restore_instance(s, svc, &r->inst[k]);
     }
@@ -879,7 +1023,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
   case FL_FAULT_HANG:
     for (int k = fr->first; k < fr->first + fr->count; k++) {
       if (start) r->inst[k].hung++;
-      else thaw_instance(s, svc, &r->inst[k]);
+      else if (r->inst[k].hung) thaw_instance(s, svc, &r->inst[k]);
     }
     break;
   case FL_FAULT_LATENCY: r->latency += (start ? 1 : -1) * fl_sec_to_time(ft->value); break;
@@ -1197,15 +1341,21 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     fl_service_t *svc = &m->services[i];
     fl_svc_rt_t *r = &s->svc[i];
     r->ninst = svc->instances;
-    r->inst = fl_xcalloc((size_t)(r->ninst ? r->ninst : 1), sizeof *r->inst);
-    for (int k = 0; k < r->ninst; k++) {
-      r->inst[k].up = r->inst[k].alive = true;
-      fl_event_init(&r->inst[k].notice, on_notice);
-      r->inst[k].notice.aux = (uint32_t)i;
-      fl_event_init(&r->inst[k].eject_ev, on_uneject);
-      r->inst[k].eject_ev.aux = (uint32_t)i;
+    r->cap = svc->instances + (svc->instances * 3 < 64 ? svc->instances * 3 : 64);
+    if (svc->autoscale.on && svc->autoscale.max > r->cap) r->cap = svc->autoscale.max;
+    if (r->cap > 100000) r->cap = svc->instances > 100000 ? svc->instances : 100000;
+    r->inst = fl_xcalloc((size_t)r->cap, sizeof *r->inst);
+    for (int k = 0; k < r->cap; k++) {
+      fl_instance_t *in = &r->inst[k];
+      fl_event_init(&in->notice, on_notice); in->notice.aux = (uint32_t)i;
+      fl_event_init(&in->eject_ev, on_uneject); in->eject_ev.aux = (uint32_t)i;
+      fl_event_init(&in->life_ev, on_ready); in->life_ev.aux = (uint32_t)i;
+      if (k < r->ninst) in->exists = in->up = in->alive = true;
     }
-    r->nup = r->nalive = r->ninst;
+    r->nup = r->nalive = r->desired = r->ninst;
+    fl_event_init(&r->hpa_ev, on_hpa);
+    r->hpa_ev.aux = (uint32_t)i;
+    if (svc->autoscale.on) fl_engine_schedule(&s->eng, &r->hpa_ev, fl_sec_to_time(svc->autoscale.period));
     r->slow = 1;
     r->tokens = svc->rate_burst;
     /* distinct callees, and each call's slot among them */
@@ -1257,7 +1407,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
         char name[512];
         snprintf(name, sizeof name, "%s#%d", ep->full_name, c);
         fl_rng_init(&cr->rng, m->seed, name, "retry");
-        cr->ncaller = m->services[i].instances;
+        cr->ncaller = s->svc[i].cap;
         cr->bsec = -2;
         if (call->breaker.on) {
           cr->br = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->br);
@@ -1303,6 +1453,7 @@ void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
   for (int i = 0; s->m && i < s->m->nservices; i++) {
     free(s->svc[i].inst); stats_release(&s->svc[i].st);
+    free(s->svc[i].recs); free(s->svc[i].rec_t);
     free(s->svc[i].callee); free(s->svc[i].fail_via); free(s->svc[i].calls_via); free(s->svc[i].edge_calls); free(s->svc[i].edge_fails); free(s->svc[i].wcount); free(s->svc[i].wint); free(s->svc[i].wlast);
   }
   for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); }
@@ -1316,7 +1467,7 @@ void fl_sim_release(fl_sim_t *s) {
     if (cr->br) for (int x = 0; x < cr->ncaller; x++) free(cr->br[x].ring);
     free(cr->br); free(cr->inflight); free(cr->lat);
   }
-  free(s->call); free(s->calls); free(s->call_ep); free(s->bev);
+  free(s->call); free(s->calls); free(s->call_ep); free(s->bev); free(s->sev);
   while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes);
   free(s->svc); free(s->ep); free(s->jrn);

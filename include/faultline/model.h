@@ -16,6 +16,8 @@ typedef enum { FL_OUT_SUCCESS = 0, FL_OUT_DEGRADED, FL_OUT_FAILURE } fl_outcome_
 
 typedef enum { FL_LB_ROUND_ROBIN = 0, FL_LB_RANDOM, FL_LB_LEAST_OUTSTANDING, FL_LB_P2C, FL_LB__COUNT } fl_balancer_t;
 
+typedef enum { FL_SCALE_UTILIZATION = 0, FL_SCALE_INFLIGHT, FL_SCALE_QUEUE, FL_SCALE_RPS } fl_scale_metric_t;
+
 typedef enum { FL_PROFILE_CONST = 0, FL_PROFILE_PIECEWISE, FL_PROFILE_SURGE } fl_profile_kind_t;
 
 /* "rejected", "timeout", ...; "none" for FL_CAUSE_NONE. */
@@ -98,6 +100,15 @@ struct fl_service {
   double health_check;        /* seconds until the balancer notices a crashed instance */
   double rate_limit, rate_burst;     /* token bucket at the door (per second, tokens); 0: none */
   double shed_after;          /* reject when the expected wait exceeds this (seconds); 0: none */
+  double startup;             /* seconds before a new instance is ready (scaling, restarts) */
+  struct {
+    bool on;
+    int metric;               /* fl_scale_metric_t */
+    double target;            /* per instance: utilization share, in-flight, queue length or rps */
+    int min, max;
+    double period, tolerance, stabilize_down, delay;
+    double warmup, warmup_factor;   /* a new instance works warmup_factor x slower, easing to 1 over warmup */
+  } autoscale;
   struct {
     int consecutive_errors;   /* 0: no outlier ejection */
     double interval, base_ejection, max_ejected;

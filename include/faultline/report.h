@@ -23,6 +23,9 @@ cJSON *fl_report_faults_json(const fl_sim_t *s);
 cJSON *fl_report_timeline_json(const fl_sim_t *s);
 cJSON *fl_report_cascade_json(const fl_sim_t *s);
 cJSON *fl_report_expectations_json(const fl_sim_t *s);
+cJSON *fl_report_calls_json(const fl_sim_t *s);      /* per call site: attempts, retries, breaker, ... */
+cJSON *fl_report_scaling_json(const fl_sim_t *s);    /* instance count changes */
+cJSON *fl_report_breakers_json(const fl_sim_t *s);   /* breaker state changes */
 /* Name of the entity a change is about: a service or a journey. */
 const char *fl_change_subject(const fl_sim_t *s, const fl_change_t *c);
 /* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */
@@ -40,6 +43,19 @@ int fl_write_atomic(const char *path, const char *data, size_t len, char *err, s
 
 /* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
+
+/* The HTML report (reports/html.c): one self-contained page, the report and the laid-out
+** architecture embedded as JSON, the script and charts inlined. Returns 0 or -FL_E* with a
+** message in err. */
+int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
+/* The page's text around 'report' and 'graph' (either may be NULL: a page that receives its
+** data later, as the live dashboard does). Returns a new string (free()), its length in *len. */
+char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
+
+/* One CSV file per series into folder 'dir' (created if missing; its parent must exist):
+** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and
+** call edge). Headers: reports/README-html.md. Returns 0 or -FL_EIO with a message in err. */
+int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen);
 
 /* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
 void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color);

@@ -32,7 +32,12 @@ typedef struct fl_reqlist { fl_req_t *head; } fl_reqlist_t;
 
 typedef struct fl_instance {
   int busy, queued, outstanding;
-  bool up;                    /* in the balancer's rotation: not noticed down, not ejected */
+  bool exists;                /* the slot holds an instance: starting, running or draining */
+  bool starting;              /* provisioned, not ready yet */
+  bool draining;              /* scaled down: out of rotation, finishing what it holds */
+  fl_time_t ready_at;
+  fl_event_t life_ev;         /* becoming ready */
+  bool up;                    /* in the balancer's rotation: ready, not draining, not noticed down, not ejected */
   bool noticed_down;          /* the balancer's health check saw it crashed */
   bool ejected;               /* outlier ejection */
   int consecutive_errors, ejections;
@@ -86,7 +91,12 @@ typedef struct fl_stats {
 } fl_stats_t;
 
 typedef struct fl_svc_rt {
-  fl_instance_t *inst; int ninst, nup;
+  fl_instance_t *inst; int ninst, nup;   /* slots in use (highest existing + 1); in rotation */
+  int cap;                         /* slots allocated: the most instances it can scale to */
+  int desired;                     /* instances wanted: starting + running, draining not counted */
+  fl_event_t hpa_ev;               /* the autoscaler's sync */
+  double a_busy, a_workers, a_queue, a_inflight; uint64_t a_arrivals; fl_time_t a_start;
+  int *recs; fl_time_t *rec_t; int nrecs, rec_cap;   /* recommendations kept for scale-down stabilisation */
   uint32_t rr;
   fl_rng_t rng_lb;
   int busy, queued, inflight;      /* current, over all instances */
@@ -137,6 +147,9 @@ typedef struct fl_call_rt {
   fl_time_t hedge_after;
 } fl_call_rt_t;
 
+/* An instance count change: autoscaler, hook or fault. */
+typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[128]; } fl_scale_event_t;
+
 /* A breaker changing state, for the report's events. */
 typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
 
@@ -170,6 +183,7 @@ typedef struct fl_sim {
   const fl_endpoint_t **call_ep;   /* the endpoint each call site belongs to */
   int ncalls;
   fl_bevent_t *bev; int nbev, bev_cap;
+  fl_scale_event_t *sev; int nsev, sev_cap;
   fl_callctx_t *free_ctx;
   void *ctx_chunks;
   fl_fault_rt_t *fault;
@@ -194,6 +208,11 @@ void fl_sim_release(fl_sim_t *s);
 void fl_sim_run(fl_sim_t *s);
 /* Runs until simulated time 'until' (for paced live runs). Returns false when the run is over. */
 bool fl_sim_run_until(fl_sim_t *s, fl_time_t until);
+
+/* Sets the number of instances of service 'svc' to n (new ones ready after the service's
+** startup or autoscale delay; removed ones drain first). Returns 0, or -FL_ERANGE when n is
+** beyond the instances it can hold. 'reason' goes on the timeline. */
+int fl_sim_scale(fl_sim_t *s, int svc, int n, const char *reason);
 
 /* Evaluates the expectations once the run is over. Returns how many failed. */
 int fl_sim_check_expectations(fl_sim_t *s);
