@@ -1,0 +1,568 @@
+/* Chaos Mesh experiments (YAML, one or more documents, read with libyaml) as faults:
+**   NetworkChaos delay     -> latency on the callee of the affected link (both ways: twice)
+**   NetworkChaos loss      -> errors at the loss rate on the callee (an approximation: TCP resends)
+**   NetworkChaos partition -> partition of the link, per call direction
+**   PodChaos pod-failure   -> crash of the selected instances for the duration
+**   PodChaos pod-kill, container-kill -> crash until the replacement is ready (guessed)
+**   HTTPChaos abort        -> errors (every call to the selected pods fails)
+**   HTTPChaos delay        -> latency on the selected service
+** The selector's app label (or pod name) names the service; mode picks the instances (one, all,
+** fixed, fixed-percent, random-max-percent). A Schedule's first run is read; other kinds, and
+** actions without equivalent, become comments. Chaos Mesh starts an experiment when it is
+** applied: --at places it (guessed otherwise); a missing duration runs to the end. */
+#include "import_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct {
+  fl_ifaults_t *fs;
+  yaml_document_t *doc;
+  const char *file;
+  const char *kind, *name;
+  int line;
+  yaml_node_t *spec;
+  char spath[96];             /* "spec" or "spec.networkChaos" */
+  char schedule[128];         /* a Schedule's cron, or "" */
+  char origin[320];
+  char unnamed[64];           /* a name for an object without metadata.name */
+} exp_t;
+
+static int yline(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
+
+static const char *ystr(const yaml_node_t *n) {
+  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *yget(yaml_document_t *d, const yaml_node_t *map, const char *key) {
+  if (!map || map->type != YAML_MAPPING_NODE) return NULL;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    const char *k = ystr(yaml_document_get_node(d, p->key));
+    if (k && strcmp(k, key) == 0) return yaml_document_get_node(d, p->value);
+  }
+  return NULL;
+}
+
+static const char *ytype(const yaml_node_t *n) {
+  if (!n) return "nothing";
+  return n->type == YAML_SCALAR_NODE ? "a scalar" : n->type == YAML_SEQUENCE_NODE ? "a list" : "a mapping";
+}
+
+/* spec.KEY as a string; NULL when absent; error when not a scalar. */
+static int spec_str(exp_t *x, const yaml_node_t *parent, const char *ppath, const char *key, const char **out, char *err, size_t n) {
+  *out = NULL;
+  yaml_node_t *v = yget(x->doc, parent, key);
+  if (!v) return 0;
+  if (v->type != YAML_SCALAR_NODE) return fl__imp_err(err, n, x->file, yline(v), "%s.%s: expected a value, got %s", ppath, key, ytype(v));
+  *out = ystr(v);
+  return 0;
+}
+
+static int read_duration(exp_t *x, const yaml_node_t *parent, const char *ppath, const char *key, double *out, bool *has, char *err, size_t n) {
+  const char *s;
+  int rc = spec_str(x, parent, ppath, key, &s, err, n);
+  *has = false;
+  if (rc || !s) return rc;
+  if (fl__parse_go_duration(s, out) != 0)
+    return fl__imp_err(err, n, x->file, yline(yget(x->doc, parent, key)), "%s.%s: cannot read '%s' as a duration (expected e.g. \"100ms\", \"30s\", \"1m30s\")", ppath, key, s);
+  *has = true;
+  return 0;
+}
+
+/* A percentage: "25", "25%" or 25 -> 0.25. */
+static int read_percent(exp_t *x, const yaml_node_t *parent, const char *ppath, const char *key, double *out, bool *has, char *err, size_t n) {
+  const char *s;
+  int rc = spec_str(x, parent, ppath, key, &s, err, n);
+  *has = false;
+  if (rc || !s) return rc;
+  char *end;
+  double v = strtod(s, &end);
+  if (*end == '%') end++;
+  if (end == s || *end || !(v >= 0 && v <= 100))
+    return fl__imp_err(err, n, x->file, yline(yget(x->doc, parent, key)), "%s.%s: expected a percentage from 0 to 100, got '%s'", ppath, key, s);
+  *out = v / 100;
+  *has = true;
+  return 0;
+}
+
+/* ---- selectors: which service, which of its instances ---- */
+
+typedef struct {
+  char cand[4][128]; int ncand;
+  char how[256];
+  bool mapped;
+  char service[128];
+  const char *mode;
+  double value;               /* mode's value */
+  int instances; double share;   /* for crash/hang: count (0 all) or share */
+  double hit;                 /* share of the service's instances hit; < 0 unknown */
+} target_t;
+
+static const char *const app_labels[] = {
+  "app.kubernetes.io/name", "app", "app.kubernetes.io/instance", "k8s-app", "service", "name",
+  "app.kubernetes.io/component", "component", NULL
+};
+
+/* "payment-7d9f8c6b5-x2x7q" -> "payment" (Deployment pods); "db-0" -> "db" (StatefulSet). */
+static void pod_to_app(const char *pod, char *out, size_t n) {
+  snprintf(out, n, "%s", pod);
+  char *last = strrchr(out, '-');
+  if (!last) return;
+  bool digits = last[1] != 0;
+  for (char *p = last + 1; *p; p++) if (!isdigit((unsigned char)*p)) digits = false;
+  if (digits) { *last = 0; return; }
+  if (strlen(last + 1) == 5) {
+    *last = 0;
+    char *prev = strrchr(out, '-');
+    if (prev && strlen(prev + 1) >= 6 && strlen(prev + 1) <= 10) *prev = 0;
+  }
+}
+
+static int read_selector(exp_t *x, const yaml_node_t *holder, const char *hpath, target_t *t, char *err, size_t n) {
+  memset(t, 0, sizeof *t);
+  t->hit = -1;
+  yaml_node_t *sel = yget(x->doc, holder, "selector");
+  char spath[128];
+  snprintf(spath, sizeof spath, "%s.selector", hpath);
+  if (sel && sel->type != YAML_MAPPING_NODE) return fl__imp_err(err, n, x->file, yline(sel), "%s: expected a mapping, got %s", spath, ytype(sel));
+  yaml_node_t *ls = yget(x->doc, sel, "labelSelectors");
+  if (ls && ls->type == YAML_MAPPING_NODE) {
+    for (int i = 0; app_labels[i] && t->ncand < 4; i++) {
+      const char *v = ystr(yget(x->doc, ls, app_labels[i]));
+      if (v && v[0]) { snprintf(t->cand[t->ncand++], 128, "%s", v); if (!t->how[0]) snprintf(t->how, sizeof t->how, "label %s=%s", app_labels[i], v); }
+    }
+    if (t->ncand == 0 && ls->data.mapping.pairs.start < ls->data.mapping.pairs.top) {
+      yaml_node_pair_t *p = ls->data.mapping.pairs.start;
+      const char *k = ystr(yaml_document_get_node(x->doc, p->key)), *v = ystr(yaml_document_get_node(x->doc, p->value));
+      if (k && v) { snprintf(t->cand[t->ncand++], 128, "%s", v); snprintf(t->how, sizeof t->how, "label %s=%s (guessed: not an app label)", k, v); }
+    }
+  }
+  yaml_node_t *es = yget(x->doc, sel, "expressionSelectors");
+  if (t->ncand == 0 && es && es->type == YAML_SEQUENCE_NODE) {
+    for (yaml_node_item_t *it = es->data.sequence.items.start; it < es->data.sequence.items.top && t->ncand == 0; it++) {
+      yaml_node_t *e = yaml_document_get_node(x->doc, *it);
+      const char *k = ystr(yget(x->doc, e, "key")), *op = ystr(yget(x->doc, e, "operator"));
+      yaml_node_t *vals = yget(x->doc, e, "values");
+      if (!k || !op || strcmp(op, "In") != 0 || !vals || vals->type != YAML_SEQUENCE_NODE || vals->data.sequence.items.start == vals->data.sequence.items.top) continue;
+      const char *v = ystr(yaml_document_get_node(x->doc, *vals->data.sequence.items.start));
+      if (v) { snprintf(t->cand[t->ncand++], 128, "%s", v); snprintf(t->how, sizeof t->how, "expression %s In (%s, ...)", k, v); }
+    }
+  }
+  yaml_node_t *pods = yget(x->doc, sel, "pods");
+  if (t->ncand == 0 && pods && pods->type == YAML_MAPPING_NODE && pods->data.mapping.pairs.start < pods->data.mapping.pairs.top) {
+    yaml_node_t *list = yaml_document_get_node(x->doc, pods->data.mapping.pairs.start->value);
+    if (list && list->type == YAML_SEQUENCE_NODE && list->data.sequence.items.start < list->data.sequence.items.top) {
+      const char *pod = ystr(yaml_document_get_node(x->doc, *list->data.sequence.items.start));
+      if (pod) {
+        pod_to_app(pod, t->cand[t->ncand++], 128);
+        snprintf(t->how, sizeof t->how, "pod %s (service name guessed from it)", pod);
+      }
+    }
+  }
+  /* mode */
+  const char *mode;
+  int rc = spec_str(x, holder, hpath, "mode", &mode, err, n);
+  if (rc) return rc;
+  t->mode = mode ? mode : "all";
+  const char *val;
+  if ((rc = spec_str(x, holder, hpath, "value", &val, err, n))) return rc;
+  static const char *const modes[] = { "one", "all", "fixed", "fixed-percent", "random-max-percent", NULL };
+  bool known = false;
+  for (int i = 0; modes[i]; i++) known |= strcmp(t->mode, modes[i]) == 0;
+  if (!known)
+    return fl__imp_err(err, n, x->file, yline(yget(x->doc, holder, "mode")), "%s.mode: '%s' is not one of one, all, fixed, fixed-percent, random-max-percent", hpath, t->mode);
+  bool needs_value = strcmp(t->mode, "fixed") == 0 || strstr(t->mode, "percent") != NULL;
+  if (needs_value) {
+    char *end = NULL;
+    t->value = val ? strtod(val, &end) : -1;
+    if (!val || *end || t->value < 0 || (strstr(t->mode, "percent") && t->value > 100))
+      return fl__imp_err(err, n, x->file, yline(val ? yget(x->doc, holder, "value") : yget(x->doc, holder, "mode")),
+                         "%s.value: mode %s needs a %s", hpath, t->mode, strstr(t->mode, "percent") ? "percentage from 0 to 100" : "number of pods");
+  }
+  const char *cands[5];
+  for (int i = 0; i < t->ncand; i++) cands[i] = t->cand[i];
+  cands[t->ncand] = NULL;
+  t->mapped = t->ncand > 0 && fl__faults_map(x->fs, cands, t->service, sizeof t->service);
+  const fl_model_t *m = x->fs->o->scenario;
+  const fl_service_t *s = t->mapped && m ? fl_model_find_service(m, t->service) : NULL;
+  if (strcmp(t->mode, "all") == 0) t->hit = 1;
+  else if (strcmp(t->mode, "one") == 0) { t->instances = 1; if (s) t->hit = 1.0 / s->instances; }
+  else if (strcmp(t->mode, "fixed") == 0) { t->instances = (int)t->value; if (s) t->hit = t->value >= s->instances ? 1 : t->value / s->instances; }
+  else { t->share = t->value / 100; t->hit = t->share; if (t->share >= 1) t->share = 0; }
+  if (t->instances == 0 && t->share == 0 && strcmp(t->mode, "all") != 0 && t->hit <= 0) t->hit = 0;
+  return 0;
+}
+
+static fl_ifault_t *new_fault(exp_t *x, const char *suffix) {
+  fl_ifault_t *f = fl__faults_add(x->fs);
+  snprintf(f->origin, sizeof f->origin, "%s", x->origin);
+  snprintf(f->name, sizeof f->name, "%.120s%.60s", x->name, suffix ? suffix : "");
+  return f;
+}
+
+/* The duration: the experiment's, else --duration, else to the end. */
+static int set_duration(exp_t *x, fl_ifault_t *f, char *err, size_t n) {
+  double d; bool has;
+  int rc = read_duration(x, x->spec, x->spath, "duration", &d, &has, err, n);
+  if (rc) return rc;
+  if (has) { f->duration = d; f->duration_guessed = false; }
+  else if (x->fs->o->has_duration) { f->duration = x->fs->o->duration; f->duration_guessed = false; }
+  else { f->duration = 0; f->duration_guessed = false; fl__fault_why(f, "no duration: it runs until the experiment is deleted (here: to the end)"); }
+  if (x->schedule[0]) fl__fault_why(f, "a Schedule (%s): only its first run is written", x->schedule);
+  return 0;
+}
+
+static void set_instances(fl_ifault_t *f, const target_t *t) {
+  f->instances = t->instances;
+  f->share = t->share;
+  if (strcmp(t->mode, "random-max-percent") == 0)
+    fl__fault_why(f, "mode random-max-percent: up to %g%% of the pods; written as the maximum (guessed)", t->value);
+}
+
+/* A service-wide fault (latency, errors) for an experiment that hits only some pods. */
+static double scale_for_pods(fl_ifault_t *f, const target_t *t, const char *what) {
+  if (strcmp(t->mode, "all") == 0) return 1;
+  if (t->hit > 0) {
+    fl__fault_why(f, "mode %s: %.3g%% of the pods are hit; faultline's %s fault acts on the whole service: written as that share of its %s (round robin spreads calls evenly)",
+                  t->mode, 100 * t->hit, what, strcmp(what, "latency") == 0 ? "latency (the mean)" : "rate");
+    return t->hit;
+  }
+  fl__fault_why(f, "mode %s hits only some of the pods; written for all of them (give --scenario to know how many there are)", t->mode);
+  return 1;
+}
+
+static void unmapped(exp_t *x, fl_ifault_t *f, const target_t *t) {
+  (void)x;
+  if (t->ncand == 0) fl__fault_why(f, "its selector names no app label or pod: the service it targets is unknown");
+  else fl__fault_why(f, "'%s' (from %s) is not a service of %s", t->cand[0], t->how, x->fs->o->scenario ? x->fs->o->scenario->file : "the scenario");
+}
+
+/* NetworkChaos: delay, loss, partition between the selected pods and, optionally, a target. */
+static int network(exp_t *x, char *err, size_t n) {
+  target_t s, tt;
+  int rc = read_selector(x, x->spec, x->spath, &s, err, n);
+  if (rc) return rc;
+  yaml_node_t *target = yget(x->doc, x->spec, "target");
+  char tpath[128];
+  snprintf(tpath, sizeof tpath, "%s.target", x->spath);
+  bool has_target = target != NULL;
+  if (has_target && (rc = read_selector(x, target, tpath, &tt, err, n))) return rc;
+  const char *action, *direction;
+  if ((rc = spec_str(x, x->spec, x->spath, "action", &action, err, n))) return rc;
+  if ((rc = spec_str(x, x->spec, x->spath, "direction", &direction, err, n))) return rc;
+  if (!action) return fl__imp_err(err, n, x->file, x->line, "%s: missing action (delay, loss, partition, ...)", x->spath);
+  if (!direction) direction = "to";
+  if (strcmp(direction, "to") != 0 && strcmp(direction, "from") != 0 && strcmp(direction, "both") != 0)
+    return fl__imp_err(err, n, x->file, yline(yget(x->doc, x->spec, "direction")), "%s.direction: expected to, from or both, got '%s'", x->spath, direction);
+  bool both = strcmp(direction, "both") == 0;
+  bool external = yget(x->doc, x->spec, "externalTargets") != NULL;
+  char base[640];
+  snprintf(base, sizeof base, "NetworkChaos \"%s\": %s of %s%s%s%s%s%s", x->name, action, s.ncand ? s.cand[0] : "?",
+           has_target ? " and " : "", has_target ? (tt.ncand ? tt.cand[0] : "?") : "", external ? " (and external targets)" : "",
+           has_target ? ", direction " : "", has_target ? direction : "");
+  /* which service is the callee of the affected link */
+  bool is_delay = strcmp(action, "delay") == 0, is_loss = strcmp(action, "loss") == 0, is_netem = strcmp(action, "netem") == 0;
+  if (is_delay || is_loss || is_netem) {
+    yaml_node_t *dn = yget(x->doc, x->spec, "delay"), *ln = yget(x->doc, x->spec, "loss");
+    char dpath[128], lpath[128];
+    snprintf(dpath, sizeof dpath, "%s.delay", x->spath);
+    snprintf(lpath, sizeof lpath, "%s.loss", x->spath);
+    double lat = 0, jit = 0, loss = 0; bool has_lat = false, has_jit = false, has_loss = false;
+    if ((is_delay || is_netem) && dn) {
+      if ((rc = read_duration(x, dn, dpath, "latency", &lat, &has_lat, err, n))) return rc;
+      if ((rc = read_duration(x, dn, dpath, "jitter", &jit, &has_jit, err, n))) return rc;
+    }
+    if ((is_loss || is_netem) && ln && (rc = read_percent(x, ln, lpath, "loss", &loss, &has_loss, err, n))) return rc;
+    if (is_delay && !has_lat) return fl__imp_err(err, n, x->file, yline(dn ? dn : x->spec), "%s.latency: missing (e.g. latency: \"100ms\")", dpath);
+    if (is_loss && !has_loss) return fl__imp_err(err, n, x->file, yline(ln ? ln : x->spec), "%s.loss: missing (e.g. loss: \"25\")", lpath);
+    for (int pass = 0; pass < 2; pass++) {
+      bool lat_pass = pass == 0;
+      if (lat_pass ? !has_lat : !has_loss) continue;
+      fl_ifault_t *f = new_fault(x, has_lat && has_loss ? (lat_pass ? " (delay)" : " (loss)") : NULL);
+      char d[32];
+      fl__fmt_dur(d, sizeof d, lat);
+      if (lat_pass) snprintf(f->what, sizeof f->what, "%s, latency %s%s%s", base, d, has_jit && jit > 0 ? " with jitter" : "", "");
+      else snprintf(f->what, sizeof f->what, "%s, loss %.4g%%", base, 100 * loss);
+      if (!s.mapped) { unmapped(x, f, &s); continue; }
+      if (has_target && !tt.mapped) { unmapped(x, f, &tt); continue; }
+      const char *callee = s.service;
+      target_t both_sets;
+      const target_t *hitset = &s;
+      if (has_target) {
+        /* the link between the two: whichever calls the other is the caller */
+        bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
+        if (x->fs->o->scenario && !s_calls && !t_calls) {
+          fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s.service, tt.service, x->fs->o->scenario->file);
+          continue;
+        }
+        callee = t_calls && !s_calls ? s.service : tt.service;
+        /* netem runs on the selected pods, toward the target's: the share of the link's calls hit is both shares */
+        both_sets = s;
+        if (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0) {
+          both_sets.mode = strcmp(s.mode, "all") != 0 ? s.mode : tt.mode;
+          both_sets.hit = s.hit > 0 && tt.hit > 0 ? s.hit * tt.hit : -1;
+        }
+        hitset = &both_sets;
+        if (!x->fs->o->scenario) fl__fault_why(f, "guessed: %s calls %s (give --scenario to tell from the calls)", s.service, tt.service);
+        fl__fault_why(f, "%s affects the calls %s -> %s%s; faultline's %s fault is per service, so it acts on %s's calls from every caller",
+                      lat_pass ? "the delay" : "the loss", callee == tt.service ? s.service : tt.service, callee,
+                      both ? " in both directions (request and answer)" : " one way", lat_pass ? "latency" : "errors", callee);
+        char others[256];
+        if (fl__faults_other_callers(x->fs, callee, callee == tt.service ? s.service : tt.service, others, sizeof others))
+          fl__fault_why(f, "here also the calls from %s", others);
+      } else {
+        fl__fault_why(f, "netem acts on what %s sends: its answers (written: calls to %s take the hit) and its own calls out (not written: "
+                      "faultline has no per-link faults)", s.service, s.service);
+      }
+      snprintf(f->target, sizeof f->target, "%s", callee);
+      if (lat_pass) {
+        f->kind = "latency";
+        f->value = lat * (both && has_target ? 2 : 1);
+        if (both && has_target) fl__fault_why(f, "both directions: the request and its answer are each delayed, %s twice per call", d);
+        if (has_jit && jit > 0) fl__fault_why(f, "the jitter has no equivalent: faultline adds a constant latency (the mean is the same)");
+        f->value *= scale_for_pods(f, hitset, "latency");
+      } else {
+        f->kind = "errors";
+        f->value = both && has_target ? 1 - (1 - loss) * (1 - loss) : loss;
+        fl__fault_why(f, "an approximation: TCP resends lost packets, so loss shows mostly as delays (200ms or more per resend) and fails calls "
+                      "only past the caller's timeout; written as errors at the loss rate");
+        f->value *= scale_for_pods(f, hitset, "errors");
+      }
+      if ((rc = set_duration(x, f, err, n))) return rc;
+    }
+    if (is_netem) {
+      static const char *const others[] = { "duplicate", "corrupt", "rate", "bandwidth", NULL };
+      for (int i = 0; others[i]; i++)
+        if (yget(x->doc, x->spec, others[i])) {
+          fl_ifault_t *f = new_fault(x, NULL);
+          snprintf(f->what, sizeof f->what, "%s, %s", base, others[i]);
+          fl__fault_why(f, "faultline models no packets: nothing stands for %s", others[i]);
+        }
+    }
+    return 0;
+  }
+  if (strcmp(action, "partition") == 0) {
+    if (!has_target) {
+      fl_ifault_t *f = new_fault(x, NULL);
+      snprintf(f->what, sizeof f->what, "%s", base);
+      fl__fault_why(f, external ? "a partition from external targets: they are outside the model" : "a partition needs a target: none given");
+      return 0;
+    }
+    const char *dirs[2][2] = { { NULL, NULL }, { NULL, NULL } };
+    int nd = 0;
+    if (s.mapped && tt.mapped) {
+      bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
+      if (x->fs->o->scenario) {
+        if (s_calls) { dirs[nd][0] = s.service; dirs[nd][1] = tt.service; nd++; }
+        if (t_calls) { dirs[nd][0] = tt.service; dirs[nd][1] = s.service; nd++; }
+      } else {
+        if (strcmp(direction, "from") != 0) { dirs[nd][0] = s.service; dirs[nd][1] = tt.service; nd++; }
+        if (strcmp(direction, "to") != 0) { dirs[nd][0] = tt.service; dirs[nd][1] = s.service; nd++; }
+      }
+    }
+    if (nd == 0) {
+      fl_ifault_t *f = new_fault(x, NULL);
+      snprintf(f->what, sizeof f->what, "%s", base);
+      if (!s.mapped) unmapped(x, f, &s);
+      else if (!tt.mapped) unmapped(x, f, &tt);
+      else fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s.service, tt.service, x->fs->o->scenario->file);
+      return 0;
+    }
+    for (int i = 0; i < nd; i++) {
+      char suffix[160];
+      snprintf(suffix, sizeof suffix, " (%s->%s)", dirs[i][0], dirs[i][1]);
+      fl_ifault_t *f = new_fault(x, nd > 1 ? suffix : NULL);
+      snprintf(f->what, sizeof f->what, "%s", base);
+      f->kind = "partition";
+      snprintf(f->from, sizeof f->from, "%s", dirs[i][0]);
+      snprintf(f->target, sizeof f->target, "%s", dirs[i][1]);
+      fl__fault_why(f, "faultline's partition drops the calls %s -> %s until the caller gives up", dirs[i][0], dirs[i][1]);
+      if (x->fs->o->scenario) fl__fault_why(f, "a TCP connection needs both ways, so whatever the direction, every call between them in %s is cut", x->fs->o->scenario->file);
+      else fl__fault_why(f, "a TCP connection needs both ways, so calls the other way are cut too: give --scenario to write those");
+      if (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0)
+        fl__fault_why(f, "only some pods are cut off (mode %s); faultline's partition cuts the whole link", strcmp(s.mode, "all") ? s.mode : tt.mode);
+      if ((rc = set_duration(x, f, err, n))) return rc;
+    }
+    return 0;
+  }
+  fl_ifault_t *f = new_fault(x, NULL);
+  snprintf(f->what, sizeof f->what, "%s", base);
+  fl__fault_why(f, "faultline models no packets: nothing stands for the %s action", action);
+  return 0;
+}
+
+static int pod(exp_t *x, char *err, size_t n) {
+  target_t s;
+  int rc = read_selector(x, x->spec, x->spath, &s, err, n);
+  if (rc) return rc;
+  const char *action;
+  if ((rc = spec_str(x, x->spec, x->spath, "action", &action, err, n))) return rc;
+  if (!action) return fl__imp_err(err, n, x->file, x->line, "%s: missing action (pod-kill, pod-failure, container-kill)", x->spath);
+  fl_ifault_t *f = new_fault(x, NULL);
+  snprintf(f->what, sizeof f->what, "PodChaos \"%s\": %s of %s, mode %s", x->name, action, s.ncand ? s.cand[0] : "?", s.mode);
+  bool failure = strcmp(action, "pod-failure") == 0, kill = strcmp(action, "pod-kill") == 0, ckill = strcmp(action, "container-kill") == 0;
+  if (!failure && !kill && !ckill) { fl__fault_why(f, "an unknown PodChaos action"); return 0; }
+  if (!s.mapped) { unmapped(x, f, &s); return 0; }
+  snprintf(f->target, sizeof f->target, "%s", s.service);
+  f->kind = "crash";
+  set_instances(f, &s);
+  if (failure) {
+    fl__fault_why(f, "pod-failure makes the pods unavailable for the duration: a crash of those instances");
+    return set_duration(x, f, err, n);
+  }
+  if (x->fs->o->has_duration) { f->duration = x->fs->o->duration; f->duration_guessed = false; }
+  else {
+    f->duration = kill ? 30 : 10;
+    f->duration_guessed = true;
+  }
+  fl__fault_why(f, "%s: Kubernetes %s; down until it is ready again, %s", action,
+                kill ? "schedules a replacement pod" : "restarts the container in place",
+                x->fs->o->has_duration ? "given by --duration" : kill ? "30s (guessed; --duration sets it)" : "10s (guessed; --duration sets it)");
+  if (x->schedule[0]) fl__fault_why(f, "a Schedule (%s): only its first run is written", x->schedule);
+  return 0;
+}
+
+static int http(exp_t *x, char *err, size_t n) {
+  target_t s;
+  int rc = read_selector(x, x->spec, x->spath, &s, err, n);
+  if (rc) return rc;
+  const char *abort_s, *tgt, *path, *method, *port;
+  if ((rc = spec_str(x, x->spec, x->spath, "abort", &abort_s, err, n))) return rc;
+  if ((rc = spec_str(x, x->spec, x->spath, "target", &tgt, err, n))) return rc;
+  if ((rc = spec_str(x, x->spec, x->spath, "path", &path, err, n))) return rc;
+  if ((rc = spec_str(x, x->spec, x->spath, "method", &method, err, n))) return rc;
+  if ((rc = spec_str(x, x->spec, x->spath, "port", &port, err, n))) return rc;
+  double delay = 0; bool has_delay;
+  if ((rc = read_duration(x, x->spec, x->spath, "delay", &delay, &has_delay, err, n))) return rc;
+  bool abort = abort_s && (strcmp(abort_s, "true") == 0 || strcmp(abort_s, "True") == 0);
+  if (abort_s && !abort && strcmp(abort_s, "false") != 0 && strcmp(abort_s, "False") != 0)
+    return fl__imp_err(err, n, x->file, yline(yget(x->doc, x->spec, "abort")), "%s.abort: expected true or false, got '%s'", x->spath, abort_s);
+  char base[300];
+  snprintf(base, sizeof base, "HTTPChaos \"%s\" on %s (%s%s%s%s%s)", x->name, s.ncand ? s.cand[0] : "?", tgt ? tgt : "Request",
+           method ? " " : "", method ? method : "", path ? " " : "", path ? path : "");
+  bool any = false;
+  if (abort || has_delay) {
+    fl_ifault_t *f = new_fault(x, NULL);
+    any = true;
+    char d[32];
+    fl__fmt_dur(d, sizeof d, delay);
+    snprintf(f->what, sizeof f->what, "%s: %s%s%s", base, abort ? "abort" : "", abort && has_delay ? " and " : "", has_delay ? "delay " : "");
+    if (has_delay) { size_t l = strlen(f->what); snprintf(f->what + l, sizeof f->what - l, "%s", d); }
+    if (!s.mapped) unmapped(x, f, &s);
+    else {
+      snprintf(f->target, sizeof f->target, "%s", s.service);
+      if (abort) {
+        f->kind = "errors";
+        f->value = 1;
+        fl__fault_why(f, "abort cuts the connection: every call fails (as error; faultline's errors fault lets the service do its work first)");
+        if (has_delay) fl__fault_why(f, "the delay has no effect: abort comes first and cuts the call short");
+        f->value *= scale_for_pods(f, &s, "errors");
+      } else {
+        f->kind = "latency";
+        f->value = delay;
+        fl__fault_why(f, "the %s is held back %s: every call to %s takes that much longer", tgt && strcmp(tgt, "Response") == 0 ? "answer" : "request", d, s.service);
+        f->value *= scale_for_pods(f, &s, "latency");
+      }
+      if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s", method ? method : "", method && path ? " " : "",
+                                        path ? path : "", s.service);
+      if ((rc = set_duration(x, f, err, n))) return rc;
+    }
+  }
+  static const char *const others[] = { "replace", "patch", NULL };
+  for (int i = 0; others[i]; i++)
+    if (yget(x->doc, x->spec, others[i])) {
+      fl_ifault_t *f = new_fault(x, NULL);
+      any = true;
+      snprintf(f->what, sizeof f->what, "%s: %s", base, others[i]);
+      fl__fault_why(f, "faultline models no message content: nothing stands for %s", others[i]);
+    }
+  if (!any) {
+    fl_ifault_t *f = new_fault(x, NULL);
+    snprintf(f->what, sizeof f->what, "%s", base);
+    fl__fault_why(f, "neither abort nor delay: nothing to write");
+  }
+  return 0;
+}
+
+static int experiment(fl_ifaults_t *fs, yaml_document_t *doc, yaml_node_t *obj, const char *opath, char *err, size_t n) {
+  exp_t x;
+  memset(&x, 0, sizeof x);
+  x.fs = fs; x.doc = doc; x.file = fs->file; x.line = yline(obj);
+  if (obj->type != YAML_MAPPING_NODE)
+    return fl__imp_err(err, n, x.file, x.line, "%s: expected a Chaos Mesh object (kind, metadata, spec), got %s", opath, ytype(obj));
+  yaml_node_t *kn = yget(doc, obj, "kind");
+  x.kind = ystr(kn);
+  if (!x.kind) return fl__imp_err(err, n, x.file, x.line, "%s: missing kind (NetworkChaos, PodChaos, HTTPChaos, ...)", opath);
+  if (strcmp(x.kind, "List") == 0) {
+    yaml_node_t *items = yget(doc, obj, "items");
+    if (!items || items->type != YAML_SEQUENCE_NODE) return fl__imp_err(err, n, x.file, x.line, "%s: a List needs items", opath);
+    int i = 0;
+    for (yaml_node_item_t *it = items->data.sequence.items.start; it < items->data.sequence.items.top; it++, i++) {
+      char p[96];
+      snprintf(p, sizeof p, "%s.items[%d]", opath, i);
+      int rc = experiment(fs, doc, yaml_document_get_node(doc, *it), p, err, n);
+      if (rc) return rc;
+    }
+    return 0;
+  }
+  x.name = ystr(yget(doc, yget(doc, obj, "metadata"), "name"));
+  if (!x.name) { snprintf(x.unnamed, sizeof x.unnamed, "%.40s-%d", x.kind, fs->n + 1); x.name = x.unnamed; }
+  snprintf(x.origin, sizeof x.origin, "%s:%d", x.file, x.line);
+  x.spec = yget(doc, obj, "spec");
+  snprintf(x.spath, sizeof x.spath, "spec");
+  if (!x.spec || x.spec->type != YAML_MAPPING_NODE)
+    return fl__imp_err(err, n, x.file, x.spec ? yline(x.spec) : x.line, "%s \"%s\": spec: %s", x.kind, x.name, x.spec ? "expected a mapping" : "missing");
+  if (strcmp(x.kind, "Schedule") == 0) {
+    const char *type = ystr(yget(doc, x.spec, "type")), *cron = ystr(yget(doc, x.spec, "schedule"));
+    snprintf(x.schedule, sizeof x.schedule, "%s", cron ? cron : "no schedule given");
+    if (!type) return fl__imp_err(err, n, x.file, yline(x.spec), "Schedule \"%s\": spec.type: missing (e.g. NetworkChaos)", x.name);
+    char key[64];
+    snprintf(key, sizeof key, "%s", type);
+    key[0] = (char)tolower((unsigned char)key[0]);
+    yaml_node_t *inner = yget(doc, x.spec, key);
+    if (!inner || inner->type != YAML_MAPPING_NODE)
+      return fl__imp_err(err, n, x.file, yline(x.spec), "Schedule \"%s\": spec.%s: missing (the %s to run)", x.name, key, type);
+    x.spec = inner;
+    snprintf(x.spath, sizeof x.spath, "spec.%.80s", key);
+    x.kind = type;
+  }
+  if (strcmp(x.kind, "NetworkChaos") == 0) return network(&x, err, n);
+  if (strcmp(x.kind, "PodChaos") == 0) return pod(&x, err, n);
+  if (strcmp(x.kind, "HTTPChaos") == 0) return http(&x, err, n);
+  fl_ifault_t *f = new_fault(&x, NULL);
+  snprintf(f->what, sizeof f->what, "%s \"%s\"", x.kind, x.name);
+  if (strcmp(x.kind, "StressChaos") == 0) fl__fault_why(f, "CPU or memory stress: try kind = \"slowdown\" with the factor you measured under that stress");
+  else if (strcmp(x.kind, "Workflow") == 0) fl__fault_why(f, "a Workflow: import its steps as separate experiments");
+  else fl__fault_why(f, "faultline has no equivalent of %s", x.kind);
+  return 0;
+}
+
+int fl__import_chaos_mesh(const char *path, const char *text, size_t len, fl_ifaults_t *fs, char *err, size_t n) {
+  fs->source = "Chaos Mesh experiments";
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) { snprintf(err, n, "cannot start the YAML parser"); return -FL_ENOMEM; }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int rc = 0, ndocs = 0;
+  for (;;) {
+    yaml_document_t doc;
+    if (!yaml_parser_load(&parser, &doc)) {
+      rc = fl__imp_err(err, n, path, (int)parser.problem_mark.line + 1, "invalid YAML: %s%s%s", parser.problem ? parser.problem : "unknown error",
+                       parser.context ? " " : "", parser.context ? parser.context : "");
+      break;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) { yaml_document_delete(&doc); break; }
+    char p[32];
+    snprintf(p, sizeof p, "document %d", ndocs + 1);
+    ndocs++;
+    rc = experiment(fs, &doc, root, p, err, n);
+    yaml_document_delete(&doc);
+    if (rc) break;
+  }
+  yaml_parser_delete(&parser);
+  if (rc == 0 && ndocs == 0) rc = fl__imp_err(err, n, path, 0, "no YAML documents: the file is empty");
+  return rc;
+}

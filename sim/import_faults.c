@@ -1,0 +1,185 @@
+/* Faults imported from chaos experiments (sim/import_toxiproxy.c, sim/import_chaosmesh.c): the
+** list they build, the mapping of their names onto services (of a scenario, when one is given),
+** and the writer of fault { ... } lines, each after comments that say what it came from, how it
+** was mapped and what was guessed; entries without equivalent become comments only. */
+#include "import_int.h"
+
+#include "faultline/units.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_AT 60.0          /* seconds: the sources give no start time */
+#define DEFAULT_DURATION 300.0   /* seconds: Toxiproxy's toxics have no end either */
+
+fl_ifault_t *fl__faults_add(fl_ifaults_t *fs) {
+  if (fs->n == fs->cap) { fs->cap = fs->cap ? fs->cap * 2 : 16; fs->v = fl_xrealloc(fs->v, (size_t)fs->cap * sizeof *fs->v); }
+  fl_ifault_t *f = &fs->v[fs->n++];
+  memset(f, 0, sizeof *f);
+  const fl_import_opts_t *o = fs->o;
+  f->at = o && o->has_at ? o->at : DEFAULT_AT;
+  f->at_guessed = !(o && o->has_at);
+  f->duration = o && o->has_duration ? o->duration : DEFAULT_DURATION;
+  f->duration_guessed = !(o && o->has_duration);
+  return f;
+}
+
+void fl__fault_why(fl_ifault_t *f, const char *fmt, ...) {
+  size_t used = strlen(f->why);
+  if (used + 2 >= sizeof f->why) return;
+  if (used) f->why[used++] = '\n';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(f->why + used, sizeof f->why - used, fmt, ap);
+  va_end(ap);
+}
+
+/* Lower case, '-' and '.' as '_': "Payment-Service" and "payment_service" are the same name. */
+static void norm(const char *s, char *out, size_t n) {
+  size_t k = 0;
+  for (; *s && k + 1 < n; s++) out[k++] = *s == '-' || *s == '.' ? '_' : (char)tolower((unsigned char)*s);
+  out[k] = 0;
+}
+
+bool fl__faults_map(const fl_ifaults_t *fs, const char *const *cands, char *out, size_t n) {
+  const fl_model_t *m = fs->o ? fs->o->scenario : NULL;
+  if (!m) {
+    for (int i = 0; cands[i]; i++)
+      if (cands[i][0]) {
+        snprintf(out, n, "%s", cands[i]);
+        fl__sanitize_name(out);
+        return true;
+      }
+    return false;
+  }
+  for (int i = 0; cands[i]; i++)
+    for (int s = 0; s < m->nservices; s++)
+      if (strcmp(cands[i], m->services[s].name) == 0) { snprintf(out, n, "%s", m->services[s].name); return true; }
+  char a[256], b[256];
+  for (int i = 0; cands[i]; i++) {
+    norm(cands[i], a, sizeof a);
+    for (int s = 0; s < m->nservices; s++) {
+      norm(m->services[s].name, b, sizeof b);
+      if (strcmp(a, b) == 0) { snprintf(out, n, "%s", m->services[s].name); return true; }
+    }
+  }
+  return false;
+}
+
+bool fl__faults_calls(const fl_ifaults_t *fs, const char *caller, const char *callee) {
+  const fl_model_t *m = fs->o ? fs->o->scenario : NULL;
+  const fl_service_t *s = m ? fl_model_find_service(m, caller) : NULL;
+  if (!s) return false;
+  for (int e = 0; e < s->nendpoints; e++)
+    for (int c = 0; c < s->endpoints[e].ncalls; c++) {
+      const fl_call_t *call = &s->endpoints[e].calls[c];
+      if (call->target && strcmp(call->target->service->name, callee) == 0) return true;
+    }
+  return false;
+}
+
+bool fl__faults_other_callers(const fl_ifaults_t *fs, const char *callee, const char *except, char *buf, size_t n) {
+  const fl_model_t *m = fs->o ? fs->o->scenario : NULL;
+  buf[0] = 0;
+  if (!m) return false;
+  size_t w = 0;
+  for (int s = 0; s < m->nservices; s++) {
+    const char *name = m->services[s].name;
+    if ((except && strcmp(name, except) == 0) || !fl__faults_calls(fs, name, callee)) continue;
+    if (w + strlen(name) + 8 >= n) break;
+    w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? ", " : "", name);
+  }
+  return w > 0;
+}
+
+static void write_comment_lines(FILE *out, const char *text) {
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    fprintf(out, "-- %.*s\n", (int)len, p);
+    p += len + (nl != NULL);
+  }
+}
+
+int fl__faults_write(fl_ifaults_t *fs, FILE *out, FILE *notes, char *err, size_t n) {
+  (void)err; (void)n;
+  const fl_import_opts_t *o = fs->o;
+  const fl_model_t *m = o ? o->scenario : NULL;
+  int nguessed_at = 0;
+  for (int i = 0; i < fs->n; i++) if (fs->v[i].kind) nguessed_at += fs->v[i].at_guessed;
+  fprintf(out, "-- Faults imported by `faultline import` from %s (%s).\n", fs->file, fs->source);
+  fprintf(out, "-- Paste them into a scenario (or include this file from one). Each says what it came from and\n"
+               "-- how it was mapped; what has no equivalent in faultline is kept as a comment.\n");
+  if (nguessed_at) {
+    char a[32];
+    fl_format_duration(o && o->has_at ? o->at : DEFAULT_AT, a, sizeof a);
+    fprintf(out, "-- The source gives no start times: each fault starts at %s (guessed; --at sets it).\n", a);
+  }
+  if (m) fprintf(out, "-- Names mapped onto the services of %s.\n", m->file);
+  for (int i = 0; i < fs->n; i++) {
+    fl_ifault_t *f = &fs->v[i];
+    fprintf(out, "\n");
+    if (!f->kind) fprintf(out, "-- no equivalent: ");
+    else fprintf(out, "-- ");
+    fprintf(out, "%s (%s)\n", f->what, f->origin[0] ? f->origin : fs->file);
+    if (f->why[0]) write_comment_lines(out, f->why);
+    if (!f->kind) { fs->unmapped++; continue; }
+    /* a unique name: during = "fault:NAME" refers to it */
+    char name[sizeof f->name + 16];
+    snprintf(name, sizeof name, "%s", f->name[0] ? f->name : f->target);
+    for (int k = 2;; k++) {
+      bool taken = false;
+      for (int j = 0; j < i && !taken; j++) taken = fs->v[j].kind && strcmp(fs->v[j].name, name) == 0;
+      if (!taken) break;
+      snprintf(name, sizeof name, "%s#%d", f->name[0] ? f->name : f->target, k);
+    }
+    snprintf(f->name, sizeof f->name, "%.*s", (int)sizeof f->name - 1, name);
+    if (m) {
+      const fl_service_t *s = fl_model_find_service(m, f->target);
+      if (s && f->instances > s->instances) {
+        fprintf(out, "-- %d instances asked, %s has %d: all of them\n", f->instances, s->name, s->instances);
+        f->instances = 0;
+      }
+      if (f->at >= m->duration) fprintf(out, "-- it starts after the end of %s (%gs): move it with --at\n", m->file, m->duration);
+    }
+    fprintf(out, "fault { name = ");
+    fl__lua_string(out, f->name);
+    bool partition = strcmp(f->kind, "partition") == 0;
+    if (partition) {
+      fprintf(out, ", from = ");
+      fl__lua_string(out, f->from);
+      fprintf(out, ", to = ");
+      fl__lua_string(out, f->target);
+    } else {
+      fprintf(out, ", target = ");
+      fl__lua_string(out, f->target);
+    }
+    fprintf(out, ", kind = \"%s\"", f->kind);
+    char d[32];
+    if (strcmp(f->kind, "latency") == 0) { fl__fmt_dur(d, sizeof d, f->value); fprintf(out, ", latency = \"%s\"", d); }
+    else if (strcmp(f->kind, "errors") == 0) fprintf(out, ", rate = \"%.4g%%\"", 100 * f->value);
+    else if (strcmp(f->kind, "slowdown") == 0) fprintf(out, ", factor = %.4g", f->value);
+    if (f->share > 0 && f->share < 1) fprintf(out, ", instances = \"%.4g%%\"", 100 * f->share);
+    else if (f->instances > 0) fprintf(out, ", instances = %d", f->instances);
+    fl_format_duration(f->at, d, sizeof d);
+    fprintf(out, ", at = \"%s\"", d);
+    if (f->duration > 0) { fl_format_duration(f->duration, d, sizeof d); fprintf(out, ", duration = \"%s\"", d); }
+    fprintf(out, " }");
+    if (f->at_guessed || f->duration_guessed)
+      fprintf(out, "  -- guessed: %s%s%s", f->at_guessed ? "at" : "", f->at_guessed && f->duration_guessed ? ", " : "",
+              f->duration_guessed ? "duration" : "");
+    fprintf(out, "\n");
+  }
+  if (fs->n == 0) fprintf(out, "\n-- (nothing to import: the file holds no faults)\n");
+  if (fs->unmapped)
+    fl__imp_note(notes, "%d of %d entries of %s have no equivalent in faultline: they are comments in the output", fs->unmapped, fs->n, fs->file);
+  return 0;
+}
+
+void fl__faults_release(fl_ifaults_t *fs) {
+  free(fs->v);
+  memset(fs, 0, sizeof *fs);
+}
