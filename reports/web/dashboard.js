@@ -1,0 +1,909 @@
+/* faultline's dashboard: the living architecture diagram, the replay, the per-service charts,
+** the cascade timeline and the tables. It renders from two JSON objects: the architecture with
+** its layout (`faultline graph --format json`) and the report (`faultline run --json`). The
+** static report page loads both at once (FL.boot); a live page calls setGraph() and then
+** appendWindow() / addChange() / addFault() as windows arrive (FL.windowOf shows the shape
+** of one window). Charts use uPlot when the page carries it, else plain SVG. */
+(function (global) {
+  'use strict';
+
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var HEALTH = ['ok', 'degraded', 'down'];
+  var CAUSES = ['rejected', 'timeout', 'unavailable', 'error', 'breaker_open', 'deadline'];
+  var CAUSE_COLORS = { rejected: '#d97706', timeout: '#7c3aed', unavailable: '#dc2626', error: '#0f766e',
+    breaker_open: '#2563eb', deadline: '#db2777' };
+  var PALETTE = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
+
+  /* ---- small helpers ---- */
+
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    setAttrs(e, attrs);
+    addKids(e, kids);
+    return e;
+  }
+  function sv(tag, attrs, kids) {
+    var e = document.createElementNS(SVGNS, tag);
+    setAttrs(e, attrs);
+    addKids(e, kids);
+    return e;
+  }
+  function setAttrs(e, attrs) {
+    if (!attrs) return;
+    for (var k in attrs) {
+      if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null) continue;
+      if (k === 'text') e.textContent = attrs[k];
+      else if (k === 'cls') e.setAttribute('class', attrs[k]);
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), attrs[k]);
+      else e.setAttribute(k, attrs[k]);
+    }
+  }
+  function addKids(e, kids) {
+    if (kids == null) return;
+    if (!Array.isArray(kids)) kids = [kids];
+    kids.forEach(function (k) {
+      if (k == null || k === false) return;
+      e.appendChild(typeof k === 'string' || typeof k === 'number' ? document.createTextNode(String(k)) : k);
+    });
+  }
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+  function byId(id) { return document.getElementById(id); }
+
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  /* seconds as 45s, 4m05s, 1h02m */
+  function fmtT(s) {
+    if (s == null || isNaN(s)) return '';
+    var neg = s < 0; s = Math.abs(s);
+    var out;
+    if (s < 60) out = (Math.round(s * 10) / 10) + 's';
+    else if (s < 3600) { var m = Math.floor(s / 60); out = m + 'm' + pad2(Math.round(s - 60 * m)) + 's'; }
+    else { var h = Math.floor(s / 3600); out = h + 'h' + pad2(Math.floor((s - 3600 * h) / 60)) + 'm'; }
+    return (neg ? '-' : '') + out;
+  }
+  function fmtNum(v) {
+    if (v == null || isNaN(v)) return '-';
+    var a = Math.abs(v);
+    if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
+    if (a >= 1e4) return (v / 1e3).toFixed(0) + 'k';
+    if (a >= 1e3) return (v / 1e3).toFixed(1) + 'k';
+    if (a >= 100 || a === 0) return v.toFixed(0);
+    if (a >= 10) return v.toFixed(1);
+    return v.toFixed(2);
+  }
+  function fmtRate(v) { return fmtNum(v) + '/s'; }
+  /* seconds as a latency: 850us, 12ms, 1.2s */
+  function fmtLat(s) {
+    if (s == null || isNaN(s)) return '-';
+    if (s === 0) return '0';
+    if (s < 1e-3) return (s * 1e6).toFixed(0) + 'us';
+    if (s < 1) return (s * 1e3).toFixed(s < 0.01 ? 1 : 0) + 'ms';
+    return s.toFixed(s < 10 ? 2 : s < 100 ? 1 : 0) + 's';
+  }
+  function fmtPct(r, digits) { return r == null || isNaN(r) ? '-' : (100 * r).toFixed(digits == null ? 2 : digits) + '%'; }
+  function mix(a, b, t) {
+    var pa = [parseInt(a.slice(1, 3), 16), parseInt(a.slice(3, 5), 16), parseInt(a.slice(5, 7), 16)];
+    var pb = [parseInt(b.slice(1, 3), 16), parseInt(b.slice(3, 5), 16), parseInt(b.slice(5, 7), 16)];
+    return 'rgb(' + pa.map(function (x, i) { return Math.round(x + (pb[i] - x) * t); }).join(',') + ')';
+  }
+  /* edge colour by the share of calls failing: grey, amber at 5%, red from 50% */
+  function failColor(r) {
+    if (!(r > 0)) return '#8a99ad';
+    if (r < 0.05) return mix('#8a99ad', '#f0a202', r / 0.05);
+    return mix('#f0a202', '#d62828', Math.min(1, (r - 0.05) / 0.45));
+  }
+  function at(a, w) { return a && w < a.length ? a[w] : 0; }
+
+  /* ---- charts: uPlot when present, else plain SVG ---- */
+
+  /* spec: {title, x: [], series: [{label, color, data, dash}], fmt, faults: [{start, end, own}],
+  ** onSeek(t)}. Returns {setCursor(t), setData(x, datas), resize(width), root}. */
+  function makeChart(parent, spec, width) {
+    var box = el('div', { cls: 'chart' });
+    parent.appendChild(box);
+    var c = global.uPlot ? uplotChart(box, spec, width) : svgChart(box, spec, width);
+    c.nseries = spec.series.length;
+    return c;
+  }
+
+  function shade(ctx, x0, x1, top, h, own) {
+    ctx.fillStyle = own ? 'rgba(229, 72, 77, 0.16)' : 'rgba(229, 72, 77, 0.07)';
+    ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);
+  }
+
+  function uplotChart(box, spec, width) {
+    var cursorT = null;
+    var opts = {
+      width: width, height: 128, title: spec.title,
+      scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, hi > 0 ? hi * 1.08 : 1]; } } },
+      series: [{ label: 't', value: function (u, v) { return v == null ? '' : fmtT(v); } }].concat(spec.series.map(function (s) {
+        return { label: s.label, stroke: s.color, width: 1.5, dash: s.dash, points: { show: false },
+          value: function (u, v) { return v == null ? '-' : spec.fmt(v); } };
+      })),
+      axes: [
+        { values: function (u, vals) { return vals.map(fmtT); }, stroke: '#66758a', grid: { stroke: '#eef2f6' }, ticks: { stroke: '#d9e0e8' }, size: 28 },
+        { values: function (u, vals) { return vals.map(spec.fmt); }, stroke: '#66758a', grid: { stroke: '#eef2f6' }, ticks: { stroke: '#d9e0e8' }, size: 54 }
+      ],
+      cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 5 } },
+      legend: { live: true },
+      hooks: {
+        drawClear: [function (u) {
+          var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+          (spec.faults || []).forEach(function (f) {
+            var x0 = u.valToPos(f.start, 'x', true);
+            var x1 = u.valToPos(f.end == null ? u.scales.x.max : f.end, 'x', true);
+            shade(ctx, x0, x1, top, h, f.own);
+          });
+        }],
+        draw: [function (u) {
+          if (cursorT == null) return;
+          var x = u.valToPos(cursorT, 'x', true), ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = '#1d2733'; ctx.lineWidth = 1.5 * (global.devicePixelRatio || 1);
+          ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+          ctx.restore();
+        }],
+        ready: [function (u) {
+          u.over.addEventListener('click', function (e) {
+            if (spec.onSeek) spec.onSeek(u.posToVal(e.offsetX, 'x'));
+          });
+        }]
+      }
+    };
+    var data = [spec.x].concat(spec.series.map(function (s) { return s.data; }));
+    var u = new global.uPlot(opts, data, box);
+    return {
+      root: box,
+      setCursor: function (t) { cursorT = t; u.redraw(false, false); },
+      setData: function (x, datas) { u.setData([x].concat(datas)); },
+      resize: function (w) { u.setSize({ width: w, height: 128 }); },
+      destroy: function () { u.destroy(); }
+    };
+  }
+
+  function svgChart(box, spec, width) {
+    var H = 128, L = 54, R = 8, T = 6, B = 20;
+    var x = spec.x, datas = spec.series.map(function (s) { return s.data; }), cursorT = null, W = width;
+    var svg = sv('svg', { cls: 'svgchart', width: W, height: H + 18 });
+    box.appendChild(el('div', { cls: 'ctitle', text: spec.title }));
+    box.appendChild(svg);
+    function draw() {
+      clear(svg);
+      svg.setAttribute('width', W);
+      var n = x.length, x0 = n ? x[0] : 0, x1 = n ? x[n - 1] : 1, ymax = 0;
+      if (x1 <= x0) x1 = x0 + 1;
+      datas.forEach(function (d) { for (var i = 0; i < d.length; i++) if (d[i] > ymax) ymax = d[i]; });
+      ymax = ymax > 0 ? ymax * 1.08 : 1;
+      var px = function (v) { return L + (v - x0) / (x1 - x0) * (W - L - R); };
+      var py = function (v) { return T + (1 - v / ymax) * (H - T - B); };
+      (spec.faults || []).forEach(function (f) {
+        var a = px(Math.max(x0, f.start)), b = px(Math.min(x1, f.end == null ? x1 : f.end));
+        svg.appendChild(sv('rect', { x: a, y: T, width: Math.max(1, b - a), height: H - T - B, fill: f.own ? 'rgba(229,72,77,.16)' : 'rgba(229,72,77,.07)' }));
+      });
+      svg.appendChild(sv('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#d9e0e8' }));
+      [0, 0.5, 1].forEach(function (f) {
+        svg.appendChild(sv('text', { x: L - 4, y: py(ymax * f / 1.08) + 3, 'text-anchor': 'end', text: spec.fmt(ymax * f / 1.08) }));
+        svg.appendChild(sv('text', { x: px(x0 + (x1 - x0) * f), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle', text: fmtT(x0 + (x1 - x0) * f) }));
+      });
+      datas.forEach(function (d, k) {
+        var pts = [];
+        for (var i = 0; i < d.length && i < n; i++) if (d[i] != null) pts.push(px(x[i]).toFixed(1) + ',' + py(d[i]).toFixed(1));
+        svg.appendChild(sv('polyline', { points: pts.join(' '), fill: 'none', stroke: spec.series[k].color, 'stroke-width': 1.5,
+          'stroke-dasharray': spec.series[k].dash ? spec.series[k].dash.join(' ') : null }));
+      });
+      var lx = L;
+      spec.series.forEach(function (s) {
+        svg.appendChild(sv('rect', { x: lx, y: H + 6, width: 10, height: 3, fill: s.color }));
+        var t = sv('text', { cls: 'leg', x: lx + 14, y: H + 11, text: s.label });
+        svg.appendChild(t);
+        lx += 24 + 6.2 * s.label.length;
+      });
+      if (cursorT != null) svg.appendChild(sv('line', { x1: px(cursorT), x2: px(cursorT), y1: T, y2: H - B, stroke: '#1d2733', 'stroke-width': 1.5 }));
+      svg.onclick = function (e) {
+        var r = svg.getBoundingClientRect();
+        if (spec.onSeek) spec.onSeek(x0 + (e.clientX - r.left - L) / (W - L - R) * (x1 - x0));
+      };
+    }
+    draw();
+    return {
+      root: box,
+      setCursor: function (t) { cursorT = t; draw(); },
+      setData: function (nx, nd) { x = nx; datas = nd; draw(); },
+      resize: function (w) { W = w; draw(); },
+      destroy: function () {}
+    };
+  }
+
+  /* ---- the dashboard ---- */
+
+  function Dashboard(doc) {
+    this.doc = doc || document;
+    this.graph = null;
+    this.report = null;
+    this.w = 0;
+    this.sel = null;            /* {kind: 'service'|'journey', name} */
+    this.playing = null;
+    this.follow = true;         /* live: keep the slider on the newest window */
+    this.charts = [];
+    this.svc = {};              /* name -> node parts */
+    this.jrn = {};
+    this.edgeEls = [];
+    this.entryEls = [];
+    var self = this;
+    byId('fl-slider').addEventListener('input', function () { self.stop(); self.seek(+this.value); });
+    byId('fl-play').addEventListener('click', function () { self.toggle(); });
+    byId('fl-clear').addEventListener('click', function () { self.select(null); });
+    byId('fl-diagram').addEventListener('click', function (e) { if (e.target === this) self.select(null); });
+    this.doc.addEventListener('keydown', function (e) {
+      if (e.target && (e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT' && e.target.type !== 'range')) return;
+      if (e.key === ' ') { e.preventDefault(); self.toggle(); }
+      else if (e.key === 'ArrowRight' && e.target.type !== 'range') { self.stop(); self.seek(self.w + 1); }
+      else if (e.key === 'ArrowLeft' && e.target.type !== 'range') { self.stop(); self.seek(self.w - 1); }
+      else if (e.key === 'Escape') self.select(null);
+    });
+    var rt;
+    global.addEventListener('resize', function () { clearTimeout(rt); rt = setTimeout(function () { self.resizeCharts(); }, 120); });
+  }
+
+  Dashboard.prototype.nw = function () { return this.report ? this.report.series.t.length : 0; };
+  Dashboard.prototype.win = function () { return this.report ? this.report.series.window || 1 : 1; };
+
+  /* Everything at once: the static report. */
+  Dashboard.prototype.load = function (report, graph) {
+    this.report = normalise(report, graph);
+    this.setGraph(graph);
+    this.renderTables();
+    var nw = this.nw();
+    var sp = byId('fl-speed');
+    var want = Math.max(2, nw / 30);
+    for (var i = 0; i < sp.options.length; i++) if (+sp.options[i].value <= want) sp.selectedIndex = i;
+    var start = 0, faults = this.report.faults || [];
+    if (faults.length) start = Math.floor(faults[0].start / this.win());
+    this.select(null);
+    this.seek(Math.min(start, nw - 1));
+  };
+
+  /* The architecture (services, journeys, edges, layout): draws the diagram. */
+  Dashboard.prototype.setGraph = function (graph) {
+    this.graph = graph;
+    this.reach = buildReach(graph);
+    if (!this.report) this.report = normalise(null, graph);
+    this.drawDiagram();
+    this.render();
+  };
+
+  /* ---- live feeding: one window at a time ---- */
+
+  /* win: {t, services: {name: {arrivals, successes, degraded, failures, p50, p99, busy_workers,
+  ** queue, instances, health, utilization, failures_by_cause: {cause: n}}}, journeys: {...},
+  ** edges: [{from, to, calls, failures}]} */
+  Dashboard.prototype.appendWindow = function (win) {
+    var ser = this.report.series, atEnd = this.w >= this.nw() - 1;
+    ser.t.push(win.t);
+    var push = function (dst, src) {
+      Object.keys(src || {}).forEach(function (name) {
+        var d = dst[name] || (dst[name] = { failures_by_cause: {} }), s = src[name];
+        var len = ser.t.length - 1;
+        Object.keys(s).forEach(function (k) {
+          if (k === 'failures_by_cause') {
+            Object.keys(s[k]).forEach(function (c) { var a = d.failures_by_cause[c] || (d.failures_by_cause[c] = zeros(len)); a.push(s[k][c]); });
+          } else { var a = d[k] || (d[k] = zeros(len)); a.push(s[k]); }
+        });
+      });
+    };
+    push(ser.services, win.services);
+    push(ser.journeys, win.journeys);
+    var idx = {};
+    ser.edges.forEach(function (e, i) { idx[e.from + '\u2192' + e.to] = i; });
+    (win.edges || []).forEach(function (e) {
+      var k = e.from + '\u2192' + e.to, i = idx[k];
+      if (i == null) { ser.edges.push({ from: e.from, to: e.to, calls: zeros(ser.t.length - 1), failures: zeros(ser.t.length - 1) }); i = ser.edges.length - 1; }
+      ser.edges[i].calls.push(e.calls); ser.edges[i].failures.push(e.failures);
+    });
+    this.updateMax(ser.t.length - 1);
+    var nw = this.nw();
+    byId('fl-slider').max = Math.max(0, nw - 1);
+    if (this.follow && atEnd && !this.playing) this.seek(nw - 1);
+    else this.render();
+    this.refreshCharts();
+  };
+  Dashboard.prototype.addChange = function (c) { this.report.timeline.push(c); this.prepTimeline(); this.renderTimeline(); this.render(); };
+  Dashboard.prototype.addFault = function (f) { this.report.faults.push(f); this.renderFaultbar(); this.render(); this.refreshCharts(); };
+
+  function zeros(n) { var a = new Array(n); for (var i = 0; i < n; i++) a[i] = 0; return a; }
+
+  /* Fills what an older or partial report lacks, and indexes it. */
+  function normalise(report, graph) {
+    var r = report || { scenario: { name: graph && graph.name || '', window: 1 }, services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
+    r.series = r.series || { window: r.scenario.window || 1, t: [], services: {}, journeys: {}, edges: [] };
+    r.series.edges = r.series.edges || [];
+    r.faults = r.faults || []; r.timeline = r.timeline || []; r.cascade = r.cascade || []; r.expectations = r.expectations || [];
+    return r;
+  }
+
+  /* Endpoint-level reachability: who depends on whom, transitively. */
+  function buildReach(graph) {
+    var calls = {}, epSvc = {}, svcEps = {};
+    (graph.services || []).forEach(function (s) {
+      svcEps[s.name] = [];
+      (s.endpoints || []).forEach(function (e) {
+        var full = s.name + '.' + e.name;
+        calls[full] = e.calls || [];
+        epSvc[full] = s.name;
+        svcEps[s.name].push(full);
+      });
+    });
+    var memo = {};
+    function reach(ep) {               /* endpoints reachable from ep, ep excluded unless in a cycle */
+      if (memo[ep]) return memo[ep];
+      var seen = {}, stack = (calls[ep] || []).slice();
+      while (stack.length) {
+        var x = stack.pop();
+        if (seen[x]) continue;
+        seen[x] = true;
+        (calls[x] || []).forEach(function (y) { if (!seen[y]) stack.push(y); });
+      }
+      return (memo[ep] = seen);
+    }
+    function reachesService(ep, svc) {
+      if (epSvc[ep] === svc) return true;
+      var r = reach(ep);
+      return (svcEps[svc] || []).some(function (e) { return r[e]; });
+    }
+    return {
+      /* services and journeys that depend on svc, and the services it depends on */
+      chain: function (svc) {
+        var up = {}, down = {}, jr = {};
+        Object.keys(calls).forEach(function (ep) {
+          if (epSvc[ep] !== svc && reachesService(ep, svc)) up[epSvc[ep]] = true;
+        });
+        (graph.journeys || []).forEach(function (j) { if (reachesService(j.entry, svc)) jr[j.name] = true; });
+        (svcEps[svc] || []).forEach(function (ep) {
+          var r = reach(ep);
+          Object.keys(r).forEach(function (e) { if (epSvc[e] !== svc) down[epSvc[e]] = true; });
+        });
+        return { up: up, down: down, journeys: jr };
+      },
+      /* the services a journey reaches */
+      journey: function (j) {
+        var down = {};
+        down[epSvc[j.entry]] = true;
+        Object.keys(reach(j.entry)).forEach(function (e) { down[epSvc[e]] = true; });
+        return down;
+      }
+    };
+  }
+
+  Dashboard.prototype.drawDiagram = function () {
+    var self = this, g = this.graph, lay = g.layout || { width: 600, height: 300 };
+    var svg = byId('fl-diagram');
+    clear(svg);
+    svg.setAttribute('viewBox', '0 0 ' + lay.width + ' ' + lay.height);
+    var wrap = svg.parentNode;
+    svg.style.width = lay.width < wrap.clientWidth ? lay.width * Math.min(1.5, (wrap.clientWidth - 2) / lay.width) + 'px' : '';
+    svg.style.minWidth = lay.width > 1400 ? Math.round(lay.width * 0.7) + 'px' : '';
+    var gEdges = sv('g', { cls: 'edges' }), gNodes = sv('g', { cls: 'nodes' });
+    svg.appendChild(gEdges); svg.appendChild(gNodes);
+    this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = [];
+    function pathD(p) {
+      if (!p || p.length < 4) return '';
+      var d = 'M' + p[0] + ',' + p[1];
+      for (var i = 2; i + 5 < p.length + 0; i += 6) d += ' C' + p.slice(i, i + 6).join(',');
+      return d;
+    }
+    function edge(cls, e, title) {
+      var path = sv('path', { cls: cls, d: pathD(e.path) });
+      var arrow = sv('path', { cls: 'arrow' });
+      var hit = sv('path', { cls: 'edge-hit', d: pathD(e.path) }, sv('title', { text: title }));
+      gEdges.appendChild(path); gEdges.appendChild(arrow); gEdges.appendChild(hit);
+      return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow };
+    }
+    (g.entries || []).forEach(function (e) {
+      self.entryEls.push({ journey: e.journey, to: e.to, el: edge('edge entry', e, e.journey) });
+    });
+    (g.edges || []).forEach(function (e) {
+      var x = edge('edge' + (e.optional ? ' optional' : ''), e, e.from + ' \u2192 ' + e.to);
+      self.edgeEls.push({ from: e.from, to: e.to, el: x, calls: e.calls || [] });
+    });
+    (g.services || []).forEach(function (s) {
+      if (s.x == null) return;
+      var w = s.w, h = s.h;
+      var halo = sv('rect', { cls: 'halo', x: -4, y: -4, width: w + 8, height: h + 8, rx: 12 });
+      var box = sv('rect', { cls: 'box', width: w, height: h, rx: 8 });
+      var name = sv('text', { cls: 'name', x: w / 2, y: h / 2 - 3, text: s.name });
+      var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 12 });
+      var badgeText = sv('text', { x: 0, y: 3 });
+      var badge = sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' },
+        [sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 }), badgeText]);
+      var tip = sv('title');
+      var node = sv('g', { cls: 'node ok', 'data-name': s.name, transform: 'translate(' + (s.x - w / 2) + ',' + (s.y - h / 2) + ')' },
+        [halo, box, name, stat, badge, tip]);
+      node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'service', name: s.name }); });
+      gNodes.appendChild(node);
+      self.svc[s.name] = { g: node, halo: halo, stat: stat, badge: badgeText, tip: tip, w: w, h: h, def: s };
+    });
+    (g.journeys || []).forEach(function (j) {
+      if (j.x == null) return;
+      var w = j.w, h = j.h;
+      var box = sv('rect', { cls: 'box', width: w, height: h, rx: h / 2 });
+      var name = sv('text', { cls: 'name', x: w / 2, y: h / 2 - 1, text: j.name });
+      var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 10 });
+      var tip = sv('title');
+      var node = sv('g', { cls: 'journey ok', 'data-name': j.name, transform: 'translate(' + (j.x - w / 2) + ',' + (j.y - h / 2) + ')' },
+        [box, name, stat, tip]);
+      node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'journey', name: j.name }); });
+      gNodes.appendChild(node);
+      self.jrn[j.name] = { g: node, stat: stat, tip: tip, def: j };
+    });
+    this.updateMax();
+    this.applySelection();
+  };
+
+  /* Maxima that scale halos and edge widths (from window 'from' on, for live feeding). */
+  Dashboard.prototype.updateMax = function (from) {
+    var ser = this.report.series, win = this.win(), self = this;
+    if (from == null) { this.maxRate = 0; this.maxCalls = 0; this.maxJrn = 0; from = 0; }
+    Object.keys(ser.services).forEach(function (n) {
+      var a = ser.services[n].arrivals || [];
+      for (var i = from; i < a.length; i++) if (a[i] / win > self.maxRate) self.maxRate = a[i] / win;
+    });
+    ser.edges.forEach(function (e) {
+      for (var i = from; i < e.calls.length; i++) if (e.calls[i] / win > self.maxCalls) self.maxCalls = e.calls[i] / win;
+    });
+    Object.keys(ser.journeys).forEach(function (n) {
+      var a = ser.journeys[n].arrivals || [];
+      for (var i = from; i < a.length; i++) if (a[i] / win > self.maxJrn) self.maxJrn = a[i] / win;
+    });
+  };
+
+  function activeFaults(faults, t, win) {
+    return faults.filter(function (f) { return f.start < t + win && (f.end == null || f.end > t); });
+  }
+
+  /* Journeys' confirmed state at time t, from the timeline. */
+  Dashboard.prototype.journeyState = function (name, t) {
+    var st = 0;
+    this.report.timeline.forEach(function (c) { if (c.journey === name && c.t <= t) st = HEALTH.indexOf(c.to); });
+    return st < 0 ? 0 : st;
+  };
+
+  Dashboard.prototype.seek = function (w) {
+    var nw = this.nw();
+    if (nw === 0) { this.w = 0; this.render(); return; }
+    w = Math.max(0, Math.min(nw - 1, Math.round(w)));
+    this.w = w;
+    this.follow = w === nw - 1;
+    var sl = byId('fl-slider');
+    sl.max = nw - 1;
+    if (+sl.value !== w) sl.value = w;
+    this.render();
+  };
+  Dashboard.prototype.seekTime = function (t) { this.seek(Math.floor(t / this.win() + 1e-9)); };
+
+  Dashboard.prototype.toggle = function () { if (this.playing) this.stop(); else this.play(); };
+  Dashboard.prototype.play = function () {
+    var self = this;
+    if (this.w >= this.nw() - 1) this.seek(0);
+    var sp = +byId('fl-speed').value || 5;
+    this.playing = setInterval(function () {
+      if (self.w >= self.nw() - 1) { self.stop(); return; }
+      self.seek(self.w + 1);
+    }, 1000 / sp);
+    byId('fl-play').innerHTML = '&#10074;&#10074;';
+    byId('fl-play').setAttribute('aria-label', 'pause');
+    byId('fl-diagram').classList.add('playing');
+  };
+  Dashboard.prototype.stop = function () {
+    if (!this.playing) return;
+    clearInterval(this.playing);
+    this.playing = null;
+    byId('fl-play').innerHTML = '&#9654;';
+    byId('fl-play').setAttribute('aria-label', 'play');
+    byId('fl-diagram').classList.remove('playing');
+  };
+
+  /* Paints window this.w on the diagram, the clock, the timeline and the charts' cursors. */
+  Dashboard.prototype.render = function () {
+    var self = this, r = this.report, ser = r.series, w = this.w, win = this.win();
+    var nw = this.nw(), t = nw ? ser.t[w] : 0;
+    var faults = activeFaults(r.faults, t, win);
+    var dur = r.scenario && r.scenario.duration;
+    byId('fl-clock').textContent = nw ? 't = ' + fmtT(t) + ' \u2013 ' + fmtT(t + win) + (dur ? ' of ' + fmtT(dur) : '') : 'no data yet';
+    Object.keys(this.svc).forEach(function (name) {
+      var n = self.svc[name], s = ser.services[name] || {};
+      var h = HEALTH[at(s.health, w)] || 'ok';
+      var rate = at(s.arrivals, w) / win;
+      var k = self.maxRate > 0 ? Math.sqrt(rate / self.maxRate) : 0;
+      var pad = 2 + 13 * k;
+      n.halo.setAttribute('x', -pad); n.halo.setAttribute('y', -pad);
+      n.halo.setAttribute('width', n.w + 2 * pad); n.halo.setAttribute('height', n.h + 2 * pad);
+      n.halo.style.animationDuration = (2.2 - 1.6 * k).toFixed(2) + 's';
+      var p99 = at(s.p99, w);
+      n.stat.textContent = nw ? fmtRate(rate) + (p99 > 0 ? ' \u00b7 p99 ' + fmtLat(p99) : '') : '';
+      var fs = faults.filter(function (f) { return f.target === name && f.kind !== 'partition'; });
+      n.badge.textContent = fs.length ? fs[0].kind.toUpperCase() : '';
+      var cls = 'node ' + h + (fs.length ? ' faulted' : '');
+      n.g.setAttribute('class', cls + self.selClass('service', name));
+      n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
+        ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + ')'; }).join(', ') : '');
+    });
+    var eidx = {};
+    ser.edges.forEach(function (e) { eidx[e.from + '\u2192' + e.to] = e; });
+    this.edgeEls.forEach(function (x) {
+      var e = eidx[x.from + '\u2192' + x.to], calls = e ? at(e.calls, w) : 0, fails = e ? at(e.failures, w) : 0;
+      var ratio = calls > 0 ? Math.min(1, fails / calls) : (fails > 0 ? 1 : 0);
+      var rate = calls / win, k = self.maxCalls > 0 ? Math.sqrt(rate / self.maxCalls) : 0;
+      var part = faults.some(function (f) { return f.kind === 'partition' && f.from === x.from && f.target === x.to; });
+      paintEdge(x.el, 1 + 7 * k, failColor(ratio), rate === 0, part);
+      x.el.title.textContent = x.from + ' \u2192 ' + x.to + ': ' + fmtRate(rate) + ', ' + fmtPct(ratio, 1) + ' failing' +
+        (part ? ' (partitioned)' : '') + '\n' + x.calls.map(function (c) { return c.from + ' \u2192 ' + c.to + (c.optional ? ' (optional)' : '') + (c.timeout ? ', timeout ' + fmtLat(c.timeout) : ''); }).join('\n');
+      x.el.path.setAttribute('class', 'edge' + (x.el.path.getAttribute('class').indexOf('optional') >= 0 ? ' optional' : '') + (rate === 0 ? ' idle' : '') + (part ? ' partitioned' : '') + self.edgeSelClass(x.from, x.to));
+      x.el.arrow.setAttribute('class', 'arrow' + self.edgeSelClass(x.from, x.to));
+    });
+    this.entryEls.forEach(function (x) {
+      var s = ser.journeys[x.journey] || {};
+      var rate = at(s.arrivals, w) / win, done = at(s.successes, w) + at(s.degraded, w) + at(s.failures, w);
+      var ratio = done ? at(s.failures, w) / done : 0;
+      var k = self.maxJrn > 0 ? Math.sqrt(rate / self.maxJrn) : 0;
+      paintEdge(x.el, 1 + 5 * k, ratio > 0 ? failColor(ratio) : '#b6c1cf', rate === 0, false);
+      x.el.title.textContent = x.journey + ': ' + fmtRate(rate) + ', ' + fmtPct(ratio, 1) + ' failing';
+      var sc = self.sel && self.sel.kind === 'journey' && self.sel.name === x.journey || self.chain && self.chain.journeys[x.journey] ? ' chain up-edge' : '';
+      x.el.path.setAttribute('class', 'edge entry' + (rate === 0 ? ' idle' : '') + sc);
+      x.el.arrow.setAttribute('class', 'arrow' + (sc ? ' chain' : ''));
+    });
+    Object.keys(this.jrn).forEach(function (name) {
+      var n = self.jrn[name], s = ser.journeys[name] || {};
+      var h = HEALTH[self.journeyState(name, t)];
+      var rate = at(s.arrivals, w) / win;
+      n.stat.textContent = nw ? fmtRate(rate) : '';
+      n.g.setAttribute('class', 'journey ' + h + self.selClass('journey', name));
+      n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate);
+    });
+    this.renderCursor(t);
+  };
+
+  function paintEdge(x, width, color, idle, part) {
+    x.path.style.strokeWidth = width.toFixed(2);
+    x.path.style.stroke = color;
+    x.arrow.style.fill = part ? '#b42318' : color;
+    if (x.a && x.a.length === 4) {
+      var bx = x.a[0], by = x.a[1], tx = x.a[2], ty = x.a[3];
+      var dx = tx - bx, dy = ty - by, L = Math.sqrt(dx * dx + dy * dy) || 1;
+      var hw = Math.max(3.5, width * 1.1), nx = -dy / L * hw, ny = dx / L * hw;
+      x.arrow.setAttribute('d', 'M' + tx + ',' + ty + ' L' + (bx + nx).toFixed(1) + ',' + (by + ny).toFixed(1) + ' L' + (bx - nx).toFixed(1) + ',' + (by - ny).toFixed(1) + ' Z');
+    }
+  }
+
+  Dashboard.prototype.selClass = function (kind, name) {
+    if (!this.sel) return '';
+    if (this.sel.kind === kind && this.sel.name === name) return ' sel';
+    var c = this.chain;
+    if (!c) return '';
+    if (kind === 'journey') return c.journeys[name] ? ' upstream' : '';
+    return c.up[name] ? ' upstream' : c.down[name] ? ' downstream' : '';
+  };
+  Dashboard.prototype.edgeSelClass = function (from, to) {
+    var c = this.chain;
+    if (!this.sel || !c) return '';
+    var s = this.sel.kind === 'service' ? this.sel.name : null;
+    if ((c.up[from]) && (c.up[to] || to === s)) return ' chain up-edge';
+    if ((c.down[to]) && (c.down[from] || from === s)) return ' chain down-edge';
+    return '';
+  };
+
+  Dashboard.prototype.select = function (sel) {
+    this.sel = sel;
+    this.chain = null;
+    if (sel && sel.kind === 'service') this.chain = this.reach.chain(sel.name);
+    else if (sel && sel.kind === 'journey') {
+      var j = (this.graph.journeys || []).filter(function (x) { return x.name === sel.name; })[0];
+      var jr = {}; jr[sel.name] = true;
+      this.chain = { up: {}, down: j ? this.reach.journey(j) : {}, journeys: jr };
+    }
+    this.applySelection();
+    this.render();
+    this.renderSide();
+  };
+  Dashboard.prototype.applySelection = function () {
+    var svg = byId('fl-diagram');
+    if (this.sel) svg.classList.add('has-sel'); else svg.classList.remove('has-sel');
+    byId('fl-clear').hidden = !this.sel;
+  };
+
+  /* ---- side panel: the selection's facts and charts ---- */
+
+  Dashboard.prototype.renderSide = function () {
+    var self = this, r = this.report, sel = this.sel;
+    this.charts.forEach(function (c) { c.destroy(); });
+    this.charts = [];
+    var box = byId('fl-charts'), info = byId('fl-sel-info');
+    clear(box); clear(info);
+    var width = Math.max(260, box.clientWidth || 420);
+    var ser = r.series, win = this.win(), x = ser.t;
+    var seek = function (t) { self.stop(); self.seekTime(t); };
+    var faultsFor = function (name) {
+      return r.faults.map(function (f) { return { start: f.start, end: f.end, own: f.target === name || f.from === name }; });
+    };
+    var perSec = function (a) { return (a || []).map(function (v) { return v / win; }); };
+    var add = function (spec) { spec.x = x; spec.onSeek = seek; self.charts.push(makeChart(box, spec, width)); };
+    this.chartDefs = [];
+    if (!sel) {
+      byId('fl-sel-name').textContent = 'Overview';
+      addKids(info, ['Journeys over the run. Click a service or a journey in the diagram for its charts and its impact chain.']);
+      var js = Object.keys(ser.journeys);
+      var def = function (title, fmt, f) {
+        return { title: title, fmt: fmt, faults: faultsFor(null), series: js.map(function (n, i) { return { label: n, color: PALETTE[i % PALETTE.length], data: f(ser.journeys[n]) }; }) };
+      };
+      this.chartDefs = [
+        function () { return def('Journeys: requests/s', fmtNum, function (s) { return perSec(s.arrivals); }); },
+        function () { return def('Journeys: failures/s', fmtNum, function (s) { return perSec(s.failures); }); },
+        function () { return def('Journeys: p99 latency', fmtLat, function (s) { return s.p99 || []; }); }
+      ];
+    } else if (sel.kind === 'service') {
+      var name = sel.name, s = ser.services[name] || {}, d = (this.svc[name] || {}).def || {};
+      var sum = r.services && r.services[name];
+      byId('fl-sel-name').textContent = name;
+      var c = this.chain || { up: {}, down: {}, journeys: {} };
+      var list = function (o) { var k = Object.keys(o); return k.length ? k.join(', ') : 'none'; };
+      addKids(info, [
+        el('div', null, [el('b', { text: d.instances + ' instances \u00d7 ' + d.workers + ' workers' }), ', queue ' + d.queue + (d.slo ? ', SLO ' + fmtLat(d.slo) : '')]),
+        sum ? el('div', null, ['over the run: ', el('b', { text: fmtPct(sum.success_ratio) }), ' answered, p99 ', el('b', { text: fmtLat(sum.latency && sum.latency.p99) }),
+          ', utilisation ', el('b', { text: fmtPct(sum.utilization, 0) })]) : null,
+        el('div', null, [el('span', { cls: 'chip', style: 'border-color:var(--up);color:var(--up)', text: 'upstream' }), list(c.up)]),
+        el('div', null, [el('span', { cls: 'chip', style: 'border-color:var(--up);color:var(--up)', text: 'journeys' }), list(c.journeys)]),
+        el('div', null, [el('span', { cls: 'chip', style: 'border-color:var(--downstream);color:var(--downstream)', text: 'downstream' }), list(c.down)])
+      ]);
+      var fl = faultsFor(name);
+      var util = function () {
+        if (s.utilization) return s.utilization.map(function (v) { return 100 * v; });
+        return (s.busy_workers || []).map(function (b, i) { var cap = at(s.instances, i) * (d.workers || 1); return cap ? 100 * b / cap : 0; });
+      };
+      this.chartDefs = [
+        function () { return { title: 'Requests/s', fmt: fmtNum, faults: fl, series: [
+          { label: 'arrivals', color: '#2563eb', data: perSec(s.arrivals) },
+          { label: 'answered', color: '#16a34a', data: (s.arrivals || []).map(function (v, i) { return (at(s.successes, i) + at(s.degraded, i)) / win; }) }] }; },
+        function () {
+          var sr = [{ label: 'p50', color: '#0891b2', data: s.p50 || [] }, { label: 'p99', color: '#7c3aed', data: s.p99 || [] }];
+          if (d.slo) sr.push({ label: 'SLO', color: '#94a3b8', dash: [4, 4], data: x.map(function () { return d.slo; }) });
+          return { title: 'Latency p50 / p99', fmt: fmtLat, faults: fl, series: sr };
+        },
+        function () {
+          var fb = s.failures_by_cause || {};
+          var sr = CAUSES.filter(function (k) { return (fb[k] || []).some(function (v) { return v > 0; }); })
+            .map(function (k) { return { label: k, color: CAUSE_COLORS[k], data: perSec(fb[k]) }; });
+          if (!sr.length) sr = [{ label: 'failures', color: '#dc2626', data: perSec(s.failures) }];
+          return { title: 'Failures/s by cause', fmt: fmtNum, faults: fl, series: sr };
+        },
+        function () { return { title: 'Queue (mean waiting)', fmt: fmtNum, faults: fl, series: [{ label: 'queue', color: '#d97706', data: s.queue || [] }] }; },
+        function () { return { title: 'Utilisation', fmt: function (v) { return v.toFixed(0) + '%'; }, faults: fl, series: [{ label: 'utilisation', color: '#0f766e', data: util() }] }; },
+        function () { return { title: 'Instances', fmt: fmtNum, faults: fl, series: [{ label: 'instances', color: '#475569', data: s.instances || [] }] }; }
+      ];
+    } else {
+      var jn = sel.name, j = ser.journeys[jn] || {}, js2 = r.journeys && r.journeys[jn];
+      byId('fl-sel-name').textContent = 'journey ' + jn;
+      addKids(info, [
+        js2 ? el('div', null, ['over the run: ', el('b', { text: fmtPct(js2.success_ratio) }), ' answered, p99 ', el('b', { text: fmtLat(js2.latency && js2.latency.p99) })]) : null,
+        el('div', null, ['reaches: ', Object.keys((this.chain || { down: {} }).down).join(', ')])
+      ]);
+      var fj = faultsFor(null);
+      this.chartDefs = [
+        function () { return { title: 'Requests/s', fmt: fmtNum, faults: fj, series: [
+          { label: 'arrivals', color: '#2563eb', data: perSec(j.arrivals) },
+          { label: 'answered', color: '#16a34a', data: (j.arrivals || []).map(function (v, i) { return (at(j.successes, i) + at(j.degraded, i)) / win; }) },
+          { label: 'degraded', color: '#d97706', data: perSec(j.degraded) }] }; },
+        function () { return { title: 'Latency p50 / p99', fmt: fmtLat, faults: fj, series: [
+          { label: 'p50', color: '#0891b2', data: j.p50 || [] }, { label: 'p99', color: '#7c3aed', data: j.p99 || [] }] }; },
+        function () {
+          var fb = j.failures_by_cause || {};
+          var sr = CAUSES.filter(function (k) { return (fb[k] || []).some(function (v) { return v > 0; }); })
+            .map(function (k) { return { label: k, color: CAUSE_COLORS[k], data: perSec(fb[k]) }; });
+          if (!sr.length) sr = [{ label: 'failures', color: '#dc2626', data: perSec(j.failures) }];
+          return { title: 'Failures/s by cause', fmt: fmtNum, faults: fj, series: sr };
+        }
+      ];
+    }
+    this.chartDefs.forEach(function (f) { add(f()); });
+    this.renderCursor(x.length ? x[this.w] : 0);
+  };
+
+  /* Live: the charts take the grown series. */
+  Dashboard.prototype.refreshCharts = function () {
+    var self = this, x = this.report.series.t;
+    if (!this.chartDefs || this.chartDefs.length !== this.charts.length) { this.renderSide(); return; }
+    var specs = this.chartDefs.map(function (f) { return f(); });
+    if (specs.some(function (s, i) { return s.series.length !== self.charts[i].nseries; })) { this.renderSide(); return; }
+    specs.forEach(function (spec, i) { self.charts[i].setData(x, spec.series.map(function (s) { return s.data; })); });
+    this.renderCursor(x.length ? x[this.w] : 0);
+  };
+
+  Dashboard.prototype.resizeCharts = function () {
+    var w = Math.max(260, byId('fl-charts').clientWidth || 420);
+    this.charts.forEach(function (c) { c.resize(w); });
+  };
+
+  Dashboard.prototype.renderCursor = function (t) {
+    this.charts.forEach(function (c) { c.setCursor(t); });
+    var bar = byId('fl-faultbar'), cur = bar && bar.querySelector('.cur');
+    var dur = this.report.scenario && this.report.scenario.duration;
+    if (cur && dur) cur.style.left = (100 * t / dur) + '%';
+    var lis = byId('fl-timeline').children;
+    for (var i = 0; i < lis.length; i++) {
+      var ct = +lis[i].getAttribute('data-t');
+      lis[i].className = lis[i].getAttribute('data-base') + (ct > t + this.win() - 1e-9 ? ' future' : ct > t - this.win() * 2 ? ' now' : '');
+    }
+  };
+
+  /* ---- timeline, expectations, faults, journeys ---- */
+
+  Dashboard.prototype.prepTimeline = function () {
+    /* depth in its cascade: how many "after" links lead back to a root */
+    var last = {};
+    this.report.timeline.forEach(function (c) {
+      var subj = c.service || c.journey;
+      c._depth = c.after && last[c.after] != null ? Math.min(3, last[c.after] + 1) : 0;
+      last[subj] = c.to === 'ok' ? null : c._depth;
+    });
+  };
+
+  Dashboard.prototype.renderTimeline = function () {
+    var self = this, ol = byId('fl-timeline');
+    clear(ol);
+    if (!this.report.timeline.length) { ol.appendChild(el('li', { cls: 'empty', text: 'no health changes: every service stayed ok' })); return; }
+    this.report.timeline.forEach(function (c) {
+      var subj = c.service || c.journey;
+      var li = el('li', { 'data-t': c.t, 'data-base': 'depth' + (c._depth || 0), cls: 'depth' + (c._depth || 0), title: 'jump to t=' + fmtT(c.t) }, [
+        el('span', { cls: 't', text: fmtT(c.t) }),
+        el('span', { cls: 'subj' }, [el('span', { cls: 'chip ' + c.to, text: (c.journey ? 'journey ' : '') + subj }), ' ', c.from + ' \u2192 ' + c.to]),
+        el('span', { cls: 'why', text: c.reason + (c.after ? '  (after ' + c.after + ')' : '') })
+      ]);
+      li.addEventListener('click', function () {
+        self.stop();
+        self.seekTime(c.t);
+        var n = c.service ? self.svc[c.service] : self.jrn[c.journey];
+        if (n) { n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash'); setTimeout(function () { n.g.classList.remove('flash'); }, 2000); }
+      });
+      ol.appendChild(li);
+    });
+  };
+
+  Dashboard.prototype.renderFaultbar = function () {
+    var self = this, bar = byId('fl-faultbar'), r = this.report, dur = r.scenario && r.scenario.duration;
+    clear(bar);
+    if (!dur) return;
+    r.faults.forEach(function (f) {
+      var end = f.end == null ? dur : f.end;
+      bar.appendChild(el('div', { cls: 'fb', title: f.name + ' (' + f.kind + ' on ' + f.target + '), ' + fmtT(f.start) + ' \u2013 ' + fmtT(end),
+        style: 'left:' + (100 * f.start / dur) + '%;width:' + Math.max(0.4, 100 * (end - f.start) / dur) + '%',
+        onclick: function () { self.stop(); self.seekTime(f.start); } }));
+    });
+    bar.appendChild(el('div', { cls: 'cur' }));
+  };
+
+  Dashboard.prototype.renderTables = function () {
+    var self = this, r = this.report;
+    /* header */
+    var sc = r.scenario || {};
+    byId('fl-name').textContent = sc.name || 'faultline';
+    var meta = [sc.file, 'seed ' + sc.seed, fmtT(sc.duration) + ' simulated', 'window ' + fmtT(sc.window), 'warm-up ' + fmtT(sc.warmup)];
+    if (r.run) meta.push(fmtNum(r.run.requests) + ' requests in ' + (r.run.wall_seconds || 0).toFixed(1) + 's');
+    if (r.complete === false) meta.push('PARTIAL: the run was interrupted');
+    byId('fl-meta').textContent = meta.filter(Boolean).join(' \u00b7 ');
+    var ex = r.expectations, failed = ex.filter(function (e) { return !e.passed; }).length;
+    var v = byId('fl-verdict');
+    v.className = 'verdict ' + (!ex.length ? 'none' : failed ? 'fail' : 'pass');
+    clear(v);
+    addKids(v, !ex.length ? 'no expectations' : failed ? [failed + ' of ' + ex.length + ' expectations failed'] : ['all ' + ex.length + ' expectations held']);
+    byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
+      ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
+
+    /* expectations */
+    var t = byId('fl-expectations');
+    clear(t);
+    if (!ex.length) t.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'the scenario states no expectations' })));
+    else {
+      t.appendChild(el('tr', null, ['', 'expectation', 'wanted', 'observed'].map(function (h) { return el('th', { text: h }); })));
+      ex.forEach(function (e) {
+        var obs = Object.keys(e.observed || {}).map(function (k) {
+          var val = e.observed[k];
+          return k + ' ' + (k === 'success_rate' ? fmtPct(val) : /p\d+/.test(k) ? fmtLat(val) : val);
+        }).join(', ');
+        if (e.detail) obs += (obs ? '; ' : '') + e.detail;
+        t.appendChild(el('tr', null, [
+          el('td', null, el('span', { cls: 'chip ' + (e.passed ? 'pass' : 'fail'), text: e.passed ? 'PASS' : 'FAIL' })),
+          el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || '') + (e.during ? ' during ' + e.during : '') })]),
+          el('td', { text: e.wanted || '' }),
+          el('td', { cls: e.passed ? '' : 'bad', text: obs || '-' })
+        ]));
+      });
+    }
+
+    /* faults and blast radius */
+    var ft = byId('fl-faults');
+    clear(ft);
+    if (!r.faults.length) ft.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'no faults injected' })));
+    else {
+      ft.appendChild(el('tr', null, ['fault', 'when', 'reached', 'recovered'].map(function (h) { return el('th', { text: h }); })));
+      r.faults.forEach(function (f) {
+        var c = r.cascade.filter(function (x) { return x.fault === f.name; })[0] || {};
+        var reached = (c.services || []).concat((c.journeys || []).map(function (j) { return 'journey ' + j; }));
+        var tr = el('tr', { cls: 'clickable', title: 'jump to the fault', onclick: function () { self.stop(); self.seekTime(f.start); } }, [
+          el('td', null, [el('b', { text: f.name }), ' ' + f.kind + (f.from ? ' ' + f.from + ' \u2192 ' + f.target : ' on ' + f.target)]),
+          el('td', { text: fmtT(f.start) + ' \u2013 ' + (f.end == null ? 'end' : fmtT(f.end)) }),
+          el('td', { text: reached.length ? reached.join(', ') + (c.first_hit != null ? ' (first hit ' + fmtT(c.first_hit) + ')' : '') : 'nothing changed state' }),
+          el('td', { text: c.recovered != null ? fmtT(c.recovered) : reached.length ? 'not by the end' : '-' })
+        ]);
+        ft.appendChild(tr);
+      });
+    }
+
+    /* journeys */
+    var jt = byId('fl-journeys');
+    clear(jt);
+    var names = Object.keys(r.journeys || {});
+    var mixes = ((sc.model || {}).traffic || {}).mix || {};
+    var faultCols = r.cascade.filter(function (c) { return c.impact; });
+    var head = ['journey', 'share', 'requests', 'answered', 'degraded', 'failed', 'p50', 'p99', 'max', 'failures by cause']
+      .concat(faultCols.map(function (c) { return 'during ' + c.fault; }));
+    jt.appendChild(el('tr', null, head.map(function (h, i) { return el('th', { cls: i > 0 && i < 9 ? 'num' : '', text: h }); })));
+    names.forEach(function (n) {
+      var j = r.journeys[n], f = j.failures || {}, done = (j.successes || 0) + (j.degraded || 0) + (f.total || 0);
+      var causes = CAUSES.filter(function (k) { return f[k] > 0; }).map(function (k) { return k + ' ' + fmtNum(f[k]); }).join(', ');
+      var cells = [
+        el('td', null, el('b', { text: n })),
+        el('td', { cls: 'num', text: mixes[n] != null ? fmtPct(mixes[n], 0) : '' }),
+        el('td', { cls: 'num', text: fmtNum(j.arrivals) }),
+        el('td', { cls: 'num' + (j.success_ratio < 0.99 ? ' bad' : ''), text: fmtPct(j.success_ratio) }),
+        el('td', { cls: 'num', text: done ? fmtPct(j.degraded / done) : '-' }),
+        el('td', { cls: 'num' + (f.total ? ' bad' : ''), text: done ? fmtPct(f.total / done) : '-' }),
+        el('td', { cls: 'num', text: fmtLat(j.latency && j.latency.p50) }),
+        el('td', { cls: 'num', text: fmtLat(j.latency && j.latency.p99) }),
+        el('td', { cls: 'num', text: fmtLat(j.latency && j.latency.max) }),
+        el('td', { text: causes || '-' })
+      ].concat(faultCols.map(function (c) {
+        var im = c.impact[n] && c.impact[n].during;
+        return el('td', { cls: im && im.success_rate < 0.99 ? 'bad' : '', text: im ? fmtPct(im.success_rate) + ' ok, p99 ' + fmtLat(im.p99) : '-' });
+      }));
+      jt.appendChild(el('tr', { cls: 'clickable', onclick: function () { self.select({ kind: 'journey', name: n }); } }, cells));
+    });
+    this.prepTimeline();
+    this.renderTimeline();
+    this.renderFaultbar();
+  };
+
+  /* ---- boot ---- */
+
+  /* One window of a full report, in the shape appendWindow takes (tests, and a model for the
+  ** live server's events). */
+  function windowOf(report, w) {
+    var ser = report.series, out = { t: ser.t[w], services: {}, journeys: {}, edges: [] };
+    ['services', 'journeys'].forEach(function (kind) {
+      Object.keys(ser[kind]).forEach(function (n) {
+        var s = ser[kind][n], o = out[kind][n] = {};
+        Object.keys(s).forEach(function (k) {
+          if (k === 'failures_by_cause') { o[k] = {}; Object.keys(s[k]).forEach(function (c) { o[k][c] = s[k][c][w]; }); }
+          else o[k] = s[k][w];
+        });
+      });
+    });
+    ser.edges.forEach(function (e) { out.edges.push({ from: e.from, to: e.to, calls: e.calls[w], failures: e.failures[w] }); });
+    return out;
+  }
+
+  function readJSON(id) {
+    var s = document.getElementById(id);
+    return s ? JSON.parse(s.textContent) : null;
+  }
+
+  function boot() {
+    var report = readJSON('fl-report'), graph = readJSON('fl-graph');
+    if (!graph) return null;
+    var d = new Dashboard(document);
+    if (report) d.load(report, graph); else d.setGraph(graph);
+    global.FL.dashboard = d;
+    document.documentElement.setAttribute('data-ready', '1');
+    return d;
+  }
+
+  global.FL = { Dashboard: Dashboard, boot: boot, windowOf: windowOf, fmtT: fmtT, dashboard: null };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})(window);

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# faultline graph (DOT accepted by Graphviz's dot, Mermaid flowchart syntax, JSON with a layout,
+# colours from a report) and run --csv (one file per series, numbers equal to the JSON report's).
+cd "$(dirname "$0")/.." || exit 3
+. tests/cli.sh
+F=$FAULTLINE
+RO=scenarios/recommendation_outage.lua
+BFS=scenarios/black_friday.lua
+
+# ---- graph ----
+expect_exit graph_dot_exits_0 0 "$F" graph "$BFS" --format dot
+cp "$TMP/out" "$TMP/bf.dot"
+expect_output graph_dot_is_a_digraph "digraph"
+expect_output graph_dot_has_a_call_edge '"gateway" -> "catalog"'
+if command -v dot > /dev/null 2>&1; then
+  if dot -Tsvg "$TMP/bf.dot" -o "$TMP/bf.svg" 2> "$TMP/dot.err" && grep -q '<svg' "$TMP/bf.svg"; then t_ok graph_dot_is_accepted_by_graphviz
+  else t_fail graph_dot_is_accepted_by_graphviz "$(head -c 300 "$TMP/dot.err")"; fi
+else
+  echo "# skipped: graphviz's dot is not installed (make deps)"
+fi
+expect_exit graph_defaults_to_dot 0 "$F" graph "$RO"
+expect_output graph_default_output_is_dot "digraph"
+expect_exit graph_mermaid_exits_0 0 "$F" graph "$BFS" --format mermaid
+cp "$TMP/out" "$TMP/bf.mmd"
+# Mermaid flowchart grammar, the subset we write: a header, node shapes, edges, classes, comments
+bad=$(python3 - "$TMP/bf.mmd" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+ID = r'[A-Za-z0-9_]+'
+pats = [r'%%.*', r'flowchart (LR|TB|TD|RL|BT)',
+        ID + r'\["[^"]*"\]', ID + r'\(\["[^"]*"\]\)',
+        ID + r' (-->|-\.->|-\. [a-z]+ \.->) ' + ID,
+        r'classDef (ok|degraded|down) fill:#[0-9a-f]{6},stroke:#[0-9a-f]{6}', r'class ' + ID + r'(,' + ID + r')* (ok|degraded|down)']
+if not lines or not lines[1].startswith("flowchart "): print("no flowchart header")
+for l in lines:
+    if not any(re.fullmatch(p, l.strip()) for p in pats): print("bad line:", l)
+ids = {m.group(1) for l in lines for m in [re.match(r'\s*(' + ID + r')[\[(]', l)] if m}
+for l in lines:
+    m = re.fullmatch(r'\s*(' + ID + r') \S+( [a-z]+ \.->)? (' + ID + r')', l)
+    if m and (m.group(1) not in ids or m.group(3) not in ids): print("edge to an undeclared node:", l)
+PY
+)
+if [ -z "$bad" ] && grep -q "flowchart LR" "$TMP/bf.mmd" && [ "$(grep -c -- '-->' "$TMP/bf.mmd")" -ge 10 ]; then t_ok graph_mermaid_follows_the_flowchart_syntax
+else t_fail graph_mermaid_follows_the_flowchart_syntax "$(echo "$bad" | head -3)"; fi
+expect_exit graph_json_exits_0 0 "$F" graph "$BFS" --format json -o "$TMP/bf.json"
+lay=$(python3 - "$TMP/bf.json" <<'PY' 2>&1
+import json, sys
+g = json.load(open(sys.argv[1]))
+s = g["services"]; names = [x["name"] for x in s]
+assert len(s) == 10, len(s)
+# boxes do not overlap
+for i, a in enumerate(s):
+    for b in s[i + 1:]:
+        if abs(a["x"] - b["x"]) * 2 < a["w"] + b["w"] and abs(a["y"] - b["y"]) * 2 < a["h"] + b["h"]:
+            print("overlap", a["name"], b["name"])
+# entry points first: every journey left of every service; layers grow with call depth
+jx = max(j["x"] for j in g["journeys"]); sx = min(x["x"] for x in s)
+if not jx < sx: print("journeys are not first")
+by = {x["name"]: x for x in s}
+for e in g["edges"]:
+    if by[e["to"]]["depth"] > by[e["from"]]["depth"] and not by[e["to"]]["x"] > by[e["from"]]["x"]: print("edge goes backwards", e["from"], e["to"])
+print("ok")
+PY
+)
+if [ "$lay" = ok ]; then t_ok graph_json_lays_out_entry_points_first_without_overlaps
+else t_fail graph_json_lays_out_entry_points_first_without_overlaps "$lay"; fi
+expect_exit graph_bad_format_exits_2 2 "$F" graph "$RO" --format png
+expect_output graph_bad_format_is_named "--format must be dot, mermaid or json, got png"
+expect_exit graph_missing_scenario_exits_2 2 "$F" graph "$TMP/nope.lua"
+expect_exit graph_missing_report_exits_2 2 "$F" graph "$RO" --report "$TMP/nope.json"
+expect_output graph_missing_report_is_named "cannot open report '$TMP/nope.json'"
+
+# 40 services, 6 layers deep: readable (no overlapping boxes)
+python3 - > "$TMP/forty.lua" <<'PY'
+print('scenario { name = "forty", duration = "10s", seed = 1 }')
+import random
+random.seed(4)
+layers = [[f"s{l}_{i}" for i in range(n)] for l, n in enumerate([2, 6, 8, 10, 8, 6])]
+for l, names in enumerate(layers):
+    for n in names:
+        calls = ""
+        if l + 1 < len(layers):
+            tg = random.sample(layers[l + 1], 2) + ([random.choice(layers[l + 2])] if l + 2 < len(layers) else [])
+            calls = ", calls = { " + ", ".join(f'call "{t}"' for t in tg) + " }"
+        print(f'service "{n}" {{ instances = 1, workers = 4, work = exp "1ms"{calls} }}')
+print('traffic { rate = "10/s", mix = { s0_0 = 0.5, s0_1 = 0.5 } }')
+PY
+expect_exit graph_of_40_services_exits_0 0 "$F" graph "$TMP/forty.lua" --format json -o "$TMP/forty.json"
+ov=$(python3 - "$TMP/forty.json" <<'PY' 2>&1
+import json, sys
+g = json.load(open(sys.argv[1])); s = g["services"]
+n = sum(1 for i, a in enumerate(s) for b in s[i + 1:]
+        if abs(a["x"] - b["x"]) * 2 < a["w"] + b["w"] + 4 and abs(a["y"] - b["y"]) * 2 < a["h"] + b["h"] + 4)
+print(len(s), n)
+PY
+)
+if [ "$ov" = "40 0" ]; then t_ok graph_of_40_services_has_no_overlapping_boxes
+else t_fail graph_of_40_services_has_no_overlapping_boxes "services, overlaps: $ov"; fi
+
+# ---- a report colours the graph by the worst health reached ----
+"$F" run "$RO" -q --json "$TMP/ro.json" --csv "$TMP/csv" > "$TMP/run.out" 2>&1; rc=$?
+if [ "$rc" = 1 ]; then t_ok outage_run_with_csv_exits_1; else t_fail outage_run_with_csv_exits_1 "exit $rc: $(head -c 300 "$TMP/run.out")"; fi
+expect_exit graph_with_report_exits_0 0 "$F" graph "$RO" --report "$TMP/ro.json"
+expect_output graph_with_report_colours_recommend_down '"recommend" [label="recommend\n4 x 16", fillcolor="#f7c6c2"'
+expect_output graph_with_report_leaves_catalog_ok '"catalog" [label="catalog\n2 x 32", fillcolor="#d5f0dc"'
+expect_exit graph_mermaid_with_report_exits_0 0 "$F" graph "$RO" --format mermaid --report "$TMP/ro.json"
+if grep -qE '^  class ([a-z0-9_]+,)*s2_recommend(,[a-z0-9_]+)* down$' "$TMP/out" && grep -qE '^  class .*s1_catalog.* ok$' "$TMP/out"; then
+  t_ok graph_mermaid_with_report_has_classes; else t_fail graph_mermaid_with_report_has_classes "$(grep class "$TMP/out")"; fi
+if command -v dot > /dev/null 2>&1; then
+  "$F" graph "$RO" --report "$TMP/ro.json" | dot -Tsvg > /dev/null 2> "$TMP/dot.err"
+  if [ $? = 0 ]; then t_ok coloured_dot_is_accepted_by_graphviz; else t_fail coloured_dot_is_accepted_by_graphviz "$(head -c 200 "$TMP/dot.err")"; fi
+fi
+
+# ---- CSV ----
+csvcheck=$(python3 - "$TMP/ro.json" "$TMP/csv" <<'PY' 2>&1
+import csv, json, os, sys
+d = json.load(open(sys.argv[1])); dirp = sys.argv[2]; ser = d["series"]
+bad = []
+def check(kind, name, s):
+    path = os.path.join(dirp, f"{kind}-{name}.csv")
+    rows = list(csv.DictReader(open(path)))
+    if len(rows) != len(ser["t"]): bad.append(f"{path}: {len(rows)} rows"); return
+    for i, r in enumerate(rows):
+        if float(r["t"]) != ser["t"][i]: bad.append(f"{path}: t row {i}")
+        for k, v in r.items():
+            if k == "t": continue
+            want = s["failures_by_cause"][k][i] if k in s["failures_by_cause"] else s[k][i]
+            if float(v) != want: bad.append(f"{path}: {k} row {i}: {v} != {want}")
+for n, s in ser["services"].items(): check("service", n, s)
+for n, s in ser["journeys"].items(): check("journey", n, s)
+rows = list(csv.DictReader(open(os.path.join(dirp, "edges.csv"))))
+if len(rows) != len(ser["t"]) * len(ser["edges"]): bad.append(f"edges.csv: {len(rows)} rows")
+idx = {(e["from"], e["to"]): e for e in ser["edges"]}
+for r in rows:
+    e = idx[(r["from"], r["to"])]; w = ser["t"].index(float(r["t"]))
+    if float(r["calls"]) != e["calls"][w] or float(r["failures"]) != e["failures"][w]: bad.append(f"edges.csv {r}")
+hdr = open(os.path.join(dirp, "service-gateway.csv")).readline().strip()
+if hdr != "t,arrivals,successes,degraded,failures,rejected,timeout,unavailable,error,breaker_open,deadline,p50,p99,busy_workers,queue,instances,health,utilization":
+    bad.append("service header: " + hdr)
+print("ok" if not bad else "; ".join(bad[:4]))
+PY
+)
+if [ "$csvcheck" = ok ]; then t_ok csv_files_parse_back_to_the_json_numbers
+else t_fail csv_files_parse_back_to_the_json_numbers "$csvcheck"; fi
+n=$(ls "$TMP/csv" | wc -l)
+if [ "$n" = 7 ]; then t_ok csv_has_one_file_per_service_and_journey_and_the_edges
+else t_fail csv_has_one_file_per_service_and_journey_and_the_edges "$n files: $(ls "$TMP/csv" | tr '\n' ' ')"; fi
+expect_exit csv_into_a_missing_parent_fails_before_the_run 2 "$F" run "$RO" -q --csv "$TMP/no/such/dir"
+expect_output csv_into_a_missing_parent_names_it "faultline: error: cannot write '$TMP/no/such/dir'"
+touch "$TMP/afile"
+expect_exit csv_onto_a_file_fails 2 "$F" run "$RO" -q --csv "$TMP/afile"
+expect_output csv_onto_a_file_says_so "not a folder"
+
+finish
