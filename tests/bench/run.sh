@@ -18,3 +18,17 @@ print("%-12s %12d %14.0f %14.0f %12.0f %10.1f %14d" % (os.path.basename(sys.argv
       run["events_per_second"], run["peak_rss_mb"], run["peak_requests_in_flight"]))
 PY
 done
+
+# The sweep's speed-up from -j 1 to -j 2: the same 8 replications of the M/M/1 benchmark at a
+# million arrivals each (the results are identical; only the wall time differs).
+printf '\n%-12s %6s %12s %12s %9s\n' sweep runs "-j 1 wall" "-j 2 wall" speed-up
+for j in 1 2; do
+  "$BIN" sweep tests/bench/mm1.lua --set scenario.duration=1250000s --reps 8 -j "$j" -q --json "$OUT/sweep$j.json"
+done
+python3 - "$OUT/sweep1.json" "$OUT/sweep2.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+w1, w2 = a["run"]["wall_seconds"], b["run"]["wall_seconds"]
+same = a["results"] == b["results"]
+print("%-12s %6d %11.2fs %11.2fs %8.2fx%s" % ("mm1 x 8", a["run"]["runs"], w1, w2, w1 / w2, "" if same else "  (results differ!)"))
+PY

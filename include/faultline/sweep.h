@@ -1,0 +1,219 @@
+/* Sweeps, replications and comparisons: a grid of --set values crossed with replications, run
+** on a pool of threads, each replication with its own derived seed; per grid point the key
+** metrics as mean ± 95% confidence interval (Student t); the paired comparison of two variants
+** under common random numbers; and the shards of a sweep and their merge.
+**
+** Seeds. Replication r (0-based) of a sweep or comparison with base seed S (--seed, else the
+** scenario's seed) runs with fl_sweep_seed(S, r) = splitmix64(S + (r+1) * 0x9e3779b97f4a7c15)
+** >> 11, a 53-bit number (exact in JSON) listed in the output as seeds[r]: `faultline run
+** --seed seeds[r] --set ...` replays that run exactly. Replication r uses the same seed at every
+** grid point and in both variants of a comparison: common random numbers, since each stream is
+** derived from (seed, entity name, purpose). Nothing depends on which thread ran what: the
+** output is identical whatever -j is, and whatever the sharding. */
+#ifndef FAULTLINE_SWEEP_H
+#define FAULTLINE_SWEEP_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include "scenario.h"
+#include "sim.h"
+
+typedef struct cJSON cJSON;
+
+/* ---- confidence intervals (sim/ci.c) ------------------------------------------------------- */
+
+/* A sample's mean with a two-sided confidence interval [lo, hi] = mean ± half. sd, half, lo
+** and hi are NaN when n < 2 (no interval from one value). */
+typedef struct fl_ci { int n; double mean, sd, half, lo, hi; } fl_ci_t;
+
+/* The p-quantile (0 < p < 1) of Student's t distribution with df >= 1 degrees of freedom. */
+double fl_t_quantile(double p, int df);
+/* The Student t interval at 'level' (0.95) of n values x[0], x[stride], ... summed in order. */
+void fl_ci_of(fl_ci_t *out, const double *x, int n, size_t stride, double level);
+/* Welch's interval for mean(b) - mean(a) of two independent samples (df rounded down). */
+void fl_ci_welch(fl_ci_t *out, const fl_ci_t *a, const fl_ci_t *b, double level);
+
+#define FL_SWEEP_LEVEL 0.95
+
+/* ---- what one run yields ------------------------------------------------------------------- */
+
+/* Per journey: success ratio ((successes + degraded) / answered), p99 and mean latency (s). */
+enum { FL_JM_SUCCESS = 0, FL_JM_P99, FL_JM_MEAN, FL_JM__COUNT };
+/* Per service: peak utilisation (max over the measured windows of busy_workers / (instances x
+** workers)) and the mean utilisation (busy over live workers, after warm-up). */
+enum { FL_SM_PEAK_UTIL = 0, FL_SM_UTIL, FL_SM__COUNT };
+
+/* The names behind a run's value vector: journeys x FL_JM__COUNT, then services x
+** FL_SM__COUNT, then one 0/1 per expectation (held), then 1 when every expectation held. */
+typedef struct fl_layout {
+  int njourneys, nservices, nexpects;
+  char **journeys, **services, **expects;
+  int nvalues;
+} fl_layout_t;
+
+static inline int fl_layout_journey(const fl_layout_t *l, int j, int k) { (void)l; return j * FL_JM__COUNT + k; }
+static inline int fl_layout_service(const fl_layout_t *l, int i, int k) { return l->njourneys * FL_JM__COUNT + i * FL_SM__COUNT + k; }
+static inline int fl_layout_expect(const fl_layout_t *l, int x) { return l->njourneys * FL_JM__COUNT + l->nservices * FL_SM__COUNT + x; }
+static inline int fl_layout_all_held(const fl_layout_t *l) { return fl_layout_expect(l, l->nexpects); }
+
+const char *fl_journey_metric_name(int k);   /* "success_ratio", "p99", "latency_mean" */
+const char *fl_service_metric_name(int k);   /* "peak_utilization", "utilization" */
+
+/* Fills 'l' with the names of 'm' (copies). Release with fl_layout_release. */
+void fl_layout_init(fl_layout_t *l, const fl_model_t *m);
+void fl_layout_release(fl_layout_t *l);
+/* Do the model's journeys, services and expectations have these names, in this order? */
+bool fl_layout_matches(const fl_layout_t *l, const fl_model_t *m);
+
+/* Shared by a pool and one of its runs. */
+typedef struct fl_run_ctl {
+  const atomic_int *stop;     /* non-zero: the run stops at its next window (may be NULL) */
+  atomic_uint permille;       /* how far the run is, written by the run */
+  uint64_t events;            /* events the last run dispatched */
+} fl_run_ctl_t;
+
+/* Loads 'path' with 'opts', runs it to the end and writes l->nvalues values into out.
+** Returns 0; 1 when stopped early through ctl (out is then meaningless); or -FL_E* with a
+** message in err (the scenario failed to load, or its names differ from 'l'). */
+int fl_run_values(const char *path, const fl_load_opts_t *opts, const fl_layout_t *l, double *out,
+                  fl_run_ctl_t *ctl, char *err, size_t errlen);
+
+/* The seed of replication 'rep' for base seed 'base' (see the top of this file). */
+uint64_t fl_sweep_seed(uint64_t base, int rep);
+
+/* How to run a batch of runs. */
+typedef struct fl_pool_opts {
+  int threads;                          /* <= 0: the cores available */
+  bool progress;                        /* draw a progress bar with ETA on stderr */
+  volatile sig_atomic_t *interrupted;   /* set asynchronously: no new runs, running ones stop */
+} fl_pool_opts_t;
+
+/* Wall-clock facts of a batch: they go to the output's "run" object only. */
+typedef struct fl_batch_info {
+  int threads;
+  int runs;                   /* runs completed */
+  double wall_seconds;
+  uint64_t events;
+  char host[128];
+} fl_batch_info_t;
+
+/* ---- sweeps (sim/sweep.c) ------------------------------------------------------------------- */
+
+typedef struct fl_sweep_opts {
+  const char *path;
+  const char *const *sets;    /* "PATH=V1,V2,...": one axis each, the first varying slowest */
+  int nsets;
+  int reps;                   /* replications per grid point, >= 1 */
+  bool has_seed; uint64_t seed;
+  bool unsafe;
+  int shard, nshards;         /* run only shard 'shard' (1-based) of 'nshards'; 0, 0: all */
+} fl_sweep_opts_t;
+
+typedef struct fl_axis { char *path; int nvalues; char **values; } fl_axis_t;
+
+/* A sweep: its plan (what runs exist) and its results (summaries, or a shard's raw values).
+** Run (grid point p, replication r) is job p * reps + r; shard I of N runs the jobs j with
+** j % N == I - 1. */
+typedef struct fl_sweep {
+  char *file, *name;          /* the scenario's path as given, and its name */
+  uint64_t seed;              /* base seed */
+  int reps;
+  bool unsafe;
+  fl_axis_t *axes; int naxes;
+  int npoints;
+  uint64_t *seeds;            /* [reps] */
+  fl_layout_t layout;
+  int shard, nshards;
+  bool complete;              /* every run of the sweep (or of the shard) done */
+  /* results, unsharded or merged: a summary per (point, value) once all the point's reps are in */
+  fl_ci_t *ci;                /* [point * nvalues + value] */
+  int *got;                   /* [point] replications in so far */
+  double **pending;           /* [point] -> [rep * nvalues + value] while replications are missing */
+  unsigned char *seen;        /* [job] bitmap of runs in (merge: duplicates) */
+  /* a shard's raw values, in job order */
+  int njobs_shard;
+  double *raw;                /* [local job * nvalues] */
+  bool *raw_done;             /* [local job] */
+  fl_batch_info_t run;
+} fl_sweep_t;
+
+/* Parses the axes, loads the scenario at the first grid point (and at each axis value once, to
+** report bad values before any run), derives the seeds. Returns 0, or -FL_E* with a message. */
+int fl_sweep_init(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t errlen);
+void fl_sweep_release(fl_sweep_t *sw);
+
+/* Runs the sweep's (or its shard's) runs. Returns 0; 1 when interrupted (the completed points
+** are kept, sw->complete is false); or -FL_E* with a message. */
+int fl_sweep_run(fl_sweep_t *sw, const fl_pool_opts_t *p, char *err, size_t errlen);
+
+/* The "PATH=VALUE" assignments of grid point p, into buf: returns the number of axes. */
+int fl_sweep_point_sets(const fl_sweep_t *sw, int p, const char **sets, char *buf, size_t n);
+/* Summary of value v at point p, or NULL when the point is incomplete. */
+const fl_ci_t *fl_sweep_ci(const fl_sweep_t *sw, int p, int v);
+
+/* The sweep's result (or, for a shard, its partial result) as a new JSON tree. */
+cJSON *fl_sweep_json(const fl_sweep_t *sw);
+/* Long-format CSV: one row per (grid point, subject, metric). Returns 0 or -FL_EIO. */
+int fl_sweep_write_csv(const fl_sweep_t *sw, const char *path, char *err, size_t errlen);
+/* The terminal table. */
+void fl_sweep_print(FILE *out, const fl_sweep_t *sw);
+
+/* Fills 'sw' (release with fl_sweep_release, also on failure) with the unsharded result rebuilt
+** from the partial results of every shard, in any order: the same summaries, bit for bit, as the
+** unsharded sweep. Borrows 'parts'. Returns 0, or -FL_EINVAL with a message (parts of different
+** sweeps or faultline versions, a shard missing, given twice or interrupted). */
+int fl_sweep_merge(fl_sweep_t *sw, cJSON *const *parts, int nparts, char *err, size_t errlen);
+
+/* How many runs failed at least one expectation: 0 means every expectation held everywhere. */
+int fl_sweep_failed_runs(const fl_sweep_t *sw);
+
+/* ---- comparisons (sim/compare.c) ------------------------------------------------------------ */
+
+typedef struct fl_compare_opts {
+  const char *a, *b;          /* the two scenarios */
+  const char *const *sets; int nsets;   /* --set overrides applied to both */
+  int reps;
+  bool has_seed; uint64_t seed;
+  bool unsafe;
+  bool independent;           /* B gets its own seeds: no common random numbers (for measuring CRN) */
+} fl_compare_opts_t;
+
+typedef struct fl_compare {
+  fl_compare_opts_t o;
+  char *name[2];
+  uint64_t seed;
+  uint64_t *seeds[2];         /* [reps] each; equal unless independent */
+  fl_layout_t layout[2];
+  double *values[2];          /* [rep * nvalues] */
+  bool *done[2];              /* [rep] */
+  bool complete;
+  fl_batch_info_t run;
+} fl_compare_t;
+
+int fl_compare_init(fl_compare_t *c, const fl_compare_opts_t *o, char *err, size_t errlen);
+void fl_compare_release(fl_compare_t *c);
+/* Runs both variants' replications. Returns 0, 1 when interrupted, or -FL_E*. */
+int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t errlen);
+/* The difference B - A of a metric found in both: paired over replications (CRN), or Welch's
+** interval when independent. Returns false when the subject is missing from one side. */
+bool fl_compare_diff(const fl_compare_t *c, int va, int vb, fl_ci_t *a, fl_ci_t *b, fl_ci_t *diff);
+cJSON *fl_compare_json(const fl_compare_t *c);
+void fl_compare_print(FILE *out, const fl_compare_t *c);
+/* Expectations held in every replication of A but not of B: a regression (exit 1). */
+int fl_compare_regressions(const fl_compare_t *c);
+
+/* ---- the thread pool (sim/pool.c) ----------------------------------------------------------- */
+
+/* Runs jobs 0..njobs-1, started in that order, on o->threads threads. job() runs on a worker
+** (worker index in [0, threads)); done() runs under the pool's lock after each successful job.
+** Returns 0; 1 when interrupted; or the first negative code a job returned (no new jobs start
+** after it). */
+typedef int (*fl_pool_job_fn)(void *ctx, int job, int worker, fl_run_ctl_t *ctl);
+typedef void (*fl_pool_done_fn)(void *ctx, int job, int worker);
+int fl_pool_run(int njobs, const fl_pool_opts_t *o, fl_pool_job_fn job, fl_pool_done_fn done, void *ctx,
+                fl_batch_info_t *info);
+/* Threads used for o->threads <= 0: the cores this process may use. */
+int fl_pool_default_threads(void);
+
+#endif
