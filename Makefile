@@ -2,8 +2,11 @@
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
-PKGS     := libuv lua5.4 libcjson
-DEB_PKGS := libuv1-dev liblua5.4-dev libcjson-dev pkg-config
+PKGS     := libuv lua5.4 libcjson libgvc libcgraph yaml-0.1
+DEB_PKGS := libuv1-dev liblua5.4-dev libcjson-dev libgraphviz-dev libyaml-dev pkg-config
+# deps also installs tools for the HTML report's charts (uPlot from npm, inlined at build time), its
+# browser test (Debian chromium, playwright-core from npm: reports/web/package.json) and for checking `faultline
+# graph` output (graphviz): never needed to run faultline, and skipped with a warning when missing.
 
 CC       ?= cc
 OPT      ?= -O2
@@ -14,7 +17,15 @@ LDLIBS   += $(PKG_LIBS) -lm
 LDFLAGS  += $(SAN)
 
 LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard reports/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o
+# The report's web assets, embedded into the binary: ours from reports/web/, uPlot from npm
+# (reports/web/package.json, installed by `make deps` into $(WEB_NODE), never committed)
+# when `make deps` installed it (node_modules/.package-lock.json is rewritten by every npm install).
+WEB_NODE   := reports/web/node_modules
+WEB_ASSETS := fl_web_report_html=reports/web/report.html fl_web_report_css=reports/web/report.css \
+  fl_web_dashboard_js=reports/web/dashboard.js fl_web_live_js=reports/web/live.js \
+  fl_web_uplot_js=$(WEB_NODE)/uplot/dist/uPlot.iife.min.js+$(WEB_NODE)/uplot/LICENSE \
+  fl_web_uplot_css=$(WEB_NODE)/uplot/dist/uPlot.min.css
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/faultline
@@ -30,16 +41,47 @@ deps:
 	pkg-config --exists libuv    2>/dev/null || missing="$$missing libuv1-dev"; \
 	pkg-config --exists lua5.4   2>/dev/null || missing="$$missing liblua5.4-dev"; \
 	pkg-config --exists libcjson 2>/dev/null || missing="$$missing libcjson-dev"; \
+	pkg-config --exists yaml-0.1 2>/dev/null || missing="$$missing libyaml-dev"; \
+	pkg-config --exists libgvc libcgraph 2>/dev/null || missing="$$missing libgraphviz-dev"; \
 	command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing="$$missing build-essential"; \
 	if [ -n "$$missing" ]; then \
 	  echo "faultline: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@tools=""; \
+	command -v dot >/dev/null 2>&1 || tools="graphviz"; \
+	command -v chromium >/dev/null 2>&1 || tools="$$tools chromium"; \
+	command -v node >/dev/null 2>&1 || tools="$$tools nodejs"; \
+	command -v npm >/dev/null 2>&1 || tools="$$tools npm"; \
+	command -v parallel >/dev/null 2>&1 || tools="$$tools parallel"; \
+	command -v python3 >/dev/null 2>&1 || tools="$$tools python3"; \
+	command -v curl >/dev/null 2>&1 || tools="$$tools curl"; \
+	if [ -n "$$tools" ]; then \
+	  echo "faultline: installing$$tools (report charts and tests)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$tools; } || \
+	    echo "faultline: warning: could not install$$tools: browser or graph checks will be skipped"; \
+	fi
+	@if [ ! -f $(WEB_NODE)/uplot/dist/uPlot.iife.min.js ] || [ ! -f $(WEB_NODE)/playwright-core/package.json ] || \
+	    [ reports/web/package-lock.json -nt $(WEB_NODE)/.package-lock.json ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "faultline: npm ci (uPlot for the HTML report, playwright-core for its browser test)"; \
+	    npm ci --prefix reports/web --no-audit --no-fund --loglevel=error || echo "faultline: warning: npm ci failed: the HTML report will use its own SVG charts"; \
+	  else echo "faultline: warning: no npm: the HTML report will use its own SVG charts"; fi; \
+	fi
 
 $(BUILD)/%.o: %.c $(wildcard include/faultline/*.h) $(wildcard sim/*.h) $(wildcard reports/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/web_assets.c: reports/web/embed.sh reports/web/report.html reports/web/report.css reports/web/dashboard.js reports/web/live.js \
+                           $(wildcard $(WEB_NODE)/.package-lock.json)
+	@mkdir -p $(dir $@)
+	sh reports/web/embed.sh $@ $(WEB_ASSETS)
+
+$(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libfaultline.a: $(LIB_OBJ)
 	@rm -f $@
@@ -69,8 +111,10 @@ test: deps
 	cat build/test-counts build-asan/test-counts 2>/dev/null | \
 	  awk -v want=$$want '{p += $$1; f += $$2; n++} END {if (n < want) f += want - n; print p " passed, " f " failed"; exit (f > 0)}'
 
+# Graphviz 2.43 keeps its plugin configuration for the life of the process: tests/lsan.supp.
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FAULTLINE_SANITIZED=1 check-tests \
+	@LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}" \
+	  $(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FAULTLINE_SANITIZED=1 check-tests \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 bench: deps

@@ -209,6 +209,17 @@ cJSON *fl_report_scaling_json(const fl_sim_t *s) {
   return a;
 }
 
+cJSON *fl_report_log_json(const fl_sim_t *s) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < s->nlogs; i++) {
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "t", fl_time_to_sec(s->logs[i].t));
+    cJSON_AddStringToObject(o, "message", s->logs[i].msg);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
 cJSON *fl_report_breakers_json(const fl_sim_t *s) {
   cJSON *a = cJSON_CreateArray();
   for (int i = 0; i < s->nbev; i++) {
@@ -350,6 +361,14 @@ void fl_report_cascade_text(FILE *out, const fl_sim_t *s, bool color) {
     if (!head) { fprintf(out, "\npolicies\n"); head = true; }
     fprintf(out, "  %-40s rate limiter rejected %llu, shedding rejected %llu, ejections %llu\n", m->services[i].name,
             (unsigned long long)r->rej_rate, (unsigned long long)r->rej_shed, (unsigned long long)r->ejections);
+  }
+  if (s->nlogs) {
+    fprintf(out, "\nlog\n");
+    for (int i = 0; i < s->nlogs; i++) {
+      char t[32];
+      fl_format_duration(fl_time_to_sec(s->logs[i].t), t, sizeof t);
+      fprintf(out, "  t=%-7s %s\n", t, s->logs[i].msg);
+    }
   }
   if (s->nsev) {
     fprintf(out, "\nscaling\n");

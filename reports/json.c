@@ -19,6 +19,50 @@ static void add_dist(cJSON *o, const char *k, const fl_dist_t *d) {
   cJSON_AddStringToObject(o, k, buf);
 }
 
+static cJSON *profile_json(const fl_profile_t *p) {
+  cJSON *rate = cJSON_CreateObject();
+  switch (p->kind) {
+  case FL_PROFILE_CONST: cJSON_AddStringToObject(rate, "kind", "constant"); add_num(rate, "rate", p->value); break;
+  case FL_PROFILE_SURGE:
+    cJSON_AddStringToObject(rate, "kind", "surge");
+    add_num(rate, "base", p->base); add_num(rate, "peak", p->peak); add_num(rate, "start", p->start);
+    add_num(rate, "ramp", p->ramp); add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
+    break;
+  case FL_PROFILE_PIECEWISE: {
+    cJSON_AddStringToObject(rate, "kind", "piecewise");
+    cJSON *pts = cJSON_AddArrayToObject(rate, "points");
+    for (int i = 0; i < p->npoints; i++) {
+      cJSON *pt = cJSON_CreateArray();
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pt[i]));
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pr[i]));
+      cJSON_AddItemToArray(pts, pt);
+    }
+    break;
+  }
+  case FL_PROFILE_DIURNAL:
+    cJSON_AddStringToObject(rate, "kind", "diurnal");
+    add_num(rate, "mean", p->mean); add_num(rate, "amplitude", p->amplitude);
+    add_num(rate, "peak_at", p->peak_at); add_num(rate, "period", p->period);
+    break;
+  case FL_PROFILE_FLASH:
+    cJSON_AddStringToObject(rate, "kind", "flash");
+    add_num(rate, "at", p->at); add_num(rate, "factor", p->factor); add_num(rate, "rise", p->rise);
+    add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
+    if (p->base > 0) add_num(rate, "base", p->base);
+    break;
+  case FL_PROFILE_SUM: case FL_PROFILE_PRODUCT:
+    cJSON_AddStringToObject(rate, "kind", p->kind == FL_PROFILE_SUM ? "sum" : "product");
+    cJSON_AddItemToObject(rate, "a", profile_json(p->a));
+    cJSON_AddItemToObject(rate, "b", profile_json(p->b));
+    break;
+  case FL_PROFILE_REPLAY:
+    cJSON_AddStringToObject(rate, "kind", "replay");
+    add_num(rate, "requests", p->ntimes);
+    break;
+  }
+  return rate;
+}
+
 static cJSON *model_json(const fl_model_t *m) {
   cJSON *root = cJSON_CreateObject();
   cJSON *svcs = add_obj(root, "services");
@@ -57,29 +101,26 @@ static cJSON *model_json(const fl_model_t *m) {
     }
   }
   cJSON *tr = add_obj(root, "traffic");
-  cJSON *rate = add_obj(tr, "rate");
-  const fl_profile_t *p = &m->rate;
-  switch (p->kind) {
-  case FL_PROFILE_CONST: cJSON_AddStringToObject(rate, "kind", "constant"); add_num(rate, "rate", p->value); break;
-  case FL_PROFILE_SURGE:
-    cJSON_AddStringToObject(rate, "kind", "surge");
-    add_num(rate, "base", p->base); add_num(rate, "peak", p->peak); add_num(rate, "start", p->start);
-    add_num(rate, "ramp", p->ramp); add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
-    break;
-  case FL_PROFILE_PIECEWISE: {
-    cJSON_AddStringToObject(rate, "kind", "piecewise");
-    cJSON *pts = cJSON_AddArrayToObject(rate, "points");
-    for (int i = 0; i < p->npoints; i++) {
-      cJSON *pt = cJSON_CreateArray();
-      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pt[i]));
-      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pr[i]));
-      cJSON_AddItemToArray(pts, pt);
-    }
-    break;
-  }
-  }
+  cJSON_AddItemToObject(tr, "rate", profile_json(&m->rate));
   cJSON *mix = add_obj(tr, "mix");
   for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
+  if (m->client_timeout > 0 || m->client_retries > 0) {
+    cJSON *cl = add_obj(tr, "client");
+    add_num(cl, "timeout", m->client_timeout); add_num(cl, "retries", m->client_retries); add_num(cl, "think", m->client_think);
+  }
+  cJSON *seqs = add_obj(tr, "journeys");
+  for (int j = 0; j < m->njourneys; j++) {
+    const fl_journey_t *jn = &m->journeys[j];
+    if (jn->nsteps <= 1 && strcmp(jn->step_names[0], jn->name) == 0) continue;
+    cJSON *o = add_obj(seqs, jn->name);
+    cJSON *st = cJSON_AddArrayToObject(o, "steps");
+    cJSON *co = cJSON_AddArrayToObject(o, "continue");
+    for (int k = 0; k < jn->nsteps; k++) {
+      cJSON_AddItemToArray(st, cJSON_CreateString(jn->steps[k]->full_name));
+      if (k + 1 < jn->nsteps) cJSON_AddItemToArray(co, cJSON_CreateNumber(jn->cont[k]));
+    }
+    add_num(o, "think", jn->think);
+  }
   return root;
 }
 
@@ -174,9 +215,17 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   }
   cJSON *jrns = add_obj(root, "journeys");
   for (int j = 0; j < m->njourneys; j++) {
+    const fl_jrn_rt_t *jr = &s->jrn[j];
     cJSON *o = add_obj(jrns, m->journeys[j].name);
-    add_counts(o, &s->jrn[j].st.total, secs);
-    add_latency(o, s->jrn[j].st.htotal);
+    add_counts(o, &jr->st.total, secs);
+    add_latency(o, jr->st.htotal);
+    cJSON *ss = add_obj(o, "sessions");
+    add_num(ss, "started", (double)jr->sessions);
+    add_num(ss, "steps_answered", (double)jr->steps_done);
+    add_num(ss, "completed", (double)jr->completed);
+    add_num(ss, "left", (double)jr->left);
+    add_num(ss, "lost", (double)jr->lost);
+    add_num(ss, "refreshes", (double)jr->refreshes);
   }
 
   uint32_t nw = s->wdone;
@@ -204,6 +253,7 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   cJSON_AddItemToObject(root, "calls", fl_report_calls_json(s));
   cJSON_AddItemToObject(root, "scaling", fl_report_scaling_json(s));
   cJSON_AddItemToObject(root, "breakers", fl_report_breakers_json(s));
+  cJSON_AddItemToObject(root, "log", fl_report_log_json(s));
   cJSON_AddItemToObject(root, "timeline", fl_report_timeline_json(s));
   cJSON_AddItemToObject(root, "cascade", fl_report_cascade_json(s));
   cJSON_AddItemToObject(root, "expectations", fl_report_expectations_json(s));

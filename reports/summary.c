@@ -63,6 +63,32 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
   }
 }
 
+static void profile_text(const fl_profile_t *p, char *buf, size_t n) {
+  char a[32], b[32], c[32], x[256], y[256];
+  switch (p->kind) {
+  case FL_PROFILE_CONST: snprintf(buf, n, "%g/s constant", p->value); break;
+  case FL_PROFILE_SURGE:
+    dur(p->start, a, sizeof a); dur(p->ramp, b, sizeof b);
+    if (p->hold < 1e11) { dur(p->hold, c, sizeof c); snprintf(buf, n, "surge %g/s -> %g/s from %s over %s, held %s", p->base, p->peak, a, b, c); }
+    else snprintf(buf, n, "surge %g/s -> %g/s from %s over %s", p->base, p->peak, a, b);
+    break;
+  case FL_PROFILE_PIECEWISE: snprintf(buf, n, "piecewise, %d points", p->npoints); break;
+  case FL_PROFILE_DIURNAL:
+    dur(p->peak_at, a, sizeof a); dur(p->period, b, sizeof b);
+    snprintf(buf, n, "diurnal %g/s ±%.0f%%, peak at %s every %s", p->mean, 100 * p->amplitude, a, b);
+    break;
+  case FL_PROFILE_FLASH:
+    dur(p->at, a, sizeof a); dur(p->rise, b, sizeof b); dur(p->hold, c, sizeof c);
+    snprintf(buf, n, "flash x%g at %s (rise %s, hold %s)", p->factor, a, b, c);
+    break;
+  case FL_PROFILE_SUM: case FL_PROFILE_PRODUCT:
+    profile_text(p->a, x, sizeof x); profile_text(p->b, y, sizeof y);
+    snprintf(buf, n, "(%.200s) %s (%.200s)", x, p->kind == FL_PROFILE_SUM ? "+" : "x", y);
+    break;
+  case FL_PROFILE_REPLAY: snprintf(buf, n, "replay of %d request timestamps", p->ntimes); break;
+  }
+}
+
 void fl_report_model(FILE *out, const fl_model_t *m) {
   char a[32], b[32], c[32];
   dur(m->duration, a, sizeof a); dur(m->window, b, sizeof b); dur(m->warmup, c, sizeof c);
@@ -96,14 +122,19 @@ void fl_report_model(FILE *out, const fl_model_t *m) {
       }
     }
   }
-  fprintf(out, "traffic: ");
-  const fl_profile_t *p = &m->rate;
-  if (p->kind == FL_PROFILE_CONST) fprintf(out, "%g/s constant\n", p->value);
-  else if (p->kind == FL_PROFILE_SURGE) {
-    dur(p->start, a, sizeof a); dur(p->ramp, b, sizeof b);
-    fprintf(out, "surge %g/s -> %g/s from %s over %s", p->base, p->peak, a, b);
-    if (p->hold < 1e11) { dur(p->hold, a, sizeof a); dur(p->decay, b, sizeof b); fprintf(out, ", held %s, decaying over %s", a, b); }
+  char prof[512];
+  profile_text(&m->rate, prof, sizeof prof);
+  fprintf(out, "traffic: %s\n", prof);
+  if (m->client_timeout > 0 || m->client_retries > 0) {
+    dur(m->client_timeout, a, sizeof a); dur(m->client_think, b, sizeof b);
+    fprintf(out, "  clients give up after %s, refresh %d times after %s\n", a, m->client_retries, b);
+  }
+  for (int j = 0; j < m->njourneys; j++) {
+    const fl_journey_t *jn = &m->journeys[j];
+    fprintf(out, "  journey %s: %.4g%%", jn->name, 100 * jn->share);
+    if (jn->nsteps > 1) {
+      for (int k = 0; k < jn->nsteps; k++) fprintf(out, "%s%s", k ? (jn->cont[k - 1] < 1 ? " →? " : " → ") : ": ", jn->steps[k]->full_name);
+    }
     fputc('\n', out);
-  } else fprintf(out, "piecewise, %d points\n", p->npoints);
-  for (int j = 0; j < m->njourneys; j++) fprintf(out, "  journey %s: %.4g%%\n", m->journeys[j].name, 100 * m->journeys[j].share);
+  }
 }

@@ -23,7 +23,7 @@ scenario {
 -- (thread-per-request servers); this is how a slow dependency exhausts its callers' pools.
 -- `blocking = false` declares an event-loop service whose workers are free while waiting.
 service "gateway" {
-  instances = 12, workers = 64, queue = 256, slo = "300ms",
+  instances = 12, workers = 64, queue = 256, slo = "1s",   -- checkout waits on the payment provider
   balancer = "least_outstanding",
   endpoints = {
     -- Each endpoint does its local `work` (a distribution of processing time), then its
@@ -152,3 +152,27 @@ traffic {
     ["gateway.checkout"] = 0.05,
   },
 }
+
+-- Faults: what if the recommendation engine dies at the peak? A crash takes every instance down
+-- for ten minutes; the balancer notices within its health check (5 s by default). The home and
+-- product pages call it with a short timeout and a fallback, so they degrade instead of failing.
+fault { target = "recommend", kind = "crash", at = "55m", duration = "10m" }
+
+-- Expectations turn the design's promises into checks: `faultline run` exits 1 when one fails,
+-- so a CI job can hold the line. `during` picks the windows: "all", "steady" (no fault active),
+-- "fault:NAME" (while that fault is active) or { "from", "to" }.
+expect "checkout survives the recommendation outage" {
+  journey = "gateway.checkout", success_rate = ">= 99.5%", during = "fault:recommend" }
+expect "the home page still answers, degraded" {
+  journey = "gateway.home", success_rate = ">= 99.9%", during = "fault:recommend" }
+expect "search stays fast at the peak" { journey = "gateway.search", p99 = "< 500ms", during = { "45m", "90m" } }
+expect "checkout p99 under two seconds in steady state" { journey = "gateway.checkout", p99 = "< 2s", during = "steady" }
+
+-- Hooks run Lua at a time or every interval while the simulation runs (never per request):
+-- sim.now, sim:stats(name), sim:inject{...}, sim:heal(name), sim:scale(service, n),
+-- sim:set(path, value), sim:log(message).
+every("30m", function(sim)
+  local g = sim:stats("gateway")
+  sim:log(string.format("gateway: %d requests this window, utilization %.0f%%, p99 %.0fms",
+                        g.arrivals, 100 * g.utilization, 1000 * g.p99))
+end)

@@ -16,4 +16,7 @@ typedef struct fl_command {
 /* The table of extra commands (sim/commands.c); ends with a NULL name. */
 extern const fl_command_t fl_commands[];
 
+/* faultline graph (sim/cmd_graph.c). */
+int fl_cmd_graph(int argc, char **argv);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,13 +29,15 @@ static const char usage[] =
   "  --set PATH=VALUE     override a model field, e.g. recommend.instances=6 (repeatable)\n"
   "  --json FILE          write the JSON report\n"
   "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
+  "  --html FILE          write the HTML report: one self-contained page (diagram, replay, charts)\n"
+  "  --csv DIR            write the per-window series as CSV files into DIR (created if missing)\n"
   "  -q, --quiet          no summary on stdout\n"
   "  --unsafe             lift the scenario sandbox (os, io, includes anywhere)\n"
   "\n"
   "exit codes: 0 all expectations held, 1 an expectation failed, 2 usage or scenario error, 3 internal error\n";
 
 typedef struct cli {
-  const char *cmd, *scenario, *json, *junit;
+  const char *cmd, *scenario, *json, *junit, *html, *csv;
   bool quiet, unsafe;
   fl_load_opts_t load;
   const char **sets; int nsets;
@@ -98,6 +101,12 @@ static int parse_args(int argc, char **argv, cli_t *c) {
     } else if (strcmp(a, "--junit") == 0) {
       if (!has_next) return die_usage("--junit needs a file name", NULL);
       c->junit = argv[++i];
+    } else if (strcmp(a, "--html") == 0) {
+      if (!has_next) return die_usage("--html needs a file name", NULL);
+      c->html = argv[++i];
+    } else if (strcmp(a, "--csv") == 0) {
+      if (!has_next) return die_usage("--csv needs a folder name", NULL);
+      c->csv = argv[++i];
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       c->quiet = true;
     } else if (strcmp(a, "--unsafe") == 0) {
@@ -146,8 +155,21 @@ static int check_output(const char *path) {
   return -1;
 }
 
+/* The CSV folder: an existing writable folder, or one that can be made in a writable parent. */
+static int check_csv_dir(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) == 0) {
+    if (S_ISDIR(st.st_mode) && access(dir, W_OK) == 0) return 0;
+    fprintf(stderr, "faultline: error: cannot write CSV files into '%s': %s\n", dir,
+            S_ISDIR(st.st_mode) ? strerror(errno ? errno : EACCES) : "not a folder");
+    return -1;
+  }
+  return check_output(dir);
+}
+
 static int cmd_run(cli_t *c, fl_model_t *m) {
-  if ((c->json && check_output(c->json) != 0) || (c->junit && check_output(c->junit) != 0)) return EXIT_USAGE;
+  if ((c->json && check_output(c->json) != 0) || (c->junit && check_output(c->junit) != 0) ||
+      (c->html && check_output(c->html) != 0) || (c->csv && check_csv_dir(c->csv) != 0)) return EXIT_USAGE;
   fl_sim_t sim;
   if (fl_sim_init(&sim, m) != 0) { fprintf(stderr, "faultline: error: cannot initialise the simulation\n"); return EXIT_INTERNAL; }
   progress_t prog = { wall_now(), 0, isatty(2) != 0 };
@@ -163,6 +185,11 @@ static int cmd_run(cli_t *c, fl_model_t *m) {
   fl_sim_run(&sim);
   running = NULL;
   if (prog.tty) fprintf(stderr, "\r%60s\r", "");
+  if (sim.error[0]) {   /* a hook failed: a scenario error */
+    fprintf(stderr, "faultline: error: %s\n", sim.error);
+    fl_sim_release(&sim);
+    return EXIT_USAGE;
+  }
   fl_run_info_t run;
   memset(&run, 0, sizeof run);
   run.wall_seconds = wall_now() - t0;
@@ -185,11 +212,27 @@ static int cmd_run(cli_t *c, fl_model_t *m) {
       rc = EXIT_INTERNAL;
     }
   }
+  if (c->html) {
+    char err[512];
+    if (fl_report_write_html(&sim, &run, c->html, err, sizeof err) != 0) {
+      fprintf(stderr, "faultline: error: %s\n", err);
+      rc = EXIT_INTERNAL;
+    }
+  }
+  if (c->csv) {
+    char err[512];
+    if (fl_report_write_csv(&sim, c->csv, err, sizeof err) != 0) {
+      fprintf(stderr, "faultline: error: %s\n", err);
+      rc = EXIT_INTERNAL;
+    }
+  }
   if (!c->quiet) {
     bool color = isatty(1) && !getenv("NO_COLOR");
     fl_report_summary(stdout, &sim, &run, color);
     fl_report_cascade_text(stdout, &sim, color);
     if (c->json && rc != EXIT_INTERNAL) printf("report: %s\n", c->json);
+    if (c->html && rc != EXIT_INTERNAL) printf("html report: %s\n", c->html);
+    if (c->csv && rc != EXIT_INTERNAL) printf("csv series: %s/\n", c->csv);
   }
   if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, sim.m->nexpects);
   if (interrupted) fprintf(stderr, "faultline: interrupted at t=%.0fs; the report is partial (\"complete\": false)\n", fl_time_to_sec(sim.eng.now));

@@ -1,6 +1,7 @@
 /* The model's vocabulary and look-ups: cause and balancer names, rate profiles, name resolution. */
 #include "faultline/model.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const cause_names[FL_CAUSE__COUNT] = {
@@ -11,7 +12,7 @@ static const char *const balancer_names[FL_LB__COUNT] = {
 };
 
 static const char *const fault_names[FL_FAULT__COUNT] = {
-  "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity"
+  "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity", "leak", "cold_cache"
 };
 
 const char *fl_fault_kind_name(fl_fault_kind_t k) { return (unsigned)k < FL_FAULT__COUNT ? fault_names[k] : "?"; }
@@ -60,12 +61,28 @@ static double linear_max(int n, const double *t, const double *r, double t0, dou
   return m;
 }
 
+static int flash_points(const fl_profile_t *p, double t[4], double r[4]) {
+  double base = p->base > 0 ? p->base : 1;
+  t[0] = p->at;                          r[0] = base;
+  t[1] = p->at + p->rise;                r[1] = base * p->factor;
+  t[2] = t[1] + p->hold;                 r[2] = base * p->factor;
+  t[3] = t[2] + p->decay;                r[3] = base;
+  return 4;
+}
+
 double fl_profile_rate(const fl_profile_t *p, double t) {
-  double st[5], sr[5];
+  double st[5], sr[5], v;
   switch (p->kind) {
   case FL_PROFILE_CONST: return p->value;
   case FL_PROFILE_SURGE: return linear_rate(surge_points(p, st, sr), st, sr, t);
   case FL_PROFILE_PIECEWISE: return linear_rate(p->npoints, p->pt, p->pr, t);
+  case FL_PROFILE_FLASH: return linear_rate(flash_points(p, st, sr), st, sr, t);
+  case FL_PROFILE_DIURNAL:
+    v = p->mean * (1 + p->amplitude * cos(6.283185307179586 * (t - p->peak_at) / p->period));
+    return v > 0 ? v : 0;
+  case FL_PROFILE_SUM: return fl_profile_rate(p->a, t) + fl_profile_rate(p->b, t);
+  case FL_PROFILE_PRODUCT: return fl_profile_rate(p->a, t) * fl_profile_rate(p->b, t);
+  case FL_PROFILE_REPLAY: return 0;
   }
   return 0;
 }
@@ -76,6 +93,18 @@ double fl_profile_max(const fl_profile_t *p, double t0, double t1) {
   case FL_PROFILE_CONST: return p->value;
   case FL_PROFILE_SURGE: return linear_max(surge_points(p, st, sr), st, sr, t0, t1);
   case FL_PROFILE_PIECEWISE: return linear_max(p->npoints, p->pt, p->pr, t0, t1);
+  case FL_PROFILE_FLASH: return linear_max(flash_points(p, st, sr), st, sr, t0, t1);
+  case FL_PROFILE_DIURNAL: {
+    /* the cosine's largest value on [t0, t1]: at an end, or at a peak inside */
+    double m = fl_profile_rate(p, t0), e = fl_profile_rate(p, t1);
+    if (e > m) m = e;
+    double k = ceil((t0 - p->peak_at) / p->period);
+    if (p->peak_at + k * p->period <= t1) m = p->mean * (1 + p->amplitude);
+    return m;
+  }
+  case FL_PROFILE_SUM: return fl_profile_max(p->a, t0, t1) + fl_profile_max(p->b, t0, t1);
+  case FL_PROFILE_PRODUCT: return fl_profile_max(p->a, t0, t1) * fl_profile_max(p->b, t0, t1);
+  case FL_PROFILE_REPLAY: return 0;
   }
   return 0;
 }

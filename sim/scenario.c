@@ -2,12 +2,15 @@
 ** parallel, the distributions, traffic and its profiles, include) build a model, followed by
 ** --set overrides and resolution (names, cycles, the mix). Every error reads "file:line: ...". */
 #include "faultline/scenario.h"
+#include "faultline/sim.h"
 #include "faultline/units.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -15,16 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_INSTRUCTIONS 200000000LL   /* a scenario that runs longer is taken for an endless loop */
 #define MAX_LUA_MEMORY (256u << 20)
 #define MAX_INCLUDE_DEPTH 16
+#define MAX_SECONDS 1e9                /* any duration: about 31 years; in nanoseconds, twice fits int64 */
+#define MAX_RATE 1e9                   /* any rate, per second: beyond it a run would never end */
+#define MAX_INCLUDES 10000           /* files included in all: more is an include inside a loop */
+#define MAX_ENTRIES 10000            /* services, faults, expectations, hooks: each found by a linear search */
 #define DEFAULT_QUEUE 100
 #define DEFAULT_HEALTH_CHECK 5.0   /* seconds: a balancer's active health check interval */
 
 /* ---- the model's arena ---- */
 
-typedef struct blk { struct blk *next; size_t used, cap; max_align_t data[]; } blk_t;
+typedef struct blk { struct blk *next; size_t used, cap, total; max_align_t data[]; } blk_t;   /* total: of this block and those before */
 
 static void *aalloc(fl_model_t *m, size_t n) {
   n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
@@ -33,6 +41,7 @@ static void *aalloc(fl_model_t *m, size_t n) {
     size_t cap = n > 65536 ? n : 65536;
     blk_t *nb = fl_xmalloc(sizeof *nb + cap);
     nb->used = 0; nb->cap = cap; nb->next = b;
+    nb->total = cap + (b ? b->total : 0);
     m->arena = b = nb;
   }
   void *p = (char *)b->data + b->used;
@@ -46,14 +55,19 @@ static char *astrdup(fl_model_t *m, const char *s) {
   return memcpy(aalloc(m, n), s, n);
 }
 
+static void lua_release(void *lua);
+
 void fl_model_free(fl_model_t *m) {
   if (!m) return;
+  if (m->lua) lua_release(m->lua);   /* first: its finalizers run while the model is whole */
+  m->lua = NULL;
   blk_t *b = m->arena;
   while (b) { blk_t *next = b->next; free(b); b = next; }
   free(m->services);
   free(m->journeys);
   free(m->faults);
   free(m->expects);
+  free(m->hooks);
   free(m);
 }
 
@@ -63,9 +77,10 @@ typedef struct loader {
   fl_model_t *m;
   const fl_load_opts_t *opts;
   char dir[PATH_MAX];       /* the scenario's folder: includes resolve against it */
-  int svc_cap, jrn_cap, fault_cap, expect_cap;
+  int svc_cap, jrn_cap, fault_cap, expect_cap, hook_cap;
   bool seen_scenario;
-  int depth;
+  bool sealed;               /* the script has run: constructors refuse (hooks, finalizers) */
+  int depth, includes;
   long long instructions;
   size_t mem, mem_peak;
   bool mem_exceeded;
@@ -75,7 +90,37 @@ typedef struct loader {
   int hook_line;             /* has no position of its own */
 } loader_t;
 
-static loader_t *getloader(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+static void lua_release(void *lua) {
+  loader_t *ld = lua;
+  lua_close(ld->L);
+  free(ld);
+}
+
+static int l_service_body(lua_State *L);
+static int l_fault(lua_State *L);
+static int l_expect_body(lua_State *L);
+static int l_at(lua_State *L);
+static int l_every(lua_State *L);
+
+/* The loader, for a constructor. Refused once the script has run (from a hook or a finalizer the
+** model would change under the simulation), and inside the constructors that fill an entry of a
+** growing array of the model: one reached from a metamethod (__index, __gc, ...) while such a
+** constructor reads its fields would move the array under it. The call stack tells, so that an
+** error caught by pcall leaves no state behind. */
+static loader_t *getloader(lua_State *L) {
+  loader_t *ld = lua_touserdata(L, lua_upvalueindex(1));
+  if (ld->sealed)
+    luaL_error(L, "the scenario's constructors (service, call, fault, include, ...) cannot run once it is loaded; a hook acts through its sim argument");
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "f", &ar);
+    lua_CFunction f = lua_tocfunction(L, -1);
+    lua_pop(L, 1);
+    if (f == l_service_body || f == l_fault || f == l_expect_body || f == l_at || f == l_every)
+      luaL_error(L, "a constructor cannot run while another one reads its fields (from a metamethod such as __index or __gc)");
+  }
+  return ld;
+}
 
 /* File and line of the Lua code that called the running C function. */
 static void where(lua_State *L, fl_model_t *m, const char **file, int *line) {
@@ -93,6 +138,7 @@ static double read_duration(lua_State *L, int idx, const char *ctx, const char *
   if (lua_type(L, idx) == LUA_TNUMBER) {
     double v = lua_tonumber(L, idx);
     if (!(v >= 0) || isinf(v)) luaL_error(L, "%s: %s must be a non-negative duration, got %f", ctx, field, v);
+    if (v > MAX_SECONDS) luaL_error(L, "%s: %s must be at most 1000000000s (about 31 years), got %f", ctx, field, v);
     return v;
   }
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -100,6 +146,7 @@ static double read_duration(lua_State *L, int idx, const char *ctx, const char *
     const char *t = lua_tostring(L, idx);
     if (fl_parse_duration(t, &v) != 0)
       luaL_error(L, "%s: %s: cannot read '%s' as a duration (expected e.g. \"250us\", \"12ms\", \"1.5s\", \"10m\", \"2h\")", ctx, field, t);
+    if (v > MAX_SECONDS) luaL_error(L, "%s: %s: '%s' is more than 1000000000s (about 31 years)", ctx, field, t);
     return v;
   }
   return luaL_error(L, "%s: %s must be a duration (a number of seconds or a string such as \"12ms\"), got %s",
@@ -110,6 +157,7 @@ static double read_rate(lua_State *L, int idx, const char *ctx, const char *fiel
   if (lua_type(L, idx) == LUA_TNUMBER) {
     double v = lua_tonumber(L, idx);
     if (!(v >= 0) || isinf(v)) luaL_error(L, "%s: %s must be a non-negative rate, got %f", ctx, field, v);
+    if (v > MAX_RATE) luaL_error(L, "%s: %s must be at most 1000000000 per second, got %f", ctx, field, v);
     return v;
   }
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -117,6 +165,7 @@ static double read_rate(lua_State *L, int idx, const char *ctx, const char *fiel
     const char *t = lua_tostring(L, idx);
     if (fl_parse_rate(t, &v) != 0)
       luaL_error(L, "%s: %s: cannot read '%s' as a rate (expected e.g. \"2000/s\", \"90000/m\" or a number per second)", ctx, field, t);
+    if (v > MAX_RATE) luaL_error(L, "%s: %s: '%s' is more than 1000000000 per second", ctx, field, t);
     return v;
   }
   return luaL_error(L, "%s: %s must be a rate (a number per second or a string such as \"2000/s\"), got %s",
@@ -352,8 +401,30 @@ static int push_policy(lua_State *L, int idx, const char *kind, const char *ctx)
   while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, out); }
   lua_pop(L, 1);
   if (lua_getfield(L, idx, "__over") == LUA_TTABLE) {
+    /* overrides replace fields; a table (backoff = { base = ... }) merges into the profile's */
     lua_pushnil(L);
-    while (lua_next(L, -2)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, out); }
+    while (lua_next(L, -2)) {
+      if (lua_istable(L, -1)) {
+        lua_pushvalue(L, -2);
+        if (lua_gettable(L, out) == LUA_TTABLE) {
+          int base = lua_gettop(L), over = base - 1;
+          lua_newtable(L);
+          int merged = lua_gettop(L);
+          for (int src = base; src >= over; src -= 1) {
+            lua_pushnil(L);
+            while (lua_next(L, src)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, merged); }
+            if (src == over) break;
+          }
+          lua_pushvalue(L, -4);         /* the key */
+          lua_insert(L, -2);
+          lua_settable(L, out);
+          lua_pop(L, 2);                /* the profile's table and the override */
+          continue;
+        }
+        lua_pop(L, 1);
+      }
+      lua_pushvalue(L, -2); lua_insert(L, -2); lua_settable(L, out);
+    }
   }
   lua_pop(L, 1);
   return out;
@@ -451,7 +522,7 @@ static int l_call_options(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
   static const char *const f[] = { "timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
-                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", NULL };
+                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", NULL };
   check_fields(L, 2, ctx, f);
   if (field(L, 2, "retry")) {
     int t = push_policy(L, -1, "retry", ctx);
@@ -477,6 +548,17 @@ static int l_call_options(lua_State *L) {
     lua_pop(L, 1);
   }
   if (field(L, 2, "deadline")) { u->c.deadline = read_bool(L, -1, ctx, "deadline"); lua_pop(L, 1); }
+  if (field(L, 2, "cache")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: cache must be a table { hit = 0.9, warm_up = \"5m\" }", ctx);
+    int t = lua_gettop(L);
+    static const char *const cf[] = { "hit", "warm_up", NULL };
+    check_fields(L, t, ctx, cf);
+    if (!field(L, t, "hit")) luaL_error(L, "%s: cache needs hit = (the share of calls the cache answers)", ctx);
+    u->c.cache_hit = read_fraction(L, -1, ctx, "cache.hit"); lua_pop(L, 1);
+    u->c.cache_warmup = 300;
+    if (field(L, t, "warm_up")) { u->c.cache_warmup = read_duration(L, -1, ctx, "cache.warm_up"); lua_pop(L, 1); }
+    lua_pop(L, 1);
+  }
   if (field(L, 2, "hedge")) {
     if (!lua_istable(L, -1)) luaL_error(L, "%s: hedge must be a table { after = \"40ms\" or \"p95\", max = 1 }", ctx);
     int t = lua_gettop(L);
@@ -745,6 +827,7 @@ static int l_service(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   if (!name[0] || strchr(name, '.') || strchr(name, '=') || strchr(name, ','))
     luaL_error(L, "service name '%s' must be non-empty and contain no '.', '=' or ','", name);
+  if (ld->m->nservices >= MAX_ENTRIES) luaL_error(L, "service \"%s\": more than %d services", name, MAX_ENTRIES);
   fl_service_t *prev = fl_model_find_service(ld->m, name);
   if (prev) luaL_error(L, "service \"%s\" is defined twice (first at %s:%d)", name, prev->file, prev->line);
   lua_pushlightuserdata(L, ld);
@@ -798,6 +881,133 @@ static fl_profile_t *push_profile(lua_State *L, loader_t *ld, fl_profile_kind_t 
   return p;
 }
 
+/* diurnal { mean = "1000/s", amplitude = 0.6, peak_at = "20h", period = "24h" } */
+static int l_diurnal(lua_State *L) {
+  loader_t *ld = getloader(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "mean", "amplitude", "peak_at", "period", NULL };
+  check_fields(L, 1, "diurnal", f);
+  fl_profile_t *p = push_profile(L, ld, FL_PROFILE_DIURNAL);
+  if (!field(L, 1, "mean")) luaL_error(L, "diurnal: missing mean (e.g. mean = \"1000/s\")");
+  p->mean = read_rate(L, -1, "diurnal", "mean"); lua_pop(L, 1);
+  if (!field(L, 1, "amplitude")) luaL_error(L, "diurnal: missing amplitude (a share of the mean, e.g. amplitude = 0.6 or \"60%%\")");
+  p->amplitude = read_fraction(L, -1, "diurnal", "amplitude"); lua_pop(L, 1);
+  if (field(L, 1, "peak_at")) { p->peak_at = read_duration(L, -1, "diurnal", "peak_at"); lua_pop(L, 1); }
+  p->period = 86400;
+  if (field(L, 1, "period")) { p->period = read_duration(L, -1, "diurnal", "period"); lua_pop(L, 1); }
+  if (p->period <= 0) luaL_error(L, "diurnal: period must be positive");
+  return 1;
+}
+
+/* flash { at = "1h", factor = 5, rise = "10s", hold = "5m", decay = "2m" [, base = "1000/s"] }: a
+** multiplier (1 -> factor) unless a base rate is given; use it as rate = diurnal { ... } * flash { ... } */
+static int l_flash(lua_State *L) {
+  loader_t *ld = getloader(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "at", "factor", "rise", "hold", "decay", "base", NULL };
+  check_fields(L, 1, "flash", f);
+  fl_profile_t *p = push_profile(L, ld, FL_PROFILE_FLASH);
+  if (!field(L, 1, "at")) luaL_error(L, "flash: missing at (when the crowd arrives)");
+  p->at = read_duration(L, -1, "flash", "at"); lua_pop(L, 1);
+  if (!field(L, 1, "factor") || !lua_isnumber(L, -1) || !(lua_tonumber(L, -1) >= 0))
+    luaL_error(L, "flash: factor must be a number (e.g. factor = 5 for a step to 5x)");
+  p->factor = lua_tonumber(L, -1); lua_pop(L, 1);
+  p->rise = 1;
+  if (field(L, 1, "rise")) { p->rise = read_duration(L, -1, "flash", "rise"); lua_pop(L, 1); }
+  p->hold = 600;
+  if (field(L, 1, "hold")) { p->hold = read_duration(L, -1, "flash", "hold"); lua_pop(L, 1); }
+  p->decay = 60;
+  if (field(L, 1, "decay")) { p->decay = read_duration(L, -1, "flash", "decay"); lua_pop(L, 1); }
+  if (field(L, 1, "base")) { p->base = read_rate(L, -1, "flash", "base"); lua_pop(L, 1); }
+  return 1;
+}
+
+/* A profile from the value at idx: a profile, a number or a rate string. */
+static fl_profile_t *to_profile(lua_State *L, loader_t *ld, int idx, const char *ctx) {
+  fl_profile_t *p = luaL_testudata(L, idx, "fl.profile");
+  fl_profile_t *c = aalloc(ld->m, sizeof *c);
+  if (p) { *c = *p; }
+  else { c->kind = FL_PROFILE_CONST; c->value = read_rate(L, idx, ctx, "operand"); }
+  if (c->kind == FL_PROFILE_REPLAY) luaL_error(L, "%s: a trace of request timestamps replays as it is and cannot be combined", ctx);
+  return c;
+}
+
+static int profile_op(lua_State *L, fl_profile_kind_t kind) {
+  loader_t *ld = getloader(L);
+  const char *ctx = kind == FL_PROFILE_SUM ? "profile +" : "profile *";
+  fl_profile_t *a = to_profile(L, ld, 1, ctx), *b = to_profile(L, ld, 2, ctx);
+  fl_profile_t *p = push_profile(L, ld, kind);
+  p->a = a; p->b = b;
+  return 1;
+}
+static int l_profile_add(lua_State *L) { return profile_op(L, FL_PROFILE_SUM); }
+static int l_profile_mul(lua_State *L) { return profile_op(L, FL_PROFILE_PRODUCT); }
+
+/* trace "file.csv": rows "time,rate" (interpolated) or one request timestamp per row (replayed).
+** Times in seconds or with units; '#' comments, blank lines and a header line are skipped. */
+static int l_trace(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  const char *rel = luaL_checkstring(L, 1);
+  if (!ld->opts->unsafe && (rel[0] == '/' || strstr(rel, "..")))
+    luaL_error(L, "trace \"%s\": only files under the scenario's folder may be read (no absolute paths or '..'; --unsafe lifts this)", rel);
+  char path[PATH_MAX * 2];
+  if (rel[0] == '/') snprintf(path, sizeof path, "%s", rel);
+  else snprintf(path, sizeof path, "%s/%s", ld->dir, rel);
+  FILE *f = fopen(path, "r");
+  if (!f) luaL_error(L, "trace \"%s\": cannot open %s: %s", rel, path, strerror(errno));
+  int cap = 1024, n = 0, cols = 0, lineno = 0;
+  double *t = fl_xmalloc(sizeof *t * (size_t)cap), *r = fl_xmalloc(sizeof *r * (size_t)cap);
+  char line[512], msg[PATH_MAX * 2 + 1024] = "";
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    size_t len = strlen(line);
+    if (len == sizeof line - 1 && line[len - 1] != '\n') { snprintf(msg, sizeof msg, "%s:%d: line too long", path, lineno); break; }
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ')) line[--len] = 0;
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p || *p == '#') continue;
+    char *comma = strchr(p, ',');
+    if (comma) *comma = 0;
+    double tv, rv = 0;
+    if (fl_parse_duration(p, &tv) != 0) {
+      if (n == 0 && cols == 0 && !isdigit((unsigned char)*p)) { cols = -1; continue; }   /* a header */
+      snprintf(msg, sizeof msg, "%s:%d: cannot read '%s' as a time (expected seconds or e.g. \"1.5s\", \"10m\")", path, lineno, p);
+      break;
+    }
+    int c = comma ? 2 : 1;
+    if (comma) {
+      char *q = comma + 1;
+      while (*q == ' ') q++;
+      if (strchr(q, ',')) { snprintf(msg, sizeof msg, "%s:%d: expected 'time,rate' or one timestamp per row", path, lineno); break; }
+      if (fl_parse_rate(q, &rv) != 0) { snprintf(msg, sizeof msg, "%s:%d: cannot read '%s' as a rate (expected e.g. 120 or \"2000/s\")", path, lineno, q); break; }
+    }
+    if (cols <= 0) cols = c;
+    else if (c != cols) { snprintf(msg, sizeof msg, "%s:%d: expected %s like the rows before", path, lineno, cols == 2 ? "'time,rate'" : "one timestamp"); break; }
+    if (n > 0 && (cols == 2 ? tv <= t[n - 1] : tv < t[n - 1])) {
+      snprintf(msg, sizeof msg, "%s:%d: times must %s (%g after %g)", path, lineno, cols == 2 ? "increase" : "not go back", tv, t[n - 1]);
+      break;
+    }
+    if (n == cap) { cap *= 2; t = fl_xrealloc(t, sizeof *t * (size_t)cap); r = fl_xrealloc(r, sizeof *r * (size_t)cap); }
+    t[n] = tv; r[n] = rv; n++;
+    if (n > 50000000) { snprintf(msg, sizeof msg, "%s:%d: more than 50 million rows", path, lineno); break; }
+  }
+  fclose(f);
+  if (!msg[0] && n == 0) snprintf(msg, sizeof msg, "%s:%d: the trace has no rows", path, lineno);
+  if (msg[0]) { free(t); free(r); lua_pushstring(L, msg); return lua_error(L); }
+  fl_profile_t *p = push_profile(L, ld, cols == 2 ? FL_PROFILE_PIECEWISE : FL_PROFILE_REPLAY);
+  if (cols == 2) {
+    p->npoints = n;
+    p->pt = aalloc(m, sizeof(double) * (size_t)n); memcpy(p->pt, t, sizeof(double) * (size_t)n);
+    p->pr = aalloc(m, sizeof(double) * (size_t)n); memcpy(p->pr, r, sizeof(double) * (size_t)n);
+  } else {
+    p->ntimes = n;
+    p->times = aalloc(m, sizeof(double) * (size_t)n); memcpy(p->times, t, sizeof(double) * (size_t)n);
+  }
+  free(t); free(r);
+  return 1;
+}
+
 static int l_surge(lua_State *L) {
   loader_t *ld = getloader(L);
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -846,7 +1056,7 @@ static int l_traffic(lua_State *L) {
   fl_model_t *m = ld->m;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (m->has_traffic) luaL_error(L, "traffic { ... } is given twice");
-  static const char *const f[] = { "rate", "mix", NULL };
+  static const char *const f[] = { "rate", "mix", "client", "journeys", NULL };
   check_fields(L, 1, "traffic", f);
   m->has_traffic = true;
   where(L, m, &m->traffic_file, &m->traffic_line);
@@ -883,28 +1093,81 @@ static int l_traffic(lua_State *L) {
     m->journeys[i].file = m->traffic_file;
     m->journeys[i].line = m->traffic_line;
   }
+  lua_pop(L, 1);
+  /* client = { timeout = "10s", retries = 1, think = "3s" }: users give up and press refresh */
+  if (field(L, 1, "client")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "traffic: client must be a table { timeout = \"10s\", retries = 1, think = \"3s\" }");
+    int t = lua_gettop(L);
+    static const char *const cf[] = { "timeout", "retries", "think", NULL };
+    check_fields(L, t, "traffic: client", cf);
+    if (field(L, t, "timeout")) { m->client_timeout = read_duration(L, -1, "traffic: client", "timeout"); lua_pop(L, 1); }
+    if (field(L, t, "retries")) { m->client_retries = (int)read_count(L, -1, "traffic: client", "retries", 0, 100); lua_pop(L, 1); }
+    if (field(L, t, "think")) { m->client_think = read_duration(L, -1, "traffic: client", "think"); lua_pop(L, 1); }
+    lua_pop(L, 1);
+  }
+  /* journeys = { shop = { steps = { "gateway.home", "gateway.cart", "gateway.checkout" }, continue = { 0.5, 0.3 },
+  **              think = "20s" } }: a session visits its steps in order while the user goes on */
+  if (field(L, 1, "journeys")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "traffic: journeys must be a table of name = { steps = { ... }, continue = ..., think = ... }");
+    int jt = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, jt)) {
+      const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+      if (!name || !lua_istable(L, -1)) luaL_error(L, "traffic: journeys: each entry must be name = { steps = { ... } }");
+      char ctx[300];
+      snprintf(ctx, sizeof ctx, "traffic: journey \"%s\"", name);
+      fl_journey_t *jn = NULL;
+      for (i = 0; i < n; i++) if (strcmp(m->journeys[i].name, name) == 0) jn = &m->journeys[i];
+      if (!jn) luaL_error(L, "%s is not in the mix (give it a share there)", ctx);
+      int t = lua_gettop(L);
+      static const char *const jf[] = { "steps", "continue", "think", NULL };
+      check_fields(L, t, ctx, jf);
+      if (!field(L, t, "steps") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
+        luaL_error(L, "%s: steps must list entry endpoints, e.g. steps = { \"gateway.home\", \"gateway.checkout\" }", ctx);
+      int ns = (int)lua_rawlen(L, -1);
+      if (ns > 1000) luaL_error(L, "%s: at most 1000 steps", ctx);
+      jn->nsteps = ns;
+      jn->step_names = aalloc(m, sizeof *jn->step_names * (size_t)ns);
+      jn->cont = aalloc(m, sizeof *jn->cont * (size_t)ns);
+      for (int k = 1; k <= ns; k++) {
+        lua_rawgeti(L, -1, k);
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: step %d must be an endpoint name", ctx, k);
+        jn->step_names[k - 1] = astrdup(m, lua_tostring(L, -1));
+        jn->cont[k - 1] = 1;
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+      if (field(L, t, "continue")) {
+        if (lua_istable(L, -1)) {
+          if ((int)lua_rawlen(L, -1) != ns - 1) luaL_error(L, "%s: continue needs %d probabilities, one after each step but the last", ctx, ns - 1);
+          for (int k = 1; k < ns; k++) { lua_rawgeti(L, -1, k); jn->cont[k - 1] = read_fraction(L, -1, ctx, "continue"); lua_pop(L, 1); }
+        } else {
+          double c = read_fraction(L, -1, ctx, "continue");
+          for (int k = 0; k < ns - 1; k++) jn->cont[k] = c;
+        }
+        lua_pop(L, 1);
+      }
+      if (field(L, t, "think")) { jn->think = read_duration(L, -1, ctx, "think"); lua_pop(L, 1); }
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
   return 0;
 }
 
 
 /* fault { target = "recommend", kind = "crash", at = "40m", duration = "15m" } */
-static int l_fault(lua_State *L) {
-  loader_t *ld = getloader(L);
-  fl_model_t *m = ld->m;
+/* Reads the fault table at index 1 into 'ft'. 'at' may be left out when 'live' (injected now). */
+static void read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const f[] = { "name", "target", "from", "to", "kind", "at", "duration", "instances",
-                                   "latency", "factor", "rate", NULL };
+                                   "latency", "factor", "rate", "every", "restart", NULL };
   check_fields(L, 1, "fault", f);
-  if (m->nfaults == ld->fault_cap) {
-    ld->fault_cap = ld->fault_cap ? ld->fault_cap * 2 : 8;
-    m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)ld->fault_cap);
-  }
-  fl_fault_t *ft = &m->faults[m->nfaults];
   memset(ft, 0, sizeof *ft);
   where(L, m, &ft->file, &ft->line);
   const char *kind = opt_string(L, 1, "kind", "fault");
   int k = kind ? fl_fault_kind_parse(kind) : -1;
-  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity%s%s%s",
+  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity, leak, cold_cache%s%s%s",
                         kind ? " (got '" : "", kind ? kind : "", kind ? "')" : "");
   ft->kind = (fl_fault_kind_t)k;
   const char *target = opt_string(L, 1, "target", "fault");
@@ -919,13 +1182,13 @@ static int l_fault(lua_State *L) {
     if (from) luaL_error(L, "fault: from/to are for kind = \"partition\"; use target = \"...\"");
     ft->target_name = astrdup(m, target);
   }
-  if (!field(L, 1, "at")) luaL_error(L, "fault: missing at (when it starts, e.g. at = \"40m\")");
-  ft->at = read_duration(L, -1, "fault", "at"); lua_pop(L, 1);
+  if (field(L, 1, "at")) { ft->at = read_duration(L, -1, "fault", "at"); lua_pop(L, 1); }
+  else if (!live) luaL_error(L, "fault: missing at (when it starts, e.g. at = \"40m\")");
   if (field(L, 1, "duration")) { ft->duration = read_duration(L, -1, "fault", "duration"); lua_pop(L, 1);
     if (ft->duration <= 0) luaL_error(L, "fault: duration must be positive (leave it out for a fault that lasts to the end)"); }
   if (field(L, 1, "instances")) {
-    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG)
-      luaL_error(L, "fault: instances applies to crash, capacity and hang faults");
+    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG && ft->kind != FL_FAULT_LEAK)
+      luaL_error(L, "fault: instances applies to crash, capacity, hang and leak faults");
     if (lua_type(L, -1) == LUA_TSTRING) ft->fraction = read_fraction(L, -1, "fault", "instances");
     else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) < 1) ft->fraction = lua_tonumber(L, -1);
     else ft->instances = (int)read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, 100000);
@@ -934,13 +1197,26 @@ static int l_fault(lua_State *L) {
   } else if (ft->kind == FL_FAULT_CAPACITY) {
     luaL_error(L, "fault: a capacity fault needs instances = N (how many are lost)");
   }
-  const char *vf = ft->kind == FL_FAULT_LATENCY ? "latency" : ft->kind == FL_FAULT_SLOWDOWN ? "factor" : ft->kind == FL_FAULT_ERRORS ? "rate" : NULL;
+  if (ft->kind == FL_FAULT_LEAK) {
+    /* work grows from 1x to 'factor' x over 'every', then the instance restarts for 'restart' */
+    if (!field(L, 1, "every")) luaL_error(L, "fault: a leak needs every = (how long an instance runs before it runs out of memory, e.g. \"20m\")");
+    ft->every = read_duration(L, -1, "fault", "every"); lua_pop(L, 1);
+    if (ft->every <= 0) luaL_error(L, "fault: every must be positive");
+    ft->restart = 30;
+    if (field(L, 1, "restart")) { ft->restart = read_duration(L, -1, "fault", "restart"); lua_pop(L, 1); }
+    ft->value = 3;
+  } else if (lua_getfield(L, 1, "every") != LUA_TNIL || lua_getfield(L, 1, "restart") != LUA_TNIL) {
+    luaL_error(L, "fault: every and restart apply to a leak fault");
+  } else lua_pop(L, 2);
+  const char *vf = ft->kind == FL_FAULT_LATENCY ? "latency" : ft->kind == FL_FAULT_SLOWDOWN || ft->kind == FL_FAULT_LEAK ? "factor" :
+                   ft->kind == FL_FAULT_ERRORS ? "rate" : NULL;
   static const char *const vfields[] = { "latency", "factor", "rate" };
   for (int i = 0; i < 3; i++)
     if ((!vf || strcmp(vf, vfields[i]) != 0) && lua_getfield(L, 1, vfields[i]) != LUA_TNIL)
       luaL_error(L, "fault: %s does not apply to a %s fault", vfields[i], kind);
     else if (!vf || strcmp(vf, vfields[i]) != 0) lua_pop(L, 1);
-  if (vf) {
+  if (vf && !(ft->kind == FL_FAULT_LEAK && lua_getfield(L, 1, "factor") == LUA_TNIL && (lua_pop(L, 1), 1))) {
+    if (ft->kind == FL_FAULT_LEAK) lua_pop(L, 1);
     if (!field(L, 1, vf)) luaL_error(L, "fault: a %s fault needs %s = ... (e.g. %s)", kind, vf,
                                      ft->kind == FL_FAULT_LATENCY ? "latency = \"200ms\"" : ft->kind == FL_FAULT_SLOWDOWN ? "factor = 3" : "rate = \"20%\"");
     if (ft->kind == FL_FAULT_LATENCY) ft->value = read_duration(L, -1, "fault", "latency");
@@ -959,6 +1235,18 @@ static int l_fault(lua_State *L) {
     ft->name = aalloc(m, n);
     snprintf(ft->name, n, "%s->%s", ft->from_name, ft->to_name);
   } else ft->name = ft->target_name;
+}
+
+static int l_fault(lua_State *L) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  if (m->nfaults >= MAX_ENTRIES) luaL_error(L, "fault: more than %d faults", MAX_ENTRIES);
+  if (m->nfaults == ld->fault_cap) {
+    ld->fault_cap = ld->fault_cap ? ld->fault_cap * 2 : 8;
+    m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)ld->fault_cap);
+  }
+  fl_fault_t *ft = &m->faults[m->nfaults];
+  read_fault(L, m, ft, false);
   for (int i = 0; i < m->nfaults; i++)
     if (strcmp(m->faults[i].name, ft->name) == 0)
       luaL_error(L, "fault: two faults are named '%s' (the first at line %d): give one a name = \"...\"", ft->name, m->faults[i].line);
@@ -986,6 +1274,7 @@ static int l_expect_body(lua_State *L) {
   if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table, e.g. { journey = \"gateway.checkout\", success_rate = \">= 99.5%%\" }", ctx);
   static const char *const f[] = { "journey", "service", "success_rate", "p99", "p50", "during", "no_cascade_from", NULL };
   check_fields(L, 1, ctx, f);
+  if (m->nexpects >= MAX_ENTRIES) luaL_error(L, "%s: more than %d expectations", ctx, MAX_ENTRIES);
   if (m->nexpects == ld->expect_cap) {
     ld->expect_cap = ld->expect_cap ? ld->expect_cap * 2 : 8;
     m->expects = fl_xrealloc(m->expects, sizeof *m->expects * (size_t)ld->expect_cap);
@@ -1035,6 +1324,192 @@ static int l_expect(lua_State *L) {
   return 1;
 }
 
+static int msgh(lua_State *L) {
+  if (!lua_isstring(L, 1)) lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  return 1;
+}
+
+/* at("45m", function(sim) ... end) and every("1m", function(sim) ... end) */
+static int add_hook(lua_State *L, bool repeat) {
+  loader_t *ld = getloader(L);
+  fl_model_t *m = ld->m;
+  const char *what = repeat ? "every" : "at";
+  double t = read_duration(L, 1, what, repeat ? "interval" : "time");
+  if (repeat && t <= 0) luaL_error(L, "every: the interval must be positive");
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  if (m->nhooks >= MAX_ENTRIES) luaL_error(L, "%s: more than %d hooks", what, MAX_ENTRIES);
+  if (m->nhooks == ld->hook_cap) {
+    ld->hook_cap = ld->hook_cap ? 2 * ld->hook_cap : 8;
+    m->hooks = fl_xrealloc(m->hooks, sizeof *m->hooks * (size_t)ld->hook_cap);
+  }
+  fl_hook_t *h = &m->hooks[m->nhooks++];
+  memset(h, 0, sizeof *h);
+  h->at = repeat ? t : t;
+  h->every = repeat ? t : 0;
+  where(L, m, &h->file, &h->line);
+  lua_pushvalue(L, 2);
+  h->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+static int l_at(lua_State *L) { return add_hook(L, false); }
+static int l_every(lua_State *L) { return add_hook(L, true); }
+
+/* ---- the sim object handed to hooks ---- */
+
+typedef struct { fl_sim_t *s; } lsim_t;
+
+static fl_sim_t *check_sim(lua_State *L) { return ((lsim_t *)luaL_checkudata(L, 1, "fl.sim"))->s; }
+
+static void set_num(lua_State *L, const char *k, double v) {
+  if (v == floor(v) && fabs(v) < 9e15) lua_pushinteger(L, (lua_Integer)v); else lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static int sim_stats(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  fl_live_stats_t st;
+  fl_service_t *svc = fl_model_find_service(s->m, name);
+  int j = -1;
+  for (int k = 0; !svc && k < s->m->njourneys; k++) if (strcmp(s->m->journeys[k].name, name) == 0) j = k;
+  if (svc) fl_sim_service_stats(s, svc->id, &st);
+  else if (j >= 0) fl_sim_journey_stats(s, j, &st);
+  else return luaL_error(L, "sim:stats: no service or journey named '%s'", name);
+  uint64_t done = st.c.successes + st.c.degraded + st.c.failures;
+  lua_newtable(L);
+  set_num(L, "arrivals", (double)st.c.arrivals);
+  set_num(L, "successes", (double)st.c.successes);
+  set_num(L, "degraded", (double)st.c.degraded);
+  set_num(L, "failures", (double)st.c.failures);
+  set_num(L, "error_ratio", done ? (double)st.c.failures / (double)done : 0);
+  set_num(L, "p50", st.p50);
+  set_num(L, "p99", st.p99);
+  if (svc) {
+    set_num(L, "utilization", st.utilization);
+    set_num(L, "busy", st.busy);
+    set_num(L, "queue", st.queue);
+    set_num(L, "instances", st.instances);
+    set_num(L, "desired", st.desired);
+  }
+  lua_pushstring(L, fl_health_name(st.health));
+  lua_setfield(L, -2, "health");
+  return 1;
+}
+
+static int sim_inject(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  lua_remove(L, 1);          /* the fault table is now at 1, as read_fault expects */
+  fl_fault_t ft;
+  read_fault(L, s->m, &ft, true);
+  if (!field(L, 1, "at")) ft.at = fl_time_to_sec(s->eng.now);
+  else lua_pop(L, 1);
+  ft.target = fl_model_find_service(s->m, ft.target_name);
+  if (!ft.target) return luaL_error(L, "sim:inject: unknown service '%s'", ft.target_name);
+  if (ft.from_name && !(ft.from = fl_model_find_service(s->m, ft.from_name)))
+    return luaL_error(L, "sim:inject: unknown service '%s'", ft.from_name);
+  if (ft.instances > ft.target->instances) return luaL_error(L, "sim:inject: %s has %d instances", ft.target->name, ft.target->instances);
+  if (fl_sim_inject(s, &ft) < 0) return luaL_error(L, "sim:inject: too many faults injected");
+  return 0;
+}
+
+static int sim_heal(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  lua_pushboolean(L, fl_sim_heal(s, name) == 0);
+  return 1;
+}
+
+static int sim_scale(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  lua_Integer n = luaL_checkinteger(L, 3);
+  fl_service_t *svc = fl_model_find_service(s->m, name);
+  if (!svc) return luaL_error(L, "sim:scale: unknown service '%s'", name);
+  if (n < 0 || fl_sim_scale(s, svc->id, (int)n, "scaled by a hook") != 0)
+    return luaL_error(L, "sim:scale: %s can run 0 to %d instances, not %d", name, s->svc[svc->id].cap, (int)n);
+  return 0;
+}
+
+static int sim_set(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *path = luaL_checkstring(L, 2);
+  const char *value = luaL_tolstring(L, 3, NULL);
+  size_t pl = strlen(path);
+  if (pl > 10 && strcmp(path + pl - 10, ".instances") == 0) {
+    lua_pushfstring(L, "%s", path);
+    char *svcname = (char *)lua_tostring(L, -1);   /* a copy we may cut */
+    svcname[pl - 10] = 0;
+    lua_pushvalue(L, 1); lua_pushstring(L, svcname); lua_pushvalue(L, 3);
+    lua_replace(L, 3); lua_replace(L, 2); lua_replace(L, 1);
+    lua_settop(L, 3);
+    return sim_scale(L);
+  }
+  char buf[1024], err[512];
+  snprintf(buf, sizeof buf, "%s=%s", path, value);
+  if (fl_model_set(s->m, buf, err, sizeof err) != 0) return luaL_error(L, "sim:set: %s", err);
+  if (strncmp(path, "traffic.", 8) == 0) fl_sim_traffic_changed(s);
+  return 0;
+}
+
+static int sim_log(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  fl_sim_log(s, luaL_checkstring(L, 2));
+  return 0;
+}
+
+static int sim_index(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "now") == 0) { lua_pushnumber(L, fl_time_to_sec(s->eng.now)); return 1; }
+  luaL_getmetatable(L, "fl.sim");
+  lua_getfield(L, -1, "methods");
+  lua_getfield(L, -1, k);
+  return 1;
+}
+
+/* Runs hook i with a fresh sim object; a Lua error stops the run with its file:line. */
+static int run_hook(fl_model_t *m, fl_sim_t *s, int i, char *err, size_t n) {
+  loader_t *ld = m->lua;
+  lua_State *L = ld->L;
+  ld->instructions = 0;
+  lua_settop(L, 0);
+  lua_pushcfunction(L, msgh);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m->hooks[i].ref);
+  lsim_t *u = lua_newuserdatauv(L, sizeof *u, 0);
+  u->s = s;
+  luaL_setmetatable(L, "fl.sim");
+  if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    snprintf(err, n, "%s (in the hook of %s:%d)", msg ? msg : "error", m->hooks[i].file, m->hooks[i].line);
+    lua_settop(L, 0);
+    return -FL_ESCENARIO;
+  }
+  lua_settop(L, 0);
+  return 0;
+}
+
+/* In the sandbox, an include reads only plain files: no symbolic link on its way (one could lead
+** to ~/.ssh or /etc/passwd, which an error message would then quote) and no FIFO or device (one
+** could block forever). A missing file is left for the open to report. */
+static void check_include_path(lua_State *L, const loader_t *ld, const char *rel) {
+  char path[PATH_MAX * 2];
+  struct stat st;
+  size_t n = (size_t)snprintf(path, sizeof path, "%s/", ld->dir);
+  for (const char *p = rel; n < sizeof path; p++) {
+    if (*p != '/' && *p) { path[n++] = *p; continue; }
+    path[n] = 0;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISLNK(st.st_mode))
+      luaL_error(L, "include \"%s\": %s is a symbolic link (the sandbox includes only plain files under the scenario's folder; --unsafe lifts this)", rel, path);
+    if (!*p) {
+      if (!S_ISREG(st.st_mode)) luaL_error(L, "include \"%s\": %s is not a regular file", rel, path);
+      return;
+    }
+    path[n++] = '/';
+  }
+}
+
 /* include "relative/path.lua": runs another file of the scenario's folder in the same globals. */
 static int l_include(lua_State *L) {
   loader_t *ld = getloader(L);
@@ -1042,18 +1517,20 @@ static int l_include(lua_State *L) {
   if (!ld->opts->unsafe && (rel[0] == '/' || strstr(rel, "..")))
     luaL_error(L, "include \"%s\": only files under the scenario's folder may be included (no absolute paths or '..'; --unsafe lifts this)", rel);
   if (ld->depth >= MAX_INCLUDE_DEPTH) luaL_error(L, "include \"%s\": includes nested more than %d deep", rel, MAX_INCLUDE_DEPTH);
+  if (++ld->includes > MAX_INCLUDES) luaL_error(L, "include \"%s\": more than %d includes (an include inside a loop?)", rel, MAX_INCLUDES);
   char path[PATH_MAX * 2];
   if (rel[0] == '/') snprintf(path, sizeof path, "%s", rel);
   else snprintf(path, sizeof path, "%s/%s", ld->dir, rel);
+  if (!ld->opts->unsafe) check_include_path(L, ld, rel);
   if (luaL_loadfilex(L, path, "t") != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     if (strstr(msg, "cannot open")) luaL_error(L, "include \"%s\": cannot open %s", rel, path);
     return lua_error(L);
   }
   ld->depth++;
-  lua_call(L, 0, 0);
+  int st = lua_pcall(L, 0, 0, 0);   /* so that a pcall(include, ...) that failed leaves depth right */
   ld->depth--;
-  return 0;
+  return st == LUA_OK ? 0 : lua_error(L);
 }
 
 /* ---- the sandbox ---- */
@@ -1064,10 +1541,12 @@ static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
   loader_t *ld = ud;
   size_t old = ptr ? osize : 0;
   if (nsize == 0) { ld->mem -= old; free(ptr); return NULL; }
-  if (nsize > old && ld->mem + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
+  /* the model built so far counts too: call "x" in a loop fills the arena, not Lua's heap */
+  size_t model = ld->m && ld->m->arena ? ((const blk_t *)ld->m->arena)->total : 0;
+  if (nsize > old && ld->mem + model + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
   void *p = realloc(ptr, nsize);
   if (p) { ld->mem = ld->mem - old + nsize; if (ld->mem > ld->mem_peak) ld->mem_peak = ld->mem; }
-  if (p && ld->L && !ld->line_hook && ld->mem > MAX_LUA_MEMORY / 2) {
+  if (p && ld->L && !ld->line_hook && ld->mem + model > MAX_LUA_MEMORY / 2) {
     /* a runaway script: follow it line by line, so that running out can name its line
     ** (lua_sethook is safe anywhere; it only touches the hook fields and call infos) */
     ld->line_hook = true;
@@ -1084,8 +1563,14 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     ld->hook_line = ar->currentline;
   }
   if (ar->event != LUA_HOOKCOUNT) return;
-  ld->instructions += 10000;
+  int every = lua_gethookcount(L);
+  ld->instructions += every;
+  if (ld->instructions <= MAX_INSTRUCTIONS && every == 1)   /* a new hook run after a stop */
+    lua_sethook(L, count_hook, lua_gethookmask(L), 10000);
   if (ld->instructions > MAX_INSTRUCTIONS) {
+    /* From now on every instruction fails, so that no pcall, xpcall or __gc can swallow
+    ** the stop and loop on (tests/test_hostile.c). */
+    if (every != 1) lua_sethook(L, count_hook, lua_gethookmask(L), 1);
     /* not luaL_error: its position would be the caller's (level 1), not the loop's */
     if (ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
     else lua_pushliteral(L, "");
@@ -1104,7 +1589,11 @@ static const char profiles_lua[] =
   "  return setmetatable(t, { __call = function(self, over)\n"
   "    local c = {} for k, v in pairs(self) do c[k] = v end\n"
   "    local o = {} for k, v in pairs(self.__over or {}) do o[k] = v end\n"
-  "    for k, v in pairs(over or {}) do o[k] = v end\n"
+  "    for k, v in pairs(over or {}) do\n"
+  "      if type(v) == 'table' and type(o[k]) == 'table' then\n"
+  "        local t = {} for a, b in pairs(o[k]) do t[a] = b end for a, b in pairs(v) do t[a] = b end o[k] = t\n"
+  "      else o[k] = v end\n"
+  "    end\n"
   "    c.__over = o\n"
   "    return setmetatable(c, getmetatable(self)) end })\n"
   "end\n"
@@ -1147,8 +1636,8 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
     { "scenario", l_scenario }, { "service", l_service }, { "call", l_call }, { "parallel", l_parallel },
     { "const", l_const }, { "exp", l_exp }, { "lognormal", l_lognormal }, { "gamma", l_gamma },
     { "uniform", l_uniform }, { "percentiles", l_percentiles },
-    { "traffic", l_traffic }, { "surge", l_surge }, { "piecewise", l_piecewise }, { "include", l_include },
-    { "fault", l_fault }, { "expect", l_expect },
+    { "traffic", l_traffic }, { "surge", l_surge }, { "diurnal", l_diurnal }, { "flash", l_flash }, { "trace", l_trace }, { "piecewise", l_piecewise }, { "include", l_include },
+    { "fault", l_fault }, { "expect", l_expect }, { "at", l_at }, { "every", l_every },
     { NULL, NULL }
   };
   lua_pushglobaltable(L);
@@ -1157,8 +1646,21 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   lua_pop(L, 1);
   /* exp shadows nothing in the globals, but math.exp stays math.exp */
   luaL_newmetatable(L, "fl.dist"); lua_pop(L, 1);
-  luaL_newmetatable(L, "fl.profile"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.profile");
+  lua_pushlightuserdata(L, ld); lua_pushcclosure(L, l_profile_add, 1); lua_setfield(L, -2, "__add");
+  lua_pushlightuserdata(L, ld); lua_pushcclosure(L, l_profile_mul, 1); lua_setfield(L, -2, "__mul");
+  lua_pop(L, 1);
   luaL_newmetatable(L, "fl.parallel"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.sim");
+  static const luaL_Reg sim_methods[] = {
+    { "stats", sim_stats }, { "inject", sim_inject }, { "heal", sim_heal }, { "scale", sim_scale },
+    { "set", sim_set }, { "log", sim_log }, { NULL, NULL }
+  };
+  luaL_newlib(L, sim_methods);
+  lua_setfield(L, -2, "methods");
+  lua_pushcfunction(L, sim_index);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
   luaL_newmetatable(L, "fl.call");
   lua_pushcfunction(L, l_call_options);
   lua_setfield(L, -2, "__call");
@@ -1171,13 +1673,10 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   lua_pop(L, 2);
   if (luaL_loadbufferx(L, profiles_lua, sizeof profiles_lua - 1, "=profiles", "t") != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK)
     luaL_error(L, "internal error in the profiles: %s", lua_tostring(L, -1));
+  if (!ld->opts->unsafe) fl__sandbox_harden(L);
   lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
 }
 
-static int msgh(lua_State *L) {
-  if (!lua_isstring(L, 1)) lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-  return 1;
-}
 
 /* ---- resolution ---- */
 
@@ -1209,11 +1708,18 @@ static int resolve_target(fl_model_t *m, fl_call_t *c, char *err, size_t n) {
   return errf(err, n, "%s:%d: call to unknown endpoint '%s' of service '%s' (its endpoints: %s)", c->file, c->line, dot + 1, svcname, list);
 }
 
-/* Depth-first search for a call cycle; colour 0 new, 1 on the stack, 2 done. */
+/* Depth-first search for a call cycle from 'ep'; colour 0 new, 1 on the stack, 2 done. Not
+** recursive: a chain of 100000 calls must not overflow the C stack. 'stack' has room for two
+** entries per endpoint: the path, and at next[d] the next call to follow at depth d. */
 static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, char *colour, int *stack, int depth, char *err, size_t n) {
+  int *next = stack + m->nendpoints + 1;
   colour[ep->id] = 1;
   stack[depth] = ep->id;
-  for (int i = 0; i < ep->ncalls; i++) {
+  next[depth] = 0;
+  while (depth >= 0) {
+    ep = byid[stack[depth]];
+    if (next[depth] == ep->ncalls) { colour[ep->id] = 2; depth--; continue; }
+    int i = next[depth]++;
     fl_endpoint_t *t = ep->calls[i].target;
     if (colour[t->id] == 1) {
       int w = snprintf(err, n, "%s:%d: call cycle: ", ep->calls[i].file, ep->calls[i].line);
@@ -1224,11 +1730,12 @@ static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, ch
       return -FL_ESCENARIO;
     }
     if (colour[t->id] == 0) {
-      int rc = find_cycle(m, byid, t, colour, stack, depth + 1, err, n);
-      if (rc) return rc;
+      colour[t->id] = 1;
+      depth++;
+      stack[depth] = t->id;
+      next[depth] = 0;
     }
   }
-  colour[ep->id] = 2;
   return 0;
 }
 
@@ -1261,7 +1768,7 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
     }
   fl_endpoint_t **byid = fl_xcalloc((size_t)id, sizeof *byid);
   char *colour = fl_xcalloc((size_t)id, 1);
-  int *stack = fl_xcalloc((size_t)id + 1, sizeof *stack);
+  int *stack = fl_xcalloc(2 * ((size_t)id + 1), sizeof *stack);   /* the path, then find_cycle's next[] */
   for (int i = 0; i < m->nservices; i++)
     for (int k = 0; k < m->services[i].nendpoints; k++) byid[m->services[i].endpoints[k].id] = &m->services[i].endpoints[k];
   int rc = 0;
@@ -1272,9 +1779,22 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   double sum = 0;
   for (int j = 0; j < m->njourneys; j++) {
     fl_journey_t *jr = &m->journeys[j];
-    jr->entry = fl_model_find_endpoint(m, jr->name);
-    if (!jr->entry) return errf(err, n, "%s:%d: traffic: mix names '%s', which is not an endpoint (expected \"service.endpoint\" or a service with one endpoint)",
-                                jr->file, jr->line, jr->name);
+    if (jr->nsteps == 0) {
+      jr->nsteps = 1;
+      jr->step_names = aalloc(m, sizeof *jr->step_names);
+      jr->step_names[0] = jr->name;
+      jr->cont = aalloc(m, sizeof *jr->cont);
+      jr->cont[0] = 1;
+      jr->entry = fl_model_find_endpoint(m, jr->name);
+      if (!jr->entry) return errf(err, n, "%s:%d: traffic: mix names '%s', which is not an endpoint (expected \"service.endpoint\", a service with one endpoint, or a journey of traffic.journeys)",
+                                  jr->file, jr->line, jr->name);
+    }
+    jr->steps = aalloc(m, sizeof *jr->steps * (size_t)jr->nsteps);
+    for (int k = 0; k < jr->nsteps; k++) {
+      jr->steps[k] = fl_model_find_endpoint(m, jr->step_names[k]);
+      if (!jr->steps[k]) return errf(err, n, "%s:%d: traffic: journey '%s': step '%s' is not an endpoint", jr->file, jr->line, jr->name, jr->step_names[k]);
+    }
+    jr->entry = jr->steps[0];
     sum += jr->share;
   }
   if (fabs(sum - 1) > 1e-6)
@@ -1345,11 +1865,13 @@ static int set_count(const char *a, const char *v, long long min, long long max,
 
 static int set_duration(const char *a, const char *v, double *out, char *err, size_t n) {
   if (fl_parse_duration(v, out)) return set_err(err, n, a, "expected a duration such as 100ms, got '%s'", v);
+  if (*out > MAX_SECONDS) return set_err(err, n, a, "'%s' is more than 1000000000s (about 31 years)", v);
   return 0;
 }
 
 static int set_rate(const char *a, const char *v, double *out, char *err, size_t n) {
   if (fl_parse_rate(v, out)) return set_err(err, n, a, "expected a rate such as 2000/s, got '%s'", v);
+  if (*out > MAX_RATE) return set_err(err, n, a, "'%s' is more than 1000000000 per second", v);
   return 0;
 }
 
@@ -1622,8 +2144,8 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "cannot open scenario '%s': %s", path, strerror(errno)); return -FL_EIO; }
   fclose(f);
-  loader_t ld;
-  memset(&ld, 0, sizeof ld);
+  loader_t *ldp = fl_xcalloc(1, sizeof *ldp);
+#define ld (*ldp)
   ld.opts = opts;
   fl_model_t *m = fl_xcalloc(1, sizeof *m);
   ld.m = m;
@@ -1659,7 +2181,19 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
     snprintf(err, errlen, "%s:1: no scenario { duration = ... } (expected e.g. scenario { name = \"shop\", duration = \"1h\" })", path);
     rc = -FL_ESCENARIO;
   }
-  lua_close(L);
+  ld.sealed = true;
+  if (rc == 0 && m->nhooks > 0) {
+    /* hooks run during the simulation: the state lives on with the model */
+    static const fl_load_opts_t kept = { 0 };
+    ld.opts = &kept;
+    ld.depth = 0;
+    m->lua = ldp;
+    m->run_hook = run_hook;
+  } else {
+    lua_close(L);
+    free(ldp);
+  }
+#undef ld
   for (int i = 0; rc == 0 && i < opts->nsets; i++)
     if (fl_model_set(m, opts->sets[i], err, errlen)) rc = -FL_EINVAL;
   if (rc == 0 && (rc = fl_model_resolve(m, err, errlen)) != 0 && opts->nsets > 0) {

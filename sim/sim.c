@@ -18,6 +18,8 @@ enum {
   F_WAITING = 1 << 6,   /* holds a worker while waiting on a step's calls */
   F_BREAKER = 1 << 7,   /* this attempt passed its caller's breaker: its outcome is recorded there */
   F_BULKHEAD = 1 << 8,  /* this attempt holds a place in its caller's bulkhead */
+  F_TIMED_OUT = 1 << 9, /* its caller gave up on it: its answer says nothing of the instance */
+  F_HEDGE = 1 << 10,    /* a hedged attempt: avoids the first attempt's instance */
 };
 
 /* A call with retries or hedging: the attempts of one call of one request. */
@@ -29,7 +31,19 @@ struct fl_callctx {
   uint16_t ci;
   uint8_t attempts, outstanding, hedges;
   bool waiting;           /* a retry is scheduled */
+  fl_instance_t *first;   /* where the first attempt went: hedges go elsewhere */
 };
+/* A user's visit: the steps of a journey, with the client's timeout, refreshes and think time. */
+struct fl_session {
+  fl_event_t ev;          /* think time before the next step or a refresh */
+  fl_session_t *next;     /* free list */
+  int journey, step, attempt;
+  bool measured, degraded;
+  fl_time_t step_sent;
+};
+#define CHUNK_SESS 256
+typedef struct sess_chunk { struct sess_chunk *next; fl_session_t v[CHUNK_SESS]; } sess_chunk_t;
+
 #define CHUNK_CTX 256
 typedef struct ctx_chunk { struct ctx_chunk *next; fl_callctx_t c[CHUNK_CTX]; } ctx_chunk_t;
 
@@ -54,6 +68,7 @@ struct fl_req {
   int32_t call_id;        /* the call site it answers, or -1 */
   int32_t caller_inst;    /* the caller's instance index */
   fl_callctx_t *ctx;      /* the call's attempts, with retries or hedging */
+  fl_session_t *sess;     /* a journey's root request: the user's session waiting on it */
   fl_time_t deadline;     /* propagated deadline, 0: none */
   uint8_t cause;
   uint16_t flags;
@@ -79,15 +94,22 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev);
 static void on_deferred(fl_engine_t *e, fl_event_t *ev);
 static void on_step_wait(fl_engine_t *e, fl_event_t *ev);
 static void on_timeout(fl_engine_t *e, fl_event_t *ev);
+static void outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, fl_outcome_t out, fl_cause_t cause, int origin);
 static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
 static void arrive(fl_sim_t *s, fl_req_t *q);
 static void next_step(fl_sim_t *s, fl_req_t *q);
 static void end_wait(fl_sim_t *s, fl_req_t *q);
 static void schedule_faults(fl_sim_t *s, fl_time_t from, fl_time_t to);
+static void session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause_t cause, int origin);
 static void retire(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in);
 static void on_ready(fl_engine_t *e, fl_event_t *ev);
 static void on_hpa(fl_engine_t *e, fl_event_t *ev);
 static void on_uneject(fl_engine_t *e, fl_event_t *ev);
+static void on_fault(fl_engine_t *e, fl_event_t *ev);
+static void on_hook(fl_engine_t *e, fl_event_t *ev);
+static void on_leak(fl_engine_t *e, fl_event_t *ev);
+static void fault_init(fl_sim_t *s, int f);
+static fl_time_t next_arrival(fl_sim_t *s, int j, fl_time_t now);
 
 static void list_add(fl_reqlist_t *l, fl_req_t *q) {
   q->lown = l; q->lprev = NULL; q->lnext = l->head;
@@ -123,7 +145,7 @@ static fl_req_t *req_alloc(fl_sim_t *s) {
   q->next = NULL; q->parent = NULL; q->inst = NULL; q->lown = NULL; q->lnext = q->lprev = NULL;
 
   q->journey = -1; q->step = q->pending = q->call = 0;
-  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->deadline = 0;
+  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
@@ -224,6 +246,11 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   if (r->slow != 1) work = (fl_time_t)((double)work * r->slow);
+  if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
+    const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
+    double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
+    work = (fl_time_t)((double)work * (1 + (lf->value - 1) * (grown < 1 ? grown : 1)));
+  }
   if (svc->autoscale.warmup > 0 && s->eng.now - q->inst->ready_at < fl_sec_to_time(svc->autoscale.warmup) && q->inst->ready_at > 0) {
     double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
     work = (fl_time_t)((double)work * (1 + (svc->autoscale.warmup_factor - 1) * left));
@@ -275,9 +302,18 @@ static void arrive(fl_sim_t *s, fl_req_t *q) {
     if (r->tokens < 1) { if (measured) r->rej_rate++; defer_failure(s, q, FL_CAUSE_REJECTED, svc->id); return; }
     r->tokens -= 1;
   }
-  fl_instance_t *in = pick_instance(svc, r);
+  fl_instance_t *in = (q->flags & F_HEDGE) && q->ctx && q->ctx->first && r->nup > 1 ? q->ctx->first : pick_instance(svc, r);
+  if (in && (q->flags & F_HEDGE) && q->ctx && in == q->ctx->first && r->nup > 1) {
+    /* a hedge goes to the next instance in rotation after the first attempt's */
+    int k0 = (int)(q->ctx->first - r->inst);
+    for (int k = 1; k < r->ninst; k++) {
+      fl_instance_t *o = &r->inst[(k0 + k) % r->ninst];
+      if (o->up) { in = o; break; }
+    }
+  }
   if (!in) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }
   q->inst = in;
+  if (q->ctx && !q->ctx->first) q->ctx->first = in;
   if (!in->alive) { defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
   if (svc->shed_after > 0 && in->busy >= svc->workers &&
       (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
@@ -410,7 +446,7 @@ static void attempt_release(fl_sim_t *s, fl_req_t *c, fl_outcome_t out, fl_cause
   if (c->flags & F_BREAKER) {
     c->flags &= (uint16_t)~F_BREAKER;
     breaker_record(s, call, c->caller_inst, out == FL_OUT_FAILURE && cause != FL_CAUSE_BREAKER_OPEN,
-                   call->breaker.slow_call > 0 && lat >= call->breaker.slow_call);
+                   call->breaker.slow_call > 0 && lat > call->breaker.slow_call);   /* Resilience4j: slower than the threshold */
   }
   if (cr->lat && out != FL_OUT_FAILURE) fl_hist_add(cr->lat, lat);
 }
@@ -544,7 +580,7 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
   c->call = (uint16_t)ci;
   c->call_id = call->id;
   c->caller_inst = (int32_t)(parent->inst - s->svc[caller->id].inst);
-  if (x) { c->ctx = x; x->attempts++; x->outstanding++; }
+  if (x) { c->ctx = x; if (x->hedges && !x->waiting) c->flags |= F_HEDGE; x->attempts++; x->outstanding++; }
   else { c->parent = parent; c->parent_gen = parent->gen; }
   cr->attempts++;
   if (call->deadline) {
@@ -553,6 +589,10 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
     c->deadline = d;
   }
   if (call->breaker.on) {
+    if (!cr->br) {   /* enabled during the run */
+      cr->br = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->br);
+      for (int k = 0; k < cr->ncaller; k++) cr->br[k].ring = fl_xcalloc((size_t)call->breaker.window, 1);
+    }
     if (!breaker_permit(s, call, c->caller_inst)) {
       cr->breaker_rejected++;
       c->flags |= F_LIMBO;
@@ -562,6 +602,7 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
     c->flags |= F_BREAKER;
   }
   if (call->bulkhead) {
+    if (!cr->inflight) cr->inflight = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->inflight);
     if (cr->inflight[c->caller_inst] >= call->bulkhead) {
       cr->bulkhead_rejected++;
       c->flags |= F_LIMBO;
@@ -607,6 +648,15 @@ static void begin_step(fl_sim_t *s, fl_req_t *q) {
   for (int i = 0; i < st->count; i++) {
     const fl_call_t *call = &q->ep->calls[st->first + i];
     if (call->p < 1 && fl_rng_uniform(&s->ep[q->ep->id].rng_calls) >= call->p) { skipped++; continue; }
+    if (call->cache_hit > 0) {
+      fl_call_rt_t *cr = &s->call[call->id];
+      double hit = call->cache_hit;
+      if (cr->cold_at >= 0 && call->cache_warmup > 0) {
+        double warm = fl_time_to_sec(s->eng.now - cr->cold_at) / call->cache_warmup;
+        if (warm < 1) hit *= warm;
+      } else if (cr->cold_at >= 0 && s->eng.now == cr->cold_at) hit = 0;
+      if (fl_rng_uniform(&s->ep[q->ep->id].rng_calls) < hit) { cr->cache_hits++; skipped++; continue; }
+    }
     issue_call(s, q, st->first + i);
   }
   if (skipped) {
@@ -662,9 +712,20 @@ static void on_step_wait(fl_engine_t *e, fl_event_t *ev) {
 static void on_timeout(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   fl_req_t *c = container_of(ev, fl_req_t, tmo);
+  if (c->sess) {   /* the user gave up waiting; the request goes on without them */
+    fl_session_t *x = c->sess;
+    c->sess = NULL;
+    session_answer(s, x, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT, c->ep->service->id);
+    return;
+  }
   fl_req_t *p = c->parent;
   fl_callctx_t *x = c->ctx;
   attempt_release(s, c, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT);
+  const fl_service_t *callee = c->ep->service;
+  /* Envoy counts a timeout at a host as an error of that host */
+  if (callee->outlier.consecutive_errors && c->inst && !(c->flags & F_LIMBO))
+    outlier_record(s, callee, c->inst, FL_OUT_FAILURE, FL_CAUSE_TIMEOUT, callee->id);
+  c->flags |= F_TIMED_OUT;
   c->parent = NULL;      /* the callee goes on working: orphaned */
   c->ctx = NULL;
   c->call_id = -1;
@@ -693,7 +754,7 @@ static void on_uneject(fl_engine_t *e, fl_event_t *ev) {
 ** while no more than max_ejected of the instances are out (at least one may always be). */
 static void outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, fl_outcome_t out, fl_cause_t cause, int origin) {
   if (out != FL_OUT_FAILURE) { in->consecutive_errors = 0; return; }
-  if (origin != svc->id || (cause != FL_CAUSE_ERROR && cause != FL_CAUSE_UNAVAILABLE)) return;
+  if (origin != svc->id || (cause != FL_CAUSE_ERROR && cause != FL_CAUSE_UNAVAILABLE && cause != FL_CAUSE_TIMEOUT)) return;
   if (++in->consecutive_errors < svc->outlier.consecutive_errors || in->ejected) return;
   fl_svc_rt_t *r = &s->svc[svc->id];
   int out_now = 0;
@@ -725,20 +786,17 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
     if (q->flags & F_ON_INST && --q->inst->outstanding == 0 && q->inst->draining) retire(s, svc, q->inst);
     count_outcome(&r->st, measured, out, cause, latency);
   }
-  if (q->journey >= 0) {
-    s->jrn[q->journey].inflight--;
-    count_outcome(&s->jrn[q->journey].st, q->sent >= s->warmup, out, cause, s->eng.now - q->sent);
-    if (out == FL_OUT_FAILURE && origin >= 0 && s->jrn[q->journey].fail_from) s->jrn[q->journey].fail_from[origin]++;
-  }
+  fl_session_t *sess = q->sess;
   fl_engine_cancel(&s->eng, &q->tmo);
   attempt_release(s, q, out, cause);
-  if (svc->outlier.consecutive_errors && q->inst && !(q->flags & F_LIMBO)) outlier_record(s, svc, q->inst, out, cause, origin);
+  if (svc->outlier.consecutive_errors && q->inst && !(q->flags & (F_LIMBO | F_TIMED_OUT))) outlier_record(s, svc, q->inst, out, cause, origin);
   fl_req_t *p = q->parent;
   uint32_t pgen = q->parent_gen;
   fl_callctx_t *x = q->ctx;
   int ci = q->call;
   req_free(s, q);
   deliver(s, p, pgen, x, ci, out, cause, origin);
+  if (sess) session_answer(s, sess, out, cause, origin);
 }
 
 static void on_deferred(fl_engine_t *e, fl_event_t *ev) {
@@ -789,19 +847,123 @@ static fl_time_t next_arrival(fl_sim_t *s, int j, fl_time_t now) {
   }
 }
 
+/* ---- sessions ---- */
+
+static fl_session_t *sess_alloc(fl_sim_t *s) {
+  if (!s->free_sess) {
+    sess_chunk_t *ch = fl_xmalloc(sizeof *ch);
+    ch->next = s->sess_chunks; s->sess_chunks = ch;
+    for (int i = CHUNK_SESS - 1; i >= 0; i--) { ch->v[i].next = s->free_sess; s->free_sess = &ch->v[i]; }
+  }
+  fl_session_t *x = s->free_sess;
+  s->free_sess = x->next;
+  memset(x, 0, sizeof *x);
+  return x;
+}
+
+/* Sends the session's current step (again, after a refresh). */
+static void session_send(fl_sim_t *s, fl_session_t *x) {
+  const fl_journey_t *jn = &s->m->journeys[x->journey];
+  fl_req_t *q = req_alloc(s);
+  q->ep = jn->steps[x->step];
+  q->journey = x->journey;
+  q->sess = x;
+  if (x->attempt == 0) x->step_sent = s->eng.now;
+  if (s->m->client_timeout > 0) fl_engine_schedule(&s->eng, &q->tmo, fl_sec_to_time(s->m->client_timeout));
+  send(s, q);
+}
+
+static void on_session_timer(fl_engine_t *e, fl_event_t *ev) {
+  session_send(SIM(e), container_of(ev, fl_session_t, ev));
+}
+
+static fl_time_t think_time(fl_sim_t *s, double mean) {
+  return mean > 0 ? (fl_time_t)(fl_rng_exp(&s->rng_client) * mean * 1e9) : 0;
+}
+
+static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause_t cause, int origin) {
+  fl_jrn_rt_t *jr = &s->jrn[x->journey];
+  jr->inflight--;
+  fl_stats_t *st = &jr->st;
+  switch (out) {
+  case FL_OUT_SUCCESS: st->win.successes++; if (x->measured) st->total.successes++; break;
+  case FL_OUT_DEGRADED: st->win.degraded++; if (x->measured) st->total.degraded++; break;
+  case FL_OUT_FAILURE:
+    st->win.failures++; st->win.cause[cause]++;
+    if (x->measured) { st->total.failures++; st->total.cause[cause]++; jr->lost++; }
+    if (origin >= 0 && jr->fail_from) jr->fail_from[origin]++;
+    break;
+  }
+  x->next = s->free_sess; s->free_sess = x;
+}
+
+/* The user has an answer for the current step (or gave up on it). */
+static void session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause_t cause, int origin) {
+  const fl_model_t *m = s->m;
+  const fl_journey_t *jn = &m->journeys[x->journey];
+  fl_jrn_rt_t *jr = &s->jrn[x->journey];
+  if (out == FL_OUT_FAILURE) {
+    if (x->attempt < m->client_retries) {    /* refresh */
+      x->attempt++;
+      if (x->measured) jr->refreshes++;
+      x->ev.cb = on_session_timer;
+      fl_engine_schedule(&s->eng, &x->ev, think_time(s, m->client_think));
+      return;
+    }
+    session_end(s, x, out, cause, origin);
+    return;
+  }
+  /* the step's latency as the user saw it, refreshes included */
+  fl_hist_add(jr->st.hwin, s->eng.now - x->step_sent);
+  if (x->measured) { fl_hist_add(jr->st.htotal, s->eng.now - x->step_sent); jr->steps_done++; }
+  if (out == FL_OUT_DEGRADED) x->degraded = true;
+  x->attempt = 0;
+  if (x->step + 1 < jn->nsteps) {
+    if (fl_rng_uniform(&s->rng_client) < jn->cont[x->step]) {
+      x->step++;
+      x->ev.cb = on_session_timer;
+      fl_engine_schedule(&s->eng, &x->ev, think_time(s, jn->think));
+      return;
+    }
+    if (x->measured) jr->left++;
+  } else if (x->measured) {
+    jr->completed++;
+  }
+  session_end(s, x, x->degraded ? FL_OUT_DEGRADED : FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
+}
+
+static void start_session(fl_sim_t *s, int j) {
+  fl_jrn_rt_t *jr = &s->jrn[j];
+  fl_session_t *x = sess_alloc(s);
+  fl_event_init(&x->ev, on_session_timer);
+  x->journey = j;
+  x->measured = s->eng.now >= s->warmup;
+  jr->st.win.arrivals++;
+  jr->inflight++;
+  if (x->measured) { jr->st.total.arrivals++; jr->sessions++; }
+  session_send(s, x);
+}
+
 static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   int j = (int)ev->aux;
-  fl_req_t *q = req_alloc(s);
-  q->ep = s->m->journeys[j].entry;
-  q->journey = j;
-  fl_stats_t *st = &s->jrn[j].st;
-  st->win.arrivals++;
-  s->jrn[j].inflight++;
-  if (e->now >= s->warmup) st->total.arrivals++;
-  send(s, q);
+  start_session(s, j);
   fl_time_t next = next_arrival(s, j, e->now);
   if (next < s->end) fl_engine_schedule_at(e, ev, next);
+}
+
+/* A trace of request timestamps: each starts a session of a journey drawn from the mix. */
+static void on_replay(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  const fl_profile_t *p = &s->m->rate;
+  double u = fl_rng_uniform(&s->rng_replay), acc = 0;
+  int j = s->m->njourneys - 1;
+  for (int k = 0; k < s->m->njourneys; k++) { acc += s->m->journeys[k].share; if (u < acc) { j = k; break; } }
+  start_session(s, j);
+  if (++s->replay_i < p->ntimes) {
+    fl_time_t next = fl_sec_to_time(p->times[s->replay_i]);
+    if (next < s->end) fl_engine_schedule_at(e, ev, next < e->now ? e->now : next);
+  }
 }
 
 /* ---- scaling ---- */
@@ -858,7 +1020,7 @@ int fl_sim_scale(fl_sim_t *s, int id, int n, const char *reason) {
     fl_instance_t *in = &r->inst[k];
     if (in->exists) continue;
     in->busy = in->queued = in->outstanding = 0;
-    in->exists = true; in->starting = true; in->alive = false; in->crashed = in->hung = 0;
+    in->exists = true; in->starting = true; in->alive = false;
     in->qhead = in->qtail = NULL; in->reqs.head = NULL;
     r->desired++;
     if (k >= r->ninst) r->ninst = k + 1;
@@ -1040,8 +1202,156 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
       }
     }
     break;
+  case FL_FAULT_LEAK: {
+    int nexist = 0, idx = 0;
+    for (int k = fr->first; k < fr->first + fr->count; k++) nexist += r->inst[k].exists;
+    for (int k = fr->first; k < fr->first + fr->count; k++) {
+      fl_instance_t *in = &r->inst[k];
+      if (start) {
+        if (in->leak_fault >= 0 || !in->exists) continue;    /* one leak at a time per instance */
+        /* instances started at different times: their restarts are spread over 'every' */
+        in->leak_fault = f;
+        in->leak_since = e->now - fl_sec_to_time(ft->every) * idx++ / (nexist > 0 ? nexist : 1);
+        fl_engine_schedule_at(e, &in->leak_ev, in->leak_since + fl_sec_to_time(ft->every));
+      } else if (in->leak_fault == f) {
+        in->leak_fault = -1;
+        fl_engine_cancel(e, &in->leak_ev);
+        if (in->leak_down) { in->leak_down = false; restore_instance(s, svc, in); }
+      }
+    }
+    break;
+  }
+  case FL_FAULT_COLD_CACHE:
+    /* every cache in front of the target is flushed: hits restart from zero and warm up */
+    if (start)
+      for (int id = 0; id < s->ncalls; id++)
+        if (s->calls[id]->target->service == svc && s->calls[id]->cache_hit > 0) s->call[id].cold_at = e->now;
+    break;
   default: break;
   }
+}
+
+/* A leaking instance runs out of memory: it restarts (down for 'restart'), then leaks afresh. */
+static void on_leak(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  const fl_service_t *svc = &s->m->services[ev->aux];
+  fl_instance_t *in = container_of(ev, fl_instance_t, leak_ev);
+  if (in->leak_fault < 0) return;
+  const fl_fault_t *ft = &s->m->faults[in->leak_fault];
+  if (!in->leak_down) {
+    in->leak_down = true;
+    crash_instance(s, svc, in, false);
+    fl_engine_schedule(e, ev, fl_sec_to_time(ft->restart));
+  } else {
+    in->leak_down = false;
+    restore_instance(s, svc, in);
+    in->leak_since = e->now;
+    fl_engine_schedule(e, ev, fl_sec_to_time(ft->every));
+  }
+}
+
+static void fault_init(fl_sim_t *s, int f) {
+  const fl_model_t *m = s->m;
+  const fl_fault_t *ft = &m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  memset(fr, 0, sizeof *fr);
+  int n = ft->target->instances;
+  fr->first = 0;
+  fr->count = ft->instances ? ft->instances : ft->fraction > 0 ? (int)ceil(ft->fraction * n - 1e-9) : s->svc[ft->target->id].cap;
+  if (fr->count > s->svc[ft->target->id].cap) fr->count = s->svc[ft->target->id].cap;
+  fr->started = fr->ended = -1;
+  fr->phase = fl_xcalloc((size_t)(m->njourneys * 3 + 1), sizeof *fr->phase);
+  for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
+  fl_event_init(&fr->ev, on_fault);
+  fr->ev.aux = (uint32_t)f;
+}
+
+int fl_sim_inject(fl_sim_t *s, const fl_fault_t *spec) {
+  fl_model_t *m = s->m;
+  if (m->nfaults >= s->fault_cap) return -FL_ERANGE;
+  int f = m->nfaults++;
+  m->faults[f] = *spec;
+  if (m->faults[f].at < fl_time_to_sec(s->eng.now)) m->faults[f].at = fl_time_to_sec(s->eng.now);
+  fault_init(s, f);
+  fl_engine_schedule_at(&s->eng, &s->fault[f].ev, fl_sec_to_time(m->faults[f].at));
+  return f;
+}
+
+int fl_sim_heal(fl_sim_t *s, const char *name) {
+  for (int f = s->m->nfaults - 1; f >= 0; f--) {
+    fl_fault_rt_t *fr = &s->fault[f];
+    if (strcmp(s->m->faults[f].name, name) != 0) continue;
+    if (fr->active) {
+      fl_engine_cancel(&s->eng, &fr->ev);
+      on_fault(&s->eng, &fr->ev);      /* it ends now */
+      return 0;
+    }
+    if (fr->started < 0 && fl_event_pending(&fr->ev)) {
+      fl_engine_cancel(&s->eng, &fr->ev);
+      fr->started = fr->ended = s->eng.now;
+      return 0;
+    }
+  }
+  return -FL_EINVAL;
+}
+
+void fl_sim_log(fl_sim_t *s, const char *msg) {
+  if (s->nlogs == s->logs_cap) {
+    s->logs_cap = s->logs_cap ? 2 * s->logs_cap : 16;
+    s->logs = fl_xrealloc(s->logs, sizeof *s->logs * (size_t)s->logs_cap);
+  }
+  s->logs[s->nlogs].t = s->eng.now;
+  s->logs[s->nlogs].msg = fl_xstrdup(msg);
+  s->nlogs++;
+}
+
+void fl_sim_traffic_changed(fl_sim_t *s) {
+  for (int j = 0; j < s->m->njourneys; j++) {
+    fl_jrn_rt_t *jr = &s->jrn[j];
+    jr->horizon_end = s->eng.now;   /* recompute the thinning bound */
+    fl_engine_cancel(&s->eng, &jr->arrival);
+    fl_time_t next = next_arrival(s, j, s->eng.now);
+    if (next < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, next);
+  }
+}
+
+static void on_hook(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  int h = (int)ev->aux;
+  const fl_hook_t *hk = &s->m->hooks[h];
+  if (hk->every > 0) {
+    fl_time_t next = e->now + fl_sec_to_time(hk->every);
+    if (next < s->end) fl_engine_schedule_at(e, ev, next);
+  }
+  if (s->m->run_hook && s->m->run_hook(s->m, s, h, s->error, sizeof s->error) != 0) s->stop = 1;
+}
+
+static void live_common(fl_sim_t *s, const fl_stats_t *st, fl_live_stats_t *o) {
+  o->c = st->win;
+  o->p50 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
+  o->p99 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+  (void)s;
+}
+
+void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
+  memset(o, 0, sizeof *o);
+  fl_svc_rt_t *r = &s->svc[i];
+  svc_touch(s, r, &s->m->services[i]);
+  live_common(s, &r->st, o);
+  fl_time_t since = (fl_time_t)s->wdone * s->window;
+  double len = (double)(s->eng.now - since);
+  o->utilization = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
+  o->busy = len > 0 ? r->w_busy / len : r->busy;
+  o->queue = len > 0 ? r->w_queue / len : r->queued;
+  o->instances = r->nup;
+  o->desired = r->desired;
+  o->health = r->health;
+}
+
+void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *o) {
+  memset(o, 0, sizeof *o);
+  live_common(s, &s->jrn[j].st, o);
+  o->health = s->jrn[j].health;
 }
 
 /* ---- windows ---- */
@@ -1124,6 +1434,9 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
     }
   }
   uint64_t bad = r->st.win.failures + r->st.win.degraded;
+  uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
+  const fl_service_t *svc = &m->services[i];
   int k = -1;
   for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;
   double busy = 0;
@@ -1133,6 +1446,15 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
     c->via = r->callee[kw];
     snprintf(c->reason, sizeof c->reason, "pool exhaustion: %.0f%% of worker time waiting on %s", 100 * busy / r->w_busy,
              m->services[c->via].name);
+  } else if (fr < 0.05 && svc->slo > 0 && p99 > svc->slo) {
+    /* slow, not failing: blame the callee its workers waited on most, if any */
+    if (kw >= 0 && r->w_busy > 0 && busy >= 0.5 * r->w_busy) {
+      c->via = r->callee[kw];
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms, %.0f%% of worker time waiting on %s", 1000 * p99,
+               1000 * svc->slo, 100 * busy / r->w_busy, m->services[c->via].name);
+    } else {
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * svc->slo);
+    }
   } else if (k >= 0 && bad && 2 * r->fail_via[k] >= bad) {
     c->via = r->callee[k];
     snprintf(c->reason, sizeof c->reason, "calls to %s failing (%llu failed calls; %llu of its requests failed, %llu degraded)",
@@ -1141,13 +1463,7 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   } else if (util >= 0.9) {
     snprintf(c->reason, sizeof c->reason, "saturation: utilization %.0f%%", 100 * util);
   } else {
-    uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
-    double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
-    const fl_service_t *svc = &m->services[i];
-    if (fr < 0.05 && svc->slo > 0 && p99 > svc->slo)
-      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * svc->slo);
-    else
-      snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed (p99 %.0fms)", 100 * fr, 1000 * p99);
+    snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed (p99 %.0fms)", 100 * fr, 1000 * p99);
   }
 }
 
@@ -1236,8 +1552,7 @@ static void close_window(fl_sim_t *s) {
     r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
     r->st.series[FL_SER_INSTANCES][w] = r->nup;
     r->st.series[FL_SER_UTILIZATION][w] = util;
-    uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
-    if (done || r->nup == 0 || r->st.win.arrivals || r->inflight) {
+    {   /* an idle service with live instances is ok */
       fl_health_t was = r->health;
       if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(svc, r, util, r->st.series[FL_SER_P99][w])))
         attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
@@ -1350,6 +1665,8 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       fl_event_init(&in->notice, on_notice); in->notice.aux = (uint32_t)i;
       fl_event_init(&in->eject_ev, on_uneject); in->eject_ev.aux = (uint32_t)i;
       fl_event_init(&in->life_ev, on_ready); in->life_ev.aux = (uint32_t)i;
+      fl_event_init(&in->leak_ev, on_leak); in->leak_ev.aux = (uint32_t)i;
+      in->leak_fault = -1;
       if (k < r->ninst) in->exists = in->up = in->alive = true;
     }
     r->nup = r->nalive = r->desired = r->ninst;
@@ -1409,6 +1726,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
         fl_rng_init(&cr->rng, m->seed, name, "retry");
         cr->ncaller = s->svc[i].cap;
         cr->bsec = -2;
+        cr->cold_at = -1;
         if (call->breaker.on) {
           cr->br = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->br);
           for (int x = 0; x < cr->ncaller; x++) cr->br[x].ring = fl_xcalloc((size_t)call->breaker.window, 1);
@@ -1424,24 +1742,28 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     if ((double)m->nservices * m->njourneys <= 4e6) jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;
+    if (m->rate.kind == FL_PROFILE_REPLAY) continue;
     fl_time_t first = next_arrival(s, j, 0);
     if (first < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, first);
   }
+  fl_rng_init(&s->rng_client, m->seed, "client", "behaviour");
+  fl_rng_init(&s->rng_replay, m->seed, "trace", "journeys");
+  fl_event_init(&s->replay_ev, on_replay);
+  if (m->rate.kind == FL_PROFILE_REPLAY && m->rate.ntimes > 0 && fl_sec_to_time(m->rate.times[0]) < s->end)
+    fl_engine_schedule_at(&s->eng, &s->replay_ev, fl_sec_to_time(m->rate.times[0]));
   s->confirm = 2;
-  s->fault = fl_xcalloc((size_t)(m->nfaults ? m->nfaults : 1), sizeof *s->fault);
-  for (int f = 0; f < m->nfaults; f++) {
-    const fl_fault_t *ft = &m->faults[f];
-    fl_fault_rt_t *fr = &s->fault[f];
-    int n = ft->target->instances;
-    fr->count = ft->instances ? ft->instances : ft->fraction > 0 ? (int)ceil(ft->fraction * n - 1e-9) : n;
-    if (fr->count > n) fr->count = n;
-    fr->started = fr->ended = -1;
-    fr->phase = fl_xcalloc((size_t)(m->njourneys * 3 + 1), sizeof *fr->phase);
-    for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
-    fl_event_init(&fr->ev, on_fault);
-    fr->ev.aux = (uint32_t)f;
-  }
+  s->fault_cap = m->nfaults + 64;    /* room for faults injected while it runs */
+  m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)s->fault_cap);
+  s->fault = fl_xcalloc((size_t)s->fault_cap, sizeof *s->fault);
+  for (int f = 0; f < m->nfaults; f++) fault_init(s, f);
   schedule_faults(s, 0, s->window);
+  s->hook_ev = fl_xcalloc((size_t)(m->nhooks ? m->nhooks : 1), sizeof *s->hook_ev);
+  for (int h = 0; h < m->nhooks; h++) {
+    fl_event_init(&s->hook_ev[h], on_hook);
+    s->hook_ev[h].aux = (uint32_t)h;
+    fl_time_t at = fl_sec_to_time(m->hooks[h].at);
+    if (at < s->end) fl_engine_schedule_at(&s->eng, &s->hook_ev[h], at);
+  }
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) { s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h); }
   fl_event_init(&s->window_ev, on_window);
@@ -1458,9 +1780,11 @@ void fl_sim_release(fl_sim_t *s) {
   }
   for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
-    for (int k = 0; k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
+    for (int k = 0; s->fault[f].phase && k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
     free(s->fault[f].phase);
   }
+  for (int i = 0; i < s->nlogs; i++) free(s->logs[i].msg);
+  free(s->logs); free(s->hook_ev);
   for (int x = 0; s->m && x < s->m->nexpects; x++) free(s->exp[x].acc.h);
   for (int id = 0; id < s->ncalls; id++) {
     fl_call_rt_t *cr = &s->call[id];
@@ -1469,6 +1793,7 @@ void fl_sim_release(fl_sim_t *s) {
   }
   free(s->call); free(s->calls); free(s->call_ep); free(s->bev); free(s->sev);
   while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
+  while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes);
   free(s->svc); free(s->ep); free(s->jrn);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }

@@ -170,7 +170,7 @@ static const bad_t bad[] = {
     "$D/bad.lua:3: traffic: mix shares sum to 0.8 (expected 1)" },
   { "a mix naming an unknown endpoint",
     SCN A "traffic { rate = 10, mix = { [\"a.zz\"] = 1 } }\n",
-    "$D/bad.lua:3: traffic: mix names 'a.zz', which is not an endpoint (expected \"service.endpoint\" or a service with one endpoint)" },
+    "$D/bad.lua:3: traffic: mix names 'a.zz', which is not an endpoint (expected \"service.endpoint\", a service with one endpoint, or a journey of traffic.journeys)" },
   { "a mix share above 1",
     SCN A "traffic { rate = 10, mix = { a = 1.5 } }\n",
     "$D/bad.lua:3: traffic: mix[\"a\"]: share must be between 0 and 1, got 1.5" },
@@ -205,7 +205,7 @@ static const bad_t bad[] = {
   { "an unknown field in a service lists the expected fields",
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
     "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, balancer, "
-    "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier)" },
+    "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale)" },
   { "a service name with a dot",
     SCN "service \"a.b\" { work = \"1ms\" }\n" TRAFFIC_A,
     "$D/bad.lua:2: service name 'a.b' must be non-empty and contain no '.', '=' or ','" },
@@ -217,7 +217,7 @@ static const bad_t bad[] = {
   { "an unknown call option",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retyr = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
@@ -700,8 +700,10 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "gateway.endpoints.nope.calls.x.timeout=1s", "--set gateway.endpoints.nope.calls.x.timeout=1s: service 'gateway' has no endpoint 'nope'" },
     { "gateway.endpoints.home.calls.payment.timeout=1s",
       "--set gateway.endpoints.home.calls.payment.timeout=1s: endpoint gateway.home has no call to 'payment'" },
-    { "gateway.endpoints.home.calls.catalog.retries=3",
-      "--set gateway.endpoints.home.calls.catalog.retries=3: unknown call field 'retries' (expected timeout, optional, fallback, p)" },
+    { "gateway.endpoints.home.calls.catalog.retires=3",
+      "--set gateway.endpoints.home.calls.catalog.retires=3: unknown call field 'retires' (expected timeout, optional, fallback, p, retries, "
+      "backoff.base|max|multiplier|jitter, retry_budget.ratio|min_per_s, breaker.enabled|failure_rate|slow_call_rate|slow_call|window|"
+      "min_calls|open_for|half_open_calls, bulkhead, deadline, hedge.after|max)" },
     { "catalog.queue=-1", "--set catalog.queue=-1: expected a whole number from 0 to 1000000000, got '-1'" },
     { "gateway.blocking=yes", "--set gateway.blocking=yes: expected true or false, got 'yes'" },
     { "gateway.balancer=fastest", "--set gateway.balancer=fastest: expected round_robin, random, least_outstanding or p2c" },

@@ -18,7 +18,10 @@ typedef enum { FL_LB_ROUND_ROBIN = 0, FL_LB_RANDOM, FL_LB_LEAST_OUTSTANDING, FL_
 
 typedef enum { FL_SCALE_UTILIZATION = 0, FL_SCALE_INFLIGHT, FL_SCALE_QUEUE, FL_SCALE_RPS } fl_scale_metric_t;
 
-typedef enum { FL_PROFILE_CONST = 0, FL_PROFILE_PIECEWISE, FL_PROFILE_SURGE } fl_profile_kind_t;
+typedef enum {
+  FL_PROFILE_CONST = 0, FL_PROFILE_PIECEWISE, FL_PROFILE_SURGE, FL_PROFILE_DIURNAL, FL_PROFILE_FLASH,
+  FL_PROFILE_SUM, FL_PROFILE_PRODUCT, FL_PROFILE_REPLAY
+} fl_profile_kind_t;
 
 /* "rejected", "timeout", ...; "none" for FL_CAUSE_NONE. */
 const char *fl_cause_name(fl_cause_t c);
@@ -68,6 +71,8 @@ typedef struct fl_call {
   int bulkhead;               /* max concurrent calls from one caller instance; 0: none */
   bool deadline;              /* propagate the remaining time; callees drop expired requests */
   fl_hedge_cfg_t hedge;
+  double cache_hit;           /* share of calls answered by a cache in front of the callee (0: none) */
+  double cache_warmup;        /* seconds for a cold cache to reach cache_hit again */
   int id;                     /* index over all calls of the model (set by fl_sim_init) */
   int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
@@ -120,20 +125,29 @@ typedef struct fl_profile {
   fl_profile_kind_t kind;
   double value;                                      /* const */
   double base, peak, start, ramp, hold, decay;       /* surge (seconds, per second) */
-  int npoints; double *pt, *pr;                      /* piecewise: times (s) and rates (/s) */
+  int npoints; double *pt, *pr;                      /* piecewise (and a time,rate trace): times (s), rates (/s) */
+  double mean, amplitude, peak_at, period;           /* diurnal: mean x (1 + amplitude cos(2 pi (t - peak_at) / period)) */
+  double at, factor, rise;                           /* flash: base -> base x factor over 'rise' at 'at', held 'hold', back over 'decay' */
+  struct fl_profile *a, *b;                          /* sum, product */
+  double *times; int ntimes;                         /* replay: one arrival per timestamp (a trace of requests) */
   int line;
 } fl_profile_t;
 
 typedef struct fl_journey {
-  char *name;                 /* the entry endpoint: "gateway.home" */
+  char *name;                 /* the entry endpoint ("gateway.home"), or a named sequence */
   double share;
-  fl_endpoint_t *entry;       /* resolved */
+  fl_endpoint_t *entry;       /* resolved: the first step's endpoint */
+  int nsteps;                 /* a session visits these entry endpoints in order */
+  char **step_names;
+  fl_endpoint_t **steps;      /* resolved */
+  double *cont;               /* after step k succeeds, the user goes on with probability cont[k] */
+  double think;               /* seconds between steps (exponential with this mean; 0: none) */
   const char *file; int line;
 } fl_journey_t;
 
 typedef enum {
   FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
-  FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT__COUNT
+  FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT__COUNT
 } fl_fault_kind_t;
 const char *fl_fault_kind_name(fl_fault_kind_t k);
 /* Returns the kind for a name, or -1. */
@@ -148,7 +162,8 @@ typedef struct fl_fault {
   double at, duration;        /* seconds; duration 0: until the end */
   int instances;              /* crash, capacity, hang: how many (0: all, or see fraction) */
   double fraction;            /* crash, hang: share of instances when > 0 */
-  double value;               /* latency: seconds added; slowdown: factor; errors: rate */
+  double value;               /* latency: seconds added; slowdown, leak: factor; errors: rate */
+  double every, restart;      /* leak: seconds from a fresh start to the restart, and the restart's length */
   const char *file; int line;
 } fl_fault_t;
 
@@ -170,6 +185,15 @@ typedef struct fl_expect {
   const char *file; int line;
 } fl_expect_t;
 
+/* A Lua function run at a time, or every interval, during the run (at(), every()). */
+typedef struct fl_hook {
+  double at, every;           /* seconds; every 0: once */
+  int ref;                    /* the function, in the scenario's Lua registry */
+  const char *file; int line;
+} fl_hook_t;
+
+struct fl_sim;
+
 typedef struct fl_model {
   char *name;
   char *file;                 /* the scenario's path as given */
@@ -180,9 +204,16 @@ typedef struct fl_model {
   fl_profile_t rate;
   fl_journey_t *journeys; int njourneys;
   const char *traffic_file; int traffic_line;
+  double client_timeout;      /* users give up after this (seconds; 0: never) */
+  int client_retries;         /* and press refresh this many times */
+  double client_think;        /* seconds before a refresh (exponential with this mean) */
   bool has_traffic;
   fl_fault_t *faults; int nfaults;
   fl_expect_t *expects; int nexpects;
+  fl_hook_t *hooks; int nhooks;
+  void *lua;                  /* the scenario's Lua state, kept while hooks may run */
+  /* Runs hook i for a simulation; 0, or -FL_ESCENARIO with "file:line: message" in err. */
+  int (*run_hook)(struct fl_model *m, struct fl_sim *s, int i, char *err, size_t errlen);
   void *arena;                /* owns every string and array above */
 } fl_model_t;
 

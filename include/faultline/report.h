@@ -26,6 +26,7 @@ cJSON *fl_report_expectations_json(const fl_sim_t *s);
 cJSON *fl_report_calls_json(const fl_sim_t *s);      /* per call site: attempts, retries, breaker, ... */
 cJSON *fl_report_scaling_json(const fl_sim_t *s);    /* instance count changes */
 cJSON *fl_report_breakers_json(const fl_sim_t *s);   /* breaker state changes */
+cJSON *fl_report_log_json(const fl_sim_t *s);        /* messages of sim:log */
 /* Name of the entity a change is about: a service or a journey. */
 const char *fl_change_subject(const fl_sim_t *s, const fl_change_t *c);
 /* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */

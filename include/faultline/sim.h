@@ -10,6 +10,7 @@
 
 typedef struct fl_req fl_req_t;
 typedef struct fl_callctx fl_callctx_t;
+typedef struct fl_session fl_session_t;
 
 typedef struct fl_counts {
   uint64_t arrivals, successes, degraded, failures;
@@ -37,6 +38,10 @@ typedef struct fl_instance {
   bool draining;              /* scaled down: out of rotation, finishing what it holds */
   fl_time_t ready_at;
   fl_event_t life_ev;         /* becoming ready */
+  fl_time_t leak_since;       /* leak fault: when its work started to grow */
+  int leak_fault;             /* the leak fault on it, or -1 */
+  bool leak_down;             /* restarting after running out of memory */
+  fl_event_t leak_ev;
   bool up;                    /* in the balancer's rotation: ready, not draining, not noticed down, not ejected */
   bool noticed_down;          /* the balancer's health check saw it crashed */
   bool ejected;               /* outlier ejection */
@@ -145,6 +150,8 @@ typedef struct fl_call_rt {
   fl_time_t open_ns;          /* time breakers spent open, summed over caller instances */
   fl_hist_t *lat;             /* answered attempts' latency, for hedge = { after = "p95" } */
   fl_time_t hedge_after;
+  fl_time_t cold_at;          /* the cache in front of the callee was flushed then (-1: never) */
+  uint64_t cache_hits;
 } fl_call_rt_t;
 
 /* An instance count change: autoscaler, hook or fault. */
@@ -156,7 +163,8 @@ typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } 
 typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; double mean_work_ns; } fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
-  int inflight;
+  int inflight;                    /* sessions in flight */
+  uint64_t sessions, completed, left, lost, refreshes, steps_done;   /* after warm-up */
   fl_health_t health, pending;
   int npending;
   fl_rng_t rng;
@@ -185,8 +193,18 @@ typedef struct fl_sim {
   fl_bevent_t *bev; int nbev, bev_cap;
   fl_scale_event_t *sev; int nsev, sev_cap;
   fl_callctx_t *free_ctx;
+  fl_session_t *free_sess;
+  void *sess_chunks;
+  fl_rng_t rng_client;             /* think times, continuing or not */
+  fl_event_t replay_ev;            /* a trace of request timestamps */
+  int64_t replay_i;
+  fl_rng_t rng_replay;
   void *ctx_chunks;
   fl_fault_rt_t *fault;
+  int fault_cap;                   /* faults the model can hold: its own and those injected */
+  fl_event_t *hook_ev;
+  struct fl_log { fl_time_t t; char *msg; } *logs; int nlogs, logs_cap;
+  char error[1024];                /* a hook failed: the run stopped with this message */
   fl_exp_rt_t *exp;
   fl_change_t *changes; int nchanges, changes_cap;
   int confirm;                     /* windows in a row before a health change is confirmed */
@@ -213,6 +231,26 @@ bool fl_sim_run_until(fl_sim_t *s, fl_time_t until);
 ** startup or autoscale delay; removed ones drain first). Returns 0, or -FL_ERANGE when n is
 ** beyond the instances it can hold. 'reason' goes on the timeline. */
 int fl_sim_scale(fl_sim_t *s, int svc, int n, const char *reason);
+
+/* Injects a fault now or at spec->at if later (a copy of 'spec', with its target resolved).
+** Returns its index, or -FL_ERANGE when no more faults can be held. */
+int fl_sim_inject(fl_sim_t *s, const fl_fault_t *spec);
+/* Ends the active (or pending) fault named 'name' now. Returns 0 or -FL_EINVAL when none. */
+int fl_sim_heal(fl_sim_t *s, const char *name);
+/* Appends a message to the run's log (sim:log from a hook). */
+void fl_sim_log(fl_sim_t *s, const char *msg);
+/* The rate profile changed (--set on a live run): arrivals follow it from now on. */
+void fl_sim_traffic_changed(fl_sim_t *s);
+
+/* The current window so far, for hooks and live views. */
+typedef struct fl_live_stats {
+  fl_counts_t c;
+  double p50, p99, utilization, busy, queue;
+  int instances, desired;
+  fl_health_t health;
+} fl_live_stats_t;
+void fl_sim_service_stats(fl_sim_t *s, int svc, fl_live_stats_t *out);
+void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 
 /* Evaluates the expectations once the run is over. Returns how many failed. */
 int fl_sim_check_expectations(fl_sim_t *s);
