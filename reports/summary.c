@@ -50,6 +50,27 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
     snprintf(extra, sizeof extra, " %5.1f%% %8.1f/%-6lld", 100 * util, secs > 0 ? r->t_queue / (secs * 1e9) : 0, (long long)r->queue_max);
     row(out, m->services[i].name, &r->st.total, r->st.htotal, secs, color, extra);
   }
+  /* the health strip: one character per stretch of windows, the worst state in it */
+  uint32_t nw = s->wdone;
+  if (nw > 1) {
+    int width = nw < 72 ? (int)nw : 72;
+    char a[32], b[32];
+    dur(0, a, sizeof a); dur(fl_time_to_sec((fl_time_t)nw * s->window), b, sizeof b);
+    fprintf(out, "\nhealth over time (%s to %s; %s)\n", a, b,
+            color ? "green ok, yellow degraded, red down" : ". ok, - degraded, X down");
+    for (int i = 0; i < m->nservices; i++) {
+      fprintf(out, "  %-22s ", m->services[i].name);
+      const double *h = s->svc[i].st.series[FL_SER_HEALTH];
+      for (int c = 0; c < width; c++) {
+        uint32_t w0 = (uint32_t)((uint64_t)c * nw / (uint32_t)width), w1 = (uint32_t)((uint64_t)(c + 1) * nw / (uint32_t)width);
+        int worst = 0;
+        for (uint32_t w = w0; w < w1 && w < nw; w++) if (h[w] > worst) worst = (int)h[w];
+        if (color) fputs(worst == 2 ? "\033[31m█\033[0m" : worst == 1 ? "\033[33m▆\033[0m" : "\033[32m▁\033[0m", out);
+        else fputc(worst == 2 ? 'X' : worst == 1 ? '-' : '.', out);
+      }
+      fputc('\n', out);
+    }
+  }
   fprintf(out, "\njourneys                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max  failures\n");
   for (int j = 0; j < m->njourneys; j++) {
     row(out, m->journeys[j].name, &s->jrn[j].st.total, s->jrn[j].st.htotal, secs, color, "");

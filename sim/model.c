@@ -131,7 +131,8 @@ fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name) {
     if (len != (size_t)(dot - name) || strncmp(s->name, name, len) != 0) continue;
     for (int j = 0; j < s->nendpoints; j++)
       if (strcmp(s->endpoints[j].name, dot + 1) == 0) return &s->endpoints[j];
-    return NULL;
+    /* a service declared without endpoints has one, whatever its callers call it */
+    return s->implicit ? &s->endpoints[0] : NULL;
   }
   return NULL;
 }

@@ -812,6 +812,7 @@ static int l_service_body(lua_State *L) {
     s->endpoints = aalloc(m, sizeof *s->endpoints);
     s->nendpoints = 1;
     s->endpoints[0].name = astrdup(m, "default");
+    s->implicit = true;
     s->endpoints[0].file = s->file; s->endpoints[0].line = s->line;
     if (lua_getfield(L, 1, "work") == LUA_TNIL)
       luaL_error(L, "%s: missing work (expected e.g. work = exp \"5ms\", or endpoints = { ... })", ctx);
@@ -844,8 +845,21 @@ static int l_scenario(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   if (ld->seen_scenario) luaL_error(L, "scenario { ... } is given twice");
   ld->seen_scenario = true;
-  static const char *const f[] = { "name", "duration", "seed", "window", "warmup", NULL };
+  static const char *const f[] = { "name", "duration", "seed", "window", "warmup", "health", NULL };
   check_fields(L, 1, "scenario", f);
+  if (field(L, 1, "health")) {
+    if (!lua_istable(L, -1)) luaL_error(L, "scenario: health must be a table { degraded_errors = \"5%%\", down_errors = \"50%%\", saturation = 0.98, confirm = 2 }");
+    int t = lua_gettop(L);
+    static const char *const hf[] = { "degraded_errors", "down_errors", "degraded_share", "saturation", "confirm", NULL };
+    check_fields(L, t, "scenario: health", hf);
+    if (field(L, t, "degraded_errors")) { m->health.degraded_errors = read_fraction(L, -1, "scenario: health", "degraded_errors"); lua_pop(L, 1); }
+    if (field(L, t, "down_errors")) { m->health.down_errors = read_fraction(L, -1, "scenario: health", "down_errors"); lua_pop(L, 1); }
+    if (field(L, t, "degraded_share")) { m->health.degraded_share = read_fraction(L, -1, "scenario: health", "degraded_share"); lua_pop(L, 1); }
+    if (field(L, t, "saturation")) { m->health.saturation = read_fraction(L, -1, "scenario: health", "saturation"); lua_pop(L, 1); }
+    if (field(L, t, "confirm")) { m->health.confirm = (int)read_count(L, -1, "scenario: health", "confirm", 1, 1000); lua_pop(L, 1); }
+    if (m->health.down_errors < m->health.degraded_errors) luaL_error(L, "scenario: health: down_errors must be at least degraded_errors");
+    lua_pop(L, 1);
+  }
   if (field(L, 1, "name")) {
     if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "scenario: name must be a string");
     m->name = astrdup(m, lua_tostring(L, -1)); lua_pop(L, 1);
@@ -1810,8 +1824,7 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
     if (ft->instances > ft->target->instances)
       return errf(err, n, "%s:%d: fault '%s': instances = %d but %s has %d", ft->file, ft->line, ft->name, ft->instances,
                   ft->target->name, ft->target->instances);
-    if (ft->at >= m->duration)
-      return errf(err, n, "%s:%d: fault '%s': at is after the end of the scenario", ft->file, ft->line, ft->name);
+    /* a fault after the end (a run shortened by --set) never starts */
   }
   for (int i = 0; i < m->nexpects; i++) {
     fl_expect_t *x = &m->expects[i];
@@ -2152,6 +2165,9 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
   m->file = astrdup(m, path);
   m->name = astrdup(m, "scenario");
   m->window = 1; m->seed = opts->has_seed ? opts->seed : 1;
+  /* health thresholds: degraded at 5% failures, down at half, saturated at 98% busy, 2 windows */
+  m->health.degraded_errors = 0.05; m->health.down_errors = 0.5; m->health.degraded_share = 0.5;
+  m->health.saturation = 0.98; m->health.confirm = 2;
   const char *slash = strrchr(path, '/');
   if (slash) snprintf(ld.dir, sizeof ld.dir, "%.*s", (int)(slash - path), path);
   else snprintf(ld.dir, sizeof ld.dir, ".");

@@ -1356,21 +1356,21 @@ void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *o) {
 
 /* ---- windows ---- */
 
-static fl_health_t classify(const fl_service_t *svc, const fl_svc_rt_t *r, double util, double p99) {
+static fl_health_t classify(const fl_model_t *m, const fl_service_t *svc, const fl_svc_rt_t *r, double util, double p99) {
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
   double fr = done ? (double)r->st.win.failures / (double)done : 0;
-  /* no live instance, half failing, or holding requests without answering any */
-  if (r->nup == 0 || fr >= 0.5 || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
-  if (fr >= 0.05 || (svc->slo > 0 && p99 > svc->slo) || util >= 0.98) return FL_HEALTH_DEGRADED;
+  /* no live instance, mostly failing, or holding requests without answering any */
+  if (r->nup == 0 || fr >= m->health.down_errors || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
+  if (fr >= m->health.degraded_errors || (svc->slo > 0 && p99 > svc->slo) || util >= m->health.saturation) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
-static fl_health_t classify_journey(const fl_counts_t *c, int inflight) {
+static fl_health_t classify_journey(const fl_model_t *m, const fl_counts_t *c, int inflight) {
   uint64_t done = c->successes + c->degraded + c->failures;
   if (!done) return inflight > 0 && c->arrivals > 0 ? FL_HEALTH_DOWN : FL_HEALTH_OK;   /* nothing answered */
   double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
-  if (fr >= 0.5) return FL_HEALTH_DOWN;
-  if (fr >= 0.05 || dg >= 0.5) return FL_HEALTH_DEGRADED;
+  if (fr >= m->health.down_errors) return FL_HEALTH_DOWN;
+  if (fr >= m->health.degraded_errors || dg >= m->health.degraded_share) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
@@ -1554,7 +1554,7 @@ static void close_window(fl_sim_t *s) {
     r->st.series[FL_SER_UTILIZATION][w] = util;
     {   /* an idle service with live instances is ok */
       fl_health_t was = r->health;
-      if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(svc, r, util, r->st.series[FL_SER_P99][w])))
+      if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, svc, r, util, r->st.series[FL_SER_P99][w])))
         attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
     }
     r->st.series[FL_SER_HEALTH][w] = r->health;
@@ -1569,7 +1569,7 @@ static void close_window(fl_sim_t *s) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     close_stats(&jr->st, w);
     fl_health_t was = jr->health;
-    if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(&jr->st.win, jr->inflight)))
+    if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &jr->st.win, jr->inflight)))
       attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
   }
   for (int id = 0; id < s->ncalls; id++)
@@ -1751,7 +1751,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   fl_event_init(&s->replay_ev, on_replay);
   if (m->rate.kind == FL_PROFILE_REPLAY && m->rate.ntimes > 0 && fl_sec_to_time(m->rate.times[0]) < s->end)
     fl_engine_schedule_at(&s->eng, &s->replay_ev, fl_sec_to_time(m->rate.times[0]));
-  s->confirm = 2;
+  s->confirm = m->health.confirm > 0 ? m->health.confirm : 2;
   s->fault_cap = m->nfaults + 64;    /* room for faults injected while it runs */
   m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)s->fault_cap);
   s->fault = fl_xcalloc((size_t)s->fault_cap, sizeof *s->fault);

@@ -119,6 +119,7 @@ struct fl_service {
     double interval, base_ejection, max_ejected;
   } outlier;
   fl_endpoint_t *endpoints; int nendpoints;
+  bool implicit;              /* no endpoints table: its one endpoint answers to any endpoint name */
 };
 
 typedef struct fl_profile {
@@ -211,6 +212,12 @@ typedef struct fl_model {
   fl_fault_t *faults; int nfaults;
   fl_expect_t *expects; int nexpects;
   fl_hook_t *hooks; int nhooks;
+  struct {                    /* health thresholds (scenario { health = { ... } }) */
+    double degraded_errors, down_errors;   /* failure shares */
+    double degraded_share;                 /* journeys: share of degraded answers */
+    double saturation;                     /* utilisation */
+    int confirm;                           /* windows in a row before a change holds */
+  } health;
   void *lua;                  /* the scenario's Lua state, kept while hooks may run */
   /* Runs hook i for a simulation; 0, or -FL_ESCENARIO with "file:line: message" in err. */
   int (*run_hook)(struct fl_model *m, struct fl_sim *s, int i, char *err, size_t errlen);
