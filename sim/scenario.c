@@ -692,6 +692,7 @@ static int l_service_body(lua_State *L) {
     lua_pop(L, 1);
   }
   if (field(L, 1, "startup")) { s->startup = read_duration(L, -1, ctx, "startup"); lua_pop(L, 1); }
+  if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
   if (field(L, 1, "autoscale")) {
     if (!lua_istable(L, -1)) luaL_error(L, "%s: autoscale must be a table { metric = \"utilization\", target = 0.6, min = 2, max = 20 }", ctx);
     int t = lua_gettop(L);
@@ -755,7 +756,6 @@ static int l_service_body(lua_State *L) {
     if (field(L, t, "max_ejected")) { s->outlier.max_ejected = read_fraction(L, -1, ctx, "outlier.max_ejected"); lua_pop(L, 1); }
     lua_pop(L, 2);
   }
-  if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
   if (field(L, 1, "workers")) { s->workers = (int)read_count(L, -1, ctx, "workers", 1, 1000000); lua_pop(L, 1); }
   if (field(L, 1, "queue")) {
     if (lua_type(L, -1) == LUA_TNUMBER && isinf(lua_tonumber(L, -1)) && lua_tonumber(L, -1) > 0) s->queue = INT64_MAX;

@@ -1578,8 +1578,18 @@ static void close_window(fl_sim_t *s) {
   /* link this window's changes to the standing changes of the dependencies they blame */
   for (int i = first_change; i < s->nchanges; i++)
     if (s->changes[i].via >= 0 && s->changes[i].to != FL_HEALTH_OK) {
-      int p = standing_change(s, s->changes[i].via);
-      s->changes[i].parent = p != i ? p : -1;
+      fl_change_t *c = &s->changes[i];
+      int p = standing_change(s, c->via);
+      c->parent = p != i ? p : -1;
+      if (c->parent < 0 && c->fault < 0)   /* the dependency is faulted without changing state itself (latency, ...) */
+        for (int f = 0; f < s->m->nfaults; f++)
+          if (s->m->faults[f].target->id == c->via && fault_in(s, f, wstart, s->eng.now)) {
+            c->fault = f;
+            size_t l = strlen(c->reason);
+            snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", s->m->faults[f].name,
+                     fl_fault_kind_name(s->m->faults[f].kind), s->m->faults[f].target->name);
+            break;
+          }
     }
   close_scopes(s, wstart, s->eng.now);
   for (int i = 0; i < s->m->nservices; i++) {
