@@ -103,8 +103,8 @@ static const bad_t bad[] = {
     "$D/bad.lua:2: call to unknown service 'zz' (known services: a)" },
   { "unknown endpoint in a call",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b.zz\" } }\n"
-        "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call to unknown endpoint 'zz' of service 'b' (its endpoints: default)" },
+        "service \"b\" { endpoints = { x = { work = \"1ms\" } } }\n" TRAFFIC_A,
+    "$D/bad.lua:2: call to unknown endpoint 'zz' of service 'b' (its endpoints: x)" },
   { "a call naming a multi-endpoint service without the endpoint",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" } }\n"
         "service \"b\" { endpoints = { y = { work = \"1ms\" }, x = { work = \"1ms\" } } }\n" TRAFFIC_A,
@@ -169,7 +169,7 @@ static const bad_t bad[] = {
         "traffic { rate = 10, mix = { [\"a.x\"] = 0.5, [\"a.y\"] = \"30%\" } }\n",
     "$D/bad.lua:3: traffic: mix shares sum to 0.8 (expected 1)" },
   { "a mix naming an unknown endpoint",
-    SCN A "traffic { rate = 10, mix = { [\"a.zz\"] = 1 } }\n",
+    SCN "service \"a\" { endpoints = { x = { work = \"1ms\" } } }\n" "traffic { rate = 10, mix = { [\"a.zz\"] = 1 } }\n",
     "$D/bad.lua:3: traffic: mix names 'a.zz', which is not an endpoint (expected \"service.endpoint\", a service with one endpoint, or a journey of traffic.journeys)" },
   { "a mix share above 1",
     SCN A "traffic { rate = 10, mix = { a = 1.5 } }\n",
