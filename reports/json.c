@@ -209,6 +209,26 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
     add_num(pol, "rate_limit", (double)r->rej_rate);
     add_num(pol, "shed", (double)r->rej_shed);
     add_num(o, "ejections", (double)r->ejections);
+    if (m->services[i].broker) {
+      /* messages: published = consumed + dead-lettered + waiting or in delivery, per consumer */
+      cJSON *b = add_obj(o, "broker");
+      add_num(b, "published", (double)s->published[i]);
+      add_num(b, "rejected_full", (double)s->publish_rejected[i]);
+      cJSON *cs = add_obj(b, "consumers");
+      for (int g = 0; g < s->ngroups; g++) {
+        const fl_group_t *gr = &s->groups[g];
+        if (gr->broker != i) continue;
+        cJSON *c = add_obj(cs, gr->consumer->full_name);
+        add_num(c, "delivered", (double)gr->delivered);
+        add_num(c, "consumed", (double)gr->consumed);
+        add_num(c, "redelivered", (double)gr->redelivered);
+        add_num(c, "dead_lettered", (double)gr->dead);
+        add_num(c, "waiting", (double)gr->count);
+        add_num(c, "in_delivery", (double)gr->inflight);
+        add_num(c, "max_lag", (double)gr->max_lag);
+        add_num(c, "max_age", gr->max_age);
+      }
+    }
     cJSON *in = add_obj(o, "instances");
     add_num(in, "min", r->inst_min == INT32_MAX ? r->nup : r->inst_min);
     add_num(in, "max", r->inst_min == INT32_MAX ? r->nup : r->inst_max);
@@ -236,8 +256,10 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   cJSON *ss = add_obj(ser, "services");
   for (int i = 0; i < m->nservices; i++) {
     cJSON *o = add_obj(ss, m->services[i].name);
-    for (int k = 0; k < FL_SER__COUNT; k++)
+    for (int k = 0; k < FL_SER__COUNT; k++) {
+      if ((k == FL_SER_LAG || k == FL_SER_LAG_AGE) && !m->services[i].broker) continue;   /* brokers only */
       cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
+    }
     add_causes(o, &s->svc[i].st, nw);
   }
   cJSON *sj = add_obj(ser, "journeys");

@@ -27,6 +27,7 @@
 #define MAX_RATE 1e9                   /* any rate, per second: beyond it a run would never end */
 #define MAX_INCLUDES 10000           /* files included in all: more is an include inside a loop */
 #define MAX_ENTRIES 10000            /* services, faults, expectations, hooks: each found by a linear search */
+#define MAX_RUN_STATS (4.0 * (1 << 30))   /* bytes of histograms and series a run may keep */
 #define DEFAULT_QUEUE 100
 #define DEFAULT_HEALTH_CHECK 5.0   /* seconds: a balancer's active health check interval */
 
@@ -522,7 +523,7 @@ static int l_call_options(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
   static const char *const f[] = { "timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
-                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", NULL };
+                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", NULL };
   check_fields(L, 2, ctx, f);
   if (field(L, 2, "retry")) {
     int t = push_policy(L, -1, "retry", ctx);
@@ -548,6 +549,11 @@ static int l_call_options(lua_State *L) {
     lua_pop(L, 1);
   }
   if (field(L, 2, "deadline")) { u->c.deadline = read_bool(L, -1, ctx, "deadline"); lua_pop(L, 1); }
+  if (field(L, 2, "async")) {
+    u->c.async = read_bool(L, -1, ctx, "async"); lua_pop(L, 1);
+    if (u->c.async && (u->c.timeout || u->c.optional || u->c.retries || u->c.hedge.on))
+      luaL_error(L, "%s: an async call does not wait, so timeout, optional, retries and hedge do not apply", ctx);
+  }
   if (field(L, 2, "cache")) {
     if (!lua_istable(L, -1)) luaL_error(L, "%s: cache must be a table { hit = 0.9, warm_up = \"5m\" }", ctx);
     int t = lua_gettop(L);
@@ -664,7 +670,7 @@ static int l_service_body(lua_State *L) {
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
   static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
-                                   "startup", "autoscale", NULL };
+                                   "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries", NULL };
   check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
@@ -692,6 +698,37 @@ static int l_service_body(lua_State *L) {
     lua_pop(L, 1);
   }
   if (field(L, 1, "startup")) { s->startup = read_duration(L, -1, ctx, "startup"); lua_pop(L, 1); }
+  const char *kind = opt_string(L, 1, "kind", ctx);
+  if (kind && strcmp(kind, "broker") != 0 && strcmp(kind, "service") != 0)
+    luaL_error(L, "%s: kind must be \"service\" or \"broker\"", ctx);
+  s->broker = kind && strcmp(kind, "broker") == 0;
+  s->capacity = INT64_MAX; s->max_deliveries = 3;
+  if (!s->broker) {
+    static const char *const bf[] = { "capacity", "consumers", "concurrency", "max_deliveries" };
+    for (int i = 0; i < 4; i++)
+      if (lua_getfield(L, 1, bf[i]) != LUA_TNIL) luaL_error(L, "%s: %s is for kind = \"broker\"", ctx, bf[i]);
+      else lua_pop(L, 1);
+  } else {
+    if (field(L, 1, "capacity")) {
+      if (lua_type(L, -1) == LUA_TNUMBER && isinf(lua_tonumber(L, -1))) s->capacity = INT64_MAX;
+      else s->capacity = read_count(L, -1, ctx, "capacity", 1, 1000000000);
+      lua_pop(L, 1);
+    }
+    if (!field(L, 1, "consumers") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
+      luaL_error(L, "%s: a broker needs consumers = { \"service.endpoint\", ... } (each gets every message)", ctx);
+    int n = (int)lua_rawlen(L, -1);
+    s->nconsumers = n;
+    s->consumer_names = aalloc(m, sizeof *s->consumer_names * (size_t)n);
+    for (int i = 1; i <= n; i++) {
+      lua_rawgeti(L, -1, i);
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: consumers entry %d must be an endpoint name", ctx, i);
+      s->consumer_names[i - 1] = astrdup(m, lua_tostring(L, -1));
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (field(L, 1, "concurrency")) { s->concurrency = (int)read_count(L, -1, ctx, "concurrency", 1, 10000000); lua_pop(L, 1); }
+    if (field(L, 1, "max_deliveries")) { s->max_deliveries = (int)read_count(L, -1, ctx, "max_deliveries", 1, 100); lua_pop(L, 1); }
+  }
   if (field(L, 1, "instances")) { s->instances = (int)read_count(L, -1, ctx, "instances", 1, 100000); lua_pop(L, 1); }
   if (field(L, 1, "autoscale")) {
     if (!lua_istable(L, -1)) luaL_error(L, "%s: autoscale must be a table { metric = \"utilization\", target = 0.6, min = 2, max = 20 }", ctx);
@@ -814,10 +851,11 @@ static int l_service_body(lua_State *L) {
     s->endpoints[0].name = astrdup(m, "default");
     s->implicit = true;
     s->endpoints[0].file = s->file; s->endpoints[0].line = s->line;
-    if (lua_getfield(L, 1, "work") == LUA_TNIL)
+    if (lua_getfield(L, 1, "work") == LUA_TNIL && !s->broker)
       luaL_error(L, "%s: missing work (expected e.g. work = exp \"5ms\", or endpoints = { ... })", ctx);
     lua_pop(L, 1);
-    read_endpoint(L, ld, 1, &s->endpoints[0], ctx, true);
+    if (s->broker) fl_dist_const(&s->endpoints[0].work, 0, NULL);   /* storing a message: instant unless told */
+    read_endpoint(L, ld, 1, &s->endpoints[0], ctx, !s->broker);
   }
   m->nservices++;
   return 0;
@@ -1753,9 +1791,30 @@ static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, ch
   return 0;
 }
 
+/* What fl_sim_init will allocate for statistics, in bytes (an estimate that follows its layout):
+** two latency histograms per service and journey, one per expectation, three per fault and
+** journey (before, during, after); per window, each service's and journey's series. */
+static double run_stats_bytes(const fl_model_t *m, double windows) {
+  double hists = 2.0 * (m->nservices + m->njourneys) + m->nexpects + 3.0 * m->nfaults * m->njourneys;
+  double per_window = (double)m->nservices * (FL_SER__COUNT + FL_CAUSE__COUNT) + (double)m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT);
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) per_window += 2.0 * m->services[i].endpoints[k].ncalls;
+  return hists * sizeof(fl_hist_t) + windows * per_window * sizeof(double);
+}
+
 int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
   if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
+  /* scenario { ... }'s own checks once more: a script may have caught their errors with pcall */
+  if (!(m->duration > 0 && m->duration <= MAX_SECONDS) || !(m->window >= 0.001) || !(m->warmup >= 0 && m->warmup < m->duration))
+    return errf(err, n, "%s:1: scenario: needs 0 < duration <= 1000000000s, window >= 1ms and 0 <= warmup < duration (got %gs, %gs, %gs)",
+                m->file, m->duration, m->window, m->warmup);
+  double windows = ceil(m->duration / m->window), bytes = run_stats_bytes(m, windows);
+  if (bytes > MAX_RUN_STATS)
+    return errf(err, n, "%s:1: scenario: the run would keep about %.1f GiB of statistics (%d services, %d journeys, %d faults "
+                "with three latency histograms per journey each, %.0f windows of series; at most %.0f GiB): use a longer window, "
+                "fewer journeys or fewer faults", m->file, bytes / (1 << 30), m->nservices, m->njourneys, m->nfaults, windows,
+                MAX_RUN_STATS / (1 << 30));
   int id = 0;
   for (int i = 0; i < m->nservices; i++) {
     fl_service_t *s = &m->services[i];
@@ -1780,6 +1839,16 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
         if (rc) return rc;
       }
     }
+  for (int i = 0; i < m->nservices; i++) {
+    fl_service_t *s = &m->services[i];
+    if (!s->broker) continue;
+    s->consumers = aalloc(m, sizeof *s->consumers * (size_t)s->nconsumers);
+    for (int k = 0; k < s->nconsumers; k++) {
+      s->consumers[k] = fl_model_find_endpoint(m, s->consumer_names[k]);
+      if (!s->consumers[k]) return errf(err, n, "%s:%d: broker \"%s\": consumer '%s' is not an endpoint", s->file, s->line, s->name, s->consumer_names[k]);
+      if (s->consumers[k]->service == s) return errf(err, n, "%s:%d: broker \"%s\" cannot consume its own messages", s->file, s->line, s->name);
+    }
+  }
   fl_endpoint_t **byid = fl_xcalloc((size_t)id, sizeof *byid);
   char *colour = fl_xcalloc((size_t)id, 1);
   int *stack = fl_xcalloc(2 * ((size_t)id + 1), sizeof *stack);   /* the path, then find_cycle's next[] */

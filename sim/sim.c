@@ -69,6 +69,9 @@ struct fl_req {
   int32_t caller_inst;    /* the caller's instance index */
   fl_callctx_t *ctx;      /* the call's attempts, with retries or hedging */
   fl_session_t *sess;     /* a journey's root request: the user's session waiting on it */
+  int32_t dgroup;         /* a broker's delivery: its consumer group, else -1 */
+  uint8_t dattempts;      /* deliveries of its message before this one */
+  fl_time_t dmsg;         /* when its message was published */
   fl_time_t deadline;     /* propagated deadline, 0: none */
   uint8_t cause;
   uint16_t flags;
@@ -83,7 +86,7 @@ struct fl_req_chunk { fl_req_chunk_t *next; fl_req_t reqs[CHUNK_REQS]; };
 #define HORIZON (10 * FL_SEC)
 
 static const char *const series_names[FL_SER__COUNT] = {
-  "arrivals", "successes", "degraded", "failures", "p50", "p99", "busy_workers", "queue", "instances", "health", "utilization"
+  "arrivals", "successes", "degraded", "failures", "p50", "p99", "busy_workers", "queue", "instances", "health", "utilization", "lag", "lag_age"
 };
 static const char *const health_names[] = { "ok", "degraded", "down" };
 
@@ -110,6 +113,7 @@ static void on_hook(fl_engine_t *e, fl_event_t *ev);
 static void on_leak(fl_engine_t *e, fl_event_t *ev);
 static void fault_init(fl_sim_t *s, int f);
 static fl_time_t next_arrival(fl_sim_t *s, int j, fl_time_t now);
+static void publish(fl_sim_t *s, fl_req_t *parent, const fl_call_t *call);
 
 static void list_add(fl_reqlist_t *l, fl_req_t *q) {
   q->lown = l; q->lprev = NULL; q->lnext = l->head;
@@ -145,7 +149,7 @@ static fl_req_t *req_alloc(fl_sim_t *s) {
   q->next = NULL; q->parent = NULL; q->inst = NULL; q->lown = NULL; q->lnext = q->lprev = NULL;
 
   q->journey = -1; q->step = q->pending = q->call = 0;
-  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0;
+  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
@@ -554,6 +558,83 @@ static void deliver(fl_sim_t *s, fl_req_t *p, uint32_t pgen, fl_callctx_t *x, in
   else if (p && p->gen == pgen) call_done(s, p, ci, out, cause, origin);
 }
 
+/* ---- messaging ---- */
+
+/* An asynchronous call: the request goes out with no caller waiting for it. */
+static void publish(fl_sim_t *s, fl_req_t *parent, const fl_call_t *call) {
+  fl_call_rt_t *cr = &s->call[call->id];
+  cr->calls++; cr->attempts++;
+  s->svc[parent->ep->service->id].calls_via[call->slot]++;
+  fl_req_t *c = req_alloc(s);
+  c->ep = call->target;
+  send(s, c);
+}
+
+static void deliver_message(fl_sim_t *s, int g);
+
+/* Hands waiting messages to the consumer while its concurrency allows. */
+static void pump(fl_sim_t *s, int g) {
+  fl_group_t *gr = &s->groups[g];
+  while (gr->inflight < gr->limit && gr->count > 0) deliver_message(s, g);
+}
+
+static void deliver_message(fl_sim_t *s, int g) {
+  fl_group_t *gr = &s->groups[g];
+  fl_msg_t msg = gr->ring[gr->head];
+  gr->head = (gr->head + 1) % gr->cap;
+  gr->count--;
+  gr->inflight++;
+  gr->delivered++;
+  fl_req_t *q = req_alloc(s);
+  q->ep = gr->consumer;
+  q->dgroup = g;
+  q->dmsg = msg.t;
+  q->dattempts = msg.attempts;
+  send(s, q);
+}
+
+static bool enqueue(fl_group_t *gr, fl_msg_t msg, int64_t capacity) {
+  if (gr->count >= capacity) return false;
+  if (gr->count == gr->cap) {   /* grow the ring, keeping its order */
+    int64_t cap = gr->cap ? gr->cap * 2 : 64;
+    fl_msg_t *ring = fl_xmalloc(sizeof *ring * (size_t)cap);
+    for (int64_t k = 0; k < gr->count; k++) ring[k] = gr->ring[(gr->head + k) % gr->cap];
+    free(gr->ring);
+    gr->ring = ring; gr->cap = cap; gr->head = 0;
+  }
+  gr->ring[(gr->head + gr->count) % gr->cap] = msg;
+  gr->count++;
+  if (gr->count > gr->max_lag) gr->max_lag = gr->count;
+  return true;
+}
+
+/* A message reached the broker after its work: every consumer gets it, or none when one is full. */
+static bool broker_accept(fl_sim_t *s, const fl_service_t *svc) {
+  int first = -1, n = 0;
+  for (int g = 0; g < s->ngroups; g++) if (s->groups[g].broker == svc->id) { if (first < 0) first = g; n++; }
+  for (int g = first; g >= 0 && g < first + n; g++)
+    if (s->groups[g].count >= svc->capacity) { s->publish_rejected[svc->id]++; return false; }
+  fl_msg_t msg = { s->eng.now, 0 };
+  for (int g = first; g >= 0 && g < first + n; g++) enqueue(&s->groups[g], msg, svc->capacity);
+  s->published[svc->id]++;
+  for (int g = first; g >= 0 && g < first + n; g++) pump(s, g);
+  return true;
+}
+
+/* A delivery was answered: consumed, redelivered later, or dead-lettered. */
+static void delivery_done(fl_sim_t *s, int g, fl_outcome_t out, fl_time_t msg_t, int attempts) {
+  fl_group_t *gr = &s->groups[g];
+  const fl_service_t *b = &s->m->services[gr->broker];
+  gr->inflight--;
+  if (out != FL_OUT_FAILURE) gr->consumed++;
+  else if (attempts + 1 < b->max_deliveries) {
+    gr->redelivered++;
+    fl_msg_t msg = { msg_t, (uint8_t)(attempts + 1) };
+    if (!enqueue(gr, msg, INT64_MAX)) gr->dead++;
+  } else gr->dead++;
+  pump(s, g);
+}
+
 static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_call_rt_t *cr = &s->call[call->id];
@@ -648,6 +729,7 @@ static void begin_step(fl_sim_t *s, fl_req_t *q) {
   for (int i = 0; i < st->count; i++) {
     const fl_call_t *call = &q->ep->calls[st->first + i];
     if (call->p < 1 && fl_rng_uniform(&s->ep[q->ep->id].rng_calls) >= call->p) { skipped++; continue; }
+    if (call->async) { publish(s, q, call); skipped++; continue; }   /* sent; nobody waits for the answer */
     if (call->cache_hit > 0) {
       fl_call_rt_t *cr = &s->call[call->id];
       double hit = call->cache_hit;
@@ -787,6 +869,8 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
     count_outcome(&r->st, measured, out, cause, latency);
   }
   fl_session_t *sess = q->sess;
+  int dgroup = q->dgroup, dattempts = q->dattempts;
+  fl_time_t dmsg = q->dmsg;
   fl_engine_cancel(&s->eng, &q->tmo);
   attempt_release(s, q, out, cause);
   if (svc->outlier.consecutive_errors && q->inst && !(q->flags & (F_LIMBO | F_TIMED_OUT))) outlier_record(s, svc, q->inst, out, cause, origin);
@@ -797,6 +881,7 @@ static void complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t caus
   req_free(s, q);
   deliver(s, p, pgen, x, ci, out, cause, origin);
   if (sess) session_answer(s, sess, out, cause, origin);
+  if (dgroup >= 0) delivery_done(s, dgroup, out, dmsg, dattempts);
 }
 
 static void on_deferred(fl_engine_t *e, fl_event_t *ev) {
@@ -817,6 +902,7 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
     complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);
     return;
   }
+  if (svc->broker && !broker_accept(s, svc)) { complete(s, q, FL_OUT_FAILURE, FL_CAUSE_REJECTED, svc->id); return; }
   if (ep->nsteps == 0) { complete(s, q, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1); return; }
   if (!svc->blocking) release_worker(s, q);
   q->step = 0;
@@ -1552,6 +1638,21 @@ static void close_window(fl_sim_t *s) {
     r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
     r->st.series[FL_SER_INSTANCES][w] = r->nup;
     r->st.series[FL_SER_UTILIZATION][w] = util;
+    if (svc->broker) {
+      double lag = 0, age = 0;
+      for (int g = 0; g < s->ngroups; g++) {
+        fl_group_t *gr = &s->groups[g];
+        if (gr->broker != i) continue;
+        lag += (double)gr->count;
+        if (gr->count) {
+          double a = fl_time_to_sec(s->eng.now - gr->ring[gr->head].t);
+          if (a > age) age = a;
+          if (a > gr->max_age) gr->max_age = a;
+        }
+      }
+      r->st.series[FL_SER_LAG][w] = lag;
+      r->st.series[FL_SER_LAG_AGE][w] = age;
+    }
     {   /* an idle service with live instances is ok */
       fl_health_t was = r->health;
       if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, svc, r, util, r->st.series[FL_SER_P99][w])))
@@ -1716,6 +1817,22 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
       s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
     }
   }
+  /* brokers: a group of messages per consumer */
+  s->published = fl_xcalloc((size_t)m->nservices, sizeof *s->published);
+  s->publish_rejected = fl_xcalloc((size_t)m->nservices, sizeof *s->publish_rejected);
+  for (int i = 0; i < m->nservices; i++) if (m->services[i].broker) s->ngroups += m->services[i].nconsumers;
+  s->groups = fl_xcalloc((size_t)(s->ngroups ? s->ngroups : 1), sizeof *s->groups);
+  for (int i = 0, g = 0; i < m->nservices; i++) {
+    const fl_service_t *b = &m->services[i];
+    if (!b->broker) continue;
+    for (int k = 0; k < b->nconsumers; k++, g++) {
+      fl_group_t *gr = &s->groups[g];
+      gr->broker = i;
+      gr->consumer = b->consumers[k];
+      const fl_service_t *cs = gr->consumer->service;
+      gr->limit = b->concurrency > 0 ? b->concurrency : cs->instances * cs->workers;
+    }
+  }
   /* call sites: ids, and the state of their policies */
   for (int i = 0; i < m->nservices; i++)
     for (int k = 0; k < m->services[i].nendpoints; k++) s->ncalls += m->services[i].endpoints[k].ncalls;
@@ -1802,6 +1919,8 @@ void fl_sim_release(fl_sim_t *s) {
     free(cr->br); free(cr->inflight); free(cr->lat);
   }
   free(s->call); free(s->calls); free(s->call_ep); free(s->bev); free(s->sev);
+  for (int g = 0; g < s->ngroups; g++) free(s->groups[g].ring);
+  free(s->groups); free(s->published); free(s->publish_rejected);
   while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
   while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes);

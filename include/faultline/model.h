@@ -71,6 +71,7 @@ typedef struct fl_call {
   int bulkhead;               /* max concurrent calls from one caller instance; 0: none */
   bool deadline;              /* propagate the remaining time; callees drop expired requests */
   fl_hedge_cfg_t hedge;
+  bool async;                 /* publish and go on: the caller does not wait for the answer */
   double cache_hit;           /* share of calls answered by a cache in front of the callee (0: none) */
   double cache_warmup;        /* seconds for a cold cache to reach cache_hit again */
   int id;                     /* index over all calls of the model (set by fl_sim_init) */
@@ -120,6 +121,15 @@ struct fl_service {
   } outlier;
   fl_endpoint_t *endpoints; int nendpoints;
   bool implicit;              /* no endpoints table: its one endpoint answers to any endpoint name */
+  /* kind = "broker": a message queue. Each consumer endpoint gets every message, delivered as
+  ** its concurrency allows; a failed delivery is retried up to max_deliveries, then dead-lettered. */
+  bool broker;
+  int64_t capacity;           /* messages held per consumer; INT64_MAX: unbounded */
+  int nconsumers;
+  char **consumer_names;
+  fl_endpoint_t **consumers;  /* resolved */
+  int concurrency;            /* deliveries in flight per consumer; 0: its instances x workers */
+  int max_deliveries;
 };
 
 typedef struct fl_profile {

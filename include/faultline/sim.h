@@ -20,7 +20,9 @@ typedef struct fl_counts {
 /* Series measures, one value per window. Journeys keep the first FL_SER_JOURNEY_COUNT. */
 typedef enum {
   FL_SER_ARRIVALS = 0, FL_SER_SUCCESSES, FL_SER_DEGRADED, FL_SER_FAILURES, FL_SER_P50, FL_SER_P99,
-  FL_SER_BUSY, FL_SER_QUEUE, FL_SER_INSTANCES, FL_SER_HEALTH, FL_SER_UTILIZATION, FL_SER__COUNT
+  FL_SER_BUSY, FL_SER_QUEUE, FL_SER_INSTANCES, FL_SER_HEALTH, FL_SER_UTILIZATION,
+  FL_SER_LAG, FL_SER_LAG_AGE,     /* brokers: messages waiting (all consumers), age of the oldest (s) */
+  FL_SER__COUNT
 } fl_series_t;
 #define FL_SER_JOURNEY_COUNT (FL_SER_P99 + 1)
 const char *fl_series_name(fl_series_t s);
@@ -154,6 +156,18 @@ typedef struct fl_call_rt {
   uint64_t cache_hits;
 } fl_call_rt_t;
 
+/* A broker's messages for one consumer endpoint. */
+typedef struct fl_msg { fl_time_t t; uint8_t attempts; } fl_msg_t;
+typedef struct fl_group {
+  int broker;                      /* service id */
+  const fl_endpoint_t *consumer;
+  fl_msg_t *ring; int64_t head, count, cap;
+  int inflight, limit;
+  uint64_t delivered, consumed, redelivered, dead;
+  int64_t max_lag;
+  double max_age;
+} fl_group_t;
+
 /* An instance count change: autoscaler, hook or fault. */
 typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[128]; } fl_scale_event_t;
 
@@ -186,6 +200,8 @@ typedef struct fl_sim {
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
   uint32_t nwindows, wdone;        /* windows in the run; windows closed so far */
   fl_event_t window_ev;
+  fl_group_t *groups; int ngroups;
+  uint64_t *published, *publish_rejected;   /* per service (brokers) */
   fl_call_rt_t *call;
   const fl_call_t **calls;         /* every call site by id */
   const fl_endpoint_t **call_ep;   /* the endpoint each call site belongs to */

@@ -17,6 +17,10 @@
 ** there is the one that binds), unless it is at its floor. Every configuration is simulated
 ** at most once (results are kept), and the number of simulations never exceeds the budget.
 **
+** A run that fails with a scenario error at a candidate (a hook's sim:scale beyond what the
+** service can hold at that size, say) fails the candidate; at the scenario's own sizes it is an
+** error of the scenario.
+**
 ** The result does not depend on the number of threads: replications of a candidate run in
 ** parallel, but a candidate's outcome, its cost in simulations and what failed are those of
 ** the first failing replication in order. */
@@ -67,6 +71,8 @@ typedef struct fl_size_svc {
   double peak;                /* at the answer: max over replications and measured windows of busy / (instances x workers) */
   int binding;                /* the expectation failing at value - 1 (the first one failing there), or -1 */
   char *binding_observed;     /* what it observed there, e.g. "p99 412ms" (NULL when binding < 0) */
+  char *binding_error;        /* or: the run failed there (a hook's error, e.g. sim:scale beyond what
+                              ** the service can hold), NULL otherwise */
   bool *binds;                /* [nexpects]: every expectation failing at value - 1 */
 } fl_size_svc_t;
 
@@ -78,6 +84,7 @@ typedef struct fl_size_eval {
   int fail_rep;               /* the first failing replication, or -1 */
   bool *failed;               /* [nexpects]: failing in fail_rep */
   char **observed;            /* [nexpects]: observed text of those failing, else NULL */
+  char *error;                /* fail_rep stopped with a scenario error (a hook failed at these sizes), or NULL */
   double *peak;               /* [nsvc]: peak utilisation, max over the replications run */
   int round;                  /* 0: the scenario and its doublings; k >= 1: descent round k */
   int focus;                  /* the service being sized (index into svc), or -1 */
