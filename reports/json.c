@@ -288,6 +288,7 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   add_num(ro, "requests_per_second", run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds : 0);
   add_num(ro, "peak_rss_mb", run->peak_rss_mb);
   add_num(ro, "peak_requests_in_flight", (double)s->reqs_peak);
+  add_num(ro, "request_bytes", (double)fl_sim_request_bytes());
   cJSON_AddStringToObject(ro, "host", run->host);
   return root;
 }

@@ -1942,6 +1942,8 @@ bool fl_sim_run_until(fl_sim_t *s, fl_time_t until) {
 
 void fl_sim_run(fl_sim_t *s) { fl_sim_run_until(s, s->end); }
 
+size_t fl_sim_request_bytes(void) { return sizeof(fl_req_t); }
+
 double fl_sim_measured_seconds(const fl_sim_t *s) {
   fl_time_t closed = (fl_time_t)s->wdone * s->window;
   if (closed > s->end) closed = s->end;

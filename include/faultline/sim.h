@@ -271,6 +271,9 @@ void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 /* Evaluates the expectations once the run is over. Returns how many failed. */
 int fl_sim_check_expectations(fl_sim_t *s);
 
+/* Bytes a request in flight takes (the pooled request record). */
+size_t fl_sim_request_bytes(void);
+
 /* Derived numbers for reports. */
 double fl_sim_measured_seconds(const fl_sim_t *s);    /* length of the after-warm-up period run */
 
