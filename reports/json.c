@@ -184,7 +184,11 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   cJSON *sc = add_obj(root, "scenario");
   cJSON_AddStringToObject(sc, "name", m->name);
   cJSON_AddStringToObject(sc, "file", m->file);
-  add_num(sc, "seed", (double)m->seed);
+  {   /* seeds up to 2^64: printed whole, not rounded to a double's 15 digits */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
+    cJSON_AddItemToObject(sc, "seed", cJSON_CreateRaw(seed));
+  }
   add_num(sc, "duration", m->duration);
   add_num(sc, "window", m->window);
   add_num(sc, "warmup", fl_time_to_sec(s->warmup));

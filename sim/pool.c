@@ -1,7 +1,9 @@
 /* The pool that runs a batch of independent runs on threads: jobs start in index order, each
 ** worker loads and runs its own model (a run shares nothing), results are handed over under one
 ** lock. The calling thread waits, draws the progress bar (stderr, terminals only) and relays an
-** interruption to the running simulations. */
+** interruption to the running simulations. Plain pthreads rather than libuv's work queue: that
+** pool's size is process-wide and fixed at its first use (UV_THREADPOOL_SIZE), so it could not
+** honour -j exactly. */
 #include "faultline/sweep.h"
 #include "faultline/units.h"
 

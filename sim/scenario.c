@@ -26,7 +26,7 @@
 #define MAX_SECONDS 1e9                /* any duration: about 31 years; in nanoseconds, twice fits int64 */
 #define MAX_RATE 1e9                   /* any rate, per second: beyond it a run would never end */
 #define MAX_INCLUDES 10000           /* files included in all: more is an include inside a loop */
-#define MAX_ENTRIES 10000            /* services, faults, expectations, hooks: each found by a linear search */
+#define MAX_ENTRIES 10000            /* services, a service's endpoints, faults, expectations, hooks: each found by a linear search */
 #define MAX_RUN_STATS (4.0 * (1 << 30))   /* bytes of histograms and series a run may keep */
 #define DEFAULT_QUEUE 100
 #define DEFAULT_HEALTH_CHECK 5.0   /* seconds: a balancer's active health check interval */
@@ -824,6 +824,7 @@ static int l_service_body(lua_State *L) {
       n++; lua_pop(L, 1);
     }
     if (n == 0) luaL_error(L, "%s: endpoints is empty", ctx);
+    if (n > MAX_ENTRIES) luaL_error(L, "%s: more than %d endpoints", ctx, MAX_ENTRIES);
     const char **names = aalloc(m, sizeof *names * (size_t)n);
     int i = 0;
     lua_pushnil(L);
@@ -1577,6 +1578,7 @@ static int l_include(lua_State *L) {
   if (luaL_loadfilex(L, path, "t") != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     if (strstr(msg, "cannot open")) luaL_error(L, "include \"%s\": cannot open %s", rel, path);
+    if (!strchr(msg, ':')) luaL_error(L, "include \"%s\": %s: %s", rel, path, msg);   /* e.g. a binary chunk */
     return lua_error(L);
   }
   ld->depth++;
@@ -1803,12 +1805,18 @@ static double run_stats_bytes(const fl_model_t *m, double windows) {
 }
 
 int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
+  /* checked here rather than per --set, so that overrides may come in any order */
+  if (m->warmup >= m->duration)
+    return errf(err, n, "%s:1: the warm-up (%gs) must be shorter than the duration (%gs)", m->file, m->warmup, m->duration);
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
   if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
   /* scenario { ... }'s own checks once more: a script may have caught their errors with pcall */
   if (!(m->duration > 0 && m->duration <= MAX_SECONDS) || !(m->window >= 0.001) || !(m->warmup >= 0 && m->warmup < m->duration))
     return errf(err, n, "%s:1: scenario: needs 0 < duration <= 1000000000s, window >= 1ms and 0 <= warmup < duration (got %gs, %gs, %gs)",
                 m->file, m->duration, m->window, m->warmup);
+  double peak = fl_profile_max(&m->rate, 0, m->duration);   /* products and sums of profiles too */
+  if (!(peak <= MAX_RATE))
+    return errf(err, n, "%s:%d: traffic: the rate reaches %g per second (at most 1000000000)", m->traffic_file, m->traffic_line, peak);
   double windows = ceil(m->duration / m->window), bytes = run_stats_bytes(m, windows);
   if (bytes > MAX_RUN_STATS)
     return errf(err, n, "%s:1: scenario: the run would keep about %.1f GiB of statistics (%d services, %d journeys, %d faults "
@@ -2103,7 +2111,6 @@ int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
     else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < 0.001) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; }
     else if (strcmp(k, "name") == 0) m->name = astrdup(m, v);
     else return set_err(err, n, a, "unknown scenario field '%s' (expected duration, warmup, window, name; the seed is --seed)", k);
-    if (m->warmup >= m->duration) return set_err(err, n, a, "warmup must be shorter than duration");
     return 0;
   }
   if (strcmp(head, "traffic") == 0) {
@@ -2259,7 +2266,9 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
       else
         snprintf(err, errlen, "%s: the scenario used more than %u MiB of memory (a runaway table or string?)", path, MAX_LUA_MEMORY >> 20);
     } else {
-      snprintf(err, errlen, "%s", msg ? msg : "unknown error");
+      /* a message with no position (the parser's "C stack overflow", error("x", 0)) gets the file */
+      if (msg && !strchr(msg, ':')) snprintf(err, errlen, "%s: %s", path, msg);
+      else snprintf(err, errlen, "%s", msg ? msg : "unknown error");
     }
     rc = -FL_ESCENARIO;
   } else if (!ld.seen_scenario) {

@@ -205,7 +205,8 @@ static const bad_t bad[] = {
   { "an unknown field in a service lists the expected fields",
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
     "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, balancer, "
-    "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale)" },
+    "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale, "
+    "kind, capacity, consumers, concurrency, max_deliveries)" },
   { "a service name with a dot",
     SCN "service \"a.b\" { work = \"1ms\" }\n" TRAFFIC_A,
     "$D/bad.lua:2: service name 'a.b' must be non-empty and contain no '.', '=' or ','" },
@@ -217,7 +218,7 @@ static const bad_t bad[] = {
   { "an unknown call option",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retyr = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache, async)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
@@ -711,11 +712,22 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "gateway.instances=", "--set gateway.instances=: expected PATH=VALUE, e.g. recommend.instances=6" },
     { "=3", "--set =3: expected PATH=VALUE, e.g. recommend.instances=6" },
     { "scenario.seed=3", "--set scenario.seed=3: unknown scenario field 'seed' (expected duration, warmup, window, name; the seed is --seed)" },
-    { "warmup=2h", "--set warmup=2h: warmup must be shorter than duration" },
     { "duration=0", "--set duration=0: duration must be positive" },
     { "traffic.mix.gateway.home=2", "--set traffic.mix.gateway.home=2: expected a share such as 0.5 or 50%, got '2'" },
     { "traffic.mix.gateway.nope=0.5", "--set traffic.mix.gateway.nope=0.5: no journey 'gateway.nope' in the mix" },
   };
+  {   /* a warm-up longer than the duration is refused after all overrides, whatever their order */
+    const char *sets[] = { "warmup=2h" };
+    fl_load_opts_t o = { .sets = sets, .nsets = 1 };
+    fl_model_t *m = NULL;
+    char err[1024];
+    CHECK_EQ_INT(fl_scenario_load(put("good.lua", good), &o, &m, err, sizeof err), -FL_ESCENARIO);
+    CHECK_MSG(strstr(err, "the warm-up (7200s) must be shorter than the duration (3600s)") != NULL, "%s", err);
+    const char *sets2[] = { "scenario.duration=2m", "scenario.warmup=10s" };
+    fl_load_opts_t o2 = { .sets = sets2, .nsets = 2 };
+    CHECK_EQ_INT(fl_scenario_load(put("good.lua", good), &o2, &m, err, sizeof err), 0);
+    if (m) { CHECK_NEAR(m->warmup, 10, 1e-9); fl_model_free(m); }
+  }
   for (size_t i = 0; i < COUNT(cases); i++) {
     const char *sets[] = { cases[i].set };
     fl_load_opts_t o = { .sets = sets, .nsets = 1 };
