@@ -7,7 +7,7 @@
 #define ARITY 4
 
 void fl_engine_init(fl_engine_t *e, void *user) {
-  e->now = 0; e->seq = 0; e->dispatched = 0;
+  e->now = 0; e->seq = (uint64_t)1 << 62; e->seq_first = 0; e->dispatched = 0;
   e->cap = 1024; e->size = 0;
   e->heap = fl_xmalloc(sizeof *e->heap * e->cap);
   e->user = user;
@@ -53,7 +53,7 @@ static void sift_down(fl_engine_t *e, uint32_t i, fl_heap_entry_t ent) {
   place(e, i, ent);
 }
 
-void fl_engine_schedule_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at) {
+static void push(fl_engine_t *e, fl_event_t *ev, fl_time_t at, uint64_t seq) {
   FL_ASSERT(ev->slot < 0);
   FL_ASSERT(at >= e->now);
   if (e->size == e->cap) {
@@ -61,9 +61,13 @@ void fl_engine_schedule_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at) {
     e->heap = fl_xrealloc(e->heap, sizeof *e->heap * e->cap);
   }
   ev->time = at;
-  fl_heap_entry_t ent = { at, e->seq++, ev };
+  fl_heap_entry_t ent = { at, seq, ev };
   sift_up(e, e->size++, ent);
 }
+
+void fl_engine_schedule_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at) { push(e, ev, at, e->seq++); }
+
+void fl_engine_schedule_first_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at) { push(e, ev, at, e->seq_first++); }
 
 static void remove_at(fl_engine_t *e, uint32_t i) {
   e->heap[i].ev->slot = -1;

@@ -42,22 +42,29 @@ static int surge_points(const fl_profile_t *p, double t[5], double r[5]) {
   return 5;
 }
 
+/* The segment holding x: the last knot at or before it (binary search: traces have many rows). */
+static int seg(int n, const double *t, double x) {
+  int lo = 0, hi = n - 1;
+  while (lo < hi) {
+    int mid = lo + (hi - lo + 1) / 2;
+    if (t[mid] <= x) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
 static double linear_rate(int n, const double *t, const double *r, double x) {
   if (x <= t[0]) return r[0];
-  for (int i = 1; i < n; i++) {
-    if (x < t[i]) {
-      double span = t[i] - t[i - 1];
-      return span > 0 ? r[i - 1] + (r[i] - r[i - 1]) * (x - t[i - 1]) / span : r[i];
-    }
-  }
-  return r[n - 1];
+  if (x >= t[n - 1]) return r[n - 1];
+  int i = seg(n, t, x);
+  double span = t[i + 1] - t[i];
+  return span > 0 ? r[i] + (r[i + 1] - r[i]) * (x - t[i]) / span : r[i + 1];
 }
 
 static double linear_max(int n, const double *t, const double *r, double t0, double t1) {
   double m = linear_rate(n, t, r, t0), e = linear_rate(n, t, r, t1);
   if (e > m) m = e;
-  for (int i = 0; i < n; i++)
-    if (t[i] > t0 && t[i] < t1 && r[i] > m) m = r[i];
+  for (int i = t0 > t[0] ? seg(n, t, t0) : 0; i < n && t[i] < t1; i++)
+    if (t[i] > t0 && r[i] > m) m = r[i];
   return m;
 }
 

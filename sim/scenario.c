@@ -996,6 +996,8 @@ static int profile_op(lua_State *L, fl_profile_kind_t kind) {
 static int l_profile_add(lua_State *L) { return profile_op(L, FL_PROFILE_SUM); }
 static int l_profile_mul(lua_State *L) { return profile_op(L, FL_PROFILE_PRODUCT); }
 
+static void check_include_path(lua_State *L, const loader_t *ld, const char *what, const char *rel);
+
 /* trace "file.csv": rows "time,rate" (interpolated) or one request timestamp per row (replayed).
 ** Times in seconds or with units; '#' comments, blank lines and a header line are skipped. */
 static int l_trace(lua_State *L) {
@@ -1005,8 +1007,9 @@ static int l_trace(lua_State *L) {
   if (!ld->opts->unsafe && (rel[0] == '/' || strstr(rel, "..")))
     luaL_error(L, "trace \"%s\": only files under the scenario's folder may be read (no absolute paths or '..'; --unsafe lifts this)", rel);
   char path[PATH_MAX * 2];
-  if (rel[0] == '/') snprintf(path, sizeof path, "%s", rel);
+  if (rel[0] == '/' || strcmp(ld->dir, ".") == 0) snprintf(path, sizeof path, "%s", rel);
   else snprintf(path, sizeof path, "%s/%s", ld->dir, rel);
+  if (!ld->opts->unsafe) check_include_path(L, ld, "trace", rel);
   FILE *f = fopen(path, "r");
   if (!f) luaL_error(L, "trace \"%s\": cannot open %s: %s", rel, path, strerror(errno));
   int cap = 1024, n = 0, cols = 0, lineno = 0;
@@ -1542,10 +1545,10 @@ static int run_hook(fl_model_t *m, fl_sim_t *s, int i, char *err, size_t n) {
   return 0;
 }
 
-/* In the sandbox, an include reads only plain files: no symbolic link on its way (one could lead
-** to ~/.ssh or /etc/passwd, which an error message would then quote) and no FIFO or device (one
-** could block forever). A missing file is left for the open to report. */
-static void check_include_path(lua_State *L, const loader_t *ld, const char *rel) {
+/* In the sandbox, include and trace read only plain files: no symbolic link on the way (one could
+** lead to ~/.ssh or /etc/passwd, which an error message would then quote) and no FIFO or device
+** (one could block forever). A missing file is left for the open to report. */
+static void check_include_path(lua_State *L, const loader_t *ld, const char *what, const char *rel) {
   char path[PATH_MAX * 2];
   struct stat st;
   size_t n = (size_t)snprintf(path, sizeof path, "%s/", ld->dir);
@@ -1554,9 +1557,9 @@ static void check_include_path(lua_State *L, const loader_t *ld, const char *rel
     path[n] = 0;
     if (lstat(path, &st) != 0) return;
     if (S_ISLNK(st.st_mode))
-      luaL_error(L, "include \"%s\": %s is a symbolic link (the sandbox includes only plain files under the scenario's folder; --unsafe lifts this)", rel, path);
+      luaL_error(L, "%s \"%s\": %s is a symbolic link (the sandbox reads only plain files under the scenario's folder; --unsafe lifts this)", what, rel, path);
     if (!*p) {
-      if (!S_ISREG(st.st_mode)) luaL_error(L, "include \"%s\": %s is not a regular file", rel, path);
+      if (!S_ISREG(st.st_mode)) luaL_error(L, "%s \"%s\": %s is not a regular file", what, rel, path);
       return;
     }
     path[n++] = '/';
@@ -1574,7 +1577,7 @@ static int l_include(lua_State *L) {
   char path[PATH_MAX * 2];
   if (rel[0] == '/') snprintf(path, sizeof path, "%s", rel);
   else snprintf(path, sizeof path, "%s/%s", ld->dir, rel);
-  if (!ld->opts->unsafe) check_include_path(L, ld, rel);
+  if (!ld->opts->unsafe) check_include_path(L, ld, "include", rel);
   if (luaL_loadfilex(L, path, "t") != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     if (strstr(msg, "cannot open")) luaL_error(L, "include \"%s\": cannot open %s", rel, path);

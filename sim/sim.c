@@ -241,6 +241,12 @@ static fl_instance_t *pick_instance(const fl_service_t *svc, fl_svc_rt_t *r) {
 
 static void defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin);
 
+/* t x f as a time, saturating at FL_TIME_MAX (a double past INT64_MAX must not be cast). */
+static fl_time_t scale_time(fl_time_t t, double f) {
+  double v = (double)t * f;
+  return v >= 9.2e18 ? FL_TIME_MAX : v > 0 ? (fl_time_t)v : 0;
+}
+
 static void start_work(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[svc->id];
@@ -249,15 +255,15 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   q->flags |= F_WORKER;
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
-  if (r->slow != 1) work = (fl_time_t)((double)work * r->slow);
+  if (r->slow != 1) work = scale_time(work, r->slow);
   if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
     const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
     double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
-    work = (fl_time_t)((double)work * (1 + (lf->value - 1) * (grown < 1 ? grown : 1)));
+    work = scale_time(work, 1 + (lf->value - 1) * (grown < 1 ? grown : 1));
   }
   if (svc->autoscale.warmup > 0 && s->eng.now - q->inst->ready_at < fl_sec_to_time(svc->autoscale.warmup) && q->inst->ready_at > 0) {
     double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
-    work = (fl_time_t)((double)work * (1 + (svc->autoscale.warmup_factor - 1) * left));
+    work = scale_time(work, 1 + (svc->autoscale.warmup_factor - 1) * left);
   }
   q->ev.cb = on_work_done;
   fl_engine_schedule(&s->eng, &q->ev, work);
@@ -481,7 +487,7 @@ static fl_time_t backoff(fl_sim_t *s, const fl_call_t *call, int retry) {
   fl_rng_t *rng = &s->call[call->id].rng;
   if (call->jitter == FL_JITTER_FULL) d *= fl_rng_uniform(rng);
   else if (call->jitter == FL_JITTER_EQUAL) d = d / 2 + d / 2 * fl_rng_uniform(rng);
-  return (fl_time_t)d;
+  return scale_time(1, d);
 }
 
 static fl_time_t hedge_delay(fl_sim_t *s, const fl_call_t *call) {
@@ -1138,20 +1144,32 @@ static void on_hpa(fl_engine_t *e, fl_event_t *ev) {
   fl_svc_rt_t *r = &s->svc[id];
   svc_touch(s, r, svc);
   double span = (double)(e->now - r->a_start);
-  /* as Kubernetes does when scaling up, instances not ready yet count with zero load */
-  int ready = r->desired > 0 ? r->desired : 1;
-  double metric = 0;
+  /* the metric's total over the period: busy workers, requests in flight or queued, or rps */
+  double total = 0;
   switch (svc->autoscale.metric) {
-  case FL_SCALE_UTILIZATION: metric = span > 0 ? r->a_busy / (span * ready * svc->workers) : 0; break;
-  case FL_SCALE_INFLIGHT: metric = span > 0 ? r->a_inflight / span / ready : 0; break;
-  case FL_SCALE_QUEUE: metric = span > 0 ? r->a_queue / span / ready : 0; break;
-  case FL_SCALE_RPS: metric = span > 0 ? (double)r->a_arrivals / (span / 1e9) / ready : 0; break;
+  case FL_SCALE_UTILIZATION: total = span > 0 ? r->a_busy / span / svc->workers : 0; break;
+  case FL_SCALE_INFLIGHT: total = span > 0 ? r->a_inflight / span : 0; break;
+  case FL_SCALE_QUEUE: total = span > 0 ? r->a_queue / span : 0; break;
+  case FL_SCALE_RPS: total = span > 0 ? (double)r->a_arrivals / (span / 1e9) : 0; break;
   }
   r->a_busy = r->a_workers = r->a_queue = r->a_inflight = 0; r->a_arrivals = 0; r->a_start = e->now;
-  int current = r->desired;
+  int current = r->desired, ready = r->nalive;
+  /* Kubernetes: the metric is the average over ready instances; when that says scale up,
+  ** instances not ready yet count with zero load, and a recount that reverses the direction
+  ** changes nothing. From zero instances, scale to the total over the target. */
+  double metric = ready > 0 ? total / ready : total;
   double ratio = metric / svc->autoscale.target;
   int desired = current;
-  if (fabs(ratio - 1) > svc->autoscale.tolerance) desired = (int)ceil(current * ratio - 1e-9);
+  if (current == 0) {
+    if (total > 0) desired = (int)ceil(total / svc->autoscale.target - 1e-9);
+  } else if (fabs(ratio - 1) > svc->autoscale.tolerance) {
+    if (ratio > 1 && current > ready) {
+      double ratio0 = total / current / svc->autoscale.target;
+      if (ratio0 > 1 + svc->autoscale.tolerance) desired = (int)ceil(current * ratio0 - 1e-9);
+    } else {
+      desired = (int)ceil(current * ratio - 1e-9);
+    }
+  }
   int up_limit = current * 2 > current + 4 ? current * 2 : current + 4;
   if (desired > up_limit) desired = up_limit;
   if (desired < svc->autoscale.min) desired = svc->autoscale.min;
@@ -1728,7 +1746,7 @@ static void on_window(fl_engine_t *e, fl_event_t *ev) {
   close_window(s);
   if (s->wdone < s->nwindows) {
     fl_time_t next = (fl_time_t)(s->wdone + 1) * s->window;
-    fl_engine_schedule_at(e, ev, next < s->end ? next : s->end);
+    fl_engine_schedule_first_at(e, ev, next < s->end ? next : s->end);
     schedule_faults(s, e->now, next);
   }
 }
@@ -1767,7 +1785,8 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     fl_service_t *svc = &m->services[i];
     fl_svc_rt_t *r = &s->svc[i];
     r->ninst = svc->instances;
-    r->cap = svc->instances + (svc->instances * 3 < 64 ? svc->instances * 3 : 64);
+    /* room to scale to: 4x and at least 64 more, or the autoscaler's max */
+    r->cap = svc->instances * 4 > svc->instances + 64 ? svc->instances * 4 : svc->instances + 64;
     if (svc->autoscale.on && svc->autoscale.max > r->cap) r->cap = svc->autoscale.max;
     if (r->cap > 100000) r->cap = svc->instances > 100000 ? svc->instances : 100000;
     r->inst = fl_xcalloc((size_t)r->cap, sizeof *r->inst);
@@ -1783,7 +1802,14 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     r->nup = r->nalive = r->desired = r->ninst;
     fl_event_init(&r->hpa_ev, on_hpa);
     r->hpa_ev.aux = (uint32_t)i;
-    if (svc->autoscale.on) fl_engine_schedule(&s->eng, &r->hpa_ev, fl_sec_to_time(svc->autoscale.period));
+    if (svc->autoscale.on) {
+      fl_engine_schedule(&s->eng, &r->hpa_ev, fl_sec_to_time(svc->autoscale.period));
+      /* as Kubernetes records the replica count it first sees: no scale-down for a window */
+      r->rec_cap = 32;
+      r->recs = fl_xmalloc(sizeof *r->recs * (size_t)r->rec_cap);
+      r->rec_t = fl_xmalloc(sizeof *r->rec_t * (size_t)r->rec_cap);
+      r->recs[0] = svc->instances; r->rec_t[0] = 0; r->nrecs = 1;
+    }
     r->slow = 1;
     r->tokens = svc->rate_burst;
     /* distinct callees, and each call's slot among them */
@@ -1894,7 +1920,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) { s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h); }
   fl_event_init(&s->window_ev, on_window);
-  fl_engine_schedule_at(&s->eng, &s->window_ev, s->window < s->end ? s->window : s->end);
+  fl_engine_schedule_first_at(&s->eng, &s->window_ev, s->window < s->end ? s->window : s->end);
   return 0;
 }
 

@@ -21,7 +21,8 @@ typedef struct fl_heap_entry { fl_time_t time; uint64_t seq; fl_event_t *ev; } f
 
 struct fl_engine {
   fl_time_t now;
-  uint64_t seq;
+  uint64_t seq;               /* ordinary events: from 2^62 up */
+  uint64_t seq_first;         /* events scheduled first: from 0 up */
   uint64_t dispatched;
   fl_heap_entry_t *heap;
   uint32_t size, cap;
@@ -37,9 +38,13 @@ static inline bool fl_event_pending(const fl_event_t *ev) { return ev->slot >= 0
 /* Schedules 'ev' at absolute time 'at' (>= now). Borrows 'ev' until its callback ran or
 ** fl_engine_cancel() returned. 'ev' must not be pending. The heap grows as needed. */
 void fl_engine_schedule_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at);
+/* A delay past the end of time saturates at FL_TIME_MAX (an absurd work time must not wrap). */
 static inline void fl_engine_schedule(fl_engine_t *e, fl_event_t *ev, fl_time_t delay) {
-  fl_engine_schedule_at(e, ev, e->now + delay);
+  fl_engine_schedule_at(e, ev, delay > FL_TIME_MAX - e->now ? FL_TIME_MAX : e->now + delay);
 }
+/* As fl_engine_schedule_at, but 'ev' runs before every event scheduled the ordinary way for
+** the same time (FIFO among such events): a window closes before what happens at its end. */
+void fl_engine_schedule_first_at(fl_engine_t *e, fl_event_t *ev, fl_time_t at);
 /* Removes a pending event; no-op when it is not pending. */
 void fl_engine_cancel(fl_engine_t *e, fl_event_t *ev);
 
