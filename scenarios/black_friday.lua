@@ -169,10 +169,10 @@ expect "search stays fast at the peak" { journey = "gateway.search", p99 = "< 50
 expect "checkout p99 under two seconds in steady state" { journey = "gateway.checkout", p99 = "< 2s", during = "steady" }
 
 -- Hooks run Lua at a time or every interval while the simulation runs (never per request):
--- sim.now, sim:stats(name), sim:inject{...}, sim:heal(name), sim:scale(service, n),
+-- sim.now, sim:stats(name) (the last complete window), sim:inject{...}, sim:heal(name), sim:scale(service, n),
 -- sim:set(path, value), sim:log(message).
 every("30m", function(sim)
   local g = sim:stats("gateway")
-  sim:log(string.format("gateway: %d requests this window, utilization %.0f%%, p99 %.0fms",
+  sim:log(string.format("gateway: %d requests in the last window, utilization %.0f%%, p99 %.0fms",
                         g.arrivals, 100 * g.utilization, 1000 * g.p99))
 end)

@@ -1430,11 +1430,22 @@ static void on_hook(fl_engine_t *e, fl_event_t *ev) {
   if (s->m->run_hook && s->m->run_hook(s->m, s, h, s->error, sizeof s->error) != 0) s->stop = 1;
 }
 
+/* The last complete window (the one in progress before the first closes). */
 static void live_common(fl_sim_t *s, const fl_stats_t *st, fl_live_stats_t *o) {
-  o->c = st->win;
-  o->p50 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
-  o->p99 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
-  (void)s;
+  if (s->wdone == 0) {
+    o->c = st->win;
+    o->p50 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
+    o->p99 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+    return;
+  }
+  uint32_t w = s->wdone - 1;
+  o->c.arrivals = (uint64_t)st->series[FL_SER_ARRIVALS][w];
+  o->c.successes = (uint64_t)st->series[FL_SER_SUCCESSES][w];
+  o->c.degraded = (uint64_t)st->series[FL_SER_DEGRADED][w];
+  o->c.failures = (uint64_t)st->series[FL_SER_FAILURES][w];
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) o->c.cause[k] = (uint64_t)st->cause_series[k][w];
+  o->p50 = st->series[FL_SER_P50][w];
+  o->p99 = st->series[FL_SER_P99][w];
 }
 
 void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
@@ -1442,11 +1453,17 @@ void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
   fl_svc_rt_t *r = &s->svc[i];
   svc_touch(s, r, &s->m->services[i]);
   live_common(s, &r->st, o);
-  fl_time_t since = (fl_time_t)s->wdone * s->window;
-  double len = (double)(s->eng.now - since);
-  o->utilization = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
-  o->busy = len > 0 ? r->w_busy / len : r->busy;
-  o->queue = len > 0 ? r->w_queue / len : r->queued;
+  if (s->wdone > 0) {
+    uint32_t w = s->wdone - 1;
+    o->utilization = r->st.series[FL_SER_UTILIZATION][w];
+    o->busy = r->st.series[FL_SER_BUSY][w];
+    o->queue = r->st.series[FL_SER_QUEUE][w];
+  } else {
+    double len = (double)(s->eng.now);
+    o->utilization = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
+    o->busy = len > 0 ? r->w_busy / len : r->busy;
+    o->queue = len > 0 ? r->w_queue / len : r->queued;
+  }
   o->instances = r->nup;
   o->desired = r->desired;
   o->health = r->health;

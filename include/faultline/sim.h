@@ -258,7 +258,8 @@ void fl_sim_log(fl_sim_t *s, const char *msg);
 /* The rate profile changed (--set on a live run): arrivals follow it from now on. */
 void fl_sim_traffic_changed(fl_sim_t *s);
 
-/* The current window so far, for hooks and live views. */
+/* The last complete window (before the first closes: the one in progress), for hooks and
+** live views; instances, desired and health are as of now. */
 typedef struct fl_live_stats {
   fl_counts_t c;
   double p50, p99, utilization, busy, queue;
