@@ -38,7 +38,7 @@ cJSON *fl_report_faults_json(const fl_sim_t *s) {
   return a;
 }
 
-static cJSON *change_json(const fl_sim_t *s, int i) {
+cJSON *fl_report_change_json(const fl_sim_t *s, int i) {
   const fl_change_t *c = &s->changes[i];
   cJSON *e = cJSON_CreateObject();
   add_num(e, "t", fl_time_to_sec(c->t));
@@ -80,7 +80,7 @@ static int *change_order(const fl_sim_t *s) {
 cJSON *fl_report_timeline_json(const fl_sim_t *s) {
   cJSON *a = cJSON_CreateArray();
   int *ord = change_order(s);
-  for (int i = 0; i < s->nchanges; i++) cJSON_AddItemToArray(a, change_json(s, ord[i]));
+  for (int i = 0; i < s->nchanges; i++) cJSON_AddItemToArray(a, fl_report_change_json(s, ord[i]));
   free(ord);
   return a;
 }
@@ -136,7 +136,7 @@ cJSON *fl_report_cascade_json(const fl_sim_t *s) {
       int i = ord[oi];
       const fl_change_t *c = &s->changes[i];
       if (c->to == FL_HEALTH_OK || root_fault(s, i) != f) continue;
-      cJSON *e = change_json(s, i);
+      cJSON *e = fl_report_change_json(s, i);
       add_num(e, "delay", fl_time_to_sec(c->t) - ft->at);
       fl_time_t rec = recovered_at(s, i);
       if (rec >= 0) add_num(e, "recovered", fl_time_to_sec(rec)); else cJSON_AddNullToObject(e, "recovered");

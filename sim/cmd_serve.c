@@ -280,20 +280,6 @@ static cJSON *model_event(server_t *s) {
   return o;
 }
 
-static cJSON *change_event(const fl_sim_t *sim, int i) {
-  const fl_change_t *c = &sim->changes[i];
-  cJSON *e = cJSON_CreateObject();
-  cJSON_AddNumberToObject(e, "t", fl_time_to_sec(c->t));
-  cJSON_AddStringToObject(e, c->service >= 0 ? "service" : "journey", fl_change_subject(sim, c));
-  cJSON_AddStringToObject(e, "from", fl_health_name(c->from));
-  cJSON_AddStringToObject(e, "to", fl_health_name(c->to));
-  cJSON_AddStringToObject(e, "reason", c->reason);
-  if (c->fault >= 0) cJSON_AddStringToObject(e, "fault", sim->m->faults[c->fault].name);
-  if (c->via >= 0) cJSON_AddStringToObject(e, "via", sim->m->services[c->via].name);
-  if (c->parent >= 0) cJSON_AddStringToObject(e, "after", fl_change_subject(sim, &sim->changes[c->parent]));
-  return e;
-}
-
 static cJSON *fault_event(const fl_sim_t *sim, int f) {
   const fl_fault_t *ft = &sim->m->faults[f];
   const fl_fault_rt_t *fr = &sim->fault[f];
@@ -315,7 +301,7 @@ static void flush_events(server_t *s) {
   if (!s->have_sim) return;
   fl_sim_t *sim = &s->sim;
   while (s->sent_windows < sim->wdone) broadcast(s, "window", window_json(sim, s->sent_windows++));
-  while (s->sent_changes < sim->nchanges) broadcast(s, "change", change_event(sim, s->sent_changes++));
+  while (s->sent_changes < sim->nchanges) broadcast(s, "change", fl_report_change_json(sim, s->sent_changes++));
   for (; s->sent_scaling < sim->nsev; s->sent_scaling++) {
     const fl_scale_event_t *e = &sim->sev[s->sent_scaling];
     cJSON *o = cJSON_CreateObject();
@@ -373,7 +359,7 @@ static void sse_start(server_t *s, client_t *c) {
   for (int f = 0; f < s->sim.m->nfaults; f++)
     if (s->sim.fault[f].started >= 0) sse_send(c, "fault", fault_event(&s->sim, f));
   for (uint32_t w = 0; w < s->sent_windows; w++) sse_send(c, "window", window_json(&s->sim, w));
-  for (int i = 0; i < s->sent_changes; i++) sse_send(c, "change", change_event(&s->sim, i));
+  for (int i = 0; i < s->sent_changes; i++) sse_send(c, "change", fl_report_change_json(&s->sim, i));
 }
 
 /* ---- the simulation ---- */

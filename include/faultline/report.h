@@ -21,6 +21,8 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
 /* Parts of the report, each a new tree owned by the caller (reports/cascade.c). */
 cJSON *fl_report_faults_json(const fl_sim_t *s);
 cJSON *fl_report_timeline_json(const fl_sim_t *s);
+/* One health change (s->changes[i]) as the timeline shows it. */
+cJSON *fl_report_change_json(const fl_sim_t *s, int i);
 cJSON *fl_report_cascade_json(const fl_sim_t *s);
 cJSON *fl_report_expectations_json(const fl_sim_t *s);
 cJSON *fl_report_calls_json(const fl_sim_t *s);      /* per call site: attempts, retries, breaker, ... */
