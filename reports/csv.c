@@ -78,8 +78,9 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
   char path[4096];
   int rc = 0;
   for (int i = 0; i < m->nservices && rc == 0; i++) {
-    header(&b, FL_SER__COUNT);
-    rows(&b, s, &s->svc[i].st, FL_SER__COUNT);
+    int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
+    header(&b, nser);
+    rows(&b, s, &s->svc[i].st, nser);
     file_name(path, sizeof path, dir, "service-", m->services[i].name);
     rc = flush(&b, path, err, errlen);
   }

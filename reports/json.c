@@ -77,6 +77,33 @@ static cJSON *model_json(const fl_model_t *m) {
     cJSON_AddBoolToObject(o, "blocking", s->blocking);
     add_num(o, "error_rate", s->error_rate);
     if (s->slo > 0) add_num(o, "slo", s->slo);
+    add_num(o, "health_check", s->health_check);
+    if (s->rate_limit > 0) { cJSON *r = add_obj(o, "rate_limit"); add_num(r, "rate", s->rate_limit); add_num(r, "burst", s->rate_burst); }
+    if (s->shed_after > 0) add_num(o, "shed_after", s->shed_after);
+    if (s->outlier.consecutive_errors) {
+      cJSON *x = add_obj(o, "outlier");
+      add_num(x, "consecutive_errors", s->outlier.consecutive_errors);
+      add_num(x, "base_ejection", s->outlier.base_ejection);
+      add_num(x, "max_ejected", s->outlier.max_ejected);
+    }
+    if (s->autoscale.on) {
+      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
+      cJSON *x = add_obj(o, "autoscale");
+      cJSON_AddStringToObject(x, "metric", mn[s->autoscale.metric]);
+      add_num(x, "target", s->autoscale.target);
+      add_num(x, "min", s->autoscale.min); add_num(x, "max", s->autoscale.max);
+      add_num(x, "period", s->autoscale.period); add_num(x, "tolerance", s->autoscale.tolerance);
+      add_num(x, "stabilize_down", s->autoscale.stabilize_down); add_num(x, "delay", s->autoscale.delay);
+      if (s->autoscale.warmup > 0) { add_num(x, "warmup", s->autoscale.warmup); add_num(x, "warmup_factor", s->autoscale.warmup_factor); }
+    }
+    if (s->broker) {
+      cJSON *x = add_obj(o, "broker");
+      if (s->capacity != INT64_MAX) add_num(x, "capacity", (double)s->capacity);
+      add_num(x, "max_deliveries", s->max_deliveries);
+      if (s->concurrency) add_num(x, "concurrency", s->concurrency);
+      cJSON *cs = cJSON_AddArrayToObject(x, "consumers");
+      for (int k = 0; k < s->nconsumers; k++) cJSON_AddItemToArray(cs, cJSON_CreateString(s->consumers[k]->full_name));
+    }
     cJSON *eps = add_obj(o, "endpoints");
     for (int k = 0; k < s->nendpoints; k++) {
       const fl_endpoint_t *ep = &s->endpoints[k];
@@ -95,6 +122,37 @@ static cJSON *model_json(const fl_model_t *m) {
           if (call->timeout > 0) add_num(co, "timeout", fl_time_to_sec(call->timeout));
           cJSON_AddBoolToObject(co, "optional", call->optional);
           if (call->optional) add_num(co, "fallback", fl_time_to_sec(call->fallback));
+          if (call->p < 1) add_num(co, "p", call->p);
+          if (call->async) cJSON_AddBoolToObject(co, "async", true);
+          if (call->cache_hit > 0) { cJSON *ch = add_obj(co, "cache"); add_num(ch, "hit", call->cache_hit); add_num(ch, "warm_up", call->cache_warmup); }
+          if (call->retries) {
+            static const char *const jit[] = { "none", "full", "equal" };
+            cJSON *r = add_obj(co, "retry");
+            add_num(r, "retries", call->retries);
+            add_num(r, "backoff_base", fl_time_to_sec(call->backoff_base));
+            add_num(r, "backoff_multiplier", call->backoff_mult);
+            add_num(r, "backoff_max", fl_time_to_sec(call->backoff_max));
+            cJSON_AddStringToObject(r, "jitter", jit[call->jitter]);
+            if (call->budget_ratio > 0) { add_num(r, "budget_ratio", call->budget_ratio); add_num(r, "budget_min_per_s", call->budget_min); }
+          }
+          if (call->breaker.on) {
+            cJSON *b = add_obj(co, "breaker");
+            add_num(b, "failure_rate", call->breaker.failure_rate);
+            add_num(b, "slow_call_rate", call->breaker.slow_call_rate);
+            add_num(b, "slow_call", fl_time_to_sec(call->breaker.slow_call));
+            add_num(b, "window", call->breaker.window);
+            add_num(b, "min_calls", call->breaker.min_calls);
+            add_num(b, "open_for", fl_time_to_sec(call->breaker.open_for));
+            add_num(b, "half_open_calls", call->breaker.half_open_calls);
+          }
+          if (call->bulkhead) add_num(co, "bulkhead", call->bulkhead);
+          if (call->deadline) cJSON_AddBoolToObject(co, "deadline", true);
+          if (call->hedge.on) {
+            cJSON *h = add_obj(co, "hedge");
+            if (call->hedge.quantile > 0) add_num(h, "after_quantile", call->hedge.quantile);
+            else add_num(h, "after", fl_time_to_sec(call->hedge.after));
+            add_num(h, "max", call->hedge.max);
+          }
           cJSON_AddItemToArray(calls, co);
         }
       }

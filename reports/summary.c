@@ -123,6 +123,18 @@ void fl_report_model(FILE *out, const fl_model_t *m) {
             fl_balancer_name(s->balancer), s->blocking ? "blocking" : "non-blocking");
     if (s->error_rate > 0) fprintf(out, ", error_rate %g", s->error_rate);
     if (s->slo > 0) { dur(s->slo, a, sizeof a); fprintf(out, ", slo %s", a); }
+    if (s->rate_limit > 0) fprintf(out, ", rate limit %g/s (burst %g)", s->rate_limit, s->rate_burst);
+    if (s->shed_after > 0) { dur(s->shed_after, a, sizeof a); fprintf(out, ", sheds past %s", a); }
+    if (s->outlier.consecutive_errors) fprintf(out, ", ejects after %d errors", s->outlier.consecutive_errors);
+    if (s->autoscale.on) {
+      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
+      dur(s->autoscale.delay, a, sizeof a);
+      fprintf(out, ", autoscale %d-%d on %s %g (ready after %s)", s->autoscale.min, s->autoscale.max, mn[s->autoscale.metric], s->autoscale.target, a);
+    }
+    if (s->broker) {
+      fprintf(out, ", broker to");
+      for (int k = 0; k < s->nconsumers; k++) fprintf(out, " %s", s->consumers[k]->full_name);
+    }
     fputc('\n', out);
     for (int k = 0; k < s->nendpoints; k++) {
       const fl_endpoint_t *ep = &s->endpoints[k];
@@ -138,6 +150,26 @@ void fl_report_model(FILE *out, const fl_model_t *m) {
           fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", call->target->full_name);
           if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
           if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }
+          if (call->p < 1) fprintf(out, " p %g", call->p);
+          if (call->async) fprintf(out, " async");
+          if (call->cache_hit > 0) { dur(call->cache_warmup, a, sizeof a); fprintf(out, " cache %g%% (warm-up %s)", 100 * call->cache_hit, a); }
+          if (call->retries) {
+            dur(fl_time_to_sec(call->backoff_base), a, sizeof a); dur(fl_time_to_sec(call->backoff_max), b, sizeof b);
+            static const char *const jit[] = { "none", "full", "equal" };
+            fprintf(out, " retries %d (backoff %s x%g up to %s, jitter %s)", call->retries, a, call->backoff_mult, b, jit[call->jitter]);
+            if (call->budget_ratio > 0) fprintf(out, " budget %g%% min %g/s", 100 * call->budget_ratio, call->budget_min);
+          }
+          if (call->breaker.on) {
+            dur(fl_time_to_sec(call->breaker.open_for), a, sizeof a);
+            fprintf(out, " breaker %g%% of %d (min %d), open %s, %d half-open", 100 * call->breaker.failure_rate, call->breaker.window,
+                    call->breaker.min_calls, a, call->breaker.half_open_calls);
+          }
+          if (call->bulkhead) fprintf(out, " bulkhead %d", call->bulkhead);
+          if (call->deadline) fprintf(out, " deadline");
+          if (call->hedge.on) {
+            if (call->hedge.quantile > 0) fprintf(out, " hedge after p%g", 100 * call->hedge.quantile);
+            else { dur(fl_time_to_sec(call->hedge.after), a, sizeof a); fprintf(out, " hedge after %s", a); }
+          }
           fputc('\n', out);
         }
       }
