@@ -477,12 +477,13 @@ static void api_inject(server_t *s, client_t *c, const char *body, size_t len) {
   ft.kind = (fl_fault_kind_t)k;
   const cJSON *target = cJSON_GetObjectItemCaseSensitive(j, "target"), *from = cJSON_GetObjectItemCaseSensitive(j, "from"),
               *to = cJSON_GetObjectItemCaseSensitive(j, "to"), *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-  const char *tname = ft.kind == FL_FAULT_PARTITION ? (cJSON_IsString(to) ? to->valuestring : NULL) : (cJSON_IsString(target) ? target->valuestring : NULL);
-  if (!tname) { respond_error(c, 422, ft.kind == FL_FAULT_PARTITION ? "a partition needs from and to" : "missing target"); cJSON_Delete(j); return; }
+  bool link = ft.kind == FL_FAULT_PARTITION || ((ft.kind == FL_FAULT_LATENCY || ft.kind == FL_FAULT_ERRORS) && cJSON_IsString(from));
+  const char *tname = link ? (cJSON_IsString(to) ? to->valuestring : NULL) : (cJSON_IsString(target) ? target->valuestring : NULL);
+  if (!tname) { respond_error(c, 422, link ? "a fault on a link needs from and to" : "missing target"); cJSON_Delete(j); return; }
   ft.target = fl_model_find_service(s->model, tname);
   if (!ft.target) { respond_error(c, 422, "unknown service '%s'", tname); cJSON_Delete(j); return; }
   ft.target_name = (char *)own(s, tname);
-  if (ft.kind == FL_FAULT_PARTITION) {
+  if (link) {
     if (!cJSON_IsString(from) || !(ft.from = fl_model_find_service(s->model, from->valuestring))) {
       respond_error(c, 422, "a partition needs from = a known service"); cJSON_Delete(j); return;
     }

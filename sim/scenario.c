@@ -1228,14 +1228,17 @@ static void read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   ft->kind = (fl_fault_kind_t)k;
   const char *target = opt_string(L, 1, "target", "fault");
   const char *from = opt_string(L, 1, "from", "fault"), *to = opt_string(L, 1, "to", "fault");
-  if (ft->kind == FL_FAULT_PARTITION) {
+  bool link = ft->kind == FL_FAULT_PARTITION || ((ft->kind == FL_FAULT_LATENCY || ft->kind == FL_FAULT_ERRORS) && from);
+  if (link) {
+    /* on the link from one service to another: a partition, or latency / errors on those calls only */
     if (!from || !to) luaL_error(L, "fault: a partition needs from = \"caller\" and to = \"callee\"");
+    if (target) luaL_error(L, "fault: give target, or from and to, not both");
     ft->from_name = astrdup(m, from); ft->to_name = astrdup(m, to);
     ft->target_name = ft->to_name;
   } else {
     if (!target && to && !from) target = to;
     if (!target) luaL_error(L, "fault: missing target (the service it hits, e.g. target = \"recommend\")");
-    if (from) luaL_error(L, "fault: from/to are for kind = \"partition\"; use target = \"...\"");
+    if (from) luaL_error(L, "fault: from/to are for a partition, or a latency or errors fault on one link; use target = \"...\"");
     ft->target_name = astrdup(m, target);
   }
   if (field(L, 1, "at")) { ft->at = read_duration(L, -1, "fault", "at"); lua_pop(L, 1); }
@@ -1286,7 +1289,7 @@ static void read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   }
   const char *name = opt_string(L, 1, "name", "fault");
   if (name) ft->name = astrdup(m, name);
-  else if (ft->kind == FL_FAULT_PARTITION) {
+  else if (ft->from_name) {
     size_t n = strlen(ft->from_name) + strlen(ft->to_name) + 3;
     ft->name = aalloc(m, n);
     snprintf(ft->name, n, "%s->%s", ft->from_name, ft->to_name);

@@ -356,8 +356,8 @@ static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
 }
 
 /* Delivers a request to its service, after the latency a fault adds on the way. */
-static void send(fl_sim_t *s, fl_req_t *q) {
-  fl_time_t lat = s->svc[q->ep->service->id].latency;
+static void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
+  fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
   if (lat > 0) {
     q->ev.cb = on_delayed_arrival;
     fl_engine_schedule(&s->eng, &q->ev, lat);
@@ -365,6 +365,8 @@ static void send(fl_sim_t *s, fl_req_t *q) {
     arrive(s, q);
   }
 }
+
+static void send(fl_sim_t *s, fl_req_t *q) { send_after(s, q, 0); }
 
 /* ---- resilience policies ---- */
 
@@ -700,18 +702,26 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
     c->flags |= F_BULKHEAD;
   }
   if (call->timeout > 0) fl_engine_schedule(&s->eng, &c->tmo, call->timeout);
-  if (s->npart_active) {
+  fl_time_t link_delay = 0;
+  if (s->npart_active) {   /* faults on the link from the caller to the callee */
     const fl_model_t *m = s->m;
     for (int f = 0; f < m->nfaults; f++) {
       const fl_fault_t *ft = &m->faults[f];
-      if (ft->kind == FL_FAULT_PARTITION && s->fault[f].active && ft->from == parent->ep->service && ft->target == c->ep->service) {
+      if (!ft->from || !s->fault[f].active || ft->from != parent->ep->service || ft->target != c->ep->service) continue;
+      if (ft->kind == FL_FAULT_PARTITION) {
         c->flags |= F_LIMBO;           /* dropped: no answer until the caller gives up or the link heals */
         list_add(&s->fault[f].dropped, c);
         return;
       }
+      if (ft->kind == FL_FAULT_ERRORS && fl_rng_uniform(&s->fault[f].rng) < ft->value) {
+        c->flags |= F_LIMBO;           /* the link fails the call: it never reaches the callee */
+        defer_failure(s, c, FL_CAUSE_ERROR, c->ep->service->id);
+        return;
+      }
+      if (ft->kind == FL_FAULT_LATENCY) link_delay += fl_sec_to_time(ft->value);
     }
   }
-  send(s, c);
+  send_after(s, c, link_delay);
 }
 
 /* Workers waiting on each callee, integrated over time per callee. */
@@ -1257,7 +1267,7 @@ static void error_faults(fl_sim_t *s, int svc) {
   double keep = 1;
   for (int f = 0; f < s->m->nfaults; f++) {
     const fl_fault_t *ft = &s->m->faults[f];
-    if (ft->kind == FL_FAULT_ERRORS && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
+    if (ft->kind == FL_FAULT_ERRORS && !ft->from && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
   }
   s->svc[svc].err_extra = 1 - keep;
 }
@@ -1292,9 +1302,15 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
       else if (r->inst[k].hung) thaw_instance(s, svc, &r->inst[k]);
     }
     break;
-  case FL_FAULT_LATENCY: r->latency += (start ? 1 : -1) * fl_sec_to_time(ft->value); break;
+  case FL_FAULT_LATENCY:
+    if (ft->from) s->npart_active += start ? 1 : -1;   /* on one link: applied in launch */
+    else r->latency += (start ? 1 : -1) * fl_sec_to_time(ft->value);
+    break;
   case FL_FAULT_SLOWDOWN: if (start) r->slow *= ft->value; else r->slow /= ft->value; break;
-  case FL_FAULT_ERRORS: error_faults(s, svc->id); break;
+  case FL_FAULT_ERRORS:
+    if (ft->from) s->npart_active += start ? 1 : -1;
+    else error_faults(s, svc->id);
+    break;
   case FL_FAULT_PARTITION:
     if (start) s->npart_active++;
     else {
@@ -1368,6 +1384,9 @@ static void fault_init(fl_sim_t *s, int f) {
   for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
   fl_event_init(&fr->ev, on_fault);
   fr->ev.aux = (uint32_t)f;
+  char name[256];
+  snprintf(name, sizeof name, "fault#%d:%s", f, ft->name);
+  fl_rng_init(&fr->rng, m->seed, name, "link");
 }
 
 int fl_sim_inject(fl_sim_t *s, const fl_fault_t *spec) {

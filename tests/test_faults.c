@@ -741,3 +741,35 @@ TEST(junit_has_one_testcase_per_expectation_and_a_failure_for_each_failed_one) {
   free(xml);
   run_free(&r);
 }
+
+/* Latency and errors on one link: only the calls from that caller to that callee. */
+static const char link_faults[] =
+  "scenario { duration = \"60s\", seed = 5, window = \"5s\" }\n"
+  "service \"a\" { workers = 100, work = const \"1ms\", calls = { call \"c\" } }\n"
+  "service \"b\" { workers = 100, work = const \"1ms\", calls = { call \"c\" } }\n"
+  "service \"c\" { workers = 100, work = const \"1ms\" }\n"
+  "traffic { rate = 200, mix = { a = 0.5, b = 0.5 } }\n"
+  "fault { from = \"a\", to = \"c\", kind = \"latency\", latency = \"300ms\", at = \"20s\", duration = \"20s\" }\n"
+  "fault { from = \"b\", to = \"c\", kind = \"errors\", rate = \"50%\", at = \"20s\", duration = \"20s\" }\n";
+
+TEST(latency_and_errors_on_one_link_touch_only_that_link) {
+  run_t r;
+  if (!run_text(&r, "links.lua", link_faults)) return;
+  const fl_stats_t *a = jst(&r, "a"), *b = jst(&r, "b"), *c = sst(&r, "c");
+  /* const work: a's answers take exactly 2 ms, plus 300 ms on the faulted link */
+  for (uint32_t w = 0; w < r.s.wdone; w++) {
+    bool during = w >= 4 && w < 8;
+    CHECK_NEAR(a->series[FL_SER_P50][w], during ? 0.302 : 0.002, 0.0015);
+    CHECK_NEAR(b->series[FL_SER_P50][w], 0.002, 0.0015);      /* b's link is not slower */
+  }
+  /* b's calls fail half the time during the fault: 100/s x 20 s x 0.5 = 1000, sd 22 */
+  double bf = sum(b, FL_SER_FAILURES, 4, 8), ba = sum(b, FL_SER_ARRIVALS, 4, 8);
+  CHECK_NEAR(bf / ba, 0.5, 0.05);
+  CHECK_EQ_INT(sum(b, FL_SER_FAILURES, 0, 4) + sum(b, FL_SER_FAILURES, 8, 12), 0);
+  CHECK_EQ_INT(b->total.cause[FL_CAUSE_ERROR], b->total.failures);
+  /* the failed calls never reached c, which fails nothing itself */
+  CHECK_EQ_INT(c->total.failures, 0);
+  CHECK_NEAR(sum(c, FL_SER_ARRIVALS, 4, 8), sum(a, FL_SER_ARRIVALS, 4, 8) + ba - bf, 30);
+  CHECK_EQ_INT(a->total.failures, 0);
+  run_free(&r);
+}

@@ -66,6 +66,7 @@ typedef struct fl_fault_rt {
   fl_time_t started, ended;   /* -1 until it happens */
   int first, count;           /* the instances it hits */
   fl_reqlist_t dropped;       /* partition: calls in limbo */
+  fl_rng_t rng;               /* a link's errors */
   fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
 } fl_fault_rt_t;
 
