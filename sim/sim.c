@@ -1709,8 +1709,11 @@ static void close_window(fl_sim_t *s) {
     }
     {   /* an idle service with live instances is ok */
       fl_health_t was = r->health;
-      if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, svc, r, util, r->st.series[FL_SER_P99][w])))
+      if (confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, svc, r, util, r->st.series[FL_SER_P99][w]))) {
         attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
+        /* the change dates from the first of the windows that confirmed it: so does the series */
+        for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][w - (uint32_t)k] = r->health;
+      }
     }
     r->st.series[FL_SER_HEALTH][w] = r->health;
     if (measured) {

@@ -95,7 +95,13 @@
       doc.getElementById('fl-live-pause').textContent = s.paused ? 'resume' : 'pause';
       doc.documentElement.setAttribute('data-paused', s.paused ? '1' : '0');
     });
-    es.addEventListener('done', function () { msg('the run is complete', true); });
+    es.addEventListener('done', function () {
+      msg('the run is complete', true);
+      /* the whole report: journeys, expectations and blast radius fill in */
+      fetch('/api/report').then(function (r) { return r.json(); }).then(function (rep) {
+        if (dash && rep && rep.series) { dash.load(rep, dash.graph); doc.documentElement.setAttribute('data-complete', '1'); }
+      }).catch(function () {});
+    });
   }
 
   function wire() {
