@@ -30,7 +30,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/faultline
 
-.PHONY: all deps run test check-tests asan bench install clean
+.PHONY: all deps run test check-tests asan bench fuzz install clean golden
 
 all: $(BIN)
 
@@ -121,9 +121,25 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
+# libFuzzer targets (tests/fuzz/): the library built by clang with coverage and sanitizers into
+# build-fuzz/, then each target run FUZZ_SECONDS (default 30) from its corpus (tests/fuzz/run.sh).
+FUZZ_SECONDS ?= 30
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang build-fuzz/libfaultline.a \
+	  CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -O1 -Iinclude -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) PKG_CFLAGS="$(PKG_CFLAGS)" LDLIBS="$(LDLIBS)" bash tests/fuzz/run.sh
+
+# Rewrites the golden reports (tests/golden/X.json from scenarios/X.lua, minus "run") after an
+# intended change of the numbers or of the report.
+golden: $(BIN)
+	@for g in tests/golden/*.json; do n=$$(basename $$g .json); \
+	  $(BIN) run scenarios/$$n.lua -q --json $(BUILD)/golden.json >/dev/null 2>&1; \
+	  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r.pop('run'); json.dump(r, open(sys.argv[2],'w'), indent=1, sort_keys=True)" $(BUILD)/golden.json $$g; \
+	  echo "golden: $$g"; done
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/faultline
 
 clean:
-	rm -rf build build-asan out
+	rm -rf build build-asan build-fuzz out

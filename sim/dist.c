@@ -46,6 +46,7 @@ int fl_dist_lognormal_mean_cv(fl_dist_t *d, double mean, double cv, const char *
 int fl_dist_gamma_mean_cv(fl_dist_t *d, double mean, double cv, const char **why) {
   if (!positive(mean)) return fail(why, "mean must be positive");
   if (!positive(cv)) return fail(why, "cv must be positive");
+  if (!(cv <= 1000)) return fail(why, "cv must be at most 1000");   /* beyond, the shape 1/cv^2 underflows */
   *d = (fl_dist_t){.kind = FL_DIST_GAMMA, .a = 1 / (cv * cv), .b = mean * cv * cv};
   return 0;
 }

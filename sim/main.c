@@ -46,8 +46,14 @@ typedef struct cli {
 static volatile sig_atomic_t interrupted;
 static fl_sim_t *running;
 
+/* The first SIGINT or SIGTERM stops the run at the end of the current window, and the partial
+** report is written; a second one ends the process at once (a window may be long), no report. */
 static void on_signal(int sig) {
-  (void)sig;
+  if (interrupted) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
   interrupted = 1;
   if (running) running->stop = 1;
 }

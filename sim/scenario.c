@@ -19,8 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_INSTRUCTIONS 200000000LL   /* a scenario that runs longer is taken for an endless loop */
+#define MAX_LUA_SECONDS 10.0           /* the same in wall time, for instructions that each take long */
+#define HOOK_EVERY 100                 /* instructions between two calls of the count hook */
 #define MAX_LUA_MEMORY (256u << 20)
 #define MAX_INCLUDE_DEPTH 16
 #define MAX_SECONDS 1e9                /* any duration: about 31 years; in nanoseconds, twice fits int64 */
@@ -83,6 +86,7 @@ typedef struct loader {
   bool sealed;               /* the script has run: constructors refuse (hooks, finalizers) */
   int depth, includes;
   long long instructions;
+  double t_start, t_last;    /* wall clock at the count hook's first and last call (0: not yet) */
   size_t mem, mem_peak;
   bool mem_exceeded;
   lua_State *L;
@@ -103,15 +107,21 @@ static int l_expect_body(lua_State *L);
 static int l_at(lua_State *L);
 static int l_every(lua_State *L);
 
-/* The loader, for a constructor. Refused once the script has run (from a hook or a finalizer the
-** model would change under the simulation), and inside the constructors that fill an entry of a
-** growing array of the model: one reached from a metamethod (__index, __gc, ...) while such a
-** constructor reads its fields would move the array under it. The call stack tells, so that an
-** error caught by pcall leaves no state behind. */
+/* The loader, for a constructor: refused once the script has run (from a hook or a finalizer the
+** model would change under the simulation). */
 static loader_t *getloader(lua_State *L) {
   loader_t *ld = lua_touserdata(L, lua_upvalueindex(1));
   if (ld->sealed)
     luaL_error(L, "the scenario's constructors (service, call, fault, include, ...) cannot run once it is loaded; a hook acts through its sim argument");
+  return ld;
+}
+
+/* The loader, for a constructor that fills an entry of a growing array of the model while it
+** reads its fields: refused when another such constructor is below on the call stack, reached from
+** a metamethod (__index, ...) that it triggered; this one would move the array under it. The call
+** stack tells, so that an error caught by pcall leaves no state behind. */
+static loader_t *getloader_alone(lua_State *L) {
+  loader_t *ld = getloader(L);
   lua_Debug ar;
   for (int level = 1; lua_getstack(L, level, &ar); level++) {
     lua_getinfo(L, "f", &ar);
@@ -662,7 +672,7 @@ static void read_endpoint(lua_State *L, loader_t *ld, int t, fl_endpoint_t *ep, 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 static int l_service_body(lua_State *L) {
-  loader_t *ld = getloader(L);
+  loader_t *ld = getloader_alone(L);
   fl_model_t *m = ld->m;
   const char *name = lua_tostring(L, lua_upvalueindex(2));
   if (!lua_istable(L, 1)) luaL_error(L, "service \"%s\": expected a table of fields, e.g. service \"%s\" { instances = 2, work = exp \"5ms\" }", name, name);
@@ -1297,7 +1307,7 @@ static void read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
 }
 
 static int l_fault(lua_State *L) {
-  loader_t *ld = getloader(L);
+  loader_t *ld = getloader_alone(L);
   fl_model_t *m = ld->m;
   if (m->nfaults >= MAX_ENTRIES) luaL_error(L, "fault: more than %d faults", MAX_ENTRIES);
   if (m->nfaults == ld->fault_cap) {
@@ -1325,7 +1335,7 @@ static void read_comparison(lua_State *L, int t, const char *key, const char *ct
 }
 
 static int l_expect_body(lua_State *L) {
-  loader_t *ld = getloader(L);
+  loader_t *ld = getloader_alone(L);
   fl_model_t *m = ld->m;
   const char *name = lua_tostring(L, lua_upvalueindex(2));
   char ctx[300];
@@ -1390,7 +1400,7 @@ static int msgh(lua_State *L) {
 
 /* at("45m", function(sim) ... end) and every("1m", function(sim) ... end) */
 static int add_hook(lua_State *L, bool repeat) {
-  loader_t *ld = getloader(L);
+  loader_t *ld = getloader_alone(L);
   fl_model_t *m = ld->m;
   const char *what = repeat ? "every" : "at";
   double t = read_duration(L, 1, what, repeat ? "interval" : "time");
@@ -1532,6 +1542,7 @@ static int run_hook(fl_model_t *m, fl_sim_t *s, int i, char *err, size_t n) {
   loader_t *ld = m->lua;
   lua_State *L = ld->L;
   ld->instructions = 0;
+  ld->t_start = 0;
   lua_settop(L, 0);
   lua_pushcfunction(L, msgh);
   lua_rawgeti(L, LUA_REGISTRYINDEX, m->hooks[i].ref);
@@ -1610,7 +1621,7 @@ static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
     /* a runaway script: follow it line by line, so that running out can name its line
     ** (lua_sethook is safe anywhere; it only touches the hook fields and call infos) */
     ld->line_hook = true;
-    lua_sethook(ld->L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, 10000);
+    lua_sethook(ld->L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, lua_gethookcount(ld->L));
   }
   return p;
 }
@@ -1618,23 +1629,32 @@ static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
 static void count_hook(lua_State *L, lua_Debug *ar) {
   loader_t *ld = NULL;
   lua_getallocf(L, (void **)&ld);
-  if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
-    snprintf(ld->hook_src, sizeof ld->hook_src, "%s", ar->short_src);
-    ld->hook_line = ar->currentline;
+  if (ar->event != LUA_HOOKCOUNT) {   /* a new line, past half the memory cap: note where */
+    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+      snprintf(ld->hook_src, sizeof ld->hook_src, "%s", ar->short_src);
+      ld->hook_line = ar->currentline;
+    }
+    return;
   }
-  if (ar->event != LUA_HOOKCOUNT) return;
   int every = lua_gethookcount(L);
   ld->instructions += every;
-  if (ld->instructions <= MAX_INSTRUCTIONS && every == 1)   /* a new hook run after a stop */
-    lua_sethook(L, count_hook, lua_gethookmask(L), 10000);
-  if (ld->instructions > MAX_INSTRUCTIONS) {
-    /* From now on every instruction fails, so that no pcall, xpcall or __gc can swallow
-    ** the stop and loop on (tests/test_hostile.c). */
-    if (every != 1) lua_sethook(L, count_hook, lua_gethookmask(L), 1);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  if (ld->t_start == 0) ld->t_start = ld->t_last = now;
+  bool too_many = ld->instructions > MAX_INSTRUCTIONS, too_long = now - ld->t_start > MAX_LUA_SECONDS;
+  /* Every instruction is counted (a) from a stop on, so that each fails and no pcall, xpcall or
+  ** __gc can swallow the stop and loop on, and (b) while instructions are slow (each copying or
+  ** comparing strings of megabytes), so that the time limit is seen within one of them. */
+  int want = too_many || too_long || now - ld->t_last > 0.1 ? 1 : HOOK_EVERY;
+  ld->t_last = now;
+  if (want != every) lua_sethook(L, count_hook, lua_gethookmask(L), want);
+  if (too_many || too_long) {
     /* not luaL_error: its position would be the caller's (level 1), not the loop's */
-    if (ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
     else lua_pushliteral(L, "");
-    lua_pushfstring(L, "the scenario ran for more than %I Lua instructions (an endless loop?)", (lua_Integer)MAX_INSTRUCTIONS);
+    if (too_many) lua_pushfstring(L, "the scenario ran for more than %I Lua instructions (an endless loop?)", (lua_Integer)MAX_INSTRUCTIONS);
+    else lua_pushfstring(L, "the scenario ran for more than %d seconds (an endless loop over huge strings?)", (int)MAX_LUA_SECONDS);
     lua_concat(L, 2);
     lua_error(L);
   }
@@ -1734,7 +1754,7 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   if (luaL_loadbufferx(L, profiles_lua, sizeof profiles_lua - 1, "=profiles", "t") != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK)
     luaL_error(L, "internal error in the profiles: %s", lua_tostring(L, -1));
   if (!ld->opts->unsafe) fl__sandbox_harden(L);
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
 
