@@ -90,7 +90,11 @@ static void profile_text(const fl_profile_t *p, char *buf, size_t n) {
   case FL_PROFILE_CONST: snprintf(buf, n, "%g/s constant", p->value); break;
   case FL_PROFILE_SURGE:
     dur(p->start, a, sizeof a); dur(p->ramp, b, sizeof b);
-    if (p->hold < 1e11) { dur(p->hold, c, sizeof c); snprintf(buf, n, "surge %g/s -> %g/s from %s over %s, held %s", p->base, p->peak, a, b, c); }
+    if (p->hold < 1e11) {
+      char d[32];
+      dur(p->hold, c, sizeof c); dur(p->decay, d, sizeof d);
+      snprintf(buf, n, "surge %g/s -> %g/s from %s over %s, held %s, back over %s", p->base, p->peak, a, b, c, d);
+    }
     else snprintf(buf, n, "surge %g/s -> %g/s from %s over %s", p->base, p->peak, a, b);
     break;
   case FL_PROFILE_PIECEWISE: snprintf(buf, n, "piecewise, %d points", p->npoints); break;

@@ -1741,7 +1741,8 @@ static void close_window(fl_sim_t *s) {
       c->parent = p != i ? p : -1;
       if (c->parent < 0 && c->fault < 0)   /* the dependency is faulted without changing state itself (latency, ...) */
         for (int f = 0; f < s->m->nfaults; f++)
-          if (s->m->faults[f].target->id == c->via && fault_in(s, f, wstart, s->eng.now)) {
+          if (s->m->faults[f].target->id == c->via && fault_in(s, f, wstart, s->eng.now) &&
+              (!s->m->faults[f].from || c->service < 0 || s->m->faults[f].from->id == c->service)) {   /* its own link's */
             c->fault = f;
             size_t l = strlen(c->reason);
             snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", s->m->faults[f].name,

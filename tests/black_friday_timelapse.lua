@@ -5,7 +5,7 @@
 -- tenth of its workers per instance (rounded up), so that instance counts keep their meaning.
 -- Latencies, work and timeouts are unchanged. A search that runs whole simulations needs this
 -- to finish in seconds; the real evening is sized the same way with `faultline size
--- scenarios/black_friday.lua` (README-size.md).
+-- scenarios/black_friday.lua` (README.md, faultline size).
 local FAST, SMALL = 30, 10
 
 local units = { ns = 1e-9, us = 1e-6, ms = 1e-3, s = 1, m = 60, h = 3600, d = 86400 }

@@ -586,7 +586,7 @@ TEST(trace_of_rates_replays_per_minute_within_poisson_noise) {
 
 TEST(trace_of_timestamps_replays_exactly_those_arrivals) {
   /* 1000 requests at known times, a burst of 50 at the same instant, one after the end (none on a
-  ** window boundary: see README-size.md on arrivals at a boundary) */
+  ** window boundary: see README.md on faultline size) */
   char buf[32768];
   size_t w = 0;
   w += (size_t)snprintf(buf + w, sizeof buf - w, "timestamp\n");

@@ -57,7 +57,7 @@ char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
 
 /* One CSV file per series into folder 'dir' (created if missing; its parent must exist):
 ** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and
-** call edge). Headers: reports/README-html.md. Returns 0 or -FL_EIO with a message in err. */
+** call edge). Headers: README.md, "CSV series". Returns 0 or -FL_EIO with a message in err. */
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen);
 
 /* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
