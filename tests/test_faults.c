@@ -28,43 +28,8 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-/* ---- scenario files in a private folder, removed at exit ---- */
-
-static char tdir[64];
-static char written[32][160];
-static int nwritten;
-
-static void cleanup(void) {
-  for (int i = 0; i < nwritten; i++) unlink(written[i]);
-  if (tdir[0]) rmdir(tdir);
-}
-
-static const char *dir(void) {
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_faults_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  return tdir;
-}
-
-/* Remembers a file of dir() to remove at exit. */
-static void track(const char *path) {
-  for (int i = 0; i < nwritten; i++) if (strcmp(written[i], path) == 0) return;
-  if (nwritten < 32) snprintf(written[nwritten++], sizeof written[0], "%s", path);
-}
-
-/* Writes 'text' to dir()/name; returns the path (static, valid until the next call). */
-static const char *put(const char *name, const char *text) {
-  static char path[160];
-  snprintf(path, sizeof path, "%s/%s", dir(), name);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  fputs(text, f);
-  fclose(f);
-  track(path);
-  return path;
-}
+#define SCENARIO_FILES_PREFIX "fl_faults"
+#include "scenario_files.h"
 
 static bool verbose(void) {
   const char *v = getenv("FAULTLINE_FAULTS_VERBOSE");
