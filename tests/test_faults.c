@@ -738,3 +738,27 @@ TEST(latency_and_errors_on_one_link_touch_only_that_link) {
   CHECK_EQ_INT(a->total.failures, 0);
   run_free(&r);
 }
+
+/* A leak: work grows from 1x to 'factor' x over 'every', then the instance restarts. */
+static const char leak[] =
+  "scenario { duration = \"200s\", seed = 9, window = \"5s\" }\n"
+  "service \"s\" { instances = 1, workers = 50, queue = 100, work = const \"10ms\", health_check = \"1s\" }\n"
+  "traffic { rate = 50, mix = { s = 1 } }\n"
+  "fault { target = \"s\", kind = \"leak\", factor = 4, every = \"60s\", restart = \"10s\", at = \"20s\", duration = \"150s\" }\n";
+
+TEST(a_leak_grows_latency_until_the_restart_then_starts_again) {
+  run_t r;
+  if (!run_text(&r, "leak.lua", leak)) return;
+  const fl_stats_t *s = sst(&r, "s");
+  /* const 10 ms work, so the median of a window is the work at its middle: 10 ms x (1 + 3 x
+  ** elapsed / 60 s) from the fault's start at 20 s; the instance restarts at 80 s (down 10 s),
+  ** leaks afresh from 90 s and restarts again at 150 s; after 170 s the fault is over */
+  CHECK_NEAR(s->series[FL_SER_P50][2], 0.010, 0.0005);                 /* 10-15 s: before */
+  CHECK_NEAR(s->series[FL_SER_P50][9], 0.010 * (1 + 3 * 27.5 / 60), 0.0012);   /* 45-50 s */
+  CHECK_NEAR(s->series[FL_SER_P50][14], 0.010 * (1 + 3 * 52.5 / 60), 0.0015);  /* 70-75 s: near 4x */
+  CHECK_EQ_INT(s->series[FL_SER_SUCCESSES][17], 0);                    /* 85-90 s: restarting */
+  CHECK(s->series[FL_SER_FAILURES][17] > 0);
+  CHECK_NEAR(s->series[FL_SER_P50][19], 0.010 * (1 + 3 * 7.5 / 60), 0.0008);   /* 95-100 s: fresh again */
+  CHECK_NEAR(s->series[FL_SER_P50][37], 0.010, 0.0005);                /* 185-190 s: over */
+  run_free(&r);
+}
