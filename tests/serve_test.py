@@ -273,7 +273,13 @@ def main():
         model2 = get_json(port, "/api/model")[1]
         check("a_broken_edit_keeps_the_last_good_model", model2["generation"] == gen + 1, str(model2)[:100])
 
-        # SIGINT stops cleanly and writes the report
+        # SIGINT stops cleanly and writes the report (of a run slowed down so that it is mid-way)
+        with open(scen, "w") as f:
+            f.write(SCENARIO)
+        time.sleep(1.0)
+        get_json(port, "/api/speed", "POST", json.dumps({"speed": 10}))
+        get_json(port, "/api/restart", "POST")
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(10)
