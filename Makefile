@@ -125,7 +125,9 @@ bench: deps
 # libFuzzer targets (tests/fuzz/): the library built by clang with coverage and sanitizers into
 # build-fuzz/, then each target run FUZZ_SECONDS (default 30) from its corpus (tests/fuzz/run.sh).
 FUZZ_SECONDS ?= 30
-fuzz:
+fuzz: deps
+	@command -v clang >/dev/null 2>&1 || { echo "faultline: installing clang (libFuzzer)"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang; }
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang build-fuzz/libfaultline.a \
 	  CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -O1 -Iinclude -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) PKG_CFLAGS="$(PKG_CFLAGS)" LDLIBS="$(LDLIBS)" bash tests/fuzz/run.sh
