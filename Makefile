@@ -98,7 +98,7 @@ $(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libfaultline.a
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
-	$(BIN) run scenarios/black_friday.lua --json out/black_friday.json
+	$(BIN) run scenarios/black_friday.lua --json out/black_friday.json --html out/black_friday.html
 
 check-tests: $(BIN) $(TEST_BIN)
 	@BUILD=$(BUILD) bash tests/run.sh
