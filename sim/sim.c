@@ -38,6 +38,7 @@ struct fl_session {
   fl_event_t ev;          /* think time before the next step or a refresh */
   fl_session_t *next;     /* free list */
   int journey, step, attempt;
+  int deg_origin;         /* where the first degraded answer's failure came from, or -1 */
   bool measured, degraded;
   fl_time_t step_sent;
 };
@@ -770,7 +771,8 @@ static void begin_step(fl_sim_t *s, fl_req_t *q) {
 static void next_step(fl_sim_t *s, fl_req_t *q) {
   if (++q->step < q->ep->nsteps) begin_step(s, q);
   else if (q->inst->hung) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
-  else complete(s, q, (q->flags & F_DEGRADED) ? FL_OUT_DEGRADED : FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
+  else if (q->flags & F_DEGRADED) complete(s, q, FL_OUT_DEGRADED, FL_CAUSE_NONE, q->origin);
+  else complete(s, q, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
 }
 
 /* The step a worker waited in is over: it no longer waits on the step's callees. */
@@ -789,9 +791,11 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
     s->svc[q->ep->service->id].fail_via[call->slot]++;
     if (!call->optional) { complete(s, q, FL_OUT_FAILURE, cause, origin); return; }
     q->flags |= F_DEGRADED;
+    if (q->origin < 0) q->origin = (int16_t)origin;   /* where the degradation came from */
     if (s->eng.now + call->fallback > q->wait_until) q->wait_until = s->eng.now + call->fallback;
   } else if (out == FL_OUT_DEGRADED) {
     q->flags |= F_DEGRADED;
+    if (q->origin < 0) q->origin = (int16_t)origin;
   }
   if (--q->pending > 0) return;
   end_wait(s, q);
@@ -989,7 +993,10 @@ static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   fl_stats_t *st = &jr->st;
   switch (out) {
   case FL_OUT_SUCCESS: st->win.successes++; if (x->measured) st->total.successes++; break;
-  case FL_OUT_DEGRADED: st->win.degraded++; if (x->measured) st->total.degraded++; break;
+  case FL_OUT_DEGRADED:
+    st->win.degraded++; if (x->measured) st->total.degraded++;
+    if (origin >= 0 && jr->deg_from) jr->deg_from[origin]++;
+    break;
   case FL_OUT_FAILURE:
     st->win.failures++; st->win.cause[cause]++;
     if (x->measured) { st->total.failures++; st->total.cause[cause]++; jr->lost++; }
@@ -1018,7 +1025,7 @@ static void session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_ca
   /* the step's latency as the user saw it, refreshes included */
   fl_hist_add(jr->st.hwin, s->eng.now - x->step_sent);
   if (x->measured) { fl_hist_add(jr->st.htotal, s->eng.now - x->step_sent); jr->steps_done++; }
-  if (out == FL_OUT_DEGRADED) x->degraded = true;
+  if (out == FL_OUT_DEGRADED) { x->degraded = true; if (x->deg_origin < 0) x->deg_origin = origin; }
   x->attempt = 0;
   if (x->step + 1 < jn->nsteps) {
     if (fl_rng_uniform(&s->rng_client) < jn->cont[x->step]) {
@@ -1031,7 +1038,8 @@ static void session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_ca
   } else if (x->measured) {
     jr->completed++;
   }
-  session_end(s, x, x->degraded ? FL_OUT_DEGRADED : FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
+  if (x->degraded) session_end(s, x, FL_OUT_DEGRADED, FL_CAUSE_NONE, x->deg_origin);
+  else session_end(s, x, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
 }
 
 static void start_session(fl_sim_t *s, int j) {
@@ -1039,6 +1047,7 @@ static void start_session(fl_sim_t *s, int j) {
   fl_session_t *x = sess_alloc(s);
   fl_event_init(&x->ev, on_session_timer);
   x->journey = j;
+  x->deg_origin = -1;
   x->measured = s->eng.now >= s->warmup;
   jr->st.win.arrivals++;
   jr->inflight++;
@@ -1619,9 +1628,16 @@ static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
     c->via = d;
     snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% of failures originate at %s", 100 * fr, 100 * share, m->services[d].name);
   } else {
-    c->via = m->journeys[c->journey].entry->service->id;
-    snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% degraded", 100 * fr,
-             done ? 100.0 * (double)jr->st.win.degraded / (double)done : 0);
+    double dshare = 0;
+    int dd = jr->deg_from ? top_origin(s, jr->deg_from, jr->st.win.degraded, &dshare) : -1;
+    double dg = done ? 100.0 * (double)jr->st.win.degraded / (double)done : 0;
+    if (dd >= 0 && fr < m->health.degraded_errors) {
+      c->via = dd;
+      snprintf(c->reason, sizeof c->reason, "%.0f%% degraded, %.0f%% of them by failures at %s", dg, 100 * dshare, m->services[dd].name);
+    } else {
+      c->via = m->journeys[c->journey].entry->service->id;
+      snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% degraded", 100 * fr, dg);
+    }
   }
 }
 
@@ -1766,6 +1782,7 @@ static void close_window(fl_sim_t *s) {
   for (int j = 0; j < s->m->njourneys; j++) {
     reset_window(&s->jrn[j].st);
     if (s->jrn[j].fail_from) memset(s->jrn[j].fail_from, 0, sizeof *s->jrn[j].fail_from * (size_t)s->m->nservices);
+    if (s->jrn[j].deg_from) memset(s->jrn[j].deg_from, 0, sizeof *s->jrn[j].deg_from * (size_t)s->m->nservices);
   }
   s->wdone++;
   if (s->on_window) s->on_window(s, w, s->on_window_user);
@@ -1932,7 +1949,10 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     fl_rng_init(&jr->rng, m->seed, m->journeys[j].name, "arrivals");
     stats_init(&jr->st, FL_SER_JOURNEY_COUNT, s->nwindows);
-    if ((double)m->nservices * m->njourneys <= 4e6) jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
+    if ((double)m->nservices * m->njourneys <= 4e6) {
+      jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
+      jr->deg_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->deg_from);
+    }
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;
     if (m->rate.kind == FL_PROFILE_REPLAY) continue;
@@ -1971,7 +1991,7 @@ void fl_sim_release(fl_sim_t *s) {
     free(s->svc[i].recs); free(s->svc[i].rec_t);
     free(s->svc[i].callee); free(s->svc[i].fail_via); free(s->svc[i].calls_via); free(s->svc[i].edge_calls); free(s->svc[i].edge_fails); free(s->svc[i].wcount); free(s->svc[i].wint); free(s->svc[i].wlast);
   }
-  for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); }
+  for (int j = 0; s->m && j < s->m->njourneys; j++) { stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
     for (int k = 0; s->fault[f].phase && k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
     free(s->fault[f].phase);
