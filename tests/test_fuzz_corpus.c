@@ -13,11 +13,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-/* The corpus folder of 'target', next to this file (tests run from the repository's root). */
-static int replay(const char *target, int (*fn)(const uint8_t *, size_t)) {
-  char dir[256];
-  const char *slash = strrchr(__FILE__, '/');
-  snprintf(dir, sizeof dir, "%.*s/fuzz/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", target);
+/* Every regular file of 'dir' through 'fn'; returns how many. */
+static int replay_dir(const char *dir, int (*fn)(const uint8_t *, size_t)) {
   DIR *d = opendir(dir);
   CHECK_MSG(d != NULL, "cannot open %s (run the tests from the repository's root)", dir);
   if (!d) return 0;
@@ -41,7 +38,22 @@ static int replay(const char *target, int (*fn)(const uint8_t *, size_t)) {
   return n;
 }
 
+/* The corpus folder of 'target', next to this file (tests run from the repository's root). */
+static int replay(const char *target, int (*fn)(const uint8_t *, size_t)) {
+  char dir[256];
+  const char *slash = strrchr(__FILE__, '/');
+  snprintf(dir, sizeof dir, "%.*s/fuzz/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", target);
+  return replay_dir(dir, fn);
+}
+
 TEST(units_corpus_replays) { CHECK(replay("units", fuzz_units) >= 10); }
 TEST(scenario_corpus_replays) { CHECK(replay("scenario", fuzz_scenario) >= 5); }
+/* the repository's own scenarios seed the loader target too (tests/fuzz/run.sh) */
+TEST(repository_scenarios_replay_through_the_loader_target) {
+  CHECK(replay_dir("scenarios", fuzz_scenario) >= 4);
+  CHECK(replay_dir("scenarios/theory", fuzz_scenario) >= 5);
+  CHECK(replay_dir("scenarios/incidents", fuzz_scenario) >= 5);
+  CHECK(replay_dir("tests/scenarios", fuzz_scenario) >= 1);
+}
 TEST(trace_corpus_replays) { CHECK(replay("trace", fuzz_trace) >= 3); }
 TEST(import_corpus_replays) { CHECK(replay("import", fuzz_import) >= 4); }

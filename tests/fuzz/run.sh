@@ -27,10 +27,12 @@ for t in $TARGETS; do
   fi
   mkdir -p "$BUILD/corpus/$t"
   dict=""; [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
+  # the scenarios of the repository seed the loader as they are, not as copies that go stale
+  seeds=""; [ "$t" = scenario ] && seeds="scenarios tests/scenarios"
   # -timeout: a scenario may legitimately run up to the 200M-instruction limit (seconds under ASan)
   log="$BUILD/fuzz_$t.log"
   "$bin" -max_total_time="$SECONDS_EACH" -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 $dict \
-    -artifact_prefix="$BUILD/crashes/$t-" "$BUILD/corpus/$t" "tests/fuzz/$t" > "$log" 2>&1
+    -artifact_prefix="$BUILD/crashes/$t-" "$BUILD/corpus/$t" "tests/fuzz/$t" $seeds > "$log" 2>&1
   rc=$?
   runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
   if [ "$rc" = 0 ]; then
