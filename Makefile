@@ -11,12 +11,14 @@ DEB_PKGS := libuv1-dev liblua5.4-dev libcjson-dev libgraphviz-dev libyaml-dev pk
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $(OPT) -g $(SAN) -Iinclude
+# Each object also writes its header dependencies (build/**/*.d), read back below.
+DEPFLAGS  = -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 LDFLAGS  += $(SAN)
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard reports/*.c)
+LIB_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c)) $(wildcard reports/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o
 # The report's web assets, embedded into the binary: ours from reports/web/, uPlot from npm
 # (reports/web/package.json, installed by `make deps` into $(WEB_NODE), never committed)
@@ -72,9 +74,9 @@ deps:
 	  else echo "faultline: warning: no npm: the HTML report will use its own SVG charts"; fi; \
 	fi
 
-$(BUILD)/%.o: %.c $(wildcard include/faultline/*.h) $(wildcard sim/*.h) $(wildcard reports/*.h)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/gen/web_assets.c: reports/web/embed.sh reports/web/report.html reports/web/report.css reports/web/dashboard.js reports/web/live.js \
                            $(wildcard $(WEB_NODE)/.package-lock.json)
@@ -88,12 +90,12 @@ $(BUILD)/libfaultline.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/sim/main.o $(BUILD)/libfaultline.a
+$(BIN): $(BUILD)/sim/cli/main.o $(BUILD)/libfaultline.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libfaultline.a
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libfaultline.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(BUILD)/libfaultline.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(BUILD)/libfaultline.a $(LDFLAGS) $(LDLIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -143,6 +145,9 @@ golden: $(BIN)
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/faultline
+
+# Header dependencies written by -MMD (a missing one just means 'not built yet').
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build build-asan build-fuzz out

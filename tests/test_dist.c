@@ -1,4 +1,4 @@
-/* Tests for sim/dist.c: for each kind, 200k samples against fl_dist_mean/quantile/scv and the
+/* Tests for sim/core/dist.c: for each kind, 200k samples against fl_dist_mean/quantile/scv and the
 ** given parameters; closed-form reference values; validation; text. Fixed seeds; sampling
 ** tolerances are >= 4 standard errors of the estimate. */
 #define CHECK_MAIN

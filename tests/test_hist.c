@@ -1,4 +1,4 @@
-/* Tests for sim/hist.c: bucket layout (contiguous, complete, <1% wide), quantile accuracy
+/* Tests for sim/core/hist.c: bucket layout (contiguous, complete, <1% wide), quantile accuracy
 ** against sorted samples, merge, reset, and exact min/max/mean. */
 #define CHECK_MAIN
 #include "check.h"
@@ -9,7 +9,7 @@
 #define LAST ((uint32_t)FL_HIST_BUCKETS - 1)
 #define N_SAMPLES 1000000
 
-/* A local generator so this test does not depend on sim/rng.c (PCG's LCG step, high bits). */
+/* A local generator so this test does not depend on sim/core/rng.c (PCG's LCG step, high bits). */
 static uint64_t lcg_state = 42;
 static uint64_t lcg_next(void) {
   lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;

@@ -1,4 +1,4 @@
-/* Tests for sim/rng.c: reference vectors, stream derivation, and the moments of each variate.
+/* Tests for sim/core/rng.c: reference vectors, stream derivation, and the moments of each variate.
 ** Seeds are fixed, so every statistical check is deterministic; tolerances are >= 4 standard
 ** errors of the estimate at the stated sample size. */
 #define CHECK_MAIN

@@ -1,4 +1,4 @@
-/* Tests for sim/scenario.c: a table of broken scenarios, each with the exact "file:line: message"
+/* Tests for sim/lang/scenario.c: a table of broken scenarios, each with the exact "file:line: message"
 ** it must produce; the resolved model of a valid scenario; include; the sandbox and its limits
 ** (endless loops, memory bombs); --set overrides and their errors. */
 #define CHECK_MAIN

@@ -1,4 +1,4 @@
-/* Tests for sim/units.c: every accepted and rejected form of durations, rates, fractions and
+/* Tests for sim/core/units.c: every accepted and rejected form of durations, rates, fractions and
 ** comparisons, with exact values, and the duration formatter's rule. */
 #define CHECK_MAIN
 #include "check.h"

@@ -21,7 +21,7 @@
 
 typedef struct cJSON cJSON;
 
-/* ---- confidence intervals (sim/ci.c) ------------------------------------------------------- */
+/* ---- confidence intervals (sim/batch/ci.c) ------------------------------------------------------- */
 
 /* A sample's mean with a two-sided confidence interval [lo, hi] = mean ± half. sd, half, lo
 ** and hi are NaN when n < 2 (no interval from one value). */
@@ -98,7 +98,7 @@ typedef struct fl_batch_info {
   char host[128];
 } fl_batch_info_t;
 
-/* ---- sweeps (sim/sweep.c) ------------------------------------------------------------------- */
+/* ---- sweeps (sim/batch/sweep.c) ------------------------------------------------------------------- */
 
 typedef struct fl_sweep_opts {
   const char *path;
@@ -168,7 +168,7 @@ int fl_sweep_merge(fl_sweep_t *sw, cJSON *const *parts, int nparts, char *err, s
 /* How many runs failed at least one expectation: 0 means every expectation held everywhere. */
 int fl_sweep_failed_runs(const fl_sweep_t *sw);
 
-/* ---- comparisons (sim/compare.c) ------------------------------------------------------------ */
+/* ---- comparisons (sim/batch/compare.c) ------------------------------------------------------------ */
 
 typedef struct fl_compare_opts {
   const char *a, *b;          /* the two scenarios */
@@ -203,7 +203,7 @@ void fl_compare_print(FILE *out, const fl_compare_t *c);
 /* Expectations held in every replication of A but not of B: a regression (exit 1). */
 int fl_compare_regressions(const fl_compare_t *c);
 
-/* ---- the thread pool (sim/pool.c) ----------------------------------------------------------- */
+/* ---- the thread pool (sim/batch/pool.c) ----------------------------------------------------------- */
 
 /* Runs jobs 0..njobs-1, started in that order, on o->threads threads. job() runs on a worker
 ** (worker index in [0, threads)); done() runs under the pool's lock after each successful job.

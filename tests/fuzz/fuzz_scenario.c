@@ -1,4 +1,4 @@
-/* libFuzzer target: the scenario loader (sim/scenario.c, sim/sandbox.c) on any text, written to
+/* libFuzzer target: the scenario loader (sim/lang/scenario.c, sim/lang/sandbox.c) on any text, written to
 ** a file of a private folder (slow, but the loader reads files). A load either fails with a
 ** message or gives a model that --set, resolution and a short simulation accept. */
 #include "fuzz.h"

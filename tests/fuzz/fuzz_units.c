@@ -1,4 +1,4 @@
-/* libFuzzer target: the unit parsers and the duration formatter (sim/units.c). Whatever the text,
+/* libFuzzer target: the unit parsers and the duration formatter (sim/core/units.c). Whatever the text,
 ** a parser either fails leaving its out-param alone or gives a finite value in range; a duration
 ** formatted reads back within the formatter's rounding (3 significant digits), twice over. */
 #include "fuzz.h"

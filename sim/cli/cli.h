@@ -13,10 +13,10 @@ typedef struct fl_command {
   int (*main)(int argc, char **argv);
 } fl_command_t;
 
-/* The table of extra commands (sim/commands.c); ends with a NULL name. */
+/* The table of extra commands (sim/cli/commands.c); ends with a NULL name. */
 extern const fl_command_t fl_commands[];
 
-/* faultline graph (sim/cmd_graph.c). */
+/* faultline graph (sim/cli/cmd_graph.c). */
 int fl_cmd_graph(int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* Faults imported from chaos experiments (sim/import_toxiproxy.c, sim/import_chaosmesh.c): the
+/* Faults imported from chaos experiments (sim/import/toxiproxy.c, sim/import/chaosmesh.c): the
 ** list they build, the mapping of their names onto services (of a scenario, when one is given),
 ** and the writer of fault { ... } lines, each after comments that say what it came from, how it
 ** was mapped and what was guessed; entries without equivalent become comments only. */

@@ -6,9 +6,9 @@
 #include "faultline/report.h"
 #include "faultline/scenario.h"
 #include "faultline/units.h"
-#include "cli.h"
+#include "../cli/cli.h"
 #include "http.h"
-#include "../reports/web_assets.h"
+#include "../../reports/web_assets.h"
 
 #include <cJSON.h>
 #include <errno.h>

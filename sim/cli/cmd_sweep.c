@@ -311,7 +311,7 @@ static int cmd_compare(int argc, char **argv) {
   return rc;
 }
 
-/* The entries of sim/commands.c (declared there). */
+/* The entries of sim/cli/commands.c (declared there). */
 int fl__cmd_sweep(int argc, char **argv);
 int fl__cmd_merge(int argc, char **argv);
 int fl__cmd_compare(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* Capacity sizing: the search for the smallest sizes meeting every expectation (see
 ** include/faultline/size.h for the method), the evaluation of one candidate over its
-** replications on the thread pool of sim/pool.c, the JSON result and the terminal table. */
+** replications on the thread pool of sim/batch/pool.c, the JSON result and the terminal table. */
 #include "faultline/size.h"
 #include "faultline/report.h"
 #include "faultline/units.h"
