@@ -13,26 +13,40 @@ typedef enum {
 } fl_cause_t;
 
 typedef enum { FL_OUT_SUCCESS = 0, FL_OUT_DEGRADED, FL_OUT_FAILURE } fl_outcome_t;
+#define FL_OUT__COUNT 3   /* not an enumerator: switches over fl_outcome_t stay exhaustive */
 
 typedef enum { FL_LB_ROUND_ROBIN = 0, FL_LB_RANDOM, FL_LB_LEAST_OUTSTANDING, FL_LB_P2C, FL_LB__COUNT } fl_balancer_t;
 
-typedef enum { FL_SCALE_UTILIZATION = 0, FL_SCALE_INFLIGHT, FL_SCALE_QUEUE, FL_SCALE_RPS } fl_scale_metric_t;
+typedef enum { FL_SCALE_UTILIZATION = 0, FL_SCALE_INFLIGHT, FL_SCALE_QUEUE, FL_SCALE_RPS, FL_SCALE__COUNT } fl_scale_metric_t;
 
 typedef enum {
   FL_PROFILE_CONST = 0, FL_PROFILE_PIECEWISE, FL_PROFILE_SURGE, FL_PROFILE_DIURNAL, FL_PROFILE_FLASH,
   FL_PROFILE_SUM, FL_PROFILE_PRODUCT, FL_PROFILE_REPLAY
 } fl_profile_kind_t;
 
+typedef enum { FL_JITTER_NONE = 0, FL_JITTER_FULL, FL_JITTER_EQUAL, FL_JITTER__COUNT } fl_jitter_t;
+
+/* Names of the enums, as scenarios and reports write them (one table each, in sim/model/model.c).
+** fl_X_name returns "?" for a value out of range; fl_X_parse returns the value for a name, or -1
+** (also for NULL). */
 /* "rejected", "timeout", ...; "none" for FL_CAUSE_NONE. */
 const char *fl_cause_name(fl_cause_t c);
+int fl_cause_parse(const char *name);
+/* "round_robin", "random", "least_outstanding", "p2c" */
 const char *fl_balancer_name(fl_balancer_t b);
-/* Returns the balancer for a name, or -1. */
 int fl_balancer_parse(const char *name);
+/* "utilization", "inflight", "queue", "rps" */
+const char *fl_scale_metric_name(fl_scale_metric_t k);
+int fl_scale_metric_parse(const char *name);
+/* "none", "full", "equal" */
+const char *fl_jitter_name(fl_jitter_t j);
+int fl_jitter_parse(const char *name);
+/* "success", "degraded", "failure" */
+const char *fl_outcome_name(fl_outcome_t o);
+int fl_outcome_parse(const char *name);
 
 typedef struct fl_service fl_service_t;
 typedef struct fl_endpoint fl_endpoint_t;
-
-typedef enum { FL_JITTER_NONE = 0, FL_JITTER_FULL, FL_JITTER_EQUAL } fl_jitter_t;
 
 /* Resilience4j's count-based circuit breaker. */
 typedef struct fl_breaker_cfg {
@@ -160,8 +174,8 @@ typedef enum {
   FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
   FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT__COUNT
 } fl_fault_kind_t;
+/* "crash", "latency", ... (as fl_cause_name and fl_cause_parse) */
 const char *fl_fault_kind_name(fl_fault_kind_t k);
-/* Returns the kind for a name, or -1. */
 int fl_fault_kind_parse(const char *name);
 
 typedef struct fl_fault {
@@ -231,6 +245,7 @@ typedef struct fl_model {
   void *lua;                  /* the scenario's Lua state, kept while hooks may run */
   /* Runs hook i for a simulation; 0, or -FL_ESCENARIO with "file:line: message" in err. */
   int (*run_hook)(struct fl_model *m, struct fl_sim *s, int i, char *err, size_t errlen);
+  void (*lua_free)(void *lua);       /* releases 'lua' (called by fl_model_free) */
   void *arena;                /* owns every string and array above */
 } fl_model_t;
 

@@ -1,8 +1,12 @@
-/* The model's vocabulary and look-ups: cause and balancer names, rate profiles, name resolution. */
-#include "faultline/model.h"
+/* The model's vocabulary and storage: every enum's names (both ways), look-ups of services and
+** endpoints by name, the arena that owns the model's strings and arrays, and fl_model_free. */
+#include "model_int.h"
+#include "faultline/scenario.h"
 
-#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* ---- names <-> enums: one table per enum, in the enum's order ---- */
 
 static const char *const cause_names[FL_CAUSE__COUNT] = {
   "none", "rejected", "timeout", "unavailable", "error", "breaker_open", "deadline"
@@ -10,111 +14,35 @@ static const char *const cause_names[FL_CAUSE__COUNT] = {
 static const char *const balancer_names[FL_LB__COUNT] = {
   "round_robin", "random", "least_outstanding", "p2c"
 };
-
 static const char *const fault_names[FL_FAULT__COUNT] = {
   "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity", "leak", "cold_cache"
 };
+static const char *const scale_metric_names[FL_SCALE__COUNT] = { "utilization", "inflight", "queue", "rps" };
+static const char *const jitter_names[FL_JITTER__COUNT] = { "none", "full", "equal" };
+static const char *const outcome_names[FL_OUT__COUNT] = { "success", "degraded", "failure" };
 
-const char *fl_fault_kind_name(fl_fault_kind_t k) { return (unsigned)k < FL_FAULT__COUNT ? fault_names[k] : "?"; }
+static const char *name_of(const char *const *names, int n, int v) { return v >= 0 && v < n ? names[v] : "?"; }
 
-int fl_fault_kind_parse(const char *name) {
-  for (int i = 0; i < FL_FAULT__COUNT; i++)
-    if (strcmp(name, fault_names[i]) == 0) return i;
+static int parse_name(const char *const *names, int n, const char *name) {
+  for (int i = 0; name && i < n; i++)
+    if (strcmp(name, names[i]) == 0) return i;
   return -1;
 }
 
-const char *fl_cause_name(fl_cause_t c) { return (unsigned)c < FL_CAUSE__COUNT ? cause_names[c] : "?"; }
-const char *fl_balancer_name(fl_balancer_t b) { return (unsigned)b < FL_LB__COUNT ? balancer_names[b] : "?"; }
+const char *fl_cause_name(fl_cause_t c) { return name_of(cause_names, FL_CAUSE__COUNT, (int)c); }
+int fl_cause_parse(const char *name) { return parse_name(cause_names, FL_CAUSE__COUNT, name); }
+const char *fl_balancer_name(fl_balancer_t b) { return name_of(balancer_names, FL_LB__COUNT, (int)b); }
+int fl_balancer_parse(const char *name) { return parse_name(balancer_names, FL_LB__COUNT, name); }
+const char *fl_fault_kind_name(fl_fault_kind_t k) { return name_of(fault_names, FL_FAULT__COUNT, (int)k); }
+int fl_fault_kind_parse(const char *name) { return parse_name(fault_names, FL_FAULT__COUNT, name); }
+const char *fl_scale_metric_name(fl_scale_metric_t k) { return name_of(scale_metric_names, FL_SCALE__COUNT, (int)k); }
+int fl_scale_metric_parse(const char *name) { return parse_name(scale_metric_names, FL_SCALE__COUNT, name); }
+const char *fl_jitter_name(fl_jitter_t j) { return name_of(jitter_names, FL_JITTER__COUNT, (int)j); }
+int fl_jitter_parse(const char *name) { return parse_name(jitter_names, FL_JITTER__COUNT, name); }
+const char *fl_outcome_name(fl_outcome_t o) { return name_of(outcome_names, FL_OUT__COUNT, (int)o); }
+int fl_outcome_parse(const char *name) { return parse_name(outcome_names, FL_OUT__COUNT, name); }
 
-int fl_balancer_parse(const char *name) {
-  for (int i = 0; i < FL_LB__COUNT; i++)
-    if (strcmp(name, balancer_names[i]) == 0) return i;
-  return -1;
-}
-
-/* A surge is the piecewise-linear profile base -> (start) ramp up -> hold at peak -> decay -> base. */
-static int surge_points(const fl_profile_t *p, double t[5], double r[5]) {
-  t[0] = 0;                                   r[0] = p->base;
-  t[1] = p->start;                            r[1] = p->base;
-  t[2] = p->start + p->ramp;                  r[2] = p->peak;
-  t[3] = p->start + p->ramp + p->hold;        r[3] = p->peak;
-  t[4] = t[3] + p->decay;                     r[4] = p->base;
-  return 5;
-}
-
-/* The segment holding x: the last knot at or before it (binary search: traces have many rows). */
-static int seg(int n, const double *t, double x) {
-  int lo = 0, hi = n - 1;
-  while (lo < hi) {
-    int mid = lo + (hi - lo + 1) / 2;
-    if (t[mid] <= x) lo = mid; else hi = mid - 1;
-  }
-  return lo;
-}
-
-static double linear_rate(int n, const double *t, const double *r, double x) {
-  if (x <= t[0]) return r[0];
-  if (x >= t[n - 1]) return r[n - 1];
-  int i = seg(n, t, x);
-  double span = t[i + 1] - t[i];
-  return span > 0 ? r[i] + (r[i + 1] - r[i]) * (x - t[i]) / span : r[i + 1];
-}
-
-static double linear_max(int n, const double *t, const double *r, double t0, double t1) {
-  double m = linear_rate(n, t, r, t0), e = linear_rate(n, t, r, t1);
-  if (e > m) m = e;
-  for (int i = t0 > t[0] ? seg(n, t, t0) : 0; i < n && t[i] < t1; i++)
-    if (t[i] > t0 && r[i] > m) m = r[i];
-  return m;
-}
-
-static int flash_points(const fl_profile_t *p, double t[4], double r[4]) {
-  double base = p->base > 0 ? p->base : 1;
-  t[0] = p->at;                          r[0] = base;
-  t[1] = p->at + p->rise;                r[1] = base * p->factor;
-  t[2] = t[1] + p->hold;                 r[2] = base * p->factor;
-  t[3] = t[2] + p->decay;                r[3] = base;
-  return 4;
-}
-
-double fl_profile_rate(const fl_profile_t *p, double t) {
-  double st[5], sr[5], v;
-  switch (p->kind) {
-  case FL_PROFILE_CONST: return p->value;
-  case FL_PROFILE_SURGE: return linear_rate(surge_points(p, st, sr), st, sr, t);
-  case FL_PROFILE_PIECEWISE: return linear_rate(p->npoints, p->pt, p->pr, t);
-  case FL_PROFILE_FLASH: return linear_rate(flash_points(p, st, sr), st, sr, t);
-  case FL_PROFILE_DIURNAL:
-    v = p->mean * (1 + p->amplitude * cos(6.283185307179586 * (t - p->peak_at) / p->period));
-    return v > 0 ? v : 0;
-  case FL_PROFILE_SUM: return fl_profile_rate(p->a, t) + fl_profile_rate(p->b, t);
-  case FL_PROFILE_PRODUCT: return fl_profile_rate(p->a, t) * fl_profile_rate(p->b, t);
-  case FL_PROFILE_REPLAY: return 0;
-  }
-  return 0;
-}
-
-double fl_profile_max(const fl_profile_t *p, double t0, double t1) {
-  double st[5], sr[5];
-  switch (p->kind) {
-  case FL_PROFILE_CONST: return p->value;
-  case FL_PROFILE_SURGE: return linear_max(surge_points(p, st, sr), st, sr, t0, t1);
-  case FL_PROFILE_PIECEWISE: return linear_max(p->npoints, p->pt, p->pr, t0, t1);
-  case FL_PROFILE_FLASH: return linear_max(flash_points(p, st, sr), st, sr, t0, t1);
-  case FL_PROFILE_DIURNAL: {
-    /* the cosine's largest value on [t0, t1]: at an end, or at a peak inside */
-    double m = fl_profile_rate(p, t0), e = fl_profile_rate(p, t1);
-    if (e > m) m = e;
-    double k = ceil((t0 - p->peak_at) / p->period);
-    if (p->peak_at + k * p->period <= t1) m = p->mean * (1 + p->amplitude);
-    return m;
-  }
-  case FL_PROFILE_SUM: return fl_profile_max(p->a, t0, t1) + fl_profile_max(p->b, t0, t1);
-  case FL_PROFILE_PRODUCT: return fl_profile_max(p->a, t0, t1) * fl_profile_max(p->b, t0, t1);
-  case FL_PROFILE_REPLAY: return 0;
-  }
-  return 0;
-}
+/* ---- look-ups ---- */
 
 fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name) {
   for (int i = 0; i < m->nservices; i++)
@@ -142,4 +70,47 @@ fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name) {
     return s->implicit ? &s->endpoints[0] : NULL;
   }
   return NULL;
+}
+
+/* ---- the arena ---- */
+
+typedef struct blk { struct blk *next; size_t used, cap, total; max_align_t data[]; } blk_t;   /* total: of this block and those before */
+
+void *fl__model_alloc(fl_model_t *m, size_t n) {
+  n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  blk_t *b = m->arena;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    blk_t *nb = fl_xmalloc(sizeof *nb + cap);
+    nb->used = 0; nb->cap = cap; nb->next = b;
+    nb->total = cap + (b ? b->total : 0);
+    m->arena = b = nb;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+char *fl__model_strdup(fl_model_t *m, const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(fl__model_alloc(m, n), s, n);
+}
+
+size_t fl__model_arena_bytes(const fl_model_t *m) {
+  return m->arena ? ((const blk_t *)m->arena)->total : 0;
+}
+
+void fl_model_free(fl_model_t *m) {
+  if (!m) return;
+  if (m->lua) m->lua_free(m->lua);   /* first: its finalizers run while the model is whole */
+  m->lua = NULL;
+  blk_t *b = m->arena;
+  while (b) { blk_t *next = b->next; free(b); b = next; }
+  free(m->services);
+  free(m->journeys);
+  free(m->faults);
+  free(m->expects);
+  free(m->hooks);
+  free(m);
 }

@@ -1,0 +1,179 @@
+/* Faults and expectations in the scenario language: fault { ... } (crash, latency, slowdown,
+** errors, hang, partition, capacity, leak, cold cache) and expect "name" { ... }. */
+#include "lang_int.h"
+#include "faultline/units.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* fault { target = "recommend", kind = "crash", at = "40m", duration = "15m" } */
+/* Reads the fault table at index 1 into 'ft'. 'at' may be left out when 'live' (injected now). */
+void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const f[] = { "name", "target", "from", "to", "kind", "at", "duration", "instances",
+                                   "latency", "factor", "rate", "every", "restart", NULL };
+  fl__check_fields(L, 1, "fault", f);
+  memset(ft, 0, sizeof *ft);
+  fl__where(L, m, &ft->file, &ft->line);
+  const char *kind = fl__opt_string(L, 1, "kind", "fault");
+  int k = kind ? fl_fault_kind_parse(kind) : -1;
+  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity, leak, cold_cache%s%s%s",
+                        kind ? " (got '" : "", kind ? kind : "", kind ? "')" : "");
+  ft->kind = (fl_fault_kind_t)k;
+  const char *target = fl__opt_string(L, 1, "target", "fault");
+  const char *from = fl__opt_string(L, 1, "from", "fault"), *to = fl__opt_string(L, 1, "to", "fault");
+  bool link = ft->kind == FL_FAULT_PARTITION || ((ft->kind == FL_FAULT_LATENCY || ft->kind == FL_FAULT_ERRORS) && from);
+  if (link) {
+    /* on the link from one service to another: a partition, or latency / errors on those calls only */
+    if (!from || !to) luaL_error(L, "fault: a partition needs from = \"caller\" and to = \"callee\"");
+    if (target) luaL_error(L, "fault: give target, or from and to, not both");
+    ft->from_name = fl__model_strdup(m, from); ft->to_name = fl__model_strdup(m, to);
+    ft->target_name = ft->to_name;
+  } else {
+    if (!target && to && !from) target = to;
+    if (!target) luaL_error(L, "fault: missing target (the service it hits, e.g. target = \"recommend\")");
+    if (from) luaL_error(L, "fault: from/to are for a partition, or a latency or errors fault on one link; use target = \"...\"");
+    ft->target_name = fl__model_strdup(m, target);
+  }
+  if (fl__field(L, 1, "at")) { ft->at = fl__read_duration(L, -1, "fault", "at"); lua_pop(L, 1); }
+  else if (!live) luaL_error(L, "fault: missing at (when it starts, e.g. at = \"40m\")");
+  if (fl__field(L, 1, "duration")) { ft->duration = fl__read_duration(L, -1, "fault", "duration"); lua_pop(L, 1);
+    if (ft->duration <= 0) luaL_error(L, "fault: duration must be positive (leave it out for a fault that lasts to the end)"); }
+  if (fl__field(L, 1, "instances")) {
+    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG && ft->kind != FL_FAULT_LEAK)
+      luaL_error(L, "fault: instances applies to crash, capacity, hang and leak faults");
+    if (lua_type(L, -1) == LUA_TSTRING) ft->fraction = fl__read_fraction(L, -1, "fault", "instances");
+    else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) < 1) ft->fraction = lua_tonumber(L, -1);
+    else ft->instances = (int)fl__read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, 100000);
+    if (ft->fraction < 0 || (lua_type(L, -1) == LUA_TSTRING && ft->fraction == 0)) luaL_error(L, "fault: instances share must be positive");
+    lua_pop(L, 1);
+  } else if (ft->kind == FL_FAULT_CAPACITY) {
+    luaL_error(L, "fault: a capacity fault needs instances = N (how many are lost)");
+  }
+  if (ft->kind == FL_FAULT_LEAK) {
+    /* work grows from 1x to 'factor' x over 'every', then the instance restarts for 'restart' */
+    if (!fl__field(L, 1, "every")) luaL_error(L, "fault: a leak needs every = (how long an instance runs before it runs out of memory, e.g. \"20m\")");
+    ft->every = fl__read_duration(L, -1, "fault", "every"); lua_pop(L, 1);
+    if (ft->every <= 0) luaL_error(L, "fault: every must be positive");
+    ft->restart = 30;
+    if (fl__field(L, 1, "restart")) { ft->restart = fl__read_duration(L, -1, "fault", "restart"); lua_pop(L, 1); }
+    ft->value = 3;
+  } else if (lua_getfield(L, 1, "every") != LUA_TNIL || lua_getfield(L, 1, "restart") != LUA_TNIL) {
+    luaL_error(L, "fault: every and restart apply to a leak fault");
+  } else lua_pop(L, 2);
+  const char *vf = ft->kind == FL_FAULT_LATENCY ? "latency" : ft->kind == FL_FAULT_SLOWDOWN || ft->kind == FL_FAULT_LEAK ? "factor" :
+                   ft->kind == FL_FAULT_ERRORS ? "rate" : NULL;
+  static const char *const vfields[] = { "latency", "factor", "rate" };
+  for (int i = 0; i < 3; i++)
+    if ((!vf || strcmp(vf, vfields[i]) != 0) && lua_getfield(L, 1, vfields[i]) != LUA_TNIL)
+      luaL_error(L, "fault: %s does not apply to a %s fault", vfields[i], kind);
+    else if (!vf || strcmp(vf, vfields[i]) != 0) lua_pop(L, 1);
+  if (vf && !(ft->kind == FL_FAULT_LEAK && lua_getfield(L, 1, "factor") == LUA_TNIL && (lua_pop(L, 1), 1))) {
+    if (ft->kind == FL_FAULT_LEAK) lua_pop(L, 1);
+    if (!fl__field(L, 1, vf)) luaL_error(L, "fault: a %s fault needs %s = ... (e.g. %s)", kind, vf,
+                                     ft->kind == FL_FAULT_LATENCY ? "latency = \"200ms\"" : ft->kind == FL_FAULT_SLOWDOWN ? "factor = 3" : "rate = \"20%\"");
+    if (ft->kind == FL_FAULT_LATENCY) ft->value = fl__read_duration(L, -1, "fault", "latency");
+    else if (ft->kind == FL_FAULT_ERRORS) ft->value = fl__read_fraction(L, -1, "fault", "rate");
+    else {
+      if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 1) || isinf(lua_tonumber(L, -1)))
+        luaL_error(L, "fault: factor must be a number of at least 1 (work takes factor times longer)");
+      ft->value = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+  }
+  const char *name = fl__opt_string(L, 1, "name", "fault");
+  if (name) ft->name = fl__model_strdup(m, name);
+  else if (ft->from_name) {
+    size_t n = strlen(ft->from_name) + strlen(ft->to_name) + 3;
+    ft->name = fl__model_alloc(m, n);
+    snprintf(ft->name, n, "%s->%s", ft->from_name, ft->to_name);
+  } else ft->name = ft->target_name;
+}
+
+int fl__lua_fault(lua_State *L) {
+  loader_t *ld = fl__getloader_alone(L);
+  fl_model_t *m = ld->m;
+  if (m->nfaults >= FL_LANG_MAX_ENTRIES) luaL_error(L, "fault: more than %d faults", FL_LANG_MAX_ENTRIES);
+  if (m->nfaults == ld->fault_cap) {
+    ld->fault_cap = ld->fault_cap ? ld->fault_cap * 2 : 8;
+    m->faults = fl_xrealloc(m->faults, sizeof *m->faults * (size_t)ld->fault_cap);
+  }
+  fl_fault_t *ft = &m->faults[m->nfaults];
+  fl__read_fault(L, m, ft, false);
+  for (int i = 0; i < m->nfaults; i++)
+    if (strcmp(m->faults[i].name, ft->name) == 0)
+      luaL_error(L, "fault: two faults are named '%s' (the first at line %d): give one a name = \"...\"", ft->name, m->faults[i].line);
+  m->nfaults++;
+  return 0;
+}
+
+static void read_comparison(lua_State *L, int t, const char *key, const char *ctx, bool duration, bool *has, char op[3], double *v) {
+  if (!fl__field(L, t, key)) return;
+  const char *text = lua_tostring(L, -1), *rest = NULL;
+  if (lua_type(L, -1) != LUA_TSTRING || fl_parse_comparison(text, op, &rest) != 0)
+    luaL_error(L, "%s: %s must be a comparison such as %s", ctx, key, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
+  int rc = duration ? fl_parse_duration(rest, v) : fl_parse_fraction(rest, v);
+  if (rc != 0) luaL_error(L, "%s: %s: cannot read '%s' (expected e.g. %s)", ctx, key, rest, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
+  *has = true;
+  lua_pop(L, 1);
+}
+
+int fl__lua_expect_body(lua_State *L) {
+  loader_t *ld = fl__getloader_alone(L);
+  fl_model_t *m = ld->m;
+  const char *name = lua_tostring(L, lua_upvalueindex(2));
+  char ctx[300];
+  snprintf(ctx, sizeof ctx, "expect \"%s\"", name);
+  if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table, e.g. { journey = \"gateway.checkout\", success_rate = \">= 99.5%%\" }", ctx);
+  static const char *const f[] = { "journey", "service", "success_rate", "p99", "p50", "during", "no_cascade_from", NULL };
+  fl__check_fields(L, 1, ctx, f);
+  if (m->nexpects >= FL_LANG_MAX_ENTRIES) luaL_error(L, "%s: more than %d expectations", ctx, FL_LANG_MAX_ENTRIES);
+  if (m->nexpects == ld->expect_cap) {
+    ld->expect_cap = ld->expect_cap ? ld->expect_cap * 2 : 8;
+    m->expects = fl_xrealloc(m->expects, sizeof *m->expects * (size_t)ld->expect_cap);
+  }
+  fl_expect_t *x = &m->expects[m->nexpects];
+  memset(x, 0, sizeof *x);
+  x->journey = -1; x->fault = -1;
+  x->name = fl__model_strdup(m, name);
+  fl__where(L, m, &x->file, &x->line);
+  const char *j = fl__opt_string(L, 1, "journey", ctx), *sv = fl__opt_string(L, 1, "service", ctx);
+  const char *nc = fl__opt_string(L, 1, "no_cascade_from", ctx);
+  if (j && sv) luaL_error(L, "%s: give journey or service, not both", ctx);
+  if (j || sv) x->subject = fl__model_strdup(m, j ? j : sv);
+  if (sv) x->journey = -2;   /* a service: resolved later */
+  if (nc) x->no_cascade_from = fl__model_strdup(m, nc);
+  read_comparison(L, 1, "success_rate", ctx, false, &x->has_success, x->success_op, &x->success_rate);
+  read_comparison(L, 1, "p99", ctx, true, &x->has_p99, x->p99_op, &x->p99);
+  read_comparison(L, 1, "p50", ctx, true, &x->has_p50, x->p50_op, &x->p50);
+  if (!x->subject && !nc) luaL_error(L, "%s: needs journey = \"...\" or service = \"...\" (or no_cascade_from = \"...\")", ctx);
+  if (x->subject && !x->has_success && !x->has_p99 && !x->has_p50)
+    luaL_error(L, "%s: nothing to check (expected success_rate, p99 or p50)", ctx);
+  if (fl__field(L, 1, "during")) {
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *d = lua_tostring(L, -1);
+      if (strcmp(d, "all") == 0) x->during = FL_EXPECT_ALL;
+      else if (strcmp(d, "steady") == 0) x->during = FL_EXPECT_STEADY;
+      else if (strncmp(d, "fault:", 6) == 0 && d[6]) { x->during = FL_EXPECT_FAULT; x->fault_name = fl__model_strdup(m, d + 6); }
+      else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+    } else if (lua_istable(L, -1) && lua_rawlen(L, -1) == 2) {
+      x->during = FL_EXPECT_RANGE;
+      lua_rawgeti(L, -1, 1); x->from = fl__read_duration(L, -1, ctx, "during[1]"); lua_pop(L, 1);
+      lua_rawgeti(L, -1, 2); x->to = fl__read_duration(L, -1, ctx, "during[2]"); lua_pop(L, 1);
+      if (x->to <= x->from) luaL_error(L, "%s: during: the end must come after the start", ctx);
+    } else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+    lua_pop(L, 1);
+  }
+  m->nexpects++;
+  return 0;
+}
+
+int fl__lua_expect(lua_State *L) {
+  loader_t *ld = fl__getloader(L);
+  luaL_checkstring(L, 1);
+  lua_pushlightuserdata(L, ld);
+  lua_pushvalue(L, 1);
+  lua_pushcclosure(L, fl__lua_expect_body, 2);
+  return 1;
+}

@@ -1,0 +1,154 @@
+/* The hook's sim object ("fl.sim"): a running simulation seen from Lua (sim.now, sim:stats,
+** sim:inject, sim:heal, sim:scale, sim:set, sim:log), and running a hook with it. */
+#include "lang_int.h"
+#include "faultline/sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct { fl_sim_t *s; } lsim_t;
+
+static fl_sim_t *check_sim(lua_State *L) { return ((lsim_t *)luaL_checkudata(L, 1, "fl.sim"))->s; }
+
+static void set_num(lua_State *L, const char *k, double v) {
+  if (v == floor(v) && fabs(v) < 9e15) lua_pushinteger(L, (lua_Integer)v); else lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static int sim_stats(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  fl_live_stats_t st;
+  fl_service_t *svc = fl_model_find_service(s->m, name);
+  int j = -1;
+  for (int k = 0; !svc && k < s->m->njourneys; k++) if (strcmp(s->m->journeys[k].name, name) == 0) j = k;
+  if (svc) fl_sim_service_stats(s, svc->id, &st);
+  else if (j >= 0) fl_sim_journey_stats(s, j, &st);
+  else return luaL_error(L, "sim:stats: no service or journey named '%s'", name);
+  uint64_t done = st.c.successes + st.c.degraded + st.c.failures;
+  lua_newtable(L);
+  set_num(L, "arrivals", (double)st.c.arrivals);
+  set_num(L, "successes", (double)st.c.successes);
+  set_num(L, "degraded", (double)st.c.degraded);
+  set_num(L, "failures", (double)st.c.failures);
+  set_num(L, "error_ratio", done ? (double)st.c.failures / (double)done : 0);
+  set_num(L, "p50", st.p50);
+  set_num(L, "p99", st.p99);
+  if (svc) {
+    set_num(L, "utilization", st.utilization);
+    set_num(L, "busy", st.busy);
+    set_num(L, "queue", st.queue);
+    set_num(L, "instances", st.instances);
+    set_num(L, "desired", st.desired);
+  }
+  lua_pushstring(L, fl_health_name(st.health));
+  lua_setfield(L, -2, "health");
+  return 1;
+}
+
+static int sim_inject(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  lua_remove(L, 1);          /* the fault table is now at 1, as read_fault expects */
+  fl_fault_t ft;
+  fl__read_fault(L, s->m, &ft, true);
+  if (!fl__field(L, 1, "at")) ft.at = fl_time_to_sec(s->eng.now);
+  else lua_pop(L, 1);
+  ft.target = fl_model_find_service(s->m, ft.target_name);
+  if (!ft.target) return luaL_error(L, "sim:inject: unknown service '%s'", ft.target_name);
+  if (ft.from_name && !(ft.from = fl_model_find_service(s->m, ft.from_name)))
+    return luaL_error(L, "sim:inject: unknown service '%s'", ft.from_name);
+  if (ft.instances > ft.target->instances) return luaL_error(L, "sim:inject: %s has %d instances", ft.target->name, ft.target->instances);
+  if (fl_sim_inject(s, &ft) < 0) return luaL_error(L, "sim:inject: too many faults injected");
+  return 0;
+}
+
+static int sim_heal(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  lua_pushboolean(L, fl_sim_heal(s, name) == 0);
+  return 1;
+}
+
+static int sim_scale(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *name = luaL_checkstring(L, 2);
+  lua_Integer n = luaL_checkinteger(L, 3);
+  fl_service_t *svc = fl_model_find_service(s->m, name);
+  if (!svc) return luaL_error(L, "sim:scale: unknown service '%s'", name);
+  if (n < 0 || fl_sim_scale(s, svc->id, (int)n, "scaled by a hook") != 0)
+    return luaL_error(L, "sim:scale: %s can run 0 to %d instances, not %d", name, s->svc[svc->id].cap, (int)n);
+  return 0;
+}
+
+static int sim_set(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *path = luaL_checkstring(L, 2);
+  const char *value = luaL_tolstring(L, 3, NULL);
+  size_t pl = strlen(path);
+  if (pl > 10 && strcmp(path + pl - 10, ".instances") == 0) {
+    lua_pushfstring(L, "%s", path);
+    char *svcname = (char *)lua_tostring(L, -1);   /* a copy we may cut */
+    svcname[pl - 10] = 0;
+    lua_pushvalue(L, 1); lua_pushstring(L, svcname); lua_pushvalue(L, 3);
+    lua_replace(L, 3); lua_replace(L, 2); lua_replace(L, 1);
+    lua_settop(L, 3);
+    return sim_scale(L);
+  }
+  char buf[1024], err[512];
+  snprintf(buf, sizeof buf, "%s=%s", path, value);
+  if (fl_model_set(s->m, buf, err, sizeof err) != 0) return luaL_error(L, "sim:set: %s", err);
+  if (strncmp(path, "traffic.", 8) == 0) fl_sim_traffic_changed(s);
+  return 0;
+}
+
+static int sim_log(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  fl_sim_log(s, luaL_checkstring(L, 2));
+  return 0;
+}
+
+static int sim_index(lua_State *L) {
+  fl_sim_t *s = check_sim(L);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "now") == 0) { lua_pushnumber(L, fl_time_to_sec(s->eng.now)); return 1; }
+  luaL_getmetatable(L, "fl.sim");
+  lua_getfield(L, -1, "methods");
+  lua_getfield(L, -1, k);
+  return 1;
+}
+
+/* Runs hook i with a fresh sim object; a Lua error stops the run with its file:line. */
+int fl__run_hook(fl_model_t *m, fl_sim_t *s, int i, char *err, size_t n) {
+  loader_t *ld = m->lua;
+  lua_State *L = ld->L;
+  ld->instructions = 0;
+  ld->t_start = 0;
+  lua_settop(L, 0);
+  lua_pushcfunction(L, fl__msgh);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m->hooks[i].ref);
+  lsim_t *u = lua_newuserdatauv(L, sizeof *u, 0);
+  u->s = s;
+  luaL_setmetatable(L, "fl.sim");
+  if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    snprintf(err, n, "%s (in the hook of %s:%d)", msg ? msg : "error", m->hooks[i].file, m->hooks[i].line);
+    lua_settop(L, 0);
+    return -FL_ESCENARIO;
+  }
+  lua_settop(L, 0);
+  return 0;
+}
+
+void fl__open_sim(lua_State *L) {
+  luaL_newmetatable(L, "fl.sim");
+  static const luaL_Reg sim_methods[] = {
+    { "stats", sim_stats }, { "inject", sim_inject }, { "heal", sim_heal }, { "scale", sim_scale },
+    { "set", sim_set }, { "log", sim_log }, { NULL, NULL }
+  };
+  luaL_newlib(L, sim_methods);
+  lua_setfield(L, -2, "methods");
+  lua_pushcfunction(L, sim_index);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}

@@ -1,0 +1,205 @@
+/* Resolution of a loaded model: ids, call targets, broker consumers, journeys, faults and
+** expectations linked by name; call cycles, the mix and the size of a run's statistics checked.
+** Errors read "file:line: ...", the line of the construct that named the unknown. */
+#include "model_int.h"
+#include "faultline/scenario.h"
+#include "faultline/sim.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RUN_STATS (4.0 * (1 << 30))   /* bytes of histograms and series a run may keep */
+
+static int errf(char *err, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, n, fmt, ap);
+  va_end(ap);
+  return -FL_ESCENARIO;
+}
+
+static int resolve_target(fl_model_t *m, fl_call_t *c, char *err, size_t n) {
+  c->target = fl_model_find_endpoint(m, c->target_name);
+  if (c->target) return 0;
+  char svcname[256];
+  const char *dot = strchr(c->target_name, '.');
+  snprintf(svcname, sizeof svcname, "%.*s", dot ? (int)(dot - c->target_name) : (int)strlen(c->target_name), c->target_name);
+  fl_service_t *s = fl_model_find_service(m, svcname);
+  char list[512] = "";
+  size_t used = 0;
+  if (!s) {
+    for (int i = 0; i < m->nservices && used < sizeof list - 64; i++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", m->services[i].name);
+    return errf(err, n, "%s:%d: call to unknown service '%s' (known services: %s)", c->file, c->line, svcname, list);
+  }
+  for (int i = 0; i < s->nendpoints && used < sizeof list - 64; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", s->endpoints[i].name);
+  if (!dot) return errf(err, n, "%s:%d: call \"%s\": service '%s' has several endpoints, name one (%s)", c->file, c->line, c->target_name, svcname, list);
+  return errf(err, n, "%s:%d: call to unknown endpoint '%s' of service '%s' (its endpoints: %s)", c->file, c->line, dot + 1, svcname, list);
+}
+
+/* Depth-first search for a call cycle from 'ep'; colour 0 new, 1 on the stack, 2 done. Not
+** recursive: a chain of 100000 calls must not overflow the C stack. 'stack' has room for two
+** entries per endpoint: the path, and at next[d] the next call to follow at depth d. */
+static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, char *colour, int *stack, int depth, char *err, size_t n) {
+  int *next = stack + m->nendpoints + 1;
+  colour[ep->id] = 1;
+  stack[depth] = ep->id;
+  next[depth] = 0;
+  while (depth >= 0) {
+    ep = byid[stack[depth]];
+    if (next[depth] == ep->ncalls) { colour[ep->id] = 2; depth--; continue; }
+    int i = next[depth]++;
+    fl_endpoint_t *t = ep->calls[i].target;
+    if (colour[t->id] == 1) {
+      int w = snprintf(err, n, "%s:%d: call cycle: ", ep->calls[i].file, ep->calls[i].line);
+      int k = depth;
+      while (stack[k] != t->id) k--;
+      for (; k <= depth && w < (int)n; k++) w += snprintf(err + w, n - (size_t)w, "%s -> ", byid[stack[k]]->full_name);
+      if (w < (int)n) snprintf(err + w, n - (size_t)w, "%s (a request would call itself forever)", t->full_name);
+      return -FL_ESCENARIO;
+    }
+    if (colour[t->id] == 0) {
+      colour[t->id] = 1;
+      depth++;
+      stack[depth] = t->id;
+      next[depth] = 0;
+    }
+  }
+  return 0;
+}
+
+/* What fl_sim_init will allocate for statistics, in bytes (an estimate that follows its layout):
+** two latency histograms per service and journey, one per expectation, three per fault and
+** journey (before, during, after); per window, each service's and journey's series. */
+static double run_stats_bytes(const fl_model_t *m, double windows) {
+  double hists = 2.0 * (m->nservices + m->njourneys) + m->nexpects + 3.0 * m->nfaults * m->njourneys;
+  double per_window = (double)m->nservices * (FL_SER__COUNT + FL_CAUSE__COUNT) + (double)m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT);
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) per_window += 2.0 * m->services[i].endpoints[k].ncalls;
+  return hists * sizeof(fl_hist_t) + windows * per_window * sizeof(double);
+}
+
+int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
+  /* checked here rather than per --set, so that overrides may come in any order */
+  if (m->warmup >= m->duration)
+    return errf(err, n, "%s:1: the warm-up (%gs) must be shorter than the duration (%gs)", m->file, m->warmup, m->duration);
+  if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
+  if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
+  /* scenario { ... }'s own checks once more: a script may have caught their errors with pcall */
+  if (!(m->duration > 0 && m->duration <= FL_MAX_SECONDS) || !(m->window >= 0.001) || !(m->warmup >= 0 && m->warmup < m->duration))
+    return errf(err, n, "%s:1: scenario: needs 0 < duration <= 1000000000s, window >= 1ms and 0 <= warmup < duration (got %gs, %gs, %gs)",
+                m->file, m->duration, m->window, m->warmup);
+  double peak = fl_profile_max(&m->rate, 0, m->duration);   /* products and sums of profiles too */
+  if (!(peak <= FL_MAX_RATE))
+    return errf(err, n, "%s:%d: traffic: the rate reaches %g per second (at most 1000000000)", m->traffic_file, m->traffic_line, peak);
+  double windows = ceil(m->duration / m->window), bytes = run_stats_bytes(m, windows);
+  if (bytes > MAX_RUN_STATS)
+    return errf(err, n, "%s:1: scenario: the run would keep about %.1f GiB of statistics (%d services, %d journeys, %d faults "
+                "with three latency histograms per journey each, %.0f windows of series; at most %.0f GiB): use a longer window, "
+                "fewer journeys or fewer faults", m->file, bytes / (1 << 30), m->nservices, m->njourneys, m->nfaults, windows,
+                MAX_RUN_STATS / (1 << 30));
+  int id = 0;
+  for (int i = 0; i < m->nservices; i++) {
+    fl_service_t *s = &m->services[i];
+    s->id = i;
+    for (int k = 0; k < s->nendpoints; k++) {
+      fl_endpoint_t *ep = &s->endpoints[k];
+      ep->service = s;
+      ep->id = id++;
+      if (!ep->full_name) {
+        size_t len = strlen(s->name) + strlen(ep->name) + 2;
+        ep->full_name = fl__model_alloc(m, len);
+        snprintf(ep->full_name, len, "%s.%s", s->name, ep->name);
+      }
+    }
+  }
+  m->nendpoints = id;
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) {
+      fl_endpoint_t *ep = &m->services[i].endpoints[k];
+      for (int c = 0; c < ep->ncalls; c++) {
+        int rc = resolve_target(m, &ep->calls[c], err, n);
+        if (rc) return rc;
+      }
+    }
+  for (int i = 0; i < m->nservices; i++) {
+    fl_service_t *s = &m->services[i];
+    if (!s->broker) continue;
+    s->consumers = fl__model_alloc(m, sizeof *s->consumers * (size_t)s->nconsumers);
+    for (int k = 0; k < s->nconsumers; k++) {
+      s->consumers[k] = fl_model_find_endpoint(m, s->consumer_names[k]);
+      if (!s->consumers[k]) return errf(err, n, "%s:%d: broker \"%s\": consumer '%s' is not an endpoint", s->file, s->line, s->name, s->consumer_names[k]);
+      if (s->consumers[k]->service == s) return errf(err, n, "%s:%d: broker \"%s\" cannot consume its own messages", s->file, s->line, s->name);
+    }
+  }
+  fl_endpoint_t **byid = fl_xcalloc((size_t)id, sizeof *byid);
+  char *colour = fl_xcalloc((size_t)id, 1);
+  int *stack = fl_xcalloc(2 * ((size_t)id + 1), sizeof *stack);   /* the path, then find_cycle's next[] */
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++) byid[m->services[i].endpoints[k].id] = &m->services[i].endpoints[k];
+  int rc = 0;
+  for (int e = 0; e < id && !rc; e++)
+    if (!colour[e]) rc = find_cycle(m, byid, byid[e], colour, stack, 0, err, n);
+  free(byid); free(colour); free(stack);
+  if (rc) return rc;
+  double sum = 0;
+  for (int j = 0; j < m->njourneys; j++) {
+    fl_journey_t *jr = &m->journeys[j];
+    if (jr->nsteps == 0) {
+      jr->nsteps = 1;
+      jr->step_names = fl__model_alloc(m, sizeof *jr->step_names);
+      jr->step_names[0] = jr->name;
+      jr->cont = fl__model_alloc(m, sizeof *jr->cont);
+      jr->cont[0] = 1;
+      jr->entry = fl_model_find_endpoint(m, jr->name);
+      if (!jr->entry) return errf(err, n, "%s:%d: traffic: mix names '%s', which is not an endpoint (expected \"service.endpoint\", a service with one endpoint, or a journey of traffic.journeys)",
+                                  jr->file, jr->line, jr->name);
+    }
+    jr->steps = fl__model_alloc(m, sizeof *jr->steps * (size_t)jr->nsteps);
+    for (int k = 0; k < jr->nsteps; k++) {
+      jr->steps[k] = fl_model_find_endpoint(m, jr->step_names[k]);
+      if (!jr->steps[k]) return errf(err, n, "%s:%d: traffic: journey '%s': step '%s' is not an endpoint", jr->file, jr->line, jr->name, jr->step_names[k]);
+    }
+    jr->entry = jr->steps[0];
+    sum += jr->share;
+  }
+  if (fabs(sum - 1) > 1e-6)
+    return errf(err, n, "%s:%d: traffic: mix shares sum to %g (expected 1)", m->traffic_file, m->traffic_line, sum);
+  for (int i = 0; i < m->nfaults; i++) {
+    fl_fault_t *ft = &m->faults[i];
+    ft->target = fl_model_find_service(m, ft->target_name);
+    if (!ft->target) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->target_name);
+    if (ft->from_name) {
+      ft->from = fl_model_find_service(m, ft->from_name);
+      if (!ft->from) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->from_name);
+    }
+    if (ft->instances > ft->target->instances)
+      return errf(err, n, "%s:%d: fault '%s': instances = %d but %s has %d", ft->file, ft->line, ft->name, ft->instances,
+                  ft->target->name, ft->target->instances);
+    /* a fault after the end (a run shortened by --set) never starts */
+  }
+  for (int i = 0; i < m->nexpects; i++) {
+    fl_expect_t *x = &m->expects[i];
+    if (x->subject && x->journey == -2) {
+      x->journey = -1;
+      x->service = fl_model_find_service(m, x->subject);
+      if (!x->service) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->subject);
+    } else if (x->subject) {
+      for (int j = 0; j < m->njourneys; j++) if (strcmp(m->journeys[j].name, x->subject) == 0) x->journey = j;
+      if (x->journey < 0) return errf(err, n, "%s:%d: expect \"%s\": '%s' is not a journey of the traffic mix", x->file, x->line, x->name, x->subject);
+    }
+    if (x->no_cascade_from) {
+      x->no_cascade = fl_model_find_service(m, x->no_cascade_from);
+      if (!x->no_cascade) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->no_cascade_from);
+    }
+    if (x->during == FL_EXPECT_FAULT) {
+      for (int k = 0; k < m->nfaults; k++) if (strcmp(m->faults[k].name, x->fault_name) == 0) x->fault = k;
+      if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);
+    }
+  }
+  return 0;
+}
