@@ -45,7 +45,7 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
       luaL_error(L, "fault: instances applies to crash, capacity, hang and leak faults");
     if (lua_type(L, -1) == LUA_TSTRING) ft->fraction = fl__read_fraction(L, -1, "fault", "instances");
     else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) < 1) ft->fraction = lua_tonumber(L, -1);
-    else ft->instances = (int)fl__read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, 100000);
+    else ft->instances = (int)fl__read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, FL_MAX_INSTANCES);
     if (ft->fraction < 0 || (lua_type(L, -1) == LUA_TSTRING && ft->fraction == 0)) luaL_error(L, "fault: instances share must be positive");
     lua_pop(L, 1);
   } else if (ft->kind == FL_FAULT_CAPACITY) {

@@ -19,7 +19,7 @@ int fl__lua_scenario(lua_State *L) {
     if (fl__field(L, t, "down_errors")) { m->health.down_errors = fl__read_fraction(L, -1, "scenario: health", "down_errors"); lua_pop(L, 1); }
     if (fl__field(L, t, "degraded_share")) { m->health.degraded_share = fl__read_fraction(L, -1, "scenario: health", "degraded_share"); lua_pop(L, 1); }
     if (fl__field(L, t, "saturation")) { m->health.saturation = fl__read_fraction(L, -1, "scenario: health", "saturation"); lua_pop(L, 1); }
-    if (fl__field(L, t, "confirm")) { m->health.confirm = (int)fl__read_count(L, -1, "scenario: health", "confirm", 1, 1000); lua_pop(L, 1); }
+    if (fl__field(L, t, "confirm")) { m->health.confirm = (int)fl__read_count(L, -1, "scenario: health", "confirm", 1, FL_MAX_CONFIRM); lua_pop(L, 1); }
     if (m->health.down_errors < m->health.degraded_errors) luaL_error(L, "scenario: health: down_errors must be at least degraded_errors");
     lua_pop(L, 1);
   }
@@ -30,14 +30,14 @@ int fl__lua_scenario(lua_State *L) {
   if (!fl__field(L, 1, "duration")) luaL_error(L, "scenario: missing duration (expected e.g. duration = \"1h\")");
   m->duration = fl__read_duration(L, -1, "scenario", "duration"); lua_pop(L, 1);
   if (m->duration <= 0) luaL_error(L, "scenario: duration must be positive");
-  if (m->duration > 1e9) luaL_error(L, "scenario: duration must be at most 1000000000s (about 31 years)");
+  if (m->duration > FL_MAX_SECONDS) luaL_error(L, "scenario: duration must be at most 1000000000s (about 31 years)");
   if (fl__field(L, 1, "seed")) {
-    uint64_t seed = (uint64_t)fl__read_count(L, -1, "scenario", "seed", 0, (1LL << 53));
+    uint64_t seed = (uint64_t)fl__read_count(L, -1, "scenario", "seed", 0, FL_MAX_SEED);
     if (!ld->opts->has_seed) m->seed = seed;
     lua_pop(L, 1);
   }
   if (fl__field(L, 1, "window")) { m->window = fl__read_duration(L, -1, "scenario", "window"); lua_pop(L, 1); }
-  if (m->window < 0.001) luaL_error(L, "scenario: window must be at least 1ms");
+  if (m->window < FL_MIN_WINDOW) luaL_error(L, "scenario: window must be at least 1ms");
   if (fl__field(L, 1, "warmup")) { m->warmup = fl__read_duration(L, -1, "scenario", "warmup"); lua_pop(L, 1); }
   if (m->warmup >= m->duration) luaL_error(L, "scenario: warmup must be shorter than duration");
   /* math.random follows the scenario's seed */

@@ -192,6 +192,67 @@ int fl__lua_piecewise(lua_State *L) {
 typedef struct { const char *name; double share; } mixent_t;
 static int cmp_mix(const void *a, const void *b) { return strcmp(((const mixent_t *)a)->name, ((const mixent_t *)b)->name); }
 
+/* client = { timeout = "10s", retries = 1, think = "3s" }: users give up and press refresh */
+static void read_client(lua_State *L, fl_model_t *m) {
+  if (!lua_istable(L, -1)) luaL_error(L, "traffic: client must be a table { timeout = \"10s\", retries = 1, think = \"3s\" }");
+  int t = lua_gettop(L);
+  static const char *const cf[] = { "timeout", "retries", "think", NULL };
+  fl__check_fields(L, t, "traffic: client", cf);
+  if (fl__field(L, t, "timeout")) { m->client_timeout = fl__read_duration(L, -1, "traffic: client", "timeout"); lua_pop(L, 1); }
+  if (fl__field(L, t, "retries")) { m->client_retries = (int)fl__read_count(L, -1, "traffic: client", "retries", 0, FL_MAX_CLIENT_RETRIES); lua_pop(L, 1); }
+  if (fl__field(L, t, "think")) { m->client_think = fl__read_duration(L, -1, "traffic: client", "think"); lua_pop(L, 1); }
+  lua_pop(L, 1);
+}
+
+/* journeys = { shop = { steps = { "gateway.home", "gateway.cart", "gateway.checkout" }, continue = { 0.5, 0.3 },
+**              think = "20s" } }: a session visits its steps in order while the user goes on */
+static void read_journeys(lua_State *L, fl_model_t *m) {
+  int i, n = m->njourneys;
+  if (!lua_istable(L, -1)) luaL_error(L, "traffic: journeys must be a table of name = { steps = { ... }, continue = ..., think = ... }");
+  int jt = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, jt)) {
+    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    if (!name || !lua_istable(L, -1)) luaL_error(L, "traffic: journeys: each entry must be name = { steps = { ... } }");
+    char ctx[300];
+    snprintf(ctx, sizeof ctx, "traffic: journey \"%s\"", name);
+    fl_journey_t *jn = NULL;
+    for (i = 0; i < n; i++) if (strcmp(m->journeys[i].name, name) == 0) jn = &m->journeys[i];
+    if (!jn) luaL_error(L, "%s is not in the mix (give it a share there)", ctx);
+    int t = lua_gettop(L);
+    static const char *const jf[] = { "steps", "continue", "think", NULL };
+    fl__check_fields(L, t, ctx, jf);
+    if (!fl__field(L, t, "steps") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
+      luaL_error(L, "%s: steps must list entry endpoints, e.g. steps = { \"gateway.home\", \"gateway.checkout\" }", ctx);
+    int ns = (int)lua_rawlen(L, -1);
+    if (ns > 1000) luaL_error(L, "%s: at most 1000 steps", ctx);
+    jn->nsteps = ns;
+    jn->step_names = fl__model_alloc(m, sizeof *jn->step_names * (size_t)ns);
+    jn->cont = fl__model_alloc(m, sizeof *jn->cont * (size_t)ns);
+    for (int k = 1; k <= ns; k++) {
+      lua_rawgeti(L, -1, k);
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: step %d must be an endpoint name", ctx, k);
+      jn->step_names[k - 1] = fl__model_strdup(m, lua_tostring(L, -1));
+      jn->cont[k - 1] = 1;
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (fl__field(L, t, "continue")) {
+      if (lua_istable(L, -1)) {
+        if ((int)lua_rawlen(L, -1) != ns - 1) luaL_error(L, "%s: continue needs %d probabilities, one after each step but the last", ctx, ns - 1);
+        for (int k = 1; k < ns; k++) { lua_rawgeti(L, -1, k); jn->cont[k - 1] = fl__read_fraction(L, -1, ctx, "continue"); lua_pop(L, 1); }
+      } else {
+        double c = fl__read_fraction(L, -1, ctx, "continue");
+        for (int k = 0; k < ns - 1; k++) jn->cont[k] = c;
+      }
+      lua_pop(L, 1);
+    }
+    if (fl__field(L, t, "think")) { jn->think = fl__read_duration(L, -1, ctx, "think"); lua_pop(L, 1); }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
 int fl__lua_traffic(lua_State *L) {
   loader_t *ld = fl__getloader(L);
   fl_model_t *m = ld->m;
@@ -235,63 +296,7 @@ int fl__lua_traffic(lua_State *L) {
     m->journeys[i].line = m->traffic_line;
   }
   lua_pop(L, 1);
-  /* client = { timeout = "10s", retries = 1, think = "3s" }: users give up and press refresh */
-  if (fl__field(L, 1, "client")) {
-    if (!lua_istable(L, -1)) luaL_error(L, "traffic: client must be a table { timeout = \"10s\", retries = 1, think = \"3s\" }");
-    int t = lua_gettop(L);
-    static const char *const cf[] = { "timeout", "retries", "think", NULL };
-    fl__check_fields(L, t, "traffic: client", cf);
-    if (fl__field(L, t, "timeout")) { m->client_timeout = fl__read_duration(L, -1, "traffic: client", "timeout"); lua_pop(L, 1); }
-    if (fl__field(L, t, "retries")) { m->client_retries = (int)fl__read_count(L, -1, "traffic: client", "retries", 0, 100); lua_pop(L, 1); }
-    if (fl__field(L, t, "think")) { m->client_think = fl__read_duration(L, -1, "traffic: client", "think"); lua_pop(L, 1); }
-    lua_pop(L, 1);
-  }
-  /* journeys = { shop = { steps = { "gateway.home", "gateway.cart", "gateway.checkout" }, continue = { 0.5, 0.3 },
-  **              think = "20s" } }: a session visits its steps in order while the user goes on */
-  if (fl__field(L, 1, "journeys")) {
-    if (!lua_istable(L, -1)) luaL_error(L, "traffic: journeys must be a table of name = { steps = { ... }, continue = ..., think = ... }");
-    int jt = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, jt)) {
-      const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-      if (!name || !lua_istable(L, -1)) luaL_error(L, "traffic: journeys: each entry must be name = { steps = { ... } }");
-      char ctx[300];
-      snprintf(ctx, sizeof ctx, "traffic: journey \"%s\"", name);
-      fl_journey_t *jn = NULL;
-      for (i = 0; i < n; i++) if (strcmp(m->journeys[i].name, name) == 0) jn = &m->journeys[i];
-      if (!jn) luaL_error(L, "%s is not in the mix (give it a share there)", ctx);
-      int t = lua_gettop(L);
-      static const char *const jf[] = { "steps", "continue", "think", NULL };
-      fl__check_fields(L, t, ctx, jf);
-      if (!fl__field(L, t, "steps") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
-        luaL_error(L, "%s: steps must list entry endpoints, e.g. steps = { \"gateway.home\", \"gateway.checkout\" }", ctx);
-      int ns = (int)lua_rawlen(L, -1);
-      if (ns > 1000) luaL_error(L, "%s: at most 1000 steps", ctx);
-      jn->nsteps = ns;
-      jn->step_names = fl__model_alloc(m, sizeof *jn->step_names * (size_t)ns);
-      jn->cont = fl__model_alloc(m, sizeof *jn->cont * (size_t)ns);
-      for (int k = 1; k <= ns; k++) {
-        lua_rawgeti(L, -1, k);
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: step %d must be an endpoint name", ctx, k);
-        jn->step_names[k - 1] = fl__model_strdup(m, lua_tostring(L, -1));
-        jn->cont[k - 1] = 1;
-        lua_pop(L, 1);
-      }
-      lua_pop(L, 1);
-      if (fl__field(L, t, "continue")) {
-        if (lua_istable(L, -1)) {
-          if ((int)lua_rawlen(L, -1) != ns - 1) luaL_error(L, "%s: continue needs %d probabilities, one after each step but the last", ctx, ns - 1);
-          for (int k = 1; k < ns; k++) { lua_rawgeti(L, -1, k); jn->cont[k - 1] = fl__read_fraction(L, -1, ctx, "continue"); lua_pop(L, 1); }
-        } else {
-          double c = fl__read_fraction(L, -1, ctx, "continue");
-          for (int k = 0; k < ns - 1; k++) jn->cont[k] = c;
-        }
-        lua_pop(L, 1);
-      }
-      if (fl__field(L, t, "think")) { jn->think = fl__read_duration(L, -1, ctx, "think"); lua_pop(L, 1); }
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
+  if (fl__field(L, 1, "client")) read_client(L, m);
+  if (fl__field(L, 1, "journeys")) read_journeys(L, m);
   return 0;
 }

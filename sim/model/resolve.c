@@ -83,14 +83,14 @@ static double run_stats_bytes(const fl_model_t *m, double windows) {
   return hists * sizeof(fl_hist_t) + windows * per_window * sizeof(double);
 }
 
-int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
-  /* checked here rather than per --set, so that overrides may come in any order */
+/* The settings, checked here rather than per --set so that overrides may come in any order. */
+static int check_settings(const fl_model_t *m, char *err, size_t n) {
   if (m->warmup >= m->duration)
     return errf(err, n, "%s:1: the warm-up (%gs) must be shorter than the duration (%gs)", m->file, m->warmup, m->duration);
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
   if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
   /* scenario { ... }'s own checks once more: a script may have caught their errors with pcall */
-  if (!(m->duration > 0 && m->duration <= FL_MAX_SECONDS) || !(m->window >= 0.001) || !(m->warmup >= 0 && m->warmup < m->duration))
+  if (!(m->duration > 0 && m->duration <= FL_MAX_SECONDS) || !(m->window >= FL_MIN_WINDOW) || !(m->warmup >= 0 && m->warmup < m->duration))
     return errf(err, n, "%s:1: scenario: needs 0 < duration <= 1000000000s, window >= 1ms and 0 <= warmup < duration (got %gs, %gs, %gs)",
                 m->file, m->duration, m->window, m->warmup);
   double peak = fl_profile_max(&m->rate, 0, m->duration);   /* products and sums of profiles too */
@@ -102,6 +102,11 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
                 "with three latency histograms per journey each, %.0f windows of series; at most %.0f GiB): use a longer window, "
                 "fewer journeys or fewer faults", m->file, bytes / (1 << 30), m->nservices, m->njourneys, m->nfaults, windows,
                 MAX_RUN_STATS / (1 << 30));
+  return 0;
+}
+
+/* Ids of services and endpoints, endpoints' full names, call targets and broker consumers. */
+static int link_calls(fl_model_t *m, char *err, size_t n) {
   int id = 0;
   for (int i = 0; i < m->nservices; i++) {
     fl_service_t *s = &m->services[i];
@@ -136,6 +141,12 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
       if (s->consumers[k]->service == s) return errf(err, n, "%s:%d: broker \"%s\" cannot consume its own messages", s->file, s->line, s->name);
     }
   }
+  return 0;
+}
+
+/* No call cycle. */
+static int check_cycles(fl_model_t *m, char *err, size_t n) {
+  int id = m->nendpoints;
   fl_endpoint_t **byid = fl_xcalloc((size_t)id, sizeof *byid);
   char *colour = fl_xcalloc((size_t)id, 1);
   int *stack = fl_xcalloc(2 * ((size_t)id + 1), sizeof *stack);   /* the path, then find_cycle's next[] */
@@ -146,6 +157,11 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
     if (!colour[e]) rc = find_cycle(m, byid, byid[e], colour, stack, 0, err, n);
   free(byid); free(colour); free(stack);
   if (rc) return rc;
+  return 0;
+}
+
+/* The mix's journeys and their steps; the shares sum to 1. */
+static int link_journeys(fl_model_t *m, char *err, size_t n) {
   double sum = 0;
   for (int j = 0; j < m->njourneys; j++) {
     fl_journey_t *jr = &m->journeys[j];
@@ -169,6 +185,11 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   }
   if (fabs(sum - 1) > 1e-6)
     return errf(err, n, "%s:%d: traffic: mix shares sum to %g (expected 1)", m->traffic_file, m->traffic_line, sum);
+  return 0;
+}
+
+/* Faults' targets, and expectations' subjects and faults. */
+static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
   for (int i = 0; i < m->nfaults; i++) {
     fl_fault_t *ft = &m->faults[i];
     ft->target = fl_model_find_service(m, ft->target_name);
@@ -201,5 +222,13 @@ int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
       if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);
     }
   }
+  return 0;
+}
+
+int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
+  int rc;
+  if ((rc = check_settings(m, err, n)) || (rc = link_calls(m, err, n)) || (rc = check_cycles(m, err, n)) ||
+      (rc = link_journeys(m, err, n)) || (rc = link_faults_and_expects(m, err, n)))
+    return rc;
   return 0;
 }

@@ -61,33 +61,30 @@ static int set_bool(const char *a, const char *v, bool *out, char *err, size_t n
   return 0;
 }
 
+/* A breaker that --set turns on starts from the same defaults as one the script declares. */
 static void breaker_defaults(fl_breaker_cfg_t *b) {
-  if (b->on) return;
-  /* as read_breaker: Resilience4j's defaults */
-  b->on = true; b->failure_rate = 0.5; b->slow_call_rate = 1.0; b->slow_call = 60 * FL_SEC;
-  b->window = 100; b->min_calls = 100; b->open_for = 60 * FL_SEC; b->half_open_calls = 10;
+  if (!b->on) fl__breaker_defaults(b);
 }
 
 /* The policy fields of a call for --set. Returns 0 when set, 1 when 'key' is not one, or an error. */
 static int set_policy(fl_call_t *c, const char *key, const char *a, const char *v, char *err, size_t n) {
   double d; long long ll; int rc;
-  if (strcmp(key, "retries") == 0) { if ((rc = set_count(a, v, 0, 100, &ll, err, n))) return rc; c->retries = (int)ll; return 0; }
+  if (strcmp(key, "retries") == 0) { if ((rc = set_count(a, v, 0, FL_MAX_RETRIES, &ll, err, n))) return rc; c->retries = (int)ll; return 0; }
   if (strcmp(key, "backoff.base") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; c->backoff_base = fl_sec_to_time(d); return 0; }
   if (strcmp(key, "backoff.max") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; c->backoff_max = fl_sec_to_time(d); return 0; }
   if (strcmp(key, "backoff.multiplier") == 0) {
-    if (num(v, &d) || d < 1) return set_err(err, n, a, "expected a number of at least 1");
+    if (num(v, &d) || d < FL_MIN_BACKOFF_MULT) return set_err(err, n, a, "expected a number of at least 1");
     c->backoff_mult = d; return 0;
   }
   if (strcmp(key, "backoff.jitter") == 0) {
-    if (strcmp(v, "none") == 0) c->jitter = FL_JITTER_NONE;
-    else if (strcmp(v, "full") == 0) c->jitter = FL_JITTER_FULL;
-    else if (strcmp(v, "equal") == 0) c->jitter = FL_JITTER_EQUAL;
-    else return set_err(err, n, a, "expected none, full or equal");
+    int j = fl_jitter_parse(v);
+    if (j < 0) return set_err(err, n, a, "expected none, full or equal");
+    c->jitter = (fl_jitter_t)j;
     return 0;
   }
   if (strcmp(key, "retry_budget.ratio") == 0 || strcmp(key, "retry_budget.min_per_s") == 0) {
-    if (c->budget_ratio <= 0) { c->budget_ratio = 0.2; c->budget_min = 10; }
-    if (key[13] == 'r') { if ((rc = set_fraction(a, v, &d, err, n))) return rc; c->budget_ratio = d > 0 ? d : 1e-12; }
+    if (c->budget_ratio <= 0) fl__budget_defaults(c);
+    if (key[13] == 'r') { if ((rc = set_fraction(a, v, &d, err, n))) return rc; c->budget_ratio = fl__budget_ratio(d); }
     else { if ((rc = set_rate(a, v, &d, err, n))) return rc; c->budget_min = d; }
     return 0;
   }
@@ -109,21 +106,23 @@ static int set_policy(fl_call_t *c, const char *key, const char *a, const char *
       if (d <= 0) return set_err(err, n, a, "open_for must be positive");
       b->open_for = fl_sec_to_time(d); return 0;
     }
-    if (strcmp(k, "window") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->window = (int)ll; }
-    else if (strcmp(k, "min_calls") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->min_calls = (int)ll; }
-    else if (strcmp(k, "half_open_calls") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; b->half_open_calls = (int)ll; }
+    if (strcmp(k, "window") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_BREAKER_COUNT, &ll, err, n))) return rc; b->window = (int)ll; }
+    else if (strcmp(k, "min_calls") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_BREAKER_COUNT, &ll, err, n))) return rc; b->min_calls = (int)ll; }
+    else if (strcmp(k, "half_open_calls") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_BREAKER_COUNT, &ll, err, n))) return rc; b->half_open_calls = (int)ll; }
     else return 1;
-    if (b->min_calls > b->window) b->min_calls = b->window;
+    fl__breaker_clamp(b);
     return 0;
   }
   if (strcmp(key, "bulkhead") == 0) {
     if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0) { c->bulkhead = 0; return 0; }
-    if ((rc = set_count(a, v, 1, 100000000, &ll, err, n))) return rc;
+    if ((rc = set_count(a, v, 1, FL_MAX_BULKHEAD, &ll, err, n))) return rc;
     c->bulkhead = (int)ll; return 0;
   }
   if (strcmp(key, "deadline") == 0) return set_bool(a, v, &c->deadline, err, n);
   if (strcmp(key, "hedge.after") == 0) {
-    c->hedge.on = true; if (!c->hedge.max) c->hedge.max = 1;
+    int max = c->hedge.max;
+    fl__hedge_defaults(&c->hedge);
+    if (max) c->hedge.max = max;
     if (v[0] == 'p') {
       if (num(v + 1, &d) || !(d > 0 && d < 100)) return set_err(err, n, a, "expected a duration or a percentile such as p95");
       c->hedge.quantile = d / 100; c->hedge.after = 0; return 0;
@@ -133,7 +132,7 @@ static int set_policy(fl_call_t *c, const char *key, const char *a, const char *
     c->hedge.after = fl_sec_to_time(d); c->hedge.quantile = 0; return 0;
   }
   if (strcmp(key, "hedge.max") == 0) {
-    if ((rc = set_count(a, v, 0, 10, &ll, err, n))) return rc;
+    if ((rc = set_count(a, v, 0, FL_MAX_HEDGE, &ll, err, n))) return rc;
     c->hedge.max = (int)ll; c->hedge.on = ll > 0 && (c->hedge.after > 0 || c->hedge.quantile > 0);
     return 0;
   }
@@ -174,100 +173,86 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
   return 0;
 }
 
-int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
-  const char *a = assignment;
-  const char *eq = strchr(a, '=');
-  if (!eq || eq == a || !eq[1]) return set_err(err, n, a, "expected PATH=VALUE, e.g. recommend.instances=6");
-  char path[512];
-  if ((size_t)(eq - a) >= sizeof path) return set_err(err, n, a, "path too long");
-  memcpy(path, a, (size_t)(eq - a)); path[eq - a] = 0;
-  const char *v = eq + 1;
+/* scenario.FIELD, or duration / warmup / window alone. */
+static int set_scenario(fl_model_t *m, const char *k, const char *a, const char *v, char *err, size_t n) {
+  double d;
+  int rc;
+  if (strcmp(k, "duration") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d <= 0) return set_err(err, n, a, "duration must be positive"); m->duration = d; }
+  else if (strcmp(k, "warmup") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; m->warmup = d; }
+  else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < FL_MIN_WINDOW) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; }
+  else if (strcmp(k, "name") == 0) m->name = fl__model_strdup(m, v);
+  else return set_err(err, n, a, "unknown scenario field '%s' (expected duration, warmup, window, name; the seed is --seed)", k);
+  return 0;
+}
+
+/* traffic.rate, traffic.rate.FIELD (a surge's), traffic.mix.NAME. */
+static int set_traffic(fl_model_t *m, const char *rest, const char *a, const char *v, char *err, size_t n) {
+  fl_profile_t *p = &m->rate;
+  double d;
+  int rc;
+  if (strcmp(rest, "rate") == 0) {
+    if ((rc = set_rate(a, v, &d, err, n))) return rc;
+    p->kind = FL_PROFILE_CONST; p->value = d;
+    return 0;
+  }
+  if (strncmp(rest, "rate.", 5) == 0) {
+    const char *k = rest + 5;
+    if (p->kind != FL_PROFILE_SURGE) return set_err(err, n, a, "traffic.rate.%s needs a surge profile (set traffic.rate to replace a constant rate)", k);
+    double *rf = strcmp(k, "base") == 0 ? &p->base : strcmp(k, "peak") == 0 ? &p->peak : NULL;
+    double *df = strcmp(k, "start") == 0 ? &p->start : strcmp(k, "ramp") == 0 ? &p->ramp :
+                 strcmp(k, "hold") == 0 ? &p->hold : strcmp(k, "decay") == 0 ? &p->decay : NULL;
+    if (rf) { if ((rc = set_rate(a, v, rf, err, n))) return rc; return 0; }
+    if (df) { if ((rc = set_duration(a, v, df, err, n))) return rc; return 0; }
+    return set_err(err, n, a, "unknown surge field '%s' (expected base, peak, start, ramp, hold, decay)", k);
+  }
+  if (strncmp(rest, "mix.", 4) == 0) {
+    for (int j = 0; j < m->njourneys; j++)
+      if (strcmp(m->journeys[j].name, rest + 4) == 0) return set_fraction(a, v, &m->journeys[j].share, err, n);
+    return set_err(err, n, a, "no journey '%s' in the mix", rest + 4);
+  }
+  return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., mix.NAME)", rest);
+}
+
+/* SVC.autoscale.FIELD, for a service that declared autoscale { ... }. */
+static int set_autoscale(fl_service_t *s, const char *k, const char *a, const char *v, char *err, size_t n) {
   double d; long long ll;
   int rc;
-  char *dot = strchr(path, '.');
-  const char *head = path, *rest = "";
-  if (dot) { *dot = 0; rest = dot + 1; }
+  if (!s->autoscale.on) return set_err(err, n, a, "service '%s' has no autoscale { ... } to adjust", s->name);
+  if (strcmp(k, "min") == 0 || strcmp(k, "max") == 0) {
+    if ((rc = set_count(a, v, k[1] == 'i' ? 0 : 1, FL_MAX_INSTANCES, &ll, err, n))) return rc;
+    if (k[1] == 'i') s->autoscale.min = (int)ll; else s->autoscale.max = (int)ll;
+    if (s->autoscale.max < s->autoscale.min) return set_err(err, n, a, "autoscale.max must be at least min");
+    fl__autoscale_clamp(s);
+    return 0;
+  }
+  if (strcmp(k, "target") == 0) {
+    if (s->autoscale.metric == FL_SCALE_UTILIZATION) rc = set_fraction(a, v, &d, err, n);
+    else if (s->autoscale.metric == FL_SCALE_RPS) rc = set_rate(a, v, &d, err, n);
+    else rc = num(v, &d) ? set_err(err, n, a, "expected a number") : 0;
+    if (rc) return rc;
+    if (!(d > 0)) return set_err(err, n, a, "the target must be positive");
+    s->autoscale.target = d; return 0;
+  }
+  if (strcmp(k, "tolerance") == 0) return set_fraction(a, v, &s->autoscale.tolerance, err, n);
+  if (strcmp(k, "warmup_factor") == 0) {
+    if (num(v, &d) || d < FL_MIN_WARMUP_FACTOR) return set_err(err, n, a, "expected a number of at least 1");
+    s->autoscale.warmup_factor = d; return 0;
+  }
+  double *df = strcmp(k, "period") == 0 ? &s->autoscale.period : strcmp(k, "stabilize_down") == 0 ? &s->autoscale.stabilize_down :
+               strcmp(k, "delay") == 0 ? &s->autoscale.delay : strcmp(k, "warmup") == 0 ? &s->autoscale.warmup : NULL;
+  if (!df) return set_err(err, n, a, "unknown autoscale field '%s' (expected min, max, target, tolerance, period, stabilize_down, delay, warmup, warmup_factor)", k);
+  if (strcmp(k, "period") == 0) {
+    if ((rc = set_duration(a, v, &d, err, n))) return rc;
+    if (d < FL_MIN_WINDOW) return set_err(err, n, a, "autoscale.period must be at least 1ms");
+    *df = d; return 0;
+  }
+  return set_duration(a, v, df, err, n);
+}
 
-  if (strcmp(head, "scenario") == 0 || (!dot && (strcmp(head, "duration") == 0 || strcmp(head, "warmup") == 0 || strcmp(head, "window") == 0))) {
-    const char *k = dot ? rest : head;
-    if (strcmp(k, "duration") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d <= 0) return set_err(err, n, a, "duration must be positive"); m->duration = d; }
-    else if (strcmp(k, "warmup") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; m->warmup = d; }
-    else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < 0.001) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; }
-    else if (strcmp(k, "name") == 0) m->name = fl__model_strdup(m, v);
-    else return set_err(err, n, a, "unknown scenario field '%s' (expected duration, warmup, window, name; the seed is --seed)", k);
-    return 0;
-  }
-  if (strcmp(head, "traffic") == 0) {
-    fl_profile_t *p = &m->rate;
-    if (strcmp(rest, "rate") == 0) {
-      if ((rc = set_rate(a, v, &d, err, n))) return rc;
-      p->kind = FL_PROFILE_CONST; p->value = d;
-      return 0;
-    }
-    if (strncmp(rest, "rate.", 5) == 0) {
-      const char *k = rest + 5;
-      if (p->kind != FL_PROFILE_SURGE) return set_err(err, n, a, "traffic.rate.%s needs a surge profile (set traffic.rate to replace a constant rate)", k);
-      double *rf = strcmp(k, "base") == 0 ? &p->base : strcmp(k, "peak") == 0 ? &p->peak : NULL;
-      double *df = strcmp(k, "start") == 0 ? &p->start : strcmp(k, "ramp") == 0 ? &p->ramp :
-                   strcmp(k, "hold") == 0 ? &p->hold : strcmp(k, "decay") == 0 ? &p->decay : NULL;
-      if (rf) { if ((rc = set_rate(a, v, rf, err, n))) return rc; return 0; }
-      if (df) { if ((rc = set_duration(a, v, df, err, n))) return rc; return 0; }
-      return set_err(err, n, a, "unknown surge field '%s' (expected base, peak, start, ramp, hold, decay)", k);
-    }
-    if (strncmp(rest, "mix.", 4) == 0) {
-      for (int j = 0; j < m->njourneys; j++)
-        if (strcmp(m->journeys[j].name, rest + 4) == 0) return set_fraction(a, v, &m->journeys[j].share, err, n);
-      return set_err(err, n, a, "no journey '%s' in the mix", rest + 4);
-    }
-    return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., mix.NAME)", rest);
-  }
-  fl_service_t *s = fl_model_find_service(m, head);
-  if (!s) return set_err(err, n, a, "no service or setting named '%s'", head);
-  if (!dot || !*rest) return set_err(err, n, a, "expected %s.FIELD, e.g. %s.instances=4", head, head);
-  if (strcmp(rest, "instances") == 0) { if ((rc = set_count(a, v, 1, 100000, &ll, err, n))) return rc; s->instances = (int)ll; return 0; }
-  if (strcmp(rest, "workers") == 0) { if ((rc = set_count(a, v, 1, 1000000, &ll, err, n))) return rc; s->workers = (int)ll; return 0; }
-  if (strcmp(rest, "queue") == 0) {
-    if (strcmp(v, "inf") == 0 || strcmp(v, "math.huge") == 0 || strcmp(v, "unbounded") == 0) { s->queue = INT64_MAX; return 0; }
-    if ((rc = set_count(a, v, 0, 1000000000, &ll, err, n))) return rc;
-    s->queue = ll; return 0;
-  }
-  if (strcmp(rest, "blocking") == 0) return set_bool(a, v, &s->blocking, err, n);
-  if (strcmp(rest, "startup") == 0) return set_duration(a, v, &s->startup, err, n);
-  if (strncmp(rest, "autoscale.", 10) == 0) {
-    const char *k = rest + 10;
-    if (!s->autoscale.on) return set_err(err, n, a, "service '%s' has no autoscale { ... } to adjust", head);
-    if (strcmp(k, "min") == 0 || strcmp(k, "max") == 0) {
-      if ((rc = set_count(a, v, k[1] == 'i' ? 0 : 1, 100000, &ll, err, n))) return rc;
-      if (k[1] == 'i') s->autoscale.min = (int)ll; else s->autoscale.max = (int)ll;
-      if (s->autoscale.max < s->autoscale.min) return set_err(err, n, a, "autoscale.max must be at least min");
-      if (s->instances > s->autoscale.max) s->instances = s->autoscale.max;
-      if (s->instances < s->autoscale.min) s->instances = s->autoscale.min > 0 ? s->autoscale.min : 1;
-      return 0;
-    }
-    if (strcmp(k, "target") == 0) {
-      if (s->autoscale.metric == FL_SCALE_UTILIZATION) rc = set_fraction(a, v, &d, err, n);
-      else if (s->autoscale.metric == FL_SCALE_RPS) rc = set_rate(a, v, &d, err, n);
-      else rc = num(v, &d) ? set_err(err, n, a, "expected a number") : 0;
-      if (rc) return rc;
-      if (!(d > 0)) return set_err(err, n, a, "the target must be positive");
-      s->autoscale.target = d; return 0;
-    }
-    if (strcmp(k, "tolerance") == 0) return set_fraction(a, v, &s->autoscale.tolerance, err, n);
-    double *df = strcmp(k, "period") == 0 ? &s->autoscale.period : strcmp(k, "stabilize_down") == 0 ? &s->autoscale.stabilize_down :
-                 strcmp(k, "delay") == 0 ? &s->autoscale.delay : strcmp(k, "warmup") == 0 ? &s->autoscale.warmup : NULL;
-    if (!df) return set_err(err, n, a, "unknown autoscale field '%s' (expected min, max, target, tolerance, period, stabilize_down, delay, warmup)", k);
-    if ((rc = set_duration(a, v, df, err, n))) return rc;
-    if (s->autoscale.period < 0.001) return set_err(err, n, a, "autoscale.period must be at least 1ms");
-    return 0;
-  }
-  if (strcmp(rest, "error_rate") == 0) return set_fraction(a, v, &s->error_rate, err, n);
-  if (strcmp(rest, "slo") == 0) return set_duration(a, v, &s->slo, err, n);
-  if (strcmp(rest, "balancer") == 0) {
-    int lb = fl_balancer_parse(v);
-    if (lb < 0) return set_err(err, n, a, "expected round_robin, random, least_outstanding or p2c");
-    s->balancer = (fl_balancer_t)lb; return 0;
-  }
-  /* endpoints.EP.FIELD, endpoints.EP.calls.TARGET.FIELD, calls.TARGET.FIELD (default endpoint) */
+/* SVC.endpoints.EP.FIELD, SVC.endpoints.EP.calls.TARGET.FIELD, or SVC.calls.TARGET.FIELD and
+** SVC.error_rate... for a service's only endpoint; 'rest' is what follows "SVC.". */
+static int set_endpoint(fl_model_t *m, fl_service_t *s, const char *rest, const char *a, const char *v, char *err, size_t n) {
+  const char *head = s->name;
   fl_endpoint_t *ep = NULL;
   char buf[512];
   snprintf(buf, sizeof buf, "%s", rest);
@@ -306,4 +291,48 @@ int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
     return set_call(m, ep, target, target + best + 1, a, v, err, n);
   }
   return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
+}
+
+/* SVC.FIELD: the service's own fields, then its autoscaling, then its endpoints. */
+static int set_service(fl_model_t *m, fl_service_t *s, const char *rest, const char *a, const char *v, char *err, size_t n) {
+  long long ll;
+  int rc;
+  if (strcmp(rest, "instances") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_INSTANCES, &ll, err, n))) return rc; s->instances = (int)ll; return 0; }
+  if (strcmp(rest, "workers") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_WORKERS, &ll, err, n))) return rc; s->workers = (int)ll; return 0; }
+  if (strcmp(rest, "queue") == 0) {
+    if (strcmp(v, "inf") == 0 || strcmp(v, "math.huge") == 0 || strcmp(v, "unbounded") == 0) { s->queue = INT64_MAX; return 0; }
+    if ((rc = set_count(a, v, 0, FL_MAX_QUEUE, &ll, err, n))) return rc;
+    s->queue = ll; return 0;
+  }
+  if (strcmp(rest, "blocking") == 0) return set_bool(a, v, &s->blocking, err, n);
+  if (strcmp(rest, "startup") == 0) return set_duration(a, v, &s->startup, err, n);
+  if (strncmp(rest, "autoscale.", 10) == 0) return set_autoscale(s, rest + 10, a, v, err, n);
+  if (strcmp(rest, "error_rate") == 0) return set_fraction(a, v, &s->error_rate, err, n);
+  if (strcmp(rest, "slo") == 0) return set_duration(a, v, &s->slo, err, n);
+  if (strcmp(rest, "balancer") == 0) {
+    int lb = fl_balancer_parse(v);
+    if (lb < 0) return set_err(err, n, a, "expected round_robin, random, least_outstanding or p2c");
+    s->balancer = (fl_balancer_t)lb; return 0;
+  }
+  return set_endpoint(m, s, rest, a, v, err, n);
+}
+
+int fl_model_set(fl_model_t *m, const char *assignment, char *err, size_t n) {
+  const char *a = assignment;
+  const char *eq = strchr(a, '=');
+  if (!eq || eq == a || !eq[1]) return set_err(err, n, a, "expected PATH=VALUE, e.g. recommend.instances=6");
+  char path[512];
+  if ((size_t)(eq - a) >= sizeof path) return set_err(err, n, a, "path too long");
+  memcpy(path, a, (size_t)(eq - a)); path[eq - a] = 0;
+  const char *v = eq + 1;
+  char *dot = strchr(path, '.');
+  const char *head = path, *rest = "";
+  if (dot) { *dot = 0; rest = dot + 1; }
+  if (strcmp(head, "scenario") == 0 || (!dot && (strcmp(head, "duration") == 0 || strcmp(head, "warmup") == 0 || strcmp(head, "window") == 0)))
+    return set_scenario(m, dot ? rest : head, a, v, err, n);
+  if (strcmp(head, "traffic") == 0) return set_traffic(m, rest, a, v, err, n);
+  fl_service_t *s = fl_model_find_service(m, head);
+  if (!s) return set_err(err, n, a, "no service or setting named '%s'", head);
+  if (!dot || !*rest) return set_err(err, n, a, "expected %s.FIELD, e.g. %s.instances=4", head, head);
+  return set_service(m, s, rest, a, v, err, n);
 }
