@@ -1,4 +1,4 @@
-/* Hostile scenarios against the sandbox (sim/lang/scenario.c, sim/lang/sandbox.c): each must end in the
+/* Hostile scenarios against the sandbox (sim/lang/, sim/lang/sandbox.c): each must end in the
 ** exact "file:line: message" given, never in a crash, a hang or a read of the user's files.
 ** Reading files (io, os, dofile, include of /etc/passwd, through '..', a symbolic link or a
 ** FIFO), memory bombs (string.rep, doubling, model objects built in a loop), endless loops (plain,

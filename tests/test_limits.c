@@ -1,4 +1,4 @@
-/* Absurd values and sizes (sim/lang/scenario.c's limits, and the simulation behind them): NaN,
+/* Absurd values and sizes (the limits of sim/lang/ and sim/model/, and the simulation behind them): NaN,
 ** infinity, negative durations, 10^9 instances, rates and durations past any use, more services,
 ** endpoints or faults than the loader allows, statistics that would not fit in memory, and --set
 ** doing the same; each gives its exact error. What is big but sane works: 100000 instances of a

@@ -1,6 +1,7 @@
-/* Tests for sim/lang/scenario.c: a table of broken scenarios, each with the exact "file:line: message"
-** it must produce; the resolved model of a valid scenario; include; the sandbox and its limits
-** (endless loops, memory bombs); --set overrides and their errors. */
+/* Tests for the scenario language (sim/lang/) and the model behind it (sim/model/): a table of
+** broken scenarios, each with the exact "file:line: message" it must produce; the resolved model of a valid scenario; include; the sandbox and its limits
+** (endless loops, memory bombs); --set overrides and their errors;
+** --set and the script accepting the same values; the enums' names. */
 #define CHECK_MAIN
 #include "check.h"
 
@@ -762,4 +763,130 @@ TEST(set_breaking_the_mix_says_the_override_took_part) {
   expand("$D/good.lua:20: traffic: mix shares sum to 0.75 (expected 1) (after --set traffic.mix.gateway.home=0.5)", want, sizeof want);
   CHECK_EQ_STR(err, want);
   CHECK(m == NULL);
+}
+
+/* ---- the script and --set share their bounds and defaults ---- */
+
+/* One policy field, written in the script (its value in place of %s, inside service "b" for a
+** service field, inside call "b" { ... } of service "a" for a call field) and set by --set on a
+** script that has the same field's table without it. */
+typedef struct {
+  const char *set;          /* the --set path */
+  bool call;                /* a call field (else a service field of "b") */
+  const char *lua, *base;   /* the script's text with the value, and without it */
+  double (*get)(const fl_model_t *m);
+  struct { const char *lua, *set; bool ok; } v[6];
+} same_t;
+
+static const fl_call_t *call_ab(const fl_model_t *m) { return &m->services[1].endpoints[0].calls[0]; }
+static double get_retries(const fl_model_t *m) { return call_ab(m)->retries; }
+static double get_window(const fl_model_t *m) { return call_ab(m)->breaker.window + call_ab(m)->breaker.min_calls / 1e6; }
+static double get_failure_rate(const fl_model_t *m) { return call_ab(m)->breaker.failure_rate; }
+static double get_open_for(const fl_model_t *m) { return (double)call_ab(m)->breaker.open_for; }
+static double get_mult(const fl_model_t *m) { return call_ab(m)->backoff_mult; }
+static double get_jitter(const fl_model_t *m) { return call_ab(m)->jitter; }
+static double get_ratio(const fl_model_t *m) { return call_ab(m)->budget_ratio + call_ab(m)->budget_min / 1e6; }
+static double get_bulkhead(const fl_model_t *m) { return call_ab(m)->bulkhead; }
+static double get_hedge_max(const fl_model_t *m) { return call_ab(m)->hedge.max + (call_ab(m)->hedge.on ? 0.5 : 0); }
+static double get_instances(const fl_model_t *m) { return m->services[0].instances; }
+static double get_as_max(const fl_model_t *m) { return m->services[0].autoscale.max + m->services[0].instances / 1e6; }
+static double get_as_period(const fl_model_t *m) { return m->services[0].autoscale.period; }
+static double get_as_warmup(const fl_model_t *m) { return m->services[0].autoscale.warmup_factor; }
+
+#define AS "autoscale = { target = 0.5, max = 10"
+static const same_t same[] = {
+  { "retries", true, "retries = %s", "", get_retries,
+    { { "-1", "-1", false }, { "0", "0", true }, { "100", "100", true }, { "101", "101", false }, { "2.5", "2.5", false } } },
+  { "breaker.window", true, "breaker = { window = %s }", "breaker = {}", get_window,
+    { { "0", "0", false }, { "1", "1", true }, { "50", "50", true }, { "100000", "100000", true }, { "100001", "100001", false } } },
+  { "breaker.failure_rate", true, "breaker = { failure_rate = %s }", "breaker = {}", get_failure_rate,
+    { { "0.25", "0.25", true }, { "\"25%\"", "25%", true }, { "1.5", "1.5", false } } },
+  { "breaker.open_for", true, "breaker = { open_for = %s }", "breaker = {}", get_open_for,
+    { { "\"0s\"", "0s", false }, { "\"5s\"", "5s", true }, { "\"soon\"", "soon", false } } },
+  { "backoff.multiplier", true, "backoff = { multiplier = %s }", "", get_mult,
+    { { "0.5", "0.5", false }, { "1", "1", true }, { "3", "3", true } } },
+  { "backoff.jitter", true, "backoff = { jitter = %s }", "", get_jitter,
+    { { "\"full\"", "full", true }, { "\"equal\"", "equal", true }, { "\"sometimes\"", "sometimes", false } } },
+  { "retry_budget.ratio", true, "retry_budget = { ratio = %s }", "", get_ratio,
+    { { "0.5", "0.5", true }, { "2", "2", false } } },
+  { "bulkhead", true, "bulkhead = %s", "", get_bulkhead,
+    { { "5", "5", true }, { "100000000", "100000000", true }, { "100000001", "100000001", false } } },
+  { "hedge.max", true, "hedge = { after = \"10ms\", max = %s }", "hedge = { after = \"10ms\" }", get_hedge_max,
+    { { "3", "3", true }, { "10", "10", true }, { "11", "11", false } } },
+  { "instances", false, "instances = %s", "", get_instances,
+    { { "0", "0", false }, { "3", "3", true }, { "100000", "100000", true }, { "100001", "100001", false } } },
+  { "autoscale.max", false, "autoscale = { target = 0.5, min = 2, max = %s }", AS ", min = 2 }", get_as_max,
+    { { "0", "0", false }, { "1", "1", false }, { "3", "3", true }, { "100001", "100001", false } } },
+  { "autoscale.period", false, AS ", period = %s }", AS " }", get_as_period,
+    { { "\"0.5ms\"", "0.5ms", false }, { "\"1ms\"", "1ms", true }, { "\"30s\"", "30s", true } } },
+  { "autoscale.warmup_factor", false, AS ", warmup_factor = %s }", AS " }", get_as_warmup,
+    { { "0.5", "0.5", false }, { "1", "1", true }, { "1.5", "1.5", true } } },
+};
+
+/* Loads the two-service scenario with 'svc' in service "b" and 'opts' in call "b". */
+static int load_ab(const char *svc, const char *opts, const fl_load_opts_t *o, fl_model_t **m, char *err, size_t n) {
+  char text[1024];
+  snprintf(text, sizeof text, SCN "service \"b\" { work = \"1ms\"%s%s }\n"
+           "service \"a\" { work = \"1ms\", calls = { call \"b\" { %s } } }\n"
+           "traffic { rate = 10, mix = { a = 1 } }\n", svc[0] ? ", " : "", svc, opts);
+  return load_text(text, o, m, err, n);
+}
+
+TEST(set_and_the_script_accept_and_refuse_the_same_policy_values) {
+  for (size_t i = 0; i < COUNT(same); i++) {
+    const same_t *c = &same[i];
+    for (int k = 0; k < 6 && c->v[k].lua; k++) {
+      char field[256], assign[256], err[1024];
+      snprintf(field, sizeof field, c->lua, c->v[k].lua);
+      fl_model_t *ms = NULL, *mset = NULL;
+      int rs = load_ab(c->call ? "" : field, c->call ? field : "", NULL, &ms, err, sizeof err);
+      CHECK_MSG((rs == 0) == c->v[k].ok, "script %s = %s: %s (%s)", c->set, c->v[k].lua, rs ? "refused" : "accepted", err);
+      snprintf(assign, sizeof assign, c->call ? "a.calls.b.%s=%s" : "b.%s=%s", c->set, c->v[k].set);
+      const char *sets[] = { assign };
+      fl_load_opts_t o = { .sets = sets, .nsets = 1 };
+      int rset = load_ab(c->call ? "" : c->base, c->call ? c->base : "", &o, &mset, err, sizeof err);
+      CHECK_MSG((rset == 0) == c->v[k].ok, "--set %s: %s (%s)", assign, rset ? "refused" : "accepted", err);
+      if (rs == 0 && rset == 0)
+        CHECK_MSG(c->get(ms) == c->get(mset), "%s = %s: the script gives %.9g, --set %.9g", c->set, c->v[k].lua, c->get(ms), c->get(mset));
+      fl_model_free(ms);
+      fl_model_free(mset);
+    }
+  }
+}
+
+/* A policy --set turns on starts from the defaults a script's empty table gets. */
+TEST(a_policy_set_turns_on_has_the_scripts_defaults) {
+  char err[1024];
+  fl_model_t *ms = NULL, *mset = NULL;
+  CHECK_EQ_INT(load_ab("", "breaker = {}", NULL, &ms, err, sizeof err), 0);
+  const char *sets[] = { "a.calls.b.breaker.enabled=true" };
+  fl_load_opts_t o = { .sets = sets, .nsets = 1 };
+  CHECK_EQ_INT(load_ab("", "", &o, &mset, err, sizeof err), 0);
+  if (ms && mset) CHECK(memcmp(&call_ab(ms)->breaker, &call_ab(mset)->breaker, sizeof(fl_breaker_cfg_t)) == 0);
+  fl_model_free(ms);
+  fl_model_free(mset);
+  ms = mset = NULL;
+  CHECK_EQ_INT(load_ab("", "retry_budget = {}", NULL, &ms, err, sizeof err), 0);
+  const char *sets2[] = { "a.calls.b.retry_budget.min_per_s=10" };
+  fl_load_opts_t o2 = { .sets = sets2, .nsets = 1 };
+  CHECK_EQ_INT(load_ab("", "", &o2, &mset, err, sizeof err), 0);
+  if (ms && mset) {
+    CHECK(call_ab(ms)->budget_ratio == call_ab(mset)->budget_ratio);
+    CHECK(call_ab(ms)->budget_min == call_ab(mset)->budget_min);
+  }
+  fl_model_free(ms);
+  fl_model_free(mset);
+}
+
+/* Every enum's names go both ways through the one table of each. */
+TEST(enum_names_parse_back_to_their_values) {
+  for (int i = 0; i < FL_CAUSE__COUNT; i++) CHECK_EQ_INT(fl_cause_parse(fl_cause_name((fl_cause_t)i)), i);
+  for (int i = 0; i < FL_LB__COUNT; i++) CHECK_EQ_INT(fl_balancer_parse(fl_balancer_name((fl_balancer_t)i)), i);
+  for (int i = 0; i < FL_FAULT__COUNT; i++) CHECK_EQ_INT(fl_fault_kind_parse(fl_fault_kind_name((fl_fault_kind_t)i)), i);
+  for (int i = 0; i < FL_SCALE__COUNT; i++) CHECK_EQ_INT(fl_scale_metric_parse(fl_scale_metric_name((fl_scale_metric_t)i)), i);
+  for (int i = 0; i < FL_JITTER__COUNT; i++) CHECK_EQ_INT(fl_jitter_parse(fl_jitter_name((fl_jitter_t)i)), i);
+  for (int i = 0; i < FL_OUT__COUNT; i++) CHECK_EQ_INT(fl_outcome_parse(fl_outcome_name((fl_outcome_t)i)), i);
+  CHECK_EQ_STR(fl_jitter_name(FL_JITTER__COUNT), "?");
+  CHECK_EQ_INT(fl_scale_metric_parse("cpu"), -1);
+  CHECK_EQ_INT(fl_balancer_parse(NULL), -1);
 }
