@@ -1,7 +1,7 @@
 /* Tests for the scenario language (sim/lang/) and the model behind it (sim/model/): a table of
-** broken scenarios, each with the exact "file:line: message" it must produce; the resolved model of a valid scenario; include; the sandbox and its limits
-** (endless loops, memory bombs); --set overrides and their errors;
-** --set and the script accepting the same values; the enums' names. */
+** broken scenarios, each with the exact "file:line: message" it must produce; the resolved model
+** of a valid scenario; include; the sandbox and its limits (endless loops, memory bombs); --set
+** overrides and their errors; --set and the script accepting the same values; the enums' names. */
 #define CHECK_MAIN
 #include "check.h"
 

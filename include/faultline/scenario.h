@@ -1,5 +1,6 @@
-/* Loading a scenario script into a model: the sandboxed Lua language, name resolution, cycle
-** checks, and --set overrides by path. Every error reads "file:line: what is wrong". */
+/* Loading a scenario script into a model: the sandboxed Lua language (sim/lang/), name
+** resolution and cycle checks (sim/model/resolve.c), and --set overrides by path
+** (sim/model/set.c). Every error reads "file:line: what is wrong". */
 #ifndef FAULTLINE_SCENARIO_H
 #define FAULTLINE_SCENARIO_H
 
