@@ -48,4 +48,9 @@ void fl_run_release(fl_run_t *r);
 ** window's end, capped at 1 (a crash inside a window can leave more workers busy than that). */
 double fl_run_peak_utilization(const fl_run_t *r, int i);
 
+/* For the "run" object of outputs: a monotonic wall clock in seconds, and this machine's name
+** ("unknown" when it has none). */
+double fl_run_clock(void);
+void fl_run_host(char *buf, size_t n);
+
 #endif

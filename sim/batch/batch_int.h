@@ -38,6 +38,9 @@ cJSON *fl__json_exact(double v);
 cJSON *fl__json_u64(uint64_t v);
 /* {mean, ci95, lo, hi, sd, n} */
 cJSON *fl__json_ci(const fl_ci_t *c);
+/* The output's "run" object (wall-clock facts) under root: threads, runs, wall_seconds, events,
+** events_per_second when 'rate', host. */
+void fl__json_batch_run(cJSON *root, const fl_batch_info_t *run, bool rate);
 /* An array of strings. */
 cJSON *fl__json_strings(char *const *s, int n);
 

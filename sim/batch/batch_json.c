@@ -39,3 +39,13 @@ cJSON *fl__json_strings(char *const *s, int n) {
   for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(s[i]));
   return a;
 }
+
+void fl__json_batch_run(cJSON *root, const fl_batch_info_t *info, bool rate) {
+  cJSON *run = cJSON_AddObjectToObject(root, "run");
+  fl__json_num(run, "threads", info->threads);
+  fl__json_num(run, "runs", info->runs);
+  fl__json_num(run, "wall_seconds", info->wall_seconds);
+  fl__json_num(run, "events", (double)info->events);
+  if (rate) fl__json_num(run, "events_per_second", info->wall_seconds > 0 ? (double)info->events / info->wall_seconds : 0);
+  cJSON_AddStringToObject(run, "host", info->host);
+}

@@ -305,12 +305,7 @@ cJSON *fl_compare_json(const fl_compare_t *c) {
   for (int y = 0; y < lb->nexpects; y++)
     if (find(la->expects, la->nexpects, lb->expects[y]) < 0) expectation_json(c, xs, changed, lb->expects[y], -1, y);
   cJSON_AddItemToObject(root, "changed", changed);
-  cJSON *run = cJSON_AddObjectToObject(root, "run");
-  fl__json_num(run, "threads", c->run.threads);
-  fl__json_num(run, "runs", c->run.runs);
-  fl__json_num(run, "wall_seconds", c->run.wall_seconds);
-  fl__json_num(run, "events", (double)c->run.events);
-  cJSON_AddStringToObject(run, "host", c->run.host);
+  fl__json_batch_run(root, &c->run, false);
   return root;
 }
 

@@ -5,11 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static double wall_now(void) {
+double fl_run_clock(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void fl_run_host(char *buf, size_t n) {
+  memset(buf, 0, n);
+  if (gethostname(buf, n - 1) != 0) snprintf(buf, n, "unknown");
 }
 
 int fl_run_load(fl_run_t *r, const char *path, const fl_load_opts_t *opts, char *err, size_t errlen) {
@@ -28,9 +34,9 @@ int fl_run_load(fl_run_t *r, const char *path, const fl_load_opts_t *opts, char 
 
 int fl_run_until(fl_run_t *r, fl_time_t t) {
   FL_ASSERT(r->m);
-  double t0 = wall_now();
+  double t0 = fl_run_clock();
   bool more = fl_sim_run_until(&r->s, t);
-  r->wall_seconds += wall_now() - t0;
+  r->wall_seconds += fl_run_clock() - t0;
   if (r->s.error[0]) return -FL_ESCENARIO;
   return more ? 0 : 1;
 }

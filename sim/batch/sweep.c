@@ -296,13 +296,7 @@ cJSON *fl_sweep_json(const fl_sweep_t *sw) {
     for (int p = 0; p < sw->npoints; p++)
       if (fl_sweep_ci(sw, p, 0)) cJSON_AddItemToArray(pts, point_json(sw, p));
   }
-  cJSON *run = cJSON_AddObjectToObject(root, "run");
-  fl__json_num(run, "threads", sw->run.threads);
-  fl__json_num(run, "runs", sw->run.runs);
-  fl__json_num(run, "wall_seconds", sw->run.wall_seconds);
-  fl__json_num(run, "events", (double)sw->run.events);
-  fl__json_num(run, "events_per_second", sw->run.wall_seconds > 0 ? (double)sw->run.events / sw->run.wall_seconds : 0);
-  cJSON_AddStringToObject(run, "host", sw->run.host);
+  fl__json_batch_run(root, &sw->run, true);
   return root;
 }
 
