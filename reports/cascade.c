@@ -270,6 +270,7 @@ static void observed_text(const fl_sim_t *s, int x, char *buf, size_t n) {
   if (ex->has_p50 && w < n) { fl_format_duration(er->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
   if (er->detail[0] && w < n) snprintf(buf + w, n - w, "%s%s", w ? "; " : "", er->detail);
 }
+void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n) { observed_text(s, x, buf, n); }
 
 cJSON *fl_report_expectations_json(const fl_sim_t *s) {
   cJSON *a = cJSON_CreateArray();

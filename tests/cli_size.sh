@@ -71,6 +71,35 @@ fails = [e for e in ev if not e["passed"]]
 assert fails and all(e["failed"][0]["expectation"] == "p99 under 5.5s" for e in fails)
 print("ok")' "$TMP/j1.json"
 
+# ---- seeds are exact integers: any replication replays with run --seed ----
+# Base seed 2^53: replication 1 runs with 2^53 + 1, which a double cannot hold. The observed text
+# of a failing expectation is the terminal's and JUnit's (6 digits): the replay prints the same.
+cat > "$TMP/big.lua" <<'EOF'
+scenario { name = "M/M/c with errors", duration = "4000s", seed = 7, warmup = "200s", window = "100s" }
+service "s" { instances = 1, workers = 14, queue = math.huge, work = exp "1s", error_rate = 0.01 }
+traffic { rate = 8, mix = { s = 1 } }
+expect "fast and mostly right" { journey = "s", success_rate = ">= 98.5%", p99 = "< 5.5s" }
+EOF
+"$F" size "$TMP/big.lua" --vary workers --reps 2 --seed 9007199254740992 -q --json "$TMP/big.json" 2> /dev/null
+py size_seeds_are_exact_integers_that_replay_with_run_seed '
+import json, re, subprocess, sys
+d = json.load(open(sys.argv[1]))
+assert d["seeds"] == [2**53, 2**53 + 1] and all(type(s) is int for s in d["seeds"]), d["seeds"]
+assert d["scenario"]["seed"] == 2**53 and type(d["scenario"]["seed"]) is int, d["scenario"]["seed"]
+assert "e+15" not in open(sys.argv[1]).read(), "a seed printed as floating point"
+fails = [e for e in d["evaluations"] if not e["passed"] and e["failed"]]
+assert fails, "no failing candidate to replay"
+for e in fails:
+    f = e["failed"][0]
+    args = [sys.argv[2], "run", sys.argv[3], "--seed", str(d["seeds"][f["replication"]])]
+    for name, n in e["sizes"].items(): args += ["--set", "%s.workers=%d" % (name, n)]
+    out = subprocess.run(args, capture_output=True, text=True)
+    assert out.returncode == 1, (args, out.returncode, out.stderr)
+    assert "observed " + f["observed"] + "\n" in out.stdout, (f["observed"], [l for l in out.stdout.splitlines() if "observed" in l])
+    rate = re.match(r"success_rate ([0-9.]+)%", f["observed"])
+    assert rate and len(rate.group(1).replace(".", "").lstrip("0")) > 4, f["observed"]
+print("ok")' "$TMP/big.json" "$F" "$TMP/big.lua"
+
 # ---- verdicts ----
 cat > "$TMP/impossible.lua" <<'EOF'
 scenario { duration = "30s", seed = 1 }

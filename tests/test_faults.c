@@ -28,70 +28,10 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-#define SCENARIO_FILES_PREFIX "fl_faults"
-#include "scenario_files.h"
-
-static bool verbose(void) {
-  const char *v = getenv("FAULTLINE_FAULTS_VERBOSE");
-  return v && *v && strcmp(v, "0") != 0;
-}
+#define FIXTURE_NAME "faults"
+#include "fixture.h"
 
 /* ---- runs ---- */
-
-typedef struct { fl_model_t *m; fl_sim_t s; bool ok; int failed; } run_t;
-
-/* Loads 'path' (with --set overrides), runs it to the end and checks its expectations. */
-static bool run_path(run_t *r, const char *path, const char *const *sets, int nsets) {
-  memset(r, 0, sizeof *r);
-  fl_load_opts_t o = { 0 };
-  o.sets = sets; o.nsets = nsets;
-  char err[1024];
-  if (fl_scenario_load(path, &o, &r->m, err, sizeof err) != 0) { CHECK_FAIL_("cannot load %s: %s", path, err); return false; }
-  int rc = fl_sim_init(&r->s, r->m);
-  if (rc != 0) { CHECK_FAIL_("fl_sim_init: %d", rc); fl_model_free(r->m); r->m = NULL; return false; }
-  fl_sim_run(&r->s);
-  CHECK(r->s.complete);
-  r->failed = fl_sim_check_expectations(&r->s);
-  r->ok = true;
-  return true;
-}
-
-static bool run_text(run_t *r, const char *name, const char *text) {
-  return run_path(r, put(name, text), NULL, 0);
-}
-
-static void run_free(run_t *r) {
-  if (r->m) { fl_sim_release(&r->s); fl_model_free(r->m); }
-  memset(r, 0, sizeof *r);
-}
-
-static int svc_id(const run_t *r, const char *name) {
-  const fl_service_t *svc = fl_model_find_service(r->m, name);
-  if (!svc) { CHECK_FAIL_("no service '%s'", name); exit(3); }
-  return svc->id;
-}
-
-static int jrn_id(const run_t *r, const char *name) {
-  for (int j = 0; j < r->m->njourneys; j++) if (strcmp(r->m->journeys[j].name, name) == 0) return j;
-  CHECK_FAIL_("no journey '%s'", name);
-  exit(3);
-}
-
-static int exp_id(const run_t *r, const char *name) {
-  for (int x = 0; x < r->m->nexpects; x++) if (strcmp(r->m->expects[x].name, name) == 0) return x;
-  CHECK_FAIL_("no expectation '%s'", name);
-  exit(3);
-}
-
-static const fl_stats_t *sst(const run_t *r, const char *svc) { return &r->s.svc[svc_id(r, svc)].st; }
-static const fl_stats_t *jst(const run_t *r, const char *jrn) { return &r->s.jrn[jrn_id(r, jrn)].st; }
-
-/* Sum of a series over windows [w0, w1). */
-static double sum(const fl_stats_t *st, fl_series_t k, int w0, int w1) {
-  double t = 0;
-  for (int w = w0; w < w1; w++) t += st->series[k][w];
-  return t;
-}
 
 /* Windows in [w0, w1) where the series is not 'v' (-1 when none). */
 static int first_not(const fl_stats_t *st, fl_series_t k, int w0, int w1, double v) {
@@ -107,17 +47,6 @@ static void dump_windows(const run_t *r, const char *svc, int w0, int w1) {
     printf(" [%d a%.0f s%.0f f%.0f i%.0f]", w, st->series[FL_SER_ARRIVALS][w], st->series[FL_SER_SUCCESSES][w],
            st->series[FL_SER_FAILURES][w], st->series[FL_SER_INSTANCES][w]);
   printf("\n");
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...) {
-  if (!verbose()) return;
-  va_list ap;
-  va_start(ap, fmt);
-  printf("  # ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
 }
 
 /* ---- crash ---- */
@@ -671,7 +600,6 @@ TEST(junit_has_one_testcase_per_expectation_and_a_failure_for_each_failed_one) {
   if (!run_text(&r, "expects.lua", expects)) return;
   char path[200], err[512];
   snprintf(path, sizeof path, "%s/junit.xml", dir());
-  track(path);
   CHECK_EQ_INT(fl_report_write_junit(&r.s, path, err, sizeof err), 0);
   char *xml = slurp(path);
   CHECK(xml != NULL);

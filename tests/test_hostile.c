@@ -19,54 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define FIXTURE_NAME "hostile"
+#include "fixture.h"
+
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
-
-/* ---- a private folder of scenario files, removed at exit ---- */
-
-static char tdir[64];
-
-static void cleanup(void) {
-  char cmd[128];
-  if (!tdir[0]) return;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tdir);
-}
-
-/* Short and fixed (not $TMPDIR): Lua shortens chunk names longer than LUA_IDSIZE (60). */
-static const char *dir(void) {
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_hostile_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  return tdir;
-}
-
-static const char *path_of(const char *name) {
-  static char path[256];
-  snprintf(path, sizeof path, "%s/%s", dir(), name);
-  return path;
-}
-
-/* Writes 'text' to dir()/name and returns the path. */
-static const char *put(const char *name, const char *text) {
-  const char *path = path_of(name);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
-/* Copies 'pattern' to 'out' with every "$D" replaced by the test folder. */
-static void expand(const char *pattern, char *out, size_t n) {
-  size_t w = 0;
-  for (const char *p = pattern; *p && w + 1 < n; ) {
-    if (p[0] == '$' && p[1] == 'D') { w += (size_t)snprintf(out + w, n - w, "%s", dir()); p += 2; }
-    else out[w++] = *p++;
-  }
-  out[w < n ? w : n - 1] = 0;
-}
 
 /* Loads 'path' and checks that it fails with exactly 'want' ($D expanded). */
 static void expect_error(const char *what, const char *path, const fl_load_opts_t *o, const char *want) {

@@ -21,21 +21,8 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-static bool verbose(void) {
-  const char *v = getenv("FAULTLINE_IMPORT_VERBOSE");
-  return v && *v && strcmp(v, "0") != 0;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...) {
-  if (!verbose()) return;
-  va_list ap;
-  va_start(ap, fmt);
-  printf("  # ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-}
+#define FIXTURE_NAME "import"
+#include "fixture.h"
 
 /* tests/import/NAME, from the repository's root or from tests/ */
 static const char *input(const char *name) {
@@ -49,35 +36,6 @@ static const char *input(const char *name) {
   exit(3);
 }
 
-/* ---- temporary files, removed at exit ---- */
-
-static char tdir[64];
-static char written[32][200];
-static int nwritten;
-
-static void cleanup(void) {
-  for (int i = 0; i < nwritten; i++) unlink(written[i]);
-  if (tdir[0]) rmdir(tdir);
-}
-
-static const char *put(const char *name, const char *text) {
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_import_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  static char path[200];
-  snprintf(path, sizeof path, "%s/%s", tdir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  fputs(text, f);
-  fclose(f);
-  bool known = false;
-  for (int i = 0; i < nwritten; i++) known |= strcmp(written[i], path) == 0;
-  if (!known && nwritten < 32) snprintf(written[nwritten++], sizeof written[0], "%s", path);
-  return path;
-}
-
 /* Runs the importer; returns its code, the output in *out (caller frees), the error in err. */
 static int import(fl_import_format_t f, const char *path, const fl_import_opts_t *o, char **out, char *err, size_t n) {
   size_t len = 0;
@@ -89,22 +47,6 @@ static int import(fl_import_format_t f, const char *path, const fl_import_opts_t
   return rc;
 }
 
-typedef struct { fl_model_t *m; fl_sim_t s; } run_t;
-
-static bool run_text(run_t *r, const char *name, const char *text) {
-  memset(r, 0, sizeof *r);
-  char err[2048];
-  if (fl_scenario_load(put(name, text), NULL, &r->m, err, sizeof err) != 0) { CHECK_FAIL_("cannot load the import: %s", err); return false; }
-  if (fl_sim_init(&r->s, r->m) != 0) { CHECK_FAIL_("fl_sim_init failed"); fl_model_free(r->m); r->m = NULL; return false; }
-  fl_sim_run(&r->s);
-  CHECK(r->s.complete);
-  return true;
-}
-
-static void run_free(run_t *r) {
-  if (r->m) { fl_sim_release(&r->s); fl_model_free(r->m); }
-  memset(r, 0, sizeof *r);
-}
 
 /* ---- the shop's counts, read from the Jaeger file ---- */
 

@@ -10,40 +10,16 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-#include <unistd.h>
+#define FIXTURE_NAME "limits"
+#include "fixture.h"
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
-static char tdir[64];
-
-static void cleanup(void) {
-  char cmd[128];
-  if (!tdir[0]) return;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tdir);
-}
-
-/* Short and fixed (not $TMPDIR): Lua shortens chunk names longer than LUA_IDSIZE (60). */
-static const char *put(const char *text) {
-  static char path[128];
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_limits_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  snprintf(path, sizeof path, "%s/l.lua", tdir);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  fputs(text, f);
-  fclose(f);
-  return path;
-}
-
 /* Copies 'pattern' to 'out' with every "$F" replaced by the scenario's path. */
-static void expand(const char *pattern, char *out, size_t n) {
+static void expand_f(const char *pattern, char *out, size_t n) {
   size_t w = 0;
   for (const char *p = pattern; *p && w + 1 < n; ) {
-    if (p[0] == '$' && p[1] == 'F') { w += (size_t)snprintf(out + w, n - w, "%s/l.lua", tdir); p += 2; }
+    if (p[0] == '$' && p[1] == 'F') { w += (size_t)snprintf(out + w, n - w, "%s/l.lua", dir()); p += 2; }
     else out[w++] = *p++;
   }
   out[w < n ? w : n - 1] = 0;
@@ -153,8 +129,8 @@ TEST(absurd_values_give_their_exact_error) {
     const limit_t *c = &limits[i];
     fl_model_t *m = (fl_model_t *)1;
     char err[2048] = "", want[2048];
-    int rc = fl_scenario_load(put(c->lua), NULL, &m, err, sizeof err);
-    expand(c->want, want, sizeof want);
+    int rc = fl_scenario_load(put("l.lua", c->lua), NULL, &m, err, sizeof err);
+    expand_f(c->want, want, sizeof want);
     CHECK_MSG(rc == -FL_ESCENARIO, "%s: rc %d, want -FL_ESCENARIO", c->what, rc);
     CHECK_MSG(m == NULL, "%s: a model came back", c->what);
     bool same = c->prefix ? strncmp(err, want, strlen(want)) == 0 : strcmp(err, want) == 0;
@@ -177,7 +153,7 @@ TEST(absurd_set_values_give_their_exact_error) {
     fl_load_opts_t o = { .sets = sets, .nsets = 1 };
     fl_model_t *m = NULL;
     char err[1024] = "";
-    int rc = fl_scenario_load(put(SCN A TRAFFIC_A), &o, &m, err, sizeof err);
+    int rc = fl_scenario_load(put("l.lua", SCN A TRAFFIC_A), &o, &m, err, sizeof err);
     CHECK_MSG(rc != 0, "%s: loaded", cases[i].set);
     CHECK_MSG(strcmp(err, cases[i].want) == 0, "%s:\n    got  %s\n    want %s", cases[i].set, err, cases[i].want);
     fl_model_free(m);
@@ -187,8 +163,8 @@ TEST(absurd_set_values_give_their_exact_error) {
   fl_load_opts_t o = { .sets = sets, .nsets = 2 };
   fl_model_t *m = NULL;
   char err[1024] = "", want[1024];
-  CHECK(fl_scenario_load(put(SCN A TRAFFIC_A), &o, &m, err, sizeof err) != 0);
-  expand("$F:1: scenario: the run would keep about 245869.2 GiB of statistics", want, sizeof want);
+  CHECK(fl_scenario_load(put("l.lua", SCN A TRAFFIC_A), &o, &m, err, sizeof err) != 0);
+  expand_f("$F:1: scenario: the run would keep about 245869.2 GiB of statistics", want, sizeof want);
   CHECK_MSG(strncmp(err, want, strlen(want)) == 0 && strstr(err, "(after --set scenario.duration=1000000000s, ...)"),
             "got %s", err);
   fl_model_free(m);
@@ -197,21 +173,18 @@ TEST(absurd_set_values_give_their_exact_error) {
 /* Loads 'lua' and runs it to its end; returns the total arrivals and successes of its journeys. */
 static void run(const char *what, const char *lua, uint64_t *arrivals, uint64_t *answered) {
   *arrivals = *answered = 0;
-  fl_model_t *m = NULL;
+  fl_run_t r;
   char err[1024] = "";
-  int rc = fl_scenario_load(put(lua), NULL, &m, err, sizeof err);
+  int rc = fl_run_load(&r, put("l.lua", lua), NULL, err, sizeof err);
   CHECK_MSG(rc == 0, "%s: %s", what, err);
   if (rc) return;
-  fl_sim_t s;
-  CHECK_EQ_INT(fl_sim_init(&s, m), 0);
-  fl_sim_run(&s);
-  CHECK_MSG(s.complete, "%s: the run stopped early: %s", what, s.error);
-  for (int j = 0; j < m->njourneys; j++) {
-    *arrivals += s.jrn[j].st.total.arrivals;
-    *answered += s.jrn[j].st.total.successes + s.jrn[j].st.total.degraded;
+  fl_run_all(&r);
+  CHECK_MSG(r.s.complete, "%s: the run stopped early: %s", what, r.s.error);
+  for (int j = 0; j < r.m->njourneys; j++) {
+    *arrivals += r.s.jrn[j].st.total.arrivals;
+    *answered += r.s.jrn[j].st.total.successes + r.s.jrn[j].st.total.degraded;
   }
-  fl_sim_release(&s);
-  fl_model_free(m);
+  fl_run_release(&r);
 }
 
 /* 100000 instances of a million workers: instances cost memory, workers are a count. */

@@ -7,36 +7,15 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-#include <stdio.h>
-#include <unistd.h>
+#define FIXTURE_NAME "messaging"
+#include "fixture.h"
 
-typedef struct { fl_model_t *m; fl_sim_t s; bool ok; } run_t;
-
-static bool run_text(run_t *r, const char *text, const char *set) {
-  char path[] = "/tmp/fl_msg_XXXXXX";
-  int fd = mkstemp(path);
-  if (fd < 0) return false;
-  FILE *f = fdopen(fd, "w");
-  fputs(text, f);
-  fclose(f);
-  char err[1024];
+/* Writes 'text' to a scenario file and runs it with one --set assignment (NULL: none). */
+static bool run_set(run_t *r, const char *text, const char *set) {
   const char *sets[1] = { set };
-  fl_load_opts_t o = { .sets = sets, .nsets = set ? 1 : 0 };
-  int rc = fl_scenario_load(path, &o, &r->m, err, sizeof err);
-  unlink(path);
-  CHECK_MSG(rc == 0, "load: %s", err);
-  if (rc) { r->ok = false; return false; }
-  fl_sim_init(&r->s, r->m);
-  fl_sim_run(&r->s);
-  r->ok = true;
-  return true;
+  return run_path(r, put("msg.lua", text), sets, set ? 1 : 0);
 }
 
-static void done(run_t *r) {
-  if (!r->ok) return;
-  fl_sim_release(&r->s);
-  fl_model_free(r->m);
-}
 
 static const fl_group_t *group(const run_t *r, const char *consumer) {
   for (int g = 0; g < r->s.ngroups; g++)
@@ -57,17 +36,17 @@ static const char shop[] =
 
 TEST(publishing_does_not_wait_for_the_consumers) {
   run_t r;
-  if (!run_text(&r, shop, NULL)) return;
+  if (!run_set(&r, shop, NULL)) return;
   /* the shop's answer is its own 5 ms of work: the consumers' 20 ms and their backlog do not count */
   const fl_hist_t *h = r.s.svc[sid(&r, "shop")].st.htotal;
   CHECK_NEAR(fl_hist_mean(h) / 1e6, 5.0, 0.05);
   CHECK_EQ_INT(r.s.svc[sid(&r, "shop")].st.total.failures, 0);
-  done(&r);
+  run_free(&r);
 }
 
 TEST(every_consumer_gets_every_message_and_messages_are_conserved) {
   run_t r;
-  if (!run_text(&r, shop, NULL)) return;
+  if (!run_set(&r, shop, NULL)) return;
   uint64_t pub = r.s.published[sid(&r, "orders")];
   CHECK(pub > 90000);
   const char *names[] = { "fulfil.default", "mail.default" };
@@ -80,12 +59,12 @@ TEST(every_consumer_gets_every_message_and_messages_are_conserved) {
     /* deliveries = first deliveries + redeliveries */
     CHECK_EQ_INT(g->delivered, pub - (uint64_t)g->count + g->redelivered);
   }
-  done(&r);
+  run_free(&r);
 }
 
 TEST(failed_deliveries_are_redelivered_then_dead_lettered) {
   run_t r;
-  if (!run_text(&r, shop, NULL)) return;
+  if (!run_set(&r, shop, NULL)) return;
   const fl_group_t *g = group(&r, "fulfil.default");
   uint64_t pub = r.s.published[sid(&r, "orders")];
   /* each delivery fails with p = 0.1, three deliveries at most: dead-lettered share p^3 = 0.001,
@@ -93,12 +72,12 @@ TEST(failed_deliveries_are_redelivered_then_dead_lettered) {
   CHECK_NEAR((double)g->dead / (double)pub, 0.001, 0.0004);
   CHECK_NEAR((double)g->redelivered / (double)pub, 0.11, 0.005);
   CHECK_EQ_INT(group(&r, "mail.default")->dead, 0);
-  done(&r);
+  run_free(&r);
 }
 
 TEST(a_surge_shows_up_as_lag_not_as_errors) {
   run_t r;
-  if (!run_text(&r, shop, NULL)) return;
+  if (!run_set(&r, shop, NULL)) return;
   const fl_svc_rt_t *o = &r.s.svc[sid(&r, "orders")];
   /* fulfil handles 4 / 20 ms = 200/s at most; 400/s for 2 minutes leaves ~24k waiting */
   double peak = 0;
@@ -108,7 +87,7 @@ TEST(a_surge_shows_up_as_lag_not_as_errors) {
   CHECK_EQ_INT(o->st.series[FL_SER_LAG][r.s.wdone - 1], 0);        /* and caught up by the end */
   CHECK_EQ_INT(o->st.total.failures, 0);
   CHECK_EQ_INT(r.s.svc[sid(&r, "fulfil")].st.total.cause[FL_CAUSE_REJECTED], 0);
-  done(&r);
+  run_free(&r);
 }
 
 TEST(a_full_broker_rejects_the_publish_and_the_caller_does_not_see_it) {
@@ -117,12 +96,12 @@ TEST(a_full_broker_rejects_the_publish_and_the_caller_does_not_see_it) {
   snprintf(text, sizeof text, "%s", shop);
   char *cap = strstr(text, "capacity = 1000000");
   memcpy(cap, "capacity =    1000", 18);
-  if (!run_text(&r, text, NULL)) return;
+  if (!run_set(&r, text, NULL)) return;
   const fl_group_t *g = group(&r, "fulfil.default");
   CHECK(g->max_lag <= 1000 + g->limit);   /* redeliveries of messages already held may come on top */
   CHECK(r.s.publish_rejected[sid(&r, "orders")] > 1000);
   /* the broker answers 'rejected', but the shop did not wait for it */
   CHECK(r.s.svc[sid(&r, "orders")].st.total.cause[FL_CAUSE_REJECTED] == r.s.publish_rejected[sid(&r, "orders")]);
   CHECK_EQ_INT(r.s.svc[sid(&r, "shop")].st.total.failures, 0);
-  done(&r);
+  run_free(&r);
 }

@@ -28,75 +28,10 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
-#define SCENARIO_FILES_PREFIX "fl_policies"
-#include "scenario_files.h"
-
-static bool verbose(void) {
-  const char *v = getenv("FAULTLINE_POLICIES_VERBOSE");
-  return v && *v && strcmp(v, "0") != 0;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...) {
-  if (!verbose()) return;
-  va_list ap;
-  va_start(ap, fmt);
-  printf("  # ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-}
+#define FIXTURE_NAME "policies"
+#include "fixture.h"
 
 /* ---- runs ---- */
-
-typedef struct { fl_model_t *m; fl_sim_t s; bool ok; } run_t;
-
-/* Loads 'path' with --set overrides and builds the run (not started). */
-static bool start_path(run_t *r, const char *path, const char *const *sets, int nsets) {
-  memset(r, 0, sizeof *r);
-  fl_load_opts_t o = { 0 };
-  o.sets = sets; o.nsets = nsets;
-  char err[1024];
-  if (fl_scenario_load(path, &o, &r->m, err, sizeof err) != 0) { CHECK_FAIL_("cannot load %s: %s", path, err); return false; }
-  int rc = fl_sim_init(&r->s, r->m);
-  if (rc != 0) { CHECK_FAIL_("fl_sim_init: %d", rc); fl_model_free(r->m); r->m = NULL; return false; }
-  r->ok = true;
-  return true;
-}
-
-static bool run_path(run_t *r, const char *path, const char *const *sets, int nsets) {
-  if (!start_path(r, path, sets, nsets)) return false;
-  fl_sim_run(&r->s);
-  CHECK(r->s.complete);
-  return true;
-}
-
-static bool run_text_set(run_t *r, const char *name, const char *text, const char *const *sets, int nsets) {
-  return run_path(r, put(name, text), sets, nsets);
-}
-
-static bool run_text(run_t *r, const char *name, const char *text) { return run_text_set(r, name, text, NULL, 0); }
-
-static void run_free(run_t *r) {
-  if (r->m) { fl_sim_release(&r->s); fl_model_free(r->m); }
-  memset(r, 0, sizeof *r);
-}
-
-static int svc_id(const run_t *r, const char *name) {
-  const fl_service_t *svc = fl_model_find_service(r->m, name);
-  if (!svc) { CHECK_FAIL_("no service '%s'", name); exit(3); }
-  return svc->id;
-}
-
-static int jrn_id(const run_t *r, const char *name) {
-  for (int j = 0; j < r->m->njourneys; j++) if (strcmp(r->m->journeys[j].name, name) == 0) return j;
-  CHECK_FAIL_("no journey '%s'", name);
-  exit(3);
-}
-
-static const fl_stats_t *sst(const run_t *r, const char *svc) { return &r->s.svc[svc_id(r, svc)].st; }
-static const fl_svc_rt_t *srt(const run_t *r, const char *svc) { return &r->s.svc[svc_id(r, svc)]; }
-static const fl_stats_t *jst(const run_t *r, const char *jrn) { return &r->s.jrn[jrn_id(r, jrn)].st; }
 
 /* The first call of endpoint 'ep' ("client.a") whose target starts with 'target'. */
 static const fl_call_t *call_of(const fl_model_t *m, const char *ep, const char *target) {
@@ -110,13 +45,6 @@ static const fl_call_t *call_of(const fl_model_t *m, const char *ep, const char 
 
 static const fl_call_rt_t *crt(const run_t *r, const char *ep, const char *target) {
   return &r->s.call[call_of(r->m, ep, target)->id];
-}
-
-/* Sum of a series over windows [w0, w1). */
-static double sum(const fl_stats_t *st, fl_series_t k, int w0, int w1) {
-  double t = 0;
-  for (int w = w0; w < w1; w++) t += st->series[k][w];
-  return t;
 }
 
 static double sum_cause(const fl_stats_t *st, fl_cause_t c, int w0, int w1) {

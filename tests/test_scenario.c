@@ -11,67 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define FIXTURE_NAME "scenario"
+#include "fixture.h"
+
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
-/* ---- a private folder of scenario files, removed at exit ---- */
-
-static char tdir[64];
-static char written[64][128];
-static int nwritten;
-static char madedirs[8][128];
-static int nmadedirs;
-
-static void cleanup(void) {
-  char p[256];
-  for (int i = nwritten - 1; i >= 0; i--) { snprintf(p, sizeof p, "%s/%s", tdir, written[i]); unlink(p); }
-  for (int i = nmadedirs - 1; i >= 0; i--) { snprintf(p, sizeof p, "%s/%s", tdir, madedirs[i]); rmdir(p); }
-  rmdir(tdir);
-}
-
-/* Short and fixed (not $TMPDIR): Lua shortens chunk names longer than LUA_IDSIZE (60). */
-static const char *dir(void) {
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_scenario_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  return tdir;
-}
-
-static void remember(const char *name) {
-  for (int i = 0; i < nwritten; i++) if (strcmp(written[i], name) == 0) return;
-  if (nwritten < (int)COUNT(written)) snprintf(written[nwritten++], sizeof written[0], "%s", name);
-}
-
-/* Writes 'text' to dir()/name (name may hold one folder: "parts/x.lua"); returns the path. */
-static const char *put(const char *name, const char *text) {
-  static char path[256];
-  const char *slash = strchr(name, '/');
-  if (slash) {
-    snprintf(path, sizeof path, "%s/%.*s", dir(), (int)(slash - name), name);
-    if (mkdir(path, 0700) == 0 && nmadedirs < (int)COUNT(madedirs))
-      snprintf(madedirs[nmadedirs++], sizeof madedirs[0], "%.*s", (int)(slash - name), name);
-  }
-  snprintf(path, sizeof path, "%s/%s", dir(), name);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  fputs(text, f);
-  fclose(f);
-  remember(name);
-  return path;
-}
-
-/* Copies 'pattern' to 'out' with every "$D" replaced by the test folder. */
-static void expand(const char *pattern, char *out, size_t n) {
-  size_t w = 0;
-  for (const char *p = pattern; *p && w + 1 < n; ) {
-    if (p[0] == '$' && p[1] == 'D') {
-      w += (size_t)snprintf(out + w, n - w, "%s", dir());
-      p += 2;
-    } else out[w++] = *p++;
-  }
-  out[w < n ? w : n - 1] = 0;
-}
 
 /* Writes 'text' as bad.lua and loads it. */
 static int load_text(const char *text, const fl_load_opts_t *o, fl_model_t **m, char *err, size_t n) {

@@ -24,73 +24,17 @@
 #include "faultline/sim.h"
 #include "faultline/size.h"
 
-/* ---- scenario files in a private folder, removed at exit ---- */
-
-static char tdir[64];
-static char written[64][160];
-static int nwritten;
-
-static void cleanup(void) {
-  for (int i = 0; i < nwritten; i++) unlink(written[i]);
-  if (tdir[0]) rmdir(tdir);
-}
-
-static const char *dir(void) {
-  if (!tdir[0]) {
-    snprintf(tdir, sizeof tdir, "/tmp/fl_sizing_XXXXXX");
-    if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(3); }
-    atexit(cleanup);
-  }
-  return tdir;
-}
-
-/* Writes the formatted text to dir()/name; returns the path (static, valid until the next call). */
-static const char *put(const char *name, const char *fmt, ...) {
-  static char path[160];
-  snprintf(path, sizeof path, "%s/%s", dir(), name);
-  bool seen = false;
-  for (int i = 0; i < nwritten; i++) if (strcmp(written[i], path) == 0) seen = true;
-  if (!seen && nwritten < 64) snprintf(written[nwritten++], sizeof written[0], "%s", path);
-  FILE *f = fopen(path, "w");
-  if (!f) { perror(path); exit(3); }
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(f, fmt, ap);
-  va_end(ap);
-  fclose(f);
-  return path;
-}
-
-static bool verbose(void) { const char *v = getenv("FAULTLINE_SIZING_VERBOSE"); return v && *v && *v != '0'; }
+#define FIXTURE_NAME "sizing"
+#include "fixture.h"
 
 /* ---- running a scenario ---- */
 
-typedef struct run { fl_model_t *m; fl_sim_t s; bool ok; } run_t;
-
-/* Loads and runs 'path' with --set assignments (NULL-terminated); r->ok false with a message. */
+/* Loads and runs 'path' with --set assignments (NULL-terminated): a failed check when it does
+** not run to its end (run_ok false). */
 static void run_file(run_t *r, const char *path, const char *const *sets) {
-  memset(r, 0, sizeof *r);
   int n = 0;
   while (sets && sets[n]) n++;
-  fl_load_opts_t o = { .sets = sets, .nsets = n };
-  char err[1024];
-  if (fl_scenario_load(path, &o, &r->m, err, sizeof err) != 0) { CHECK_FAIL_("load %s: %s", path, err); return; }
-  if (fl_sim_init(&r->s, r->m) != 0) { CHECK_FAIL_("init %s", path); fl_model_free(r->m); r->m = NULL; return; }
-  fl_sim_run(&r->s);
-  fl_sim_check_expectations(&r->s);
-  r->ok = r->s.complete && !r->s.error[0];
-  if (!r->ok) CHECK_FAIL_("run %s: %s", path, r->s.error[0] ? r->s.error : "incomplete");
-}
-
-static void run_free(run_t *r) {
-  if (r->m) { fl_sim_release(&r->s); fl_model_free(r->m); }
-  memset(r, 0, sizeof *r);
-}
-
-static int svc_id(const run_t *r, const char *name) {
-  const fl_service_t *s = fl_model_find_service(r->m, name);
-  FL_ASSERT(s);
-  return s->id;
+  run_path(r, path, sets, n);
 }
 
 static double svc_series(const run_t *r, const char *name, fl_series_t k, uint32_t w) {
@@ -170,7 +114,7 @@ static void check_hpa_matches(const run_t *r, const char *name, int *nevents) {
 /* A load step up then down through a loss system (queue = 0): busy workers follow the offered
 ** load until the instances run out. Poisson arrivals: the check is against the series. */
 static const char *hpa_step_scenario(void) {
-  return put("hpa_step.lua",
+  return putf("hpa_step.lua",
     "scenario { duration = \"900s\", seed = 11, window = \"15s\" }\n"
     "service \"s\" { instances = 2, workers = 2, queue = 0, work = const \"100ms\",\n"
     "  autoscale = { target = 0.5, min = 1, max = 30, delay = \"20s\", stabilize_down = \"90s\" } }\n"
@@ -180,7 +124,7 @@ static const char *hpa_step_scenario(void) {
 TEST(hpa_replicas_follow_ceil_current_times_metric_over_target) {
   run_t r;
   run_file(&r, hpa_step_scenario(), NULL);
-  if (!r.ok) { run_free(&r); return; }
+  if (!run_ok(&r)) { run_free(&r); return; }
   int n = 0;
   check_hpa_matches(&r, "s", &n);
   CHECK_MSG(n >= 3, "the step should make the autoscaler act several times, got %d events", n);
@@ -193,14 +137,14 @@ TEST(hpa_replicas_follow_ceil_current_times_metric_over_target) {
 TEST(hpa_scale_up_is_limited_to_double_or_four_more_per_period) {
   /* a huge step with a slow start: the recommendation (ceil of 1 instance x 100% / 5%) is far
   ** above what one period may add */
-  const char *p = put("hpa_limit.lua",
+  const char *p = putf("hpa_limit.lua",
     "scenario { duration = \"120s\", seed = 2, window = \"15s\" }\n"
     "service \"s\" { instances = 1, workers = 4, queue = 0, work = const \"100ms\",\n"
     "  autoscale = { target = 0.05, min = 1, max = 100, delay = \"1s\" } }\n"
     "traffic { rate = 400, mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (!r.ok) { run_free(&r); return; }
+  if (!run_ok(&r)) { run_free(&r); return; }
   int n = 0;
   check_hpa_matches(&r, "s", &n);
   /* 1 -> 5 (+4 beats x2) -> 10 (x2 beats +4) -> 20 -> ... */
@@ -220,7 +164,7 @@ static const char *even_trace(const char *name, double rate, int secs) {
   size_t w = 0;
   int n = (int)(rate * secs + 0.5);
   for (int i = 0; i < n && w + 32 < sizeof buf; i++) w += (size_t)snprintf(buf + w, sizeof buf - w, "%.9f\n", (i + 0.5) / rate);
-  return put(name, "%s", buf);
+  return putf(name, "%s", buf);
 }
 
 /* 4 instances of 1 worker, target 50%: offered load 'rate' x 0.1 s busy workers. */
@@ -229,13 +173,13 @@ static int tolerance_events(double rate, run_t *r) {
   snprintf(trace, sizeof trace, "even_%g.csv", rate);
   snprintf(scen, sizeof scen, "tol_%g.lua", rate);
   even_trace(trace, rate, 180);
-  const char *p = put(scen,
+  const char *p = putf(scen,
     "scenario { duration = \"180s\", seed = 1, window = \"15s\" }\n"
     "service \"s\" { instances = 4, workers = 1, queue = math.huge, work = const \"100ms\",\n"
     "  autoscale = { target = 0.5, min = 1, max = 20, delay = \"20s\", stabilize_down = \"30s\" } }\n"
     "traffic { rate = trace \"%s\", mix = { s = 1 } }\n", trace);
   run_file(r, p, NULL);
-  if (!r->ok) return -1;
+  if (!run_ok(r)) return -1;
   if (verbose()) printf("    rate %g: busy %.4f, %d scaling events\n", rate, svc_series(r, "s", FL_SER_BUSY, 3), r->s.nsev);
   return r->s.nsev;
 }
@@ -244,7 +188,7 @@ TEST(hpa_tolerance_band_causes_no_scaling) {
   run_t r;
   /* 2.1 busy workers over 4 x 50% = ratio 1.05: inside the 10% band, nothing happens */
   CHECK_EQ_INT(tolerance_events(21, &r), 0);
-  if (r.ok) CHECK_NEAR(svc_series(&r, "s", FL_SER_BUSY, 3), 2.1, 0.01);
+  if (run_ok(&r)) CHECK_NEAR(svc_series(&r, "s", FL_SER_BUSY, 3), 2.1, 0.01);
   run_free(&r);
   /* ratio 0.94: inside the band below the target: no scale-down either */
   CHECK_EQ_INT(tolerance_events(18.8, &r), 0);
@@ -252,7 +196,7 @@ TEST(hpa_tolerance_band_causes_no_scaling) {
   /* ratio 1.15: outside: ceil(4 x 1.15) = 5 at the first sync; then 2.3 / 5 = 0.46 of 0.5 is
   ** inside the band again */
   CHECK_EQ_INT(tolerance_events(23, &r), 1);
-  if (r.ok && r.s.nsev == 1) {
+  if (run_ok(&r) && r.s.nsev == 1) {
     CHECK_EQ_INT(r.s.sev[0].from, 4);
     CHECK_EQ_INT(r.s.sev[0].to, 5);
     CHECK_EQ_INT(r.s.sev[0].t, 15 * FL_SEC);
@@ -263,7 +207,7 @@ TEST(hpa_tolerance_band_causes_no_scaling) {
 TEST(hpa_scales_down_only_after_the_stabilisation_window) {
   run_t r;
   run_file(&r, hpa_step_scenario(), NULL);
-  if (!r.ok) { run_free(&r); return; }
+  if (!run_ok(&r)) { run_free(&r); return; }
   /* load falls at 450 s; recommendations from syncs at 450 s and before count for 90 s:
   ** the first scale-down is at the sync of exactly 450 + 90 = 540 s */
   int id = svc_id(&r, "s");
@@ -286,7 +230,7 @@ TEST(hpa_scales_down_only_after_the_stabilisation_window) {
 TEST(hpa_capacity_is_ready_only_after_the_delay) {
   run_t r;
   run_file(&r, hpa_step_scenario(), NULL);
-  if (!r.ok) { run_free(&r); return; }
+  if (!run_ok(&r)) { run_free(&r); return; }
   /* the instances series counts instances in rotation at each window's end, as the window
   ** closes before anything else happens at that time: new ones after event time + delay
   ** (20 s, never on a 15 s boundary), removed ones at once (they drain) */
@@ -351,7 +295,7 @@ TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
   /* margins well beyond the estimate's noise (160000 answers a run: p99 within ~2-3%) */
   CHECK(below > bound * 1.1 && at < bound / 1.08);
   /* the scenario starts below (9 workers: stable but too slow), so the search grows, then descends */
-  const char *p = put("mmc.lua",
+  const char *p = putf("mmc.lua",
     "scenario { name = \"M/M/c p99\", duration = \"20000s\", seed = 7, warmup = \"500s\", window = \"100s\" }\n"
     "service \"s\" { instances = 1, workers = 9, queue = math.huge, work = exp \"1s\" }\n"
     "traffic { rate = %g, mix = { s = 1 } }\n"
@@ -379,7 +323,7 @@ TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
 
 /* Two tiers, an expectation on each. */
 static const char *two_tier(void) {
-  return put("two.lua",
+  return putf("two.lua",
     "scenario { duration = \"600s\", seed = 4, warmup = \"60s\", window = \"10s\" }\n"
     "service \"front\" { instances = 6, workers = 4, queue = 1000, work = exp \"20ms\", calls = { call \"back\" } }\n"
     "service \"back\" { instances = 6, workers = 2, queue = 1000, work = exp \"50ms\" }\n"
@@ -418,7 +362,7 @@ TEST(size_instances_is_minimal_one_service_at_a_time_and_names_what_binds) {
       for (int i = 0; i < 2; i++) snprintf(a[i], sizeof a[i], "%s.instances=%d", z.svc[i].name, z.svc[i].value - (i == k));
       run_t r;
       run_file(&r, o.path, sets);
-      if (r.ok) {
+      if (run_ok(&r)) {
         int failed = fl_sim_check_expectations(&r.s);
         if (k < 0) CHECK_MSG(failed == 0, "the answer fails %d expectations", failed);
         else CHECK_MSG(failed > 0, "%s at one fewer holds every expectation", z.svc[k].name);
@@ -453,7 +397,7 @@ TEST(size_never_exceeds_its_budget) {
 
 TEST(size_says_infeasible_when_capacity_cannot_help) {
   /* work alone takes 10 ms: no number of instances answers under 1 ms */
-  const char *p = put("infeasible.lua",
+  const char *p = putf("infeasible.lua",
     "scenario { duration = \"60s\", seed = 1 }\n"
     "service \"s\" { instances = 2, workers = 2, work = const \"10ms\" }\n"
     "traffic { rate = 50, mix = { s = 1 } }\n"
@@ -472,7 +416,7 @@ TEST(size_says_infeasible_when_capacity_cannot_help) {
   }
   fl_size_release(&z);
   /* and a scenario without expectations cannot be sized */
-  p = put("noexp.lua", "scenario { duration = \"60s\" }\nservice \"s\" { work = exp \"1ms\" }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  p = putf("noexp.lua", "scenario { duration = \"60s\" }\nservice \"s\" { work = exp \"1ms\" }\ntraffic { rate = 1, mix = { s = 1 } }\n");
   o.path = p;
   rc = fl_size_init(&z, &o, err, sizeof err);
   CHECK_EQ_INT(rc, -FL_EINVAL);
@@ -482,7 +426,7 @@ TEST(size_says_infeasible_when_capacity_cannot_help) {
 
 TEST(size_of_an_autoscaled_service_is_its_autoscale_max) {
   /* a slow surge the autoscaler can follow: what limits it is how far it may go */
-  const char *p = put("auto.lua",
+  const char *p = putf("auto.lua",
     "scenario { duration = \"900s\", seed = 9, warmup = \"60s\", window = \"15s\" }\n"
     "service \"s\" { instances = 2, workers = 4, queue = 200, work = exp \"50ms\",\n"
     "  autoscale = { target = 0.6, min = 2, max = 40, delay = \"10s\" } }\n"
@@ -516,7 +460,7 @@ TEST(size_counts_a_hook_failing_at_a_candidate_as_a_failing_candidate) {
     "traffic { rate = 10, mix = { recommend = 1 } }\n"
     "at(\"10s\", function(sim) sim:scale(\"recommend\", 66) end)\n"
     "expect \"ok\" { journey = \"recommend\", success_rate = \">= 99%%\" }\n";
-  fl_size_opts_t o = { .path = put("hook3.lua", text, 3), .reps = 1, .budget = 20 };
+  fl_size_opts_t o = { .path = putf("hook3.lua", text, 3), .reps = 1, .budget = 20 };
   fl_size_t z;
   char err[1024];
   int rc = fl_size_init(&z, &o, err, sizeof err);
@@ -529,7 +473,7 @@ TEST(size_counts_a_hook_failing_at_a_candidate_as_a_failing_candidate) {
     CHECK(z.svc[0].binding_error && strstr(z.svc[0].binding_error, "sim:scale"));
   }
   fl_size_release(&z);
-  o.path = put("hook1.lua", text, 1);
+  o.path = putf("hook1.lua", text, 1);
   rc = fl_size_init(&z, &o, err, sizeof err);
   if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
   CHECK_EQ_INT(rc, -FL_ESCENARIO);
@@ -569,14 +513,14 @@ static void check_poisson(const run_t *r, const double *expect, uint32_t nw, con
 
 TEST(trace_of_rates_replays_per_minute_within_poisson_noise) {
   static const double t[] = { 0, 60, 120, 180, 240, 300, 420, 480 }, rt[] = { 50, 150, 150, 20, 90, 90, 300, 10 };
-  put("rates.csv", "time,rate\n# a recorded evening\n0,50\n1m,150/s\n120,150\n180s,20\n240,90\n300,90\n7m,300\n480,10\n");
-  const char *p = put("trace_rates.lua",
+  putf("rates.csv", "time,rate\n# a recorded evening\n0,50\n1m,150/s\n120,150\n180s,20\n240,90\n300,90\n7m,300\n480,10\n");
+  const char *p = putf("trace_rates.lua",
     "scenario { duration = \"600s\", seed = 21, window = \"60s\" }\n"
     "service \"s\" { instances = 4, workers = 8, work = exp \"1ms\" }\n"
     "traffic { rate = trace \"rates.csv\", mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     double e[10];
     for (int w = 0; w < 10; w++) e[w] = pw_integral(t, rt, 8, 60.0 * w, 60.0 * (w + 1));
     check_poisson(&r, e, 10, "trace time,rate");
@@ -593,14 +537,14 @@ TEST(trace_of_timestamps_replays_exactly_those_arrivals) {
   for (int i = 0; i < 1000; i++) w += (size_t)snprintf(buf + w, sizeof buf - w, "%.6f\n", i * 0.1);   /* 0 .. 99.9 s */
   for (int i = 0; i < 50; i++) w += (size_t)snprintf(buf + w, sizeof buf - w, "155s\n");
   w += (size_t)snprintf(buf + w, sizeof buf - w, "500\n");
-  put("stamps.csv", "%s", buf);
-  const char *p = put("trace_stamps.lua",
+  putf("stamps.csv", "%s", buf);
+  const char *p = putf("trace_stamps.lua",
     "scenario { duration = \"200s\", seed = 3, window = \"10s\" }\n"
     "service \"s\" { instances = 2, workers = 64, work = exp \"1ms\" }\n"
     "traffic { rate = trace \"stamps.csv\", mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     CHECK_EQ_INT(r.s.jrn[0].st.total.arrivals, 1050);
     for (uint32_t k = 0; k < 10; k++) CHECK_EQ_INT(jarrivals(&r, k), 100);
     CHECK_EQ_INT(jarrivals(&r, 15), 50);
@@ -610,16 +554,16 @@ TEST(trace_of_timestamps_replays_exactly_those_arrivals) {
 }
 
 TEST(trace_malformed_row_reports_file_and_line) {
-  put("bad.csv", "time,rate\n0,10\n60,20\n90,fast\n");
-  put("bad2.csv", "0,10\n60,20\n30,5\n");
-  put("bad3.csv", "0,10\n5\n");
+  putf("bad.csv", "time,rate\n0,10\n60,20\n90,fast\n");
+  putf("bad2.csv", "0,10\n60,20\n30,5\n");
+  putf("bad3.csv", "0,10\n5\n");
   static const struct { const char *file, *where, *what; } cases[] = {
     { "bad.csv", "bad.csv:4:", "rate" }, { "bad2.csv", "bad2.csv:3:", "increase" }, { "bad3.csv", "bad3.csv:2:", "time,rate" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char name[32];
     snprintf(name, sizeof name, "uses_%zu.lua", i);
-    const char *p = put(name, "scenario { duration = \"60s\" }\nservice \"s\" { work = exp \"1ms\" }\n"
+    const char *p = putf(name, "scenario { duration = \"60s\" }\nservice \"s\" { work = exp \"1ms\" }\n"
                               "traffic { rate = trace \"%s\", mix = { s = 1 } }\n", cases[i].file);
     fl_model_t *m = NULL;
     char err[1024] = "";
@@ -639,7 +583,7 @@ TEST(client_retries_add_load_during_an_outage) {
   double during[2] = { 0, 0 }, before[2] = { 0, 0 };
   uint64_t refreshes[2] = { 0, 0 };
   for (int v = 0; v < 2; v++) {
-    const char *p = put(v ? "refresh_on.lua" : "refresh_off.lua",
+    const char *p = putf(v ? "refresh_on.lua" : "refresh_off.lua",
       "scenario { duration = \"360s\", seed = 17, window = \"10s\" }\n"
       "service \"front\" { instances = 2, workers = 32, work = exp \"2ms\", calls = { call \"back\" { timeout = \"1s\" } } }\n"
       "service \"back\" { instances = 2, workers = 32, health_check = \"1s\", work = exp \"5ms\" }\n"
@@ -647,7 +591,7 @@ TEST(client_retries_add_load_during_an_outage) {
       "fault { target = \"back\", kind = \"crash\", at = \"120s\", duration = \"120s\" }\n", client[v]);
     run_t r;
     run_file(&r, p, NULL);
-    if (!r.ok) { run_free(&r); return; }
+    if (!run_ok(&r)) { run_free(&r); return; }
     /* windows wholly inside the outage, after the first refreshes came back: 130 s .. 240 s */
     for (uint32_t w = 13; w < 24; w++) during[v] += svc_series(&r, "back", FL_SER_ARRIVALS, w);
     for (uint32_t w = 1; w < 12; w++) before[v] += svc_series(&r, "back", FL_SER_ARRIVALS, w);
@@ -670,7 +614,7 @@ TEST(client_retries_add_load_during_an_outage) {
 #define PI 3.14159265358979323846
 
 static const char *profile_scenario(const char *name, const char *rate) {
-  return put(name,
+  return putf(name,
     "scenario { duration = \"1800s\", seed = 31, window = \"30s\" }\n"
     "service \"s\" { instances = 4, workers = 64, work = exp \"1ms\" }\n"
     "traffic { rate = %s, mix = { s = 1 } }\n", rate);
@@ -707,7 +651,7 @@ static double sum2_rate(double t) { return diurnal_rate(t) + flash_rate(t); }
 static void check_profile(const char *name, const char *rate, double (*f)(double)) {
   run_t r;
   run_file(&r, profile_scenario(name, rate), NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     double e[60];
     expected_counts(f, e, 60);
     check_poisson(&r, e, 60, name);
@@ -736,7 +680,7 @@ TEST(profile_sums_and_products_compose) {
 /* ---- sessions ---- */
 
 static const char *shop_scenario(const char *name, double b_errors) {
-  return put(name,
+  return putf(name,
     "scenario { duration = \"2000s\", seed = 5, window = \"100s\" }\n"
     "service \"a\" { instances = 2, workers = 16, work = exp \"5ms\" }\n"
     "service \"b\" { instances = 2, workers = 16, work = exp \"5ms\", error_rate = %g }\n"
@@ -750,7 +694,7 @@ static double svc_arrivals(const run_t *r, const char *name) { return (double)r-
 TEST(session_steps_continue_with_their_probabilities) {
   run_t r;
   run_file(&r, shop_scenario("shop.lua", 0), NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     double a = svc_arrivals(&r, "a"), b = svc_arrivals(&r, "b"), c = svc_arrivals(&r, "c");
     if (verbose()) printf("    a %g b %g (%.4f) c %g (%.4f)\n", a, b, b / a, c, c / a);
     /* b/a is binomial(a, 0.5)/a: sd sqrt(0.25/a) ~ 0.0025; c/a ~ binomial(a, 0.25)/a */
@@ -766,7 +710,7 @@ TEST(session_steps_continue_with_their_probabilities) {
 TEST(session_failing_step_ends_the_session_and_counts_it_lost) {
   run_t r;
   run_file(&r, shop_scenario("shop_err.lua", 0.2), NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     double a = svc_arrivals(&r, "a"), b = svc_arrivals(&r, "b"), c = svc_arrivals(&r, "c");
     const fl_jrn_rt_t *j = &r.s.jrn[0];
     if (verbose()) printf("    a %g b %g c %g (%.4f) lost %llu (%.4f)\n", a, b, c, c / a, (unsigned long long)j->lost, (double)j->lost / a);
@@ -789,14 +733,14 @@ TEST(known_bug_hpa_may_scale_down_before_a_stabilisation_window_has_passed) {
   /* Kubernetes records the current replicas as a recommendation when it first sees an HPA
   ** (recordInitialRecommendation): an over-provisioned service keeps its replicas for the
   ** first stabilize_down. Here: 8 instances, idle, stabilize_down 60 s: no scale-down before 60 s. */
-  const char *p = put("hpa_initial.lua",
+  const char *p = putf("hpa_initial.lua",
     "scenario { duration = \"120s\", seed = 1, window = \"15s\" }\n"
     "service \"s\" { instances = 8, workers = 1, work = const \"10ms\",\n"
     "  autoscale = { target = 0.5, min = 1, max = 8, stabilize_down = \"60s\" } }\n"
     "traffic { rate = 1, mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     CHECK(r.s.nsev >= 1);
     if (r.s.nsev >= 1) CHECK_MSG(r.s.sev[0].t >= 60 * FL_SEC, "first scale-down at %gs", fl_time_to_sec(r.s.sev[0].t));
   }
@@ -804,14 +748,14 @@ TEST(known_bug_hpa_may_scale_down_before_a_stabilisation_window_has_passed) {
 }
 
 TEST(known_bug_hpa_with_min_0_never_scales_back_from_zero) {
-  const char *p = put("hpa_zero.lua",
+  const char *p = putf("hpa_zero.lua",
     "scenario { duration = \"600s\", seed = 3, window = \"15s\" }\n"
     "service \"s\" { instances = 1, workers = 4, work = exp \"10ms\",\n"
     "  autoscale = { metric = \"rps\", target = 20, min = 0, max = 10, delay = \"10s\", stabilize_down = \"60s\" } }\n"
     "traffic { rate = piecewise { {0, 0.01}, {300, 0.01}, {300.001, 100} }, mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (r.ok) CHECK_MSG(svc_series(&r, "s", FL_SER_INSTANCES, 39) >= 5, "%g instances at the end with 100/s for 20/s each",
+  if (run_ok(&r)) CHECK_MSG(svc_series(&r, "s", FL_SER_INSTANCES, 39) >= 5, "%g instances at the end with 100/s for 20/s each",
                       svc_series(&r, "s", FL_SER_INSTANCES, 39));
   run_free(&r);
 }
@@ -819,14 +763,14 @@ TEST(known_bug_hpa_with_min_0_never_scales_back_from_zero) {
 TEST(known_bug_trace_arrival_on_a_window_boundary_counts_in_the_window_before) {
   /* the arrival at 20 s is scheduled (at 1 s) before the window event of 20 s is (at 10 s): ties
   ** go first-scheduled first, so it lands in [10, 20) */
-  put("boundary.csv", "1\n20\n20\n25\n");
-  const char *p = put("boundary.lua",
+  putf("boundary.csv", "1\n20\n20\n25\n");
+  const char *p = putf("boundary.lua",
     "scenario { duration = \"30s\", seed = 1, window = \"10s\" }\n"
     "service \"s\" { instances = 1, workers = 8, work = exp \"1ms\" }\n"
     "traffic { rate = trace \"boundary.csv\", mix = { s = 1 } }\n");
   run_t r;
   run_file(&r, p, NULL);
-  if (r.ok) {
+  if (run_ok(&r)) {
     CHECK_EQ_INT(jarrivals(&r, 0), 1);   /* [0, 10): 1 */
     CHECK_EQ_INT(jarrivals(&r, 1), 0);   /* [10, 20): none */
     CHECK_EQ_INT(jarrivals(&r, 2), 3);   /* [20, 30): 20, 20, 25 */

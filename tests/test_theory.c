@@ -26,6 +26,9 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
+#define FIXTURE_NAME "theory"
+#include "fixture.h"
+
 /* ---- theory ---- */
 
 /* Erlang B: blocking probability of M/M/c/c with offered load a = lambda/mu (stable recursion). */
@@ -107,15 +110,12 @@ static uint64_t seed_shift(void) {
   return v ? strtoull(v, NULL, 10) : 0;
 }
 
-static bool verbose(void) {
-  const char *v = getenv("FAULTLINE_THEORY_VERBOSE");
-  return v && *v && strcmp(v, "0") != 0;
-}
+/* The length of the measured period (after warm-up), seconds. */
+static double measured(const run_t *r) { return fl_sim_measured_seconds(&r->s); }
 
-typedef struct { fl_model_t *m; fl_sim_t s; double T; bool ok; } run_t;
-
-/* Writes the scenario text (printf-style) to a temporary file, loads it with 'seed', runs it to
-** its end. On failure records a check failure and returns false (r->ok false, nothing to free). */
+/* Writes the scenario text (printf-style) to a scenario file, loads it with 'seed', runs it to
+** its end. On failure records a check failure and returns false (nothing to free). */
+static bool run_scenario(run_t *r, uint64_t seed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool run_scenario(run_t *r, uint64_t seed, const char *fmt, ...) {
   char text[8192];
   va_list ap;
@@ -124,35 +124,12 @@ static bool run_scenario(run_t *r, uint64_t seed, const char *fmt, ...) {
   va_end(ap);
   memset(r, 0, sizeof *r);
   if (n < 0 || (size_t)n >= sizeof text) { CHECK_MSG(0, "scenario text too long"); return false; }
-  const char *dir = getenv("TMPDIR");
-  char path[512];
-  snprintf(path, sizeof path, "%s/faultline_theory_XXXXXX", dir && *dir ? dir : "/tmp");
-  int fd = mkstemp(path);
-  if (fd < 0) { CHECK_MSG(0, "mkstemp(%s) failed", path); return false; }
-  bool wrote = write(fd, text, (size_t)n) == (ssize_t)n;
-  close(fd);
-  if (!wrote) { unlink(path); CHECK_MSG(0, "cannot write %s", path); return false; }
   fl_load_opts_t o = {.has_seed = true, .seed = seed + seed_shift()};
-  char err[1024];
-  int rc = fl_scenario_load(path, &o, &r->m, err, sizeof err);
-  unlink(path);
-  if (rc != 0) { CHECK_MSG(0, "scenario did not load: %s", err); return false; }
-  rc = fl_sim_init(&r->s, r->m);
-  if (rc != 0) { CHECK_MSG(0, "fl_sim_init: %d", rc); fl_model_free(r->m); return false; }
-  fl_sim_run(&r->s);
-  CHECK(r->s.complete);
-  r->T = fl_sim_measured_seconds(&r->s);
-  CHECK(r->T > 0);
-  r->ok = true;
+  if (!run_opts(r, put("theory.lua", text), &o)) return false;
+  CHECK(measured(r) > 0);
   return true;
 }
 
-static void run_free(run_t *r) {
-  if (!r->ok) return;
-  fl_sim_release(&r->s);
-  fl_model_free(r->m);
-  r->ok = false;
-}
 
 static const fl_svc_rt_t *svc(const run_t *r, const char *name) {
   fl_service_t *s = fl_model_find_service(r->m, name);
@@ -171,9 +148,9 @@ static const fl_jrn_rt_t *jrn(const run_t *r, const char *entry) {
 }
 
 /* Time average of an integral kept in count x ns after warm-up. */
-static double tavg(const run_t *r, double integral) { return integral / (r->T * 1e9); }
+static double tavg(const run_t *r, double integral) { return integral / (measured(r) * 1e9); }
 /* Measured arrival rate per second. */
-static double rate_of(const run_t *r, const fl_stats_t *st) { return (double)st->total.arrivals / r->T; }
+static double rate_of(const run_t *r, const fl_stats_t *st) { return (double)st->total.arrivals / measured(r); }
 static double mean_sec(const fl_stats_t *st) { return fl_hist_mean(st->htotal) / 1e9; }
 static double q_sec(const fl_stats_t *st, double q) { return fl_time_to_sec(fl_hist_quantile(st->htotal, q)); }
 

@@ -33,6 +33,8 @@ cJSON *fl_report_log_json(const fl_sim_t *s);        /* messages of sim:log */
 const char *fl_change_subject(const fl_sim_t *s, const fl_change_t *c);
 /* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */
 void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n);
+/* What expectation x observed, as the terminal and JUnit show it, e.g. "success_rate 97.1234%, p99 412ms". */
+void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n);
 
 /* The cascade timeline and expectations, for the terminal. */
 void fl_report_cascade_text(FILE *out, const fl_sim_t *s, bool color);

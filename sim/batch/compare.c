@@ -3,7 +3,7 @@
 ** variants see the same arrivals and work times wherever their entities match (common random
 ** numbers); the differences B - A are then paired per replication, which cancels most of the
 ** noise. Journeys, services and expectations are matched by name. */
-#include "faultline/sweep.h"
+#include "batch_int.h"
 #include "faultline/report.h"
 #include "faultline/units.h"
 
@@ -177,28 +177,6 @@ int fl_compare_regressions(const fl_compare_t *c) {
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
-static void add_num(cJSON *o, const char *k, double v) {
-  cJSON_AddItemToObject(o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
-
-/* Seeds with all their digits (cJSON prints 15 significant digits for large numbers). */
-static cJSON *exact_u64(uint64_t v) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-  return cJSON_CreateRaw(buf);
-}
-
-static cJSON *ci_json(const fl_ci_t *c) {
-  cJSON *o = cJSON_CreateObject();
-  add_num(o, "mean", c->mean);
-  add_num(o, "ci95", c->half);
-  add_num(o, "lo", c->lo);
-  add_num(o, "hi", c->hi);
-  add_num(o, "sd", c->sd);
-  add_num(o, "n", c->n);
-  return o;
-}
-
 static bool significant(const fl_ci_t *d) { return isfinite(d->lo) && (d->lo > 0 || d->hi < 0); }
 
 /* One metric of a subject: A, B and B - A where both have it. */
@@ -207,9 +185,9 @@ static cJSON *metric_json(const fl_compare_t *c, int va, int vb) {
   fl_ci_t a, b, d;
   if (va >= 0 && vb >= 0) {
     fl_compare_diff(c, va, vb, &a, &b, &d);
-    cJSON_AddItemToObject(o, "a", ci_json(&a));
-    cJSON_AddItemToObject(o, "b", ci_json(&b));
-    cJSON_AddItemToObject(o, "diff", ci_json(&d));
+    cJSON_AddItemToObject(o, "a", fl__json_ci(&a));
+    cJSON_AddItemToObject(o, "b", fl__json_ci(&b));
+    cJSON_AddItemToObject(o, "diff", fl__json_ci(&d));
     cJSON_AddBoolToObject(o, "significant", significant(&d));
     return o;
   }
@@ -221,8 +199,8 @@ static cJSON *metric_json(const fl_compare_t *c, int va, int vb) {
   int n = paired_reps(c, which);
   ci_of_variant(c, v, v ? vb : va, which, n, tmp, &one);
   free(which); free(tmp);
-  cJSON_AddItemToObject(o, "a", v == 0 ? ci_json(&one) : cJSON_CreateNull());
-  cJSON_AddItemToObject(o, "b", v == 1 ? ci_json(&one) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "a", v == 0 ? fl__json_ci(&one) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "b", v == 1 ? fl__json_ci(&one) : cJSON_CreateNull());
   cJSON_AddItemToObject(o, "diff", cJSON_CreateNull());
   return o;
 }
@@ -267,8 +245,8 @@ static cJSON *side_json(const fl_compare_t *c, int v) {
 
 static cJSON *held_json(int k, int n) {
   cJSON *o = cJSON_CreateObject();
-  add_num(o, "held", k);
-  add_num(o, "of", n);
+  fl__json_num(o, "held", k);
+  fl__json_num(o, "of", n);
   cJSON_AddStringToObject(o, "verdict", verdict(k, n));
   return o;
 }
@@ -291,8 +269,8 @@ static void expectation_json(const fl_compare_t *c, cJSON *arr, cJSON *changed, 
     }
     bool ch = strcmp(verdict(ka, na), verdict(kb, nb)) != 0;
     cJSON_AddBoolToObject(o, "changed", ch);
-    add_num(o, "held_in_a_only", only_a);
-    add_num(o, "held_in_b_only", only_b);
+    fl__json_num(o, "held_in_a_only", only_a);
+    fl__json_num(o, "held_in_b_only", only_b);
     if (ch) cJSON_AddItemToArray(changed, cJSON_CreateString(name));
   }
   cJSON_AddItemToArray(arr, o);
@@ -301,20 +279,20 @@ static void expectation_json(const fl_compare_t *c, cJSON *arr, cJSON *changed, 
 cJSON *fl_compare_json(const fl_compare_t *c) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "faultline", FL_VERSION);
-  add_num(root, "schema", FL_REPORT_SCHEMA);
+  fl__json_num(root, "schema", FL_REPORT_SCHEMA);
   cJSON_AddStringToObject(root, "kind", "compare");
   cJSON_AddBoolToObject(root, "complete", c->complete);
   cJSON_AddItemToObject(root, "a", side_json(c, 0));
   cJSON_AddItemToObject(root, "b", side_json(c, 1));
-  cJSON_AddItemToObject(root, "seed", exact_u64(c->seed));
-  add_num(root, "replications", c->o.reps);
-  add_num(root, "confidence", FL_SWEEP_LEVEL);
+  cJSON_AddItemToObject(root, "seed", fl__json_u64(c->seed));
+  fl__json_num(root, "replications", c->o.reps);
+  fl__json_num(root, "confidence", FL_SWEEP_LEVEL);
   cJSON_AddBoolToObject(root, "common_random_numbers", !c->o.independent);
   cJSON *seeds = cJSON_AddArrayToObject(root, "seeds");
-  for (int r = 0; r < c->o.reps; r++) cJSON_AddItemToArray(seeds, exact_u64(c->seeds[0][r]));
+  for (int r = 0; r < c->o.reps; r++) cJSON_AddItemToArray(seeds, fl__json_u64(c->seeds[0][r]));
   if (c->o.independent) {
     cJSON *sb = cJSON_AddArrayToObject(root, "seeds_b");
-    for (int r = 0; r < c->o.reps; r++) cJSON_AddItemToArray(sb, exact_u64(c->seeds[1][r]));
+    for (int r = 0; r < c->o.reps; r++) cJSON_AddItemToArray(sb, fl__json_u64(c->seeds[1][r]));
   }
   cJSON *sets = cJSON_AddArrayToObject(root, "set");
   for (int i = 0; i < c->o.nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(c->o.sets[i]));
@@ -327,12 +305,7 @@ cJSON *fl_compare_json(const fl_compare_t *c) {
   for (int y = 0; y < lb->nexpects; y++)
     if (find(la->expects, la->nexpects, lb->expects[y]) < 0) expectation_json(c, xs, changed, lb->expects[y], -1, y);
   cJSON_AddItemToObject(root, "changed", changed);
-  cJSON *run = cJSON_AddObjectToObject(root, "run");
-  add_num(run, "threads", c->run.threads);
-  add_num(run, "runs", c->run.runs);
-  add_num(run, "wall_seconds", c->run.wall_seconds);
-  add_num(run, "events", (double)c->run.events);
-  cJSON_AddStringToObject(run, "host", c->run.host);
+  fl__json_batch_run(root, &c->run, false);
   return root;
 }
 

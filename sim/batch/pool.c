@@ -4,6 +4,7 @@
 ** interruption to the running simulations. Plain pthreads rather than libuv's work queue: that
 ** pool's size is process-wide and fixed at its first use (UV_THREADPOOL_SIZE), so it could not
 ** honour -j exactly. */
+#include "faultline/run.h"
 #include "faultline/sweep.h"
 #include "faultline/units.h"
 
@@ -29,12 +30,6 @@ typedef struct pool {
 } pool_t;
 
 typedef struct worker { pool_t *p; int index; } worker_t;
-
-static double wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int fl_pool_default_threads(void) {
   unsigned n = uv_available_parallelism();
@@ -72,7 +67,7 @@ static void *work(void *arg) {
 static void draw(pool_t *p, int threads, double start, int *width) {
   double inflight = 0;
   for (int i = 0; i < threads; i++) inflight += atomic_load(&p->ctl[i].permille) / 1000.0;
-  double frac = p->njobs ? ((double)p->ndone + inflight) / p->njobs : 1, el = wall_now() - start;
+  double frac = p->njobs ? ((double)p->ndone + inflight) / p->njobs : 1, el = fl_run_clock() - start;
   if (frac > 1) frac = 1;
   char bar[32], eta[16] = "?";
   int fill = (int)(frac * 24);
@@ -97,7 +92,7 @@ int fl_pool_run(int njobs, const fl_pool_opts_t *o, fl_pool_job_fn job, fl_pool_
   p.ctl = fl_xcalloc((size_t)threads, sizeof *p.ctl);
   worker_t *ws = fl_xcalloc((size_t)threads, sizeof *ws);
   pthread_t *tids = fl_xcalloc((size_t)threads, sizeof *tids);
-  double start = wall_now();
+  double start = fl_run_clock();
   int started = 0;
   for (int i = 0; i < threads; i++) {
     p.ctl[i].stop = &p.stop;
@@ -131,9 +126,9 @@ int fl_pool_run(int njobs, const fl_pool_opts_t *o, fl_pool_job_fn job, fl_pool_
   if (info) {
     info->threads = threads;
     info->runs = p.ndone;
-    info->wall_seconds = wall_now() - start;
+    info->wall_seconds = fl_run_clock() - start;
     info->events = p.events;
-    if (gethostname(info->host, sizeof info->host - 1) != 0) snprintf(info->host, sizeof info->host, "unknown");
+    fl_run_host(info->host, sizeof info->host);
   }
   int rc = p.rc ? p.rc : (interrupted || p.ndone < njobs) ? 1 : 0;
   free(tids); free(ws); free(p.ctl);

@@ -1,6 +1,8 @@
 /* Capacity sizing: the search for the smallest sizes meeting every expectation (see
 ** include/faultline/size.h for the method), the evaluation of one candidate over its
 ** replications on the thread pool of sim/batch/pool.c, the JSON result and the terminal table. */
+#include "batch_int.h"
+#include "faultline/run.h"
 #include "faultline/size.h"
 #include "faultline/report.h"
 #include "faultline/units.h"
@@ -19,12 +21,6 @@
 const char *fl_size_stop_name(fl_size_stop_t s) {
   static const char *const names[] = { "converged", "budget", "infeasible", "interrupted" };
   return (unsigned)s <= FL_SIZE_INTERRUPTED ? names[s] : "?";
-}
-
-static double wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- setup -------------------------------------------------------------------------------- */
@@ -166,38 +162,15 @@ static void on_window_watch(fl_sim_t *s, uint32_t w, void *user) {
   if (atomic_load(&rw->c->first_fail) < rw->rep || (rw->ctl->stop && atomic_load(rw->ctl->stop))) s->stop = 1;
 }
 
-/* Peak over the measured windows (all of them when warm-up covers the run) of busy workers over
-** the workers of the instances ready at the window's end, capped at 1 (a crash inside a window
-** can leave more workers busy than that). */
-static double peak_utilization(const fl_sim_t *s, int i) {
-  const fl_svc_rt_t *r = &s->svc[i];
-  double workers = s->m->services[i].workers, peak = 0;
-  uint32_t w0 = s->window > 0 ? (uint32_t)(s->warmup / s->window) : 0;
-  if (w0 >= s->wdone) w0 = 0;
-  for (uint32_t w = w0; w < s->wdone; w++) {
-    double inst = r->st.series[FL_SER_INSTANCES][w];
-    if (inst <= 0) continue;
-    double u = r->st.series[FL_SER_BUSY][w] / (inst * workers);
-    if (u > peak) peak = u;
-  }
-  return peak > 1 ? 1 : peak;
-}
-
-static void observed_text(const fl_sim_t *s, int x, char *buf, size_t n) {
-  const fl_expect_t *ex = &s->m->expects[x];
-  const fl_exp_rt_t *er = &s->exp[x];
-  size_t w = 0;
-  char v[32];
-  buf[0] = 0;
-  if (ex->has_success) w += (size_t)snprintf(buf + w, n - w, "success_rate %.4g%%", 100 * er->success_rate);
-  if (ex->has_p99 && w < n) { fl_format_duration(er->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s", w ? ", " : "", v); }
-  if (ex->has_p50 && w < n) { fl_format_duration(er->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
-  if (er->detail[0] && w < n) snprintf(buf + w, n - w, "%s%s", w ? "; " : "", er->detail);
-}
-
 static void set_error(eval_ctx_t *c, const char *fmt, const char *a, const char *b) {
   int expected = 0;
   if (atomic_compare_exchange_strong(&c->err_claimed, &expected, 1)) snprintf(c->err, sizeof c->err, fmt, a, b);
+}
+
+/* A replication failed (an expectation, or a hook's error): the lowest such one wins. */
+static void mark_failed(eval_ctx_t *c, int rep) {
+  int cur = atomic_load(&c->first_fail);
+  while (rep < cur && !atomic_compare_exchange_weak(&c->first_fail, &cur, rep)) {}
 }
 
 static int rep_job(void *ctx, int rep, int worker, fl_run_ctl_t *ctl) {
@@ -207,51 +180,40 @@ static int rep_job(void *ctx, int rep, int worker, fl_run_ctl_t *ctl) {
   if (atomic_load(&c->first_fail) < rep) return 0;   /* an earlier replication failed: not needed */
   fl_load_opts_t lo = { .unsafe = z->o.unsafe, .has_seed = true, .seed = z->seed + (uint64_t)rep,
                         .sets = c->sets, .nsets = c->nsets };
-  fl_model_t *m = NULL;
+  fl_run_t r;
   char err[1024];
-  int rc = fl_scenario_load(z->o.path, &lo, &m, err, sizeof err);
+  int rc = fl_run_load(&r, z->o.path, &lo, err, sizeof err);
   if (rc) { set_error(c, "%s%s", err, ""); return rc; }
-  fl_sim_t s;
-  if (fl_sim_init(&s, m) != 0) {
-    set_error(c, "%s: cannot initialise the simulation%s", z->o.path, "");
-    fl_model_free(m);
-    return -FL_EINTERNAL;
-  }
   rep_watch_t rw = { c, rep, ctl };
-  s.on_window = on_window_watch;
-  s.on_window_user = &rw;
-  fl_sim_run(&s);
-  if (s.error[0]) {   /* a hook failed at these sizes: the replication fails */
-    c->rep_error[rep] = fl_xstrdup(s.error);
+  r.s.on_window = on_window_watch;
+  r.s.on_window_user = &rw;
+  rc = fl_run_all(&r);
+  if (rc < 0) {   /* a hook failed at these sizes: the replication fails */
+    c->rep_error[rep] = fl_xstrdup(r.s.error);
     c->failed_rep[rep] = true;
     c->ran[rep] = true;
-    int cur = atomic_load(&c->first_fail);
-    while (rep < cur && !atomic_compare_exchange_weak(&c->first_fail, &cur, rep)) {}
-    fl_sim_release(&s); fl_model_free(m);
+    mark_failed(c, rep);
+    fl_run_release(&r);
     return 0;
   }
-  if (!s.complete) { fl_sim_release(&s); fl_model_free(m); return 0; }   /* stopped: not needed, or interrupted */
-  int failed = fl_sim_check_expectations(&s);
+  if (rc == 1) { fl_run_release(&r); return 0; }   /* stopped: not needed, or interrupted */
+  int failed = fl_run_check(&r);
   for (int x = 0; x < z->nexpects; x++) {
-    bool f = !s.exp[x].passed;
+    bool f = !r.s.exp[x].passed;
     c->xfail[(size_t)rep * z->nexpects + x] = f;
     if (f) {
       char buf[512];
-      observed_text(&s, x, buf, sizeof buf);
+      fl_expect_observed(&r.s, x, buf, sizeof buf);
       c->obs[(size_t)rep * z->nexpects + x] = fl_xstrdup(buf);
     }
   }
-  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = peak_utilization(&s, z->svc[k].service);
-  c->events[rep] = s.eng.dispatched;
+  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = fl_run_peak_utilization(&r, z->svc[k].service);
+  c->events[rep] = r.s.eng.dispatched;
   c->failed_rep[rep] = failed > 0;
   c->ran[rep] = true;
-  ctl->events = s.eng.dispatched;
-  if (failed) {
-    int cur = atomic_load(&c->first_fail);
-    while (rep < cur && !atomic_compare_exchange_weak(&c->first_fail, &cur, rep)) {}
-  }
-  fl_sim_release(&s);
-  fl_model_free(m);
+  ctl->events = r.s.eng.dispatched;
+  if (failed) mark_failed(c, rep);
+  fl_run_release(&r);
   return 0;
 }
 
@@ -424,7 +386,7 @@ static void conclude(fl_size_t *z) {
 }
 
 int fl_size_run(fl_size_t *z, char *err, size_t errlen) {
-  double t0 = wall_now();
+  double t0 = fl_run_clock();
   int *vals = fl_xcalloc((size_t)z->nsvc, sizeof *vals);
   int rc = 0, idx = -1;
   z->stopped = FL_SIZE_CONVERGED;
@@ -469,7 +431,7 @@ int fl_size_run(fl_size_t *z, char *err, size_t errlen) {
   z->stopped = FL_SIZE_BUDGET;
   goto done;
 stop:
-  if (rc < 0) { free(vals); z->run.wall_seconds = wall_now() - t0; return rc; }
+  if (rc < 0) { free(vals); z->run.wall_seconds = fl_run_clock() - t0; return rc; }
   if (rc == EVAL_INTERRUPTED) {
     z->stopped = FL_SIZE_INTERRUPTED;
     snprintf(z->reason, sizeof z->reason, "interrupted: %s", z->found ? "the sizes shown hold every expectation but may not be minimal" : "no passing sizes found yet");
@@ -481,14 +443,12 @@ stop:
 done:
   conclude(z);
   free(vals);
-  z->run.wall_seconds = wall_now() - t0;
-  if (gethostname(z->run.host, sizeof z->run.host - 1) != 0) snprintf(z->run.host, sizeof z->run.host, "unknown");
+  z->run.wall_seconds = fl_run_clock() - t0;
+  fl_run_host(z->run.host, sizeof z->run.host);
   return 0;
 }
 
 /* ---- output ------------------------------------------------------------------------------- */
-
-static cJSON *exact_u64(uint64_t v) { return cJSON_CreateNumber((double)v); }
 
 cJSON *fl_size_json(const fl_size_t *z) {
   cJSON *root = cJSON_CreateObject();
@@ -498,13 +458,13 @@ cJSON *fl_size_json(const fl_size_t *z) {
   cJSON *sc = cJSON_AddObjectToObject(root, "scenario");
   cJSON_AddStringToObject(sc, "name", z->name);
   cJSON_AddStringToObject(sc, "file", z->file);
-  cJSON_AddItemToObject(sc, "seed", exact_u64(z->seed));
+  cJSON_AddItemToObject(sc, "seed", fl__json_u64(z->seed));
   cJSON *sets = cJSON_AddArrayToObject(sc, "set");
   for (int i = 0; i < z->o.nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(z->o.sets[i]));
   cJSON_AddStringToObject(root, "vary", z->o.vary == FL_SIZE_WORKERS ? "workers" : "instances");
   cJSON_AddNumberToObject(root, "replications", z->o.reps);
   cJSON *seeds = cJSON_AddArrayToObject(root, "seeds");
-  for (int r = 0; r < z->o.reps; r++) cJSON_AddItemToArray(seeds, exact_u64(z->seed + (uint64_t)r));
+  for (int r = 0; r < z->o.reps; r++) cJSON_AddItemToArray(seeds, fl__json_u64(z->seed + (uint64_t)r));
   cJSON_AddNumberToObject(root, "budget", z->o.budget);
   cJSON_AddNumberToObject(root, "simulations", z->sims);
   cJSON_AddNumberToObject(root, "candidates", z->nevals);
@@ -573,12 +533,7 @@ cJSON *fl_size_json(const fl_size_t *z) {
       }
     cJSON_AddItemToArray(evs, o);
   }
-  cJSON *run = cJSON_AddObjectToObject(root, "run");
-  cJSON_AddNumberToObject(run, "threads", z->run.threads);
-  cJSON_AddNumberToObject(run, "runs", z->run.runs);
-  cJSON_AddNumberToObject(run, "wall_seconds", z->run.wall_seconds);
-  cJSON_AddNumberToObject(run, "events", (double)z->run.events);
-  cJSON_AddStringToObject(run, "host", z->run.host);
+  fl__json_batch_run(root, &z->run, false);
   return root;
 }
 

@@ -18,30 +18,14 @@ static const char graph_usage[] =
   "  -o FILE         write to FILE instead of stdout\n";
 
 static int usage_error(const char *msg, const char *arg) {
-  fprintf(stderr, "faultline: error: %s%s%s\n\n%s", msg, arg ? " " : "", arg ? arg : "", graph_usage);
+  fl_cli_error(msg, arg);
+  fprintf(stderr, "\n%s", graph_usage);
   return FL_EXIT_USAGE;
-}
-
-static char *read_file(const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "cannot open report '%s': %s", path, strerror(errno)); return NULL; }
-  size_t cap = 1 << 16, n = 0;
-  char *p = fl_xmalloc(cap);
-  size_t k;
-  while ((k = fread(p + n, 1, cap - n - 1, f)) > 0) {
-    n += k;
-    if (cap - n - 1 == 0) { cap *= 2; p = fl_xrealloc(p, cap); }
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { snprintf(err, errlen, "cannot read report '%s'", path); free(p); return NULL; }
-  p[n] = 0;
-  return p;
 }
 
 /* Worst health per service of 'm' in the report's series (-1 where the report lacks it). */
 static int *worst_health(const fl_model_t *m, const char *path, char *err, size_t errlen) {
-  char *text = read_file(path, err, errlen);
+  char *text = fl_cli_read_file(path, "report ", err, errlen);
   if (!text) return NULL;
   cJSON *root = cJSON_Parse(text);
   free(text);
@@ -105,13 +89,13 @@ int fl_cmd_graph(int argc, char **argv) {
   fl_model_t *m = NULL;
   char err[1024];
   if (fl_scenario_load(scenario, &load, &m, err, sizeof err) != 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
+    fl_cli_error(err, NULL);
     rc = FL_EXIT_USAGE;
     goto out;
   }
   int *health = NULL;
   if (report && !(health = worst_health(m, report, err, sizeof err))) {
-    fprintf(stderr, "faultline: error: %s\n", err);
+    fl_cli_error(err, NULL);
     fl_model_free(m);
     rc = FL_EXIT_USAGE;
     goto out;
@@ -130,15 +114,10 @@ int fl_cmd_graph(int argc, char **argv) {
       }
     }
     if (fl_graph_layout(g, err, sizeof err) != 0) {
-      fprintf(stderr, "faultline: error: %s\n", err);
+      fl_cli_error(err, NULL);
       rc = FL_EXIT_INTERNAL;
     } else {
-      char *j = cJSON_Print(g);
-      size_t n = strlen(j);
-      text = fl_xmalloc(n + 2);
-      memcpy(text, j, n);
-      text[n] = '\n'; text[n + 1] = 0;
-      cJSON_free(j);
+      text = fl_cli_json_text(g);
     }
     cJSON_Delete(g);
   }

@@ -5,44 +5,16 @@
 #include "faultline/size.h"
 #include "cli.h"
 
-#include <cJSON.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) { (void)sig; interrupted = 1; }
-
-static int usage_error(const char *msg, const char *arg) {
-  fprintf(stderr, "faultline: error: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
-  for (const fl_command_t *c = fl_commands; c->name; c++)
-    if (strcmp(c->name, "size") == 0) fprintf(stderr, "usage: faultline %s\n", c->synopsis);
-  return FL_EXIT_USAGE;
-}
-
+/* An int option in [min, max]. */
 static bool parse_int(const char *s, long long min, long long max, int *out) {
-  if (!s || !*s || *s == '+') return false;
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (*end || errno || v < min || v > max) return false;
+  long long v;
+  if (!fl_cli_parse_int(s, min, max, &v)) return false;
   *out = (int)v;
   return true;
-}
-
-/* A report's folder must be writable before a long search starts, not found missing at its end. */
-static int check_output(const char *path) {
-  char dir[4096];
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  if (access(dir, W_OK) == 0) return 0;
-  fprintf(stderr, "faultline: error: cannot write '%s': folder '%s': %s\n", path, dir, strerror(errno));
-  return -1;
 }
 
 typedef struct progress { int width; } progress_t;
@@ -69,57 +41,55 @@ int fl__cmd_size(int argc, char **argv) {
   for (int i = 1; i < argc && rc == 0; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--set") == 0) {
-      if (!val) { rc = usage_error("--set needs PATH=VALUE", NULL); break; }
+      if (!val) { rc = fl_cli_usage_error("size", "--set needs PATH=VALUE", NULL); break; }
       sets[nsets++] = argv[++i];
     } else if (strcmp(a, "--services") == 0) {
-      if (!val || !*val) { rc = usage_error("--services needs service names separated by commas, e.g. --services recommend,search", NULL); break; }
+      if (!val || !*val) { rc = fl_cli_usage_error("size", "--services needs service names separated by commas, e.g. --services recommend,search", NULL); break; }
       char *list = lists[nlists++] = fl_xstrdup(argv[++i]);
       for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) services[nservices++] = tok;
-      if (nservices == 0) { rc = usage_error("--services needs service names separated by commas, got", val); break; }
+      if (nservices == 0) { rc = fl_cli_usage_error("size", "--services needs service names separated by commas, got", val); break; }
     } else if (strcmp(a, "--vary") == 0) {
       if (val && strcmp(val, "instances") == 0) o.vary = FL_SIZE_INSTANCES;
       else if (val && strcmp(val, "workers") == 0) o.vary = FL_SIZE_WORKERS;
-      else { rc = usage_error("--vary needs instances or workers, got", val ? val : "nothing"); break; }
+      else { rc = fl_cli_usage_error("size", "--vary needs instances or workers, got", val ? val : "nothing"); break; }
       i++;
     } else if (strcmp(a, "--reps") == 0) {
-      if (!parse_int(val, 1, 100000, &o.reps)) { rc = usage_error("--reps needs a whole number from 1, got", val ? val : "nothing"); break; }
+      if (!parse_int(val, 1, 100000, &o.reps)) { rc = fl_cli_usage_error("size", "--reps needs a whole number from 1, got", val ? val : "nothing"); break; }
       i++;
     } else if (strcmp(a, "--budget") == 0) {
-      if (!parse_int(val, 1, 100000000, &o.budget)) { rc = usage_error("--budget needs a number of simulations from 1, got", val ? val : "nothing"); break; }
+      if (!parse_int(val, 1, 100000000, &o.budget)) { rc = fl_cli_usage_error("size", "--budget needs a number of simulations from 1, got", val ? val : "nothing"); break; }
       i++;
     } else if (strcmp(a, "--max") == 0) {
-      if (!parse_int(val, 1, 1000000, &o.max)) { rc = usage_error("--max needs a whole number from 1, got", val ? val : "nothing"); break; }
+      if (!parse_int(val, 1, 1000000, &o.max)) { rc = fl_cli_usage_error("size", "--max needs a whole number from 1, got", val ? val : "nothing"); break; }
       i++;
     } else if (strncmp(a, "-j", 2) == 0 || strcmp(a, "--jobs") == 0) {
       const char *n = a[1] == 'j' && a[2] ? a + 2 : val;
-      if (!parse_int(n, 1, 4096, &o.threads)) { rc = usage_error("-j needs a number of threads from 1 to 4096, got", n ? n : "nothing"); break; }
+      if (!parse_int(n, 1, 4096, &o.threads)) { rc = fl_cli_usage_error("size", "-j needs a number of threads from 1 to 4096, got", n ? n : "nothing"); break; }
       if (n == val) i++;
     } else if (strcmp(a, "--seed") == 0) {
-      char *end;
-      errno = 0;
-      unsigned long long v = val ? strtoull(val, &end, 10) : 0;
-      if (!val || !*val || *val == '-' || *val == '+' || *end || errno || v > (1ull << 53)) {
-        rc = usage_error("--seed needs a whole number from 0 to 2^53, got", val ? val : "nothing");
+      unsigned long long v;
+      if (!fl_cli_parse_u64(val, 1ull << 53, &v)) {
+        rc = fl_cli_usage_error("size", "--seed needs a whole number from 0 to 2^53, got", val ? val : "nothing");
         break;
       }
       o.has_seed = true; o.seed = v; i++;
     } else if (strcmp(a, "--json") == 0) {
-      if (!val) { rc = usage_error("--json needs a file name", NULL); break; }
+      if (!val) { rc = fl_cli_usage_error("size", "--json needs a file name", NULL); break; }
       json = argv[++i];
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       quiet = true;
     } else if (strcmp(a, "--unsafe") == 0) {
       o.unsafe = true;
     } else if (a[0] == '-' && a[1]) {
-      rc = usage_error("unknown option", a);
+      rc = fl_cli_usage_error("size", "unknown option", a);
     } else if (!path) {
       path = a;
     } else {
-      rc = usage_error("unexpected argument", a);
+      rc = fl_cli_usage_error("size", "unexpected argument", a);
     }
   }
-  if (rc == 0 && !path) rc = usage_error("missing scenario file after", "size");
-  if (rc == 0 && json && check_output(json) != 0) rc = FL_EXIT_USAGE;
+  if (rc == 0 && !path) rc = fl_cli_usage_error("size", "missing scenario file after", "size");
+  if (rc == 0 && json && fl_cli_check_output(json) != 0) rc = FL_EXIT_USAGE;
   fl_size_t z;
   memset(&z, 0, sizeof z);
   char err[1024];
@@ -127,42 +97,23 @@ int fl__cmd_size(int argc, char **argv) {
     o.path = path;
     o.sets = sets; o.nsets = nsets;
     o.services = services; o.nservices = nservices;
-    o.interrupted = &interrupted;
+    o.interrupted = fl_cli_interrupted();
     progress_t prog = { 0 };
     if (isatty(2)) { o.progress = on_progress; o.progress_user = &prog; }
     int r = fl_size_init(&z, &o, err, sizeof err);
     if (r != 0) {
-      fprintf(stderr, "faultline: error: %s\n", err);
-      rc = r == -FL_EINTERNAL || r == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+      fl_cli_error(err, NULL);
+      rc = fl_cli_exit_of(r);
     } else {
-      struct sigaction sa;
-      memset(&sa, 0, sizeof sa);
-      sa.sa_handler = on_signal;
-      sigaction(SIGINT, &sa, NULL);
-      sigaction(SIGTERM, &sa, NULL);
+      fl_cli_catch_signals(false);
       r = fl_size_run(&z, err, sizeof err);
       if (prog.width) fprintf(stderr, "\r%*s\r", prog.width, "");
       if (r != 0) {
-        fprintf(stderr, "faultline: error: %s\n", err);
-        rc = r == -FL_EINTERNAL || r == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+        fl_cli_error(err, NULL);
+        rc = fl_cli_exit_of(r);
       } else {
         rc = z.found ? FL_EXIT_HELD : FL_EXIT_EXPECT;
-        if (json) {
-          cJSON *root = fl_size_json(&z);
-          char *text = cJSON_Print(root);
-          cJSON_Delete(root);
-          size_t len = text ? strlen(text) : 0;
-          char *line = fl_xmalloc(len + 2);
-          if (text) memcpy(line, text, len);
-          line[len++] = '\n';
-          line[len] = 0;
-          cJSON_free(text);
-          if (fl_write_atomic(json, line, len, err, sizeof err) != 0) {
-            fprintf(stderr, "faultline: error: %s\n", err);
-            rc = FL_EXIT_INTERNAL;
-          }
-          free(line);
-        }
+        if (json && fl_cli_write_json(fl_size_json(&z), json) != 0) rc = FL_EXIT_INTERNAL;
         if (!quiet) {
           fl_size_print(stdout, &z);
           if (json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", json);

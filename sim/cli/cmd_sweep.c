@@ -6,81 +6,9 @@
 #include "cli.h"
 
 #include <cJSON.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) { (void)sig; interrupted = 1; }
-
-static void catch_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
-
-static int usage_error(const char *cmd, const char *msg, const char *arg) {
-  fprintf(stderr, "faultline: error: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
-  fprintf(stderr, "usage: ");
-  for (const fl_command_t *c = fl_commands; c->name; c++)
-    if (strcmp(c->name, cmd) == 0) fprintf(stderr, "%s\n", c->synopsis);
-  return FL_EXIT_USAGE;
-}
-
-static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out) {
-  if (!s || !*s || *s == '-' || *s == '+') return false;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (*end || errno || v > max) return false;
-  *out = v;
-  return true;
-}
-
-/* A report's folder must be writable before a long batch starts, not found missing at its end. */
-static int check_output(const char *path) {
-  char dir[4096];
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  if (access(dir, W_OK) == 0) return 0;
-  fprintf(stderr, "faultline: error: cannot write '%s': folder '%s': %s\n", path, dir, strerror(errno));
-  return -1;
-}
-
-/* Prints 'root' and a newline to 'path' (whole or not at all), or to stdout when path is NULL:
-** the same bytes either way, so that `merge > result.json` equals `sweep --json result.json`.
-** Frees root. */
-static int emit_json(cJSON *root, const char *path) {
-  char *text = cJSON_Print(root);
-  cJSON_Delete(root);
-  if (!text) { fprintf(stderr, "faultline: error: out of memory printing JSON\n"); return -1; }
-  size_t len = strlen(text);
-  char *line = fl_xmalloc(len + 2);
-  memcpy(line, text, len);
-  line[len++] = '\n';
-  line[len] = 0;
-  cJSON_free(text);
-  int rc = 0;
-  if (path) {
-    char err[512];
-    if (fl_write_atomic(path, line, len, err, sizeof err) != 0) {
-      fprintf(stderr, "faultline: error: %s\n", err);
-      rc = -1;
-    }
-  } else if (fwrite(line, 1, len, stdout) != len || fflush(stdout) != 0) {
-    fprintf(stderr, "faultline: error: cannot write the JSON to stdout\n");
-    rc = -1;
-  }
-  free(line);
-  return rc;
-}
 
 /* Options shared by the batch commands. */
 typedef struct batch_args {
@@ -107,37 +35,37 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
     if (o[0] == '-' && o[1]) {
       const char *name = strncmp(o, "-j", 2) == 0 && o[2] ? "-j" : o;
       snprintf(opt, sizeof opt, " %s ", name);
-      if (!strstr(allowed, opt)) return usage_error(cmd, "unknown option", o);
+      if (!strstr(allowed, opt)) return fl_cli_usage_error(cmd, "unknown option", o);
     }
     unsigned long long v;
     if (strcmp(o, "--set") == 0) {
-      if (!val) return usage_error(cmd, "--set needs PATH=VALUE[,VALUE...]", NULL);
+      if (!val) return fl_cli_usage_error(cmd, "--set needs PATH=VALUE[,VALUE...]", NULL);
       a->sets[a->nsets++] = argv[++i];
     } else if (strcmp(o, "--reps") == 0) {
-      if (!parse_uint(val, 10000000, &v) || v < 1) return usage_error(cmd, "--reps needs a whole number from 1, got", val ? val : "nothing");
+      if (!fl_cli_parse_u64(val, 10000000, &v) || v < 1) return fl_cli_usage_error(cmd, "--reps needs a whole number from 1, got", val ? val : "nothing");
       a->reps = (int)v; i++;
     } else if (strncmp(o, "-j", 2) == 0 || strcmp(o, "--jobs") == 0) {
       const char *n = o[1] == 'j' && o[2] ? o + 2 : val;
-      if (!parse_uint(n, 4096, &v) || v < 1) return usage_error(cmd, "-j needs a number of threads from 1 to 4096, got", n ? n : "nothing");
+      if (!fl_cli_parse_u64(n, 4096, &v) || v < 1) return fl_cli_usage_error(cmd, "-j needs a number of threads from 1 to 4096, got", n ? n : "nothing");
       a->threads = (int)v;
       if (n == val) i++;
     } else if (strcmp(o, "--seed") == 0) {
-      if (!parse_uint(val, 1ull << 53, &v)) return usage_error(cmd, "--seed needs a whole number from 0 to 2^53, got", val ? val : "nothing");
+      if (!fl_cli_parse_u64(val, 1ull << 53, &v)) return fl_cli_usage_error(cmd, "--seed needs a whole number from 0 to 2^53, got", val ? val : "nothing");
       a->has_seed = true; a->seed = v; i++;
     } else if (strcmp(o, "--json") == 0) {
-      if (!val) return usage_error(cmd, "--json needs a file name", NULL);
+      if (!val) return fl_cli_usage_error(cmd, "--json needs a file name", NULL);
       a->json = argv[++i];
     } else if (strcmp(o, "--csv") == 0) {
-      if (!val) return usage_error(cmd, "--csv needs a file name", NULL);
+      if (!val) return fl_cli_usage_error(cmd, "--csv needs a file name", NULL);
       a->csv = argv[++i];
     } else if (strcmp(o, "--shard") == 0) {
       unsigned long long s, n;
       char buf[64];
       const char *slash = val ? strchr(val, '/') : NULL;
       if (slash && (size_t)(slash - val) < sizeof buf) { memcpy(buf, val, (size_t)(slash - val)); buf[slash - val] = 0; }
-      if (!slash || (size_t)(slash - val) >= sizeof buf || !parse_uint(buf, 1000000, &s) || !parse_uint(slash + 1, 1000000, &n) ||
+      if (!slash || (size_t)(slash - val) >= sizeof buf || !fl_cli_parse_u64(buf, 1000000, &s) || !fl_cli_parse_u64(slash + 1, 1000000, &n) ||
           n < 1 || s < 1 || s > n)
-        return usage_error(cmd, "--shard needs I/N with 1 <= I <= N (e.g. --shard 2/8), got", val ? val : "nothing");
+        return fl_cli_usage_error(cmd, "--shard needs I/N with 1 <= I <= N (e.g. --shard 2/8), got", val ? val : "nothing");
       a->shard = (int)s; a->nshards = (int)n; i++;
     } else if (strcmp(o, "-q") == 0 || strcmp(o, "--quiet") == 0) {
       a->quiet = true;
@@ -146,17 +74,17 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
     } else if (strcmp(o, "--independent") == 0) {
       a->independent = true;
     } else if (o[0] == '-' && o[1]) {
-      return usage_error(cmd, "unknown option", o);
+      return fl_cli_usage_error(cmd, "unknown option", o);
     } else if (max_files < 0) {
       a->parts[a->nparts++] = o;
     } else if (a->nfiles < max_files) {
       a->files[a->nfiles++] = o;
     } else {
-      return usage_error(cmd, "unexpected argument", o);
+      return fl_cli_usage_error(cmd, "unexpected argument", o);
     }
   }
-  if (a->json && check_output(a->json) != 0) return FL_EXIT_USAGE;
-  if (a->csv && check_output(a->csv) != 0) return FL_EXIT_USAGE;
+  if (a->json && fl_cli_check_output(a->json) != 0) return FL_EXIT_USAGE;
+  if (a->csv && fl_cli_check_output(a->csv) != 0) return FL_EXIT_USAGE;
   return 0;
 }
 
@@ -171,9 +99,9 @@ static void interrupted_note(int rc) {
 static int finish_sweep(fl_sweep_t *sw, const batch_args_t *a, bool to_stdout) {
   int rc = FL_EXIT_HELD;
   char err[1024];
-  if ((a->json || to_stdout) && emit_json(fl_sweep_json(sw), a->json) != 0) rc = FL_EXIT_INTERNAL;
+  if ((a->json || to_stdout) && fl_cli_write_json(fl_sweep_json(sw), a->json) != 0) rc = FL_EXIT_INTERNAL;
   if (a->csv && fl_sweep_write_csv(sw, a->csv, err, sizeof err) != 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
+    fl_cli_error(err, NULL);
     rc = FL_EXIT_INTERNAL;
   }
   if (!a->quiet && !to_stdout && sw->nshards == 0) {
@@ -190,26 +118,26 @@ static int finish_sweep(fl_sweep_t *sw, const batch_args_t *a, bool to_stdout) {
 
 static int cmd_sweep(int argc, char **argv) {
   batch_args_t a;
-  catch_signals();   /* before loading: an early interrupt then stops the batch before any run */
+  fl_cli_catch_signals(false);   /* before loading: an early interrupt then stops the batch before any run */
   int rc = parse_batch(argc, argv, " --set --reps -j --jobs --seed --json --csv --shard -q --quiet --unsafe ", 1, &a);
   if (rc) { free_batch(&a); return rc; }
-  if (a.nfiles == 0) { free_batch(&a); return usage_error(argv[0], "missing scenario file after", argv[0]); }
-  if (a.nshards && a.csv) { free_batch(&a); return usage_error(argv[0], "--csv needs the whole sweep: merge the shards, then use merge --csv", NULL); }
+  if (a.nfiles == 0) { free_batch(&a); return fl_cli_usage_error(argv[0], "missing scenario file after", argv[0]); }
+  if (a.nshards && a.csv) { free_batch(&a); return fl_cli_usage_error(argv[0], "--csv needs the whole sweep: merge the shards, then use merge --csv", NULL); }
   fl_sweep_opts_t o = { .path = a.files[0], .sets = a.sets, .nsets = a.nsets, .reps = a.reps, .has_seed = a.has_seed,
                         .seed = a.seed, .unsafe = a.unsafe, .shard = a.shard, .nshards = a.nshards };
   fl_sweep_t sw;
   char err[1024];
   if (fl_sweep_init(&sw, &o, err, sizeof err) != 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
+    fl_cli_error(err, NULL);
     fl_sweep_release(&sw);
     free_batch(&a);
     return FL_EXIT_USAGE;
   }
-  fl_pool_opts_t po = { .threads = a.threads, .progress = isatty(2) != 0, .interrupted = &interrupted };
+  fl_pool_opts_t po = { .threads = a.threads, .progress = isatty(2) != 0, .interrupted = fl_cli_interrupted() };
   rc = fl_sweep_run(&sw, &po, err, sizeof err);
   if (rc < 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
-    rc = rc == -FL_EINTERNAL || rc == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+    fl_cli_error(err, NULL);
+    rc = fl_cli_exit_of(rc);
   } else {
     bool stopped = rc == 1;
     interrupted_note(rc);
@@ -225,21 +153,10 @@ static int cmd_sweep(int argc, char **argv) {
 /* ---- merge -------------------------------------------------------------------------------- */
 
 static cJSON *read_json(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { fprintf(stderr, "faultline: error: cannot open '%s': %s\n", path, strerror(errno)); return NULL; }
-  char *text = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len + 65536 + 1 > cap) { cap = (cap ? cap * 2 : 131072); text = fl_xrealloc(text, cap); }
-    size_t n = fread(text + len, 1, cap - len - 1, f);
-    len += n;
-    if (n == 0) break;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { fprintf(stderr, "faultline: error: cannot read '%s'\n", path); free(text); return NULL; }
-  text[len] = 0;
-  cJSON *root = cJSON_ParseWithLength(text, len);
+  char err[1024];
+  char *text = fl_cli_read_file(path, "", err, sizeof err);
+  if (!text) { fl_cli_error(err, NULL); return NULL; }
+  cJSON *root = cJSON_Parse(text);
   free(text);
   if (!root) fprintf(stderr, "faultline: error: '%s' is not valid JSON\n", path);
   return root;
@@ -249,7 +166,7 @@ static int cmd_merge(int argc, char **argv) {
   batch_args_t a;
   int rc = parse_batch(argc, argv, " --json --csv -q --quiet ", -1, &a);
   if (rc) { free_batch(&a); return rc; }
-  if (a.nparts == 0) { free_batch(&a); return usage_error(argv[0], "missing partial results (the JSON files of sweep --shard)", NULL); }
+  if (a.nparts == 0) { free_batch(&a); return fl_cli_usage_error(argv[0], "missing partial results (the JSON files of sweep --shard)", NULL); }
   cJSON **parts = fl_xcalloc((size_t)a.nparts, sizeof *parts);
   rc = FL_EXIT_HELD;
   for (int i = 0; i < a.nparts && rc == FL_EXIT_HELD; i++)
@@ -259,7 +176,7 @@ static int cmd_merge(int argc, char **argv) {
   if (rc == FL_EXIT_HELD) {
     char err[1024];
     if (fl_sweep_merge(&sw, parts, a.nparts, err, sizeof err) != 0) {
-      fprintf(stderr, "faultline: error: %s\n", err);
+      fl_cli_error(err, NULL);
       rc = FL_EXIT_USAGE;
     }
   }
@@ -275,29 +192,29 @@ static int cmd_merge(int argc, char **argv) {
 
 static int cmd_compare(int argc, char **argv) {
   batch_args_t a;
-  catch_signals();
+  fl_cli_catch_signals(false);
   int rc = parse_batch(argc, argv, " --set --reps -j --jobs --seed --json -q --quiet --unsafe --independent ", 2, &a);
   if (rc) { free_batch(&a); return rc; }
-  if (a.nfiles < 2) { free_batch(&a); return usage_error(argv[0], "compare needs two scenario files, A and B", NULL); }
+  if (a.nfiles < 2) { free_batch(&a); return fl_cli_usage_error(argv[0], "compare needs two scenario files, A and B", NULL); }
   fl_compare_opts_t o = { .a = a.files[0], .b = a.files[1], .sets = a.sets, .nsets = a.nsets, .reps = a.reps,
                           .has_seed = a.has_seed, .seed = a.seed, .unsafe = a.unsafe, .independent = a.independent };
   fl_compare_t c;
   char err[1024];
   if (fl_compare_init(&c, &o, err, sizeof err) != 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
+    fl_cli_error(err, NULL);
     fl_compare_release(&c);
     free_batch(&a);
     return FL_EXIT_USAGE;
   }
-  fl_pool_opts_t po = { .threads = a.threads, .progress = isatty(2) != 0, .interrupted = &interrupted };
+  fl_pool_opts_t po = { .threads = a.threads, .progress = isatty(2) != 0, .interrupted = fl_cli_interrupted() };
   rc = fl_compare_run(&c, &po, err, sizeof err);
   if (rc < 0) {
-    fprintf(stderr, "faultline: error: %s\n", err);
-    rc = rc == -FL_EINTERNAL || rc == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+    fl_cli_error(err, NULL);
+    rc = fl_cli_exit_of(rc);
   } else {
     interrupted_note(rc);
     rc = FL_EXIT_HELD;
-    if (a.json && emit_json(fl_compare_json(&c), a.json) != 0) rc = FL_EXIT_INTERNAL;
+    if (a.json && fl_cli_write_json(fl_compare_json(&c), a.json) != 0) rc = FL_EXIT_INTERNAL;
     if (!a.quiet) {
       fl_compare_print(stdout, &c);
       if (a.json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", a.json);

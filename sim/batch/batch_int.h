@@ -1,0 +1,47 @@
+/* Private to sim/batch/: what the sweep's files (sweep.c, values.c, merge.c) and the batch
+** outputs (sweep, compare, size) share. Not a public header. */
+#ifndef FAULTLINE_BATCH_INT_H
+#define FAULTLINE_BATCH_INT_H
+
+#include "faultline/sweep.h"
+
+#define FL__MAX_JOBS 100000000   /* a sweep of more runs than this is a typo */
+
+/* ---- the value grid (values.c) ---- */
+
+/* Parses o->sets ("PATH=V1,V2,...") into sw->axes and sw->npoints. Returns 0 or -FL_EINVAL. */
+int fl__sweep_parse_axes(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t errlen);
+/* Bytes fl_sweep_point_sets needs for its buffer at any point. */
+size_t fl__sweep_sets_size(const fl_sweep_t *sw);
+/* Axis value indices of point p (idx[naxes]): the last axis varies fastest. */
+void fl__sweep_point_index(const fl_sweep_t *sw, int p, int *idx);
+/* The "PATH=VALUE" assignments of the axis values idx into buf; returns the number of axes. */
+int fl__sweep_sets_of(const fl_sweep_t *sw, const int *idx, const char **sets, char *buf, size_t n);
+void fl__sweep_free_axes(fl_sweep_t *sw);
+
+/* ---- results (sweep.c) ---- */
+
+/* Allocates the results: summaries, or a shard's raw values when sw->nshards > 0. */
+void fl__sweep_alloc_results(fl_sweep_t *sw);
+/* Takes replication r of point p (summarised once the point is whole). -1: already in. */
+int fl__sweep_add_values(fl_sweep_t *sw, int p, int r, const double *v);
+
+/* ---- JSON numbers of the batch outputs (batch_json.c) ---- */
+
+typedef struct cJSON cJSON;
+
+/* Adds number v under k, or null when v is not finite. */
+void fl__json_num(cJSON *o, const char *k, double v);
+/* A double with all 17 digits: strtod gives the same double back (the merge of shards needs it). */
+cJSON *fl__json_exact(double v);
+/* An integer with all its digits (seeds: cJSON's own printing keeps 15 significant digits). */
+cJSON *fl__json_u64(uint64_t v);
+/* {mean, ci95, lo, hi, sd, n} */
+cJSON *fl__json_ci(const fl_ci_t *c);
+/* The output's "run" object (wall-clock facts) under root: threads, runs, wall_seconds, events,
+** events_per_second when 'rate', host. */
+void fl__json_batch_run(cJSON *root, const fl_batch_info_t *run, bool rate);
+/* An array of strings. */
+cJSON *fl__json_strings(char *const *s, int n);
+
+#endif

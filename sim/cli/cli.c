@@ -1,0 +1,195 @@
+/* The command line's shared helpers: the usage text and usage errors, number parsing, checks of
+** output paths before a long run, JSON output, reading a file, the SIGINT/SIGTERM stop and the
+** report's run info. Every command (main.c, cmd_*.c) uses these, none keeps its own copy. */
+#include "cli.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- usage and messages ------------------------------------------------------------------- */
+
+static const char usage[] =
+  "usage: faultline COMMAND SCENARIO.lua [options]\n"
+  "\n"
+  "commands:\n"
+  "  run SCENARIO.lua     simulate and report\n"
+  "  check SCENARIO.lua   validate only, print the resolved model\n"
+  "%s"
+  "\n"
+  "options (run):\n"
+  "  --seed N             override the scenario's seed\n"
+  "  --set PATH=VALUE     override a model field, e.g. recommend.instances=6 (repeatable)\n"
+  "  --json FILE          write the JSON report\n"
+  "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
+  "  --html FILE          write the HTML report: one self-contained page (diagram, replay, charts)\n"
+  "  --csv DIR            write the per-window series as CSV files into DIR (created if missing)\n"
+  "  -q, --quiet          no summary on stdout\n"
+  "  --unsafe             lift the scenario sandbox (os, io, includes anywhere)\n"
+  "\n"
+  "exit codes: 0 all expectations held, 1 an expectation failed, 2 usage or scenario error, 3 internal error\n";
+
+void fl_cli_print_usage(FILE *out) {
+  char extra[4096] = "";
+  size_t w = 0;
+  for (const fl_command_t *c = fl_commands; c->name && w < sizeof extra; c++)
+    w += (size_t)snprintf(extra + w, sizeof extra - w, "  %s\n", c->synopsis);
+  fprintf(out, usage, extra);
+}
+
+void fl_cli_error(const char *msg, const char *arg) {
+  fprintf(stderr, "faultline: error: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
+}
+
+int fl_cli_usage_error(const char *cmd, const char *msg, const char *arg) {
+  fl_cli_error(msg, arg);
+  if (!cmd) {
+    fputc('\n', stderr);
+    fl_cli_print_usage(stderr);
+    return FL_EXIT_USAGE;
+  }
+  for (const fl_command_t *c = fl_commands; c->name; c++)
+    if (strcmp(c->name, cmd) == 0) fprintf(stderr, "usage: faultline %s\n", c->synopsis);
+  return FL_EXIT_USAGE;
+}
+
+int fl_cli_exit_of(int rc) { return rc == -FL_EINTERNAL || rc == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE; }
+
+/* ---- arguments ---------------------------------------------------------------------------- */
+
+bool fl_cli_parse_int(const char *s, long long min, long long max, long long *out) {
+  if (!s || !*s || *s == '+') return false;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (*end || errno || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+bool fl_cli_parse_u64(const char *s, unsigned long long max, unsigned long long *out) {
+  if (!s || !*s || *s == '-' || *s == '+') return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end || errno || v > max) return false;
+  *out = v;
+  return true;
+}
+
+/* ---- output files ------------------------------------------------------------------------- */
+
+int fl_cli_check_output(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(dir, W_OK) == 0) return 0;
+  fprintf(stderr, "faultline: error: cannot write '%s': folder '%s': %s\n", path, dir, strerror(errno));
+  return -1;
+}
+
+int fl_cli_check_dir(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) == 0) {
+    if (S_ISDIR(st.st_mode) && access(dir, W_OK) == 0) return 0;
+    fprintf(stderr, "faultline: error: cannot write CSV files into '%s': %s\n", dir,
+            S_ISDIR(st.st_mode) ? strerror(errno ? errno : EACCES) : "not a folder");
+    return -1;
+  }
+  return fl_cli_check_output(dir);
+}
+
+char *fl_cli_json_text(const cJSON *root) {
+  char *text = cJSON_Print(root);
+  if (!text) return NULL;
+  size_t len = strlen(text);
+  char *line = fl_xmalloc(len + 2);
+  memcpy(line, text, len);
+  line[len] = '\n';
+  line[len + 1] = 0;
+  cJSON_free(text);
+  return line;
+}
+
+int fl_cli_write_json(cJSON *root, const char *path) {
+  char *line = fl_cli_json_text(root);
+  cJSON_Delete(root);
+  if (!line) { fprintf(stderr, "faultline: error: out of memory printing JSON\n"); return -1; }
+  size_t len = strlen(line);
+  int rc = 0;
+  if (path) {
+    char err[512];
+    if (fl_write_atomic(path, line, len, err, sizeof err) != 0) {
+      fl_cli_error(err, NULL);
+      rc = -1;
+    }
+  } else if (fwrite(line, 1, len, stdout) != len || fflush(stdout) != 0) {
+    fprintf(stderr, "faultline: error: cannot write the JSON to stdout\n");
+    rc = -1;
+  }
+  free(line);
+  return rc;
+}
+
+char *fl_cli_read_file(const char *path, const char *what, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { snprintf(err, errlen, "cannot open %s'%s': %s", what, path, strerror(errno)); return NULL; }
+  size_t cap = 1 << 16, n = 0, k;
+  char *p = fl_xmalloc(cap);
+  while ((k = fread(p + n, 1, cap - n - 1, f)) > 0) {
+    n += k;
+    if (cap - n - 1 == 0) { cap *= 2; p = fl_xrealloc(p, cap); }
+  }
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) { snprintf(err, errlen, "cannot read %s'%s'", what, path); free(p); return NULL; }
+  p[n] = 0;
+  return p;
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t second_ends;
+static fl_sim_t *volatile stoppable;
+
+static void on_signal(int sig) {
+  if (interrupted && second_ends) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  interrupted = 1;
+  if (stoppable) stoppable->stop = 1;
+}
+
+void fl_cli_catch_signals(bool second) {
+  second_ends = second;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+volatile sig_atomic_t *fl_cli_interrupted(void) { return &interrupted; }
+
+void fl_cli_stop_on_signal(fl_sim_t *s) { stoppable = s; }
+
+/* ---- run info ----------------------------------------------------------------------------- */
+
+void fl_cli_run_info(const fl_run_t *r, fl_run_info_t *out) {
+  memset(out, 0, sizeof *out);
+  out->wall_seconds = r->wall_seconds;
+  out->events = r->s.eng.dispatched;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  out->peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+  fl_run_host(out->host, sizeof out->host);
+}
