@@ -128,6 +128,7 @@ typedef struct fl_ifault {
   double at, duration;        /* duration 0: to the end */
   bool at_guessed, duration_guessed;
   char name[192];
+  char via[256];              /* what in the source it acts through (a Toxiproxy proxy's upstream), or "" */
   char origin[320];           /* "toxiproxy.json:12" */
   char what[1024];            /* the source's fault in its own words */
   char why[1024];             /* notes on the mapping, '\n'-separated */

@@ -76,17 +76,14 @@ static void map_proxy(proxy_t *px) {
   }
 }
 
-/* How a per-service fault stands for the proxy, which may carry only some callers' calls. */
+/* How a fault stands for the proxy: on its link when the proxy names both ends, else on the
+** service behind it (exact when every caller connects through the proxy). */
 static void why_service_wide(const proxy_t *px, fl_ifault_t *f) {
-  char others[256];
   if (px->link) {
-    fl__fault_why(f, "the proxy carries the calls %s -> %s; this fault acts on %s itself, so it reaches its calls from every caller",
-                  px->from, px->target, px->target);
-    if (px->fs->o->scenario) {
-      if (fl__faults_other_callers(px->fs, px->target, px->from, others, sizeof others))
-        fl__fault_why(f, "here also the calls from %s (faultline has no per-link latency or errors)", others);
-      else fl__fault_why(f, "%s has no other caller here, so this is exact", px->target);
-    }
+    f->link = true;
+    fl__fault_why(f, "the proxy carries the calls %s -> %s: a fault on that link only", px->from, px->target);
+    if (px->fs->o->scenario && !fl__faults_calls(px->fs, px->from, px->target))
+      fl__fault_why(f, "%s makes no call to %s in %s: no effect there", px->from, px->target, px->fs->o->scenario->file);
   } else {
     fl__fault_why(f, "the proxy stands in front of %s: exact if every caller of %s connects through it", px->target, px->target);
   }
@@ -98,6 +95,7 @@ static fl_ifault_t *new_fault(proxy_t *px, int line, const char *toxic, const ch
   snprintf(f->name, sizeof f->name, "%.100s/%.60s%.20s", px->name, toxic, suffix ? suffix : "");
   snprintf(f->target, sizeof f->target, "%s", px->target);
   snprintf(f->from, sizeof f->from, "%s", px->from);
+  snprintf(f->via, sizeof f->via, "%s", px->upstream);
   return f;
 }
 
@@ -196,6 +194,7 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
       fl__fault_why(f, "timeout 0: data stops and the connection stays open, so calls hang until the caller's own timeout, as with a hung service");
       if (tox < 1) fl__fault_why(f, "toxicity %g: that share of connections, written as that share of %s's instances hung", tox, px->target);
       why_service_wide(px, f);
+      f->link = false;   /* hang acts on instances */
     }
   } else if (is_timeout || (is_reset && (a > 0 || tox < 1 || px->link))) {
     /* the call fails after 'a' ms: a delay, then an error */
@@ -219,6 +218,7 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
     f->kind = "crash";
     fl__fault_why(f, "every connection is reset at once: callers fail as unavailable, as when %s crashes", px->target);
     why_service_wide(px, f);
+    f->link = false;
   } else if (strcmp(ty, "bandwidth") == 0) {
     fl__fault_why(f, "faultline models no payload sizes: an answer of S KB would take S / %g s more; if you know S, write a latency fault of that size", a);
   } else if (strcmp(ty, "limit_data") == 0) {
@@ -269,6 +269,24 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
       f->kind = "crash";
       fl__fault_why(f, "a disabled proxy refuses connections: callers fail as unavailable, as when %s crashes", px.target);
       why_service_wide(&px, f);
+      f->link = false;
+    }
+  }
+  const cJSON *ls = cJSON_GetObjectItemCaseSensitive(p, "listen");
+  if (!(en && cJSON_IsFalse(en)) && cJSON_GetArraySize(toxics) == 0) {
+    /* toxics are usually added at run time: the proxy still says which calls it carries */
+    fl_ifault_t *f = new_fault(&px, px.line, "latency", NULL);
+    snprintf(f->name, sizeof f->name, "%s", px.name);
+    snprintf(f->what, sizeof f->what, "proxy \"%s\" (listen %s, upstream %s), no toxics", px.name,
+             cJSON_IsString(ls) ? ls->valuestring : "?", px.upstream[0] ? px.upstream : "?");
+    if (!px.mapped) fl__fault_why(f, "%s", px.unmapped_why);
+    else {
+      f->kind = "latency";
+      f->value = 0.1;
+      f->template_only = true;
+      fl__fault_why(f, "no toxics: Toxiproxy adds them at run time; the proxy is a link ready for faults: uncomment and set the latency "
+                    "(100ms is an example), or change kind to \"errors\" with a rate");
+      why_service_wide(&px, f);
     }
   }
   int idx = 0;
@@ -279,6 +297,36 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
     if (rc) return rc;
   }
   return 0;
+}
+
+/* Two proxies in front of one service on two ports (its HTTP and gRPC ports, say) each carry only
+** the calls on their port, while faultline's service-wide faults hit every call: written
+** together they would add up. The first stays; the others of the same kind are written
+** commented out, and each says so. */
+static void same_host(fl_ifaults_t *fs) {
+  for (int i = 0; i < fs->n; i++) {
+    fl_ifault_t *f = &fs->v[i];
+    if (!f->kind || f->link || !f->via[0]) continue;
+    for (int j = 0; j < i; j++) {
+      fl_ifault_t *g = &fs->v[j];
+      if (!g->kind || g->link || !g->via[0] || strcmp(g->target, f->target) != 0 || strcmp(g->via, f->via) == 0) continue;
+      if (!g->template_only && !f->template_only && strcmp(g->kind, f->kind) == 0) {
+        char a[32], b[32];
+        fl__fmt_dur(a, sizeof a, g->value); fl__fmt_dur(b, sizeof b, f->value);
+        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries only the calls on its own port, but faultline's %s fault acts on "
+                      "every call to %s, so both would add up%s%s%s%s%s: this one is written commented out; use it instead of the other for the "
+                      "calls on this port", f->target, g->name, g->via, f->kind, f->target,
+                      strcmp(f->kind, "latency") == 0 ? " (" : "", strcmp(f->kind, "latency") == 0 ? a : "",
+                      strcmp(f->kind, "latency") == 0 ? " + " : "", strcmp(f->kind, "latency") == 0 ? b : "",
+                      strcmp(f->kind, "latency") == 0 ? " on every call)" : "");
+        f->template_only = true;
+      } else {
+        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries the calls on its own port; faultline's faults act on all of "
+                      "%s's calls", f->target, g->name, g->via, f->target);
+      }
+      break;
+    }
+  }
 }
 
 int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifaults_t *fs, char *err, size_t n) {
@@ -317,6 +365,7 @@ int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifau
     rc = read_proxy(fs, &j, p, ppath, NULL, err, n);
   }
 out:
+  if (rc == 0) same_host(fs);
   fl__json_release(&j);
   return rc;
 }
