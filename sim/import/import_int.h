@@ -76,7 +76,8 @@ typedef struct fl_iedge {
   fl_ihist_t server, client;  /* the callee's and the caller's view of the call's latency */
   int line;                   /* where the call was first read */
   bool line_final;            /* 'line' is where its count was read (otel) */
-  bool dropped;               /* by --drop */
+  bool dropped;               /* by --drop, or to break a cycle */
+  char *cut;                  /* dropped to break a cycle: the cycle, for the comment (owned) */
 } fl_iedge_t;
 
 typedef struct fl_inode {
