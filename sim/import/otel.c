@@ -46,6 +46,7 @@ typedef struct {
   const char *file;
   sample_t *s; int n, cap;
   int other;                  /* samples of other metrics */
+  int first_line;             /* the first sample's line, for errors about the whole file */
   bool openmetrics;
 } otel_t;
 
@@ -170,6 +171,7 @@ static int parse_sample(otel_t *o, const char *line, size_t len, int lineno, cha
     has_ts = true;
     if (!o->openmetrics) ts /= 1000;   /* the Prometheus text format counts milliseconds */
   }
+  if (!o->first_line) o->first_line = lineno;
   if (kind < 0) { o->other += kind == -1; goto done; }
   const char *client = NULL, *server = NULL, *le = NULL;
   for (int i = 0; i < nl; i++) {
@@ -425,7 +427,7 @@ int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t 
   int ntotal = 0;
   for (int i = 0; i < o.n; i++) ntotal += o.s[i].kind == K_TOTAL;
   if (ntotal == 0) {
-    rc = fl__imp_err(err, n, path, 0, "no traces_service_graph_request_total samples (%d samples of other metrics): is this the "
+    rc = fl__imp_err(err, n, path, o.first_line, "no traces_service_graph_request_total samples (%d samples of other metrics): is this the "
                      "OpenTelemetry service graph connector's output, in the Prometheus text format?", o.other);
     goto out;
   }

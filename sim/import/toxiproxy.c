@@ -9,6 +9,7 @@
 **   reset_peer  -> crash (every connection reset at once), else errors at rate t (+ latency T)
 **   bandwidth, limit_data, slow_close, slicer -> no equivalent (faultline models no payloads)
 **   a disabled proxy (enabled: false) -> crash, or a partition of its link
+** Field names match case-insensitively, as Go's encoding/json (and so Toxiproxy) reads them.
 ** Toxiproxy has no schedule: --at and --duration place the faults (guessed otherwise). */
 #include "import_int.h"
 
@@ -102,7 +103,7 @@ static fl_ifault_t *new_fault(proxy_t *px, int line, const char *toxic, const ch
 /* attributes.NAME: a non-negative number (0 when absent). */
 static int attr(const proxy_t *px, const cJSON *attrs, const char *tpath, const char *name, double *out, char *err, size_t n) {
   *out = 0;
-  const cJSON *v = attrs ? cJSON_GetObjectItemCaseSensitive(attrs, name) : NULL;
+  const cJSON *v = attrs ? cJSON_GetObjectItem(attrs, name) : NULL;
   if (!v) return 0;
   if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
     return fl__imp_err(err, n, px->fs->file, fl__json_line(px->j, v), "%s.attributes.%s: expected a number, got %s", tpath, name, fl__json_type(v));
@@ -117,11 +118,11 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
   const char *file = px->fs->file;
   int line = fl__json_line(j, t);
   if (!cJSON_IsObject(t)) return fl__imp_err(err, n, file, line, "%s: expected a toxic { \"type\", \"attributes\", ... }, got %s", tpath, fl__json_type(t));
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(t, "type");
+  const cJSON *type = cJSON_GetObjectItem(t, "type");
   if (!type) return fl__imp_err(err, n, file, line, "%s: missing \"type\" (latency, timeout, reset_peer, bandwidth, ...)", tpath);
   if (!cJSON_IsString(type)) return fl__imp_err(err, n, file, fl__json_line(j, type), "%s.type: expected a string, got %s", tpath, fl__json_type(type));
   const char *ty = type->valuestring;
-  const cJSON *sv = cJSON_GetObjectItemCaseSensitive(t, "stream");
+  const cJSON *sv = cJSON_GetObjectItem(t, "stream");
   const char *stream = "downstream";
   if (sv) {
     if (!cJSON_IsString(sv) || (strcmp(sv->valuestring, "upstream") != 0 && strcmp(sv->valuestring, "downstream") != 0))
@@ -129,18 +130,18 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
     stream = sv->valuestring;
   }
   char tname[128];
-  const cJSON *nv = cJSON_GetObjectItemCaseSensitive(t, "name");
+  const cJSON *nv = cJSON_GetObjectItem(t, "name");
   if (nv && !cJSON_IsString(nv)) return fl__imp_err(err, n, file, fl__json_line(j, nv), "%s.name: expected a string, got %s", tpath, fl__json_type(nv));
   if (nv && nv->valuestring[0]) snprintf(tname, sizeof tname, "%s", nv->valuestring);
   else snprintf(tname, sizeof tname, "%s_%s", ty, stream);   /* Toxiproxy's default name */
   double tox = 1;
-  const cJSON *tv = cJSON_GetObjectItemCaseSensitive(t, "toxicity");
+  const cJSON *tv = cJSON_GetObjectItem(t, "toxicity");
   if (tv) {
     if (!cJSON_IsNumber(tv) || !(tv->valuedouble >= 0 && tv->valuedouble <= 1))
       return fl__imp_err(err, n, file, fl__json_line(j, tv), "%s.toxicity: expected a share from 0 to 1 (of the connections it hits)", tpath);
     tox = tv->valuedouble;
   }
-  const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(t, "attributes");
+  const cJSON *attrs = cJSON_GetObjectItem(t, "attributes");
   if (attrs && !cJSON_IsObject(attrs))
     return fl__imp_err(err, n, file, fl__json_line(j, attrs), "%s.attributes: expected an object, got %s", tpath, fl__json_type(attrs));
   char what[512];
@@ -241,19 +242,19 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
   px.line = fl__json_line(j, p);
   if (!cJSON_IsObject(p))
     return fl__imp_err(err, n, fs->file, px.line, "%s: expected a proxy { \"name\", \"upstream\", \"toxics\" }, got %s", path, fl__json_type(p));
-  const cJSON *nm = cJSON_GetObjectItemCaseSensitive(p, "name");
+  const cJSON *nm = cJSON_GetObjectItem(p, "name");
   if (nm && (!cJSON_IsString(nm) || !nm->valuestring[0]))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, nm), "%s.name: expected the proxy's name, got %s", path, fl__json_type(nm));
   if (!nm && !key) return fl__imp_err(err, n, fs->file, px.line, "%s: missing \"name\"", path);
   snprintf(px.name, sizeof px.name, "%s", nm ? nm->valuestring : key);
-  const cJSON *up = cJSON_GetObjectItemCaseSensitive(p, "upstream");
+  const cJSON *up = cJSON_GetObjectItem(p, "upstream");
   if (up && !cJSON_IsString(up))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, up), "%s.upstream: expected \"host:port\", got %s", path, fl__json_type(up));
   if (up) snprintf(px.upstream, sizeof px.upstream, "%s", up->valuestring);
-  const cJSON *en = cJSON_GetObjectItemCaseSensitive(p, "enabled");
+  const cJSON *en = cJSON_GetObjectItem(p, "enabled");
   if (en && !cJSON_IsBool(en))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, en), "%s.enabled: expected true or false, got %s", path, fl__json_type(en));
-  const cJSON *toxics = cJSON_GetObjectItemCaseSensitive(p, "toxics");
+  const cJSON *toxics = cJSON_GetObjectItem(p, "toxics");
   if (toxics && !cJSON_IsArray(toxics) && !cJSON_IsNull(toxics))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, toxics), "%s.toxics: expected a list of toxics, got %s", path, fl__json_type(toxics));
   map_proxy(&px);
@@ -272,7 +273,7 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
       f->link = false;
     }
   }
-  const cJSON *ls = cJSON_GetObjectItemCaseSensitive(p, "listen");
+  const cJSON *ls = cJSON_GetObjectItem(p, "listen");
   if (!(en && cJSON_IsFalse(en)) && cJSON_GetArraySize(toxics) == 0) {
     /* toxics are usually added at run time: the proxy still says which calls it carries */
     fl_ifault_t *f = new_fault(&px, px.line, "latency", NULL);
@@ -338,9 +339,9 @@ int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifau
   const cJSON *list = root;
   char pfx[16] = "";
   if (cJSON_IsObject(root)) {
-    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(root, "proxies");
+    const cJSON *pl = cJSON_GetObjectItem(root, "proxies");
     if (cJSON_IsArray(pl)) { list = pl; snprintf(pfx, sizeof pfx, "proxies"); }
-    else if (cJSON_GetObjectItemCaseSensitive(root, "upstream") || cJSON_GetObjectItemCaseSensitive(root, "toxics")) {
+    else if (cJSON_GetObjectItem(root, "upstream") || cJSON_GetObjectItem(root, "toxics")) {
       rc = read_proxy(fs, &j, root, "(the proxy)", NULL, err, n);
       goto out;
     } else {
