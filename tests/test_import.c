@@ -239,20 +239,37 @@ TEST(otel_metrics_with_wrong_labels_or_negative_counts_are_refused_with_their_li
   expect_error(FL_IMPORT_OTEL, "twice.prom",
                "traces_service_graph_request_total{client=\"a\",server=\"b\"} 10\ntraces_service_graph_request_total{client=\"a\",server=\"b\"} 12\n",
                NULL, -FL_EPARSE, ":2: this series was already given at line 1");
-  expect_error(FL_IMPORT_OTEL, "other.prom", "up 1\n", NULL, -FL_EPARSE, ": no traces_service_graph_request_total samples");
+  expect_error(FL_IMPORT_OTEL, "other.prom", "up 1\n", NULL, -FL_EPARSE, ":1: no traces_service_graph_request_total samples");
+}
+
+TEST(a_cycle_is_broken_at_its_least_traffic_call_and_said_so) {
+  const char *cyc = "[\n {\"parent\": \"gateway\", \"child\": \"cart\", \"callCount\": 1000},\n"
+                    " {\"parent\": \"cart\", \"child\": \"pricing\", \"callCount\": 900},\n"
+                    " {\"parent\": \"pricing\", \"child\": \"cart\", \"callCount\": 12}\n]\n";
+  fl_import_opts_t o = { 0 };
+  o.window = 10;
+  char *text, err[4096];
+  int rc = import(FL_IMPORT_JAEGER, put("cycle.json", cyc), &o, &text, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  CHECK(text && strstr(text, "-- left out to break a cycle: call \"cart\", 12 calls, the least traffic on a cycle of 2 calls: cart -> pricing -> cart"));
+  run_t r;
+  if (rc == 0 && run_text(&r, "cycle.lua", text)) run_free(&r);
+  free(text);
 }
 
 TEST(a_cycle_is_explained_with_the_call_to_drop) {
   const char *cyc = "[\n {\"parent\": \"gateway\", \"child\": \"cart\", \"callCount\": 1000},\n"
                     " {\"parent\": \"cart\", \"child\": \"pricing\", \"callCount\": 900},\n"
                     " {\"parent\": \"pricing\", \"child\": \"cart\", \"callCount\": 12}\n]\n";
-  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, NULL, -FL_EPARSE, ":4: the service graph has a cycle: cart -> pricing -> cart");
-  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, NULL, -FL_EPARSE, "!pricing -> cart: 12 calls");
-  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, NULL, -FL_EPARSE, "!a cycle would have a request call itself forever");
-  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, NULL, -FL_EPARSE, "!--drop 'pricing->cart'   (12 calls, 1.33% of pricing's requests)");
+  fl_import_opts_t kc = { 0 };
+  kc.keep_cycles = true;
+  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, &kc, -FL_EPARSE, ":4: the service graph has a cycle: cart -> pricing -> cart");
+  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, &kc, -FL_EPARSE, "!pricing -> cart: 12 calls");
+  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, &kc, -FL_EPARSE, "!a cycle would have a request call itself forever");
+  expect_error(FL_IMPORT_JAEGER, "cycle.json", cyc, &kc, -FL_EPARSE, "!--drop 'pricing->cart'   (12 calls, 1.33% of pricing's requests)");
   /* the suggested --drop breaks it: the scenario loads and runs */
   const char *drop[] = { "pricing->cart" };
-  fl_import_opts_t o = { 0 };
+  fl_import_opts_t o = kc;
   o.drops = drop; o.ndrops = 1; o.window = 10;
   char *text, err[4096];
   int rc = import(FL_IMPORT_JAEGER, put("cycle.json", cyc), &o, &text, err, sizeof err);
@@ -269,7 +286,7 @@ TEST(a_cycle_is_explained_with_the_call_to_drop) {
   free(text);
   /* a service calling itself */
   expect_error(FL_IMPORT_JAEGER, "self.json", "[{\"parent\": \"a\", \"child\": \"b\", \"callCount\": 5}, {\"parent\": \"b\", \"child\": \"b\", \"callCount\": 2}]",
-               NULL, -FL_EPARSE, "!the service graph has a cycle: b -> b");
+               &kc, -FL_EPARSE, "!the service graph has a cycle: b -> b");
 }
 
 TEST(names_that_are_not_service_names_are_renamed_and_said_so) {

@@ -26,6 +26,8 @@ typedef struct fl_import_opts {
   const fl_model_t *scenario; /* faults: the services to map names onto, or NULL (borrowed) */
   const char *const *drops;   /* graphs: "caller->callee" calls to leave out, e.g. to break a cycle */
   int ndrops;
+  bool keep_cycles;           /* graphs: stop at a cycle (exit 2, explained) instead of breaking
+                              ** each at its least-traffic call */
   const char *name;           /* graphs: the scenario's name; NULL: from the file's name */
 } fl_import_opts_t;
 

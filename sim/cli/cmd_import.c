@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char import_usage[] =
-  "usage: faultline import jaeger|otel FILE [--window 1h] [--duration 10m] [--name NAME] [--drop 'A->B' ...] [--out FILE]\n"
+  "usage: faultline import jaeger|otel FILE [--window 1h] [--duration 10m] [--name NAME] [--drop 'A->B' ...] [--keep-cycles] [--out FILE]\n"
   "       faultline import toxiproxy|chaos-mesh FILE [--scenario S.lua] [--at 1m] [--duration 5m] [--out FILE]\n"
   "\n"
   "  jaeger       Jaeger's dependencies API JSON (GET /api/dependencies): parent, child, callCount\n"
@@ -24,7 +24,8 @@ static const char import_usage[] =
   "  --window D     the time the counts cover (default: from the data's timestamps, else guessed)\n"
   "  --duration D   graphs: the scenario's length; faults: how long each lasts where the source does not say\n"
   "  --name NAME    the scenario's name (default: the file's name)\n"
-  "  --drop 'A->B'  leave out the call from A to B (to break a cycle); repeatable\n"
+  "  --drop 'A->B'  leave out the call from A to B; repeatable\n"
+  "  --keep-cycles  stop at a cycle in the graph (default: break each at its least-traffic call, with a comment)\n"
   "  --scenario S   map the faults' targets onto the services of scenario S (and check them)\n"
   "  --at D         when the faults start (default 1m, guessed)\n"
   "  --out FILE     write there instead of stdout\n";
@@ -79,6 +80,9 @@ int fl__cmd_import(int argc, char **argv) {
       if (!has_next) { rc = usage_error("--drop needs CALLER->CALLEE", NULL); goto done; }
       if (!graph) { rc = usage_error("--drop is for jaeger and otel", NULL); goto done; }
       drops[o.ndrops++] = argv[++i];
+    } else if (strcmp(a, "--keep-cycles") == 0) {
+      if (!graph) { rc = usage_error("--keep-cycles is for jaeger and otel", NULL); goto done; }
+      o.keep_cycles = true;
     } else if (strcmp(a, "--scenario") == 0) {
       if (!has_next) { rc = usage_error("--scenario needs a scenario file", NULL); goto done; }
       if (graph) { rc = usage_error("--scenario is for toxiproxy and chaos-mesh", NULL); goto done; }

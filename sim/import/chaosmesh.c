@@ -12,10 +12,14 @@
 ** applied: --at places it (guessed otherwise); a missing duration runs to the end. */
 #include "import_int.h"
 
+#include "faultline/units.h"
+
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 typedef struct {
@@ -199,7 +203,7 @@ static int read_selector(exp_t *x, const yaml_node_t *holder, const char *hpath,
 static fl_ifault_t *new_fault(exp_t *x, const char *suffix) {
   fl_ifault_t *f = fl__faults_add(x->fs);
   snprintf(f->origin, sizeof f->origin, "%s", x->origin);
-  snprintf(f->name, sizeof f->name, "%.120s%.60s", x->name, suffix ? suffix : "");
+  snprintf(f->name, sizeof f->name, "%.100s%.90s", x->name, suffix ? suffix : "");
   return f;
 }
 
@@ -211,7 +215,6 @@ static int set_duration(exp_t *x, fl_ifault_t *f, char *err, size_t n) {
   if (has) { f->duration = d; f->duration_guessed = false; }
   else if (x->fs->o->has_duration) { f->duration = x->fs->o->duration; f->duration_guessed = false; }
   else { f->duration = 0; f->duration_guessed = false; fl__fault_why(f, "no duration: it runs until the experiment is deleted (here: to the end)"); }
-  if (x->schedule[0]) fl__fault_why(f, "a Schedule (%s): only its first run is written", x->schedule);
   return 0;
 }
 
@@ -278,60 +281,97 @@ static int network(exp_t *x, char *err, size_t n) {
     if ((is_loss || is_netem) && ln && (rc = read_percent(x, ln, lpath, "loss", &loss, &has_loss, err, n))) return rc;
     if (is_delay && !has_lat) return fl__imp_err(err, n, x->file, yline(dn ? dn : x->spec), "%s.latency: missing (e.g. latency: \"100ms\")", dpath);
     if (is_loss && !has_loss) return fl__imp_err(err, n, x->file, yline(ln ? ln : x->spec), "%s.loss: missing (e.g. loss: \"25\")", lpath);
+    if (external && !has_target) {
+      fl_ifault_t *f = new_fault(x, NULL);
+      char d[32];
+      fl__fmt_dur(d, sizeof d, lat);
+      if (has_lat) snprintf(f->what, sizeof f->what, "%s, latency %s", base, d);
+      else snprintf(f->what, sizeof f->what, "%s, loss %.4g%%", base, 100 * loss);
+      fl__fault_why(f, "it acts only on the traffic toward its externalTargets (addresses outside the cluster): they are outside the model, "
+                    "and calls between services are not touched");
+      return 0;
+    }
+    /* the calls hit, as links (caller, callee); without a target, the service itself plus its calls out */
+    char links[16][2][128];
+    int nlinks = 0;
+    bool guessed_dir = false;
+    if (has_target && s.mapped && tt.mapped) {
+      bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
+      if (!x->fs->o->scenario) { s_calls = true; guessed_dir = true; }
+      if (s_calls) { snprintf(links[nlinks][0], 128, "%s", s.service); snprintf(links[nlinks][1], 128, "%s", tt.service); nlinks++; }
+      if (t_calls) { snprintf(links[nlinks][0], 128, "%s", tt.service); snprintf(links[nlinks][1], 128, "%s", s.service); nlinks++; }
+    } else if (!has_target && s.mapped && x->fs->o->scenario) {
+      const fl_model_t *m = x->fs->o->scenario;
+      for (int k = 0; k < m->nservices && nlinks < 16; k++)
+        if (fl__faults_calls(x->fs, s.service, m->services[k].name)) {
+          snprintf(links[nlinks][0], 128, "%s", s.service); snprintf(links[nlinks][1], 128, "%s", m->services[k].name); nlinks++;
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
       bool lat_pass = pass == 0;
       if (lat_pass ? !has_lat : !has_loss) continue;
-      fl_ifault_t *f = new_fault(x, has_lat && has_loss ? (lat_pass ? " (delay)" : " (loss)") : NULL);
+      const char *psuffix = has_lat && has_loss ? (lat_pass ? " (delay)" : " (loss)") : "";
       char d[32];
       fl__fmt_dur(d, sizeof d, lat);
-      if (lat_pass) snprintf(f->what, sizeof f->what, "%s, latency %s%s%s", base, d, has_jit && jit > 0 ? " with jitter" : "", "");
-      else snprintf(f->what, sizeof f->what, "%s, loss %.4g%%", base, 100 * loss);
-      if (!s.mapped) { unmapped(x, f, &s); continue; }
-      if (has_target && !tt.mapped) { unmapped(x, f, &tt); continue; }
-      const char *callee = s.service;
-      target_t both_sets;
-      const target_t *hitset = &s;
-      if (has_target) {
-        /* the link between the two: whichever calls the other is the caller */
-        bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
-        if (x->fs->o->scenario && !s_calls && !t_calls) {
+      char what[1024];
+      if (lat_pass) snprintf(what, sizeof what, "%s, latency %s%s", base, d, has_jit && jit > 0 ? " with jitter" : "");
+      else snprintf(what, sizeof what, "%s, loss %.4g%%", base, 100 * loss);
+      /* netem runs on the selected pods, toward the target's: the share of the link's calls hit is both shares */
+      target_t both_sets = s;
+      if (has_target && (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0)) {
+        both_sets.mode = strcmp(s.mode, "all") != 0 ? s.mode : tt.mode;
+        both_sets.hit = s.hit > 0 && tt.hit > 0 ? s.hit * tt.hit : -1;
+      }
+      int nout = has_target ? nlinks : 1 + nlinks;
+      if (!s.mapped || (has_target && !tt.mapped) || (has_target && nlinks == 0)) nout = 1;
+      for (int k = 0; k < nout; k++) {
+        /* k == 0 without a target: the service's own answers; else a link */
+        bool own = !has_target && k == 0;
+        const char *lf = own ? NULL : links[has_target ? k : k - 1][0], *lt = own ? NULL : links[has_target ? k : k - 1][1];
+        char suffix[300];
+        snprintf(suffix, sizeof suffix, "%s%s%.120s%s%.120s%s", psuffix, own || nout == 1 ? "" : " (", own || nout == 1 ? "" : lf,
+                 own || nout == 1 ? "" : "->", own || nout == 1 ? "" : lt, own || nout == 1 ? "" : ")");
+        fl_ifault_t *f = new_fault(x, suffix[0] ? suffix : NULL);
+        snprintf(f->what, sizeof f->what, "%s", what);
+        if (!s.mapped) { unmapped(x, f, &s); break; }
+        if (has_target && !tt.mapped) { unmapped(x, f, &tt); break; }
+        if (has_target && nlinks == 0) {
           fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s.service, tt.service, x->fs->o->scenario->file);
-          continue;
+          break;
         }
-        callee = t_calls && !s_calls ? s.service : tt.service;
-        /* netem runs on the selected pods, toward the target's: the share of the link's calls hit is both shares */
-        both_sets = s;
-        if (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0) {
-          both_sets.mode = strcmp(s.mode, "all") != 0 ? s.mode : tt.mode;
-          both_sets.hit = s.hit > 0 && tt.hit > 0 ? s.hit * tt.hit : -1;
+        if (own) {
+          snprintf(f->target, sizeof f->target, "%s", s.service);
+          fl__fault_why(f, "netem acts on what %s sends: its answers (here: calls to %s take the hit) and its own calls out (%s)", s.service, s.service,
+                        !x->fs->o->scenario ? "not written: give --scenario to know whom it calls, and get one fault per link"
+                        : nlinks ? "written below, one fault per link" : "none in the scenario");
+        } else {
+          f->link = true;
+          snprintf(f->from, sizeof f->from, "%s", lf);
+          snprintf(f->target, sizeof f->target, "%s", lt);
+          if (has_target) {
+            if (guessed_dir) fl__fault_why(f, "guessed: %s calls %s (give --scenario to tell from the calls)", lf, lt);
+            fl__fault_why(f, "%s the calls %s -> %s%s: a fault on that link only", lat_pass ? "the delay hits" : "the loss hits", lf, lt,
+                          both ? " in both directions (request and answer)" : strcmp(lf, s.service) == 0 ? " (their requests)" : " (their answers)");
+          } else {
+            fl__fault_why(f, "its calls out to %s: %s sends their requests, so they are hit too (a fault on that link)", lt, s.service);
+          }
         }
-        hitset = &both_sets;
-        if (!x->fs->o->scenario) fl__fault_why(f, "guessed: %s calls %s (give --scenario to tell from the calls)", s.service, tt.service);
-        fl__fault_why(f, "%s affects the calls %s -> %s%s; faultline's %s fault is per service, so it acts on %s's calls from every caller",
-                      lat_pass ? "the delay" : "the loss", callee == tt.service ? s.service : tt.service, callee,
-                      both ? " in both directions (request and answer)" : " one way", lat_pass ? "latency" : "errors", callee);
-        char others[256];
-        if (fl__faults_other_callers(x->fs, callee, callee == tt.service ? s.service : tt.service, others, sizeof others))
-          fl__fault_why(f, "here also the calls from %s", others);
-      } else {
-        fl__fault_why(f, "netem acts on what %s sends: its answers (written: calls to %s take the hit) and its own calls out (not written: "
-                      "faultline has no per-link faults)", s.service, s.service);
+        const target_t *hitset = has_target ? &both_sets : &s;
+        if (lat_pass) {
+          f->kind = "latency";
+          f->value = lat * (both && has_target ? 2 : 1);
+          if (both && has_target) fl__fault_why(f, "both directions: the request and its answer are each delayed, %s twice per call", d);
+          if (has_jit && jit > 0) fl__fault_why(f, "the jitter has no equivalent: faultline adds a constant latency (the mean is the same)");
+          f->value *= scale_for_pods(f, hitset, "latency");
+        } else {
+          f->kind = "errors";
+          f->value = both && has_target ? 1 - (1 - loss) * (1 - loss) : loss;
+          fl__fault_why(f, "an approximation: TCP resends lost packets, so loss shows mostly as delays (200ms or more per resend) and fails calls "
+                        "only past the caller's timeout; written as errors at the loss rate");
+          f->value *= scale_for_pods(f, hitset, "errors");
+        }
+        if ((rc = set_duration(x, f, err, n))) return rc;
       }
-      snprintf(f->target, sizeof f->target, "%s", callee);
-      if (lat_pass) {
-        f->kind = "latency";
-        f->value = lat * (both && has_target ? 2 : 1);
-        if (both && has_target) fl__fault_why(f, "both directions: the request and its answer are each delayed, %s twice per call", d);
-        if (has_jit && jit > 0) fl__fault_why(f, "the jitter has no equivalent: faultline adds a constant latency (the mean is the same)");
-        f->value *= scale_for_pods(f, hitset, "latency");
-      } else {
-        f->kind = "errors";
-        f->value = both && has_target ? 1 - (1 - loss) * (1 - loss) : loss;
-        fl__fault_why(f, "an approximation: TCP resends lost packets, so loss shows mostly as delays (200ms or more per resend) and fails calls "
-                      "only past the caller's timeout; written as errors at the loss rate");
-        f->value *= scale_for_pods(f, hitset, "errors");
-      }
-      if ((rc = set_duration(x, f, err, n))) return rc;
     }
     if (is_netem) {
       static const char *const others[] = { "duplicate", "corrupt", "rate", "bandwidth", NULL };
@@ -421,7 +461,6 @@ static int pod(exp_t *x, char *err, size_t n) {
   fl__fault_why(f, "%s: Kubernetes %s; down until it is ready again, %s", action,
                 kill ? "schedules a replacement pod" : "restarts the container in place",
                 x->fs->o->has_duration ? "given by --duration" : kill ? "30s (guessed; --duration sets it)" : "10s (guessed; --duration sets it)");
-  if (x->schedule[0]) fl__fault_why(f, "a Schedule (%s): only its first run is written", x->schedule);
   return 0;
 }
 
@@ -443,6 +482,36 @@ static int http(exp_t *x, char *err, size_t n) {
   char base[300];
   snprintf(base, sizeof base, "HTTPChaos \"%s\" on %s (%s%s%s%s%s)", x->name, s.ncand ? s.cand[0] : "?", tgt ? tgt : "Request",
            method ? " " : "", method ? method : "", path ? " " : "", path ? path : "");
+  /* request_headers: a Host naming another service makes the selected pods the client of that
+  ** link; X-Forwarded-Host (and other headers) narrow the hit to part of the traffic */
+  const char *host = NULL, *fwd = NULL;
+  char hdr_other[256] = "";
+  yaml_node_t *hdrs = yget(x->doc, x->spec, "request_headers");
+  if (hdrs && hdrs->type != YAML_MAPPING_NODE)
+    return fl__imp_err(err, n, x->file, yline(hdrs), "%s.request_headers: expected a mapping of header: value, got %s", x->spath, ytype(hdrs));
+  for (yaml_node_pair_t *p = hdrs ? hdrs->data.mapping.pairs.start : NULL; p && p < hdrs->data.mapping.pairs.top; p++) {
+    const char *k = ystr(yaml_document_get_node(x->doc, p->key)), *v = ystr(yaml_document_get_node(x->doc, p->value));
+    if (!k || !v) continue;
+    if (strcasecmp(k, "Host") == 0) host = v;
+    else if (strcasecmp(k, "X-Forwarded-Host") == 0) fwd = v;
+    else { size_t l = strlen(hdr_other); snprintf(hdr_other + l, sizeof hdr_other - l, "%s%s: %s", l ? ", " : "", k, v); }
+  }
+  char host_svc[128] = "";
+  bool host_external = false;
+  if (host && s.mapped) {
+    char hn[256], label[128];
+    snprintf(hn, sizeof hn, "%s", host);
+    char *colon = strchr(hn, ':');
+    if (colon) *colon = 0;
+    char *dot = strchr(hn, '.');
+    snprintf(label, sizeof label, "%.*s", dot ? (int)(dot - hn) : (int)strlen(hn), hn);
+    size_t hl = strlen(hn);
+    bool cluster = !dot || (hl > 4 && strcmp(hn + hl - 4, ".svc") == 0) || strstr(hn, ".svc.") != NULL || (hl > 6 && strcmp(hn + hl - 6, ".local") == 0);
+    const char *cands[] = { label, NULL };
+    bool mapped = fl__faults_map(x->fs, cands, host_svc, sizeof host_svc);
+    host_external = x->fs->o->scenario ? !mapped : !cluster;
+    if (host_external) host_svc[0] = 0;
+  }
   bool any = false;
   if (abort || has_delay) {
     fl_ifault_t *f = new_fault(x, NULL);
@@ -451,9 +520,24 @@ static int http(exp_t *x, char *err, size_t n) {
     fl__fmt_dur(d, sizeof d, delay);
     snprintf(f->what, sizeof f->what, "%s: %s%s%s", base, abort ? "abort" : "", abort && has_delay ? " and " : "", has_delay ? "delay " : "");
     if (has_delay) { size_t l = strlen(f->what); snprintf(f->what + l, sizeof f->what - l, "%s", d); }
+    if (host) { size_t l = strlen(f->what); snprintf(f->what + l, sizeof f->what - l, ", Host: %s", host); }
+    if (fwd) { size_t l = strlen(f->what); snprintf(f->what + l, sizeof f->what - l, ", X-Forwarded-Host: %s", fwd); }
+    bool client_side = host && host_svc[0] && s.mapped && strcmp(host_svc, s.service) != 0;
     if (!s.mapped) unmapped(x, f, &s);
+    else if (host && host_external)
+      fl__fault_why(f, "Host: %s is %s: %s is the client of a service outside the model, so nothing in it stands for these calls", host,
+                    x->fs->o->scenario ? "not a service of the scenario" : "outside the cluster", s.service);
     else {
-      snprintf(f->target, sizeof f->target, "%s", s.service);
+      snprintf(f->target, sizeof f->target, "%s", client_side ? host_svc : s.service);
+      if (client_side) {
+        f->link = true;
+        snprintf(f->from, sizeof f->from, "%s", s.service);
+        fl__fault_why(f, "client side: the Host header names %s, so the experiment hits %s's requests to %s: a fault on that link only", host_svc, s.service, host_svc);
+        if (x->fs->o->scenario && !fl__faults_calls(x->fs, s.service, host_svc))
+          fl__fault_why(f, "%s makes no call to %s in %s: no effect there", s.service, host_svc, x->fs->o->scenario->file);
+      } else if (host) {
+        fl__fault_why(f, "server side: the Host header names %s itself", s.service);
+      }
       if (abort) {
         f->kind = "errors";
         f->value = 1;
@@ -463,11 +547,19 @@ static int http(exp_t *x, char *err, size_t n) {
       } else {
         f->kind = "latency";
         f->value = delay;
-        fl__fault_why(f, "the %s is held back %s: every call to %s takes that much longer", tgt && strcmp(tgt, "Response") == 0 ? "answer" : "request", d, s.service);
+        fl__fault_why(f, "the %s is held back %s: every call to %s takes that much longer", tgt && strcmp(tgt, "Response") == 0 ? "answer" : "request", d, f->target);
         f->value *= scale_for_pods(f, &s, "latency");
       }
       if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s", method ? method : "", method && path ? " " : "",
-                                        path ? path : "", s.service);
+                                        path ? path : "", f->target);
+      if (fwd) {
+        char others[256];
+        fl__fault_why(f, "X-Forwarded-Host: %s narrows the hit to requests forwarded by a gateway or proxy for that host; faultline's fault hits "
+                      "every call to %s%s%s (change it to from = \"GATEWAY\", to = \"%s\" for the gateway's calls only)", fwd, f->target,
+                      fl__faults_other_callers(x->fs, f->target, NULL, others, sizeof others) ? ", here from " : "",
+                      fl__faults_other_callers(x->fs, f->target, NULL, others, sizeof others) ? others : "", f->target);
+      }
+      if (hdr_other[0]) fl__fault_why(f, "only requests with the headers %s are hit; faultline's fault hits every call", hdr_other);
       if ((rc = set_duration(x, f, err, n))) return rc;
     }
   }
@@ -484,6 +576,295 @@ static int http(exp_t *x, char *err, size_t n) {
     snprintf(f->what, sizeof f->what, "%s", base);
     fl__fault_why(f, "neither abort nor delay: nothing to write");
   }
+  return 0;
+}
+
+/* ---- schedules: cron and @every ---- */
+
+/* The spec key of each experiment kind inside a Schedule or a Workflow template (Chaos Mesh's
+** EmbedChaos: api/v1alpha1/schedule_types.go). */
+static const struct { const char *kind, *key; } embed_keys[] = {
+  { "AWSChaos", "awsChaos" }, { "AzureChaos", "azureChaos" }, { "BlockChaos", "blockChaos" }, { "DNSChaos", "dnsChaos" },
+  { "GCPChaos", "gcpChaos" }, { "HTTPChaos", "httpChaos" }, { "IOChaos", "ioChaos" }, { "JVMChaos", "jvmChaos" },
+  { "KernelChaos", "kernelChaos" }, { "NetworkChaos", "networkChaos" }, { "PhysicalMachineChaos", "physicalmachineChaos" },
+  { "PodChaos", "podChaos" }, { "StressChaos", "stressChaos" }, { "TimeChaos", "timeChaos" }, { "Workflow", "workflow" },
+};
+
+static const char *embed_key(const char *kind) {
+  for (size_t i = 0; i < sizeof embed_keys / sizeof embed_keys[0]; i++) if (strcmp(embed_keys[i].kind, kind) == 0) return embed_keys[i].key;
+  return NULL;
+}
+
+/* One cron field ("*", "*\/5", "1-5", "1,3", "10-50/10") into a bitset over lo..hi. 0 or -1. */
+static int cron_field(const char *f, int lo, int hi, uint64_t *bits, bool *star) {
+  *bits = 0; *star = f[0] == '*' && (f[1] == 0 || f[1] == '/');
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", f);
+  for (char *save = NULL, *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+    int a = lo, b = hi, step = 1;
+    char *slash = strchr(part, '/');
+    if (slash) { *slash = 0; char *e; step = (int)strtol(slash + 1, &e, 10); if (*e || step <= 0) return -1; }
+    if (strcmp(part, "*") != 0 && strcmp(part, "?") != 0) {
+      char *e;
+      a = (int)strtol(part, &e, 10);
+      if (e == part) return -1;
+      b = slash ? hi : a;
+      if (*e == '-') { char *e2; b = (int)strtol(e + 1, &e2, 10); if (e2 == e + 1 || *e2) return -1; }
+      else if (*e) return -1;
+    }
+    if (a < lo || b > hi || a > b) return -1;
+    for (int v = a; v <= b; v += step) *bits |= 1ull << v;
+  }
+  return 0;
+}
+
+typedef struct { uint64_t f[5]; bool star[5]; double every; } cron_t;
+
+static int cron_parse(const char *s, cron_t *c) {
+  memset(c, 0, sizeof *c);
+  static const struct { const char *name, *cron; } macros[] = {
+    { "@yearly", "0 0 1 1 *" }, { "@annually", "0 0 1 1 *" }, { "@monthly", "0 0 1 * *" }, { "@weekly", "0 0 * * 0" },
+    { "@daily", "0 0 * * *" }, { "@midnight", "0 0 * * *" }, { "@hourly", "0 * * * *" },
+  };
+  if (strncmp(s, "@every ", 7) == 0) return fl__parse_go_duration(s + 7, &c->every) == 0 && c->every > 0 ? 0 : -1;
+  for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) if (strcmp(s, macros[i].name) == 0) s = macros[i].cron;
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", s);
+  char *fields[6]; int nf = 0;
+  for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && nf < 6; t = strtok_r(NULL, " \t", &save)) fields[nf++] = t;
+  if (nf != 5) return -1;
+  static const int lo[5] = { 0, 0, 1, 1, 0 }, hi[5] = { 59, 23, 31, 12, 7 };
+  for (int i = 0; i < 5; i++) if (cron_field(fields[i], lo[i], hi[i], &c->f[i], &c->star[i]) != 0) return -1;
+  if (c->f[4] & (1ull << 7)) c->f[4] |= 1;   /* 7 is Sunday too */
+  return 0;
+}
+
+/* Does minute 'm' of the scenario match? Time 0 is taken as Monday 1 January 00:00 (a leap year). */
+static bool cron_match(const cron_t *c, long m) {
+  static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  long day = m / 1440;
+  int minute = (int)(m % 60), hour = (int)(m / 60 % 24), dow = (int)((1 + day) % 7);
+  long d = day % 366;
+  int month = 0;
+  while (month < 11 && d >= mdays[month]) d -= mdays[month++];
+  int dom = (int)d + 1;
+  if (!(c->f[0] >> minute & 1) || !(c->f[1] >> hour & 1) || !(c->f[3] >> (month + 1) & 1)) return false;
+  bool dm = c->f[2] >> dom & 1, dw = c->f[4] >> dow & 1;
+  if (c->star[2] || c->star[4]) return dm && dw;
+  return dm || dw;   /* both restricted: either (as cron) */
+}
+
+#define MAX_RUNS 200
+
+/* The faults [n0, fs->n) are one run of a schedule applied at 'apply': rewrites them as every
+** run up to 'limit' (cron's next minute after the apply time, or @every's period). */
+static int repeat_runs(exp_t *x, int n0, yaml_node_t *sched_node, const char *cron_s, const char *policy, double apply, double limit,
+                       char *err, size_t n) {
+  fl_ifaults_t *fs = x->fs;
+  cron_t c;
+  if (!cron_s) return fl__imp_err(err, n, x->file, yline(sched_node), "Schedule \"%s\": spec.schedule: missing (a cron line or @every)", x->name);
+  if (cron_parse(cron_s, &c) != 0)
+    return fl__imp_err(err, n, x->file, yline(sched_node), "Schedule \"%s\": spec.schedule: cannot read '%s' (expected 5 cron fields, @hourly, @daily, ... or @every 5m)",
+                       x->name, cron_s);
+  bool allow = policy && strcmp(policy, "Allow") == 0;
+  double runs[MAX_RUNS]; int nruns = 0; bool capped = false;
+  int n1 = fs->n;
+  /* the longest of the run's faults: with Forbid (the default) the next run waits for it */
+  double dur = 0; bool forever = false;
+  for (int i = n0; i < n1; i++) { if (fs->v[i].kind && fs->v[i].duration <= 0) forever = true; if (fs->v[i].duration > dur) dur = fs->v[i].duration; }
+  double busy_until = -1;
+  if (c.every > 0) {
+    for (double t = apply + c.every; t < limit; t += c.every) {
+      if (!allow && (forever ? busy_until >= 0 : t < busy_until)) continue;
+      if (nruns == MAX_RUNS) { capped = true; break; }
+      runs[nruns++] = t; busy_until = t + dur;
+    }
+  } else {
+    for (long m = (long)floor(apply / 60) + 1; m * 60.0 < limit; m++) {
+      if (!cron_match(&c, m)) continue;
+      double t = m * 60.0;
+      if (!allow && (forever ? busy_until >= 0 : t < busy_until)) continue;
+      if (nruns == MAX_RUNS) { capped = true; break; }
+      runs[nruns++] = t; busy_until = t + dur;
+    }
+  }
+  char a[32], h[32];
+  fl_format_duration(apply, a, sizeof a);
+  fl_format_duration(limit, h, sizeof h);
+  for (int i = n0; i < n1; i++) {
+    fl_ifault_t *f = &fs->v[i];
+    if (!f->kind) continue;
+    if (nruns == 0) {
+      f->kind = NULL;
+      fl__fault_why(f, "a Schedule (%s) applied at %s: no run before the scenario ends (%s)", cron_s, a, h);
+      continue;
+    }
+    fl__fault_why(f, "a Schedule (%s) applied at %s%s: %d run%s before %s, %s%s%s", cron_s, a, f->at_guessed ? " (guessed)" : "", nruns, nruns == 1 ? "" : "s", h,
+                  c.every > 0 ? "one per period after it is applied" : "at the matching minutes, time 0 taken as Monday 1 January 00:00 (guessed)",
+                  allow ? "" : "; concurrencyPolicy Forbid: a run that would overlap the previous one is skipped",
+                  capped ? "; only the first 200 are written" : "");
+    f->at = runs[0];
+  }
+  for (int r = 1; r < nruns; r++)
+    for (int i = n0; i < n1; i++) {
+      if (!fs->v[i].kind) continue;
+      fl_ifault_t copy = fs->v[i];
+      fl_ifault_t *f = fl__faults_add(fs);
+      *f = copy;
+      f->at = runs[r];
+      size_t l = strlen(f->name);
+      snprintf(f->name + (l < sizeof f->name - 16 ? l : sizeof f->name - 16), 16, " run %d", r + 1);
+      snprintf(f->why, sizeof f->why, "run %d of the Schedule above", r + 1);
+    }
+  return 0;
+}
+
+static int dispatch(exp_t *x, char *err, size_t n);
+
+/* ---- workflows ---- */
+
+typedef struct {
+  exp_t *w;                   /* the Workflow */
+  yaml_node_t *templates;
+  int depth;
+} wf_t;
+
+static yaml_node_t *wf_template(wf_t *wf, const char *name) {
+  yaml_node_t *t = wf->templates;
+  for (yaml_node_item_t *it = t->data.sequence.items.start; it < t->data.sequence.items.top; it++) {
+    yaml_node_t *tn = yaml_document_get_node(wf->w->doc, *it);
+    const char *nm = ystr(yget(wf->w->doc, tn, "name"));
+    if (nm && strcmp(nm, name) == 0) return tn;
+  }
+  return NULL;
+}
+
+/* Places the faults [n0, fs->n) at 'start', each lasting at most until 'end'. */
+static void place(fl_ifaults_t *fs, int n0, double start, double end, const char *how) {
+  for (int i = n0; i < fs->n; i++) {
+    fl_ifault_t *f = &fs->v[i];
+    f->at = start;
+    if (isfinite(end) && (f->duration <= 0 || start + f->duration > end)) { f->duration = end - start; f->duration_guessed = false; }
+    if (f->kind && how) fl__fault_why(f, "%s", how);
+  }
+}
+
+/* Runs template 'name' from 'start' (no later than 'limit'); *end: when it is done (INFINITY: never). */
+static int wf_run(wf_t *wf, const char *name, int line, double start, double limit, double *end, char *err, size_t n) {
+  exp_t *w = wf->w;
+  yaml_document_t *d = w->doc;
+  fl_ifaults_t *fs = w->fs;
+  *end = start;
+  yaml_node_t *t = wf_template(wf, name);
+  if (!t) return fl__imp_err(err, n, w->file, line, "Workflow \"%s\": no template named '%s'", w->name, name);
+  if (++wf->depth > 32) return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": templates nest more than 32 deep (a template that contains itself?)", w->name);
+  const char *type = ystr(yget(d, t, "templateType"));
+  if (!type) return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": template '%s': missing templateType", w->name, name);
+  double deadline = 0; bool has_deadline = false;
+  int rc = read_duration(w, t, "template", "deadline", &deadline, &has_deadline, err, n);
+  if (rc) return rc;
+  double mylimit = has_deadline && start + deadline < limit ? start + deadline : limit;
+  char a[32], how[256];
+  fl_format_duration(start, a, sizeof a);
+  if (start >= limit) {
+    fl_ifault_t *f = fl__faults_add(fs);
+    snprintf(f->origin, sizeof f->origin, "%s:%d", w->file, yline(t));
+    snprintf(f->what, sizeof f->what, "Workflow \"%s\", step '%s' (%s)", w->name, name, type);
+    fl__fault_why(f, "it would start at %s, after the end of the scenario or of its parent's deadline: not reached", a);
+    wf->depth--;
+    return 0;
+  }
+  if (strcmp(type, "Serial") == 0 || strcmp(type, "Parallel") == 0) {
+    bool serial = type[0] == 'S';
+    yaml_node_t *ch = yget(d, t, "children");
+    double tcur = start, tmax = start;
+    for (yaml_node_item_t *it = ch && ch->type == YAML_SEQUENCE_NODE ? ch->data.sequence.items.start : NULL; it && it < ch->data.sequence.items.top; it++) {
+      yaml_node_t *cn = yaml_document_get_node(d, *it);
+      const char *cname = ystr(cn);
+      if (!cname) return fl__imp_err(err, n, w->file, yline(cn), "Workflow \"%s\": template '%s': children: expected template names", w->name, name);
+      double e;
+      if ((rc = wf_run(wf, cname, yline(cn), serial ? tcur : start, mylimit, &e, err, n))) return rc;
+      if (serial) tcur = e;
+      if (e > tmax) tmax = e;
+    }
+    *end = serial ? tcur : tmax;
+    if (has_deadline && *end > start + deadline) *end = start + deadline;
+  } else if (strcmp(type, "Suspend") == 0) {
+    *end = has_deadline ? start + deadline : INFINITY;
+  } else if (strcmp(type, "Schedule") == 0) {
+    yaml_node_t *sn = yget(d, t, "schedule");
+    const char *stype = ystr(yget(d, sn, "type"));
+    const char *key = stype ? embed_key(stype) : NULL;
+    yaml_node_t *inner = key ? yget(d, sn, key) : NULL;
+    if (!inner) return fl__imp_err(err, n, w->file, yline(sn ? sn : t), "Workflow \"%s\": template '%s': schedule.%s: missing (the %s to run)", w->name, name,
+                                   key ? key : "type", stype ? stype : "experiment");
+    exp_t x = *w;
+    x.spec = inner; x.kind = stype; x.name = name;
+    snprintf(x.spath, sizeof x.spath, "template '%.40s' schedule.%.30s", name, key);
+    snprintf(x.origin, sizeof x.origin, "%s:%d", w->file, yline(t));
+    int n0 = fs->n;
+    if ((rc = dispatch(&x, err, n))) return rc;
+    place(fs, n0, start, INFINITY, NULL);
+    snprintf(how, sizeof how, "Workflow \"%s\": step '%s' starts at %s", w->name, name, a);
+    for (int i = n0; i < fs->n; i++) if (fs->v[i].kind) fl__fault_why(&fs->v[i], "%s", how);
+    if ((rc = repeat_runs(&x, n0, sn, ystr(yget(d, sn, "schedule")), ystr(yget(d, sn, "concurrencyPolicy")), start, mylimit, err, n))) return rc;
+    for (int i = n0; i < fs->n; i++) {
+      fl_ifault_t *f = &fs->v[i];
+      if (f->kind && isfinite(mylimit) && (f->duration <= 0 || f->at + f->duration > mylimit)) { f->duration = mylimit - f->at; f->duration_guessed = false; }
+    }
+    *end = mylimit;
+  } else if (embed_key(type)) {
+    const char *key = embed_key(type);
+    yaml_node_t *inner = yget(d, t, key);
+    if (!inner || inner->type != YAML_MAPPING_NODE)
+      return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": template '%s': %s: missing (the %s to run)", w->name, name, key, type);
+    exp_t x = *w;
+    x.spec = inner; x.kind = type; x.name = name;
+    snprintf(x.spath, sizeof x.spath, "template '%.40s' %.30s", name, key);
+    snprintf(x.origin, sizeof x.origin, "%s:%d", w->file, yline(t));
+    int n0 = fs->n;
+    if ((rc = dispatch(&x, err, n))) return rc;
+    double d_spec = 0; bool has_d = false;
+    if ((rc = read_duration(&x, inner, x.spath, "duration", &d_spec, &has_d, err, n))) return rc;
+    double e = has_deadline ? start + deadline : has_d ? start + d_spec : INFINITY;
+    if (e > limit) e = limit;
+    snprintf(how, sizeof how, "Workflow \"%s\": step '%s' (%s) starts at %s%s", w->name, name, type, a,
+             has_deadline ? " and lasts until its deadline" : "");
+    place(fs, n0, start, e, how);
+    *end = e;
+  } else {
+    fl_ifault_t *f = fl__faults_add(fs);
+    snprintf(f->origin, sizeof f->origin, "%s:%d", w->file, yline(t));
+    snprintf(f->what, sizeof f->what, "Workflow \"%s\", step '%s' (%s)", w->name, name, type);
+    fl__fault_why(f, strcmp(type, "Task") == 0 ? "a custom task (a container the workflow runs): faultline has no equivalent"
+                  : strcmp(type, "StatusCheck") == 0 ? "a status check (an HTTP probe that can abort the workflow): faultline has no equivalent; the steps are written as if it passed"
+                  : "faultline has no equivalent of this template type");
+    *end = has_deadline ? start + deadline : start;
+  }
+  wf->depth--;
+  return 0;
+}
+
+static int workflow(exp_t *x, char *err, size_t n) {
+  const char *entry = ystr(yget(x->doc, x->spec, "entry"));
+  yaml_node_t *templates = yget(x->doc, x->spec, "templates");
+  if (!entry) return fl__imp_err(err, n, x->file, yline(x->spec), "Workflow \"%s\": spec.entry: missing (the template to start with)", x->name);
+  if (!templates || templates->type != YAML_SEQUENCE_NODE)
+    return fl__imp_err(err, n, x->file, yline(x->spec), "Workflow \"%s\": spec.templates: expected a list of templates", x->name);
+  wf_t wf = { x, templates, 0 };
+  double start = x->fs->o->has_at ? x->fs->o->at : FL__IMP_DEFAULT_AT, end;
+  return wf_run(&wf, entry, yline(yget(x->doc, x->spec, "entry")), start, x->fs->horizon, &end, err, n);
+}
+
+static int dispatch(exp_t *x, char *err, size_t n) {
+  if (strcmp(x->kind, "NetworkChaos") == 0) return network(x, err, n);
+  if (strcmp(x->kind, "PodChaos") == 0) return pod(x, err, n);
+  if (strcmp(x->kind, "HTTPChaos") == 0) return http(x, err, n);
+  if (strcmp(x->kind, "Workflow") == 0) return workflow(x, err, n);
+  fl_ifault_t *f = new_fault(x, NULL);
+  snprintf(f->what, sizeof f->what, "%s \"%s\"", x->kind, x->name);
+  if (strcmp(x->kind, "StressChaos") == 0) fl__fault_why(f, "CPU or memory stress: try kind = \"slowdown\" with the factor you measured under that stress");
+  else fl__fault_why(f, "faultline has no equivalent of %s", x->kind);
   return 0;
 }
 
@@ -511,33 +892,40 @@ static int experiment(fl_ifaults_t *fs, yaml_document_t *doc, yaml_node_t *obj, 
   x.name = ystr(yget(doc, yget(doc, obj, "metadata"), "name"));
   if (!x.name) { snprintf(x.unnamed, sizeof x.unnamed, "%.40s-%d", x.kind, fs->n + 1); x.name = x.unnamed; }
   snprintf(x.origin, sizeof x.origin, "%s:%d", x.file, x.line);
+  /* objects of other APIs (a Deployment, a ConfigMap beside the experiment) are not experiments */
+  const char *api = ystr(yget(doc, obj, "apiVersion"));
+  /* (without an apiVersion, a Chaos Mesh kind is taken at its word: hand-written snippets omit it) */
+  bool cm_kind = embed_key(x.kind) != NULL || strcmp(x.kind, "Schedule") == 0;
+  if (api ? strncmp(api, "chaos-mesh.org/", 15) != 0 : !cm_kind) {
+    fl_ifault_t *f = new_fault(&x, NULL);
+    snprintf(f->what, sizeof f->what, "%s \"%s\" (%s)", x.kind, x.name, api ? api : "no apiVersion");
+    fl__fault_why(f, "not a Chaos Mesh object (its apiVersion is not chaos-mesh.org/...): skipped");
+    return 0;
+  }
   x.spec = yget(doc, obj, "spec");
   snprintf(x.spath, sizeof x.spath, "spec");
   if (!x.spec || x.spec->type != YAML_MAPPING_NODE)
     return fl__imp_err(err, n, x.file, x.spec ? yline(x.spec) : x.line, "%s \"%s\": spec: %s", x.kind, x.name, x.spec ? "expected a mapping" : "missing");
   if (strcmp(x.kind, "Schedule") == 0) {
-    const char *type = ystr(yget(doc, x.spec, "type")), *cron = ystr(yget(doc, x.spec, "schedule"));
+    yaml_node_t *sched = x.spec;
+    const char *type = ystr(yget(doc, sched, "type")), *cron = ystr(yget(doc, sched, "schedule"));
     snprintf(x.schedule, sizeof x.schedule, "%s", cron ? cron : "no schedule given");
-    if (!type) return fl__imp_err(err, n, x.file, yline(x.spec), "Schedule \"%s\": spec.type: missing (e.g. NetworkChaos)", x.name);
-    char key[64];
-    snprintf(key, sizeof key, "%s", type);
-    key[0] = (char)tolower((unsigned char)key[0]);
-    yaml_node_t *inner = yget(doc, x.spec, key);
+    if (!type) return fl__imp_err(err, n, x.file, yline(sched), "Schedule \"%s\": spec.type: missing (e.g. NetworkChaos)", x.name);
+    const char *key = embed_key(type);
+    if (!key) return fl__imp_err(err, n, x.file, yline(yget(doc, sched, "type")), "Schedule \"%s\": spec.type: '%s' is not a Chaos Mesh experiment kind", x.name, type);
+    yaml_node_t *inner = yget(doc, sched, key);
     if (!inner || inner->type != YAML_MAPPING_NODE)
-      return fl__imp_err(err, n, x.file, yline(x.spec), "Schedule \"%s\": spec.%s: missing (the %s to run)", x.name, key, type);
+      return fl__imp_err(err, n, x.file, yline(sched), "Schedule \"%s\": spec.%s: missing (the %s to run)", x.name, key, type);
     x.spec = inner;
     snprintf(x.spath, sizeof x.spath, "spec.%.80s", key);
     x.kind = type;
+    int n0 = fs->n;
+    int rc = dispatch(&x, err, n);
+    if (rc) return rc;
+    double apply = fs->o->has_at ? fs->o->at : FL__IMP_DEFAULT_AT;
+    return repeat_runs(&x, n0, sched, cron, ystr(yget(doc, sched, "concurrencyPolicy")), apply, fs->horizon, err, n);
   }
-  if (strcmp(x.kind, "NetworkChaos") == 0) return network(&x, err, n);
-  if (strcmp(x.kind, "PodChaos") == 0) return pod(&x, err, n);
-  if (strcmp(x.kind, "HTTPChaos") == 0) return http(&x, err, n);
-  fl_ifault_t *f = new_fault(&x, NULL);
-  snprintf(f->what, sizeof f->what, "%s \"%s\"", x.kind, x.name);
-  if (strcmp(x.kind, "StressChaos") == 0) fl__fault_why(f, "CPU or memory stress: try kind = \"slowdown\" with the factor you measured under that stress");
-  else if (strcmp(x.kind, "Workflow") == 0) fl__fault_why(f, "a Workflow: import its steps as separate experiments");
-  else fl__fault_why(f, "faultline has no equivalent of %s", x.kind);
-  return 0;
+  return dispatch(&x, err, n);
 }
 
 int fl__import_chaos_mesh(const char *path, const char *text, size_t len, fl_ifaults_t *fs, char *err, size_t n) {

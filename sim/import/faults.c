@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_AT 60.0          /* seconds: the sources give no start time */
+#define DEFAULT_AT FL__IMP_DEFAULT_AT
 #define DEFAULT_DURATION 300.0   /* seconds: Toxiproxy's toxics have no end either */
 
 fl_ifault_t *fl__faults_add(fl_ifaults_t *fs) {
@@ -127,6 +127,7 @@ int fl__faults_write(fl_ifaults_t *fs, FILE *out, FILE *notes, char *err, size_t
     fprintf(out, "%s (%s)\n", f->what, f->origin[0] ? f->origin : fs->file);
     if (f->why[0]) write_comment_lines(out, f->why);
     if (!f->kind) { fs->unmapped++; continue; }
+    fs->templates += f->template_only;
     /* a unique name: during = "fault:NAME" refers to it */
     char name[sizeof f->name + 16];
     snprintf(name, sizeof name, "%s", f->name[0] ? f->name : f->target);
@@ -145,10 +146,10 @@ int fl__faults_write(fl_ifaults_t *fs, FILE *out, FILE *notes, char *err, size_t
       }
       if (f->at >= m->duration) fprintf(out, "-- it starts after the end of %s (%gs): move it with --at\n", m->file, m->duration);
     }
-    fprintf(out, "fault { name = ");
+    fprintf(out, "%sfault { name = ", f->template_only ? "-- " : "");
     fl__lua_string(out, f->name);
     bool partition = strcmp(f->kind, "partition") == 0;
-    if (partition) {
+    if (partition || f->link) {
       fprintf(out, ", from = ");
       fl__lua_string(out, f->from);
       fprintf(out, ", to = ");
@@ -174,6 +175,9 @@ int fl__faults_write(fl_ifaults_t *fs, FILE *out, FILE *notes, char *err, size_t
     fprintf(out, "\n");
   }
   if (fs->n == 0) fprintf(out, "\n-- (nothing to import: the file holds no faults)\n");
+  if (fs->templates)
+    fl__imp_note(notes, "%d of %d entries of %s are written commented out (links ready for faults, or alternatives): uncomment the ones you want",
+                 fs->templates, fs->n, fs->file);
   if (fs->unmapped)
     fl__imp_note(notes, "%d of %d entries of %s have no equivalent in faultline: they are comments in the output", fs->unmapped, fs->n, fs->file);
   return 0;

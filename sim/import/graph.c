@@ -14,8 +14,12 @@
 **  - instances and workers are sized for about half their workers busy (Little's law: rate x
 **    mean latency); queue, duration and warm-up are plain guesses;
 **  - a service's own error rate is its failure ratio less what its failing calls explain.
-** A cycle cannot be simulated (a request would call itself forever): it is explained with the
-** call that carries least traffic as the one to --drop. */
+** A cycle cannot be simulated (a request would call itself forever): each is broken at the call
+** that carries least traffic on it, and a comment says so (or, with keep_cycles, the import stops
+** and explains it, with that call as the one to --drop).
+** A service with its own error rate e makes its calls on only (1 - e) of its requests (a failed
+** draw makes no calls): its calls are written per request that passes the draw, r / (1 - e), so
+** that every edge keeps its observed rate. */
 #include "import_int.h"
 
 #include "faultline/dist.h"
@@ -158,7 +162,7 @@ fl_iedge_t *fl__graph_edge(fl_igraph_t *g, int from, int to, int line) {
 
 void fl__graph_release(fl_igraph_t *g) {
   for (int i = 0; i < g->nnodes; i++) { free(g->nodes[i].name); free(g->nodes[i].sname); }
-  for (int i = 0; i < g->nedges; i++) { fl__hist_release(&g->edges[i].server); fl__hist_release(&g->edges[i].client); }
+  for (int i = 0; i < g->nedges; i++) { fl__hist_release(&g->edges[i].server); fl__hist_release(&g->edges[i].client); free(g->edges[i].cut); }
   free(g->nodes); free(g->edges); free(g->nhash); free(g->ehash);
   memset(g, 0, sizeof *g);
 }
@@ -425,7 +429,10 @@ static void write_calls(FILE *out, const fl_igraph_t *g, const nstate_t *ns, int
   for (int i = 0; i < s->nout; i++) {
     const fl_iedge_t *e = &g->edges[s->out[i]];
     const char *callee = g->nodes[e->to].sname;
-    double r = ratio_of(ns, e);
+    /* a failed error draw makes no calls: per request that passes it, so the edge keeps its rate */
+    double pass = s->has_fail && s->own_err > 0 ? 1 - s->own_err : 1;
+    if (pass < 1e-6) pass = 1e-6;
+    double r = ratio_of(ns, e) / pass;
     double k = floor(r + 1e-9), frac = r - k;
     if (frac < 1e-7) frac = 0;
     bool capped = false;
@@ -463,6 +470,8 @@ static void write_calls(FILE *out, const fl_igraph_t *g, const nstate_t *ns, int
     if (ef > 0) fprintf(out, "; %.3g%% failed", 100 * ef);
     double m = fl__hist_mean(&e->client);
     if (isfinite(m)) { fl__fmt_dur(c, sizeof c, m); fprintf(out, "; mean %s seen by the caller", c); }
+    if (pass < 1) fprintf(out, "; %.4g per request that passes %s's error draw (%.3g%% of them fail it and make no calls), so the call keeps its observed rate",
+                          r, g->nodes[v].sname, 100 * (1 - pass));
     if (optional) fprintf(out, "; optional (guessed: %s fails less often than these calls do)", g->nodes[v].sname);
     fprintf(out, "\n");
   }
@@ -471,14 +480,58 @@ static void write_calls(FILE *out, const fl_igraph_t *g, const nstate_t *ns, int
     if (e->from != v || !e->dropped) continue;
     char c[32];
     fmt_count(c, sizeof c, e->count);
-    fprintf(out, "    -- left out (--drop): call \"%s\", %s calls\n", g->nodes[e->to].sname, c);
+    if (e->cut) fprintf(out, "    -- left out to break a cycle: call \"%s\", %s calls, the least traffic on %s\n", g->nodes[e->to].sname, c, e->cut);
+    else fprintf(out, "    -- left out (--drop): call \"%s\", %s calls\n", g->nodes[e->to].sname, c);
   }
   fprintf(out, "  },\n");
+}
+
+/* Breaks every cycle at its least-traffic call: finds a cycle, leaves out its weakest call, and
+** again until there is none. Returns the number of calls left out. */
+static int break_cycles(fl_igraph_t *g) {
+  int nn = g->nnodes, ncut = 0;
+  nstate_t *ns = fl_xcalloc((size_t)nn, sizeof *ns);
+  char *colour = fl_xcalloc((size_t)nn, 1);
+  int *stack = fl_xcalloc((size_t)g->nedges + 1, sizeof *stack), *path = fl_xcalloc((size_t)g->nedges + 1, sizeof *path);
+  int *outs = fl_xcalloc((size_t)g->nedges + 1, sizeof *outs);
+  for (;;) {
+    /* adjacency over the calls still in, in data order */
+    for (int i = 0; i < nn; i++) ns[i].nout = 0;
+    for (int k = 0; k < g->nedges; k++) if (!g->edges[k].dropped) ns[g->edges[k].from].nout++;
+    int at = 0;
+    for (int i = 0; i < nn; i++) { ns[i].out = outs + at; at += ns[i].nout; ns[i].nout = 0; }
+    for (int k = 0; k < g->nedges; k++) if (!g->edges[k].dropped) { nstate_t *f = &ns[g->edges[k].from]; f->out[f->nout++] = k; }
+    memset(colour, 0, (size_t)nn);
+    int plen = 0;
+    for (int i = 0; i < nn && !plen; i++)
+      if (!colour[i] && find_cycle(g, ns, i, colour, stack, 0, path, &plen)) break;
+    if (!plen) break;
+    int weakest = path[0];
+    for (int i = 0; i < plen; i++) if (g->edges[path[i]].count < g->edges[weakest].count) weakest = path[i];
+    fl_iedge_t *e = &g->edges[weakest];
+    e->dropped = true;
+    size_t cap = 256, w = 0;
+    e->cut = fl_xmalloc(cap);
+    w += (size_t)snprintf(e->cut, cap, "a cycle of %d call%s: ", plen, plen == 1 ? "" : "s");
+    for (int i = 0; i <= plen && i <= 6; i++) {
+      const char *nm = i == plen ? g->nodes[g->edges[path[0]].from].name : i == 6 ? "..." : g->nodes[g->edges[path[i]].from].name;
+      size_t need = strlen(nm) + 8;
+      if (w + need >= cap) { cap = 2 * (w + need); e->cut = fl_xrealloc(e->cut, cap); }
+      w += (size_t)snprintf(e->cut + w, cap - w, "%s%s", i ? " -> " : "", nm);
+    }
+    ncut++;
+  }
+  free(ns); free(colour); free(stack); free(path); free(outs);
+  return ncut;
 }
 
 int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *notes, char *err, size_t n) {
   int rc = apply_drops(g, o, err, n);
   if (rc) return rc;
+  int ncut = o->keep_cycles ? 0 : break_cycles(g);
+  if (ncut)
+    fl__imp_note(notes, "the service graph has cycles: %d call%s left out, each the least traffic on its cycle (a comment marks each; "
+                 "--keep-cycles stops instead)", ncut, ncut == 1 ? "" : "s");
   int nn = g->nnodes;
   nstate_t *ns = fl_xcalloc((size_t)nn, sizeof *ns);
   char *colour = fl_xcalloc((size_t)nn, 1);
@@ -577,6 +630,10 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
   fl__lua_string(out, name);
   fprintf(out, ": a scenario skeleton imported by `faultline import %s` from %s (%s).\n", g->format, g->file, g->source);
   fprintf(out, "-- %d services, %d calls between them, %d entry service%s.\n", nsvc, ncalls, nentries, nentries == 1 ? "" : "s");
+  if (ncut)
+    fprintf(out, "-- The data has cycles, which faultline cannot simulate (a request would call itself forever): %d call%s\n"
+                 "-- left out, each the one with the least traffic on its cycle (marked \"left out to break a cycle\" below).\n",
+            ncut, ncut == 1 ? " is" : "s are");
   fprintf(out, "-- The counts cover %s (%s).\n", wbuf, how);
   fprintf(out, "-- Each value is marked read (in the data), derived (computed from it) or guessed (not in it):\n");
   fprintf(out, "-- refine the guessed ones before trusting the results. Calls run one after another in the order\n");

@@ -146,6 +146,8 @@ int fl_import(fl_import_format_t f, const char *path, const fl_import_opts_t *o,
     fl_ifaults_t fs;
     memset(&fs, 0, sizeof fs);
     fs.o = o; fs.file = path;
+    fs.horizon = o->scenario ? o->scenario->duration : FL__IMP_DEFAULT_HORIZON;
+    fs.horizon_guessed = !o->scenario;
     rc = f == FL_IMPORT_TOXIPROXY ? fl__import_toxiproxy(path, text, len, &fs, err, errlen)
                                   : fl__import_chaos_mesh(path, text, len, &fs, err, errlen);
     if (rc == 0) rc = fl__faults_write(&fs, mem, notes, err, errlen);

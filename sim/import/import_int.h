@@ -76,7 +76,8 @@ typedef struct fl_iedge {
   fl_ihist_t server, client;  /* the callee's and the caller's view of the call's latency */
   int line;                   /* where the call was first read */
   bool line_final;            /* 'line' is where its count was read (otel) */
-  bool dropped;               /* by --drop */
+  bool dropped;               /* by --drop, or to break a cycle */
+  char *cut;                  /* dropped to break a cycle: the cycle, for the comment (owned) */
 } fl_iedge_t;
 
 typedef struct fl_inode {
@@ -112,16 +113,23 @@ int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t 
 
 /* ---- faults from chaos experiments ---- */
 
+#define FL__IMP_DEFAULT_AT 60.0     /* seconds: the sources give no start time */
+#define FL__IMP_DEFAULT_HORIZON 600.0   /* seconds: the scenario's length when none is given */
+
 /* One fault to write, with what it came from and why it looks as it does. */
 typedef struct fl_ifault {
   const char *kind;           /* "latency", "crash", ...; NULL: no equivalent (only comments) */
-  char target[128], from[128];   /* from: partitions only */
+  char target[128], from[128];   /* from: partitions and link faults */
+  bool link;                  /* latency or errors on the calls from -> target only */
+  bool template_only;         /* written commented out: ready to use, not in the source (a link
+                              ** without toxics) or an alternative to another fault (see why) */
   double value;               /* latency seconds, errors rate, slowdown factor */
   int instances;              /* crash, hang, capacity: count (0: all) */
   double share;               /* ... or a share of instances when > 0 */
   double at, duration;        /* duration 0: to the end */
   bool at_guessed, duration_guessed;
   char name[192];
+  char via[256];              /* what in the source it acts through (a Toxiproxy proxy's upstream), or "" */
   char origin[320];           /* "toxiproxy.json:12" */
   char what[1024];            /* the source's fault in its own words */
   char why[1024];             /* notes on the mapping, '\n'-separated */
@@ -132,6 +140,9 @@ typedef struct fl_ifaults {
   const fl_import_opts_t *o;
   const char *file, *source;
   int unmapped;               /* entries without equivalent */
+  int templates;              /* entries written as commented-out, ready-to-use faults */
+  double horizon;             /* the scenario's length: schedules repeat up to it */
+  bool horizon_guessed;
 } fl_ifaults_t;
 
 fl_ifault_t *fl__faults_add(fl_ifaults_t *fs);

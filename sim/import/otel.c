@@ -8,7 +8,13 @@
 ** Counters count from the collector's start. One scrape gives totals over an unknown time (the
 ** window must be given, or is guessed); two or more scrapes of the same series with timestamps
 ** give the increase between the first and the last (with counter resets, as Prometheus'
-** increase()) and the window between them. */
+** increase()) and the window between them.
+**
+** The collector's own OTLP form (its JSON, or the YAML its tests write: resourceMetrics ->
+** scopeMetrics -> metrics, each a sum or a histogram of dataPoints with attributes) is read
+** into the same samples: cumulative points cover startTimeUnixNano to timeUnixNano (the window);
+** histogram bucketCounts are per bucket (made cumulative here); a request_total point with the
+** attribute failed = true counts as failed when the data has no request_failed_total. */
 #include "import_int.h"
 
 #include "faultline/units.h"
@@ -18,6 +24,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 typedef enum {
   K_TOTAL = 0, K_FAILED, K_SRV_BUCKET, K_SRV_SUM, K_SRV_COUNT, K_CLI_BUCKET, K_CLI_SUM, K_CLI_COUNT, K__N
@@ -39,6 +46,7 @@ typedef struct {
   const char *file;
   sample_t *s; int n, cap;
   int other;                  /* samples of other metrics */
+  int first_line;             /* the first sample's line, for errors about the whole file */
   bool openmetrics;
 } otel_t;
 
@@ -163,6 +171,7 @@ static int parse_sample(otel_t *o, const char *line, size_t len, int lineno, cha
     has_ts = true;
     if (!o->openmetrics) ts /= 1000;   /* the Prometheus text format counts milliseconds */
   }
+  if (!o->first_line) o->first_line = lineno;
   if (kind < 0) { o->other += kind == -1; goto done; }
   const char *client = NULL, *server = NULL, *le = NULL;
   for (int i = 0; i < nl; i++) {
@@ -211,6 +220,166 @@ fail:
   return rc;
 }
 
+static void push_sample(otel_t *o, int kind, const char *client, const char *server, double le, const char *key, double ts, double v, int line) {
+  if (o->n == o->cap) { o->cap = o->cap ? o->cap * 2 : 256; o->s = fl_xrealloc(o->s, (size_t)o->cap * sizeof *o->s); }
+  sample_t *s = &o->s[o->n++];
+  s->kind = kind; s->client = fl_xstrdup(client); s->server = fl_xstrdup(server); s->le = le;
+  s->key = fl_xstrdup(key); s->ts = ts; s->has_ts = true; s->v = v; s->line = line;
+}
+
+/* ---- OTLP (JSON or YAML) ---- */
+
+static const char *ystr(const yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL; }
+
+static yaml_node_t *yget(yaml_document_t *d, const yaml_node_t *map, const char *key) {
+  if (!map || map->type != YAML_MAPPING_NODE) return NULL;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    const char *k = ystr(yaml_document_get_node(d, p->key));
+    if (k && strcmp(k, key) == 0) return yaml_document_get_node(d, p->value);
+  }
+  return NULL;
+}
+
+#define YSEQ(d, node, it) for (yaml_node_item_t *it = (node) && (node)->type == YAML_SEQUENCE_NODE ? (node)->data.sequence.items.start : NULL; \
+                             it && it < (node)->data.sequence.items.top; it++)
+
+static double ynum(yaml_document_t *d, const yaml_node_t *map, const char *key, bool *ok) {
+  const char *v = ystr(yget(d, map, key));
+  char *end;
+  double x = v ? strtod(v, &end) : NAN;
+  *ok = v && end != v && !*end && isfinite(x) && x >= 0;
+  return x;
+}
+
+static int otlp_point(otel_t *o, yaml_document_t *d, const char *name, int kind, bool hist, yaml_node_t *pt, bool failed_attr,
+                      double *wmax, char *err, size_t n) {
+  int line = (int)pt->start_mark.line + 1;
+  const char *client = NULL, *server = NULL;
+  bool failed = false;
+  char key[2048];
+  int w = snprintf(key, sizeof key, "%s{", name);
+  yaml_node_t *attrs = yget(d, pt, "attributes");
+  YSEQ(d, attrs, it) {
+    yaml_node_t *a = yaml_document_get_node(d, *it);
+    const char *k = ystr(yget(d, a, "key"));
+    yaml_node_t *val = yget(d, a, "value");
+    const char *v = ystr(yget(d, val, "stringValue"));
+    if (!v) v = ystr(yget(d, val, "boolValue"));
+    if (!v) v = ystr(yget(d, val, "intValue"));
+    if (!k || !v) continue;
+    if (strcmp(k, "client") == 0) client = v;
+    else if (strcmp(k, "server") == 0) server = v;
+    else if (strcmp(k, "failed") == 0) failed = strcmp(v, "true") == 0;
+    if (w < (int)sizeof key) w += snprintf(key + w, sizeof key - (size_t)w, "%s=%s\x1f", k, v);
+  }
+  if (!client || !server || !client[0] || !server[0])
+    return fl__imp_err(err, n, o->file, line, "%s: a data point without %s attribute: the service graph connector gives each client and server",
+                       name, !client || !client[0] ? "a client" : "a server");
+  bool ok1, ok2;
+  double t0 = ynum(d, pt, "startTimeUnixNano", &ok1), t1 = ynum(d, pt, "timeUnixNano", &ok2);
+  double ts = ok2 ? t1 / 1e9 : 0;
+  if (ok1 && ok2 && t1 > t0 && (t1 - t0) / 1e9 > *wmax) *wmax = (t1 - t0) / 1e9;
+  if (!hist) {
+    bool ok;
+    double v = ynum(d, pt, "asInt", &ok);
+    if (!ok) v = ynum(d, pt, "asDouble", &ok);
+    if (!ok) return fl__imp_err(err, n, o->file, line, "%s{client=\"%s\",server=\"%s\"}: expected a non-negative asInt or asDouble", name, client, server);
+    push_sample(o, kind, client, server, 0, key, ts, v, line);
+    if (kind == K_TOTAL && failed && failed_attr) {
+      char fkey[2100];
+      snprintf(fkey, sizeof fkey, "failed:%s", key);
+      push_sample(o, K_FAILED, client, server, 0, fkey, ts, v, line);
+    }
+    return 0;
+  }
+  bool srv = kind == K_SRV_BUCKET;
+  yaml_node_t *bc = yget(d, pt, "bucketCounts"), *eb = yget(d, pt, "explicitBounds");
+  double cum = 0;
+  int i = 0, nb = 0;
+  YSEQ(d, eb, it) nb++;
+  YSEQ(d, bc, it) {
+    const char *v = ystr(yaml_document_get_node(d, *it));
+    char *end;
+    double c = v ? strtod(v, &end) : NAN;
+    if (!v || end == v || *end || !(c >= 0)) return fl__imp_err(err, n, o->file, line, "%s: bucketCounts[%d]: expected a count", name, i);
+    cum += c;
+    double le = INFINITY;
+    if (i < nb) {
+      const char *b = ystr(yaml_document_get_node(d, eb->data.sequence.items.start[i]));
+      le = b ? strtod(b, NULL) : NAN;
+    }
+    char bkey[2100];
+    snprintf(bkey, sizeof bkey, "%s le=%g", key, le);
+    push_sample(o, srv ? K_SRV_BUCKET : K_CLI_BUCKET, client, server, le, bkey, ts, cum, line);
+    i++;
+  }
+  if (i && i != nb + 1) return fl__imp_err(err, n, o->file, line, "%s: %d bucketCounts for %d explicitBounds (expected one more count than bounds)", name, i, nb);
+  bool ok;
+  double sum = ynum(d, pt, "sum", &ok);
+  char skey[2100];
+  snprintf(skey, sizeof skey, "%s sum", key);
+  if (ok) push_sample(o, srv ? K_SRV_SUM : K_CLI_SUM, client, server, 0, skey, ts, sum, line);
+  double cnt = ynum(d, pt, "count", &ok);
+  snprintf(skey, sizeof skey, "%s count", key);
+  if (ok) push_sample(o, srv ? K_SRV_COUNT : K_CLI_COUNT, client, server, 0, skey, ts, cnt, line);
+  return 0;
+}
+
+static int read_otlp(otel_t *o, const char *text, size_t len, double *window, char *err, size_t n) {
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  if (!yaml_parser_initialize(&parser)) { snprintf(err, n, "cannot start the YAML parser"); return -FL_ENOMEM; }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int rc = 0;
+  if (!yaml_parser_load(&parser, &doc)) {
+    rc = fl__imp_err(err, n, o->file, (int)parser.problem_mark.line + 1, "invalid OTLP (JSON or YAML): %s", parser.problem ? parser.problem : "unknown error");
+    yaml_parser_delete(&parser);
+    return rc;
+  }
+  yaml_node_t *root = yaml_document_get_root_node(&doc), *rms = yget(&doc, root, "resourceMetrics");
+  if (!rms || rms->type != YAML_SEQUENCE_NODE) {
+    rc = fl__imp_err(err, n, o->file, root ? (int)root->start_mark.line + 1 : 1, "resourceMetrics: expected a list (OTLP metrics)");
+    goto out;
+  }
+  /* a failed attribute stands for the failed counter only when there is none */
+  bool has_failed_total = false;
+  for (int pass = 0; pass < 2 && rc == 0; pass++)
+    YSEQ(&doc, rms, a) {
+      yaml_node_t *rm = yaml_document_get_node(&doc, *a), *sms = yget(&doc, rm, "scopeMetrics");
+      if (!sms) sms = yget(&doc, rm, "instrumentationLibraryMetrics");
+      YSEQ(&doc, sms, b) {
+        yaml_node_t *ms = yget(&doc, yaml_document_get_node(&doc, *b), "metrics");
+        YSEQ(&doc, ms, c) {
+          yaml_node_t *m = yaml_document_get_node(&doc, *c);
+          const char *name = ystr(yget(&doc, m, "name"));
+          if (!name) continue;
+          int kind = classify(name);
+          yaml_node_t *sum = yget(&doc, m, "sum"), *hist = yget(&doc, m, "histogram");
+          const char *hn = strstr(name, "_seconds") ? name : NULL;
+          if (kind < 0 && hist) {   /* histograms are named without _bucket */
+            char b2[300];
+            snprintf(b2, sizeof b2, "%s_bucket", name);
+            kind = classify(b2);
+            hn = name;
+          }
+          (void)hn;
+          if (pass == 0) { has_failed_total |= kind == K_FAILED; continue; }
+          if (kind < 0) { o->other += kind == -1; continue; }
+          bool is_hist = kind == K_SRV_BUCKET || kind == K_CLI_BUCKET;
+          yaml_node_t *pts = yget(&doc, is_hist ? hist : sum, "dataPoints");
+          if (!pts) pts = yget(&doc, yget(&doc, m, "gauge"), "dataPoints");
+          YSEQ(&doc, pts, p) {
+            if ((rc = otlp_point(o, &doc, name, kind, is_hist, yaml_document_get_node(&doc, *p), !has_failed_total, window, err, n))) goto out;
+          }
+        }
+      }
+    }
+out:
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  return rc;
+}
+
 static int cmp_sample(const void *a, const void *b) {
   const sample_t *x = a, *y = b;
   int c = strcmp(x->key, y->key);
@@ -234,6 +403,16 @@ int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t 
     if ((p == text || p[-1] == '\n') && (p[5] == 0 || p[5] == '\n' || p[5] == '\r')) o.openmetrics = true;
   int rc = 0, lineno = 0;
   const char *p = text, *end = text + len;
+  /* OTLP: a JSON object, or the YAML of resourceMetrics */
+  const char *q0 = text;
+  while (q0 < end && (*q0 == ' ' || *q0 == '\t' || *q0 == '\n' || *q0 == '\r')) q0++;
+  double otlp_window = 0;
+  bool otlp = (q0 < end && *q0 == '{') || strncmp(q0, "resourceMetrics:", 16) == 0;
+  if (otlp) {
+    g->source = "OpenTelemetry service graph metrics, OTLP";
+    rc = read_otlp(&o, text, len, &otlp_window, err, n);
+    p = end;
+  }
   while (p < end && rc == 0) {
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol) eol = end;
@@ -248,7 +427,7 @@ int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t 
   int ntotal = 0;
   for (int i = 0; i < o.n; i++) ntotal += o.s[i].kind == K_TOTAL;
   if (ntotal == 0) {
-    rc = fl__imp_err(err, n, path, 0, "no traces_service_graph_request_total samples (%d samples of other metrics): is this the "
+    rc = fl__imp_err(err, n, path, o.first_line, "no traces_service_graph_request_total samples (%d samples of other metrics): is this the "
                      "OpenTelemetry service graph connector's output, in the Prometheus text format?", o.other);
     goto out;
   }
@@ -281,6 +460,11 @@ int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t 
     char d[32];
     fl_format_duration(g->window, d, sizeof d);
     snprintf(g->window_how, sizeof g->window_how, "read: %s between the first and the last scrape (the samples' timestamps)", d);
+  } else if (otlp && otlp_window > 0) {
+    g->window = otlp_window;
+    char d[32];
+    fl_format_duration(g->window, d, sizeof d);
+    snprintf(g->window_how, sizeof g->window_how, "read: %s from the points' startTimeUnixNano to their timeUnixNano (cumulative counts)", d);
   }
   for (int i = 0; i < o.n; ) {
     int j = i + 1;

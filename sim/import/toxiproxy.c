@@ -9,6 +9,7 @@
 **   reset_peer  -> crash (every connection reset at once), else errors at rate t (+ latency T)
 **   bandwidth, limit_data, slow_close, slicer -> no equivalent (faultline models no payloads)
 **   a disabled proxy (enabled: false) -> crash, or a partition of its link
+** Field names match case-insensitively, as Go's encoding/json (and so Toxiproxy) reads them.
 ** Toxiproxy has no schedule: --at and --duration place the faults (guessed otherwise). */
 #include "import_int.h"
 
@@ -76,17 +77,14 @@ static void map_proxy(proxy_t *px) {
   }
 }
 
-/* How a per-service fault stands for the proxy, which may carry only some callers' calls. */
+/* How a fault stands for the proxy: on its link when the proxy names both ends, else on the
+** service behind it (exact when every caller connects through the proxy). */
 static void why_service_wide(const proxy_t *px, fl_ifault_t *f) {
-  char others[256];
   if (px->link) {
-    fl__fault_why(f, "the proxy carries the calls %s -> %s; this fault acts on %s itself, so it reaches its calls from every caller",
-                  px->from, px->target, px->target);
-    if (px->fs->o->scenario) {
-      if (fl__faults_other_callers(px->fs, px->target, px->from, others, sizeof others))
-        fl__fault_why(f, "here also the calls from %s (faultline has no per-link latency or errors)", others);
-      else fl__fault_why(f, "%s has no other caller here, so this is exact", px->target);
-    }
+    f->link = true;
+    fl__fault_why(f, "the proxy carries the calls %s -> %s: a fault on that link only", px->from, px->target);
+    if (px->fs->o->scenario && !fl__faults_calls(px->fs, px->from, px->target))
+      fl__fault_why(f, "%s makes no call to %s in %s: no effect there", px->from, px->target, px->fs->o->scenario->file);
   } else {
     fl__fault_why(f, "the proxy stands in front of %s: exact if every caller of %s connects through it", px->target, px->target);
   }
@@ -98,13 +96,14 @@ static fl_ifault_t *new_fault(proxy_t *px, int line, const char *toxic, const ch
   snprintf(f->name, sizeof f->name, "%.100s/%.60s%.20s", px->name, toxic, suffix ? suffix : "");
   snprintf(f->target, sizeof f->target, "%s", px->target);
   snprintf(f->from, sizeof f->from, "%s", px->from);
+  snprintf(f->via, sizeof f->via, "%s", px->upstream);
   return f;
 }
 
 /* attributes.NAME: a non-negative number (0 when absent). */
 static int attr(const proxy_t *px, const cJSON *attrs, const char *tpath, const char *name, double *out, char *err, size_t n) {
   *out = 0;
-  const cJSON *v = attrs ? cJSON_GetObjectItemCaseSensitive(attrs, name) : NULL;
+  const cJSON *v = attrs ? cJSON_GetObjectItem(attrs, name) : NULL;
   if (!v) return 0;
   if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
     return fl__imp_err(err, n, px->fs->file, fl__json_line(px->j, v), "%s.attributes.%s: expected a number, got %s", tpath, name, fl__json_type(v));
@@ -119,11 +118,11 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
   const char *file = px->fs->file;
   int line = fl__json_line(j, t);
   if (!cJSON_IsObject(t)) return fl__imp_err(err, n, file, line, "%s: expected a toxic { \"type\", \"attributes\", ... }, got %s", tpath, fl__json_type(t));
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(t, "type");
+  const cJSON *type = cJSON_GetObjectItem(t, "type");
   if (!type) return fl__imp_err(err, n, file, line, "%s: missing \"type\" (latency, timeout, reset_peer, bandwidth, ...)", tpath);
   if (!cJSON_IsString(type)) return fl__imp_err(err, n, file, fl__json_line(j, type), "%s.type: expected a string, got %s", tpath, fl__json_type(type));
   const char *ty = type->valuestring;
-  const cJSON *sv = cJSON_GetObjectItemCaseSensitive(t, "stream");
+  const cJSON *sv = cJSON_GetObjectItem(t, "stream");
   const char *stream = "downstream";
   if (sv) {
     if (!cJSON_IsString(sv) || (strcmp(sv->valuestring, "upstream") != 0 && strcmp(sv->valuestring, "downstream") != 0))
@@ -131,18 +130,18 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
     stream = sv->valuestring;
   }
   char tname[128];
-  const cJSON *nv = cJSON_GetObjectItemCaseSensitive(t, "name");
+  const cJSON *nv = cJSON_GetObjectItem(t, "name");
   if (nv && !cJSON_IsString(nv)) return fl__imp_err(err, n, file, fl__json_line(j, nv), "%s.name: expected a string, got %s", tpath, fl__json_type(nv));
   if (nv && nv->valuestring[0]) snprintf(tname, sizeof tname, "%s", nv->valuestring);
   else snprintf(tname, sizeof tname, "%s_%s", ty, stream);   /* Toxiproxy's default name */
   double tox = 1;
-  const cJSON *tv = cJSON_GetObjectItemCaseSensitive(t, "toxicity");
+  const cJSON *tv = cJSON_GetObjectItem(t, "toxicity");
   if (tv) {
     if (!cJSON_IsNumber(tv) || !(tv->valuedouble >= 0 && tv->valuedouble <= 1))
       return fl__imp_err(err, n, file, fl__json_line(j, tv), "%s.toxicity: expected a share from 0 to 1 (of the connections it hits)", tpath);
     tox = tv->valuedouble;
   }
-  const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(t, "attributes");
+  const cJSON *attrs = cJSON_GetObjectItem(t, "attributes");
   if (attrs && !cJSON_IsObject(attrs))
     return fl__imp_err(err, n, file, fl__json_line(j, attrs), "%s.attributes: expected an object, got %s", tpath, fl__json_type(attrs));
   char what[512];
@@ -196,6 +195,7 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
       fl__fault_why(f, "timeout 0: data stops and the connection stays open, so calls hang until the caller's own timeout, as with a hung service");
       if (tox < 1) fl__fault_why(f, "toxicity %g: that share of connections, written as that share of %s's instances hung", tox, px->target);
       why_service_wide(px, f);
+      f->link = false;   /* hang acts on instances */
     }
   } else if (is_timeout || (is_reset && (a > 0 || tox < 1 || px->link))) {
     /* the call fails after 'a' ms: a delay, then an error */
@@ -219,6 +219,7 @@ static int read_toxic(proxy_t *px, const cJSON *t, const char *tpath, char *err,
     f->kind = "crash";
     fl__fault_why(f, "every connection is reset at once: callers fail as unavailable, as when %s crashes", px->target);
     why_service_wide(px, f);
+    f->link = false;
   } else if (strcmp(ty, "bandwidth") == 0) {
     fl__fault_why(f, "faultline models no payload sizes: an answer of S KB would take S / %g s more; if you know S, write a latency fault of that size", a);
   } else if (strcmp(ty, "limit_data") == 0) {
@@ -241,19 +242,19 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
   px.line = fl__json_line(j, p);
   if (!cJSON_IsObject(p))
     return fl__imp_err(err, n, fs->file, px.line, "%s: expected a proxy { \"name\", \"upstream\", \"toxics\" }, got %s", path, fl__json_type(p));
-  const cJSON *nm = cJSON_GetObjectItemCaseSensitive(p, "name");
+  const cJSON *nm = cJSON_GetObjectItem(p, "name");
   if (nm && (!cJSON_IsString(nm) || !nm->valuestring[0]))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, nm), "%s.name: expected the proxy's name, got %s", path, fl__json_type(nm));
   if (!nm && !key) return fl__imp_err(err, n, fs->file, px.line, "%s: missing \"name\"", path);
   snprintf(px.name, sizeof px.name, "%s", nm ? nm->valuestring : key);
-  const cJSON *up = cJSON_GetObjectItemCaseSensitive(p, "upstream");
+  const cJSON *up = cJSON_GetObjectItem(p, "upstream");
   if (up && !cJSON_IsString(up))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, up), "%s.upstream: expected \"host:port\", got %s", path, fl__json_type(up));
   if (up) snprintf(px.upstream, sizeof px.upstream, "%s", up->valuestring);
-  const cJSON *en = cJSON_GetObjectItemCaseSensitive(p, "enabled");
+  const cJSON *en = cJSON_GetObjectItem(p, "enabled");
   if (en && !cJSON_IsBool(en))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, en), "%s.enabled: expected true or false, got %s", path, fl__json_type(en));
-  const cJSON *toxics = cJSON_GetObjectItemCaseSensitive(p, "toxics");
+  const cJSON *toxics = cJSON_GetObjectItem(p, "toxics");
   if (toxics && !cJSON_IsArray(toxics) && !cJSON_IsNull(toxics))
     return fl__imp_err(err, n, fs->file, fl__json_line(j, toxics), "%s.toxics: expected a list of toxics, got %s", path, fl__json_type(toxics));
   map_proxy(&px);
@@ -269,6 +270,24 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
       f->kind = "crash";
       fl__fault_why(f, "a disabled proxy refuses connections: callers fail as unavailable, as when %s crashes", px.target);
       why_service_wide(&px, f);
+      f->link = false;
+    }
+  }
+  const cJSON *ls = cJSON_GetObjectItem(p, "listen");
+  if (!(en && cJSON_IsFalse(en)) && cJSON_GetArraySize(toxics) == 0) {
+    /* toxics are usually added at run time: the proxy still says which calls it carries */
+    fl_ifault_t *f = new_fault(&px, px.line, "latency", NULL);
+    snprintf(f->name, sizeof f->name, "%s", px.name);
+    snprintf(f->what, sizeof f->what, "proxy \"%s\" (listen %s, upstream %s), no toxics", px.name,
+             cJSON_IsString(ls) ? ls->valuestring : "?", px.upstream[0] ? px.upstream : "?");
+    if (!px.mapped) fl__fault_why(f, "%s", px.unmapped_why);
+    else {
+      f->kind = "latency";
+      f->value = 0.1;
+      f->template_only = true;
+      fl__fault_why(f, "no toxics: Toxiproxy adds them at run time; the proxy is a link ready for faults: uncomment and set the latency "
+                    "(100ms is an example), or change kind to \"errors\" with a rate");
+      why_service_wide(&px, f);
     }
   }
   int idx = 0;
@@ -281,6 +300,36 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
   return 0;
 }
 
+/* Two proxies in front of one service on two ports (its HTTP and gRPC ports, say) each carry only
+** the calls on their port, while faultline's service-wide faults hit every call: written
+** together they would add up. The first stays; the others of the same kind are written
+** commented out, and each says so. */
+static void same_host(fl_ifaults_t *fs) {
+  for (int i = 0; i < fs->n; i++) {
+    fl_ifault_t *f = &fs->v[i];
+    if (!f->kind || f->link || !f->via[0]) continue;
+    for (int j = 0; j < i; j++) {
+      fl_ifault_t *g = &fs->v[j];
+      if (!g->kind || g->link || !g->via[0] || strcmp(g->target, f->target) != 0 || strcmp(g->via, f->via) == 0) continue;
+      if (!g->template_only && !f->template_only && strcmp(g->kind, f->kind) == 0) {
+        char a[32], b[32];
+        fl__fmt_dur(a, sizeof a, g->value); fl__fmt_dur(b, sizeof b, f->value);
+        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries only the calls on its own port, but faultline's %s fault acts on "
+                      "every call to %s, so both would add up%s%s%s%s%s: this one is written commented out; use it instead of the other for the "
+                      "calls on this port", f->target, g->name, g->via, f->kind, f->target,
+                      strcmp(f->kind, "latency") == 0 ? " (" : "", strcmp(f->kind, "latency") == 0 ? a : "",
+                      strcmp(f->kind, "latency") == 0 ? " + " : "", strcmp(f->kind, "latency") == 0 ? b : "",
+                      strcmp(f->kind, "latency") == 0 ? " on every call)" : "");
+        f->template_only = true;
+      } else {
+        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries the calls on its own port; faultline's faults act on all of "
+                      "%s's calls", f->target, g->name, g->via, f->target);
+      }
+      break;
+    }
+  }
+}
+
 int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifaults_t *fs, char *err, size_t n) {
   fl_json_t j;
   int rc = fl__json_parse(&j, path, text, len, err, n);
@@ -290,9 +339,9 @@ int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifau
   const cJSON *list = root;
   char pfx[16] = "";
   if (cJSON_IsObject(root)) {
-    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(root, "proxies");
+    const cJSON *pl = cJSON_GetObjectItem(root, "proxies");
     if (cJSON_IsArray(pl)) { list = pl; snprintf(pfx, sizeof pfx, "proxies"); }
-    else if (cJSON_GetObjectItemCaseSensitive(root, "upstream") || cJSON_GetObjectItemCaseSensitive(root, "toxics")) {
+    else if (cJSON_GetObjectItem(root, "upstream") || cJSON_GetObjectItem(root, "toxics")) {
       rc = read_proxy(fs, &j, root, "(the proxy)", NULL, err, n);
       goto out;
     } else {
@@ -317,6 +366,7 @@ int fl__import_toxiproxy(const char *path, const char *text, size_t len, fl_ifau
     rc = read_proxy(fs, &j, p, ppath, NULL, err, n);
   }
 out:
+  if (rc == 0) same_host(fs);
   fl__json_release(&j);
   return rc;
 }
