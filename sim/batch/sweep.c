@@ -4,7 +4,7 @@
 ** with their merge. Summaries are computed from the values of replications 0..reps-1 in that
 ** order, whichever thread or shard ran them: the result is the same for any -j and any sharding. */
 #include "faultline/sweep.h"
-#include "faultline/report.h"
+#include "faultline/io.h"
 #include "faultline/units.h"
 
 #include <cJSON.h>

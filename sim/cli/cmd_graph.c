@@ -1,6 +1,7 @@
 /* faultline graph: the architecture of a scenario as DOT, Mermaid or JSON (with its layout),
 ** its services coloured by the worst health they reached in a JSON report when one is given. */
 #include "faultline/graph.h"
+#include "faultline/io.h"
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 #include "cli.h"
@@ -22,27 +23,11 @@ static int usage_error(const char *msg, const char *arg) {
   return FL_EXIT_USAGE;
 }
 
-static char *read_file(const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "cannot open report '%s': %s", path, strerror(errno)); return NULL; }
-  size_t cap = 1 << 16, n = 0;
-  char *p = fl_xmalloc(cap);
-  size_t k;
-  while ((k = fread(p + n, 1, cap - n - 1, f)) > 0) {
-    n += k;
-    if (cap - n - 1 == 0) { cap *= 2; p = fl_xrealloc(p, cap); }
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { snprintf(err, errlen, "cannot read report '%s'", path); free(p); return NULL; }
-  p[n] = 0;
-  return p;
-}
-
 /* Worst health per service of 'm' in the report's series (-1 where the report lacks it). */
 static int *worst_health(const fl_model_t *m, const char *path, char *err, size_t errlen) {
-  char *text = read_file(path, err, errlen);
-  if (!text) return NULL;
+  char *text;
+  size_t len;
+  if (fl_read_file(path, "report", &text, &len, err, errlen) != 0) return NULL;
   cJSON *root = cJSON_Parse(text);
   free(text);
   cJSON *ser = cJSON_GetObjectItemCaseSensitive(root, "series");

@@ -1,7 +1,7 @@
 /* The batch commands: `sweep` (a grid of --set values x replications, or one shard of it),
 ** `merge` (the shards' partial results into the whole) and `compare` (two variants under common
 ** random numbers). Argument parsing, output files, the interrupt signal and exit codes. */
-#include "faultline/report.h"
+#include "faultline/io.h"
 #include "faultline/sweep.h"
 #include "cli.h"
 
@@ -225,20 +225,9 @@ static int cmd_sweep(int argc, char **argv) {
 /* ---- merge -------------------------------------------------------------------------------- */
 
 static cJSON *read_json(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { fprintf(stderr, "faultline: error: cannot open '%s': %s\n", path, strerror(errno)); return NULL; }
-  char *text = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len + 65536 + 1 > cap) { cap = (cap ? cap * 2 : 131072); text = fl_xrealloc(text, cap); }
-    size_t n = fread(text + len, 1, cap - len - 1, f);
-    len += n;
-    if (n == 0) break;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { fprintf(stderr, "faultline: error: cannot read '%s'\n", path); free(text); return NULL; }
-  text[len] = 0;
+  char *text, err[512];
+  size_t len;
+  if (fl_read_file(path, NULL, &text, &len, err, sizeof err) != 0) { fprintf(stderr, "faultline: error: %s\n", err); return NULL; }
   cJSON *root = cJSON_ParseWithLength(text, len);
   free(text);
   if (!root) fprintf(stderr, "faultline: error: '%s' is not valid JSON\n", path);
