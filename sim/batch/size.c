@@ -166,23 +166,6 @@ static void on_window_watch(fl_sim_t *s, uint32_t w, void *user) {
   if (atomic_load(&rw->c->first_fail) < rw->rep || (rw->ctl->stop && atomic_load(rw->ctl->stop))) s->stop = 1;
 }
 
-/* Peak over the measured windows (all of them when warm-up covers the run) of busy workers over
-** the workers of the instances ready at the window's end, capped at 1 (a crash inside a window
-** can leave more workers busy than that). */
-static double peak_utilization(const fl_sim_t *s, int i) {
-  const fl_svc_rt_t *r = &s->svc[i];
-  double workers = s->m->services[i].workers, peak = 0;
-  uint32_t w0 = s->window > 0 ? (uint32_t)(s->warmup / s->window) : 0;
-  if (w0 >= s->wdone) w0 = 0;
-  for (uint32_t w = w0; w < s->wdone; w++) {
-    double inst = r->st.series[FL_SER_INSTANCES][w];
-    if (inst <= 0) continue;
-    double u = r->st.series[FL_SER_BUSY][w] / (inst * workers);
-    if (u > peak) peak = u;
-  }
-  return peak > 1 ? 1 : peak;
-}
-
 static void observed_text(const fl_sim_t *s, int x, char *buf, size_t n) {
   const fl_expect_t *ex = &s->m->expects[x];
   const fl_exp_rt_t *er = &s->exp[x];
@@ -241,7 +224,7 @@ static int rep_job(void *ctx, int rep, int worker, fl_run_ctl_t *ctl) {
       c->obs[(size_t)rep * z->nexpects + x] = fl_xstrdup(buf);
     }
   }
-  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = peak_utilization(&s, z->svc[k].service);
+  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = fl_metrics_peak_utilization(&s, z->svc[k].service);
   c->events[rep] = s.eng.dispatched;
   c->failed_rep[rep] = failed > 0;
   c->ran[rep] = true;

@@ -4,6 +4,7 @@
 ** with their merge. Summaries are computed from the values of replications 0..reps-1 in that
 ** order, whichever thread or shard ran them: the result is the same for any -j and any sharding. */
 #include "faultline/sweep.h"
+#include "faultline/analysis.h"
 #include "faultline/io.h"
 #include "faultline/units.h"
 
@@ -60,23 +61,6 @@ static void on_window_ctl(fl_sim_t *s, uint32_t w, void *user) {
   if (ctl->stop && atomic_load(ctl->stop)) s->stop = 1;
 }
 
-/* Peak over the measured windows (all windows when warm-up covers the run) of busy workers over
-** the workers of the instances live at the window's end. A crash inside a window can leave more
-** workers busy than that: the ratio is capped at 1. */
-static double peak_utilization(const fl_sim_t *s, int i) {
-  const fl_svc_rt_t *r = &s->svc[i];
-  double workers = s->m->services[i].workers, peak = 0;
-  uint32_t w0 = s->window > 0 ? (uint32_t)(s->warmup / s->window) : 0;
-  if (w0 >= s->wdone) w0 = 0;
-  for (uint32_t w = w0; w < s->wdone; w++) {
-    double inst = r->st.series[FL_SER_INSTANCES][w];
-    if (inst <= 0) continue;
-    double u = r->st.series[FL_SER_BUSY][w] / (inst * workers);
-    if (u > peak) peak = u;
-  }
-  return peak > 1 ? 1 : peak;
-}
-
 int fl_run_values(const char *path, const fl_load_opts_t *opts, const fl_layout_t *l, double *out,
                   fl_run_ctl_t *ctl, char *err, size_t errlen) {
   fl_model_t *m = NULL;
@@ -107,16 +91,13 @@ int fl_run_values(const char *path, const fl_load_opts_t *opts, const fl_layout_
   int failed = fl_sim_check_expectations(&s);
   for (int j = 0; j < m->njourneys; j++) {
     const fl_stats_t *st = &s.jrn[j].st;
-    const fl_counts_t *c = &st->total;
-    uint64_t done = c->successes + c->degraded + c->failures;
-    out[fl_layout_journey(l, j, FL_JM_SUCCESS)] = done ? (double)(c->successes + c->degraded) / (double)done : 1;
+    out[fl_layout_journey(l, j, FL_JM_SUCCESS)] = fl_metrics_success_ratio(&st->total);
     out[fl_layout_journey(l, j, FL_JM_P99)] = fl_time_to_sec(fl_hist_quantile(st->htotal, 0.99));
     out[fl_layout_journey(l, j, FL_JM_MEAN)] = fl_hist_mean(st->htotal) / 1e9;
   }
   for (int i = 0; i < m->nservices; i++) {
-    const fl_svc_rt_t *r = &s.svc[i];
-    out[fl_layout_service(l, i, FL_SM_PEAK_UTIL)] = peak_utilization(&s, i);
-    out[fl_layout_service(l, i, FL_SM_UTIL)] = r->t_workers > 0 ? r->t_busy / r->t_workers : 0;
+    out[fl_layout_service(l, i, FL_SM_PEAK_UTIL)] = fl_metrics_peak_utilization(&s, i);
+    out[fl_layout_service(l, i, FL_SM_UTIL)] = fl_metrics_utilization(&s, i);
   }
   for (int x = 0; x < m->nexpects; x++) out[fl_layout_expect(l, x)] = s.exp[x].passed ? 1 : 0;
   out[fl_layout_all_held(l)] = failed ? 0 : 1;
