@@ -61,6 +61,95 @@ static cJSON *edges_json(const fl_sim_t *s, uint32_t nw) {
   return a;
 }
 
+/* Service i's totals after warm-up: counts, latency, utilisation, queue, rejections, broker. */
+static cJSON *service_json(const fl_sim_t *s, int i, const fl_service_metrics_t *v) {
+  const fl_model_t *m = s->m;
+  const fl_svc_rt_t *r = &s->svc[i];
+  cJSON *o = cJSON_CreateObject();
+  add_counts(o, &r->st.total, &v->out);
+  add_latency(o, r->st.htotal);
+  add_num(o, "utilization", v->utilization);
+  add_num(o, "busy_workers", v->busy_workers);
+  add_num(o, "inflight", v->inflight);
+  cJSON *q = add_obj(o, "queue");
+  add_num(q, "mean", v->queue_mean);
+  add_num(q, "max", (double)r->queue_max);
+  cJSON *pol = add_obj(o, "rejected");
+  add_num(pol, "queue_full", (double)r->rej_queue);
+  add_num(pol, "rate_limit", (double)r->rej_rate);
+  add_num(pol, "shed", (double)r->rej_shed);
+  add_num(o, "ejections", (double)r->ejections);
+  if (m->services[i].broker) {
+    /* messages: published = consumed + dead-lettered + waiting or in delivery, per consumer */
+    cJSON *b = add_obj(o, "broker");
+    add_num(b, "published", (double)s->published[i]);
+    add_num(b, "rejected_full", (double)s->publish_rejected[i]);
+    cJSON *cs = add_obj(b, "consumers");
+    for (int g = 0; g < s->ngroups; g++) {
+      const fl_group_t *gr = &s->groups[g];
+      if (gr->broker != i) continue;
+      cJSON *c = add_obj(cs, gr->consumer->full_name);
+      add_num(c, "delivered", (double)gr->delivered);
+      add_num(c, "consumed", (double)gr->consumed);
+      add_num(c, "redelivered", (double)gr->redelivered);
+      add_num(c, "dead_lettered", (double)gr->dead);
+      add_num(c, "waiting", (double)gr->count);
+      add_num(c, "in_delivery", (double)gr->inflight);
+      add_num(c, "max_lag", (double)gr->max_lag);
+      add_num(c, "max_age", gr->max_age);
+    }
+  }
+  cJSON *in = add_obj(o, "instances");
+  add_num(in, "min", v->instances_min);
+  add_num(in, "max", v->instances_max);
+  return o;
+}
+
+/* Journey j's totals after warm-up: counts, latency and sessions. */
+static cJSON *journey_json(const fl_sim_t *s, int j, const fl_rates_t *out) {
+  const fl_jrn_rt_t *jr = &s->jrn[j];
+  cJSON *o = cJSON_CreateObject();
+  add_counts(o, &jr->st.total, out);
+  add_latency(o, jr->st.htotal);
+  cJSON *ss = add_obj(o, "sessions");
+  add_num(ss, "started", (double)jr->sessions);
+  add_num(ss, "steps_answered", (double)jr->steps_done);
+  add_num(ss, "completed", (double)jr->completed);
+  add_num(ss, "left", (double)jr->left);
+  add_num(ss, "lost", (double)jr->lost);
+  add_num(ss, "refreshes", (double)jr->refreshes);
+  return o;
+}
+
+/* The per-window series: times, then per service and journey each measure and failures by
+** cause, then the call edges. */
+static cJSON *series_json(const fl_sim_t *s) {
+  const fl_model_t *m = s->m;
+  cJSON *ser = cJSON_CreateObject();
+  uint32_t nw = s->wdone;
+  add_num(ser, "window", m->window);
+  cJSON *t = cJSON_AddArrayToObject(ser, "t");
+  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_time_to_sec((fl_time_t)w * s->window)));
+  cJSON *ss = add_obj(ser, "services");
+  for (int i = 0; i < m->nservices; i++) {
+    cJSON *o = add_obj(ss, m->services[i].name);
+    for (int k = 0; k < FL_SER__COUNT; k++)
+      if (fl_report_has_series(m, i, (fl_series_t)k))
+        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
+    add_causes(o, &s->svc[i].st, nw);
+  }
+  cJSON *sj = add_obj(ser, "journeys");
+  for (int j = 0; j < m->njourneys; j++) {
+    cJSON *o = add_obj(sj, m->journeys[j].name);
+    for (int k = 0; k < FL_SER__COUNT; k++)
+      if (fl_report_has_series(m, -1, (fl_series_t)k))
+        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
+    add_causes(o, &s->jrn[j].st, nw);
+  }
+  cJSON_AddItemToObject(ser, "edges", edges_json(s, nw));
+  return ser;
+}
+
 cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   const fl_model_t *m = s->m;
   fl_metrics_t x;
@@ -87,84 +176,10 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   cJSON_AddItemToObject(sc, "model", fl_report_model_json(m));
 
   cJSON *svcs = add_obj(root, "services");
-  for (int i = 0; i < m->nservices; i++) {
-    const fl_svc_rt_t *r = &s->svc[i];
-    const fl_service_metrics_t *v = &x.svc[i];
-    cJSON *o = add_obj(svcs, m->services[i].name);
-    add_counts(o, &r->st.total, &v->out);
-    add_latency(o, r->st.htotal);
-    add_num(o, "utilization", v->utilization);
-    add_num(o, "busy_workers", v->busy_workers);
-    add_num(o, "inflight", v->inflight);
-    cJSON *q = add_obj(o, "queue");
-    add_num(q, "mean", v->queue_mean);
-    add_num(q, "max", (double)r->queue_max);
-    cJSON *pol = add_obj(o, "rejected");
-    add_num(pol, "queue_full", (double)r->rej_queue);
-    add_num(pol, "rate_limit", (double)r->rej_rate);
-    add_num(pol, "shed", (double)r->rej_shed);
-    add_num(o, "ejections", (double)r->ejections);
-    if (m->services[i].broker) {
-      /* messages: published = consumed + dead-lettered + waiting or in delivery, per consumer */
-      cJSON *b = add_obj(o, "broker");
-      add_num(b, "published", (double)s->published[i]);
-      add_num(b, "rejected_full", (double)s->publish_rejected[i]);
-      cJSON *cs = add_obj(b, "consumers");
-      for (int g = 0; g < s->ngroups; g++) {
-        const fl_group_t *gr = &s->groups[g];
-        if (gr->broker != i) continue;
-        cJSON *c = add_obj(cs, gr->consumer->full_name);
-        add_num(c, "delivered", (double)gr->delivered);
-        add_num(c, "consumed", (double)gr->consumed);
-        add_num(c, "redelivered", (double)gr->redelivered);
-        add_num(c, "dead_lettered", (double)gr->dead);
-        add_num(c, "waiting", (double)gr->count);
-        add_num(c, "in_delivery", (double)gr->inflight);
-        add_num(c, "max_lag", (double)gr->max_lag);
-        add_num(c, "max_age", gr->max_age);
-      }
-    }
-    cJSON *in = add_obj(o, "instances");
-    add_num(in, "min", v->instances_min);
-    add_num(in, "max", v->instances_max);
-  }
+  for (int i = 0; i < m->nservices; i++) cJSON_AddItemToObject(svcs, m->services[i].name, service_json(s, i, &x.svc[i]));
   cJSON *jrns = add_obj(root, "journeys");
-  for (int j = 0; j < m->njourneys; j++) {
-    const fl_jrn_rt_t *jr = &s->jrn[j];
-    cJSON *o = add_obj(jrns, m->journeys[j].name);
-    add_counts(o, &jr->st.total, &x.jrn[j]);
-    add_latency(o, jr->st.htotal);
-    cJSON *ss = add_obj(o, "sessions");
-    add_num(ss, "started", (double)jr->sessions);
-    add_num(ss, "steps_answered", (double)jr->steps_done);
-    add_num(ss, "completed", (double)jr->completed);
-    add_num(ss, "left", (double)jr->left);
-    add_num(ss, "lost", (double)jr->lost);
-    add_num(ss, "refreshes", (double)jr->refreshes);
-  }
-
-  uint32_t nw = s->wdone;
-  cJSON *ser = add_obj(root, "series");
-  add_num(ser, "window", m->window);
-  cJSON *t = cJSON_AddArrayToObject(ser, "t");
-  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_time_to_sec((fl_time_t)w * s->window)));
-  cJSON *ss = add_obj(ser, "services");
-  for (int i = 0; i < m->nservices; i++) {
-    cJSON *o = add_obj(ss, m->services[i].name);
-    for (int k = 0; k < FL_SER__COUNT; k++)
-      if (fl_report_has_series(m, i, (fl_series_t)k))
-        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
-    add_causes(o, &s->svc[i].st, nw);
-  }
-  cJSON *sj = add_obj(ser, "journeys");
-  for (int j = 0; j < m->njourneys; j++) {
-    cJSON *o = add_obj(sj, m->journeys[j].name);
-    for (int k = 0; k < FL_SER__COUNT; k++)
-      if (fl_report_has_series(m, -1, (fl_series_t)k))
-        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
-    add_causes(o, &s->jrn[j].st, nw);
-  }
-  cJSON_AddItemToObject(ser, "edges", edges_json(s, nw));
+  for (int j = 0; j < m->njourneys; j++) cJSON_AddItemToObject(jrns, m->journeys[j].name, journey_json(s, j, &x.jrn[j]));
+  cJSON_AddItemToObject(root, "series", series_json(s));
 
   cJSON *a = cJSON_AddArrayToObject(root, "faults");
   for (int f = 0; f < m->nfaults; f++) cJSON_AddItemToArray(a, fl_report_fault_json(s, f));
