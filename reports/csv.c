@@ -1,6 +1,7 @@
 /* The per-window series as CSV files, one per service, one per journey, and one for the call
 ** edges, for spreadsheets and notebooks. Numbers print in the fewest digits that read back to
 ** the same double, as in the JSON report. */
+#include "faultline/io.h"
 #include "faultline/report.h"
 
 #include <errno.h>
@@ -9,14 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct buf { char *p; size_t n, cap; } buf_t;
+typedef fl_text_t buf_t;
 
-static void add(buf_t *b, const char *s) {
-  size_t n = strlen(s);
-  if (b->n + n + 1 > b->cap) { b->cap = (b->n + n + 1) * 2; b->p = fl_xrealloc(b->p, b->cap); }
-  memcpy(b->p + b->n, s, n + 1);
-  b->n += n;
-}
+static void add(buf_t *b, const char *s) { fl_text_puts(b, s); }
 
 static void add_num(buf_t *b, double v) {
   char s[40];
@@ -63,8 +59,7 @@ static void rows(buf_t *b, const fl_sim_t *s, const fl_stats_t *st, int nseries)
 
 static int flush(buf_t *b, const char *path, char *err, size_t errlen) {
   int rc = fl_write_atomic(path, b->p ? b->p : "", b->n, err, errlen);
-  b->n = 0;
-  if (b->p) b->p[0] = 0;
+  fl_text_clear(b);
   return rc;
 }
 
@@ -106,6 +101,6 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
     snprintf(path, sizeof path, "%s/edges.csv", dir);
     rc = flush(&b, path, err, errlen);
   }
-  free(b.p);
+  fl_text_release(&b);
   return rc;
 }

@@ -1,30 +1,12 @@
 /* The architecture of a model as data: services, journeys and service-to-service call edges,
 ** as JSON, Graphviz DOT and Mermaid flowcharts (the layout itself is in reports/layout.c). */
 #include "faultline/graph.h"
+#include "faultline/io.h"
 
 #include <cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- a growing string ---- */
-
-typedef struct sb { char *p; size_t n, cap; } sb_t;
-
-static void sb_printf(sb_t *b, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->cap - b->n;
-    int k = vsnprintf(b->p ? b->p + b->n : NULL, room, fmt, ap);
-    va_end(ap);
-    if (k < 0) return;
-    if ((size_t)k < room) { b->n += (size_t)k; return; }
-    b->cap = (b->cap + (size_t)k + 1) * 2;
-    b->p = fl_xrealloc(b->p, b->cap);
-  }
-}
 
 /* ---- the service graph ---- */
 
@@ -143,60 +125,60 @@ static const char *const stroke[] = { "#2e8b57", "#b7791f", "#c0392b" };
 static const char *const health_class[] = { "ok", "degraded", "down" };
 
 /* A DOT double-quoted string's content. */
-static void dot_str(sb_t *b, const char *s) {
+static void dot_str(fl_text_t *b, const char *s) {
   for (; *s; s++) {
-    if (*s == '"' || *s == '\\') sb_printf(b, "\\%c", *s);
-    else if (*s == '\n') sb_printf(b, "\\n");
-    else sb_printf(b, "%c", *s);
+    if (*s == '"' || *s == '\\') fl_text_printf(b, "\\%c", *s);
+    else if (*s == '\n') fl_text_printf(b, "\\n");
+    else fl_text_printf(b, "%c", *s);
   }
 }
 
 char *fl_graph_dot(const fl_model_t *m, const int *health) {
-  sb_t b = { 0 };
+  fl_text_t b = { 0 };
   sedge_t *e;
   int ne = service_edges(m, &e);
-  sb_printf(&b, "// %s: the architecture drawn by faultline from %s\ndigraph \"", m->name ? m->name : "", m->file ? m->file : "the scenario");
+  fl_text_printf(&b, "// %s: the architecture drawn by faultline from %s\ndigraph \"", m->name ? m->name : "", m->file ? m->file : "the scenario");
   dot_str(&b, m->name ? m->name : "faultline");
-  sb_printf(&b, "\" {\n  rankdir=LR;\n  nodesep=0.3;\n  ranksep=0.8;\n"
+  fl_text_printf(&b, "\" {\n  rankdir=LR;\n  nodesep=0.3;\n  ranksep=0.8;\n"
                 "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2f7\", color=\"#5b6b7f\", fontname=\"Helvetica\"];\n"
                 "  edge [color=\"#5b6b7f\"];\n");
   if (m->njourneys) {
-    sb_printf(&b, "  subgraph journeys {\n    rank=source;\n    node [shape=oval, style=filled, fillcolor=\"#ffffff\", fontsize=10];\n");
+    fl_text_printf(&b, "  subgraph journeys {\n    rank=source;\n    node [shape=oval, style=filled, fillcolor=\"#ffffff\", fontsize=10];\n");
     for (int j = 0; j < m->njourneys; j++) {
-      sb_printf(&b, "    \"journey:");
+      fl_text_printf(&b, "    \"journey:");
       dot_str(&b, m->journeys[j].name);
-      sb_printf(&b, "\" [label=\"");
+      fl_text_printf(&b, "\" [label=\"");
       dot_str(&b, m->journeys[j].name);
-      sb_printf(&b, "\\n%.0f%%\"];\n", 100 * m->journeys[j].share);
+      fl_text_printf(&b, "\\n%.0f%%\"];\n", 100 * m->journeys[j].share);
     }
-    sb_printf(&b, "  }\n");
+    fl_text_printf(&b, "  }\n");
   }
   for (int i = 0; i < m->nservices; i++) {
     const fl_service_t *s = &m->services[i];
-    sb_printf(&b, "  \"");
+    fl_text_printf(&b, "  \"");
     dot_str(&b, s->name);
-    sb_printf(&b, "\" [label=\"");
+    fl_text_printf(&b, "\" [label=\"");
     dot_str(&b, s->name);
-    sb_printf(&b, "\\n%d x %d\"", s->instances, s->workers);
+    fl_text_printf(&b, "\\n%d x %d\"", s->instances, s->workers);
     int h = health ? health[i] : -1;
-    if (h >= 0 && h <= 2) sb_printf(&b, ", fillcolor=\"%s\", color=\"%s\", tooltip=\"worst health: %s\"", fill[h], stroke[h], health_class[h]);
-    sb_printf(&b, "];\n");
+    if (h >= 0 && h <= 2) fl_text_printf(&b, ", fillcolor=\"%s\", color=\"%s\", tooltip=\"worst health: %s\"", fill[h], stroke[h], health_class[h]);
+    fl_text_printf(&b, "];\n");
   }
   for (int j = 0; j < m->njourneys; j++) {
-    sb_printf(&b, "  \"journey:");
+    fl_text_printf(&b, "  \"journey:");
     dot_str(&b, m->journeys[j].name);
-    sb_printf(&b, "\" -> \"");
+    fl_text_printf(&b, "\" -> \"");
     dot_str(&b, m->journeys[j].entry->service->name);
-    sb_printf(&b, "\" [style=dashed];\n");
+    fl_text_printf(&b, "\" [style=dashed];\n");
   }
   for (int x = 0; x < ne; x++) {
-    sb_printf(&b, "  \"");
+    fl_text_printf(&b, "  \"");
     dot_str(&b, m->services[e[x].from].name);
-    sb_printf(&b, "\" -> \"");
+    fl_text_printf(&b, "\" -> \"");
     dot_str(&b, m->services[e[x].to].name);
-    sb_printf(&b, "\"%s;\n", e[x].optional ? " [style=dotted, tooltip=\"optional\"]" : "");
+    fl_text_printf(&b, "\"%s;\n", e[x].optional ? " [style=dotted, tooltip=\"optional\"]" : "");
   }
-  sb_printf(&b, "}\n");
+  fl_text_printf(&b, "}\n");
   free(e);
   return b.p;
 }
@@ -204,71 +186,71 @@ char *fl_graph_dot(const fl_model_t *m, const int *health) {
 /* ---- Mermaid ---- */
 
 /* Mermaid node ids: letters, digits and '_' only; a prefix and the index keep them distinct. */
-static void mmd_id(sb_t *b, char kind, int i, const char *name) {
-  sb_printf(b, "%c%d_", kind, i);
+static void mmd_id(fl_text_t *b, char kind, int i, const char *name) {
+  fl_text_printf(b, "%c%d_", kind, i);
   for (const char *p = name; *p; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    sb_printf(b, "%c", ok ? c : '_');
+    fl_text_printf(b, "%c", ok ? c : '_');
   }
 }
 
 /* Text inside a quoted Mermaid label: '"' and the markup characters as entity codes. */
-static void mmd_text(sb_t *b, const char *s) {
+static void mmd_text(fl_text_t *b, const char *s) {
   for (; *s; s++) {
-    if (*s == '"') sb_printf(b, "#quot;");
-    else if (*s == '<') sb_printf(b, "#lt;");
-    else if (*s == '>') sb_printf(b, "#gt;");
-    else if (*s == '#') sb_printf(b, "#35;");
-    else sb_printf(b, "%c", *s);
+    if (*s == '"') fl_text_printf(b, "#quot;");
+    else if (*s == '<') fl_text_printf(b, "#lt;");
+    else if (*s == '>') fl_text_printf(b, "#gt;");
+    else if (*s == '#') fl_text_printf(b, "#35;");
+    else fl_text_printf(b, "%c", *s);
   }
 }
 
 char *fl_graph_mermaid(const fl_model_t *m, const int *health) {
-  sb_t b = { 0 };
+  fl_text_t b = { 0 };
   sedge_t *e;
   int ne = service_edges(m, &e);
-  sb_printf(&b, "%%%% %s: the architecture drawn by faultline\nflowchart LR\n", m->name ? m->name : "");
+  fl_text_printf(&b, "%%%% %s: the architecture drawn by faultline\nflowchart LR\n", m->name ? m->name : "");
   for (int j = 0; j < m->njourneys; j++) {
-    sb_printf(&b, "  ");
+    fl_text_printf(&b, "  ");
     mmd_id(&b, 'j', j, m->journeys[j].name);
-    sb_printf(&b, "([\"");
+    fl_text_printf(&b, "([\"");
     mmd_text(&b, m->journeys[j].name);
-    sb_printf(&b, " %.0f%%\"])\n", 100 * m->journeys[j].share);
+    fl_text_printf(&b, " %.0f%%\"])\n", 100 * m->journeys[j].share);
   }
   for (int i = 0; i < m->nservices; i++) {
-    sb_printf(&b, "  ");
+    fl_text_printf(&b, "  ");
     mmd_id(&b, 's', i, m->services[i].name);
-    sb_printf(&b, "[\"");
+    fl_text_printf(&b, "[\"");
     mmd_text(&b, m->services[i].name);
-    sb_printf(&b, "\"]\n");
+    fl_text_printf(&b, "\"]\n");
   }
   for (int j = 0; j < m->njourneys; j++) {
-    sb_printf(&b, "  ");
+    fl_text_printf(&b, "  ");
     mmd_id(&b, 'j', j, m->journeys[j].name);
-    sb_printf(&b, " -.-> ");
+    fl_text_printf(&b, " -.-> ");
     const fl_service_t *s = m->journeys[j].entry->service;
     mmd_id(&b, 's', s->id, s->name);
-    sb_printf(&b, "\n");
+    fl_text_printf(&b, "\n");
   }
   for (int x = 0; x < ne; x++) {
-    sb_printf(&b, "  ");
+    fl_text_printf(&b, "  ");
     mmd_id(&b, 's', e[x].from, m->services[e[x].from].name);
-    sb_printf(&b, e[x].optional ? " -. optional .-> " : " --> ");
+    fl_text_printf(&b, e[x].optional ? " -. optional .-> " : " --> ");
     mmd_id(&b, 's', e[x].to, m->services[e[x].to].name);
-    sb_printf(&b, "\n");
+    fl_text_printf(&b, "\n");
   }
   if (health) {
-    for (int h = 0; h <= 2; h++) sb_printf(&b, "  classDef %s fill:%s,stroke:%s\n", health_class[h], fill[h], stroke[h]);
+    for (int h = 0; h <= 2; h++) fl_text_printf(&b, "  classDef %s fill:%s,stroke:%s\n", health_class[h], fill[h], stroke[h]);
     for (int h = 0; h <= 2; h++) {
       bool any = false;
       for (int i = 0; i < m->nservices; i++) {
         if (health[i] != h) continue;
-        sb_printf(&b, any ? "," : "  class ");
+        fl_text_printf(&b, any ? "," : "  class ");
         mmd_id(&b, 's', i, m->services[i].name);
         any = true;
       }
-      if (any) sb_printf(&b, " %s\n", health_class[h]);
+      if (any) fl_text_printf(&b, " %s\n", health_class[h]);
     }
   }
   free(e);

@@ -1,8 +1,10 @@
 /* The HTML report: one self-contained page (no network needed, opens from disk) made of the
 ** embedded template, style and script (reports/web/, uPlot from npm (reports/web/node_modules/)), the JSON report
 ** and the architecture laid out by Graphviz. The page's script renders from those two JSON
-** objects, so that the live dashboard can feed it the same data as it arrives. */
+** objects, so that the live dashboard (the same page with no report and the live script at the
+** template's LIVE marker) can feed it the same data as it arrives. */
 #include "faultline/graph.h"
+#include "faultline/io.h"
 #include "faultline/report.h"
 #include "web_assets.h"
 
@@ -10,19 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct buf { char *p; size_t n, cap; } buf_t;
+typedef fl_text_t buf_t;
 
-static void put(buf_t *b, const void *data, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    b->cap = (b->n + n + 1) * 2;
-    b->p = fl_xrealloc(b->p, b->cap);
-  }
-  memcpy(b->p + b->n, data, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
-
-static void puts_(buf_t *b, const char *s) { put(b, s, strlen(s)); }
+static void put(buf_t *b, const void *data, size_t n) { fl_text_put(b, data, n); }
+static void puts_(buf_t *b, const char *s) { fl_text_puts(b, s); }
 
 static void put_html_text(buf_t *b, const char *s) {
   for (; *s; s++) {
@@ -57,7 +50,9 @@ static void put_json_script(buf_t *b, const char *id, const cJSON *o) {
 
 static void put_asset(buf_t *b, const unsigned char *a, size_t n) { put(b, a, n); }
 
-static void put_part(buf_t *b, const char *name, size_t nlen, const cJSON *report, const cJSON *graph) {
+/* The text for marker <!--@NAME@--> of the template; LIVE holds the live page's script, and
+** nothing in the static report. */
+static void put_part(buf_t *b, const char *name, size_t nlen, const cJSON *report, const cJSON *graph, bool live) {
   if (nlen == 5 && memcmp(name, "TITLE", 5) == 0) {
     const cJSON *sc = report ? cJSON_GetObjectItemCaseSensitive(report, "scenario") : NULL;
     const cJSON *nm = sc ? cJSON_GetObjectItemCaseSensitive(sc, "name") : NULL;
@@ -81,10 +76,14 @@ static void put_part(buf_t *b, const char *name, size_t nlen, const cJSON *repor
     puts_(b, "<script>\n");
     put_asset(b, fl_web_dashboard_js, fl_web_dashboard_js_len);
     puts_(b, "\n</script>");
+  } else if (nlen == 4 && memcmp(name, "LIVE", 4) == 0 && live) {
+    puts_(b, "\n<script>\n");
+    put_asset(b, fl_web_live_js, fl_web_live_js_len);
+    puts_(b, "\n</script>");
   }
 }
 
-char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len) {
+static char *page(const cJSON *report, const cJSON *graph, bool live, size_t *len) {
   buf_t b = { 0 };
   const char *t = (const char *)fl_web_report_html, *end = t + fl_web_report_html_len;
   while (t < end) {
@@ -92,12 +91,15 @@ char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len) 
     const char *close = mark ? strstr(mark + 5, "@-->") : NULL;
     if (!mark || !close) { put(&b, t, (size_t)(end - t)); break; }
     put(&b, t, (size_t)(mark - t));
-    put_part(&b, mark + 5, (size_t)(close - mark - 5), report, graph);
+    put_part(&b, mark + 5, (size_t)(close - mark - 5), report, graph, live);
     t = close + 4;
   }
-  if (len) *len = b.n;
-  return b.p;
+  return fl_text_take(&b, len);
 }
+
+char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len) { return page(report, graph, false, len); }
+
+char *fl_report_live_page(const cJSON *graph, size_t *len) { return graph ? page(NULL, graph, true, len) : NULL; }
 
 int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
   cJSON *report = fl_report_json(s, run);

@@ -1,4 +1,5 @@
-/* The terminal summary of a run and the printed model of `faultline check`. */
+/* The terminal summary of a run: per service and per journey counts, throughput, outcome shares,
+** latency, utilisation and queue, the health strip over time, and the wall-clock line. */
 #include "faultline/report.h"
 #include "faultline/units.h"
 
@@ -13,22 +14,18 @@ static void causes(const fl_counts_t *c, char *buf, size_t n) {
     if (c->cause[k]) w += (size_t)snprintf(buf + w, n - w, "%s%s %llu", w ? ", " : "", fl_cause_name((fl_cause_t)k), (unsigned long long)c->cause[k]);
 }
 
-static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist_t *h, double secs, bool color, const char *extra) {
+static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_rates_t *o, const fl_hist_t *h, bool color, const char *extra) {
   char p50[16], p90[16], p99[16], mx[16], cz[256];
   dur(fl_time_to_sec(fl_hist_quantile(h, 0.5)), p50, sizeof p50);
   dur(fl_time_to_sec(fl_hist_quantile(h, 0.9)), p90, sizeof p90);
   dur(fl_time_to_sec(fl_hist_quantile(h, 0.99)), p99, sizeof p99);
   dur(h->count ? fl_time_to_sec(h->max) : 0, mx, sizeof mx);
-  uint64_t done = c->successes + c->degraded + c->failures;
-  double ok = done ? 100.0 * (double)c->successes / (double)done : 100;
-  double dg = done ? 100.0 * (double)c->degraded / (double)done : 0;
-  double fl = done ? 100.0 * (double)c->failures / (double)done : 0;
+  double ok = 100 * o->ok_ratio, dg = 100 * o->degraded_ratio, fl = 100 * o->failure_ratio;
   const char *on = "", *off = "";
   if (color) { on = fl >= 5 ? "\033[31m" : (fl > 0 || dg > 0) ? "\033[33m" : "\033[32m"; off = "\033[0m"; }
   causes(c, cz, sizeof cz);
   fprintf(out, "  %-22s %10llu %9.1f %s%7.2f%% %7.2f%% %7.2f%%%s %8s %8s %8s %8s",
-          name, (unsigned long long)c->arrivals, secs > 0 ? (double)(c->successes + c->degraded) / secs : 0,
-          on, ok, dg, fl, off, p50, p90, p99, mx);
+          name, (unsigned long long)c->arrivals, o->throughput, on, ok, dg, fl, off, p50, p90, p99, mx);
   fputs(extra, out);
   if (cz[0]) fprintf(out, "  %s", cz);
   fputc('\n', out);
@@ -36,7 +33,9 @@ static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_hist
 
 void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color) {
   const fl_model_t *m = s->m;
-  double secs = fl_sim_measured_seconds(s);
+  fl_metrics_t x;
+  fl_metrics_init(&x, s);
+  double secs = x.measured;
   char d1[16], d2[16];
   dur(secs, d1, sizeof d1);
   dur(fl_time_to_sec(s->warmup), d2, sizeof d2);
@@ -45,10 +44,9 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
   fprintf(out, "\nservices                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max   util  queue mean/max  failures\n");
   for (int i = 0; i < m->nservices; i++) {
     const fl_svc_rt_t *r = &s->svc[i];
-    double util = r->t_workers > 0 ? r->t_busy / r->t_workers : 0;
     char extra[64];
-    snprintf(extra, sizeof extra, " %5.1f%% %8.1f/%-6lld", 100 * util, secs > 0 ? r->t_queue / (secs * 1e9) : 0, (long long)r->queue_max);
-    row(out, m->services[i].name, &r->st.total, r->st.htotal, secs, color, extra);
+    snprintf(extra, sizeof extra, " %5.1f%% %8.1f/%-6lld", 100 * x.svc[i].utilization, x.svc[i].queue_mean, (long long)r->queue_max);
+    row(out, m->services[i].name, &r->st.total, &x.svc[i].out, r->st.htotal, color, extra);
   }
   /* the health strip: one character per stretch of windows, the worst state in it */
   uint32_t nw = s->wdone;
@@ -73,7 +71,7 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
   }
   fprintf(out, "\njourneys                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max  failures\n");
   for (int j = 0; j < m->njourneys; j++) {
-    row(out, m->journeys[j].name, &s->jrn[j].st.total, s->jrn[j].st.htotal, secs, color, "");
+    row(out, m->journeys[j].name, &s->jrn[j].st.total, &x.jrn[j], s->jrn[j].st.htotal, color, "");
   }
   if (run) {
     fprintf(out, "\nrun: %.2fs wall, %llu events (%.2fM events/s), %llu requests (%.2fM requests/s), peak %.0f MB\n",
@@ -82,116 +80,5 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
             (unsigned long long)s->requests, run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds / 1e6 : 0,
             run->peak_rss_mb);
   }
-}
-
-static void profile_text(const fl_profile_t *p, char *buf, size_t n) {
-  char a[32], b[32], c[32], x[256], y[256];
-  switch (p->kind) {
-  case FL_PROFILE_CONST: snprintf(buf, n, "%g/s constant", p->value); break;
-  case FL_PROFILE_SURGE:
-    dur(p->start, a, sizeof a); dur(p->ramp, b, sizeof b);
-    if (p->hold < 1e11) {
-      char d[32];
-      dur(p->hold, c, sizeof c); dur(p->decay, d, sizeof d);
-      snprintf(buf, n, "surge %g/s -> %g/s from %s over %s, held %s, back over %s", p->base, p->peak, a, b, c, d);
-    }
-    else snprintf(buf, n, "surge %g/s -> %g/s from %s over %s", p->base, p->peak, a, b);
-    break;
-  case FL_PROFILE_PIECEWISE: snprintf(buf, n, "piecewise, %d points", p->npoints); break;
-  case FL_PROFILE_DIURNAL:
-    dur(p->peak_at, a, sizeof a); dur(p->period, b, sizeof b);
-    snprintf(buf, n, "diurnal %g/s ±%.0f%%, peak at %s every %s", p->mean, 100 * p->amplitude, a, b);
-    break;
-  case FL_PROFILE_FLASH:
-    dur(p->at, a, sizeof a); dur(p->rise, b, sizeof b); dur(p->hold, c, sizeof c);
-    snprintf(buf, n, "flash x%g at %s (rise %s, hold %s)", p->factor, a, b, c);
-    break;
-  case FL_PROFILE_SUM: case FL_PROFILE_PRODUCT:
-    profile_text(p->a, x, sizeof x); profile_text(p->b, y, sizeof y);
-    snprintf(buf, n, "(%.200s) %s (%.200s)", x, p->kind == FL_PROFILE_SUM ? "+" : "x", y);
-    break;
-  case FL_PROFILE_REPLAY: snprintf(buf, n, "replay of %d request timestamps", p->ntimes); break;
-  }
-}
-
-void fl_report_model(FILE *out, const fl_model_t *m) {
-  char a[32], b[32], c[32];
-  dur(m->duration, a, sizeof a); dur(m->window, b, sizeof b); dur(m->warmup, c, sizeof c);
-  fprintf(out, "scenario \"%s\" (%s): duration %s, window %s, warm-up %s, seed %llu\n", m->name, m->file, a, b, c,
-          (unsigned long long)m->seed);
-  for (int i = 0; i < m->nservices; i++) {
-    const fl_service_t *s = &m->services[i];
-    char q[32];
-    if (s->queue == INT64_MAX) snprintf(q, sizeof q, "unbounded"); else snprintf(q, sizeof q, "%lld", (long long)s->queue);
-    fprintf(out, "service %s: %d instances x %d workers, queue %s, %s, %s", s->name, s->instances, s->workers, q,
-            fl_balancer_name(s->balancer), s->blocking ? "blocking" : "non-blocking");
-    if (s->error_rate > 0) fprintf(out, ", error_rate %g", s->error_rate);
-    if (s->slo > 0) { dur(s->slo, a, sizeof a); fprintf(out, ", slo %s", a); }
-    if (s->rate_limit > 0) fprintf(out, ", rate limit %g/s (burst %g)", s->rate_limit, s->rate_burst);
-    if (s->shed_after > 0) { dur(s->shed_after, a, sizeof a); fprintf(out, ", sheds past %s", a); }
-    if (s->outlier.consecutive_errors) fprintf(out, ", ejects after %d errors", s->outlier.consecutive_errors);
-    if (s->autoscale.on) {
-      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
-      dur(s->autoscale.delay, a, sizeof a);
-      fprintf(out, ", autoscale %d-%d on %s %g (ready after %s)", s->autoscale.min, s->autoscale.max, mn[s->autoscale.metric], s->autoscale.target, a);
-    }
-    if (s->broker) {
-      fprintf(out, ", broker to");
-      for (int k = 0; k < s->nconsumers; k++) fprintf(out, " %s", s->consumers[k]->full_name);
-    }
-    fputc('\n', out);
-    for (int k = 0; k < s->nendpoints; k++) {
-      const fl_endpoint_t *ep = &s->endpoints[k];
-      char w[160];
-      fl_dist_format(&ep->work, w, sizeof w);
-      fprintf(out, "  %s: work %s", ep->full_name, w);
-      if (ep->error_rate >= 0) fprintf(out, ", error_rate %g", ep->error_rate);
-      fputc('\n', out);
-      for (int st = 0; st < ep->nsteps; st++) {
-        const fl_step_t *stp = &ep->steps[st];
-        for (int ci = 0; ci < stp->count; ci++) {
-          const fl_call_t *call = &ep->calls[stp->first + ci];
-          fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", call->target->full_name);
-          if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
-          if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }
-          if (call->p < 1) fprintf(out, " p %g", call->p);
-          if (call->async) fprintf(out, " async");
-          if (call->cache_hit > 0) { dur(call->cache_warmup, a, sizeof a); fprintf(out, " cache %g%% (warm-up %s)", 100 * call->cache_hit, a); }
-          if (call->retries) {
-            dur(fl_time_to_sec(call->backoff_base), a, sizeof a); dur(fl_time_to_sec(call->backoff_max), b, sizeof b);
-            static const char *const jit[] = { "none", "full", "equal" };
-            fprintf(out, " retries %d (backoff %s x%g up to %s, jitter %s)", call->retries, a, call->backoff_mult, b, jit[call->jitter]);
-            if (call->budget_ratio > 0) fprintf(out, " budget %g%% min %g/s", 100 * call->budget_ratio, call->budget_min);
-          }
-          if (call->breaker.on) {
-            dur(fl_time_to_sec(call->breaker.open_for), a, sizeof a);
-            fprintf(out, " breaker %g%% of %d (min %d), open %s, %d half-open", 100 * call->breaker.failure_rate, call->breaker.window,
-                    call->breaker.min_calls, a, call->breaker.half_open_calls);
-          }
-          if (call->bulkhead) fprintf(out, " bulkhead %d", call->bulkhead);
-          if (call->deadline) fprintf(out, " deadline");
-          if (call->hedge.on) {
-            if (call->hedge.quantile > 0) fprintf(out, " hedge after p%g", 100 * call->hedge.quantile);
-            else { dur(fl_time_to_sec(call->hedge.after), a, sizeof a); fprintf(out, " hedge after %s", a); }
-          }
-          fputc('\n', out);
-        }
-      }
-    }
-  }
-  char prof[512];
-  profile_text(&m->rate, prof, sizeof prof);
-  fprintf(out, "traffic: %s\n", prof);
-  if (m->client_timeout > 0 || m->client_retries > 0) {
-    dur(m->client_timeout, a, sizeof a); dur(m->client_think, b, sizeof b);
-    fprintf(out, "  clients give up after %s, refresh %d times after %s\n", a, m->client_retries, b);
-  }
-  for (int j = 0; j < m->njourneys; j++) {
-    const fl_journey_t *jn = &m->journeys[j];
-    fprintf(out, "  journey %s: %.4g%%", jn->name, 100 * jn->share);
-    if (jn->nsteps > 1) {
-      for (int k = 0; k < jn->nsteps; k++) fprintf(out, "%s%s", k ? (jn->cont[k - 1] < 1 ? " →? " : " → ") : ": ", jn->steps[k]->full_name);
-    }
-    fputc('\n', out);
-  }
+  fl_metrics_release(&x);
 }

@@ -420,7 +420,7 @@ TEST(recommendation_outage_variant_a_cascades_from_recommend_to_checkout) {
   CHECK_EQ_INT(k->parent, cgw);
   CHECK(k->t >= g->t);
   /* the report's timeline lists them cause before effect */
-  cJSON *tl = fl_report_timeline_json(s);
+  cJSON *tl = fl_report_timeline_json(s, NULL);
   int pr = timeline_pos(tl, "service", "recommend", "down"), pg = timeline_pos(tl, "service", "gateway", "down"),
       pc = timeline_pos(tl, "journey", "gateway.checkout", "down");
   note("timeline positions: recommend %d, gateway %d, checkout %d", pr, pg, pc);

@@ -1,9 +1,11 @@
-/* Report writers: the JSON report (cJSON), the terminal summary, and whole-or-nothing file output. */
+/* Report writers: they serialize and print a run, computing nothing of their own (what a run
+** means comes from faultline/analysis.h). The JSON report and its records, the terminal text,
+** JUnit XML, CSV series and the HTML page (reports/). */
 #ifndef FAULTLINE_REPORT_H
 #define FAULTLINE_REPORT_H
 
 #include <stdio.h>
-#include "sim.h"
+#include "analysis.h"
 
 typedef struct cJSON cJSON;
 
@@ -15,57 +17,88 @@ typedef struct fl_run_info {
   char host[128];
 } fl_run_info_t;
 
+/* ---- the JSON report (reports/json.c, model_json.c) ---- */
+
 /* Builds the whole report of a run. The caller owns the tree (cJSON_Delete). */
 cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
+/* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
+int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
+/* The resolved model, as the report's scenario.model holds it. */
+cJSON *fl_report_model_json(const fl_model_t *m);
 
-/* Parts of the report, each a new tree owned by the caller (reports/cascade.c). */
-cJSON *fl_report_faults_json(const fl_sim_t *s);
-cJSON *fl_report_timeline_json(const fl_sim_t *s);
-/* One health change (s->changes[i]) as the timeline shows it. */
-cJSON *fl_report_change_json(const fl_sim_t *s, int i);
-cJSON *fl_report_cascade_json(const fl_sim_t *s);
+/* ---- one record each (reports/records.c) ----
+** Each builds a new object owned by the caller. The JSON report's arrays hold exactly these, and
+** `serve` streams the same objects as events, so the live page reads what the report says. */
+cJSON *fl_report_fault_json(const fl_sim_t *s, int f);          /* fault f as scheduled (faults[]) */
+/* Fault f as the live stream shows it: the record, its start and end the times it actually
+** started and ended (when it did), and "active": whether it holds now. */
+cJSON *fl_report_fault_live_json(const fl_sim_t *s, int f);
+cJSON *fl_report_change_json(const fl_sim_t *s, int i);         /* health change s->changes[i] (timeline[]) */
+cJSON *fl_report_scale_event_json(const fl_sim_t *s, int i);    /* instance count change s->sev[i] (scaling[]) */
+cJSON *fl_report_breaker_event_json(const fl_sim_t *s, int i);  /* breaker state change s->bev[i] (breakers[]) */
+cJSON *fl_report_log_line_json(const fl_sim_t *s, int i);       /* message of sim:log s->logs[i] (log[]) */
+/* Window w's values: {w, t, services: {NAME: {SERIES: v, ..., failures_by_cause}}, journeys: {...},
+** edges: [{from, to, calls, failures}]}: one column of the report's series. */
+cJSON *fl_report_window_json(const fl_sim_t *s, uint32_t w);
+/* Whether the report carries series k of service 'service' (-1: of a journey): a journey its
+** first FL_SER_JOURNEY_COUNT, a service all of them but FL_SER_LAG and FL_SER_LAG_AGE, which
+** only brokers have. */
+bool fl_report_has_series(const fl_model_t *m, int service, fl_series_t k);
+/* The name of call site 'id' as records and the terminal print it: "svc.ep -> svc.ep". */
+void fl_report_call_name(const fl_sim_t *s, int id, char *buf, size_t n);
+
+/* ---- cascades, policies, expectations (reports/cascade.c, policies.c, expect.c) ---- */
+
+/* The health timeline: every change in timeline order (fl_cascade_t.order; 'c' NULL: worked out
+** here). */
+cJSON *fl_report_timeline_json(const fl_sim_t *s, const fl_cascade_t *c);
+/* Per fault: chain (with delay and recovery), services and journeys reached, first hit,
+** recovery, and the journeys' impact before, during and after. */
+cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c);
+/* The health timeline and each fault's cascade, for the terminal. */
+void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c, bool color);
+
+/* Per call site: attempts, retries, breaker, ... (the report's "calls"). */
+cJSON *fl_report_calls_json(const fl_sim_t *s, const fl_metrics_t *x);
+/* The terminal's "policies" block: call sites and services whose policies acted. */
+void fl_report_policies_text(FILE *out, const fl_sim_t *s);
+
 cJSON *fl_report_expectations_json(const fl_sim_t *s);
-cJSON *fl_report_calls_json(const fl_sim_t *s);      /* per call site: attempts, retries, breaker, ... */
-cJSON *fl_report_scaling_json(const fl_sim_t *s);    /* instance count changes */
-cJSON *fl_report_breakers_json(const fl_sim_t *s);   /* breaker state changes */
-cJSON *fl_report_log_json(const fl_sim_t *s);        /* messages of sim:log */
-/* Name of the entity a change is about: a service or a journey. */
-const char *fl_change_subject(const fl_sim_t *s, const fl_change_t *c);
+/* The terminal's "expectations" block: PASS or FAIL, wanted, during, observed. */
+void fl_report_expectations_text(FILE *out, const fl_sim_t *s, bool color);
 /* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */
 void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n);
-/* What expectation x observed, as the terminal and JUnit show it, e.g. "success_rate 97.1234%, p99 412ms". */
+/* What expectation x observed, e.g. "success_rate 99.1234%, p99 412ms" (rates to 6 digits). */
 void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n);
 
-/* The cascade timeline and expectations, for the terminal. */
+/* ---- terminal (reports/summary.c, text.c, model_text.c) ---- */
+
+/* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
+void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color);
+/* What follows the summary: health timeline, cascades, policies, log, scaling, expectations. */
 void fl_report_cascade_text(FILE *out, const fl_sim_t *s, bool color);
+/* Prints the resolved model (faultline check). */
+void fl_report_model(FILE *out, const fl_model_t *m);
+
+/* ---- files (reports/junit.c, csv.c, html.c) ---- */
 
 /* A JUnit XML file: one test case per expectation. Returns 0 or -FL_EIO. */
 int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t errlen);
-
-/* Writes 'data' to 'path' through a temporary file and rename: whole or not at all.
-** Returns 0, or -FL_EIO with a message in err. */
-int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
-
-/* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
-int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
-
-/* The HTML report (reports/html.c): one self-contained page, the report and the laid-out
-** architecture embedded as JSON, the script and charts inlined. Returns 0 or -FL_E* with a
-** message in err. */
-int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
-/* The page's text around 'report' and 'graph' (either may be NULL: a page that receives its
-** data later, as the live dashboard does). Returns a new string (free()), its length in *len. */
-char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
 
 /* One CSV file per series into folder 'dir' (created if missing; its parent must exist):
 ** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and
 ** call edge). Headers: README.md, "CSV series". Returns 0 or -FL_EIO with a message in err. */
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen);
 
-/* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
-void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color);
-
-/* Prints the resolved model (faultline check). */
-void fl_report_model(FILE *out, const fl_model_t *m);
+/* The HTML report: one self-contained page, the report and the laid-out architecture embedded
+** as JSON, the script and charts inlined. Returns 0 or -FL_E* with a message in err. */
+int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
+/* The page's text around 'report' and 'graph' (either may be NULL: a page that receives its
+** data later). Returns a new string (free()), its length in *len. */
+char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
+/* The live dashboard of `serve`: the page around 'graph' with no report, its live script
+** (reports/web/live.js, fed by the event stream) spliced in at the template's LIVE marker.
+** Returns a new string (free()), its length in *len; NULL when 'graph' is NULL. */
+char *fl_report_live_page(const cJSON *graph, size_t *len);
 
 #endif

@@ -43,10 +43,6 @@ int fl_run_check(fl_run_t *r);
 /* Frees the simulation and the model; 'r' is then empty. */
 void fl_run_release(fl_run_t *r);
 
-/* Peak utilisation of service i: the largest, over the measured windows (all windows when the
-** warm-up covers the run), of busy workers over the workers of the instances live at the
-** window's end, capped at 1 (a crash inside a window can leave more workers busy than that). */
-double fl_run_peak_utilization(const fl_run_t *r, int i);
 
 /* For the "run" object of outputs: a monotonic wall clock in seconds, and this machine's name
 ** ("unknown" when it has none). */

@@ -1,6 +1,7 @@
 /* What one run of a batch yields: the layout of its value vector (per journey success ratio, p99
 ** and mean latency; per service peak and mean utilisation; per expectation held; all held), and
 ** that vector taken from one replication, loaded, run and checked through fl_run_t. */
+#include "faultline/analysis.h"
 #include "faultline/run.h"
 #include "faultline/sweep.h"
 
@@ -79,15 +80,13 @@ int fl_run_values(const char *path, const fl_load_opts_t *opts, const fl_layout_
   for (int j = 0; j < m->njourneys; j++) {
     const fl_stats_t *st = &r.s.jrn[j].st;
     const fl_counts_t *c = &st->total;
-    uint64_t done = c->successes + c->degraded + c->failures;
-    out[fl_layout_journey(l, j, FL_JM_SUCCESS)] = done ? (double)(c->successes + c->degraded) / (double)done : 1;
+    out[fl_layout_journey(l, j, FL_JM_SUCCESS)] = fl_metrics_success_ratio(c);
     out[fl_layout_journey(l, j, FL_JM_P99)] = fl_time_to_sec(fl_hist_quantile(st->htotal, 0.99));
     out[fl_layout_journey(l, j, FL_JM_MEAN)] = fl_hist_mean(st->htotal) / 1e9;
   }
   for (int i = 0; i < m->nservices; i++) {
-    const fl_svc_rt_t *rt = &r.s.svc[i];
-    out[fl_layout_service(l, i, FL_SM_PEAK_UTIL)] = fl_run_peak_utilization(&r, i);
-    out[fl_layout_service(l, i, FL_SM_UTIL)] = rt->t_workers > 0 ? rt->t_busy / rt->t_workers : 0;
+    out[fl_layout_service(l, i, FL_SM_PEAK_UTIL)] = fl_metrics_peak_utilization(&r.s, i);
+    out[fl_layout_service(l, i, FL_SM_UTIL)] = fl_metrics_utilization(&r.s, i);
   }
   for (int x = 0; x < m->nexpects; x++) out[fl_layout_expect(l, x)] = r.s.exp[x].passed ? 1 : 0;
   out[fl_layout_all_held(l)] = failed ? 0 : 1;

@@ -61,17 +61,3 @@ void fl_run_release(fl_run_t *r) {
   r->failed = -1;
 }
 
-double fl_run_peak_utilization(const fl_run_t *r, int i) {
-  const fl_sim_t *s = &r->s;
-  const fl_svc_rt_t *rt = &s->svc[i];
-  double workers = s->m->services[i].workers, peak = 0;
-  uint32_t w0 = s->window > 0 ? (uint32_t)(s->warmup / s->window) : 0;
-  if (w0 >= s->wdone) w0 = 0;
-  for (uint32_t w = w0; w < s->wdone; w++) {
-    double inst = rt->st.series[FL_SER_INSTANCES][w];
-    if (inst <= 0) continue;
-    double u = rt->st.series[FL_SER_BUSY][w] / (inst * workers);
-    if (u > peak) peak = u;
-  }
-  return peak > 1 ? 1 : peak;
-}

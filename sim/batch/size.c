@@ -1,6 +1,7 @@
 /* Capacity sizing: the search for the smallest sizes meeting every expectation (see
 ** include/faultline/size.h for the method), the evaluation of one candidate over its
 ** replications on the thread pool of sim/batch/pool.c, the JSON result and the terminal table. */
+#include "faultline/analysis.h"
 #include "batch_int.h"
 #include "faultline/run.h"
 #include "faultline/size.h"
@@ -207,7 +208,7 @@ static int rep_job(void *ctx, int rep, int worker, fl_run_ctl_t *ctl) {
       c->obs[(size_t)rep * z->nexpects + x] = fl_xstrdup(buf);
     }
   }
-  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = fl_run_peak_utilization(&r, z->svc[k].service);
+  for (int k = 0; k < z->nsvc; k++) c->peak[(size_t)rep * z->nsvc + k] = fl_metrics_peak_utilization(&r.s, z->svc[k].service);
   c->events[rep] = r.s.eng.dispatched;
   c->failed_rep[rep] = failed > 0;
   c->ran[rep] = true;

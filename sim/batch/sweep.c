@@ -4,6 +4,7 @@
 ** Summaries are computed from the values of replications 0..reps-1 in that order, whichever
 ** thread or shard ran them: the result is the same for any -j and any sharding (merge.c). */
 #include "batch_int.h"
+#include "faultline/io.h"
 #include "faultline/report.h"
 #include "faultline/units.h"
 

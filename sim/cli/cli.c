@@ -2,6 +2,7 @@
 ** output paths before a long run, JSON output, reading a file, the SIGINT/SIGTERM stop and the
 ** report's run info. Every command (main.c, cmd_*.c) uses these, none keeps its own copy. */
 #include "cli.h"
+#include "faultline/io.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -137,21 +138,6 @@ int fl_cli_write_json(cJSON *root, const char *path) {
   return rc;
 }
 
-char *fl_cli_read_file(const char *path, const char *what, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "cannot open %s'%s': %s", what, path, strerror(errno)); return NULL; }
-  size_t cap = 1 << 16, n = 0, k;
-  char *p = fl_xmalloc(cap);
-  while ((k = fread(p + n, 1, cap - n - 1, f)) > 0) {
-    n += k;
-    if (cap - n - 1 == 0) { cap *= 2; p = fl_xrealloc(p, cap); }
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { snprintf(err, errlen, "cannot read %s'%s'", what, path); free(p); return NULL; }
-  p[n] = 0;
-  return p;
-}
 
 /* ---- signals ------------------------------------------------------------------------------ */
 

@@ -57,9 +57,6 @@ int fl_cli_check_dir(const char *dir);
 int fl_cli_write_json(cJSON *root, const char *path);
 /* 'root' printed with a newline: a new string (free()), NULL when out of memory. */
 char *fl_cli_json_text(const cJSON *root);
-/* The whole file at 'path' as a new string (free()); NULL with "cannot open WHAT'path': ..."
-** or "cannot read WHAT'path'" in err ('what' like "report ", or ""). */
-char *fl_cli_read_file(const char *path, const char *what, char *err, size_t errlen);
 
 /* ---- signals ---- */
 

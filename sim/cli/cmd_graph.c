@@ -1,5 +1,6 @@
 /* faultline graph: the architecture of a scenario as DOT, Mermaid or JSON (with its layout),
 ** its services coloured by the worst health they reached in a JSON report when one is given. */
+#include "faultline/io.h"
 #include "faultline/graph.h"
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
@@ -25,8 +26,9 @@ static int usage_error(const char *msg, const char *arg) {
 
 /* Worst health per service of 'm' in the report's series (-1 where the report lacks it). */
 static int *worst_health(const fl_model_t *m, const char *path, char *err, size_t errlen) {
-  char *text = fl_cli_read_file(path, "report ", err, errlen);
-  if (!text) return NULL;
+  char *text;
+  size_t len;
+  if (fl_read_file(path, "report", &text, &len, err, errlen) != 0) return NULL;
   cJSON *root = cJSON_Parse(text);
   free(text);
   cJSON *ser = cJSON_GetObjectItemCaseSensitive(root, "series");

@@ -3,7 +3,7 @@
 #include "cli.h"
 
 #include "faultline/import.h"
-#include "faultline/report.h"
+#include "faultline/io.h"
 #include "faultline/scenario.h"
 #include "faultline/units.h"
 

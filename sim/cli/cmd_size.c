@@ -1,7 +1,7 @@
 /* `faultline size`: the smallest instance counts (or workers per instance) meeting every
 ** expectation. Argument parsing, the progress line, output files, signals and exit codes; the
 ** search itself is sim/batch/size.c. */
-#include "faultline/report.h"
+#include "faultline/io.h"
 #include "faultline/size.h"
 #include "cli.h"
 

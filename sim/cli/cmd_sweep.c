@@ -1,6 +1,7 @@
 /* The batch commands: `sweep` (a grid of --set values x replications, or one shard of it),
 ** `merge` (the shards' partial results into the whole) and `compare` (two variants under common
 ** random numbers). Argument parsing, output files, the interrupt signal and exit codes. */
+#include "faultline/io.h"
 #include "faultline/report.h"
 #include "faultline/sweep.h"
 #include "cli.h"
@@ -154,9 +155,10 @@ static int cmd_sweep(int argc, char **argv) {
 
 static cJSON *read_json(const char *path) {
   char err[1024];
-  char *text = fl_cli_read_file(path, "", err, sizeof err);
-  if (!text) { fl_cli_error(err, NULL); return NULL; }
-  cJSON *root = cJSON_Parse(text);
+  char *text;
+  size_t len;
+  if (fl_read_file(path, NULL, &text, &len, err, sizeof err) != 0) { fl_cli_error(err, NULL); return NULL; }
+  cJSON *root = cJSON_ParseWithLength(text, len);
   free(text);
   if (!root) fprintf(stderr, "faultline: error: '%s' is not valid JSON\n", path);
   return root;

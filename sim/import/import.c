@@ -2,6 +2,8 @@
 ** whole or not at all; with the helpers the importers share (errors, notes, names, durations). */
 #include "import_int.h"
 
+#include "faultline/io.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -42,21 +44,11 @@ void fl__imp_note(FILE *notes, const char *fmt, ...) {
 }
 
 int fl__imp_read_file(const char *path, char **text, size_t *len, char *err, size_t n) {
+  char *buf;
+  size_t used;
+  int rc = fl_read_file(path, NULL, &buf, &used, err, n);
   *text = NULL; *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, n, "cannot open '%s': %s", path, strerror(errno)); return -FL_EIO; }
-  size_t cap = 65536, used = 0;
-  char *buf = fl_xmalloc(cap);
-  for (;;) {
-    if (cap - used < 2) buf = fl_xrealloc(buf, cap *= 2);
-    size_t got = fread(buf + used, 1, cap - used - 1, f);
-    used += got;
-    if (got == 0) break;
-  }
-  bool bad = ferror(f) != 0;
-  fclose(f);
-  if (bad) { free(buf); snprintf(err, n, "cannot read '%s'", path); return -FL_EIO; }
-  buf[used] = 0;
+  if (rc) return rc;
   if (strlen(buf) != used) {
     size_t at = strlen(buf);
     int line = 1;

@@ -8,7 +8,6 @@
 #include "faultline/units.h"
 #include "../cli/cli.h"
 #include "http.h"
-#include "../../reports/web_assets.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -190,70 +189,6 @@ static void broadcast(server_t *s, const char *event, cJSON *data) {
   free(f);
 }
 
-static cJSON *window_json(const fl_sim_t *sim, uint32_t w) {
-  const fl_model_t *m = sim->m;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "w", w);
-  cJSON_AddNumberToObject(o, "t", fl_time_to_sec((fl_time_t)w * sim->window));
-  cJSON *svcs = cJSON_AddObjectToObject(o, "services");
-  for (int i = 0; i < m->nservices; i++) {
-    cJSON *so = cJSON_AddObjectToObject(svcs, m->services[i].name);
-    for (int k = 0; k < FL_SER__COUNT; k++)
-      if (sim->svc[i].st.series[k]) cJSON_AddNumberToObject(so, fl_series_name((fl_series_t)k), sim->svc[i].st.series[k][w]);
-  }
-  cJSON *jr = cJSON_AddObjectToObject(o, "journeys");
-  for (int j = 0; j < m->njourneys; j++) {
-    cJSON *jo = cJSON_AddObjectToObject(jr, m->journeys[j].name);
-    for (int k = 0; k < FL_SER_JOURNEY_COUNT; k++)
-      if (sim->jrn[j].st.series[k]) cJSON_AddNumberToObject(jo, fl_series_name((fl_series_t)k), sim->jrn[j].st.series[k][w]);
-  }
-  /* failures by cause, and the call edges, as the report's series hold them */
-  for (int i = 0; i < m->nservices; i++) {
-    cJSON *so = cJSON_GetObjectItemCaseSensitive(svcs, m->services[i].name);
-    cJSON *fc = cJSON_AddObjectToObject(so, "failures_by_cause");
-    for (int k = 1; k < FL_CAUSE__COUNT; k++) cJSON_AddNumberToObject(fc, fl_cause_name((fl_cause_t)k), sim->svc[i].st.cause_series[k][w]);
-  }
-  for (int j = 0; j < m->njourneys; j++) {
-    cJSON *jo = cJSON_GetObjectItemCaseSensitive(jr, m->journeys[j].name);
-    cJSON *fc = cJSON_AddObjectToObject(jo, "failures_by_cause");
-    for (int k = 1; k < FL_CAUSE__COUNT; k++) cJSON_AddNumberToObject(fc, fl_cause_name((fl_cause_t)k), sim->jrn[j].st.cause_series[k][w]);
-  }
-  cJSON *edges = cJSON_AddArrayToObject(o, "edges");
-  for (int i = 0; i < m->nservices; i++) {
-    const fl_svc_rt_t *r = &sim->svc[i];
-    for (int x = 0; x < r->ncallees; x++) {
-      cJSON *e = cJSON_CreateObject();
-      cJSON_AddStringToObject(e, "from", m->services[i].name);
-      cJSON_AddStringToObject(e, "to", m->services[r->callee[x]].name);
-      cJSON_AddNumberToObject(e, "calls", r->edge_calls[(size_t)x * sim->nwindows + w]);
-      cJSON_AddNumberToObject(e, "failures", r->edge_fails[(size_t)x * sim->nwindows + w]);
-      cJSON_AddItemToArray(edges, e);
-    }
-  }
-  return o;
-}
-
-/* The dashboard page of the static report, fed by the event stream (reports/web/live.js). */
-static char *live_page(const cJSON *graph, size_t *len) {
-  if (!graph) return NULL;
-  size_t plen = 0;
-  char *page = fl_report_html_page(NULL, graph, &plen);
-  if (!page) return NULL;
-  const char *tail = strstr(page, "</body>");
-  size_t at = tail ? (size_t)(tail - page) : plen;
-  size_t jl = fl_web_live_js_len;
-  char *out = fl_xmalloc(plen + jl + 64);
-  size_t n = 0;
-  memcpy(out, page, at); n = at;
-  n += (size_t)sprintf(out + n, "<script>\n");
-  memcpy(out + n, fl_web_live_js, jl); n += jl;
-  n += (size_t)sprintf(out + n, "\n</script>\n");
-  memcpy(out + n, page + at, plen - at); n += plen - at;
-  free(page);
-  *len = n;
-  return out;
-}
-
 static cJSON *status_json(server_t *s) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "scenario", s->model ? s->model->name : "");
@@ -280,44 +215,14 @@ static cJSON *model_event(server_t *s) {
   return o;
 }
 
-static cJSON *fault_event(const fl_sim_t *sim, int f) {
-  const fl_fault_t *ft = &sim->m->faults[f];
-  const fl_fault_rt_t *fr = &sim->fault[f];
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "name", ft->name);
-  cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
-  cJSON_AddStringToObject(o, "target", ft->target->name);
-  if (ft->from) cJSON_AddStringToObject(o, "from", ft->from->name);
-  cJSON_AddNumberToObject(o, "start", fr->started >= 0 ? fl_time_to_sec(fr->started) : ft->at);
-  if (fr->ended >= 0) cJSON_AddNumberToObject(o, "end", fl_time_to_sec(fr->ended));
-  else if (ft->duration > 0) cJSON_AddNumberToObject(o, "end", ft->at + ft->duration);
-  else cJSON_AddNullToObject(o, "end");
-  cJSON_AddBoolToObject(o, "active", fr->active);
-  return o;
-}
-
 /* Streams what happened since the last flush to every client. */
 static void flush_events(server_t *s) {
   if (!s->have_sim) return;
   fl_sim_t *sim = &s->sim;
-  while (s->sent_windows < sim->wdone) broadcast(s, "window", window_json(sim, s->sent_windows++));
+  while (s->sent_windows < sim->wdone) broadcast(s, "window", fl_report_window_json(sim, s->sent_windows++));
   while (s->sent_changes < sim->nchanges) broadcast(s, "change", fl_report_change_json(sim, s->sent_changes++));
-  for (; s->sent_scaling < sim->nsev; s->sent_scaling++) {
-    const fl_scale_event_t *e = &sim->sev[s->sent_scaling];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "t", fl_time_to_sec(e->t));
-    cJSON_AddStringToObject(o, "service", sim->m->services[e->service].name);
-    cJSON_AddNumberToObject(o, "from", e->from);
-    cJSON_AddNumberToObject(o, "to", e->to);
-    cJSON_AddStringToObject(o, "reason", e->reason);
-    broadcast(s, "scaling", o);
-  }
-  for (; s->sent_logs < sim->nlogs; s->sent_logs++) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "t", fl_time_to_sec(sim->logs[s->sent_logs].t));
-    cJSON_AddStringToObject(o, "message", sim->logs[s->sent_logs].msg);
-    broadcast(s, "log", o);
-  }
+  for (; s->sent_scaling < sim->nsev; s->sent_scaling++) broadcast(s, "scaling", fl_report_scale_event_json(sim, s->sent_scaling));
+  for (; s->sent_logs < sim->nlogs; s->sent_logs++) broadcast(s, "log", fl_report_log_line_json(sim, s->sent_logs));
   /* faults: announce each one once it started, and again when it ends */
   if (sim->m->nfaults > s->fault_sent_cap) {
     int cap = sim->m->nfaults * 2;
@@ -330,7 +235,7 @@ static void flush_events(server_t *s) {
     int state = fr->ended >= 0 ? 2 : fr->started >= 0 ? 1 : 0;
     if (state > s->fault_sent[f]) {
       s->fault_sent[f] = (uint8_t)state;
-      broadcast(s, "fault", fault_event(sim, f));
+      broadcast(s, "fault", fl_report_fault_live_json(sim, f));
     }
   }
   if (sim->complete && !s->done_sent) {
@@ -357,8 +262,8 @@ static void sse_start(server_t *s, client_t *c) {
   }
   if (!s->have_sim) return;
   for (int f = 0; f < s->sim.m->nfaults; f++)
-    if (s->sim.fault[f].started >= 0) sse_send(c, "fault", fault_event(&s->sim, f));
-  for (uint32_t w = 0; w < s->sent_windows; w++) sse_send(c, "window", window_json(&s->sim, w));
+    if (s->sim.fault[f].started >= 0) sse_send(c, "fault", fl_report_fault_live_json(&s->sim, f));
+  for (uint32_t w = 0; w < s->sent_windows; w++) sse_send(c, "window", fl_report_window_json(&s->sim, w));
   for (int i = 0; i < s->sent_changes; i++) sse_send(c, "change", fl_report_change_json(&s->sim, i));
 }
 
@@ -549,7 +454,7 @@ static void handle(server_t *s, client_t *c, fl_http_req_t *rq) {
   if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0) {
     if (!get) { respond_error(c, 405, "use GET"); return; }
     size_t len = 0;
-    char *page = live_page(s->graph, &len);
+    char *page = fl_report_live_page(s->graph, &len);
     if (!page) { respond_error(c, 503, "no model to show: %s", s->error); return; }
     respond(c, 200, "text/html; charset=utf-8", page, len);
     free(page);

@@ -1,0 +1,82 @@
+/* Expectations as the report, the terminal and JUnit show them: the wanted text, the scope
+** ("during"), what was observed, and PASS or FAIL. */
+#include "faultline/report.h"
+#include "faultline/units.h"
+
+#include <cJSON.h>
+
+static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
+
+static void pct(double v, char *buf, size_t n) { snprintf(buf, n, "%.6g%%", 100 * v); }
+
+void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n) {
+  size_t w = 0;
+  char v[32];
+  buf[0] = 0;
+  if (x->has_success) { pct(x->success_rate, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "success_rate %s %s", x->success_op, v); }
+  if (x->has_p99 && w < n) { fl_format_duration(x->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s %s", w ? ", " : "", x->p99_op, v); }
+  if (x->has_p50 && w < n) { fl_format_duration(x->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s %s", w ? ", " : "", x->p50_op, v); }
+  if (x->no_cascade && w < n) snprintf(buf + w, n - w, "%sno cascade from %s", w ? ", " : "", x->no_cascade->name);
+}
+
+static void during_text(const fl_expect_t *x, char *buf, size_t n) {
+  char a[32], b[32];
+  switch (x->during) {
+  case FL_EXPECT_FAULT: snprintf(buf, n, "fault:%s", x->fault_name); break;
+  case FL_EXPECT_STEADY: snprintf(buf, n, "steady"); break;
+  case FL_EXPECT_RANGE: fl_format_duration(x->from, a, sizeof a); fl_format_duration(x->to, b, sizeof b); snprintf(buf, n, "%s-%s", a, b); break;
+  default: snprintf(buf, n, "all"); break;
+  }
+}
+
+void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n) {
+  const fl_expect_t *ex = &s->m->expects[x];
+  const fl_exp_rt_t *er = &s->exp[x];
+  size_t w = 0;
+  char v[32];
+  buf[0] = 0;
+  if (ex->has_success) { pct(er->success_rate, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "success_rate %s", v); }
+  if (ex->has_p99 && w < n) { fl_format_duration(er->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s", w ? ", " : "", v); }
+  if (ex->has_p50 && w < n) { fl_format_duration(er->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
+  if (er->detail[0] && w < n) snprintf(buf + w, n - w, "%s%s", w ? "; " : "", er->detail);
+}
+
+cJSON *fl_report_expectations_json(const fl_sim_t *s) {
+  cJSON *a = cJSON_CreateArray();
+  for (int x = 0; x < s->m->nexpects; x++) {
+    const fl_expect_t *ex = &s->m->expects[x];
+    const fl_exp_rt_t *er = &s->exp[x];
+    cJSON *o = cJSON_CreateObject();
+    char buf[512];
+    cJSON_AddStringToObject(o, "name", ex->name);
+    cJSON_AddBoolToObject(o, "passed", er->passed);
+    if (ex->subject) cJSON_AddStringToObject(o, ex->service ? "service" : "journey", ex->subject);
+    during_text(ex, buf, sizeof buf);
+    cJSON_AddStringToObject(o, "during", buf);
+    fl_expect_wanted(ex, buf, sizeof buf);
+    cJSON_AddStringToObject(o, "wanted", buf);
+    cJSON *obs = cJSON_AddObjectToObject(o, "observed");
+    if (ex->has_success) add_num(obs, "success_rate", er->success_rate);
+    if (ex->has_p99) add_num(obs, "p99", er->p99);
+    if (ex->has_p50) add_num(obs, "p50", er->p50);
+    if (er->detail[0]) cJSON_AddStringToObject(obs, "detail", er->detail);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
+void fl_report_expectations_text(FILE *out, const fl_sim_t *s, bool color) {
+  const fl_model_t *m = s->m;
+  const char *red = color ? "\033[31m" : "", *grn = color ? "\033[32m" : "", *off = color ? "\033[0m" : "";
+  if (!m->nexpects) return;
+  fprintf(out, "\nexpectations\n");
+  for (int x = 0; x < m->nexpects; x++) {
+    char w[512], o[512], d[64];
+    fl_expect_wanted(&m->expects[x], w, sizeof w);
+    fl_expect_observed(s, x, o, sizeof o);
+    during_text(&m->expects[x], d, sizeof d);
+    bool ok = s->exp[x].passed;
+    fprintf(out, "  %s%s%s %s — wanted %s (during %s), observed %s\n", ok ? grn : red, ok ? "PASS" : "FAIL", off,
+            m->expects[x].name, w, d, o);
+  }
+}

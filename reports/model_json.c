@@ -1,0 +1,179 @@
+/* The resolved model as the JSON report's scenario.model holds it: services (instances, workers,
+** queue, policies, autoscaling, brokers), endpoints with their calls and policies, and traffic
+** (rate profile, mix, clients, journeys' steps). */
+#include "faultline/report.h"
+
+#include <cJSON.h>
+#include <string.h>
+
+static cJSON *add_obj(cJSON *parent, const char *key) { return cJSON_AddObjectToObject(parent, key); }
+static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
+
+static void add_dist(cJSON *o, const char *k, const fl_dist_t *d) {
+  char buf[160];
+  fl_dist_format(d, buf, sizeof buf);
+  cJSON_AddStringToObject(o, k, buf);
+}
+
+static cJSON *profile_json(const fl_profile_t *p) {
+  cJSON *rate = cJSON_CreateObject();
+  switch (p->kind) {
+  case FL_PROFILE_CONST: cJSON_AddStringToObject(rate, "kind", "constant"); add_num(rate, "rate", p->value); break;
+  case FL_PROFILE_SURGE:
+    cJSON_AddStringToObject(rate, "kind", "surge");
+    add_num(rate, "base", p->base); add_num(rate, "peak", p->peak); add_num(rate, "start", p->start);
+    add_num(rate, "ramp", p->ramp); add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
+    break;
+  case FL_PROFILE_PIECEWISE: {
+    cJSON_AddStringToObject(rate, "kind", "piecewise");
+    cJSON *pts = cJSON_AddArrayToObject(rate, "points");
+    for (int i = 0; i < p->npoints; i++) {
+      cJSON *pt = cJSON_CreateArray();
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pt[i]));
+      cJSON_AddItemToArray(pt, cJSON_CreateNumber(p->pr[i]));
+      cJSON_AddItemToArray(pts, pt);
+    }
+    break;
+  }
+  case FL_PROFILE_DIURNAL:
+    cJSON_AddStringToObject(rate, "kind", "diurnal");
+    add_num(rate, "mean", p->mean); add_num(rate, "amplitude", p->amplitude);
+    add_num(rate, "peak_at", p->peak_at); add_num(rate, "period", p->period);
+    break;
+  case FL_PROFILE_FLASH:
+    cJSON_AddStringToObject(rate, "kind", "flash");
+    add_num(rate, "at", p->at); add_num(rate, "factor", p->factor); add_num(rate, "rise", p->rise);
+    add_num(rate, "hold", p->hold); add_num(rate, "decay", p->decay);
+    if (p->base > 0) add_num(rate, "base", p->base);
+    break;
+  case FL_PROFILE_SUM: case FL_PROFILE_PRODUCT:
+    cJSON_AddStringToObject(rate, "kind", p->kind == FL_PROFILE_SUM ? "sum" : "product");
+    cJSON_AddItemToObject(rate, "a", profile_json(p->a));
+    cJSON_AddItemToObject(rate, "b", profile_json(p->b));
+    break;
+  case FL_PROFILE_REPLAY:
+    cJSON_AddStringToObject(rate, "kind", "replay");
+    add_num(rate, "requests", p->ntimes);
+    break;
+  }
+  return rate;
+}
+
+cJSON *fl_report_model_json(const fl_model_t *m) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *svcs = add_obj(root, "services");
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_service_t *s = &m->services[i];
+    cJSON *o = add_obj(svcs, s->name);
+    add_num(o, "instances", s->instances);
+    add_num(o, "workers", s->workers);
+    if (s->queue == INT64_MAX) cJSON_AddStringToObject(o, "queue", "unbounded");
+    else add_num(o, "queue", (double)s->queue);
+    cJSON_AddStringToObject(o, "balancer", fl_balancer_name(s->balancer));
+    cJSON_AddBoolToObject(o, "blocking", s->blocking);
+    add_num(o, "error_rate", s->error_rate);
+    if (s->slo > 0) add_num(o, "slo", s->slo);
+    add_num(o, "health_check", s->health_check);
+    if (s->rate_limit > 0) { cJSON *r = add_obj(o, "rate_limit"); add_num(r, "rate", s->rate_limit); add_num(r, "burst", s->rate_burst); }
+    if (s->shed_after > 0) add_num(o, "shed_after", s->shed_after);
+    if (s->outlier.consecutive_errors) {
+      cJSON *x = add_obj(o, "outlier");
+      add_num(x, "consecutive_errors", s->outlier.consecutive_errors);
+      add_num(x, "base_ejection", s->outlier.base_ejection);
+      add_num(x, "max_ejected", s->outlier.max_ejected);
+    }
+    if (s->autoscale.on) {
+      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
+      cJSON *x = add_obj(o, "autoscale");
+      cJSON_AddStringToObject(x, "metric", mn[s->autoscale.metric]);
+      add_num(x, "target", s->autoscale.target);
+      add_num(x, "min", s->autoscale.min); add_num(x, "max", s->autoscale.max);
+      add_num(x, "period", s->autoscale.period); add_num(x, "tolerance", s->autoscale.tolerance);
+      add_num(x, "stabilize_down", s->autoscale.stabilize_down); add_num(x, "delay", s->autoscale.delay);
+      if (s->autoscale.warmup > 0) { add_num(x, "warmup", s->autoscale.warmup); add_num(x, "warmup_factor", s->autoscale.warmup_factor); }
+    }
+    if (s->broker) {
+      cJSON *x = add_obj(o, "broker");
+      if (s->capacity != INT64_MAX) add_num(x, "capacity", (double)s->capacity);
+      add_num(x, "max_deliveries", s->max_deliveries);
+      if (s->concurrency) add_num(x, "concurrency", s->concurrency);
+      cJSON *cs = cJSON_AddArrayToObject(x, "consumers");
+      for (int k = 0; k < s->nconsumers; k++) cJSON_AddItemToArray(cs, cJSON_CreateString(s->consumers[k]->full_name));
+    }
+    cJSON *eps = add_obj(o, "endpoints");
+    for (int k = 0; k < s->nendpoints; k++) {
+      const fl_endpoint_t *ep = &s->endpoints[k];
+      cJSON *e = add_obj(eps, ep->name);
+      add_dist(e, "work", &ep->work);
+      add_num(e, "work_mean", fl_dist_mean(&ep->work));
+      if (ep->error_rate >= 0) add_num(e, "error_rate", ep->error_rate);
+      cJSON *calls = cJSON_AddArrayToObject(e, "calls");
+      for (int st = 0; st < ep->nsteps; st++) {
+        for (int c = 0; c < ep->steps[st].count; c++) {
+          const fl_call_t *call = &ep->calls[ep->steps[st].first + c];
+          cJSON *co = cJSON_CreateObject();
+          cJSON_AddStringToObject(co, "target", call->target->full_name);
+          add_num(co, "step", st);
+          cJSON_AddBoolToObject(co, "parallel", ep->steps[st].parallel);
+          if (call->timeout > 0) add_num(co, "timeout", fl_time_to_sec(call->timeout));
+          cJSON_AddBoolToObject(co, "optional", call->optional);
+          if (call->optional) add_num(co, "fallback", fl_time_to_sec(call->fallback));
+          if (call->p < 1) add_num(co, "p", call->p);
+          if (call->async) cJSON_AddBoolToObject(co, "async", true);
+          if (call->cache_hit > 0) { cJSON *ch = add_obj(co, "cache"); add_num(ch, "hit", call->cache_hit); add_num(ch, "warm_up", call->cache_warmup); }
+          if (call->retries) {
+            static const char *const jit[] = { "none", "full", "equal" };
+            cJSON *r = add_obj(co, "retry");
+            add_num(r, "retries", call->retries);
+            add_num(r, "backoff_base", fl_time_to_sec(call->backoff_base));
+            add_num(r, "backoff_multiplier", call->backoff_mult);
+            add_num(r, "backoff_max", fl_time_to_sec(call->backoff_max));
+            cJSON_AddStringToObject(r, "jitter", jit[call->jitter]);
+            if (call->budget_ratio > 0) { add_num(r, "budget_ratio", call->budget_ratio); add_num(r, "budget_min_per_s", call->budget_min); }
+          }
+          if (call->breaker.on) {
+            cJSON *b = add_obj(co, "breaker");
+            add_num(b, "failure_rate", call->breaker.failure_rate);
+            add_num(b, "slow_call_rate", call->breaker.slow_call_rate);
+            add_num(b, "slow_call", fl_time_to_sec(call->breaker.slow_call));
+            add_num(b, "window", call->breaker.window);
+            add_num(b, "min_calls", call->breaker.min_calls);
+            add_num(b, "open_for", fl_time_to_sec(call->breaker.open_for));
+            add_num(b, "half_open_calls", call->breaker.half_open_calls);
+          }
+          if (call->bulkhead) add_num(co, "bulkhead", call->bulkhead);
+          if (call->deadline) cJSON_AddBoolToObject(co, "deadline", true);
+          if (call->hedge.on) {
+            cJSON *h = add_obj(co, "hedge");
+            if (call->hedge.quantile > 0) add_num(h, "after_quantile", call->hedge.quantile);
+            else add_num(h, "after", fl_time_to_sec(call->hedge.after));
+            add_num(h, "max", call->hedge.max);
+          }
+          cJSON_AddItemToArray(calls, co);
+        }
+      }
+    }
+  }
+  cJSON *tr = add_obj(root, "traffic");
+  cJSON_AddItemToObject(tr, "rate", profile_json(&m->rate));
+  cJSON *mix = add_obj(tr, "mix");
+  for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
+  if (m->client_timeout > 0 || m->client_retries > 0) {
+    cJSON *cl = add_obj(tr, "client");
+    add_num(cl, "timeout", m->client_timeout); add_num(cl, "retries", m->client_retries); add_num(cl, "think", m->client_think);
+  }
+  cJSON *seqs = add_obj(tr, "journeys");
+  for (int j = 0; j < m->njourneys; j++) {
+    const fl_journey_t *jn = &m->journeys[j];
+    if (jn->nsteps <= 1 && strcmp(jn->step_names[0], jn->name) == 0) continue;
+    cJSON *o = add_obj(seqs, jn->name);
+    cJSON *st = cJSON_AddArrayToObject(o, "steps");
+    cJSON *co = cJSON_AddArrayToObject(o, "continue");
+    for (int k = 0; k < jn->nsteps; k++) {
+      cJSON_AddItemToArray(st, cJSON_CreateString(jn->steps[k]->full_name));
+      if (k + 1 < jn->nsteps) cJSON_AddItemToArray(co, cJSON_CreateNumber(jn->cont[k]));
+    }
+    add_num(o, "think", jn->think);
+  }
+  return root;
+}
