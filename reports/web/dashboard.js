@@ -155,6 +155,7 @@
       root: box,
       setCursor: function (t) { cursorT = t; u.redraw(false, false); },
       setData: function (x, datas) { u.setData([x].concat(datas)); },
+      data: function () { return u.data.slice(1); },
       resize: function (w) { u.setSize({ width: w, height: 128 }); },
       destroy: function () { u.destroy(); }
     };
@@ -208,6 +209,7 @@
       root: box,
       setCursor: function (t) { cursorT = t; draw(); },
       setData: function (nx, nd) { x = nx; datas = nd; draw(); },
+      data: function () { return datas; },
       resize: function (w) { W = w; draw(); },
       destroy: function () {}
     };
@@ -333,7 +335,8 @@
   /* 'scenario' ({name, window, duration}: the live model's) stands in for a report not yet there. */
   function normalise(report, graph, scenario) {
     var sc = scenario || { name: graph && graph.name || '', window: 1 };
-    var r = report || { scenario: { name: sc.name, window: sc.window || 1, duration: sc.duration }, services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
+    var r = report || { scenario: { name: sc.name, window: sc.window || 1, duration: sc.duration }, complete: scenario ? false : undefined,
+      services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
     r.series = r.series || { window: r.scenario.window || 1, t: [], services: {}, journeys: {}, edges: [] };
     r.series.edges = r.series.edges || [];
     r.faults = r.faults || []; r.timeline = r.timeline || []; r.cascade = r.cascade || []; r.expectations = r.expectations || [];
@@ -502,7 +505,9 @@
       el('button', { type: 'button', id: 'fl-fit', title: 'fit the whole diagram (0)', text: 'fit', onclick: function () { self.fit(); } }),
       el('button', { type: 'button', id: 'fl-jump', title: 'jump to the faulted node (f)', text: 'jump to fault', onclick: function () { self.jumpToFault(); } })
     ]);
-    wrap.appendChild(tools);
+    /* in the replay's control row, so that it never hides a node */
+    var row = this.doc.querySelector('.diagram-panel .controls');
+    if (row) row.insertBefore(tools, row.querySelector('.speed')); else wrap.appendChild(tools);
     svg.addEventListener('wheel', function (e) {
       e.preventDefault();
       var p = self.toLayout(e.clientX, e.clientY);
@@ -941,45 +946,65 @@
   };
 
   Dashboard.prototype.renderTables = function () {
-    var self = this, r = this.report;
+    var r = this.report;
     /* header */
     var sc = r.scenario || {};
     byId('fl-name').textContent = sc.name || 'faultline';
     var meta = [sc.file, sc.seed != null ? 'seed ' + sc.seed : '', sc.duration ? fmtT(sc.duration) + ' simulated' : '',
       'window ' + fmtT(sc.window), sc.warmup != null ? 'warm-up ' + fmtT(sc.warmup) : ''];
     if (r.run) meta.push(fmtNum(r.run.requests) + ' requests in ' + (r.run.wall_seconds || 0).toFixed(1) + 's');
-    if (r.complete === false) meta.push('PARTIAL: the run was interrupted');
+    if (r.complete === false && r.schema) meta.push('PARTIAL: the run was interrupted');
     byId('fl-meta').textContent = meta.filter(Boolean).join(' \u00b7 ');
-    var ex = r.expectations, failed = ex.filter(function (e) { return !e.passed; }).length;
+    byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
+      ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
+    this.renderExpectations();
+    this.renderFaults();
+    this.renderJourneys();
+    this.prepTimeline();
+    this.renderTimeline();
+    this.renderFaultbar();
+  };
+
+  /* An expectation of a run still going whose 'during' has not come yet is pending, not failed. */
+  function pending(r, e) { return r.complete === false && !e.passed && /no window of the run fell/.test(e.detail || ''); }
+
+  /* The verdict and the expectations table ("so far" while a live run goes on). */
+  Dashboard.prototype.renderExpectations = function () {
+    var r = this.report, ex = r.expectations, live = r.complete === false;
+    var wait = ex.filter(function (e) { return pending(r, e); }).length;
+    var failed = ex.filter(function (e) { return !e.passed && !pending(r, e); }).length;
     var v = byId('fl-verdict');
     v.className = 'verdict ' + (!ex.length ? 'none' : failed ? 'fail' : 'pass');
     clear(v);
-    addKids(v, !ex.length ? 'no expectations' : failed ? [failed + ' of ' + ex.length + ' expectations failed'] : ['all ' + ex.length + ' expectations held']);
-    byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
-      ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
-
-    /* expectations */
+    addKids(v, !ex.length ? 'no expectations' : failed ? [failed + ' of ' + ex.length + ' expectations failed'] :
+      wait ? [(ex.length - wait) + ' of ' + ex.length + ' expectations holding'] : ['all ' + ex.length + ' expectations held']);
+    if (live && ex.length) v.appendChild(el('small', { text: 'so far' }));
     var t = byId('fl-expectations');
     clear(t);
-    if (!ex.length) t.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'the scenario states no expectations' })));
+    if (!ex.length) t.appendChild(el('tr', null, el('td', { cls: 'empty', text: r.complete === false && !r.schema ? 'evaluated as the run goes' : 'the scenario states no expectations' })));
     else {
-      t.appendChild(el('tr', null, ['', 'expectation', 'wanted', 'observed'].map(function (h) { return el('th', { text: h }); })));
+      t.appendChild(el('tr', null, ['', 'expectation', 'wanted', live ? 'observed so far' : 'observed'].map(function (h) { return el('th', { text: h }); })));
       ex.forEach(function (e) {
+        var wt = pending(r, e);
         var obs = Object.keys(e.observed || {}).map(function (k) {
           var val = e.observed[k];
           return k + ' ' + (k === 'success_rate' ? fmtPct(val) : /p\d+/.test(k) ? fmtLat(val) : val);
         }).join(', ');
         if (e.detail) obs += (obs ? '; ' : '') + e.detail;
+        if (wt) obs = 'its window has not come yet';
         t.appendChild(el('tr', null, [
-          el('td', null, el('span', { cls: 'chip ' + (e.passed ? 'pass' : 'fail'), text: e.passed ? 'PASS' : 'FAIL' })),
+          el('td', null, el('span', { cls: 'chip ' + (wt ? 'wait' : e.passed ? 'pass' : 'fail'), text: wt ? 'WAIT' : e.passed ? 'PASS' : 'FAIL' })),
           el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || '') + (e.during ? ' during ' + e.during : '') })]),
           el('td', { text: e.wanted || '' }),
-          el('td', { cls: e.passed ? '' : 'bad', text: obs || '-' })
+          el('td', { cls: e.passed || wt ? '' : 'bad', text: obs || '-' })
         ]));
       });
     }
+  };
 
-    /* faults and blast radius */
+  /* Faults and their blast radius. */
+  Dashboard.prototype.renderFaults = function () {
+    var self = this, r = this.report;
     var ft = byId('fl-faults');
     clear(ft);
     if (!r.faults.length) ft.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'no faults injected' })));
@@ -997,8 +1022,11 @@
         ft.appendChild(tr);
       });
     }
+  };
 
-    /* journeys */
+  /* The journeys over the whole run. */
+  Dashboard.prototype.renderJourneys = function () {
+    var self = this, r = this.report, sc = r.scenario || {};
     var jt = byId('fl-journeys');
     clear(jt);
     var names = Object.keys(r.journeys || {});
@@ -1027,9 +1055,6 @@
       }));
       jt.appendChild(el('tr', { cls: 'clickable', onclick: function () { self.select({ kind: 'journey', name: n }); } }, cells));
     });
-    this.prepTimeline();
-    this.renderTimeline();
-    this.renderFaultbar();
   };
 
   /* ---- boot ---- */
@@ -1066,7 +1091,8 @@
     return d;
   }
 
-  global.FL = { Dashboard: Dashboard, boot: boot, windowOf: windowOf, fmtT: fmtT, dashboard: null };
+  global.FL = { Dashboard: Dashboard, boot: boot, windowOf: windowOf, fmtT: fmtT, fmtNum: fmtNum, fmtPct: fmtPct, fmtLat: fmtLat,
+    fmtRate: fmtRate, dashboard: null };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
 })(window);
