@@ -402,7 +402,7 @@
     clear(svg);
     this.initViewport(svg, lay);
     var gEdges = sv('g', { cls: 'edges' }), gLabels = sv('g', { cls: 'elabels' }), gNodes = sv('g', { cls: 'nodes' });
-    svg.appendChild(gEdges); svg.appendChild(gLabels); svg.appendChild(gNodes);
+    svg.appendChild(gEdges); svg.appendChild(gNodes); svg.appendChild(gLabels);   /* labels on top: short edges run under halos */
     this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = [];
     function pathD(p) {
       if (!p || p.length < 4) return '';
@@ -423,6 +423,7 @@
       if (!(len > 0)) return null;
       var p = x.path.getPointAtLength(len / 2);
       var t = sv('text', { cls: 'elabel', x: p.x.toFixed(1), y: (p.y - 3).toFixed(1) });
+      t.room = len - 12;    /* the path's free length: a longer label would cover the boxes */
       gLabels.appendChild(t);
       return t;
     }
@@ -442,14 +443,14 @@
       var name = sv('text', { cls: 'name', x: w / 2, y: h / 2 - 3, text: s.name });
       var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 12 });
       var badgeText = sv('text', { x: 0, y: 3 });
-      var badge = sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' },
-        [sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 }), badgeText]);
+      var badgeRect = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
+      var badge = sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' }, [badgeRect, badgeText]);
       var tip = sv('title');
       var node = sv('g', { cls: 'node ok', 'data-name': s.name, transform: 'translate(' + (s.x - w / 2) + ',' + (s.y - h / 2) + ')' },
         [halo, box, name, stat, badge, tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'service', name: s.name }); });
       gNodes.appendChild(node);
-      self.svc[s.name] = { g: node, halo: halo, name: name, stat: stat, badge: badgeText, tip: tip, w: w, h: h, def: s };
+      self.svc[s.name] = { g: node, halo: halo, name: name, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, def: s };
     });
     (g.journeys || []).forEach(function (j) {
       if (j.x == null) return;
@@ -681,7 +682,14 @@
       if (st.length * 6 > n.statRoom) st = fmtRate(rate);
       n.stat.textContent = st;
       var fs = faults.filter(function (f) { return f.target === name && f.kind !== 'partition'; });
-      n.badge.textContent = fs.length ? fs[0].kind.toUpperCase() : '';
+      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') : '';
+      if (n.badge.textContent !== bt) {
+        /* as wide as its word (9 px bold capitals: about 6.6 a letter), right-aligned on the box */
+        var bw = Math.max(44, Math.round(bt.length * 6.6 + 10));
+        n.badge.textContent = bt;
+        n.badgeRect.setAttribute('x', 22 - bw); n.badgeRect.setAttribute('width', bw);
+        n.badge.setAttribute('x', 22 - bw / 2);
+      }
       var cls = 'node ' + h + (fs.length ? ' faulted' : '');
       n.g.setAttribute('class', cls + self.selClass('service', name));
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
@@ -696,7 +704,11 @@
       var part = faults.some(function (f) { return f.kind === 'partition' && f.from === x.from && f.target === x.to; });
       paintEdge(x.el, 1 + 7 * k, failColor(ratio), rate === 0, part);
       if (x.el.label) {
-        x.el.label.textContent = rate > 0 ? fmtRate(rate) + (ratio > 0 ? ' \u00b7 ' + fmtPct(ratio, ratio < 0.1 ? 1 : 0) + ' fail' : '') : part ? 'partitioned' : '';
+        var fl = ratio > 0 ? fmtPct(ratio, ratio < 0.1 ? 1 : 0) + ' fail' : '';
+        var lt = rate > 0 ? fmtRate(rate) + (fl ? ' \u00b7 ' + fl : '') : part ? 'partitioned' : '';
+        if (lt.length * 5.6 > x.el.label.room) lt = fl || (rate > 0 ? fmtRate(rate) : lt);   /* 10 px text: about 5.6 a character */
+        if (lt.length * 5.6 > x.el.label.room) lt = '';
+        x.el.label.textContent = lt;
         x.el.label.setAttribute('class', 'elabel' + (ratio >= 0.05 || part ? ' bad' : ratio > 0 ? ' warn' : '') + self.edgeSelClass(x.from, x.to));
       }
       x.el.title.textContent = x.from + ' \u2192 ' + x.to + ': ' + fmtRate(rate) + ', ' + fmtPct(ratio, 1) + ' failing' +
@@ -966,7 +978,9 @@
   };
 
   /* An expectation of a run still going whose 'during' has not come yet is pending, not failed. */
-  function pending(r, e) { return r.complete === false && !e.passed && /no window of the run fell/.test(e.detail || ''); }
+  function pending(r, e) {
+    return r.complete === false && !e.passed && /no window of the run fell/.test(e.detail || (e.observed || {}).detail || '');
+  }
 
   /* The verdict and the expectations table ("so far" while a live run goes on). */
   Dashboard.prototype.renderExpectations = function () {

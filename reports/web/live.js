@@ -178,7 +178,9 @@
     if (m.generation === gen) return;
     gen = m.generation;
     done = false;
-    if (!dash) { dash = new FL.Dashboard(doc); FL.dashboard = dash; }
+    /* the page's own dashboard (FL.boot drew the graph the page carries): one per page, so that
+    ** the slider, the keys and the diagram's tools drive one */
+    if (!dash) { dash = FL.dashboard || new FL.Dashboard(doc); FL.dashboard = dash; }
     dash.setGraph(m.graph, { name: m.name, window: m.window, duration: m.duration });
     fillServices(m.graph);
     byId('fl-name').textContent = m.name;
