@@ -2,7 +2,8 @@
 # The HTML report: one self-contained file (no network references, the data and scripts inline),
 # then the browser test (tests/browser/report_test.js: headless Chromium through playwright-core)
 # on the recommendation outage and, outside sanitizer builds, on Black Friday (size under 2 MB,
-# opens in under 2 s). Screenshots go to out/. Without Chromium or playwright-core the browser
+# opens in under 2 s), and tests/browser/diagram_test.js (zoom, pan, fit, jump to the fault on a
+# generated 200-service model). Screenshots go to out/. Without Chromium or playwright-core the browser
 # checks are counted as skipped, never as passed.
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -77,8 +78,18 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   else
     t_fail browser_test_ran "$(tail -5 "$TMP/browser.out")"
   fi
+  # the diagram's zoom, pan, fit and jump to the fault on a generated 200-service model
+  FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/diagram_test.js > "$TMP/diagram.out" 2>&1
+  grep -E '^(ok|FAIL) ' "$TMP/diagram.out" || true
+  line=$(grep -E '^# diagram_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/diagram.out")
+  if [ -n "$line" ]; then
+    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+  else
+    t_fail diagram_test_ran "$(tail -5 "$TMP/diagram.out")"
+  fi
 else
-  SKIPPED=$((SKIPPED + 25))
+  SKIPPED=$((SKIPPED + 39))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"

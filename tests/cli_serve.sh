@@ -20,9 +20,9 @@ else
 fi
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/node_modules/playwright-core/package.json ]; then
-  FAULTLINE=$FAULTLINE CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/live_test.js > "$TMP/live.out" 2>&1
+  FAULTLINE=$FAULTLINE CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 180 node tests/browser/live_test.js > "$TMP/live.out" 2>&1
   add_counts "$TMP/live.out" live_test
 else
-  echo "# cli_serve.sh: 6 skipped (need $CHROMIUM, node and reports/web/node_modules/playwright-core: make deps)"
+  echo "# cli_serve.sh: 22 skipped (need $CHROMIUM, node and reports/web/node_modules/playwright-core: make deps)"
 fi
 finish

@@ -155,6 +155,7 @@
       root: box,
       setCursor: function (t) { cursorT = t; u.redraw(false, false); },
       setData: function (x, datas) { u.setData([x].concat(datas)); },
+      data: function () { return u.data.slice(1); },
       resize: function (w) { u.setSize({ width: w, height: 128 }); },
       destroy: function () { u.destroy(); }
     };
@@ -208,6 +209,7 @@
       root: box,
       setCursor: function (t) { cursorT = t; draw(); },
       setData: function (nx, nd) { x = nx; datas = nd; draw(); },
+      data: function () { return datas; },
       resize: function (w) { W = w; draw(); },
       destroy: function () {}
     };
@@ -239,9 +241,20 @@
       else if (e.key === 'ArrowRight' && e.target.type !== 'range') { self.stop(); self.seek(self.w + 1); }
       else if (e.key === 'ArrowLeft' && e.target.type !== 'range') { self.stop(); self.seek(self.w - 1); }
       else if (e.key === 'Escape') self.select(null);
+      else if (!self.view || e.ctrlKey || e.metaKey || e.altKey) return;
+      else if (e.key === '+' || e.key === '=') self.zoomBy(1.4);
+      else if (e.key === '-') self.zoomBy(1 / 1.4);
+      else if (e.key === '0') self.fit();
+      else if (e.key === 'f') self.jumpToFault();
     });
     var rt;
-    global.addEventListener('resize', function () { clearTimeout(rt); rt = setTimeout(function () { self.resizeCharts(); }, 120); });
+    global.addEventListener('resize', function () {
+      clearTimeout(rt);
+      rt = setTimeout(function () {
+        self.resizeCharts();
+        if (self.view) { self.sizeDiagram(); self.setView(self.view); }
+      }, 120);
+    });
   }
 
   Dashboard.prototype.nw = function () { return this.report ? this.report.series.t.length : 0; };
@@ -262,12 +275,19 @@
     this.seek(Math.min(start, nw - 1));
   };
 
-  /* The architecture (services, journeys, edges, layout): draws the diagram. */
-  Dashboard.prototype.setGraph = function (graph) {
+  /* The architecture (services, journeys, edges, layout): draws the diagram. With 'scenario'
+  ** ({name, window, duration}: a live model's), starts over from an empty run of that model. */
+  Dashboard.prototype.setGraph = function (graph, scenario) {
     this.graph = graph;
     this.reach = buildReach(graph);
-    if (!this.report) this.report = normalise(null, graph);
+    if (scenario) {
+      this.stop();
+      this.report = normalise(null, graph, scenario);
+      this.w = 0; this.sel = null; this.chain = null; this.chartDefs = null; this.follow = true;
+      this.maxRate = this.maxCalls = this.maxJrn = 0;
+    } else if (!this.report) this.report = normalise(null, graph);
     this.drawDiagram();
+    if (scenario) { this.applySelection(); this.renderTables(); this.renderSide(); }
     this.render();
   };
 
@@ -312,8 +332,11 @@
   function zeros(n) { var a = new Array(n); for (var i = 0; i < n; i++) a[i] = 0; return a; }
 
   /* Fills what an older or partial report lacks, and indexes it. */
-  function normalise(report, graph) {
-    var r = report || { scenario: { name: graph && graph.name || '', window: 1 }, services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
+  /* 'scenario' ({name, window, duration}: the live model's) stands in for a report not yet there. */
+  function normalise(report, graph, scenario) {
+    var sc = scenario || { name: graph && graph.name || '', window: 1 };
+    var r = report || { scenario: { name: sc.name, window: sc.window || 1, duration: sc.duration }, complete: scenario ? false : undefined,
+      services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
     r.series = r.series || { window: r.scenario.window || 1, t: [], services: {}, journeys: {}, edges: [] };
     r.series.edges = r.series.edges || [];
     r.faults = r.faults || []; r.timeline = r.timeline || []; r.cascade = r.cascade || []; r.expectations = r.expectations || [];
@@ -377,12 +400,9 @@
     var self = this, g = this.graph, lay = g.layout || { width: 600, height: 300 };
     var svg = byId('fl-diagram');
     clear(svg);
-    svg.setAttribute('viewBox', '0 0 ' + lay.width + ' ' + lay.height);
-    var wrap = svg.parentNode;
-    svg.style.width = lay.width < wrap.clientWidth ? lay.width * Math.min(1.5, (wrap.clientWidth - 2) / lay.width) + 'px' : '';
-    svg.style.minWidth = lay.width > 1400 ? Math.round(lay.width * 0.7) + 'px' : '';
-    var gEdges = sv('g', { cls: 'edges' }), gNodes = sv('g', { cls: 'nodes' });
-    svg.appendChild(gEdges); svg.appendChild(gNodes);
+    this.initViewport(svg, lay);
+    var gEdges = sv('g', { cls: 'edges' }), gLabels = sv('g', { cls: 'elabels' }), gNodes = sv('g', { cls: 'nodes' });
+    svg.appendChild(gEdges); svg.appendChild(gNodes); svg.appendChild(gLabels);   /* labels on top: short edges run under halos */
     this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = [];
     function pathD(p) {
       if (!p || p.length < 4) return '';
@@ -397,11 +417,22 @@
       gEdges.appendChild(path); gEdges.appendChild(arrow); gEdges.appendChild(hit);
       return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow };
     }
+    /* an edge's label (rate, share failing) sits on its path's middle, readable without hovering */
+    function label(x) {
+      var len = x.path.getTotalLength ? x.path.getTotalLength() : 0;
+      if (!(len > 0)) return null;
+      var p = x.path.getPointAtLength(len / 2);
+      var t = sv('text', { cls: 'elabel', x: p.x.toFixed(1), y: (p.y - 3).toFixed(1) });
+      t.room = len - 12;    /* the path's free length: a longer label would cover the boxes */
+      gLabels.appendChild(t);
+      return t;
+    }
     (g.entries || []).forEach(function (e) {
       self.entryEls.push({ journey: e.journey, to: e.to, el: edge('edge entry', e, e.journey) });
     });
     (g.edges || []).forEach(function (e) {
       var x = edge('edge' + (e.optional ? ' optional' : ''), e, e.from + ' \u2192 ' + e.to);
+      x.label = label(x);
       self.edgeEls.push({ from: e.from, to: e.to, el: x, calls: e.calls || [] });
     });
     (g.services || []).forEach(function (s) {
@@ -412,14 +443,14 @@
       var name = sv('text', { cls: 'name', x: w / 2, y: h / 2 - 3, text: s.name });
       var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 12 });
       var badgeText = sv('text', { x: 0, y: 3 });
-      var badge = sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' },
-        [sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 }), badgeText]);
+      var badgeRect = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
+      var badge = sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' }, [badgeRect, badgeText]);
       var tip = sv('title');
       var node = sv('g', { cls: 'node ok', 'data-name': s.name, transform: 'translate(' + (s.x - w / 2) + ',' + (s.y - h / 2) + ')' },
         [halo, box, name, stat, badge, tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'service', name: s.name }); });
       gNodes.appendChild(node);
-      self.svc[s.name] = { g: node, halo: halo, stat: stat, badge: badgeText, tip: tip, w: w, h: h, def: s };
+      self.svc[s.name] = { g: node, halo: halo, name: name, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, def: s };
     });
     (g.journeys || []).forEach(function (j) {
       if (j.x == null) return;
@@ -432,10 +463,138 @@
         [box, name, stat, tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'journey', name: j.name }); });
       gNodes.appendChild(node);
-      self.jrn[j.name] = { g: node, stat: stat, tip: tip, def: j };
+      self.jrn[j.name] = { g: node, name: name, stat: stat, tip: tip, w: w, h: h, def: j };
     });
+    fitTexts(this.svc, 13, 10); fitTexts(this.jrn, 11.5, 8);
     this.updateMax();
     this.applySelection();
+    this.fit();
+  };
+
+  /* Names that overflow their boxes get a smaller font, then an ellipsis (the tooltip keeps the
+  ** whole name). All measured first, then all changed: one layout pass. */
+  function fitTexts(nodes, size, pad) {
+    var names = Object.keys(nodes);
+    var lens = names.map(function (n) { var t = nodes[n].name; return t && t.getComputedTextLength ? t.getComputedTextLength() : 0; });
+    names.forEach(function (n, i) {
+      var node = nodes[n], room = node.w - 2 * pad, len = lens[i];
+      node.statRoom = node.w - 8;
+      if (!(len > room)) return;
+      var fs = Math.max(9, size * room / len);
+      node.name.style.fontSize = fs + 'px';
+      var scaled = len * fs / size;
+      if (scaled > room) {
+        var keep = Math.max(3, Math.floor(n.length * room / scaled) - 1);
+        node.name.textContent = n.slice(0, keep) + '\u2026';
+      }
+    });
+  }
+
+  /* ---- the diagram's viewport: zoom, pan, fit, jump to the faulted node ---- */
+
+  var MARGIN = 26;    /* room around the layout for halos (up to 15) and badges (9 above a box) */
+
+  Dashboard.prototype.initViewport = function (svg, lay) {
+    var self = this, wrap = svg.parentNode;
+    this.bounds = { x: -MARGIN, y: -MARGIN, w: lay.width + 2 * MARGIN, h: lay.height + 2 * MARGIN };
+    this.sizeDiagram();
+    if (this.viewportWired) return;
+    this.viewportWired = true;
+    var tools = el('div', { cls: 'diagram-tools' }, [
+      el('button', { type: 'button', id: 'fl-zoom-in', title: 'zoom in (+)', text: '+', onclick: function () { self.zoomBy(1.4); } }),
+      el('button', { type: 'button', id: 'fl-zoom-out', title: 'zoom out (\u2212)', text: '\u2212', onclick: function () { self.zoomBy(1 / 1.4); } }),
+      el('button', { type: 'button', id: 'fl-fit', title: 'fit the whole diagram (0)', text: 'fit', onclick: function () { self.fit(); } }),
+      el('button', { type: 'button', id: 'fl-jump', title: 'jump to the faulted node (f)', text: 'jump to fault', onclick: function () { self.jumpToFault(); } })
+    ]);
+    /* in the replay's control row, so that it never hides a node */
+    var row = this.doc.querySelector('.diagram-panel .controls');
+    if (row) row.insertBefore(tools, row.querySelector('.speed')); else wrap.appendChild(tools);
+    svg.addEventListener('wheel', function (e) {
+      e.preventDefault();
+      var p = self.toLayout(e.clientX, e.clientY);
+      self.zoomBy(Math.exp(-Math.max(-300, Math.min(300, e.deltaY)) * 0.0025), p.x, p.y);
+    }, { passive: false });
+    /* drag to pan; a drag is not a click */
+    var drag = null;
+    svg.addEventListener('pointerdown', function (e) {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, v: { x: self.view.x, y: self.view.y }, moved: false, id: e.pointerId };
+    });
+    svg.addEventListener('pointermove', function (e) {
+      if (!drag) return;
+      var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!drag.moved && dx * dx + dy * dy < 16) return;
+      if (!drag.moved) { drag.moved = true; svg.setPointerCapture(drag.id); svg.classList.add('panning'); }
+      var k = self.view.w / (svg.clientWidth || 1);
+      self.setView({ x: drag.v.x - dx * k, y: drag.v.y - dy * k, w: self.view.w, h: self.view.h });
+    });
+    var end = function () {
+      if (drag && drag.moved) { self.swallowClick = true; setTimeout(function () { self.swallowClick = false; }, 0); }
+      svg.classList.remove('panning');
+      drag = null;
+    };
+    svg.addEventListener('pointerup', end);
+    svg.addEventListener('pointercancel', end);
+    svg.addEventListener('click', function (e) { if (self.swallowClick) { e.stopPropagation(); e.preventDefault(); } }, true);
+  };
+
+  /* The diagram's box: as tall as the layout at the box's width, within [240 px, 75% of the window]. */
+  Dashboard.prototype.sizeDiagram = function () {
+    var svg = byId('fl-diagram'), b = this.bounds, wrap = svg.parentNode;
+    var W = wrap.clientWidth || 800, vh = global.innerHeight || 900;
+    var h = Math.round(Math.max(240, Math.min(vh * 0.75, W * b.h / b.w)));
+    svg.style.height = h + 'px';
+  };
+
+  /* Layout coordinates of a point on the screen. */
+  Dashboard.prototype.toLayout = function (cx, cy) {
+    var svg = byId('fl-diagram'), r = svg.getBoundingClientRect(), v = this.view;
+    return { x: v.x + (cx - r.left) / (r.width || 1) * v.w, y: v.y + (cy - r.top) / (r.height || 1) * v.h };
+  };
+
+  /* Shows 'v' (layout units), widened to the box's aspect; never further out than twice the fit,
+  ** never closer than 4 screen pixels per unit. */
+  Dashboard.prototype.setView = function (v) {
+    var svg = byId('fl-diagram'), W = svg.clientWidth || 800, H = svg.clientHeight || 400, b = this.bounds;
+    var cx = v.x + v.w / 2, cy = v.y + v.h / 2, w = v.w, h = v.h;
+    if (w / h < W / H) w = h * W / H; else h = w * H / W;
+    var maxW = 2 * Math.max(b.w, b.h * W / H), minW = W / 4;
+    var k = w > maxW ? maxW / w : w < minW ? minW / w : 1;
+    w *= k; h *= k;
+    this.view = { x: cx - w / 2, y: cy - h / 2, w: w, h: h };
+    svg.setAttribute('viewBox', [this.view.x, this.view.y, w, h].map(function (n) { return n.toFixed(1); }).join(' '));
+    this.scale = W / w;     /* screen pixels per layout unit */
+    svg.classList.toggle('far', this.scale < 0.55);
+    svg.setAttribute('data-scale', this.scale.toFixed(3));
+  };
+
+  Dashboard.prototype.fit = function () { this.sizeDiagram(); this.setView(this.bounds); };
+
+  /* Zooms by 'k' (> 1: closer) keeping layout point (px, py) (default: the middle) in place. */
+  Dashboard.prototype.zoomBy = function (k, px, py) {
+    var v = this.view;
+    if (px == null) { px = v.x + v.w / 2; py = v.y + v.h / 2; }
+    this.setView({ x: px - (px - v.x) / k, y: py - (py - v.y) / k, w: v.w / k, h: v.h / k });
+  };
+
+  /* The service a fault hits now (else the run's first fault): partitions count on their 'to'. */
+  Dashboard.prototype.faultedNode = function () {
+    var r = this.report, nw = this.nw(), t = nw ? r.series.t[this.w] : 0, self = this;
+    var has = function (f) { return f.target && self.svc[f.target]; };
+    var f = activeFaults(r.faults, t, this.win()).filter(has)[0] || r.faults.filter(has)[0];
+    return f ? f.target : null;
+  };
+
+  /* Centres the faulted node, at natural size or closer, and flashes it. Returns its name. */
+  Dashboard.prototype.jumpToFault = function () {
+    var name = this.faultedNode(), n = name && this.svc[name];
+    if (!n) return null;
+    var s = n.def, svg = byId('fl-diagram'), W = svg.clientWidth || 800;
+    var w = Math.min(this.view.w, W, Math.max(6 * n.w, 360));
+    this.setView({ x: s.x - w / 2, y: s.y - w / 2, w: w, h: w });
+    n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash');
+    setTimeout(function () { n.g.classList.remove('flash'); }, 2000);
+    return name;
   };
 
   /* Maxima that scale halos and edge widths (from window 'from' on, for live feeding). */
@@ -517,10 +676,20 @@
       n.halo.setAttribute('x', -pad); n.halo.setAttribute('y', -pad);
       n.halo.setAttribute('width', n.w + 2 * pad); n.halo.setAttribute('height', n.h + 2 * pad);
       n.halo.style.animationDuration = (2.2 - 1.6 * k).toFixed(2) + 's';
-      var p99 = at(s.p99, w);
-      n.stat.textContent = nw ? fmtRate(rate) + (p99 > 0 ? ' \u00b7 p99 ' + fmtLat(p99) : '') : '';
+      var p99 = at(s.p99, w), st = nw ? fmtRate(rate) : '';
+      /* p99 too when it fits (10.5 px tabular digits: about 6 px a character) */
+      if (nw && p99 > 0) { var full = st + ' \u00b7 p99 ' + fmtLat(p99); st = full.length * 6 <= n.statRoom ? full : st + ' \u00b7 ' + fmtLat(p99); }
+      if (st.length * 6 > n.statRoom) st = fmtRate(rate);
+      n.stat.textContent = st;
       var fs = faults.filter(function (f) { return f.target === name && f.kind !== 'partition'; });
-      n.badge.textContent = fs.length ? fs[0].kind.toUpperCase() : '';
+      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') : '';
+      if (n.badge.textContent !== bt) {
+        /* as wide as its word (9 px bold capitals: about 6.6 a letter), right-aligned on the box */
+        var bw = Math.max(44, Math.round(bt.length * 6.6 + 10));
+        n.badge.textContent = bt;
+        n.badgeRect.setAttribute('x', 22 - bw); n.badgeRect.setAttribute('width', bw);
+        n.badge.setAttribute('x', 22 - bw / 2);
+      }
       var cls = 'node ' + h + (fs.length ? ' faulted' : '');
       n.g.setAttribute('class', cls + self.selClass('service', name));
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
@@ -534,6 +703,14 @@
       var rate = calls / win, k = self.maxCalls > 0 ? Math.sqrt(rate / self.maxCalls) : 0;
       var part = faults.some(function (f) { return f.kind === 'partition' && f.from === x.from && f.target === x.to; });
       paintEdge(x.el, 1 + 7 * k, failColor(ratio), rate === 0, part);
+      if (x.el.label) {
+        var fl = ratio > 0 ? fmtPct(ratio, ratio < 0.1 ? 1 : 0) + ' fail' : '';
+        var lt = rate > 0 ? fmtRate(rate) + (fl ? ' \u00b7 ' + fl : '') : part ? 'partitioned' : '';
+        if (lt.length * 5.6 > x.el.label.room) lt = fl || (rate > 0 ? fmtRate(rate) : lt);   /* 10 px text: about 5.6 a character */
+        if (lt.length * 5.6 > x.el.label.room) lt = '';
+        x.el.label.textContent = lt;
+        x.el.label.setAttribute('class', 'elabel' + (ratio >= 0.05 || part ? ' bad' : ratio > 0 ? ' warn' : '') + self.edgeSelClass(x.from, x.to));
+      }
       x.el.title.textContent = x.from + ' \u2192 ' + x.to + ': ' + fmtRate(rate) + ', ' + fmtPct(ratio, 1) + ' failing' +
         (part ? ' (partitioned)' : '') + '\n' + x.calls.map(function (c) { return c.from + ' \u2192 ' + c.to + (c.optional ? ' (optional)' : '') + (c.timeout ? ', timeout ' + fmtLat(c.timeout) : ''); }).join('\n');
       x.el.path.setAttribute('class', 'edge' + (x.el.path.getAttribute('class').indexOf('optional') >= 0 ? ' optional' : '') + (rate === 0 ? ' idle' : '') + (part ? ' partitioned' : '') + self.edgeSelClass(x.from, x.to));
@@ -629,8 +806,10 @@
     if (!sel) {
       byId('fl-sel-name').textContent = 'Overview';
       addKids(info, ['Journeys over the run. Click a service or a journey in the diagram for its charts and its impact chain.']);
-      var js = Object.keys(ser.journeys);
+      /* the journeys as the series hold them when the chart is drawn: a page that joined a live
+      ** run after a fault learnt of the fault before the first window */
       var def = function (title, fmt, f) {
+        var js = Object.keys(ser.journeys);
         return { title: title, fmt: fmt, faults: faultsFor(null), series: js.map(function (n, i) { return { label: n, color: PALETTE[i % PALETTE.length], data: f(ser.journeys[n]) }; }) };
       };
       this.chartDefs = [
@@ -779,44 +958,67 @@
   };
 
   Dashboard.prototype.renderTables = function () {
-    var self = this, r = this.report;
+    var r = this.report;
     /* header */
     var sc = r.scenario || {};
     byId('fl-name').textContent = sc.name || 'faultline';
-    var meta = [sc.file, 'seed ' + sc.seed, fmtT(sc.duration) + ' simulated', 'window ' + fmtT(sc.window), 'warm-up ' + fmtT(sc.warmup)];
+    var meta = [sc.file, sc.seed != null ? 'seed ' + sc.seed : '', sc.duration ? fmtT(sc.duration) + ' simulated' : '',
+      'window ' + fmtT(sc.window), sc.warmup != null ? 'warm-up ' + fmtT(sc.warmup) : ''];
     if (r.run) meta.push(fmtNum(r.run.requests) + ' requests in ' + (r.run.wall_seconds || 0).toFixed(1) + 's');
-    if (r.complete === false) meta.push('PARTIAL: the run was interrupted');
+    if (r.complete === false && r.schema) meta.push('PARTIAL: the run was interrupted');
     byId('fl-meta').textContent = meta.filter(Boolean).join(' \u00b7 ');
-    var ex = r.expectations, failed = ex.filter(function (e) { return !e.passed; }).length;
+    byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
+      ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
+    this.renderExpectations();
+    this.renderFaults();
+    this.renderJourneys();
+    this.prepTimeline();
+    this.renderTimeline();
+    this.renderFaultbar();
+  };
+
+  /* An expectation of a run still going whose 'during' has not come yet is pending, not failed. */
+  function pending(r, e) {
+    return r.complete === false && !e.passed && /no window of the run fell/.test(e.detail || (e.observed || {}).detail || '');
+  }
+
+  /* The verdict and the expectations table ("so far" while a live run goes on). */
+  Dashboard.prototype.renderExpectations = function () {
+    var r = this.report, ex = r.expectations, live = r.complete === false;
+    var wait = ex.filter(function (e) { return pending(r, e); }).length;
+    var failed = ex.filter(function (e) { return !e.passed && !pending(r, e); }).length;
     var v = byId('fl-verdict');
     v.className = 'verdict ' + (!ex.length ? 'none' : failed ? 'fail' : 'pass');
     clear(v);
-    addKids(v, !ex.length ? 'no expectations' : failed ? [failed + ' of ' + ex.length + ' expectations failed'] : ['all ' + ex.length + ' expectations held']);
-    byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
-      ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
-
-    /* expectations */
+    addKids(v, !ex.length ? 'no expectations' : failed ? [failed + ' of ' + ex.length + ' expectations failed'] :
+      wait ? [(ex.length - wait) + ' of ' + ex.length + ' expectations holding'] : ['all ' + ex.length + ' expectations held']);
+    if (live && ex.length) v.appendChild(el('small', { text: 'so far' }));
     var t = byId('fl-expectations');
     clear(t);
-    if (!ex.length) t.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'the scenario states no expectations' })));
+    if (!ex.length) t.appendChild(el('tr', null, el('td', { cls: 'empty', text: r.complete === false && !r.schema ? 'evaluated as the run goes' : 'the scenario states no expectations' })));
     else {
-      t.appendChild(el('tr', null, ['', 'expectation', 'wanted', 'observed'].map(function (h) { return el('th', { text: h }); })));
+      t.appendChild(el('tr', null, ['', 'expectation', 'wanted', live ? 'observed so far' : 'observed'].map(function (h) { return el('th', { text: h }); })));
       ex.forEach(function (e) {
+        var wt = pending(r, e);
         var obs = Object.keys(e.observed || {}).map(function (k) {
           var val = e.observed[k];
           return k + ' ' + (k === 'success_rate' ? fmtPct(val) : /p\d+/.test(k) ? fmtLat(val) : val);
         }).join(', ');
         if (e.detail) obs += (obs ? '; ' : '') + e.detail;
+        if (wt) obs = 'its window has not come yet';
         t.appendChild(el('tr', null, [
-          el('td', null, el('span', { cls: 'chip ' + (e.passed ? 'pass' : 'fail'), text: e.passed ? 'PASS' : 'FAIL' })),
+          el('td', null, el('span', { cls: 'chip ' + (wt ? 'wait' : e.passed ? 'pass' : 'fail'), text: wt ? 'WAIT' : e.passed ? 'PASS' : 'FAIL' })),
           el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || '') + (e.during ? ' during ' + e.during : '') })]),
           el('td', { text: e.wanted || '' }),
-          el('td', { cls: e.passed ? '' : 'bad', text: obs || '-' })
+          el('td', { cls: e.passed || wt ? '' : 'bad', text: obs || '-' })
         ]));
       });
     }
+  };
 
-    /* faults and blast radius */
+  /* Faults and their blast radius. */
+  Dashboard.prototype.renderFaults = function () {
+    var self = this, r = this.report;
     var ft = byId('fl-faults');
     clear(ft);
     if (!r.faults.length) ft.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'no faults injected' })));
@@ -834,8 +1036,11 @@
         ft.appendChild(tr);
       });
     }
+  };
 
-    /* journeys */
+  /* The journeys over the whole run. */
+  Dashboard.prototype.renderJourneys = function () {
+    var self = this, r = this.report, sc = r.scenario || {};
     var jt = byId('fl-journeys');
     clear(jt);
     var names = Object.keys(r.journeys || {});
@@ -864,9 +1069,6 @@
       }));
       jt.appendChild(el('tr', { cls: 'clickable', onclick: function () { self.select({ kind: 'journey', name: n }); } }, cells));
     });
-    this.prepTimeline();
-    this.renderTimeline();
-    this.renderFaultbar();
   };
 
   /* ---- boot ---- */
@@ -903,7 +1105,8 @@
     return d;
   }
 
-  global.FL = { Dashboard: Dashboard, boot: boot, windowOf: windowOf, fmtT: fmtT, dashboard: null };
+  global.FL = { Dashboard: Dashboard, boot: boot, windowOf: windowOf, fmtT: fmtT, fmtNum: fmtNum, fmtPct: fmtPct, fmtLat: fmtLat,
+    fmtRate: fmtRate, dashboard: null };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
 })(window);

@@ -258,7 +258,7 @@ static void sse_start(server_t *s, client_t *c) {
   if (s->error[0]) {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "error", s->error);
-    sse_send(c, "error", e);
+    sse_send(c, "scenario_error", e);
   }
   if (!s->have_sim) return;
   for (int f = 0; f < s->sim.m->nfaults; f++)
@@ -311,7 +311,7 @@ static void reload(server_t *s, const char *why) {
     fprintf(stderr, "faultline: %s: %s (the last good model keeps running)\n", why, s->error);
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "error", s->error);
-    broadcast(s, "error", e);
+    broadcast(s, "scenario_error", e);
     return;
   }
   fprintf(stderr, "faultline: %s: model %d, %d services\n", why, s->generation, s->model->nservices);
@@ -339,7 +339,7 @@ static void on_tick(uv_timer_t *t) {
     s->paused = true;
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "error", s->error);
-    broadcast(s, "error", e);
+    broadcast(s, "scenario_error", e);
   }
   flush_events(s);
 }
