@@ -4,6 +4,8 @@
 set -u
 BUILD=${BUILD:-build}
 export BUILD FAULTLINE="$BUILD/faultline"
+# Every run of the suite checks the run state's invariants after each window (fl_sim_check_invariants).
+export FAULTLINE_CHECK_INVARIANTS=1
 passed=0; failed=0
 : > "$BUILD/test-counts"
 run_one() {

@@ -233,6 +233,7 @@ typedef struct fl_sim {
   uint64_t requests;               /* requests created (all services) */
   volatile int stop;               /* set asynchronously to stop at the next window */
   bool complete;                   /* ran to the scenario's end */
+  bool check_invariants;           /* FAULTLINE_CHECK_INVARIANTS=1 at init: checked after every window */
   void (*on_window)(struct fl_sim *s, uint32_t w, void *user);
   void *on_window_user;
 } fl_sim_t;
@@ -273,6 +274,13 @@ void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 
 /* Evaluates the expectations once the run is over. Returns how many failed. */
 int fl_sim_check_expectations(fl_sim_t *s);
+
+/* Debug check of the run state (busy and queued totals equal the sums over the instances,
+** requests in flight balance, waiting rooms and workers within bounds, ...). Returns 0 when all
+** hold, else -FL_EINTERNAL with a sentence saying which one broke in 'why' (n bytes). With
+** FAULTLINE_CHECK_INVARIANTS=1 in the environment at fl_sim_init, it runs after every window
+** close and a broken invariant aborts. */
+int fl_sim_check_invariants(const fl_sim_t *s, char *why, size_t n);
 
 /* Bytes a request in flight takes (the pooled request record). */
 size_t fl_sim_request_bytes(void);

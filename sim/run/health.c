@@ -1,0 +1,195 @@
+/* Health: each window's raw state of a service or journey (ok, degraded, down), its
+** confirmation over s->confirm windows in a row, and the attribution of each confirmed change
+** (a fault, pool exhaustion, a failing or slow dependency, saturation), linked into cascades. */
+#include "run_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const health_names[] = { "ok", "degraded", "down" };
+
+const char *fl_health_name(fl_health_t h) { return (unsigned)h <= FL_HEALTH_DOWN ? health_names[h] : "?"; }
+
+/* ---- classification and confirmation ---- */
+
+static fl_health_t classify(const fl_model_t *m, const fl_service_t *svc, const fl_svc_rt_t *r, double util, double p99) {
+  uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+  double fr = done ? (double)r->st.win.failures / (double)done : 0;
+  /* no live instance, mostly failing, or holding requests without answering any */
+  if (r->nup == 0 || fr >= m->health.down_errors || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
+  if (fr >= m->health.degraded_errors || (svc->slo > 0 && p99 > svc->slo) || util >= m->health.saturation) return FL_HEALTH_DEGRADED;
+  return FL_HEALTH_OK;
+}
+
+static fl_health_t classify_journey(const fl_model_t *m, const fl_counts_t *c, int inflight) {
+  uint64_t done = c->successes + c->degraded + c->failures;
+  if (!done) return inflight > 0 && c->arrivals > 0 ? FL_HEALTH_DOWN : FL_HEALTH_OK;   /* nothing answered */
+  double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
+  if (fr >= m->health.down_errors) return FL_HEALTH_DOWN;
+  if (fr >= m->health.degraded_errors || dg >= m->health.degraded_share) return FL_HEALTH_DEGRADED;
+  return FL_HEALTH_OK;
+}
+
+/* A raw state different from the confirmed one must be seen s->confirm windows in a row. */
+static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend, int *np, fl_health_t raw) {
+  if (raw == *cur) { *np = 0; return false; }
+  if (raw != *pend) { *pend = raw; *np = 1; } else (*np)++;
+  if (*np < s->confirm) return false;
+  *np = 0;
+  *cur = raw;
+  return true;
+}
+
+static fl_change_t *add_change(fl_sim_t *s, uint32_t w, int svc, int jrn, fl_health_t from, fl_health_t to) {
+  if (s->nchanges == s->changes_cap) {
+    s->changes_cap = s->changes_cap ? s->changes_cap * 2 : 64;
+    s->changes = fl_xrealloc(s->changes, sizeof *s->changes * (size_t)s->changes_cap);
+  }
+  fl_change_t *c = &s->changes[s->nchanges++];
+  memset(c, 0, sizeof *c);
+  c->t = (fl_time_t)(w + 1 - (uint32_t)s->confirm) * s->window;
+  c->service = svc; c->journey = jrn; c->from = from; c->to = to;
+  c->fault = -1; c->via = -1; c->parent = -1;
+  return c;
+}
+
+/* ---- attribution ---- */
+
+/* Top origin among 'fail_from' when it holds at least half of 'failures'. */
+static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t failures, double *share) {
+  int best = -1;
+  for (int d = 0; d < s->m->nservices; d++) if (fail_from[d] && (best < 0 || fail_from[d] > fail_from[best])) best = d;
+  if (best < 0 || !failures || 2 * fail_from[best] < failures) return -1;
+  *share = (double)fail_from[best] / (double)failures;
+  return best;
+}
+
+/* A fault on service i itself (or a partition from it) active in the window, or -1. */
+static int own_fault(const fl_sim_t *s, int i) {
+  const fl_model_t *m = s->m;
+  for (int f = 0; f < m->nfaults; f++) {
+    const fl_fault_t *ft = &m->faults[f];
+    bool hits = ft->kind == FL_FAULT_PARTITION ? ft->from->id == i : ft->target->id == i;
+    if (hits && fl__fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) return f;
+  }
+  return -1;
+}
+
+static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
+  const fl_model_t *m = s->m;
+  int i = c->service;
+  const fl_svc_rt_t *r = &s->svc[i];
+  if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
+  int f = own_fault(s, i);
+  if (f >= 0) {
+    c->fault = f;
+    snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", m->faults[f].name, fl_fault_kind_name(m->faults[f].kind));
+    return;
+  }
+  uint64_t bad = r->st.win.failures + r->st.win.degraded;
+  uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
+  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
+  const fl_service_t *svc = &m->services[i];
+  int k = -1;
+  for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;
+  double busy = 0;
+  int kw = -1;
+  for (int x = 0; x < r->ncallees; x++) if (r->wint[x] > busy) { busy = r->wint[x]; kw = x; }
+  if (kw >= 0 && r->w_busy > 0 && busy >= 0.5 * r->w_busy && util >= 0.8) {
+    c->via = r->callee[kw];
+    snprintf(c->reason, sizeof c->reason, "pool exhaustion: %.0f%% of worker time waiting on %s", 100 * busy / r->w_busy,
+             m->services[c->via].name);
+  } else if (fr < 0.05 && svc->slo > 0 && p99 > svc->slo) {
+    /* slow, not failing: blame the callee its workers waited on most, if any */
+    if (kw >= 0 && r->w_busy > 0 && busy >= 0.5 * r->w_busy) {
+      c->via = r->callee[kw];
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms, %.0f%% of worker time waiting on %s", 1000 * p99,
+               1000 * svc->slo, 100 * busy / r->w_busy, m->services[c->via].name);
+    } else {
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * svc->slo);
+    }
+  } else if (k >= 0 && bad && 2 * r->fail_via[k] >= bad) {
+    c->via = r->callee[k];
+    snprintf(c->reason, sizeof c->reason, "calls to %s failing (%llu failed calls; %llu of its requests failed, %llu degraded)",
+             m->services[c->via].name, (unsigned long long)r->fail_via[k], (unsigned long long)r->st.win.failures,
+             (unsigned long long)r->st.win.degraded);
+  } else if (util >= 0.9) {
+    snprintf(c->reason, sizeof c->reason, "saturation: utilization %.0f%%", 100 * util);
+  } else {
+    snprintf(c->reason, sizeof c->reason, "%.1f%% of requests failed (p99 %.0fms)", 100 * fr, 1000 * p99);
+  }
+}
+
+static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
+  const fl_model_t *m = s->m;
+  const fl_jrn_rt_t *jr = &s->jrn[c->journey];
+  if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
+  double share = 0;
+  int d = jr->fail_from ? top_origin(s, jr->fail_from, jr->st.win.failures, &share) : -1;
+  uint64_t done = jr->st.win.successes + jr->st.win.degraded + jr->st.win.failures;
+  double fr = done ? (double)jr->st.win.failures / (double)done : 0;
+  if (d >= 0) {
+    c->via = d;
+    snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% of failures originate at %s", 100 * fr, 100 * share, m->services[d].name);
+  } else {
+    double dshare = 0;
+    int dd = jr->deg_from ? top_origin(s, jr->deg_from, jr->st.win.degraded, &dshare) : -1;
+    double dg = done ? 100.0 * (double)jr->st.win.degraded / (double)done : 0;
+    if (dd >= 0 && fr < m->health.degraded_errors) {
+      c->via = dd;
+      snprintf(c->reason, sizeof c->reason, "%.0f%% degraded, %.0f%% of them by failures at %s", dg, 100 * dshare, m->services[dd].name);
+    } else {
+      c->via = m->journeys[c->journey].entry->service->id;
+      snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% degraded", 100 * fr, dg);
+    }
+  }
+}
+
+/* ---- a window's health ---- */
+
+/* Service i at the close of window w: a confirmed change is attributed, and dates (in the series
+** too) from the first of the windows that confirmed it. An idle service with live instances is ok. */
+void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
+  fl_svc_rt_t *r = &s->svc[i];
+  fl_health_t was = r->health;
+  if (!confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, &s->m->services[i], r, util, r->st.series[FL_SER_P99][w])))
+    return;
+  attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
+  for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][w - (uint32_t)k] = r->health;
+}
+
+void fl__journey_health(fl_sim_t *s, int j, uint32_t w) {
+  fl_jrn_rt_t *jr = &s->jrn[j];
+  fl_health_t was = jr->health;
+  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &jr->st.win, jr->inflight)))
+    attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
+}
+
+/* The latest change of service 'svc' into a bad state that still stands, or -1. */
+static int standing_change(const fl_sim_t *s, int svc) {
+  for (int i = s->nchanges - 1; i >= 0; i--)
+    if (s->changes[i].service == svc) return s->changes[i].to != FL_HEALTH_OK ? i : -1;
+  return -1;
+}
+
+/* Links this window's changes (from 'first' on) to the standing changes of the dependencies they
+** blame, or to a fault on the dependency that did not change its state (latency, ...). */
+void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
+  const fl_model_t *m = s->m;
+  for (int i = first; i < s->nchanges; i++) {
+    fl_change_t *c = &s->changes[i];
+    if (c->via < 0 || c->to == FL_HEALTH_OK) continue;
+    int p = standing_change(s, c->via);
+    c->parent = p != i ? p : -1;
+    if (c->parent >= 0 || c->fault >= 0) continue;
+    for (int f = 0; f < m->nfaults; f++)
+      if (m->faults[f].target->id == c->via && fl__fault_in(s, f, wstart, s->eng.now) &&
+          (!m->faults[f].from || c->service < 0 || m->faults[f].from->id == c->service)) {   /* its own link's */
+        c->fault = f;
+        size_t l = strlen(c->reason);
+        snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", m->faults[f].name,
+                 fl_fault_kind_name(m->faults[f].kind), m->faults[f].target->name);
+        break;
+      }
+  }
+}

@@ -1,0 +1,214 @@
+/* Requests at a service: the pooled request records, a request's arrival (rate limit, instance,
+** worker or waiting room, load shedding), workers and their work, and completion, which hands
+** the answer back to whoever waits for it. */
+#include "run_int.h"
+
+static void on_work_done(fl_engine_t *e, fl_event_t *ev);
+static void on_deferred(fl_engine_t *e, fl_event_t *ev);
+
+/* ---- request pool ---- */
+
+fl_req_t *fl__req_alloc(fl_sim_t *s) {
+  fl_req_t *q = s->free_reqs;
+  if (!q) {
+    fl_req_chunk_t *c = fl_xmalloc(sizeof *c);
+    c->next = s->chunks; s->chunks = c;
+    for (int i = CHUNK_REQS - 1; i >= 0; i--) {
+      fl_req_t *r = &c->reqs[i];
+      r->gen = 0;
+      fl_event_init(&r->ev, on_work_done);
+      fl_event_init(&r->tmo, fl__on_timeout);
+      r->next = s->free_reqs; s->free_reqs = r;
+    }
+    s->reqs_allocated += CHUNK_REQS;
+    q = s->free_reqs;
+  }
+  s->free_reqs = q->next;
+  q->next = NULL; q->parent = NULL; q->inst = NULL; q->lown = NULL; q->lnext = q->lprev = NULL;
+
+  q->journey = -1; q->step = q->pending = q->call = 0;
+  q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
+  q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
+  q->sent = q->arrived = s->eng.now; q->wait_until = 0;
+  if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
+  s->requests++;
+  return q;
+}
+
+static void req_free(fl_sim_t *s, fl_req_t *q) {
+  FL_ASSERT(!fl_event_pending(&q->ev) && !fl_event_pending(&q->tmo));
+  q->gen++;
+  q->next = s->free_reqs; s->free_reqs = q;
+  s->reqs_live--;
+}
+
+size_t fl_sim_request_bytes(void) { return sizeof(fl_req_t); }
+
+/* ---- workers ---- */
+
+static inline void count_outcome(fl_stats_t *st, bool measured, fl_outcome_t out, fl_cause_t cause, fl_time_t latency) {
+  switch (out) {
+  case FL_OUT_SUCCESS: st->win.successes++; if (measured) st->total.successes++; break;
+  case FL_OUT_DEGRADED: st->win.degraded++; if (measured) st->total.degraded++; break;
+  case FL_OUT_FAILURE:
+    st->win.failures++; st->win.cause[cause]++;
+    if (measured) { st->total.failures++; st->total.cause[cause]++; }
+    return;
+  }
+  fl_hist_add(st->hwin, latency);
+  if (measured) fl_hist_add(st->htotal, latency);
+}
+
+static void start_work(fl_sim_t *s, fl_req_t *q) {
+  const fl_service_t *svc = q->ep->service;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl__svc_touch(s, r, svc);
+  q->inst->busy++; r->busy++;
+  q->flags |= F_WORKER;
+  fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
+  if (r->slow != 1) work = fl__scale_time(work, r->slow);
+  if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
+    const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
+    double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
+    work = fl__scale_time(work, 1 + (lf->value - 1) * (grown < 1 ? grown : 1));
+  }
+  if (svc->autoscale.warmup > 0 && s->eng.now - q->inst->ready_at < fl_sec_to_time(svc->autoscale.warmup) && q->inst->ready_at > 0) {
+    double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
+    work = fl__scale_time(work, 1 + (svc->autoscale.warmup_factor - 1) * left);
+  }
+  q->ev.cb = on_work_done;
+  fl_engine_schedule(&s->eng, &q->ev, work);
+}
+
+/* A worker is free again: it takes the next request of the waiting room, if any. */
+static void release_worker(fl_sim_t *s, fl_req_t *q) {
+  const fl_service_t *svc = q->ep->service;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl_instance_t *in = q->inst;
+  fl__svc_touch(s, r, svc);
+  in->busy--; r->busy--;
+  q->flags &= (uint16_t)~F_WORKER;
+  while (in->qhead && in->alive && in->busy < svc->workers) {
+    fl_req_t *next = in->qhead;
+    in->qhead = next->next;
+    if (!in->qhead) in->qtail = NULL;
+    next->next = NULL;
+    in->queued--; r->queued--;
+    if (next->deadline && s->eng.now > next->deadline) { fl__defer_failure(s, next, FL_CAUSE_DEADLINE, svc->id); continue; }
+    start_work(s, next);
+  }
+}
+
+void fl__defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin) {
+  q->cause = (uint8_t)cause; q->origin = (int16_t)origin;
+  q->ev.cb = on_deferred;
+  fl_engine_schedule(&s->eng, &q->ev, 0);
+}
+
+/* ---- arrival ---- */
+
+/* A request reaches its endpoint's service: pick an instance, then a worker or a waiting place. */
+void fl__arrive(fl_sim_t *s, fl_req_t *q) {
+  const fl_service_t *svc = q->ep->service;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  bool measured = s->eng.now >= s->warmup;
+  q->arrived = s->eng.now;
+  if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
+  r->st.win.arrivals++;
+  r->a_arrivals++;
+  fl__svc_touch(s, r, svc);
+  r->inflight++;
+  if (svc->rate_limit > 0) {   /* token bucket at the door */
+    r->tokens += svc->rate_limit * fl_time_to_sec(s->eng.now - r->tlast);
+    if (r->tokens > svc->rate_burst) r->tokens = svc->rate_burst;
+    r->tlast = s->eng.now;
+    if (r->tokens < 1) { if (measured) r->rej_rate++; fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id); return; }
+    r->tokens -= 1;
+  }
+  fl_instance_t *in = fl__pick_instance(svc, r, q);
+  if (!in) { fl__defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }
+  q->inst = in;
+  if (q->ctx && !q->ctx->first) q->ctx->first = in;
+  if (!in->alive) { fl__defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
+  if (svc->shed_after > 0 && in->busy >= svc->workers &&
+      (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
+    if (measured) r->rej_shed++;
+    fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
+    return;
+  }
+  if (in->busy < svc->workers) {
+    if (q->deadline && s->eng.now > q->deadline) { fl__defer_failure(s, q, FL_CAUSE_DEADLINE, svc->id); return; }
+    in->outstanding++; q->flags |= F_ON_INST;
+    fl__list_add(&in->reqs, q);
+    start_work(s, q);
+  } else if (in->queued < svc->queue) {
+    in->outstanding++; q->flags |= F_ON_INST;
+    fl__list_add(&in->reqs, q);
+    if (in->qtail) in->qtail->next = q; else in->qhead = q;
+    in->qtail = q;
+    in->queued++; r->queued++;
+    if (measured && r->queued > r->queue_max) r->queue_max = r->queued;
+  } else {
+    if (measured) r->rej_queue++;
+    fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
+  }
+}
+
+/* ---- completion ---- */
+
+void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin) {
+  const fl_service_t *svc = q->ep->service;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  bool measured = q->flags & F_MEASURED;
+  fl_time_t latency = s->eng.now - q->arrived;
+  fl__list_del(q);
+  fl__end_wait(s, q);
+  if (!(q->flags & F_LIMBO)) {
+    if (q->flags & F_WORKER) release_worker(s, q);
+    fl__svc_touch(s, r, svc);
+    r->inflight--;
+    if (q->flags & F_ON_INST && --q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
+    count_outcome(&r->st, measured, out, cause, latency);
+  }
+  fl_session_t *sess = q->sess;
+  int dgroup = q->dgroup, dattempts = q->dattempts;
+  fl_time_t dmsg = q->dmsg;
+  fl_engine_cancel(&s->eng, &q->tmo);
+  fl__attempt_release(s, q, out, cause);
+  if (svc->outlier.consecutive_errors && q->inst && !(q->flags & (F_LIMBO | F_TIMED_OUT))) fl__outlier_record(s, svc, q->inst, out, cause, origin);
+  fl_req_t *p = q->parent;
+  uint32_t pgen = q->parent_gen;
+  fl_callctx_t *x = q->ctx;
+  int ci = q->call;
+  req_free(s, q);
+  fl__deliver(s, p, pgen, x, ci, out, cause, origin);
+  if (sess) fl__session_answer(s, sess, out, cause, origin);
+  if (dgroup >= 0) fl__delivery_done(s, dgroup, out, dmsg, dattempts);
+}
+
+static void on_deferred(fl_engine_t *e, fl_event_t *ev) {
+  fl_req_t *q = container_of(ev, fl_req_t, ev);
+  fl__complete(SIM(e), q, FL_OUT_FAILURE, (fl_cause_t)q->cause, q->origin);
+}
+
+/* The work is done: an error, a broker's message accepted, or on to the endpoint's steps. */
+static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  fl_req_t *q = container_of(ev, fl_req_t, ev);
+  const fl_endpoint_t *ep = q->ep;
+  const fl_service_t *svc = ep->service;
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
+  double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
+  double extra = s->svc[svc->id].err_extra;
+  if (extra > 0) er = 1 - (1 - er) * (1 - extra);
+  if (er > 0 && fl_rng_uniform(&s->ep[ep->id].rng_error) < er) {
+    fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);
+    return;
+  }
+  if (svc->broker && !fl__broker_accept(s, svc)) { fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_REJECTED, svc->id); return; }
+  if (ep->nsteps == 0) { fl__complete(s, q, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1); return; }
+  if (!svc->blocking) release_worker(s, q);
+  q->step = 0;
+  fl__begin_step(s, q);
+}

@@ -1,0 +1,218 @@
+/* Windows: the statistics kept per service and journey (counts, latency histograms, time
+** integrals), closing a window into the series (and health, brokers' lag, hedging's quantile),
+** the scopes windows add up into (expectations' "during", faults' before/during/after), and
+** the live view of the last complete window. */
+#include "run_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const series_names[FL_SER__COUNT] = {
+  "arrivals", "successes", "degraded", "failures", "p50", "p99", "busy_workers", "queue", "instances", "health", "utilization", "lag", "lag_age"
+};
+
+const char *fl_series_name(fl_series_t s) { return (unsigned)s < FL_SER__COUNT ? series_names[s] : "?"; }
+
+void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin) {
+  memset(st, 0, sizeof *st);
+  st->hwin = fl_xmalloc(sizeof *st->hwin); fl_hist_init(st->hwin);
+  st->htotal = fl_xmalloc(sizeof *st->htotal); fl_hist_init(st->htotal);
+  for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
+}
+
+void fl__stats_release(fl_stats_t *st) {
+  free(st->hwin); free(st->htotal);
+  for (int k = 0; k < FL_SER__COUNT; k++) free(st->series[k]);
+  for (int k = 0; k < FL_CAUSE__COUNT; k++) free(st->cause_series[k]);
+  memset(st, 0, sizeof *st);
+}
+
+/* ---- scopes ---- */
+
+static void accumulate(fl_acc_t *a, const fl_stats_t *st) {
+  a->c.arrivals += st->win.arrivals; a->c.successes += st->win.successes;
+  a->c.degraded += st->win.degraded; a->c.failures += st->win.failures;
+  for (int k = 0; k < FL_CAUSE__COUNT; k++) a->c.cause[k] += st->win.cause[k];
+  fl_hist_merge(a->h, st->hwin);
+}
+
+/* Which scopes a window belongs to: expectations and the faults' before/during/after phases. */
+static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
+  const fl_model_t *m = s->m;
+  bool measured = wstart >= s->warmup, any_fault = false;
+  for (int f = 0; f < m->nfaults; f++) s->fault[f].touched = fl__fault_in(s, f, wstart, wend);
+  for (int f = 0; f < m->nfaults; f++) any_fault |= s->fault[f].touched;
+  for (int x = 0; x < m->nexpects; x++) {
+    const fl_expect_t *ex = &m->expects[x];
+    if (!ex->subject) continue;
+    bool in;
+    switch (ex->during) {
+    case FL_EXPECT_FAULT: in = s->fault[ex->fault].touched; break;
+    case FL_EXPECT_RANGE: { fl_time_t mid = wstart + (wend - wstart) / 2; in = mid >= fl_sec_to_time(ex->from) && mid < fl_sec_to_time(ex->to); break; }
+    case FL_EXPECT_STEADY: in = measured && !any_fault; break;
+    default: in = measured; break;
+    }
+    if (!in) continue;
+    s->exp[x].windows++;
+    accumulate(&s->exp[x].acc, ex->service ? &s->svc[ex->service->id].st : &s->jrn[ex->journey].st);
+  }
+  for (int f = 0; f < m->nfaults; f++) {
+    fl_fault_rt_t *fr = &s->fault[f];
+    int phase = fr->touched ? 1 : fr->started < 0 ? 0 : 2;
+    if (phase == 0 && !measured) continue;
+    for (int j = 0; j < m->njourneys; j++) accumulate(&fr->phase[j * 3 + phase], &s->jrn[j].st);
+  }
+}
+
+/* ---- closing a window ---- */
+
+static void close_stats(fl_stats_t *st, uint32_t w) {
+  st->series[FL_SER_ARRIVALS][w] = (double)st->win.arrivals;
+  st->series[FL_SER_SUCCESSES][w] = (double)st->win.successes;
+  st->series[FL_SER_DEGRADED][w] = (double)st->win.degraded;
+  st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
+  st->series[FL_SER_P50][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
+  st->series[FL_SER_P99][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
+}
+
+static void reset_window(fl_stats_t *st) {
+  memset(&st->win, 0, sizeof st->win);
+  fl_hist_reset(st->hwin);
+}
+
+/* Service i's series for window w (of length 'len'), its health, and its after-warm-up totals. */
+static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool measured) {
+  const fl_service_t *svc = &s->m->services[i];
+  fl_svc_rt_t *r = &s->svc[i];
+  fl__svc_touch(s, r, svc);
+  for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0);
+  close_stats(&r->st, w);
+  double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
+  r->st.series[FL_SER_BUSY][w] = len > 0 ? r->w_busy / (double)len : 0;
+  r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
+  r->st.series[FL_SER_INSTANCES][w] = r->nup;
+  r->st.series[FL_SER_UTILIZATION][w] = util;
+  if (svc->broker) fl__broker_close_window(s, i, w);
+  fl__service_health(s, i, w, util);
+  r->st.series[FL_SER_HEALTH][w] = r->health;
+  if (measured) {
+    r->t_busy += r->w_busy; r->t_queue += r->w_queue;
+    r->t_inflight += r->w_inflight; r->t_workers += r->w_workers;
+    if (r->nup < r->inst_min) r->inst_min = r->nup;
+    if (r->nup > r->inst_max) r->inst_max = r->nup;
+  }
+}
+
+/* Starts window w + 1: this window's counts, integrals and per-callee tallies go back to zero
+** (the tallies kept per window as the edges' series). */
+static void reset_windows(fl_sim_t *s, uint32_t w) {
+  for (int i = 0; i < s->m->nservices; i++) {
+    fl_svc_rt_t *r = &s->svc[i];
+    r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
+    reset_window(&r->st);
+    for (int x = 0; x < r->ncallees; x++) {
+      r->edge_calls[(size_t)x * s->nwindows + w] = (double)r->calls_via[x];
+      r->edge_fails[(size_t)x * s->nwindows + w] = (double)r->fail_via[x];
+    }
+    memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
+    memset(r->calls_via, 0, sizeof *r->calls_via * (size_t)r->ncallees);
+    for (int x = 0; x < r->ncallees; x++) { r->wint[x] = 0; r->wlast[x] = s->eng.now; }
+  }
+  for (int j = 0; j < s->m->njourneys; j++) {
+    reset_window(&s->jrn[j].st);
+    if (s->jrn[j].fail_from) memset(s->jrn[j].fail_from, 0, sizeof *s->jrn[j].fail_from * (size_t)s->m->nservices);
+    if (s->jrn[j].deg_from) memset(s->jrn[j].deg_from, 0, sizeof *s->jrn[j].deg_from * (size_t)s->m->nservices);
+  }
+}
+
+static void close_window(fl_sim_t *s) {
+  uint32_t w = s->wdone;
+  int first_change = s->nchanges;
+  fl_time_t wstart = (fl_time_t)w * s->window;
+  fl_time_t len = s->eng.now - wstart;
+  bool measured = wstart >= s->warmup;
+  for (int i = 0; i < s->m->nservices; i++) close_service(s, i, w, len, measured);
+  for (int j = 0; j < s->m->njourneys; j++) {
+    close_stats(&s->jrn[j].st, w);
+    fl__journey_health(s, j, w);
+  }
+  fl__hedge_refresh(s);
+  fl__link_changes(s, first_change, wstart);
+  close_scopes(s, wstart, s->eng.now);
+  reset_windows(s, w);
+  s->wdone++;
+  if (s->on_window) s->on_window(s, w, s->on_window_user);
+}
+
+void fl__on_window(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  close_window(s);
+  if (s->check_invariants) {
+    char why[256];
+    if (fl_sim_check_invariants(s, why, sizeof why) != 0) {
+      fprintf(stderr, "faultline: internal error: run state broken after window %u: %s\n", s->wdone, why);
+      abort();
+    }
+  }
+  if (s->wdone < s->nwindows) {
+    fl_time_t next = (fl_time_t)(s->wdone + 1) * s->window;
+    fl_engine_schedule_first_at(e, ev, next < s->end ? next : s->end);
+    fl__schedule_faults(s, e->now, next);
+  }
+}
+
+/* ---- live view ---- */
+
+/* The last complete window (the one in progress before the first closes). */
+static void live_common(fl_sim_t *s, const fl_stats_t *st, fl_live_stats_t *o) {
+  if (s->wdone == 0) {
+    o->c = st->win;
+    o->p50 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
+    o->p99 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+    return;
+  }
+  uint32_t w = s->wdone - 1;
+  o->c.arrivals = (uint64_t)st->series[FL_SER_ARRIVALS][w];
+  o->c.successes = (uint64_t)st->series[FL_SER_SUCCESSES][w];
+  o->c.degraded = (uint64_t)st->series[FL_SER_DEGRADED][w];
+  o->c.failures = (uint64_t)st->series[FL_SER_FAILURES][w];
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) o->c.cause[k] = (uint64_t)st->cause_series[k][w];
+  o->p50 = st->series[FL_SER_P50][w];
+  o->p99 = st->series[FL_SER_P99][w];
+}
+
+void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
+  memset(o, 0, sizeof *o);
+  fl_svc_rt_t *r = &s->svc[i];
+  fl__svc_touch(s, r, &s->m->services[i]);
+  live_common(s, &r->st, o);
+  if (s->wdone > 0) {
+    uint32_t w = s->wdone - 1;
+    o->utilization = r->st.series[FL_SER_UTILIZATION][w];
+    o->busy = r->st.series[FL_SER_BUSY][w];
+    o->queue = r->st.series[FL_SER_QUEUE][w];
+  } else {
+    double len = (double)(s->eng.now);
+    o->utilization = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
+    o->busy = len > 0 ? r->w_busy / len : r->busy;
+    o->queue = len > 0 ? r->w_queue / len : r->queued;
+  }
+  o->instances = r->nup;
+  o->desired = r->desired;
+  o->health = r->health;
+}
+
+void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *o) {
+  memset(o, 0, sizeof *o);
+  live_common(s, &s->jrn[j].st, o);
+  o->health = s->jrn[j].health;
+}
+
+double fl_sim_measured_seconds(const fl_sim_t *s) {
+  fl_time_t closed = (fl_time_t)s->wdone * s->window;
+  if (closed > s->end) closed = s->end;
+  return closed > s->warmup ? fl_time_to_sec(closed - s->warmup) : 0;
+}
