@@ -21,7 +21,7 @@ static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *
   fl_svc_rt_t *r = &s->svc[svc->id];
   if (in->crashed++) return;
   fl__svc_touch(s, r, svc);
-  in->alive = false; r->nalive--;
+  if (in->alive) { in->alive = false; r->nalive--; }   /* a starting instance was never alive */
   r->queued -= in->queued;
   in->queued = 0; in->qhead = in->qtail = NULL;
   /* Every request it held fails as its connection is reset; restart from the head each time,
@@ -37,9 +37,12 @@ static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *
 
 static void restore_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
   fl_svc_rt_t *r = &s->svc[svc->id];
-  if (--in->crashed > 0) return;
-  fl__svc_touch(s, r, svc);
+  /* only what this fault crashed comes back: an instance started while it lasted was never down */
+  if (in->crashed <= 0 || --in->crashed > 0) return;
   fl_engine_cancel(&s->eng, &in->notice);
+  in->noticed_down = false;
+  if (!in->exists || in->starting) return;   /* retired meanwhile, or still starting: fl__on_ready makes it alive */
+  fl__svc_touch(s, r, svc);
   in->alive = true; r->nalive++;
   in->noticed_down = false;
   fl__set_rotation(r, in);

@@ -42,8 +42,9 @@ void fl__on_ready(fl_engine_t *e, fl_event_t *ev) {
   fl_instance_t *in = container_of(ev, fl_instance_t, life_ev);
   fl__svc_touch(s, r, svc);
   in->starting = false;
-  in->alive = true; r->nalive++;
   in->ready_at = e->now;
+  if (in->crashed > 0) return;   /* crashed while starting: alive when the crash ends */
+  in->alive = true; r->nalive++;
   fl__set_rotation(r, in);
 }
 
