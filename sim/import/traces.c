@@ -466,11 +466,16 @@ static int read_doc(tr_t *t, const fl_json_t *j, char *err, size_t n) {
 /* The whole file: one JSON document, or several (JSON Lines, as the collector's file exporter
 ** writes them: one export request per line). */
 static int read_all(tr_t *t, const char *text, size_t len, char *err, size_t n) {
-  size_t off = 0;
+  size_t off = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;   /* a UTF-8 byte order mark */
   int line = 1, rc = 0;
   while (off < len) {
     while (off < len && (unsigned char)text[off] <= 32) { if (text[off] == '\n') line++; off++; }
     if (off >= len) break;
+    if (text[off] != '{' && text[off] != '[') {
+      bool graph = strstr(text, "traces_service_graph") != NULL;
+      return fl__imp_err(err, n, t->file, line, "not JSON: traces are Jaeger's or OTLP's JSON%s", graph ?
+                         " (this looks like the service graph connector's metrics: faultline import otel reads them)" : "");
+    }
     const char *end = NULL;
     cJSON *probe = cJSON_ParseWithLengthOpts(text + off, len - off, &end, 0);
     size_t dlen = probe && end > text + off ? (size_t)(end - (text + off)) : len - off;
