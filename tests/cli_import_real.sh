@@ -3,7 +3,8 @@
 # repository; skipped when missing): every file lands in its expected class (S a runnable
 # scenario, F fault lines a scenario accepts, L links ready for faults (commented fault lines a
 # scenario accepts once uncommented), C comments only, R refused with exit 2 and file:line), none
-# crashes; then the numbers of issue 18's files.
+# crashes; then the numbers of issue 18's files. None of the real files holds spans: `import
+# traces` refuses each with file:line (and names the import that reads it).
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
 F=$FAULTLINE
@@ -191,6 +192,16 @@ done <<'TABLE'
   S otel/tempo-docs-service-graph-view.prom
   S otel/tempo-docs-service-graphs-index.prom
 TABLE
+
+# 12: none of the real files is traces: `import traces` refuses each with file:line, no crash
+for file in "$R"/jaeger/* "$R"/otel/*; do
+  name="real_traces_${file##*/}"; name=${name//[^A-Za-z0-9]/_}
+  "$F" import traces "$file" > "$TMP/imp.out" 2> "$TMP/imp.err"; rc=$?
+  if [ "$rc" = 2 ] && grep -qE "^faultline: error: $file:[0-9]+(:[0-9]+)?: " "$TMP/imp.err"; then t_ok "$name"
+  else t_fail "$name" "exit $rc: $(head -c 300 "$TMP/imp.err")"; fi
+done
+expect_exit real_dependencies_as_traces_say_which_import 2 "$F" import traces $R/jaeger/jaeger-ui-sample-small.json
+expect_output real_dependencies_as_traces_name_jaeger "faultline import jaeger reads them"
 
 # 1: a service that fails its own draw makes no calls, so its calls are written per request that
 # passes it: app fails 2 of 3 requests and calls db on each, so 3 calls per passing request

@@ -4,7 +4,9 @@
 ** Jaeger file) within Poisson noise; the histograms' percentiles reach the simulated latency;
 ** bad input is reported with file, line and JSON path; a cycle is explained with the call to
 ** drop; Toxiproxy and Chaos Mesh examples import to faults whose simulated effect matches (a
-** 300 ms latency toxic adds 300 ms to the calls through it, a partition cuts the link, ...).
+** 300 ms latency toxic adds 300 ms to the calls through it, a partition cuts the link, ...);
+** traces (Jaeger, OTLP) give each operation its call tree, parallel groups from span timing, and
+** bad traces their line (the round trip of traces is tests/cli_import_traces.sh).
 **
 ** Tolerances: an edge's count over the run is a compound Poisson draw (a request can make up to
 ** four calls on one edge), so its standard deviation is at most sqrt(4 N); checks allow 5 of them.
@@ -428,4 +430,80 @@ TEST(chaos_mesh_yaml_errors_name_their_line) {
   expect_error(FL_IMPORT_CHAOS_MESH, "mode.yaml",
                "kind: PodChaos\nspec:\n  action: pod-kill\n  mode: some\n", NULL, -FL_EPARSE, ":4: spec.mode: 'some' is not one of one, all");
   expect_error(FL_IMPORT_CHAOS_MESH, "nokind.yaml", "apiVersion: chaos-mesh.org/v1alpha1\nspec: {}\n", NULL, -FL_EPARSE, ":1: document 1: missing kind");
+}
+
+/* ---- traces ---- */
+
+/* The calls of endpoint 'ep' as text, step by step: "catalog.list | (pricing.quote reviews.top) | recommend.for_user?" */
+static void steps_text(const fl_endpoint_t *e, char *buf, size_t n) {
+  size_t w = 0;
+  buf[0] = 0;
+  for (int s = 0; s < e->nsteps && w < n; s++) {
+    const fl_step_t *st = &e->steps[s];
+    w += (size_t)snprintf(buf + w, n - w, "%s%s", s ? " | " : "", st->parallel ? "(" : "");
+    for (int c = st->first; c < st->first + st->count && w < n; c++)
+      w += (size_t)snprintf(buf + w, n - w, "%s%s%s", c > st->first ? " " : "", e->calls[c].target->full_name, e->calls[c].p < 1 ? "?" : "");
+    if (st->parallel && w < n) w += (size_t)snprintf(buf + w, n - w, ")");
+  }
+}
+
+TEST(traces_give_each_operation_its_call_tree_from_span_timing) {
+  /* the fixtures of make_traces.py (40 traces): gateway.home calls catalog, then reviews and
+  ** pricing at once, then recommend on some requests; both formats give the same tree */
+  const char *files[] = { "shop.traces.jaeger.json", "shop.traces.otlp.json" };
+  for (int k = 0; k < 2; k++) {
+    char *text, err[4096];
+    int rc = import(FL_IMPORT_TRACES, input(files[k]), NULL, &text, err, sizeof err);
+    CHECK_MSG(rc == 0, "%s: %s", files[k], err);
+    run_t r;
+    if (rc == 0 && run_text(&r, "traces.lua", text)) {
+      char steps[512];
+      const fl_endpoint_t *home = fl_model_find_endpoint(r.m, "gateway.home"), *search = fl_model_find_endpoint(r.m, "gateway.search");
+      CHECK(home && search);
+      if (home && search) {
+        steps_text(home, steps, sizeof steps);
+        CHECK_MSG(strcmp(steps, "catalog.list | (pricing.quote reviews.top) | recommend.for_user?") == 0, "%s: gateway.home: %s", files[k], steps);
+        steps_text(search, steps, sizeof steps);
+        CHECK_MSG(strcmp(steps, "catalog.list | catalog.list | catalog.list?") == 0, "%s: gateway.search: %s", files[k], steps);
+      }
+      CHECK_EQ_INT(r.m->nservices, 5);
+      run_free(&r);
+    }
+    free(text);
+  }
+}
+
+TEST(bad_traces_are_refused_with_their_line) {
+  expect_error(FL_IMPORT_TRACES, "t1.json", "{\"data\": [\n {\"traceID\": \"a\", \"spans\": [\n  {\"traceID\": \"a\", \"operationName\": \"x\"}]}]}\n", NULL,
+               -FL_EPARSE, ":3: data[0].spans[0]: missing \"spanID\"");
+  expect_error(FL_IMPORT_TRACES, "t2.json",
+               "{\"data\": [{\"traceID\": \"a\", \"processes\": {},\n \"spans\": [{\"spanID\": \"1\", \"operationName\": \"x\", \"startTime\": 1,\n"
+               " \"duration\": 5, \"processID\": \"p9\"}]}]}\n", NULL, -FL_EPARSE, ":3: data[0].spans[0].processID: \"p9\" is not in the trace's \"processes\"");
+  expect_error(FL_IMPORT_TRACES, "t3.json",
+               "{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n {\"traceId\": \"a\", \"spanId\": \"b\", \"name\": \"x\",\n"
+               "  \"startTimeUnixNano\": \"200\",\n  \"endTimeUnixNano\": \"100\"}]}]}]}\n", NULL, -FL_EPARSE, ":4: resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano: the span ends");
+  expect_error(FL_IMPORT_TRACES, "t4.json", "[{\"parent\": \"a\", \"child\": \"b\", \"callCount\": 3}]\n", NULL, -FL_EPARSE,
+               ":1: [0]: a dependency link");
+  expect_error(FL_IMPORT_TRACES, "t5.json", "{\"data\": []}\n", NULL, -FL_EPARSE, ":1: no spans");
+  /* JSON Lines: the second document's error names the file's line */
+  expect_error(FL_IMPORT_TRACES, "t6.json", "{\"resourceSpans\": []}\n\n{\"resourceSpans\": [{\"scopeSpans\": 5}]}\n", NULL, -FL_EPARSE,
+               ":3: resourceSpans[0].scopeSpans: expected a list");
+}
+
+TEST(a_recursive_operation_is_cut_where_it_is_least_called) {
+  /* a.x calls a.x (a recursion): left out, with a comment; --keep-cycles stops */
+  const char *text =
+    "{\"data\": [{\"traceID\": \"t\", \"processes\": {\"p\": {\"serviceName\": \"a\"}}, \"spans\": [\n"
+    " {\"spanID\": \"1\", \"operationName\": \"x\", \"startTime\": 1000, \"duration\": 50, \"processID\": \"p\", \"references\": []},\n"
+    " {\"spanID\": \"2\", \"operationName\": \"x\", \"startTime\": 1010, \"duration\": 20, \"processID\": \"p\",\n"
+    "  \"references\": [{\"refType\": \"CHILD_OF\", \"spanID\": \"1\"}]}]}]}\n";
+  const char *path = put("rec.json", text);
+  char *out, err[4096];
+  CHECK_EQ_INT(import(FL_IMPORT_TRACES, path, NULL, &out, err, sizeof err), 0);
+  CHECK_MSG(out && strstr(out, "-- left out to break a cycle: the call to a.x (1 calls"), "%s", out ? out : err);
+  run_t r;
+  if (out && run_text(&r, "rec.lua", out)) run_free(&r);
+  free(out);
+  fl_import_opts_t o = { .keep_cycles = true };
+  expect_error(FL_IMPORT_TRACES, "rec.json", text, &o, -FL_EPARSE, ":2: the traces have a cycle of operations: a.x -> a.x");
 }

@@ -1,5 +1,6 @@
-/* `faultline import FORMAT FILE`: a scenario skeleton from a service graph (jaeger, otel), or
-** fault lines from chaos experiments (toxiproxy, chaos-mesh), on stdout or into --out. */
+/* `faultline import FORMAT FILE`: a scenario skeleton from a service graph (jaeger, otel), a
+** scenario calibrated on raw traces (traces), or fault lines from chaos experiments (toxiproxy,
+** chaos-mesh), on stdout or into --out. */
 #include "cli.h"
 
 #include "faultline/import.h"
@@ -13,19 +14,22 @@
 
 static const char import_usage[] =
   "usage: faultline import jaeger|otel FILE [--window 1h] [--duration 10m] [--name NAME] [--drop 'A->B' ...] [--keep-cycles] [--out FILE]\n"
+  "       faultline import traces FILE [--window 1h] [--duration 10m] [--name NAME] [--keep-cycles] [--out FILE]\n"
   "       faultline import toxiproxy|chaos-mesh FILE [--scenario S.lua] [--at 1m] [--duration 5m] [--out FILE]\n"
   "\n"
   "  jaeger       Jaeger's dependencies API JSON (GET /api/dependencies): parent, child, callCount\n"
   "  otel         the OpenTelemetry service graph connector's metrics, Prometheus text format\n"
   "               (traces_service_graph_request_total, ..._failed_total, ..._server_seconds / _client_seconds)\n"
+  "  traces       spans: Jaeger's trace JSON (the query API's or the UI's export) or OTLP JSON traces\n"
+  "               (one document or JSON Lines); one endpoint per operation, calibrated on the spans\n"
   "  toxiproxy    Toxiproxy's proxies and toxics (its -config list, or GET /proxies)\n"
   "  chaos-mesh   Chaos Mesh experiments (NetworkChaos, PodChaos, HTTPChaos; YAML)\n"
   "\n"
-  "  --window D     the time the counts cover (default: from the data's timestamps, else guessed)\n"
-  "  --duration D   graphs: the scenario's length; faults: how long each lasts where the source does not say\n"
+  "  --window D     the time the counts (traces: the root spans) cover (default: from the data's timestamps, else guessed)\n"
+  "  --duration D   graphs, traces: the scenario's length; faults: how long each lasts where the source does not say\n"
   "  --name NAME    the scenario's name (default: the file's name)\n"
   "  --drop 'A->B'  leave out the call from A to B; repeatable\n"
-  "  --keep-cycles  stop at a cycle in the graph (default: break each at its least-traffic call, with a comment)\n"
+  "  --keep-cycles  stop at a cycle in the graph or the traces (default: break each at its least-traffic call, with a comment)\n"
   "  --scenario S   map the faults' targets onto the services of scenario S (and check them)\n"
   "  --at D         when the faults start (default 1m, guessed)\n"
   "  --out FILE     write there instead of stdout\n";
@@ -39,10 +43,11 @@ int fl__cmd_import(int argc, char **argv);
 
 int fl__cmd_import(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) { fputs(import_usage, stdout); return FL_EXIT_HELD; }
-  if (argc < 2) return usage_error("missing format (jaeger, otel, toxiproxy or chaos-mesh)", NULL);
+  if (argc < 2) return usage_error("missing format (jaeger, otel, traces, toxiproxy or chaos-mesh)", NULL);
   int fmt = fl_import_format_parse(argv[1]);
   if (fmt < 0) return usage_error("unknown format", argv[1]);
   bool graph = fmt == FL_IMPORT_JAEGER || fmt == FL_IMPORT_OTEL;
+  bool scenario_out = graph || fmt == FL_IMPORT_TRACES;   /* writes a scenario, not fault lines */
   fl_import_opts_t o;
   memset(&o, 0, sizeof o);
   const char *file = NULL, *out = NULL, *scenario = NULL;
@@ -59,10 +64,10 @@ int fl__cmd_import(int argc, char **argv) {
         goto done;
       }
       if (strcmp(a, "--at") == 0) {
-        if (graph) { rc = usage_error("--at is for toxiproxy and chaos-mesh", NULL); goto done; }
+        if (scenario_out) { rc = usage_error("--at is for toxiproxy and chaos-mesh", NULL); goto done; }
         o.at = d; o.has_at = true;
       } else if (strcmp(a, "--window") == 0) {
-        if (!graph) { rc = usage_error("--window is for jaeger and otel", NULL); goto done; }
+        if (!scenario_out) { rc = usage_error("--window is for jaeger, otel and traces", NULL); goto done; }
         if (!(d > 0)) { rc = usage_error("--window must be positive", NULL); goto done; }
         o.window = d;
       } else {
@@ -81,11 +86,11 @@ int fl__cmd_import(int argc, char **argv) {
       if (!graph) { rc = usage_error("--drop is for jaeger and otel", NULL); goto done; }
       drops[o.ndrops++] = argv[++i];
     } else if (strcmp(a, "--keep-cycles") == 0) {
-      if (!graph) { rc = usage_error("--keep-cycles is for jaeger and otel", NULL); goto done; }
+      if (!scenario_out) { rc = usage_error("--keep-cycles is for jaeger, otel and traces", NULL); goto done; }
       o.keep_cycles = true;
     } else if (strcmp(a, "--scenario") == 0) {
       if (!has_next) { rc = usage_error("--scenario needs a scenario file", NULL); goto done; }
-      if (graph) { rc = usage_error("--scenario is for toxiproxy and chaos-mesh", NULL); goto done; }
+      if (scenario_out) { rc = usage_error("--scenario is for toxiproxy and chaos-mesh", NULL); goto done; }
       scenario = argv[++i];
     } else if (a[0] == '-' && a[1]) {
       rc = usage_error("unknown option", a);

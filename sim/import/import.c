@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const format_names[FL_IMPORT__COUNT] = { "jaeger", "otel", "toxiproxy", "chaos-mesh" };
+static const char *const format_names[FL_IMPORT__COUNT] = { "jaeger", "otel", "toxiproxy", "chaos-mesh", "traces" };
 
 int fl_import_format_parse(const char *name) {
   for (int i = 0; i < FL_IMPORT__COUNT; i++) if (strcmp(name, format_names[i]) == 0) return i;
@@ -126,7 +126,9 @@ int fl_import(fl_import_format_t f, const char *path, const fl_import_opts_t *o,
   char *buf = NULL; size_t blen = 0;
   FILE *mem = open_memstream(&buf, &blen);
   if (!mem) { free(text); snprintf(err, errlen, "out of memory"); return -FL_ENOMEM; }
-  if (f == FL_IMPORT_JAEGER || f == FL_IMPORT_OTEL) {
+  if (f == FL_IMPORT_TRACES) {
+    rc = fl__import_traces(path, text, len, o, mem, notes, err, errlen);
+  } else if (f == FL_IMPORT_JAEGER || f == FL_IMPORT_OTEL) {
     fl_igraph_t g;
     memset(&g, 0, sizeof g);
     g.file = path;

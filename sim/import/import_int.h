@@ -1,4 +1,4 @@
-/* Shared by the importers (sim/import_*.c): errors with file and line, JSON with the line of
+/* Shared by the importers (the files of sim/import/): errors with file and line, JSON with the line of
 ** every value, the service graph read from tracing data and its writer, the fault writer for
 ** chaos experiments, and text helpers for the scenario language. */
 #ifndef FAULTLINE_SIM_IMPORT_INT_H
@@ -33,6 +33,9 @@ typedef struct fl_json {
 
 /* Parses 'text'. Invalid JSON: "file:line:col: invalid JSON ..." in err, -FL_EPARSE. */
 int fl__json_parse(fl_json_t *j, const char *file, const char *text, size_t len, char *err, size_t n);
+/* The same for a part of a file (one document of JSON Lines) that starts at line 'first_line':
+** lines, in errors and from fl__json_line, count from there. 'text' is NUL-terminated at len. */
+int fl__json_parse_at(fl_json_t *j, const char *file, const char *text, size_t len, int first_line, char *err, size_t n);
 /* The line where 'node' starts (1-based), or 0. */
 int fl__json_line(const fl_json_t *j, const cJSON *node);
 void fl__json_release(fl_json_t *j);
@@ -110,6 +113,13 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
 
 int fl__import_jaeger(const char *path, const char *text, size_t len, fl_igraph_t *g, char *err, size_t n);
 int fl__import_otel(const char *path, const char *text, size_t len, fl_igraph_t *g, char *err, size_t n);
+
+/* ---- traces ---- */
+
+/* Reads spans (Jaeger's trace JSON, OTLP JSON traces, or JSON Lines of either) and writes a
+** scenario with one endpoint per operation (sim/import/traces.c). */
+int fl__import_traces(const char *path, const char *text, size_t len, const fl_import_opts_t *o, FILE *out, FILE *notes,
+                      char *err, size_t n);
 
 /* ---- faults from chaos experiments ---- */
 

@@ -74,6 +74,10 @@ static int cmp_node(const void *a, const void *b) {
 }
 
 int fl__json_parse(fl_json_t *j, const char *file, const char *text, size_t len, char *err, size_t n) {
+  return fl__json_parse_at(j, file, text, len, 1, err, n);
+}
+
+int fl__json_parse_at(fl_json_t *j, const char *file, const char *text, size_t len, int first_line, char *err, size_t n) {
   memset(j, 0, sizeof *j);
   j->file = file;
   const char *endp = NULL;
@@ -81,7 +85,7 @@ int fl__json_parse(fl_json_t *j, const char *file, const char *text, size_t len,
   j->root = cJSON_ParseWithLengthOpts(text, len + 1, &endp, 1);
   if (!j->root) {
     const char *at = endp && endp >= text && endp <= text + len ? endp : text + len;
-    int line = 1, col = 1;
+    int line = first_line, col = 1;
     for (const char *p = text; p < at; p++) { if (*p == '\n') { line++; col = 1; } else col++; }
     if (at >= text + len) {
       bool blank = true;
@@ -97,7 +101,7 @@ int fl__json_parse(fl_json_t *j, const char *file, const char *text, size_t len,
     return -FL_EPARSE;
   }
   linevec_t v = { 0 };
-  int line = 1;
+  int line = first_line;
   const char *p = text, *end = text + len;
   if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
   walk(p, end, &line, &v, 0);
