@@ -52,5 +52,8 @@ double fl_run_peak_utilization(const fl_run_t *r, int i);
 ** ("unknown" when it has none). */
 double fl_run_clock(void);
 void fl_run_host(char *buf, size_t n);
+/* A wall-clock span for people: "850ms", "12.3s", "1m25s", "2h03m" (never "1.42m", which
+** reads as millions); "-" when not finite or negative. */
+void fl_run_format_wall(double seconds, char *buf, size_t n);
 
 #endif

@@ -76,8 +76,8 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
   p->last = now;
   double frac = (double)s->eng.now / (double)s->end, el = now - p->start;
   char t[16], e[16];
-  fl_format_duration(fl_time_to_sec(s->eng.now), t, sizeof t);
-  fl_format_duration(frac > 0 ? el / frac - el : 0, e, sizeof e);
+  fl_run_format_wall(fl_time_to_sec(s->eng.now), t, sizeof t);
+  fl_run_format_wall(frac > 0 ? el / frac - el : 0, e, sizeof e);
   fprintf(stderr, "\r  t=%s  %3.0f%%  %.2fM events/s  ETA %s   ", t, 100 * frac,
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
