@@ -25,7 +25,7 @@ expect_output run_prints_a_summary_naming_the_services "front"
 expect_exit check_exits_0 0 "$F" check "$TMP/small.lua"
 expect_output check_prints_the_model "service front: 2 instances x 4 workers"
 expect_output check_prints_the_call "front.default"
-expect_output check_ends_with_ok "ok: 2 services, 2 endpoints, 1 journeys"
+expect_output check_ends_with_ok "ok: 2 services, 2 endpoints, 1 journey"
 expect_exit check_with_set_exits_0 0 "$F" check "$TMP/small.lua" --set front.instances=7 --set traffic.rate=50/s
 expect_output check_shows_the_set_value "service front: 7 instances"
 expect_exit help_exits_0 0 "$F" --help

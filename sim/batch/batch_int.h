@@ -44,6 +44,12 @@ cJSON *fl__json_share(const fl_ci_t *c);
 ** {mean, ci95, lo, hi, sd, n[, resolution], wanted}. */
 cJSON *fl__json_observed(const fl_ci_t *c, double wanted);
 
+/* The output's "run" object (wall-clock facts) under root: threads, runs, wall_seconds, events,
+** events_per_second when 'rate', host. */
+void fl__json_batch_run(cJSON *root, const fl_batch_info_t *run, bool rate);
+/* An array of strings. */
+cJSON *fl__json_strings(char *const *s, int n);
+
 /* ---- text of the batch outputs (batch_json.c) ---- */
 
 /* "mean ± half" of a latency interval (s), or the mean alone without one. */
@@ -54,10 +60,5 @@ void fl__format_pct(char *buf, size_t n, const fl_ci_t *c);
 void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wanted);
 /* "[0.40, 1.00]": a pass share's binomial interval. */
 void fl__format_share(char *buf, size_t n, const fl_ci_t *c);
-/* The output's "run" object (wall-clock facts) under root: threads, runs, wall_seconds, events,
-** events_per_second when 'rate', host. */
-void fl__json_batch_run(cJSON *root, const fl_batch_info_t *run, bool rate);
-/* An array of strings. */
-cJSON *fl__json_strings(char *const *s, int n);
 
 #endif

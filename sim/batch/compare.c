@@ -458,7 +458,7 @@ void fl_compare_print(FILE *out, const fl_compare_t *c) {
           c->o.independent ? "independent seeds (no common random numbers)" : "common random numbers",
           (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", d);
   fprintf(out, "mean ± 95%% confidence interval; B-A %s; * marks a difference whose interval excludes 0;\n"
-               "latency quantiles are known to their histogram bucket (about 0.8%%): no interval is narrower;\n"
+               "latency quantiles are known to their histogram bucket (at most 0.8%%): no interval is narrower;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n",
           c->o.independent ? "by Welch's interval" : "paired per replication");
   each_subject(c, SUBJ_JOURNEY, subject_print, out);

@@ -383,7 +383,7 @@ void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
           sw->npoints, sw->npoints == 1 ? "" : "s", sw->reps, sw->reps == 1 ? "" : "s", (unsigned long long)sw->seed,
           sw->run.threads, sw->run.threads == 1 ? "" : "s", d);
   fprintf(out, "mean ± 95%% confidence interval (Student t) over the replications; latency quantiles are read from\n"
-               "histogram buckets (about 0.8%% wide) and their intervals are never narrower than a bucket;\n"
+               "histogram buckets (at most 0.8%% wide) and their intervals are never narrower than a bucket;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n");
   int idx[sw->naxes > 0 ? sw->naxes : 1];
   for (int p = 0; p < sw->npoints; p++) {

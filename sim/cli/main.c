@@ -161,7 +161,8 @@ int main(int argc, char **argv) {
     rc = fl_scenario_load(c.scenario, &c.load, &m, err, sizeof err);
     if (rc == 0) {
       fl_report_model(stdout, m);
-      printf("ok: %d services, %d endpoints, %d journeys\n", m->nservices, m->nendpoints, m->njourneys);
+      printf("ok: %d service%s, %d endpoint%s, %d journey%s\n", m->nservices, m->nservices == 1 ? "" : "s",
+             m->nendpoints, m->nendpoints == 1 ? "" : "s", m->njourneys, m->njourneys == 1 ? "" : "s");
       fl_model_free(m);
     }
   } else {
