@@ -1,4 +1,5 @@
-# faultline build. `make run` and `make test` install missing system packages first (make deps).
+# faultline build. `make` (= `make all`) fetches the report's chart library by npm on the first
+# build when npm is there; `make run` and `make test` install missing system packages first (make deps).
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -36,9 +37,23 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/faultline
 
-.PHONY: all deps run test check-tests asan bench fuzz install clean golden
+.PHONY: all web-node deps run test check-tests asan bench fuzz install clean golden
 
-all: $(BIN)
+# One command builds: the first `make` fetches the chart library (what `make deps` does for npm)
+# when it is missing and npm is there, then builds in a second pass, which sees it.
+all:
+	@$(MAKE) --no-print-directory web-node
+	@$(MAKE) --no-print-directory $(BIN)
+
+# uPlot for the HTML report's charts, by npm, only when missing (make deps also updates it and
+# installs npm itself). Without npm the report draws its own SVG charts.
+web-node:
+	@if [ ! -f $(WEB_NODE)/uplot/dist/uPlot.iife.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "faultline: npm ci (uPlot for the HTML report's charts, playwright-core for its browser test)"; \
+	    npm ci --prefix reports/web --no-audit --no-fund --loglevel=error || echo "faultline: warning: npm ci failed: the HTML report will use its own SVG charts"; \
+	  else echo "faultline: note: no npm: the HTML report will use its own SVG charts (make deps installs npm)"; fi; \
+	fi
 
 # Installs only what pkg-config cannot find (needs root or sudo).
 deps:

@@ -25,7 +25,7 @@ expect_output run_prints_a_summary_naming_the_services "front"
 expect_exit check_exits_0 0 "$F" check "$TMP/small.lua"
 expect_output check_prints_the_model "service front: 2 instances x 4 workers"
 expect_output check_prints_the_call "front.default"
-expect_output check_ends_with_ok "ok: 2 services, 2 endpoints, 1 journeys"
+expect_output check_ends_with_ok "ok: 2 services, 2 endpoints, 1 journey"
 expect_exit check_with_set_exits_0 0 "$F" check "$TMP/small.lua" --set front.instances=7 --set traffic.rate=50/s
 expect_output check_shows_the_set_value "service front: 7 instances"
 expect_exit help_exits_0 0 "$F" --help
@@ -38,6 +38,17 @@ expect_exit broken_scenario_check_exits_2 2 "$F" check "$TMP/bad.lua"
 expect_output broken_scenario_check_says_file_line "faultline: error: $TMP/bad.lua:2:"
 expect_exit unknown_option_exits_2 2 "$F" run "$TMP/small.lua" --frobnicate
 expect_output unknown_option_is_named "faultline: error: unknown option --frobnicate"
+expect_output unknown_option_hints_at_the_verbs_help "try 'faultline run --help'"
+out=$("$F" run "$TMP/small.lua" --frobnicate 2>&1)
+if [ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ]; then t_ok unknown_option_is_two_lines_not_the_usage; else t_fail unknown_option_is_two_lines_not_the_usage "$out"; fi
+expect_exit run_help_exits_0 0 "$F" run --help
+expect_output run_help_lists_its_options "--junit FILE"
+expect_exit run_help_after_the_scenario_exits_0 0 "$F" run "$TMP/small.lua" --help
+expect_exit check_help_exits_0 0 "$F" check --help
+expect_output check_help_shows_its_usage "usage: faultline check SCENARIO.lua"
+expect_exit serve_help_exits_0 0 "$F" serve --help
+expect_output serve_help_lists_the_speed "--speed X|max"
+expect_exit graph_help_exits_0 0 "$F" graph --help
 expect_exit unknown_command_exits_2 2 "$F" frob "$TMP/small.lua"
 expect_output unknown_command_is_named "faultline: error: unknown command frob"
 expect_exit missing_file_exits_2 2 "$F" run "$TMP/nope.lua"

@@ -26,7 +26,12 @@ EOF
 expect_exit size_without_a_scenario_exits_2 2 "$F" size
 expect_output size_without_a_scenario_says_so "missing scenario file"
 expect_exit size_with_an_unknown_option_exits_2 2 "$F" size "$TMP/mmc.lua" --bogus
-expect_output size_prints_its_usage "usage: faultline size SCENARIO.lua"
+expect_output size_points_at_its_help "try 'faultline size --help'"
+expect_exit size_help_exits_0 0 "$F" size --help
+expect_output size_help_prints_its_usage "usage: faultline size SCENARIO.lua"
+expect_output size_help_lists_confidence "--confidence C"
+expect_exit size_with_a_bad_confidence_exits_2 2 "$F" size "$TMP/mmc.lua" --confidence 1.5%x
+expect_output size_explains_the_confidence "--confidence needs a level"
 expect_exit size_with_a_bad_vary_exits_2 2 "$F" size "$TMP/mmc.lua" --vary cpus
 expect_exit size_with_a_budget_below_one_candidate_exits_2 2 "$F" size "$TMP/mmc.lua" --reps 5 --budget 4
 expect_output size_explains_the_budget "--budget 4 cannot pay for one candidate"
@@ -64,6 +69,9 @@ assert s["name"] == "s" and s["field"] == "workers" and s["initial"] == 14 and s
 assert abs(s["headroom"] + s["peak_utilization"] - 1) < 1e-12 and 0 < s["headroom"] < 0.3, s
 assert s["binding"]["expectation"] == "p99 under 5.5s" and s["binding"]["at"] == 9, s["binding"]
 assert s["set"] == "s.workers=10"
+# how sure: 3 of 3 replications held, P(pass) >= 0.05^(1/3) at 95% (one-sided Clopper-Pearson)
+pp = d["pass_probability"]
+assert d["confidence"] == 0.95 and pp["held"] == pp["of"] == 3 and abs(pp["lower"] - 0.05 ** (1 / 3)) < 1e-9, pp
 ev = d["evaluations"]
 assert sum(e["simulations"] for e in ev) == d["simulations"] and len(ev) == d["candidates"]
 assert ev[0]["sizes"] == {"s": 14} and ev[0]["passed"] and ev[0]["simulations"] == 3
@@ -109,6 +117,8 @@ expect "impossible" { journey = "s", p99 = "< 1ms" }
 EOF
 expect_exit size_infeasible_exits_1 1 "$F" size "$TMP/impossible.lua" --reps 1 --max 8
 expect_output size_infeasible_says_why "infeasible: the expectations fail even with every sized service at its cap"
+expect_exit size_with_confidence_exits_0 0 "$F" size "$TMP/mmc.lua" --vary workers --reps 3 --confidence 90%
+expect_output size_says_how_sure_it_is "holds in 3/3 replications; P(pass) >= 0.46 at 90%"
 expect_exit size_out_of_budget_with_a_passing_answer_exits_0 0 "$F" size "$TMP/mmc.lua" --vary workers --reps 1 --budget 2
 expect_output size_out_of_budget_says_so "the budget of 2 simulations is spent"
 

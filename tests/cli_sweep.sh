@@ -76,6 +76,14 @@ for p in r:
         assert p["services"][s]["peak_utilization"]["mean"] >= p["services"][s]["utilization"]["mean"]
     x = p["expectations"][0]
     assert x["name"] == "front answers" and x["of"] == 3 and x["held"] == round(3 * x["passed"]["mean"]), x
+    # the pass share: an exact binomial interval, never of width 0
+    assert x["passed"]["interval"] == "clopper-pearson" and x["passed"]["lo"] <= x["passed"]["mean"] <= x["passed"]["hi"], x
+    assert x["passed"]["hi"] - x["passed"]["lo"] > 0.3, x
+    # what it observed inside its own during, against its threshold
+    o = x["observed"]["success_rate"]
+    assert o["wanted"] == 0.99 and o["n"] == 3 and 0 < o["mean"] <= 1, o
+    assert "p99" not in x["observed"], x
+    assert p["journeys"]["front"]["p99"]["resolution"] > 0
     assert p["all_expectations"]["of"] == 3
 # one back worker is worse than four
 assert r[0]["journeys"]["front"]["success_ratio"]["mean"] < r[2]["journeys"]["front"]["success_ratio"]["mean"]
@@ -99,10 +107,13 @@ print("ok" if a == b and s["results"][0]["journeys"]["front"]["success_ratio"]["
 py sweep_csv_has_a_row_per_point_subject_and_metric '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-# 4 points x (1 journey x 3 + 2 services x 2 + 1 expectation + all)
-assert len(rows) == 4 * 9, len(rows)
-assert set(rows[0]) == {"point", "back.workers", "traffic.rate", "kind", "subject", "metric", "n", "mean", "ci95", "lo", "hi", "sd"}, rows[0]
+# 4 points x (1 journey x 3 + 2 services x 2 + 1 expectation (passed, success_rate) + all)
+assert len(rows) == 4 * 10, len(rows)
+assert set(rows[0]) == {"point", "back.workers", "traffic.rate", "kind", "subject", "metric", "n", "mean", "ci95", "lo", "hi", "sd", "resolution"}, rows[0]
 assert {r["kind"] for r in rows} == {"journey", "service", "expectation", "all"}
+assert {r["metric"] for r in rows if r["kind"] == "expectation"} == {"passed", "success_rate"}
+assert all(r["resolution"] for r in rows if r["metric"] == "p99")
+assert all(r["ci95"] == "" and r["sd"] == "" for r in rows if r["metric"] == "passed")
 assert all(r["n"] == "2" and float(r["lo"]) <= float(r["mean"]) <= float(r["hi"]) for r in rows)
 print("ok")' "$TMP/s.csv"
 
@@ -183,6 +194,26 @@ x = d["expectations"][0]
 assert x["a"]["verdict"] == "failed" and x["b"]["verdict"] == "held" and x["changed"] and d["changed"] == ["front answers"], x
 assert x["held_in_b_only"] == 4 and x["held_in_a_only"] == 0
 print("ok")' "$TMP/c.json"
+expect_exit compare_with_set_b_exits_0 0 "$F" compare "$TMP/small.lua" --set-b back.workers=8 --reps 3 -j 2 --json "$TMP/cb.json"
+expect_output compare_with_set_b_names_the_change "--set-b back.workers=8"
+py compare_with_set_b_compares_a_scenario_with_itself_plus_a_change '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["a"]["file"] == d["b"]["file"] and d["a"]["set"] == [] and d["b"]["set"] == ["back.workers=8"], (d["a"], d["b"])
+x = d["expectations"][0]
+assert x["a"]["passed"]["interval"] == "clopper-pearson"
+o = x["observed"]["success_rate"]
+assert o["wanted"] == 0.99 and o["diff"]["mean"] > 0, o
+print("ok")' "$TMP/cb.json"
+expect_exit compare_one_file_without_set_b_exits_2 2 "$F" compare "$TMP/small.lua"
+expect_output compare_one_file_without_set_b_says_how "--set-b"
+expect_exit compare_help_exits_0 0 "$F" compare --help
+expect_output compare_help_lists_set_b "--set-b PATH=VALUE"
+expect_exit sweep_help_exits_0 0 "$F" sweep --help
+expect_output sweep_help_shows_its_usage "usage: faultline sweep SCENARIO.lua"
+expect_exit merge_help_exits_0 0 "$F" merge --help
+expect_exit merge_unknown_option_exits_2 2 "$F" merge --frobnicate
+expect_output merge_unknown_option_gives_a_hint_not_the_usage "try 'faultline merge --help'"
 expect_exit compare_regression_exits_1 1 "$F" compare "$TMP/b.lua" "$TMP/a.lua" --reps 4 -q
 expect_output compare_regression_is_named "1 expectation fares worse in B than in A"
 "$F" compare "$TMP/a.lua" "$TMP/a.lua" --reps 3 -q --json "$TMP/same.json"
@@ -192,7 +223,8 @@ d = json.load(open(sys.argv[1]))
 for kind in ("journeys", "services"):
     for name, ms in d[kind].items():
         for m, v in ms.items():
-            assert v["diff"]["mean"] == 0 and v["diff"]["ci95"] == 0, (kind, name, m, v["diff"])
+            # exactly zero; a latency quantile is known to its two histogram buckets, no better
+            assert v["diff"]["mean"] == 0 and v["diff"]["ci95"] == v["diff"].get("resolution", 0) / 2, (kind, name, m, v["diff"])
 assert d["changed"] == []
 print("ok")' "$TMP/same.json"
 # CRN against independent seeds, same pair, same replications: the paired interval is narrower

@@ -4,6 +4,7 @@
 **    scale-down only after the stabilisation window, capacity ready only after the delay;
 **  - `size --vary workers` on M/M/c against the exact response-time distribution (Erlang C);
 **    the search's budget, its verdicts (infeasible, budget) and autoscaled services (their max);
+**    the pass-probability bound size states (one-sided Clopper-Pearson) at the confidence asked;
 **  - rate profiles: traces (time,rate rows and request timestamps, malformed rows), diurnal,
 **    flash, sums and products: arrivals per window against the rate's integral;
 **  - client refreshes adding load during an outage; sessions continuing step by step.
@@ -23,6 +24,8 @@
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 #include "faultline/size.h"
+
+#include <cJSON.h>
 
 #define FIXTURE_NAME "sizing"
 #include "fixture.h"
@@ -317,7 +320,37 @@ TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
     CHECK(z.sims <= 60);
     /* headroom at peak: busy workers of 8 on 10, peaking over 100 s windows */
     CHECK(z.svc[0].peak > 0.8 && z.svc[0].peak < 1);
+    /* how sure: 2 of 2 held, so P(pass) >= 0.05^(1/2) at the default 95% */
+    CHECK(z.confidence == 0.95);
+    CHECK_NEAR(z.pass_lower, sqrt(0.05), 1e-12);
   }
+  fl_size_release(&z);
+}
+
+TEST(size_states_its_pass_probability_at_the_confidence_asked_for) {
+  const char *p = putf("sure.lua",
+    "scenario { duration = \"200s\", seed = 3, warmup = \"20s\", window = \"10s\" }\n"
+    "service \"s\" { instances = 2, workers = 2, queue = 100, work = exp \"100ms\" }\n"
+    "traffic { rate = 10, mix = { s = 1 } }\n"
+    "expect \"quick\" { journey = \"s\", p99 = \"< 2s\" }\n");
+  fl_size_opts_t o = { .path = p, .reps = 4, .budget = 80, .threads = 2, .confidence = 0.8 };
+  fl_size_t z;
+  char err[1024];
+  int rc = fl_size_init(&z, &o, err, sizeof err);
+  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) {
+    CHECK(z.found);
+    CHECK_NEAR(z.pass_lower, pow(0.2, 0.25), 1e-12);
+    cJSON *j = fl_size_json(&z);
+    const cJSON *pp = cJSON_GetObjectItemCaseSensitive(j, "pass_probability");
+    CHECK(cJSON_IsObject(pp) && cJSON_GetObjectItemCaseSensitive(pp, "lower")->valuedouble == z.pass_lower);
+    cJSON_Delete(j);
+  }
+  fl_size_release(&z);
+  o.confidence = 1;
+  CHECK(fl_size_init(&z, &o, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "--confidence") != NULL, "%s", err);
   fl_size_release(&z);
 }
 

@@ -1,6 +1,8 @@
 /* Capacity sizing (`faultline size`): for each service, the smallest instance count (or workers
 ** per instance, or an autoscaled service's autoscale.max) for which every expectation holds in
-** every one of R replications, found by search over whole simulations.
+** every one of R replications, found by search over whole simulations, and how sure that is: R
+** of R replications holding bound the probability that a run holds every expectation from
+** below, P(pass) >= (1 - C)^(1/R) at confidence C (exact one-sided Clopper-Pearson bound).
 **
 ** Replications. Replication r (0-based) of every candidate runs with seed S + r, S being --seed
 ** or the scenario's seed: common random numbers, so two candidates differ only by their sizes,
@@ -49,6 +51,7 @@ typedef struct fl_size_opts {
   const char *const *services; int nservices; /* the services to size; none: all */
   fl_size_vary_t vary;
   int reps;                   /* replications per candidate, >= 1 */
+  double confidence;          /* level of the statement P(pass) >= bound, in (0, 1); 0: 0.95 */
   int budget;                 /* most simulations, >= reps */
   int max;                    /* cap on every sized value; 0: max(64, 8 x the scenario's value) */
   bool has_seed; uint64_t seed;
@@ -104,6 +107,9 @@ typedef struct fl_size {
   int rounds;                 /* descent rounds begun */
   fl_size_stop_t stopped;
   char reason[512];
+  double confidence;          /* the level of pass_lower (o.confidence, or 0.95) */
+  double pass_lower;          /* when found: P(every expectation holds) >= this at 'confidence', from all R of R
+                              ** replications holding (one-sided Clopper-Pearson: (1 - confidence)^(1/R)); else NaN */
   fl_batch_info_t run;        /* wall-clock facts; runs = simulations actually run (parallel ones included) */
 } fl_size_t;
 

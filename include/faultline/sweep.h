@@ -1,6 +1,7 @@
 /* Sweeps, replications and comparisons: a grid of --set values crossed with replications, run
 ** on a pool of threads, each replication with its own derived seed; per grid point the key
-** metrics as mean ± 95% confidence interval (Student t); the paired comparison of two variants
+** metrics as mean ± 95% confidence interval (Student t; a share of replications in which an
+** expectation held gets an exact binomial interval, Clopper-Pearson); the paired comparison of two variants
 ** under common random numbers; and the shards of a sweep and their merge.
 **
 ** Seeds. Replication r (0-based) of a sweep or comparison with base seed S (--seed, else the
@@ -23,9 +24,12 @@ typedef struct cJSON cJSON;
 
 /* ---- confidence intervals (sim/batch/ci.c) ------------------------------------------------------- */
 
-/* A sample's mean with a two-sided confidence interval [lo, hi] = mean ± half. sd, half, lo
-** and hi are NaN when n < 2 (no interval from one value). */
-typedef struct fl_ci { int n; double mean, sd, half, lo, hi; } fl_ci_t;
+/* A sample's mean with a two-sided confidence interval [lo, hi]. sd, half, lo and hi are NaN
+** when n < 2 (no interval from one value). Student t intervals are mean ± half; a binomial
+** interval (fl_ci_binomial) is not symmetric: half and sd are NaN, lo and hi hold it. 'res' is
+** the resolution of the values (a latency quantile read from a histogram is known to its
+** bucket's width): an interval is never narrower than it (half >= res / 2); 0 when exact. */
+typedef struct fl_ci { int n; double mean, sd, half, lo, hi, res; } fl_ci_t;
 
 /* The p-quantile (0 < p < 1) of Student's t distribution with df >= 1 degrees of freedom. */
 double fl_t_quantile(double p, int df);
@@ -33,6 +37,19 @@ double fl_t_quantile(double p, int df);
 void fl_ci_of(fl_ci_t *out, const double *x, int n, size_t stride, double level);
 /* Welch's interval for mean(b) - mean(a) of two independent samples (df rounded down). */
 void fl_ci_welch(fl_ci_t *out, const fl_ci_t *a, const fl_ci_t *b, double level);
+/* Widens c to its resolution: c->res = res, and half (when finite) at least res / 2. */
+void fl_ci_widen(fl_ci_t *c, double res);
+
+/* Pass shares. k successes in n Bernoulli trials (replications in which an expectation held):
+** the exact two-sided Clopper-Pearson interval at 'level' for the probability p, from beta
+** quantiles (its coverage is at least 'level' for every p, which a sign-off needs; Wald and
+** Student t intervals on 0/1 outcomes collapse to a width of 0 at k = 0 or k = n). mean is k/n. */
+void fl_ci_binomial(fl_ci_t *out, int k, int n, double level);
+/* The one-sided Clopper-Pearson lower bound: P(p >= bound) at 'level' after k of n
+** ((1 - level)^(1/n) when k = n: 10/10 at 95% gives 0.741). 0 when k = 0. */
+double fl_binomial_lower(int k, int n, double level);
+/* The regularized incomplete beta function I_x(a, b), a, b > 0, 0 <= x <= 1. */
+double fl_beta_inc(double x, double a, double b);
 
 #define FL_SWEEP_LEVEL 0.95
 
@@ -43,21 +60,45 @@ enum { FL_JM_SUCCESS = 0, FL_JM_P99, FL_JM_MEAN, FL_JM__COUNT };
 /* Per service: peak utilisation (max over the measured windows of busy_workers / (instances x
 ** workers)) and the mean utilisation (busy over live workers, after warm-up). */
 enum { FL_SM_PEAK_UTIL = 0, FL_SM_UTIL, FL_SM__COUNT };
+/* Per expectation: held (0/1), and what it observed inside its own `during` window: success
+** ratio, p99 and p50 (s); NaN for a criterion the expectation does not have. */
+enum { FL_XM_HELD = 0, FL_XM_SUCCESS, FL_XM_P99, FL_XM_P50, FL_XM__COUNT };
+/* Companion values a metric carries in the vector (not reported on their own): its resolution
+** (the histogram bucket width of a latency quantile, 0 when exact) and, for an expectation's
+** observed value, the threshold it is held to (NaN when none). */
+enum { FL_PART_VALUE = 0, FL_PART_RES, FL_PART_WANTED };
 
-/* The names behind a run's value vector: journeys x FL_JM__COUNT, then services x
-** FL_SM__COUNT, then one 0/1 per expectation (held), then 1 when every expectation held. */
+/* The names behind a run's value vector: per journey FL_JM__COUNT values then their
+** resolutions; per service FL_SM__COUNT values; per expectation FL_XM__COUNT values, their
+** resolutions and their thresholds; then 1 when every expectation held. */
 typedef struct fl_layout {
   int njourneys, nservices, nexpects;
   char **journeys, **services, **expects;
   int nvalues;
 } fl_layout_t;
 
-static inline int fl_layout_journey(const fl_layout_t *l, int j, int k) { (void)l; return j * FL_JM__COUNT + k; }
-static inline int fl_layout_service(const fl_layout_t *l, int i, int k) { return l->njourneys * FL_JM__COUNT + i * FL_SM__COUNT + k; }
-static inline int fl_layout_expect(const fl_layout_t *l, int x) { return l->njourneys * FL_JM__COUNT + l->nservices * FL_SM__COUNT + x; }
+static inline int fl_layout_journey_part(const fl_layout_t *l, int j, int k, int part) { (void)l; return (j * 2 + part) * FL_JM__COUNT + k; }
+static inline int fl_layout_journey(const fl_layout_t *l, int j, int k) { return fl_layout_journey_part(l, j, k, FL_PART_VALUE); }
+static inline int fl_layout_service(const fl_layout_t *l, int i, int k) { return l->njourneys * 2 * FL_JM__COUNT + i * FL_SM__COUNT + k; }
+static inline int fl_layout_expect_part(const fl_layout_t *l, int x, int k, int part) {
+  return l->njourneys * 2 * FL_JM__COUNT + l->nservices * FL_SM__COUNT + (x * 3 + part) * FL_XM__COUNT + k;
+}
+static inline int fl_layout_expect_metric(const fl_layout_t *l, int x, int k) { return fl_layout_expect_part(l, x, k, FL_PART_VALUE); }
+static inline int fl_layout_expect(const fl_layout_t *l, int x) { return fl_layout_expect_metric(l, x, FL_XM_HELD); }
 static inline int fl_layout_all_held(const fl_layout_t *l) { return fl_layout_expect(l, l->nexpects); }
 
+/* The index of value v's resolution, or -1 when v has none. */
+int fl_layout_res_of(const fl_layout_t *l, int v);
+/* Is value v a 0/1 outcome per replication (an expectation held, all held)? */
+bool fl_layout_is_share(const fl_layout_t *l, int v);
+/* The summary of value v over the rows 'which' (NULL: rows 0..n-1) of 'rows' (row r at
+** rows + r * stride): a binomial interval for a share, else a Student t interval widened to
+** the largest resolution of the rows. */
+void fl_layout_summary(const fl_layout_t *l, int v, const double *rows, size_t stride, const int *which, int n,
+                       double level, fl_ci_t *out);
+
 const char *fl_journey_metric_name(int k);   /* "success_ratio", "p99", "latency_mean" */
+const char *fl_expect_metric_name(int k);    /* "held", "success_rate", "p99", "p50" */
 const char *fl_service_metric_name(int k);   /* "peak_utilization", "utilization" */
 
 /* Fills 'l' with the names of 'm' (copies). Release with fl_layout_release. */
@@ -171,8 +212,10 @@ int fl_sweep_failed_runs(const fl_sweep_t *sw);
 /* ---- comparisons (sim/batch/compare.c) ------------------------------------------------------------ */
 
 typedef struct fl_compare_opts {
-  const char *a, *b;          /* the two scenarios */
+  const char *a, *b;          /* the two scenarios; b NULL: A again (then sets_a or sets_b make the difference) */
   const char *const *sets; int nsets;   /* --set overrides applied to both */
+  const char *const *sets_a; int nsets_a;   /* --set-a: applied to A only, after 'sets' */
+  const char *const *sets_b; int nsets_b;   /* --set-b: applied to B only, after 'sets' */
   int reps;
   bool has_seed; uint64_t seed;
   bool unsafe;
@@ -180,8 +223,9 @@ typedef struct fl_compare_opts {
 } fl_compare_opts_t;
 
 typedef struct fl_compare {
-  fl_compare_opts_t o;
+  fl_compare_opts_t o;        /* o.b is A's path when B was not given */
   char *name[2];
+  const char **vsets[2]; int nvsets[2];   /* each variant's --set list: the shared ones, then its own */
   uint64_t seed;
   uint64_t *seeds[2];         /* [reps] each; equal unless independent */
   fl_layout_t layout[2];

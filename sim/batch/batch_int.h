@@ -36,12 +36,29 @@ void fl__json_num(cJSON *o, const char *k, double v);
 cJSON *fl__json_exact(double v);
 /* An integer with all its digits (seeds: cJSON's own printing keeps 15 significant digits). */
 cJSON *fl__json_u64(uint64_t v);
-/* {mean, ci95, lo, hi, sd, n} */
+/* {mean, ci95, lo, hi, sd, n}, and resolution when the values have one (c->res > 0) */
 cJSON *fl__json_ci(const fl_ci_t *c);
+/* A pass share's binomial interval: {mean, lo, hi, n, interval: "clopper-pearson"} */
+cJSON *fl__json_share(const fl_ci_t *c);
+/* An expectation's observed criterion k (FL_XM_*) over replications, with its threshold:
+** {mean, ci95, lo, hi, sd, n[, resolution], wanted}. */
+cJSON *fl__json_observed(const fl_ci_t *c, double wanted);
+
 /* The output's "run" object (wall-clock facts) under root: threads, runs, wall_seconds, events,
 ** events_per_second when 'rate', host. */
 void fl__json_batch_run(cJSON *root, const fl_batch_info_t *run, bool rate);
 /* An array of strings. */
 cJSON *fl__json_strings(char *const *s, int n);
+
+/* ---- text of the batch outputs (batch_json.c) ---- */
+
+/* "mean ± half" of a latency interval (s), or the mean alone without one. */
+void fl__format_secs(char *buf, size_t n, const fl_ci_t *c);
+/* "mean% ± half%" of a ratio, or the mean alone. */
+void fl__format_pct(char *buf, size_t n, const fl_ci_t *c);
+/* Expectation criterion k observed: "p99 212ms ± 8.1ms (threshold 300ms)". */
+void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wanted);
+/* "[0.40, 1.00]": a pass share's binomial interval. */
+void fl__format_share(char *buf, size_t n, const fl_ci_t *c);
 
 #endif

@@ -1,6 +1,8 @@
-/* The JSON numbers the batch outputs (sweep, merge, compare, size) share: exact integers for
-** seeds, exact doubles for a shard's raw values, null for what is not finite, an interval. */
+/* The JSON numbers and the text the batch outputs (sweep, merge, compare, size) share: exact
+** integers for seeds, exact doubles for a shard's raw values, null for what is not finite, an
+** interval, a pass share's interval, an expectation's observed value; the same as text. */
 #include "batch_int.h"
+#include "faultline/units.h"
 
 #include <cJSON.h>
 #include <math.h>
@@ -31,6 +33,17 @@ cJSON *fl__json_ci(const fl_ci_t *c) {
   fl__json_num(o, "hi", c->hi);
   fl__json_num(o, "sd", c->sd);
   fl__json_num(o, "n", c->n);
+  if (c->res > 0) fl__json_num(o, "resolution", c->res);
+  return o;
+}
+
+cJSON *fl__json_share(const fl_ci_t *c) {
+  cJSON *o = cJSON_CreateObject();
+  fl__json_num(o, "mean", c->mean);
+  fl__json_num(o, "lo", c->lo);
+  fl__json_num(o, "hi", c->hi);
+  fl__json_num(o, "n", c->n);
+  cJSON_AddStringToObject(o, "interval", "clopper-pearson");
   return o;
 }
 
@@ -48,4 +61,41 @@ void fl__json_batch_run(cJSON *root, const fl_batch_info_t *info, bool rate) {
   fl__json_num(run, "events", (double)info->events);
   if (rate) fl__json_num(run, "events_per_second", info->wall_seconds > 0 ? (double)info->events / info->wall_seconds : 0);
   cJSON_AddStringToObject(run, "host", info->host);
+}
+
+cJSON *fl__json_observed(const fl_ci_t *c, double wanted) {
+  cJSON *o = fl__json_ci(c);
+  fl__json_num(o, "wanted", wanted);
+  return o;
+}
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+void fl__format_secs(char *buf, size_t n, const fl_ci_t *c) {
+  char m[24], h[24];
+  fl_format_duration(c->mean, m, sizeof m);
+  if (isfinite(c->half)) { fl_format_duration(c->half, h, sizeof h); snprintf(buf, n, "%s ± %s", m, h); }
+  else snprintf(buf, n, "%s", m);
+}
+
+void fl__format_pct(char *buf, size_t n, const fl_ci_t *c) {
+  if (isfinite(c->half)) snprintf(buf, n, "%.2f%% ± %.2f%%", 100 * c->mean, 100 * c->half);
+  else snprintf(buf, n, "%.2f%%", 100 * c->mean);
+}
+
+void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wanted) {
+  char v[64], w[32] = "";
+  if (k == FL_XM_SUCCESS) {
+    fl__format_pct(v, sizeof v, c);
+    if (isfinite(wanted)) snprintf(w, sizeof w, "%.6g%%", 100 * wanted);
+  } else {
+    fl__format_secs(v, sizeof v, c);
+    if (isfinite(wanted)) fl_format_duration(wanted, w, sizeof w);
+  }
+  snprintf(buf, n, "%s %s%s%s%s", fl_expect_metric_name(k), v, w[0] ? " (threshold " : "", w, w[0] ? ")" : "");
+}
+
+void fl__format_share(char *buf, size_t n, const fl_ci_t *c) {
+  if (isfinite(c->lo) && isfinite(c->hi)) snprintf(buf, n, "[%.2f, %.2f]", c->lo, c->hi);
+  else snprintf(buf, n, "[-]");
 }

@@ -2,9 +2,11 @@
 ** with the same seed, and every random stream derives from (seed, entity name, purpose), so the
 ** variants see the same arrivals and work times wherever their entities match (common random
 ** numbers); the differences B - A are then paired per replication, which cancels most of the
-** noise. Journeys, services and expectations are matched by name. */
+** noise. Journeys, services and expectations are matched by name. B may be A itself with other
+** --set values (--set-a, --set-b): a cure tried without copying the file. */
 #include "batch_int.h"
 #include "faultline/report.h"
+#include "faultline/run.h"
 #include "faultline/units.h"
 
 #include <cJSON.h>
@@ -12,8 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Variant v's --set list: the shared overrides, then its own (later ones win). */
+static void variant_sets(fl_compare_t *c, int v) {
+  const char *const *own = v ? c->o.sets_b : c->o.sets_a;
+  int nown = v ? c->o.nsets_b : c->o.nsets_a, n = 0;
+  c->vsets[v] = fl_xcalloc((size_t)(c->o.nsets + nown) + 1, sizeof *c->vsets[v]);
+  for (int i = 0; i < c->o.nsets; i++) c->vsets[v][n++] = c->o.sets[i];
+  for (int i = 0; i < nown; i++) c->vsets[v][n++] = own[i];
+  c->nvsets[v] = n;
+}
+
 static int load_variant(fl_compare_t *c, int v, const char *path, char *err, size_t errlen, uint64_t *seed) {
-  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = c->o.has_seed, .seed = c->o.seed, .sets = c->o.sets, .nsets = c->o.nsets };
+  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = c->o.has_seed, .seed = c->o.seed, .sets = c->vsets[v], .nsets = c->nvsets[v] };
   fl_model_t *m = NULL;
   int rc = fl_scenario_load(path, &lo, &m, err, errlen);
   if (rc) return rc;
@@ -29,9 +41,15 @@ int fl_compare_init(fl_compare_t *c, const fl_compare_opts_t *o, char *err, size
   c->o = *o;
   if (o->reps < 1) { snprintf(err, errlen, "--reps must be at least 1"); return -FL_EINVAL; }
   if (o->reps > 10000000) { snprintf(err, errlen, "--reps %d is more than 10000000", o->reps); return -FL_EINVAL; }
+  if (!o->b) {
+    if (o->nsets_a == 0 && o->nsets_b == 0) { snprintf(err, errlen, "compare needs B.lua, or --set-a / --set-b to vary A"); return -FL_EINVAL; }
+    c->o.b = o->a;
+  }
+  variant_sets(c, 0);
+  variant_sets(c, 1);
   uint64_t sa = 0, sb = 0;
   int rc = load_variant(c, 0, o->a, err, errlen, &sa);
-  if (rc == 0) rc = load_variant(c, 1, o->b, err, errlen, &sb);
+  if (rc == 0) rc = load_variant(c, 1, c->o.b, err, errlen, &sb);
   if (rc) return rc;
   c->seed = sa;   /* the base seed: --seed, else A's */
   for (int v = 0; v < 2; v++) {
@@ -46,7 +64,7 @@ int fl_compare_init(fl_compare_t *c, const fl_compare_opts_t *o, char *err, size
 
 void fl_compare_release(fl_compare_t *c) {
   for (int v = 0; v < 2; v++) {
-    free(c->name[v]); free(c->seeds[v]); free(c->values[v]); free(c->done[v]);
+    free(c->name[v]); free(c->seeds[v]); free(c->values[v]); free(c->done[v]); free(c->vsets[v]);
     fl_layout_release(&c->layout[v]);
   }
   memset(c, 0, sizeof *c);
@@ -67,7 +85,7 @@ static int compare_job(void *ctx, int k, int worker, fl_run_ctl_t *ctl) {
   compare_run_t *cr = ctx;
   fl_compare_t *c = cr->c;
   int v = k % 2, r = k / 2;
-  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][r], .sets = c->o.sets, .nsets = c->o.nsets };
+  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][r], .sets = c->vsets[v], .nsets = c->nvsets[v] };
   int rc = fl_run_values(v ? c->o.b : c->o.a, &lo, &c->layout[v], cr->vals + (size_t)worker * (size_t)cr->stride, ctl,
                          cr->err[worker], sizeof cr->err[worker]);
   if (rc < 0) {
@@ -119,9 +137,8 @@ static int paired_reps(const fl_compare_t *c, int *which) {
 }
 
 static void ci_of_variant(const fl_compare_t *c, int v, int value, const int *which, int n, double *tmp, fl_ci_t *out) {
-  size_t nv = (size_t)c->layout[v].nvalues;
-  for (int i = 0; i < n; i++) tmp[i] = c->values[v][(size_t)which[i] * nv + (size_t)value];
-  fl_ci_of(out, tmp, n, 1, FL_SWEEP_LEVEL);
+  (void)tmp;
+  fl_layout_summary(&c->layout[v], value, c->values[v], (size_t)c->layout[v].nvalues, which, n, FL_SWEEP_LEVEL, out);
 }
 
 bool fl_compare_diff(const fl_compare_t *c, int va, int vb, fl_ci_t *a, fl_ci_t *b, fl_ci_t *diff) {
@@ -139,6 +156,8 @@ bool fl_compare_diff(const fl_compare_t *c, int va, int vb, fl_ci_t *a, fl_ci_t 
       tmp[i] = c->values[1][(size_t)which[i] * nb + (size_t)vb] - c->values[0][(size_t)which[i] * na + (size_t)va];
     fl_ci_of(diff, tmp, n, 1, FL_SWEEP_LEVEL);
   }
+  /* each side's quantile is known to half its bucket: their difference to the sum of those */
+  if (a->res > 0 || b->res > 0) fl_ci_widen(diff, a->res + b->res);
   free(which); free(tmp);
   return true;
 }
@@ -240,6 +259,9 @@ static cJSON *side_json(const fl_compare_t *c, int v) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "name", c->name[v]);
   cJSON_AddStringToObject(o, "file", v ? c->o.b : c->o.a);
+  int nown = v ? c->o.nsets_b : c->o.nsets_a;
+  cJSON *sets = cJSON_AddArrayToObject(o, "set");
+  for (int i = 0; i < nown; i++) cJSON_AddItemToArray(sets, cJSON_CreateString((v ? c->o.sets_b : c->o.sets_a)[i]));
   return o;
 }
 
@@ -248,7 +270,35 @@ static cJSON *held_json(int k, int n) {
   fl__json_num(o, "held", k);
   fl__json_num(o, "of", n);
   cJSON_AddStringToObject(o, "verdict", verdict(k, n));
+  fl_ci_t share;
+  fl_ci_binomial(&share, k, n, FL_SWEEP_LEVEL);
+  cJSON_AddItemToObject(o, "passed", fl__json_share(&share));
   return o;
+}
+
+/* Value 'value' of variant v in the first replication done in both (NaN when there is none):
+** whether an expectation checks a criterion, and the threshold it holds it to. */
+static double first_value(const fl_compare_t *c, int v, int value) {
+  if (value < 0) return NAN;
+  for (int r = 0; r < c->o.reps; r++)
+    if (c->done[0][r] && c->done[1][r]) return c->values[v][(size_t)r * (size_t)c->layout[v].nvalues + (size_t)value];
+  return NAN;
+}
+
+static int expect_value(const fl_compare_t *c, int v, int x, int k, int part) {
+  return x < 0 ? -1 : fl_layout_expect_part(&c->layout[v], x, k, part);
+}
+
+/* The threshold of criterion k of the expectation (A's, else B's), NaN when it has none. */
+static double wanted_of(const fl_compare_t *c, int xa, int xb, int k) {
+  double w = first_value(c, 0, expect_value(c, 0, xa, k, FL_PART_WANTED));
+  return isnan(w) ? first_value(c, 1, expect_value(c, 1, xb, k, FL_PART_WANTED)) : w;
+}
+
+/* Does either side's expectation check criterion k? */
+static bool checks(const fl_compare_t *c, int xa, int xb, int k) {
+  return !isnan(first_value(c, 0, expect_value(c, 0, xa, k, FL_PART_VALUE))) ||
+         !isnan(first_value(c, 1, expect_value(c, 1, xb, k, FL_PART_VALUE)));
 }
 
 static void expectation_json(const fl_compare_t *c, cJSON *arr, cJSON *changed, const char *name, int xa, int xb) {
@@ -257,6 +307,16 @@ static void expectation_json(const fl_compare_t *c, cJSON *arr, cJSON *changed, 
   int na = 0, nb = 0, ka = xa >= 0 ? held(c, 0, xa, &na) : 0, kb = xb >= 0 ? held(c, 1, xb, &nb) : 0;
   cJSON_AddItemToObject(o, "a", xa >= 0 ? held_json(ka, na) : cJSON_CreateNull());
   cJSON_AddItemToObject(o, "b", xb >= 0 ? held_json(kb, nb) : cJSON_CreateNull());
+  cJSON *obs = cJSON_AddObjectToObject(o, "observed");
+  for (int k = FL_XM_HELD + 1; k < FL_XM__COUNT; k++) {
+    if (!checks(c, xa, xb, k)) continue;
+    int va = expect_value(c, 0, xa, k, FL_PART_VALUE), vb = expect_value(c, 1, xb, k, FL_PART_VALUE);
+    if (va >= 0 && isnan(first_value(c, 0, va))) va = -1;
+    if (vb >= 0 && isnan(first_value(c, 1, vb))) vb = -1;
+    cJSON *m = metric_json(c, va, vb);
+    fl__json_num(m, "wanted", wanted_of(c, xa, xb, k));
+    cJSON_AddItemToObject(obs, fl_expect_metric_name(k), m);
+  }
   if (xa >= 0 && xb >= 0) {
     int only_a = 0, only_b = 0;
     size_t sa = (size_t)c->layout[0].nvalues, sb = (size_t)c->layout[1].nvalues;
@@ -348,14 +408,58 @@ static void subject_print(const fl_compare_t *c, subj_t kind, const char *name, 
   }
 }
 
+/* "[0.40, 1.00]": the binomial interval of k held in n. */
+static void share_text(char *buf, size_t n, int k, int of) {
+  fl_ci_t share;
+  fl_ci_binomial(&share, k, of, FL_SWEEP_LEVEL);
+  fl__format_share(buf, n, &share);
+}
+
+/* " --set-b X --set-b Y" of variant v, or nothing. */
+static void own_sets(FILE *out, const fl_compare_t *c, int v) {
+  int n = v ? c->o.nsets_b : c->o.nsets_a;
+  for (int i = 0; i < n; i++) fprintf(out, " --set-%c %s", v ? 'b' : 'a', (v ? c->o.sets_b : c->o.sets_a)[i]);
+}
+
+/* The observed values of an expectation's criteria inside its `during`, A then B. */
+static void observed_print(FILE *out, const fl_compare_t *c, int xa, int xb) {
+  for (int k = FL_XM_HELD + 1; k < FL_XM__COUNT; k++) {
+    if (!checks(c, xa, xb, k)) continue;
+    int va = expect_value(c, 0, xa, k, FL_PART_VALUE), vb = expect_value(c, 1, xb, k, FL_PART_VALUE);
+    fl_ci_t ca, cb, cd;
+    char a[64] = "-", b[64] = "-", d[64] = "-", w[32] = "";
+    bool ratio = k == FL_XM_SUCCESS, sig = false;
+    if (va >= 0 && vb >= 0 && !isnan(first_value(c, 0, va)) && !isnan(first_value(c, 1, vb))) {
+      fl_compare_diff(c, va, vb, &ca, &cb, &cd);
+      fmt(a, sizeof a, &ca, ratio, false);
+      fmt(b, sizeof b, &cb, ratio, false);
+      fmt(d, sizeof d, &cd, ratio, true);
+      sig = significant(&cd);
+    }
+    double want = wanted_of(c, xa, xb, k);
+    if (isfinite(want)) {
+      if (ratio) snprintf(w, sizeof w, "%.6g%%", 100 * want);
+      else fl_format_duration(want, w, sizeof w);
+    }
+    fprintf(out, "    %-15s A %-22s B %-22s B-A %s%s%s%s\n", fl_expect_metric_name(k), a, b, d, sig ? "  *" : "",
+            w[0] ? "   threshold " : "", w);
+  }
+}
+
 void fl_compare_print(FILE *out, const fl_compare_t *c) {
   char d[16];
-  fl_format_duration(c->run.wall_seconds, d, sizeof d);
-  fprintf(out, "compare A = %s (%s) with B = %s (%s)\n", c->name[0], c->o.a, c->name[1], c->o.b);
+  fl_run_format_wall(c->run.wall_seconds, d, sizeof d);
+  fprintf(out, "compare A = %s (%s", c->name[0], c->o.a);
+  own_sets(out, c, 0);
+  fprintf(out, ") with B = %s (%s", c->name[1], c->o.b);
+  own_sets(out, c, 1);
+  fprintf(out, ")\n");
   fprintf(out, "%d replication%s each, %s, base seed %llu, %d thread%s, %s\n", c->o.reps, c->o.reps == 1 ? "" : "s",
           c->o.independent ? "independent seeds (no common random numbers)" : "common random numbers",
           (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", d);
-  fprintf(out, "mean ± 95%% confidence interval; B-A %s; * marks a difference whose interval excludes 0\n",
+  fprintf(out, "mean ± 95%% confidence interval; B-A %s; * marks a difference whose interval excludes 0;\n"
+               "latency quantiles are known to their histogram bucket (at most 0.8%%): no interval is narrower;\n"
+               "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n",
           c->o.independent ? "by Welch's interval" : "paired per replication");
   each_subject(c, SUBJ_JOURNEY, subject_print, out);
   each_subject(c, SUBJ_SERVICE, subject_print, out);
@@ -364,15 +468,22 @@ void fl_compare_print(FILE *out, const fl_compare_t *c) {
   for (int x = 0; x < la->nexpects; x++) {
     int y = find(lb->expects, lb->nexpects, la->expects[x]), na, nb = 0;
     int ka = held(c, 0, x, &na), kb = y >= 0 ? held(c, 1, y, &nb) : 0;
-    if (y < 0) { fprintf(out, "  %-30s A held %d/%d   (not in B)\n", la->expects[x], ka, na); continue; }
+    char sa[48], sb[48];
+    share_text(sa, sizeof sa, ka, na);
+    if (y < 0) { fprintf(out, "  %-30s A held %d/%d %s   (not in B)\n", la->expects[x], ka, na, sa); observed_print(out, c, x, -1); continue; }
+    share_text(sb, sizeof sb, kb, nb);
     bool ch = strcmp(verdict(ka, na), verdict(kb, nb)) != 0;
-    fprintf(out, "  %-30s A held %d/%d   B held %d/%d%s%s%s%s\n", la->expects[x], ka, na, kb, nb,
+    fprintf(out, "  %-30s A held %d/%d %s   B held %d/%d %s%s%s%s%s\n", la->expects[x], ka, na, sa, kb, nb, sb,
             ch ? "   changed: " : "", ch ? verdict(ka, na) : "", ch ? " -> " : "", ch ? verdict(kb, nb) : "");
+    observed_print(out, c, x, y);
   }
   for (int y = 0; y < lb->nexpects; y++) {
     if (find(la->expects, la->nexpects, lb->expects[y]) >= 0) continue;
     int nb, kb = held(c, 1, y, &nb);
-    fprintf(out, "  %-30s (not in A)   B held %d/%d\n", lb->expects[y], kb, nb);
+    char sb[48];
+    share_text(sb, sizeof sb, kb, nb);
+    fprintf(out, "  %-30s (not in A)   B held %d/%d %s\n", lb->expects[y], kb, nb, sb);
+    observed_print(out, c, -1, y);
   }
   if (!c->complete) fprintf(out, "\n(stopped early: only the replications done in both variants count)\n");
 }

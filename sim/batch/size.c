@@ -46,6 +46,9 @@ int fl_size_init(fl_size_t *z, const fl_size_opts_t *o, char *err, size_t errlen
   memset(z, 0, sizeof *z);
   z->o = *o;
   if (o->reps < 1) { snprintf(err, errlen, "--reps must be at least 1"); return -FL_EINVAL; }
+  z->confidence = o->confidence > 0 ? o->confidence : FL_SWEEP_LEVEL;
+  z->pass_lower = NAN;
+  if (!(z->confidence > 0 && z->confidence < 1)) { snprintf(err, errlen, "--confidence must be between 0 and 1 (e.g. 0.95 or 95%%)"); return -FL_EINVAL; }
   if (o->budget < o->reps) {
     snprintf(err, errlen, "--budget %d cannot pay for one candidate (%d replications): give at least --budget %d", o->budget, o->reps, o->reps);
     return -FL_EINVAL;
@@ -443,6 +446,7 @@ stop:
   }
 done:
   conclude(z);
+  if (z->found) z->pass_lower = fl_binomial_lower(z->o.reps, z->o.reps, z->confidence);
   free(vals);
   z->run.wall_seconds = fl_run_clock() - t0;
   fl_run_host(z->run.host, sizeof z->run.host);
@@ -473,6 +477,17 @@ cJSON *fl_size_json(const fl_size_t *z) {
   cJSON_AddStringToObject(root, "stopped", fl_size_stop_name(z->stopped));
   cJSON_AddStringToObject(root, "reason", z->reason);
   cJSON_AddBoolToObject(root, "found", z->found);
+  cJSON_AddNumberToObject(root, "confidence", z->confidence);
+  if (z->found) {
+    cJSON *pp = cJSON_AddObjectToObject(root, "pass_probability");
+    cJSON_AddNumberToObject(pp, "held", z->o.reps);
+    cJSON_AddNumberToObject(pp, "of", z->o.reps);
+    fl__json_num(pp, "lower", z->pass_lower);
+    cJSON_AddNumberToObject(pp, "confidence", z->confidence);
+    cJSON_AddStringToObject(pp, "interval", "clopper-pearson, one-sided");
+  } else {
+    cJSON_AddNullToObject(root, "pass_probability");
+  }
   cJSON *ex = cJSON_AddArrayToObject(root, "expectations");
   for (int x = 0; x < z->nexpects; x++) cJSON_AddItemToArray(ex, cJSON_CreateString(z->expects[x]));
   cJSON *svcs = cJSON_AddArrayToObject(root, "services");
@@ -563,6 +578,8 @@ void fl_size_print(FILE *out, const fl_size_t *z) {
   fprintf(out, "\n%d simulation%s (%d candidates, budget %d); %s\n", z->sims, z->sims == 1 ? "" : "s",
           z->nevals, z->o.budget, z->reason);
   if (z->found) {
+    fprintf(out, "holds in %d/%d replications; P(pass) >= %.2f at %.4g%% (exact one-sided binomial bound; more --reps, a firmer one)\n",
+            z->o.reps, z->o.reps, floor(100 * z->pass_lower) / 100, 100 * z->confidence);   /* rounded down: a bound */
     fprintf(out, "check: faultline run %s", z->file);
     if (z->o.has_seed) fprintf(out, " --seed %llu", (unsigned long long)z->seed);
     for (int i = 0; i < z->o.nsets; i++) fprintf(out, " --set %s", z->o.sets[i]);

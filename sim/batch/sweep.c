@@ -6,6 +6,7 @@
 #include "batch_int.h"
 #include "faultline/io.h"
 #include "faultline/report.h"
+#include "faultline/run.h"
 #include "faultline/units.h"
 
 #include <cJSON.h>
@@ -112,7 +113,7 @@ int fl__sweep_add_values(fl_sweep_t *sw, int p, int r, const double *v) {
   memcpy(sw->pending[p] + (size_t)r * nv, v, nv * sizeof *v);
   if (++sw->got[p] == sw->reps) {
     for (size_t k = 0; k < nv; k++)
-      fl_ci_of(&sw->ci[(size_t)p * nv + k], sw->pending[p] + k, sw->reps, nv, FL_SWEEP_LEVEL);
+      fl_layout_summary(&sw->layout, (int)k, sw->pending[p], nv, NULL, sw->reps, FL_SWEEP_LEVEL, &sw->ci[(size_t)p * nv + k]);
     free(sw->pending[p]);
     sw->pending[p] = NULL;
   }
@@ -244,7 +245,21 @@ static cJSON *held_json(const char *name, const fl_ci_t *c) {
   if (name) cJSON_AddStringToObject(o, "name", name);
   fl__json_num(o, "held", held_count(c));
   fl__json_num(o, "of", c->n);
-  cJSON_AddItemToObject(o, "passed", fl__json_ci(c));
+  cJSON_AddItemToObject(o, "passed", fl__json_share(c));
+  return o;
+}
+
+/* Expectation x at point p: held, and what it observed inside its own `during`. */
+static cJSON *expect_json(const fl_sweep_t *sw, int p, int x) {
+  const fl_layout_t *l = &sw->layout;
+  cJSON *o = held_json(l->expects[x], fl_sweep_ci(sw, p, fl_layout_expect(l, x)));
+  cJSON *obs = cJSON_AddObjectToObject(o, "observed");
+  for (int k = FL_XM_HELD + 1; k < FL_XM__COUNT; k++) {
+    const fl_ci_t *c = fl_sweep_ci(sw, p, fl_layout_expect_metric(l, x, k));
+    if (!c || isnan(c->mean)) continue;
+    const fl_ci_t *w = fl_sweep_ci(sw, p, fl_layout_expect_part(l, x, k, FL_PART_WANTED));
+    cJSON_AddItemToObject(obs, fl_expect_metric_name(k), fl__json_observed(c, w ? w->mean : NAN));
+  }
   return o;
 }
 
@@ -269,9 +284,7 @@ static cJSON *point_json(const fl_sweep_t *sw, int p) {
       cJSON_AddItemToObject(e, fl_service_metric_name(k), fl__json_ci(fl_sweep_ci(sw, p, fl_layout_service(l, i, k))));
   }
   cJSON *xs = cJSON_AddArrayToObject(o, "expectations");
-  for (int x = 0; x < l->nexpects; x++) {
-    cJSON_AddItemToArray(xs, held_json(l->expects[x], fl_sweep_ci(sw, p, fl_layout_expect(l, x))));
-  }
+  for (int x = 0; x < l->nexpects; x++) cJSON_AddItemToArray(xs, expect_json(sw, p, x));
   cJSON_AddItemToObject(o, "all_expectations", held_json(NULL, fl_sweep_ci(sw, p, fl_layout_all_held(l))));
   return o;
 }
@@ -323,6 +336,7 @@ static void csv_row(FILE *f, const fl_sweep_t *sw, int p, const int *idx, const 
   csv_field(f, subject);
   fprintf(f, ",%s,%d", metric, c->n);
   csv_num(f, c->mean); csv_num(f, c->half); csv_num(f, c->lo); csv_num(f, c->hi); csv_num(f, c->sd);
+  csv_num(f, c->res > 0 ? c->res : NAN);
   fputc('\n', f);
 }
 
@@ -334,7 +348,7 @@ int fl_sweep_write_csv(const fl_sweep_t *sw, const char *path, char *err, size_t
   const fl_layout_t *l = &sw->layout;
   fputs("point", f);
   for (int a = 0; a < sw->naxes; a++) { fputc(',', f); csv_field(f, sw->axes[a].path); }
-  fputs(",kind,subject,metric,n,mean,ci95,lo,hi,sd\n", f);
+  fputs(",kind,subject,metric,n,mean,ci95,lo,hi,sd,resolution\n", f);
   int idx[sw->naxes > 0 ? sw->naxes : 1];
   for (int p = 0; p < sw->npoints; p++) {
     if (!fl_sweep_ci(sw, p, 0)) continue;
@@ -345,8 +359,13 @@ int fl_sweep_write_csv(const fl_sweep_t *sw, const char *path, char *err, size_t
     for (int i = 0; i < l->nservices; i++)
       for (int k = 0; k < FL_SM__COUNT; k++)
         csv_row(f, sw, p, idx, "service", l->services[i], fl_service_metric_name(k), fl_sweep_ci(sw, p, fl_layout_service(l, i, k)));
-    for (int x = 0; x < l->nexpects; x++)
+    for (int x = 0; x < l->nexpects; x++) {
       csv_row(f, sw, p, idx, "expectation", l->expects[x], "passed", fl_sweep_ci(sw, p, fl_layout_expect(l, x)));
+      for (int k = FL_XM_HELD + 1; k < FL_XM__COUNT; k++) {
+        const fl_ci_t *c = fl_sweep_ci(sw, p, fl_layout_expect_metric(l, x, k));
+        if (c && !isnan(c->mean)) csv_row(f, sw, p, idx, "expectation", l->expects[x], fl_expect_metric_name(k), c);
+      }
+    }
     csv_row(f, sw, p, idx, "all", "expectations", "passed", fl_sweep_ci(sw, p, fl_layout_all_held(l)));
   }
   fclose(f);
@@ -357,26 +376,16 @@ int fl_sweep_write_csv(const fl_sweep_t *sw, const char *path, char *err, size_t
 
 /* ---- the terminal table ------------------------------------------------------------------- */
 
-static void pct(char *buf, size_t n, const fl_ci_t *c) {
-  if (isfinite(c->half)) snprintf(buf, n, "%.2f%% ± %.2f%%", 100 * c->mean, 100 * c->half);
-  else snprintf(buf, n, "%.2f%%", 100 * c->mean);
-}
-
-static void secs(char *buf, size_t n, const fl_ci_t *c) {
-  char m[16], h[16];
-  fl_format_duration(c->mean, m, sizeof m);
-  if (isfinite(c->half)) { fl_format_duration(c->half, h, sizeof h); snprintf(buf, n, "%s ± %s", m, h); }
-  else snprintf(buf, n, "%s", m);
-}
-
 void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
   const fl_layout_t *l = &sw->layout;
   char d[16];
-  fl_format_duration(sw->run.wall_seconds, d, sizeof d);
+  fl_run_format_wall(sw->run.wall_seconds, d, sizeof d);
   fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s, %s\n", sw->name, sw->file,
           sw->npoints, sw->npoints == 1 ? "" : "s", sw->reps, sw->reps == 1 ? "" : "s", (unsigned long long)sw->seed,
           sw->run.threads, sw->run.threads == 1 ? "" : "s", d);
-  fprintf(out, "mean ± 95%% confidence interval (Student t) over the replications\n");
+  fprintf(out, "mean ± 95%% confidence interval (Student t) over the replications; latency quantiles are read from\n"
+               "histogram buckets (at most 0.8%% wide) and their intervals are never narrower than a bucket;\n"
+               "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n");
   int idx[sw->naxes > 0 ? sw->naxes : 1];
   for (int p = 0; p < sw->npoints; p++) {
     if (!fl_sweep_ci(sw, p, 0)) continue;
@@ -386,24 +395,37 @@ void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
     fputc('\n', out);
     for (int j = 0; j < l->njourneys; j++) {
       char a[48], b[48], c[48];
-      pct(a, sizeof a, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_SUCCESS)));
-      secs(b, sizeof b, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_P99)));
-      secs(c, sizeof c, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_MEAN)));
+      fl__format_pct(a, sizeof a, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_SUCCESS)));
+      fl__format_secs(b, sizeof b, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_P99)));
+      fl__format_secs(c, sizeof c, fl_sweep_ci(sw, p, fl_layout_journey(l, j, FL_JM_MEAN)));
       fprintf(out, "  journey %-22s success %-20s p99 %-20s mean %s\n", l->journeys[j], a, b, c);
     }
     for (int i = 0; i < l->nservices; i++) {
       char a[48], b[48];
-      pct(a, sizeof a, fl_sweep_ci(sw, p, fl_layout_service(l, i, FL_SM_PEAK_UTIL)));
-      pct(b, sizeof b, fl_sweep_ci(sw, p, fl_layout_service(l, i, FL_SM_UTIL)));
+      fl__format_pct(a, sizeof a, fl_sweep_ci(sw, p, fl_layout_service(l, i, FL_SM_PEAK_UTIL)));
+      fl__format_pct(b, sizeof b, fl_sweep_ci(sw, p, fl_layout_service(l, i, FL_SM_UTIL)));
       fprintf(out, "  service %-22s peak utilisation %-20s utilisation %s\n", l->services[i], a, b);
     }
     for (int x = 0; x < l->nexpects; x++) {
       const fl_ci_t *c = fl_sweep_ci(sw, p, fl_layout_expect(l, x));
-      fprintf(out, "  expect  %-22s held in %d/%d\n", l->expects[x], held_count(c), c->n);
+      char share[48];
+      fl__format_share(share, sizeof share, c);
+      fprintf(out, "  expect  %-22s held in %d/%d  P(held) %s", l->expects[x], held_count(c), c->n, share);
+      for (int k = FL_XM_HELD + 1; k < FL_XM__COUNT; k++) {
+        const fl_ci_t *o = fl_sweep_ci(sw, p, fl_layout_expect_metric(l, x, k));
+        if (!o || isnan(o->mean)) continue;
+        const fl_ci_t *w = fl_sweep_ci(sw, p, fl_layout_expect_part(l, x, k, FL_PART_WANTED));
+        char text[160];
+        fl__format_observed(text, sizeof text, k, o, w ? w->mean : NAN);
+        fprintf(out, "  %s", text);
+      }
+      fputc('\n', out);
     }
     if (l->nexpects) {
       const fl_ci_t *c = fl_sweep_ci(sw, p, fl_layout_all_held(l));
-      fprintf(out, "  every expectation held in %d/%d replications\n", held_count(c), c->n);
+      char share[48];
+      fl__format_share(share, sizeof share, c);
+      fprintf(out, "  every expectation held in %d/%d replications  P(all held) %s\n", held_count(c), c->n, share);
     }
   }
   if (!sw->complete) fprintf(out, "\n(stopped early: points without all their replications are left out)\n");

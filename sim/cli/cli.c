@@ -48,14 +48,51 @@ void fl_cli_error(const char *msg, const char *arg) {
 
 int fl_cli_usage_error(const char *cmd, const char *msg, const char *arg) {
   fl_cli_error(msg, arg);
-  if (!cmd) {
-    fputc('\n', stderr);
-    fl_cli_print_usage(stderr);
-    return FL_EXIT_USAGE;
+  fprintf(stderr, "try 'faultline %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+  return FL_EXIT_USAGE;
+}
+
+static const char run_usage[] =
+  "usage: faultline %s SCENARIO.lua [options]\n"
+  "\n"
+  "%s"
+  "\n"
+  "options:\n"
+  "  --seed N             override the scenario's seed\n"
+  "  --set PATH=VALUE     override a model field, e.g. recommend.instances=6 (repeatable)\n"
+  "%s"
+  "  --unsafe             lift the scenario sandbox (os, io, includes anywhere)\n"
+  "\n"
+  "exit codes: 0 %s, 2 usage or scenario error, 3 internal error\n";
+
+static const char run_outputs[] =
+  "  --json FILE          write the JSON report\n"
+  "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
+  "  --html FILE          write the HTML report: one self-contained page (diagram, replay, charts)\n"
+  "  --csv DIR            write the per-window series as CSV files into DIR (created if missing)\n"
+  "  -q, --quiet          no summary on stdout\n";
+
+bool fl_cli_help(int argc, char **argv) {
+  if (argc < 3) return false;
+  bool asked = false;
+  for (int i = 2; i < argc && !asked; i++) asked = strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+  if (!asked) return false;
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "run") == 0) {
+    printf(run_usage, "run", "simulate the scenario, check its expectations, print the summary and write the reports\n", run_outputs,
+           "all expectations held, 1 an expectation failed");
+    return true;
+  }
+  if (strcmp(cmd, "check") == 0) {
+    printf(run_usage, "check", "validate the scenario and print the resolved model (nothing is simulated)\n", "", "the scenario is valid");
+    return true;
   }
   for (const fl_command_t *c = fl_commands; c->name; c++)
-    if (strcmp(c->name, cmd) == 0) fprintf(stderr, "usage: faultline %s\n", c->synopsis);
-  return FL_EXIT_USAGE;
+    if (strcmp(c->name, cmd) == 0 && c->help) {
+      printf("usage: faultline %s\n\n%s", c->synopsis, c->help);
+      return true;
+    }
+  return false;
 }
 
 int fl_cli_exit_of(int rc) { return rc == -FL_EINTERNAL || rc == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE; }
@@ -68,6 +105,20 @@ bool fl_cli_parse_int(const char *s, long long min, long long max, long long *ou
   errno = 0;
   long long v = strtoll(s, &end, 10);
   if (*end || errno || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+bool fl_cli_parse_level(const char *s, double *out) {
+  if (!s || !*s || *s == '+' || *s == '-') return false;
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  bool pct = *end == '%';
+  if (pct) end++;
+  if (*end || errno || !(v > 0)) return false;
+  if (pct || v > 1) v /= 100;
+  if (!(v > 0 && v < 1)) return false;
   *out = v;
   return true;
 }

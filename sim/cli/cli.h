@@ -17,6 +17,7 @@ typedef struct fl_command {
   const char *name;
   const char *synopsis;      /* one line for the usage text */
   int (*main)(int argc, char **argv);
+  const char *help;          /* its options, for `faultline CMD --help`; NULL: the command prints its own */
 } fl_command_t;
 
 /* The table of extra commands (sim/cli/commands.c); ends with a NULL name. */
@@ -30,9 +31,12 @@ int fl_cmd_graph(int argc, char **argv);     /* sim/cli/cmd_graph.c */
 void fl_cli_print_usage(FILE *out);
 /* "faultline: error: MSG[ ARG]" on stderr. */
 void fl_cli_error(const char *msg, const char *arg);
-/* The error, then the usage: of command 'cmd' ("usage: faultline SYNOPSIS"), or when cmd is
-** NULL a blank line and the whole usage. Returns FL_EXIT_USAGE. */
+/* The error, then one line of hint: "try 'faultline CMD --help'" (cmd NULL: 'faultline --help').
+** Returns FL_EXIT_USAGE. */
 int fl_cli_usage_error(const char *cmd, const char *msg, const char *arg);
+/* `faultline CMD --help` (or -h anywhere after CMD): prints CMD's usage on stdout and returns
+** true, for run, check and every command with a help text; false otherwise. */
+bool fl_cli_help(int argc, char **argv);
 /* The exit code of a failed library call: 3 for -FL_EINTERNAL and -FL_ENOMEM, else 2. */
 int fl_cli_exit_of(int rc);
 
@@ -41,6 +45,9 @@ int fl_cli_exit_of(int rc);
 /* A whole number in [min, max] written in decimal digits (an optional '-', no '+', nothing
 ** after). Returns false otherwise. */
 bool fl_cli_parse_int(const char *s, long long min, long long max, long long *out);
+/* A confidence level: "0.95", "95%" or "95" (a number above 1 is a percentage), strictly
+** between 0 and 1 once read. Returns false otherwise. */
+bool fl_cli_parse_level(const char *s, double *out);
 /* A non-negative whole number up to max, digits only. Returns false otherwise. */
 bool fl_cli_parse_u64(const char *s, unsigned long long max, unsigned long long *out);
 

@@ -18,11 +18,7 @@ static const char graph_usage[] =
   "  --report FILE   colour services by the worst health they reached in that JSON report\n"
   "  -o FILE         write to FILE instead of stdout\n";
 
-static int usage_error(const char *msg, const char *arg) {
-  fl_cli_error(msg, arg);
-  fprintf(stderr, "\n%s", graph_usage);
-  return FL_EXIT_USAGE;
-}
+static int usage_error(const char *msg, const char *arg) { return fl_cli_usage_error("graph", msg, arg); }
 
 /* Worst health per service of 'm' in the report's series (-1 where the report lacks it). */
 static int *worst_health(const fl_model_t *m, const char *path, char *err, size_t errlen) {

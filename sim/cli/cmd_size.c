@@ -1,5 +1,5 @@
 /* `faultline size`: the smallest instance counts (or workers per instance) meeting every
-** expectation. Argument parsing, the progress line, output files, signals and exit codes; the
+** expectation, and how sure that is (--confidence). Argument parsing, the progress line, output files, signals and exit codes; the
 ** search itself is sim/batch/size.c. */
 #include "faultline/io.h"
 #include "faultline/size.h"
@@ -55,6 +55,12 @@ int fl__cmd_size(int argc, char **argv) {
       i++;
     } else if (strcmp(a, "--reps") == 0) {
       if (!parse_int(val, 1, 100000, &o.reps)) { rc = fl_cli_usage_error("size", "--reps needs a whole number from 1, got", val ? val : "nothing"); break; }
+      i++;
+    } else if (strcmp(a, "--confidence") == 0) {
+      if (!fl_cli_parse_level(val, &o.confidence)) {
+        rc = fl_cli_usage_error("size", "--confidence needs a level between 0 and 1 (0.95) or a percentage (95%), got", val ? val : "nothing");
+        break;
+      }
       i++;
     } else if (strcmp(a, "--budget") == 0) {
       if (!parse_int(val, 1, 100000000, &o.budget)) { rc = fl_cli_usage_error("size", "--budget needs a number of simulations from 1, got", val ? val : "nothing"); break; }

@@ -1,6 +1,6 @@
 /* The batch commands: `sweep` (a grid of --set values x replications, or one shard of it),
 ** `merge` (the shards' partial results into the whole) and `compare` (two variants under common
-** random numbers). Argument parsing, output files, the interrupt signal and exit codes. */
+** random numbers: two files, or one file and --set-a / --set-b). Argument parsing, output files, the interrupt signal and exit codes. */
 #include "faultline/io.h"
 #include "faultline/report.h"
 #include "faultline/sweep.h"
@@ -15,6 +15,7 @@
 typedef struct batch_args {
   const char *files[2]; int nfiles;
   const char **sets; int nsets;
+  const char **sets_a, **sets_b; int nsets_a, nsets_b;   /* compare: one side's own */
   int reps, threads;
   bool has_seed; uint64_t seed;
   const char *json, *csv;
@@ -29,6 +30,8 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
   const char *cmd = argv[0];
   a->sets = fl_xcalloc((size_t)argc + 1, sizeof *a->sets);
   a->parts = fl_xcalloc((size_t)argc + 1, sizeof *a->parts);
+  a->sets_a = fl_xcalloc((size_t)argc + 1, sizeof *a->sets_a);
+  a->sets_b = fl_xcalloc((size_t)argc + 1, sizeof *a->sets_b);
   a->reps = 10;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -42,6 +45,10 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
     if (strcmp(o, "--set") == 0) {
       if (!val) return fl_cli_usage_error(cmd, "--set needs PATH=VALUE[,VALUE...]", NULL);
       a->sets[a->nsets++] = argv[++i];
+    } else if (strcmp(o, "--set-a") == 0 || strcmp(o, "--set-b") == 0) {
+      if (!val) return fl_cli_usage_error(cmd, o[6] == 'a' ? "--set-a needs PATH=VALUE" : "--set-b needs PATH=VALUE", NULL);
+      if (o[6] == 'a') a->sets_a[a->nsets_a++] = argv[++i];
+      else a->sets_b[a->nsets_b++] = argv[++i];
     } else if (strcmp(o, "--reps") == 0) {
       if (!fl_cli_parse_u64(val, 10000000, &v) || v < 1) return fl_cli_usage_error(cmd, "--reps needs a whole number from 1, got", val ? val : "nothing");
       a->reps = (int)v; i++;
@@ -89,7 +96,7 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
   return 0;
 }
 
-static void free_batch(batch_args_t *a) { free(a->sets); free(a->parts); }
+static void free_batch(batch_args_t *a) { free(a->sets); free(a->parts); free(a->sets_a); free(a->sets_b); }
 
 static void interrupted_note(int rc) {
   if (rc == 1) fprintf(stderr, "faultline: interrupted: the output holds the runs that completed (\"complete\": false)\n");
@@ -195,10 +202,15 @@ static int cmd_merge(int argc, char **argv) {
 static int cmd_compare(int argc, char **argv) {
   batch_args_t a;
   fl_cli_catch_signals(false);
-  int rc = parse_batch(argc, argv, " --set --reps -j --jobs --seed --json -q --quiet --unsafe --independent ", 2, &a);
+  int rc = parse_batch(argc, argv, " --set --set-a --set-b --reps -j --jobs --seed --json -q --quiet --unsafe --independent ", 2, &a);
   if (rc) { free_batch(&a); return rc; }
-  if (a.nfiles < 2) { free_batch(&a); return fl_cli_usage_error(argv[0], "compare needs two scenario files, A and B", NULL); }
-  fl_compare_opts_t o = { .a = a.files[0], .b = a.files[1], .sets = a.sets, .nsets = a.nsets, .reps = a.reps,
+  if (a.nfiles < 2 && !(a.nfiles == 1 && (a.nsets_a || a.nsets_b))) {
+    free_batch(&a);
+    return fl_cli_usage_error(argv[0], a.nfiles ? "compare needs B.lua, or A.lua with --set-b PATH=VALUE (or --set-a)"
+                                                : "compare needs two scenario files, A and B (or A with --set-b PATH=VALUE)", NULL);
+  }
+  fl_compare_opts_t o = { .a = a.files[0], .b = a.nfiles > 1 ? a.files[1] : NULL, .sets = a.sets, .nsets = a.nsets,
+                          .sets_a = a.sets_a, .nsets_a = a.nsets_a, .sets_b = a.sets_b, .nsets_b = a.nsets_b, .reps = a.reps,
                           .has_seed = a.has_seed, .seed = a.seed, .unsafe = a.unsafe, .independent = a.independent };
   fl_compare_t c;
   char err[1024];

@@ -22,8 +22,15 @@ static const char *value_of(int argc, char **argv, int *i) { return *i + 1 < arg
 
 static int parse_args(int argc, char **argv, cli_t *c) {
   memset(c, 0, sizeof *c);
-  if (argc < 2) return fl_cli_usage_error(NULL, "missing command", NULL);
+  if (argc < 2) {
+    fl_cli_error("missing command", NULL);
+    fputc('\n', stderr);
+    fl_cli_print_usage(stderr);
+    return FL_EXIT_USAGE;
+  }
   c->cmd = argv[1];
+  /* a usage error of run or check points at its own --help; of anything else, at faultline --help */
+  const char *verb = strcmp(c->cmd, "run") == 0 || strcmp(c->cmd, "check") == 0 ? c->cmd : NULL;
   c->sets = fl_xcalloc((size_t)argc, sizeof *c->sets);
   static const struct { const char *opt, *need; } files[] = {
     { "--json", "--json needs a file name" }, { "--junit", "--junit needs a file name" },
@@ -35,30 +42,30 @@ static int parse_args(int argc, char **argv, cli_t *c) {
     int f = -1;
     for (int k = 0; k < 4; k++) if (strcmp(a, files[k].opt) == 0) f = k;
     if (f >= 0) {
-      if (!(*dest[f] = value_of(argc, argv, &i))) return fl_cli_usage_error(NULL, files[f].need, NULL);
+      if (!(*dest[f] = value_of(argc, argv, &i))) return fl_cli_usage_error(verb, files[f].need, NULL);
     } else if (strcmp(a, "--seed") == 0) {
       const char *v = value_of(argc, argv, &i);
       unsigned long long seed;
-      if (!v) return fl_cli_usage_error(NULL, "--seed needs a number", NULL);
-      if (!fl_cli_parse_u64(v, ~0ull, &seed)) return fl_cli_usage_error(NULL, "--seed needs a non-negative whole number, got", v);
+      if (!v) return fl_cli_usage_error(verb, "--seed needs a number", NULL);
+      if (!fl_cli_parse_u64(v, ~0ull, &seed)) return fl_cli_usage_error(verb, "--seed needs a non-negative whole number, got", v);
       c->load.has_seed = true; c->load.seed = seed;
     } else if (strcmp(a, "--set") == 0) {
       const char *v = value_of(argc, argv, &i);
-      if (!v) return fl_cli_usage_error(NULL, "--set needs PATH=VALUE", NULL);
+      if (!v) return fl_cli_usage_error(verb, "--set needs PATH=VALUE", NULL);
       c->sets[c->nsets++] = v;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       c->quiet = true;
     } else if (strcmp(a, "--unsafe") == 0) {
       c->unsafe = true;
     } else if (a[0] == '-' && a[1]) {
-      return fl_cli_usage_error(NULL, "unknown option", a);
+      return fl_cli_usage_error(verb, "unknown option", a);
     } else if (!c->scenario) {
       c->scenario = a;
     } else {
-      return fl_cli_usage_error(NULL, "unexpected argument", a);
+      return fl_cli_usage_error(verb, "unexpected argument", a);
     }
   }
-  if (!c->scenario) return fl_cli_usage_error(NULL, "missing scenario file after", c->cmd);
+  if (!c->scenario) return fl_cli_usage_error(verb, "missing scenario file after", c->cmd);
   c->load.unsafe = c->unsafe;
   c->load.sets = c->sets;
   c->load.nsets = c->nsets;
@@ -76,8 +83,8 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
   p->last = now;
   double frac = (double)s->eng.now / (double)s->end, el = now - p->start;
   char t[16], e[16];
-  fl_format_duration(fl_time_to_sec(s->eng.now), t, sizeof t);
-  fl_format_duration(frac > 0 ? el / frac - el : 0, e, sizeof e);
+  fl_run_format_wall(fl_time_to_sec(s->eng.now), t, sizeof t);
+  fl_run_format_wall(frac > 0 ? el / frac - el : 0, e, sizeof e);
   fprintf(stderr, "\r  t=%s  %3.0f%%  %.2fM events/s  ETA %s   ", t, 100 * frac,
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
@@ -133,6 +140,7 @@ int main(int argc, char **argv) {
     fl_cli_print_usage(stdout);
     return 0;
   }
+  if (fl_cli_help(argc, argv)) return 0;
   if (argc >= 2)
     for (const fl_command_t *c = fl_commands; c->name; c++)
       if (strcmp(argv[1], c->name) == 0) return c->main(argc - 1, argv + 1);
@@ -153,7 +161,8 @@ int main(int argc, char **argv) {
     rc = fl_scenario_load(c.scenario, &c.load, &m, err, sizeof err);
     if (rc == 0) {
       fl_report_model(stdout, m);
-      printf("ok: %d services, %d endpoints, %d journeys\n", m->nservices, m->nendpoints, m->njourneys);
+      printf("ok: %d service%s, %d endpoint%s, %d journey%s\n", m->nservices, m->nservices == 1 ? "" : "s",
+             m->nendpoints, m->nendpoints == 1 ? "" : "s", m->njourneys, m->njourneys == 1 ? "" : "s");
       fl_model_free(m);
     }
   } else {
