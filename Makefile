@@ -15,7 +15,7 @@ CC       ?= cc
 # An archive of LTO objects needs the plugin-aware gcc-ar. make asan (OPT=-O1) and make fuzz go without.
 OPT      ?= -O2 -flto=auto
 LIB_AR   ?= gcc-ar
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $(OPT) -g $(SAN) -Iinclude
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(OPT) -g $(SAN) -Iinclude
 # Each object also writes its header dependencies (build/**/*.d), read back below.
 DEPFLAGS  = -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -24,6 +24,12 @@ typedef struct fl_command {
 extern const fl_command_t fl_commands[];
 
 int fl_cmd_graph(int argc, char **argv);     /* sim/cli/cmd_graph.c */
+int fl__cmd_sweep(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
+int fl__cmd_compare(int argc, char **argv);   /* sim/cli/cmd_sweep.c */
+int fl__cmd_merge(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
+int fl__cmd_import(int argc, char **argv);    /* sim/cli/cmd_import.c */
+int fl__cmd_size(int argc, char **argv);      /* sim/cli/cmd_size.c */
+int fl_cmd_serve(int argc, char **argv);      /* sim/serve/server.c */
 
 /* ---- usage and messages ---- */
 

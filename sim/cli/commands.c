@@ -4,13 +4,6 @@
 
 #include <stddef.h>
 
-int fl__cmd_sweep(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
-int fl__cmd_compare(int argc, char **argv);   /* sim/cli/cmd_sweep.c */
-int fl__cmd_merge(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
-int fl__cmd_import(int argc, char **argv);    /* sim/cli/cmd_import.c */
-int fl__cmd_size(int argc, char **argv);      /* sim/cli/cmd_size.c */
-int fl_cmd_serve(int argc, char **argv);      /* sim/serve/server.c */
-
 const fl_command_t fl_commands[] = {
   { "sweep", "sweep SCENARIO.lua --set PATH=V1,V2,... [--reps N] [-j N] [--seed S] [--json F] [--csv F] [--shard I/N]\n"
              "                       a grid of settings x replications: mean ± 95% CI per point", fl__cmd_sweep,

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #ifdef FUZZ_REPLAY
-#define FUZZ_TARGET(name) int fuzz_##name(const uint8_t *data, size_t size)
+#define FUZZ_TARGET(name) \
+  int fuzz_##name(const uint8_t *data, size_t size); \
+  int fuzz_##name(const uint8_t *data, size_t size)
 #else
 #define FUZZ_TARGET(name) \
   int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); \
