@@ -217,7 +217,8 @@ void fl__charge_steps(lua_State *L, double steps) {
 void fl__charge_record(lua_State *L, struct fl_sim *s, size_t bytes, const char *what) {
   loader_t *ld = NULL;
   lua_getallocf(L, (void **)&ld);
-  if (ld->mem + other_bytes(ld) + bytes > MAX_LUA_MEMORY)
+  /* the last 64 KiB stay Lua's: raising this error takes memory too */
+  if (ld->mem + other_bytes(ld) + bytes + (64u << 10) > MAX_LUA_MEMORY)
     luaL_error(L, "%s: the scenario used more than %d MiB of memory, counting the records its hooks made "
                "(a hook logging or scaling in a loop?)", what, (int)(MAX_LUA_MEMORY >> 20));
   s->hook_bytes += bytes;
