@@ -1,6 +1,7 @@
-/* The sandbox's guards around base and string functions: code that would run out of the reach of
-** the instruction-count hook (finalizers, xpcall message handlers after a stop, Lua's pattern
-** matcher, which runs in C) is refused or moved where the hook sees it. See sandbox.h. */
+/* The sandbox's guards around base, string and table functions: code that would run out of the
+** reach of the instruction-count hook (finalizers, xpcall message handlers after a stop, Lua's
+** pattern matcher and the library loops, which run in C) is refused, charged as instructions or
+** moved where the hook sees it. See sandbox.h. */
 #include "sandbox.h"
 #include "lang_int.h"
 
