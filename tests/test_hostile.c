@@ -1,5 +1,9 @@
 /* Hostile scenarios against the sandbox (sim/lang/, sim/lang/sandbox.c): each must end in the
 ** exact "file:line: message" given, never in a crash, a hang or a read of the user's files.
+** Loops inside one library call (string.rep of nothing, table.move over 10^12 slots, a huge or
+** lying __len, metamethods that are library functions) end within their limits and a wall-clock
+** bound; hooks that log or scale in a loop stay under the memory cap (the log keeps 10000 lines);
+** an interrupt ends a hook at once with its file:line; trace timestamps past the clock's range.
 ** Reading files (io, os, dofile, include of /etc/passwd, through '..', a symbolic link or a
 ** FIFO), memory bombs (string.rep, doubling, model objects built in a loop), endless loops (plain,
 ** behind pcall or xpcall, in a metamethod, in a finalizer), patterns that backtrack forever,
@@ -15,8 +19,11 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FIXTURE_NAME "hostile"
@@ -322,4 +329,172 @@ TEST(an_endless_loop_in_a_hook_stops_the_run) {
   CHECK(!s.complete);
   fl_sim_release(&s);
   fl_model_free(m);
+}
+
+/* ---- loops inside one library call ---- */
+
+#define C_LOOP ": a loop in C, out of the instruction limit's reach (the sandbox refuses more than 2e+07 steps in one call; --unsafe lifts this)"
+
+static const hostile_t c_loops[] = {
+  { "string.rep of nothing 10^15 times, with and without a separator",
+    "local s = string.rep(\"\", 1e15) .. string.rep(\"\", 1e15, \"\") .. (\"\"):rep(2^62)\nerror(\"done, length \" .. #s)\n",
+    "$D/h.lua:2: done, length 0" },
+  { "table.move over 10^12 slots", "table.move({}, 1, 1e12, 1)\n",
+    "$D/h.lua:1: table.move: moving 1000000000000 elements" C_LOOP },
+  { "table.insert at the front of a list whose __len is 10^15",
+    "local t = setmetatable({}, { __len = function() return 1e15 end })\ntable.insert(t, 1, \"x\")\n",
+    "$D/h.lua:2: table.insert: shifting 1000000000000000 elements" C_LOOP },
+  { "table.remove at the front of a list whose __len is 10^15",
+    "local t = setmetatable({}, { __len = function() return 1e15 end })\ntable.remove(t, 1)\n",
+    "$D/h.lua:2: table.remove: shifting 999999999999999 elements" C_LOOP },
+  { "a __len that answers 3, then 10^15 (table.insert reads it once)",
+    "local n = 0\nlocal t = setmetatable({}, { __len = function() n = n + 1; return n == 1 and 3 or 1e15 end })\n"
+    "table.insert(t, 1, \"x\")\nerror(\"__len read \" .. n .. \" time(s), t[4] = \" .. tostring(t[4]))\n",
+    "$D/h.lua:4: __len read 1 time(s), t[4] = nil" },
+  { "table.concat of 10^15 values made by a metamethod that is itself table.concat",
+    "local t = setmetatable({}, { __index = table.concat })\nlocal s = table.concat(t, \"\", 1, 1e15)\n",
+    "$D/h.lua:2: table.concat: joining 1000000000000000 values" C_LOOP },
+  { "table.concat nested through __index = table.concat (each call within bounds, together not)",
+    "local t = setmetatable({}, { __index = table.concat, __len = function() return 1e6 end })\nlocal s = table.concat(t)\n",
+    "$D/h.lua:2: " LIMIT },
+  { "table.move through C metamethods, 2 million at a time, retried behind pcall",
+    "local t = setmetatable({}, { __index = rawequal, __newindex = rawequal })\n"
+    "while true do pcall(table.move, t, 1, 1.9e6, 2) end\n",
+    "$D/h.lua:2: " LIMIT },
+  { "table.sort of a list whose __len is 10^9",
+    "local t = setmetatable({}, { __len = function() return 1e9 end })\ntable.sort(t)\n",
+    "$D/h.lua:2: table.sort: the list has a __len metamethod (the sandbox sorts only plain lengths; --unsafe lifts this)" },
+  { "table.sort with a C comparator", "local t = {}\nfor i = 1, 1e6 do t[i] = i % 7 end\ntable.sort(t, rawequal)\n",
+    "$D/h.lua:3: table.sort: sorting 1000000 values" C_LOOP },
+  { "string.gsub calling a C function for each of 3 million matches",
+    "local s = (\"x\"):rep(3e6)\nlocal r = s:gsub(\".\", tostring)\n",
+    "$D/h.lua:2: string.gsub: calling the replacement for up to 3000001 matches" C_LOOP },
+  { "table.unpack of 10^8 values", "local a = table.unpack({}, 1, 1e8)\n",
+    "$D/h.lua:1: too many results to unpack" },
+};
+
+static double wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+TEST(library_loops_in_c_end_within_their_limits) {
+  for (size_t i = 0; i < COUNT(c_loops); i++) {
+    double t0 = wall_now();
+    expect_error(c_loops[i].what, put("h.lua", c_loops[i].lua), NULL, c_loops[i].want);
+    double took = wall_now() - t0;
+    CHECK_MSG(took < 20, "%s: took %.1f s", c_loops[i].what, took);
+  }
+}
+
+/* What the new guards leave alone: insert, remove, move, concat, unpack, sort and gsub as scenarios
+** use them, on tables with metamethods too. */
+TEST(library_guards_keep_lua_semantics) {
+  fl_model_t *m = expect_ok("ordinary table work", put("h.lua", SCN
+    "local t = {}\nfor i = 1, 100000 do table.insert(t, i) end\ntable.insert(t, 1, 0)\nassert(#t == 100001 and t[1] == 0 and t[2] == 1)\n"
+    "assert(table.remove(t, 1) == 0 and table.remove(t) == 100000 and #t == 99999)\n"
+    "assert(table.remove({}) == nil and select('#', table.remove({})) == 1)\n"
+    "assert(not pcall(table.insert, t, 0, 1) and not pcall(table.insert, t, 1, 2, 3) and not pcall(table.insert, nil, 1))\n"
+    "local ok, e = pcall(table.insert, t, 1e6, 1)\nassert(e:find(\"position out of bounds\"))\n"
+    "local log = {}\nlocal proxy = setmetatable({}, { __index = function(_, k) return \"v\" .. k end, __len = function() return 3 end,\n"
+    "  __newindex = function(_, k, v) log[#log + 1] = k .. \"=\" .. tostring(v) end })\n"
+    "table.insert(proxy, 1, \"x\")\nassert(table.concat(log, \",\") == \"4=v3,3=v2,2=v1,1=x\")\n"
+    "assert(table.concat(proxy, \"-\") == \"v1-v2-v3\" and select(3, table.unpack(proxy)) == \"v3\")\n"
+    "assert(table.concat({ 1, 2, 3 }, \", \", 2) == \"2, 3\" and table.concat({}) == \"\")\n"
+    "local moved = table.move({ 1, 2, 3 }, 1, 3, 2)\nassert(moved[1] == 1 and moved[4] == 3)\n"
+    "assert(string.rep(\"ab\", 3, \",\") == \"ab,ab,ab\" and string.rep(\"\", 5) == \"\" and string.rep(\"x\", 0) == \"\")\n"
+    "local words = {}\nfor i = 1, 50000 do words[i] = (i * 7919) % 50000 end\ntable.sort(words, function(a, b) return a > b end)\n"
+    "assert(words[1] == 49999)\n"
+    "assert((\"a,b,c\"):gsub(\"%a\", string.upper) == \"A,B,C\" and (\"a b\"):gsub(\"%a\", { a = \"1\" }) == \"1 b\")\n"
+    A TRAFFIC_A), NULL);
+  fl_model_free(m);
+}
+
+/* ---- hooks: records against the memory cap, the log's bound, interrupts ---- */
+
+/* Loads and runs 'lua' (a hook file); returns the finished sim in *s (to release) and the model. */
+static fl_model_t *run_hooked(const char *lua, fl_sim_t *s) {
+  fl_model_t *m = expect_ok("hook", put("hook.lua", lua), NULL);
+  if (!m) return NULL;
+  CHECK_EQ_INT(fl_sim_init(s, m), 0);
+  fl_sim_run(s);
+  return m;
+}
+
+TEST(a_hook_logging_in_a_loop_keeps_ten_thousand_lines) {
+  fl_sim_t s;
+  double t0 = wall_now();
+  fl_model_t *m = run_hooked(SCN A TRAFFIC_A
+    "local big = (\"x\"):rep(1000000)\nevery(\"1s\", function(sim)\n  for i = 1, 100000 do sim:log(big) end\nend)\n", &s);
+  if (!m) return;
+  CHECK_EQ_STR(s.error, "");
+  CHECK(s.complete);
+  CHECK_EQ_INT(s.nlogs, 10001);
+  CHECK_EQ_INT(strlen(s.logs[0].msg), 4096 + strlen("... (995904 more bytes)"));
+  CHECK(strstr(s.logs[0].msg, "xxx... (995904 more bytes)") != NULL);
+  CHECK_EQ_STR(s.logs[10000].msg, "(890000 more lines dropped: sim:log keeps 10000 lines per run)");
+  CHECK(s.hook_bytes < 50u << 20);
+  CHECK_MSG(wall_now() - t0 < 20, "took %.1f s", wall_now() - t0);
+  fl_sim_release(&s);
+  fl_model_free(m);
+}
+
+TEST(a_hook_scaling_in_a_loop_stops_at_the_memory_cap) {
+  fl_sim_t s;
+  double t0 = wall_now();
+  fl_model_t *m = run_hooked(SCN "service \"a\" { work = \"1ms\", instances = 2 }\n" TRAFFIC_A
+    "at(\"1s\", function(sim)\n  for i = 1, 1e8 do sim:scale(\"a\", 1 + i % 2) end\nend)\n", &s);
+  if (!m) return;
+  char want[512];
+  expand("$D/hook.lua:5: sim:scale: the scenario used more than 256 MiB of memory, counting the records its hooks made "
+         "(a hook logging or scaling in a loop?) (in the hook of $D/hook.lua:4)", want, sizeof want);
+  CHECK_EQ_STR(s.error, want);
+  CHECK(!s.complete);
+  CHECK(s.hook_bytes <= 256u << 20);
+  CHECK_MSG(wall_now() - t0 < 20, "took %.1f s", wall_now() - t0);
+  fl_sim_release(&s);
+  fl_model_free(m);
+}
+
+static fl_sim_t *interrupted_sim;
+static void on_alarm(int sig) { (void)sig; if (interrupted_sim) interrupted_sim->stop = 1; }
+
+/* The first SIGINT of `faultline run` sets the run's stop flag: a hook that is running (here one
+** whose every instruction copies 30 MB, within its limits for 10 s) ends at once with its
+** file:line, which `faultline run` reports with exit status 2. */
+TEST(an_interrupt_ends_a_running_hook_at_once) {
+  fl_model_t *m = expect_ok("hook", put("hook.lua", SCN A TRAFFIC_A
+    "every(\"1s\", function(sim)\n  local s = (\"x\"):rep(30000000)\n  while true do local u = s .. \"x\" end\nend)\n"), NULL);
+  if (!m) return;
+  fl_sim_t s;
+  CHECK_EQ_INT(fl_sim_init(&s, m), 0);
+  interrupted_sim = &s;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = { { 0, 0 }, { 0, 500000 } };   /* in half a second */
+  setitimer(ITIMER_REAL, &it, NULL);
+  double t0 = wall_now();
+  fl_sim_run(&s);
+  double took = wall_now() - t0;
+  interrupted_sim = NULL;
+  char want[512];
+  expand("$D/hook.lua:6: the run was interrupted while this hook ran (in the hook of $D/hook.lua:4)", want, sizeof want);
+  CHECK_EQ_STR(s.error, want);
+  CHECK_MSG(took < 5, "took %.1f s", took);
+  fl_sim_release(&s);
+  fl_model_free(m);
+}
+
+/* ---- trace timestamps ---- */
+
+TEST(trace_timestamps_past_the_clock_are_refused) {
+  put("big.csv", "0.5\n1\n1e10\n");
+  put("bigrate.csv", "time,rate\n0,10\n2000000000s,20\n");
+  expect_error("a timestamp of 1e10 s", put("h.lua", SCN "traffic { rate = trace \"big.csv\", mix = { a = 1 } }\n" A), NULL,
+               "$D/big.csv:3: time '1e10' is more than 1000000000s (about 31 years)");
+  expect_error("a rate row at 2e9 s", put("h.lua", SCN "traffic { rate = trace \"bigrate.csv\", mix = { a = 1 } }\n" A), NULL,
+               "$D/bigrate.csv:3: time '2000000000s' is more than 1000000000s (about 31 years)");
 }

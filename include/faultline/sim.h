@@ -222,6 +222,9 @@ typedef struct fl_sim {
   int fault_cap;                   /* faults the model can hold: its own and those injected */
   fl_event_t *hook_ev;
   struct fl_log { fl_time_t t; char *msg; } *logs; int nlogs, logs_cap;
+  uint64_t logs_dropped;           /* sim:log lines past the log's bound (sim/lang/ notes them in its last line) */
+  size_t hook_bytes;               /* records the hooks made (log lines, scaling changes): the loader counts them
+                                      against the scenario's memory cap */
   char error[1024];                /* a hook failed: the run stopped with this message */
   fl_exp_rt_t *exp;
   fl_change_t *changes; int nchanges, changes_cap;

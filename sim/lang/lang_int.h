@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#define FL_LANG_MAX_MEMORY (256u << 20)   /* Lua's heap, the model and what hooks record: the memory cap */
 #define FL_LANG_MAX_ENTRIES 10000   /* services, a service's endpoints, faults, expectations, hooks: each found by a linear search */
 
 /* ---- the loader (load.c) ---- */
@@ -32,6 +33,8 @@ typedef struct loader {
   bool line_hook;            /* past half the memory cap, the hook also runs on each new line */
   char hook_src[LUA_IDSIZE]; /* where the hook last found the script: a memory error */
   int hook_line;             /* has no position of its own */
+  struct fl_sim *run_sim;    /* the run whose hook is running (NULL while the script loads) */
+  bool stop_before;          /* run_sim->stop was set before the hook started (not an interrupt) */
 } loader_t;
 
 /* The loader, for a constructor (upvalue 1): refused once the script has run (from a hook or a
@@ -46,10 +49,17 @@ void fl__where(lua_State *L, fl_model_t *m, const char **file, int *line);
 void fl__check_include_path(lua_State *L, const loader_t *ld, const char *what, const char *rel);
 /* The message handler of every protected call: a non-string error object gets a text. */
 int fl__msgh(lua_State *L);
+/* Counts 'steps' of work that a library function is about to do in C, where the count hook never
+** fires, as that many instructions, and applies the hook's limits at once (instructions, wall time,
+** an interrupt of the run while a hook runs): raises "file:line: ..." when one is passed. */
+void fl__charge_steps(lua_State *L, double steps);
+/* Counts 'bytes' of records that a hook is about to make in run 's' (log lines, scaling changes)
+** against the memory cap, with Lua's heap and the model: raises "file:line: <what>: ..." past it. */
+void fl__charge_record(lua_State *L, struct fl_sim *s, size_t bytes, const char *what);
 
 /* ---- value readers (read.c): each raises "file:line: <ctx>: <field>: ..." on a bad value ---- */
 
-double fl__read_duration(lua_State *L, int idx, const char *ctx, const char *field);   /* seconds, 0 to FL_MAX_SECONDS */
+double fl__read_duration(lua_State *L, int idx, const char *ctx, const char *field);   /* seconds: 0, or FL_MIN_DURATION to FL_MAX_SECONDS */
 double fl__read_rate(lua_State *L, int idx, const char *ctx, const char *field);       /* per second, 0 to FL_MAX_RATE */
 double fl__read_fraction(lua_State *L, int idx, const char *ctx, const char *field);   /* 0 to 1, or "2.5%" */
 long long fl__read_count(lua_State *L, int idx, const char *ctx, const char *field, long long min, long long max);

@@ -3,6 +3,7 @@
 ** resolves the model. Every error reads "file:line: ...". */
 #include "lang_int.h"
 #include "sandbox.h"
+#include "faultline/sim.h"
 
 #include <lualib.h>
 
@@ -16,7 +17,7 @@
 #define MAX_INSTRUCTIONS 200000000LL   /* a scenario that runs longer is taken for an endless loop */
 #define MAX_LUA_SECONDS 10.0           /* the same in wall time, for instructions that each take long */
 #define HOOK_EVERY 100                 /* instructions between two calls of the count hook */
-#define MAX_LUA_MEMORY (256u << 20)
+#define MAX_LUA_MEMORY FL_LANG_MAX_MEMORY
 #define MAX_INCLUDE_DEPTH 16
 #define MAX_INCLUDES 10000             /* files included in all: more is an include inside a loop */
 
@@ -119,22 +120,58 @@ int fl__lua_include(lua_State *L) {
 
 static void count_hook(lua_State *L, lua_Debug *ar);
 
+/* Bytes counted against the cap besides Lua's heap: the model built so far (call "x" in a loop
+** fills the arena, not Lua's heap) and the records the running hook's run holds. */
+static size_t other_bytes(const loader_t *ld) {
+  return (ld->m ? fl__model_arena_bytes(ld->m) : 0) + (ld->run_sim ? ld->run_sim->hook_bytes : 0);
+}
+
 static void *lua_alloc_capped(void *ud, void *ptr, size_t osize, size_t nsize) {
   loader_t *ld = ud;
   size_t old = ptr ? osize : 0;
   if (nsize == 0) { ld->mem -= old; free(ptr); return NULL; }
-  /* the model built so far counts too: call "x" in a loop fills the arena, not Lua's heap */
-  size_t model = ld->m ? fl__model_arena_bytes(ld->m) : 0;
-  if (nsize > old && ld->mem + model + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
+  size_t other = other_bytes(ld);
+  if (nsize > old && ld->mem + other + (nsize - old) > MAX_LUA_MEMORY) { ld->mem_exceeded = true; return NULL; }
   void *p = realloc(ptr, nsize);
   if (p) { ld->mem = ld->mem - old + nsize; if (ld->mem > ld->mem_peak) ld->mem_peak = ld->mem; }
-  if (p && ld->L && !ld->line_hook && ld->mem + model > MAX_LUA_MEMORY / 2) {
+  if (p && ld->L && !ld->line_hook && ld->mem + other > MAX_LUA_MEMORY / 2) {
     /* a runaway script: follow it line by line, so that running out can name its line
     ** (lua_sethook is safe anywhere; it only touches the hook fields and call infos) */
     ld->line_hook = true;
     lua_sethook(ld->L, count_hook, LUA_MASKCOUNT | LUA_MASKLINE, lua_gethookcount(ld->L));
   }
   return p;
+}
+
+/* The limits the count hook applies, and what library functions charge (fl__charge_steps). */
+enum { LIM_NONE, LIM_INSTRUCTIONS, LIM_TIME, LIM_INTERRUPT };
+
+/* Which limit the running code has passed, if any. Every instruction is counted (a) from a stop
+** on, so that each fails and no pcall, xpcall or __gc can swallow the stop and loop on, and (b)
+** while instructions are slow (each copying or comparing strings of megabytes), so that the time
+** limit is seen within one of them. An interrupt is a stop set while a hook runs (the first
+** SIGINT or SIGTERM of `faultline run`): the hook ends at once with its file:line. */
+static int passed_limit(lua_State *L, loader_t *ld) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  if (ld->t_start == 0) ld->t_start = ld->t_last = now;
+  int lim = ld->instructions > MAX_INSTRUCTIONS ? LIM_INSTRUCTIONS
+          : now - ld->t_start > MAX_LUA_SECONDS ? LIM_TIME
+          : ld->run_sim && ld->run_sim->stop && !ld->stop_before ? LIM_INTERRUPT : LIM_NONE;
+  int want = lim != LIM_NONE || now - ld->t_last > 0.1 ? 1 : HOOK_EVERY;
+  ld->t_last = now;
+  if (want != lua_gethookcount(L)) lua_sethook(L, count_hook, lua_gethookmask(L), want);
+  return lim;
+}
+
+/* Raises the message of limit 'lim' after the position on the stack's top. */
+static int raise_limit(lua_State *L, int lim) {
+  if (lim == LIM_INSTRUCTIONS) lua_pushfstring(L, "the scenario ran for more than %I Lua instructions (an endless loop?)", (lua_Integer)MAX_INSTRUCTIONS);
+  else if (lim == LIM_TIME) lua_pushfstring(L, "the scenario ran for more than %d seconds (an endless loop over huge strings?)", (int)MAX_LUA_SECONDS);
+  else lua_pushliteral(L, "the run was interrupted while this hook ran");
+  lua_concat(L, 2);
+  return lua_error(L);
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
@@ -147,30 +184,45 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     }
     return;
   }
-  int every = lua_gethookcount(L);
-  ld->instructions += every;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-  if (ld->t_start == 0) ld->t_start = ld->t_last = now;
-  bool too_many = ld->instructions > MAX_INSTRUCTIONS, too_long = now - ld->t_start > MAX_LUA_SECONDS;
-  /* Every instruction is counted (a) from a stop on, so that each fails and no pcall, xpcall or
-  ** __gc can swallow the stop and loop on, and (b) while instructions are slow (each copying or
-  ** comparing strings of megabytes), so that the time limit is seen within one of them. */
-  int want = too_many || too_long || now - ld->t_last > 0.1 ? 1 : HOOK_EVERY;
-  ld->t_last = now;
-  if (want != every) lua_sethook(L, count_hook, lua_gethookmask(L), want);
-  if (too_many || too_long) {
-    /* not luaL_error: its position would be the caller's (level 1), not the loop's */
-    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
-    else lua_pushliteral(L, "");
-    if (too_many) lua_pushfstring(L, "the scenario ran for more than %I Lua instructions (an endless loop?)", (lua_Integer)MAX_INSTRUCTIONS);
-    else lua_pushfstring(L, "the scenario ran for more than %d seconds (an endless loop over huge strings?)", (int)MAX_LUA_SECONDS);
-    lua_concat(L, 2);
-    lua_error(L);
-  }
+  ld->instructions += lua_gethookcount(L);
+  int lim = passed_limit(L, ld);
+  if (lim == LIM_NONE) return;
+  /* not luaL_error: its position would be the caller's (level 1), not the loop's */
+  if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0) lua_pushfstring(L, "%s:%d: ", ar->short_src, ar->currentline);
+  else lua_pushliteral(L, "");
+  raise_limit(L, lim);
 }
 
+/* Pushes "file:line: " of the innermost Lua code on the stack ("" when there is none: a
+** library function called from C, with no Lua below). */
+static void push_lua_where(lua_State *L) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline > 0) { lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline); return; }
+  }
+  lua_pushliteral(L, "");
+}
+
+void fl__charge_steps(lua_State *L, double steps) {
+  loader_t *ld = NULL;
+  lua_getallocf(L, (void **)&ld);
+  ld->instructions += steps > (double)MAX_INSTRUCTIONS ? MAX_INSTRUCTIONS + 1 : (long long)steps;
+  int lim = passed_limit(L, ld);
+  if (lim == LIM_NONE) return;
+  push_lua_where(L);
+  raise_limit(L, lim);
+}
+
+void fl__charge_record(lua_State *L, struct fl_sim *s, size_t bytes, const char *what) {
+  loader_t *ld = NULL;
+  lua_getallocf(L, (void **)&ld);
+  /* the last 64 KiB stay Lua's: raising this error takes memory too */
+  if (ld->mem + other_bytes(ld) + bytes + (64u << 10) > MAX_LUA_MEMORY)
+    luaL_error(L, "%s: the scenario used more than %d MiB of memory, counting the records its hooks made "
+               "(a hook logging or scaling in a loop?)", what, (int)(MAX_LUA_MEMORY >> 20));
+  s->hook_bytes += bytes;
+}
 
 static void open_sandbox(lua_State *L, loader_t *ld) {
   if (ld->opts->unsafe) {

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct { fl_sim_t *s; } lsim_t;
@@ -76,8 +77,12 @@ static int sim_scale(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 3);
   fl_service_t *svc = fl_model_find_service(s->m, name);
   if (!svc) return luaL_error(L, "sim:scale: unknown service '%s'", name);
-  if (n < 0 || fl_sim_scale(s, svc->id, (int)n, "scaled by a hook") != 0)
-    return luaL_error(L, "sim:scale: %s can run 0 to %d instances, not %d", name, s->svc[svc->id].cap, (int)n);
+  /* a change makes one record of the run's scaling: counted against the memory cap */
+  fl__charge_record(L, s, sizeof *s->sev, "sim:scale");
+  int before = s->nsev;
+  int rc = n < 0 ? -FL_ERANGE : fl_sim_scale(s, svc->id, (int)n, "scaled by a hook");
+  if (s->nsev == before) s->hook_bytes -= sizeof *s->sev;
+  if (rc != 0) return luaL_error(L, "sim:scale: %s can run 0 to %d instances, not %d", name, s->svc[svc->id].cap, (int)n);
   return 0;
 }
 
@@ -102,9 +107,42 @@ static int sim_set(lua_State *L) {
   return 0;
 }
 
+/* The log of a run is bounded: FL_LOG_MAX_LINES lines of at most FL_LOG_MAX_LINE bytes (a longer
+** one is cut, and says how much was cut); past them, one more line counts the lines dropped. Each
+** line counts against the memory cap. */
+#define FL_LOG_MAX_LINES 10000
+#define FL_LOG_MAX_LINE 4096
+
 static int sim_log(lua_State *L) {
   fl_sim_t *s = check_sim(L);
-  fl_sim_log(s, luaL_checkstring(L, 2));
+  size_t len;
+  const char *msg = luaL_checklstring(L, 2, &len);
+  char note[128];
+  if (s->nlogs >= FL_LOG_MAX_LINES) {
+    s->logs_dropped++;
+    snprintf(note, sizeof note, "(%llu more line%s dropped: sim:log keeps %d lines per run)",
+             (unsigned long long)s->logs_dropped, s->logs_dropped == 1 ? "" : "s", FL_LOG_MAX_LINES);
+    if (s->logs_dropped == 1) {
+      fl__charge_record(L, s, sizeof *s->logs + sizeof note, "sim:log");
+      fl_sim_log(s, note);
+    } else {   /* the last line, made at the first line dropped, counts them */
+      free(s->logs[s->nlogs - 1].msg);
+      s->logs[s->nlogs - 1].msg = fl_xstrdup(note);
+    }
+    return 0;
+  }
+  if (strlen(msg) > FL_LOG_MAX_LINE) {
+    size_t cut = FL_LOG_MAX_LINE;
+    while (cut > 0 && ((unsigned char)msg[cut] & 0xC0) == 0x80) cut--;   /* not inside a UTF-8 character */
+    char more[64];
+    snprintf(more, sizeof more, "... (%zu more bytes)", strlen(msg) - cut);
+    lua_pushlstring(L, msg, cut);
+    lua_pushstring(L, more);
+    lua_concat(L, 2);
+    msg = lua_tostring(L, -1);
+  }
+  fl__charge_record(L, s, sizeof *s->logs + strlen(msg) + 1, "sim:log");
+  fl_sim_log(s, msg);
   return 0;
 }
 
@@ -124,15 +162,26 @@ int fl__run_hook(fl_model_t *m, fl_sim_t *s, int i, char *err, size_t n) {
   lua_State *L = ld->L;
   ld->instructions = 0;
   ld->t_start = 0;
+  ld->mem_exceeded = false;
+  ld->hook_line = 0;
+  ld->run_sim = s;
+  ld->stop_before = s->stop != 0;
   lua_settop(L, 0);
   lua_pushcfunction(L, fl__msgh);
   lua_rawgeti(L, LUA_REGISTRYINDEX, m->hooks[i].ref);
   lsim_t *u = lua_newuserdatauv(L, sizeof *u, 0);
   u->s = s;
   luaL_setmetatable(L, "fl.sim");
-  if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+  int st = lua_pcall(L, 1, 0, 1);
+  ld->run_sim = NULL;
+  if (st != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
-    snprintf(err, n, "%s (in the hook of %s:%d)", msg ? msg : "error", m->hooks[i].file, m->hooks[i].line);
+    if (ld->mem_exceeded || st == LUA_ERRMEM)   /* Lua gives a memory error no position */
+      snprintf(err, n, "%s:%d: the scenario used more than %u MiB of memory (a runaway table or string?) (in the hook of %s:%d)",
+               ld->hook_line > 0 ? ld->hook_src : m->hooks[i].file, ld->hook_line > 0 ? ld->hook_line : m->hooks[i].line,
+               FL_LANG_MAX_MEMORY >> 20, m->hooks[i].file, m->hooks[i].line);
+    else
+      snprintf(err, n, "%s (in the hook of %s:%d)", msg ? msg : "error", m->hooks[i].file, m->hooks[i].line);
     lua_settop(L, 0);
     return -FL_ESCENARIO;
   }

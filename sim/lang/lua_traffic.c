@@ -116,6 +116,10 @@ int fl__lua_trace(lua_State *L) {
       snprintf(msg, sizeof msg, "%s:%d: cannot read '%s' as a time (expected seconds or e.g. \"1.5s\", \"10m\")", path, lineno, p);
       break;
     }
+    if (tv > FL_MAX_SECONDS) {   /* in nanoseconds, past the run's clock */
+      snprintf(msg, sizeof msg, "%s:%d: time '%s' is more than 1000000000s (about 31 years)", path, lineno, p);
+      break;
+    }
     int c = comma ? 2 : 1;
     if (comma) {
       char *q = comma + 1;

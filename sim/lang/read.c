@@ -13,6 +13,9 @@ double fl__read_duration(lua_State *L, int idx, const char *ctx, const char *fie
     double v = lua_tonumber(L, idx);
     if (!(v >= 0) || isinf(v)) luaL_error(L, "%s: %s must be a non-negative duration, got %f", ctx, field, v);
     if (v > FL_MAX_SECONDS) luaL_error(L, "%s: %s must be at most 1000000000s (about 31 years), got %f", ctx, field, v);
+    if (v > 0 && v < FL_MIN_DURATION)
+      luaL_error(L, "%s: %s: %s seconds is less than 1ns, the clock's resolution (it would round to 0)", ctx, field,
+                 lua_tostring(L, idx));
     return v;
   }
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -21,6 +24,8 @@ double fl__read_duration(lua_State *L, int idx, const char *ctx, const char *fie
     if (fl_parse_duration(t, &v) != 0)
       luaL_error(L, "%s: %s: cannot read '%s' as a duration (expected e.g. \"250us\", \"12ms\", \"1.5s\", \"10m\", \"2h\")", ctx, field, t);
     if (v > FL_MAX_SECONDS) luaL_error(L, "%s: %s: '%s' is more than 1000000000s (about 31 years)", ctx, field, t);
+    if (v > 0 && v < FL_MIN_DURATION)
+      luaL_error(L, "%s: %s: '%s' is less than 1ns, the clock's resolution (it would round to 0)", ctx, field, t);
     return v;
   }
   return luaL_error(L, "%s: %s must be a duration (a number of seconds or a string such as \"12ms\"), got %s",

@@ -18,6 +18,13 @@
 **   or whose plain search could compare more than FL_SANDBOX_PLAIN_BYTES bytes;
 ** - table.sort without a comparator refuses to sort long strings when the comparisons could
 **   read more than FL_SANDBOX_SORT_BYTES bytes (they run in C too);
+** - library functions that loop in C (table.insert, remove, move, concat, unpack, sort, and
+**   string.gsub with a function or table as replacement) charge their steps as instructions
+**   before they start, and refuse a call of more than FL_SANDBOX_C_STEPS steps: a huge __len,
+**   a range of 10^12 or a metamethod that is itself a library function cannot loop where the
+**   count hook never fires. table.insert and remove read __len once (Lua's own would read it
+**   again, unchecked); table.sort refuses a list with __len; string.rep of nothing returns "" at
+**   once instead of looping n times;
 ** - string.dump is removed (with load gone, no bytecode ever exists in the state).
 ** Besides these, the loader's count hook limits both instructions and wall time. */
 void fl__sandbox_harden(lua_State *L);
@@ -25,5 +32,7 @@ void fl__sandbox_harden(lua_State *L);
 #define FL_SANDBOX_PATTERN_PATHS 2e8
 #define FL_SANDBOX_PLAIN_BYTES 1e10
 #define FL_SANDBOX_SORT_BYTES 5e10
+#define FL_SANDBOX_C_STEPS 2e7   /* steps of one library call's loop in C: about a second */
+#define FL_SANDBOX_C_CALL 10     /* the steps a step counts when it calls a C function */
 
 #endif

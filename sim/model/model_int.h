@@ -19,6 +19,8 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 /* ---- bounds (the script refuses, and --set refuses, anything outside) ---- */
 
 #define FL_MAX_SECONDS 1e9            /* any duration: about 31 years; in nanoseconds, twice fits int64 */
+#define FL_MIN_DURATION 1e-9          /* any duration but 0: the clock ticks in nanoseconds, and a positive
+                                         duration that rounds to 0 would make a period loop at one instant */
 #define FL_MAX_RATE 1e9               /* any rate, per second: beyond it a run would never end */
 #define FL_MIN_WINDOW 0.001           /* scenario.window and autoscale.period: at least 1 ms */
 #define FL_MAX_SEED (1LL << 53)       /* a seed stays exact as a Lua number and in JSON */

@@ -90,7 +90,7 @@ static int check_settings(const fl_model_t *m, char *err, size_t n) {
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
   if (!m->has_traffic) return errf(err, n, "%s:1: no traffic (expected traffic { rate = ..., mix = { ... } })", m->file);
   /* scenario { ... }'s own checks once more: a script may have caught their errors with pcall */
-  if (!(m->duration > 0 && m->duration <= FL_MAX_SECONDS) || !(m->window >= FL_MIN_WINDOW) || !(m->warmup >= 0 && m->warmup < m->duration))
+  if (!(m->duration >= FL_MIN_DURATION && m->duration <= FL_MAX_SECONDS) || !(m->window >= FL_MIN_WINDOW) || !(m->warmup >= 0 && m->warmup < m->duration))
     return errf(err, n, "%s:1: scenario: needs 0 < duration <= 1000000000s, window >= 1ms and 0 <= warmup < duration (got %gs, %gs, %gs)",
                 m->file, m->duration, m->window, m->warmup);
   double peak = fl_profile_max(&m->rate, 0, m->duration);   /* products and sums of profiles too */

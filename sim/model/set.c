@@ -37,15 +37,21 @@ static int set_count(const char *a, const char *v, long long min, long long max,
   return 0;
 }
 
+/* '*out' is left alone on failure: a hook's sim:set caught by pcall leaves the model as it was. */
 static int set_duration(const char *a, const char *v, double *out, char *err, size_t n) {
-  if (fl_parse_duration(v, out)) return set_err(err, n, a, "expected a duration such as 100ms, got '%s'", v);
-  if (*out > FL_MAX_SECONDS) return set_err(err, n, a, "'%s' is more than 1000000000s (about 31 years)", v);
+  double d;
+  if (fl_parse_duration(v, &d)) return set_err(err, n, a, "expected a duration such as 100ms, got '%s'", v);
+  if (d > FL_MAX_SECONDS) return set_err(err, n, a, "'%s' is more than 1000000000s (about 31 years)", v);
+  if (d > 0 && d < FL_MIN_DURATION) return set_err(err, n, a, "'%s' is less than 1ns, the clock's resolution (it would round to 0)", v);
+  *out = d;
   return 0;
 }
 
 static int set_rate(const char *a, const char *v, double *out, char *err, size_t n) {
-  if (fl_parse_rate(v, out)) return set_err(err, n, a, "expected a rate such as 2000/s, got '%s'", v);
-  if (*out > FL_MAX_RATE) return set_err(err, n, a, "'%s' is more than 1000000000 per second", v);
+  double r;
+  if (fl_parse_rate(v, &r)) return set_err(err, n, a, "expected a rate such as 2000/s, got '%s'", v);
+  if (r > FL_MAX_RATE) return set_err(err, n, a, "'%s' is more than 1000000000 per second", v);
+  *out = r;
   return 0;
 }
 
