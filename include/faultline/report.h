@@ -89,6 +89,9 @@ int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t
 ** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and
 ** call edge). Headers: README.md, "CSV series". Returns 0 or -FL_EIO with a message in err. */
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen);
+/* A file name fl_report_write_csv() writes (service-*.csv, journey-*.csv, edges.csv): the only
+** files a --csv folder may hold, since the folder is replaced whole. */
+bool fl_report_csv_file(const char *name);
 
 /* The HTML report: one self-contained page, the report and the laid-out architecture embedded
 ** as JSON, the script and charts inlined. Returns 0 or -FL_E* with a message in err. */
