@@ -53,6 +53,10 @@ void fl_text_puts(fl_text_t *t, const char *s);                 /* a string */
 __attribute__((format(printf, 2, 3)))
 #endif
 void fl_text_printf(fl_text_t *t, const char *fmt, ...);         /* formatted */
+/* n bytes as UTF-8: each byte that starts no valid sequence (a Latin-1 'é') becomes U+FFFD. */
+void fl_text_put_utf8(fl_text_t *t, const void *data, size_t n);
+/* s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF). */
+bool fl_utf8_valid(const char *s, size_t n);
 /* Empties the text and keeps its storage. */
 void fl_text_clear(fl_text_t *t);
 /* Hands the text over (free()) and leaves 't' empty: NULL when nothing was added. */

@@ -167,13 +167,11 @@ int fl_cli_check_targets(const char *const *outs, const char *const *what, int n
 char *fl_cli_json_text(const cJSON *root) {
   char *text = cJSON_Print(root);
   if (!text) return NULL;
-  size_t len = strlen(text);
-  char *line = fl_xmalloc(len + 2);
-  memcpy(line, text, len);
-  line[len] = '\n';
-  line[len + 1] = 0;
+  fl_text_t t = { 0 };
+  fl_text_put_utf8(&t, text, strlen(text));   /* JSON is UTF-8: stray Latin-1 bytes become U+FFFD */
+  fl_text_put(&t, "\n", 1);
   cJSON_free(text);
-  return line;
+  return fl_text_take(&t, NULL);
 }
 
 int fl_cli_write_json(cJSON *root, const char *path) {

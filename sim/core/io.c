@@ -258,6 +258,44 @@ void fl_text_printf(fl_text_t *t, const char *fmt, ...) {
   t->n += (size_t)k;
 }
 
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one: no
+** overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  if (c < 0x80) return 1;
+  size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (!k || k > n) return 0;
+  for (size_t i = 1; i < k; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+  if (c == 0xE0 && s[1] < 0xA0) return 0;
+  if (c == 0xED && s[1] >= 0xA0) return 0;
+  if (c == 0xF0 && s[1] < 0x90) return 0;
+  if (c == 0xF4 && s[1] >= 0x90) return 0;
+  return k;
+}
+
+bool fl_utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len(p + i, n - i);
+    if (!k) return false;
+    i += k;
+  }
+  return true;
+}
+
+void fl_text_put_utf8(fl_text_t *t, const void *data, size_t n) {
+  const unsigned char *p = data;
+  size_t i = 0, run = 0;
+  while (i < n) {
+    size_t k = utf8_len(p + i, n - i);
+    if (k) { i += k; continue; }
+    fl_text_put(t, p + run, i - run);
+    fl_text_put(t, "\xEF\xBF\xBD", 3);   /* U+FFFD for each byte that starts no valid sequence */
+    run = ++i;
+  }
+  fl_text_put(t, p + run, n - run);
+}
+
 void fl_text_clear(fl_text_t *t) {
   t->n = 0;
   if (t->p) t->p[0] = 0;
