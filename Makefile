@@ -135,8 +135,8 @@ fuzz: deps fcast
 	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) PKG_CFLAGS="$(PKG_CFLAGS)" LDLIBS="$(LDLIBS)" bash tests/fuzz/run.sh
 
 # clang's float-cast-overflow (not in gcc's -fsanitize=undefined) with address and undefined over
-# the fuzz corpora (test_fuzz_corpus), the hostile inputs and the importers (about a minute once
-# built). `make fuzz` runs it first.
+# the fuzz corpora (test_fuzz_corpus), the hostile inputs, the importers and the hardening tests
+# (tests/cli_hardening.sh with the clang binary; about two minutes once built). `make fuzz` runs it first.
 FCAST_TESTS := test_fuzz_corpus test_hostile test_hardening test_import
 fcast: deps
 	@command -v clang >/dev/null 2>&1 || { echo "faultline: installing clang"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -147,7 +147,10 @@ fcast: deps
 	@fail=0; for t in $(FCAST_TESTS); do \
 	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0" FAULTLINE_SANITIZED=1 BUILD=build-fcast \
 	    FAULTLINE=build-fcast/faultline build-fcast/tests/$$t > build-fcast/$$t.log 2>&1 || { tail -20 build-fcast/$$t.log; echo "FAIL fcast $$t"; fail=1; }; \
-	  grep -E '^# .*passed' build-fcast/$$t.log | tail -1; done; exit $$fail
+	  grep -E '^# .*passed' build-fcast/$$t.log | tail -1; done; \
+	LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0" FAULTLINE_SANITIZED=1 FAULTLINE=build-fcast/faultline \
+	  bash tests/cli_hardening.sh > build-fcast/cli_hardening.log 2>&1 || { grep -v '^ok' build-fcast/cli_hardening.log; fail=1; }; \
+	grep -E '^# .*passed' build-fcast/cli_hardening.log; exit $$fail
 
 # Rewrites the golden reports (tests/golden/X.json from scenarios/X.lua, minus "run") after an
 # intended change of the numbers or of the report.
