@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/faultline
 
-.PHONY: all web-node deps run test check-tests asan bench fuzz install clean golden
+.PHONY: all web-node deps run test check-tests asan bench fuzz fcast install clean golden
 
 # One command builds: the first `make` fetches the chart library (what `make deps` does for npm)
 # when it is missing and npm is there, then builds in a second pass, which sees it.
@@ -146,12 +146,30 @@ bench: deps
 # libFuzzer targets (tests/fuzz/): the library built by clang with coverage and sanitizers into
 # build-fuzz/, then each target run FUZZ_SECONDS (default 30) from its corpus (tests/fuzz/run.sh).
 FUZZ_SECONDS ?= 30
-fuzz: deps
+fuzz: deps fcast
 	@command -v clang >/dev/null 2>&1 || { echo "faultline: installing clang (libFuzzer)"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang; }
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang build-fuzz/libfaultline.a \
 	  CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -g -O1 -Iinclude -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) PKG_CFLAGS="$(PKG_CFLAGS)" LDLIBS="$(LDLIBS)" bash tests/fuzz/run.sh
+
+# clang's float-cast-overflow (not in gcc's -fsanitize=undefined) with address and undefined over
+# the fuzz corpora (test_fuzz_corpus), the hostile inputs, the importers and the hardening tests
+# (tests/cli_hardening.sh with the clang binary; about two minutes once built). `make fuzz` runs it first.
+FCAST_TESTS := test_fuzz_corpus test_hostile test_hardening test_import
+fcast: deps
+	@command -v clang >/dev/null 2>&1 || { echo "faultline: installing clang"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang; }
+	@$(MAKE) --no-print-directory BUILD=build-fcast CC=clang OPT=-O1 FAULTLINE_SANITIZED=1 \
+	  SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  $(FCAST_TESTS:%=build-fcast/tests/%) build-fcast/faultline
+	@fail=0; for t in $(FCAST_TESTS); do \
+	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0" FAULTLINE_SANITIZED=1 BUILD=build-fcast \
+	    FAULTLINE=build-fcast/faultline build-fcast/tests/$$t > build-fcast/$$t.log 2>&1 || { tail -20 build-fcast/$$t.log; echo "FAIL fcast $$t"; fail=1; }; \
+	  grep -E '^# .*passed' build-fcast/$$t.log | tail -1; done; \
+	LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0" FAULTLINE_SANITIZED=1 FAULTLINE=build-fcast/faultline \
+	  bash tests/cli_hardening.sh > build-fcast/cli_hardening.log 2>&1 || { grep -v '^ok' build-fcast/cli_hardening.log; fail=1; }; \
+	grep -E '^# .*passed' build-fcast/cli_hardening.log; exit $$fail
 
 # Rewrites the golden reports (tests/golden/X.json from scenarios/X.lua, minus "run") after an
 # intended change of the numbers or of the report.
@@ -169,4 +187,4 @@ install: $(BIN)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
-	rm -rf build build-asan build-fuzz out
+	rm -rf build build-asan build-fuzz build-fcast out

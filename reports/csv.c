@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef fl_text_t buf_t;
 
@@ -21,23 +20,52 @@ static void add_num(buf_t *b, double v) {
   add(b, s);
 }
 
-/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+/* A CSV field: quoted when it holds a comma, a quote or a line break. One that a spreadsheet
+** would read as a formula (starting with = + - @, a tab or a carriage return) is quoted and
+** starts with an apostrophe, which keeps it text (OWASP's advice on CSV injection). */
 static void add_field(buf_t *b, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) { add(b, s); return; }
-  add(b, "\"");
+  bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+  if (!formula && !strpbrk(s, ",\"\r\n")) { add(b, s); return; }
+  add(b, formula ? "\"'" : "\"");
   for (const char *p = s; *p; p++) add(b, *p == '"' ? "\"\"" : (char[2]){ *p, 0 });
   add(b, "\"");
 }
 
-/* A file name from an entity's name: letters, digits, '.', '_' and '-' kept, others '_'. */
-static void file_name(char *out, size_t n, const char *dir, const char *prefix, const char *name) {
-  size_t w = (size_t)snprintf(out, n, "%s/%s", dir, prefix);
-  for (const char *p = name; *p && w + 5 < n; p++) {
+/* A file name from an entity's name: letters, digits, '.', '_' and '-' kept, others '_'; a
+** name that sanitises like an earlier one ("a b" after "a_b") gets "-2", "-3"... so that no
+** file is written twice. 'used' holds the names taken so far (free()d by the caller). */
+typedef struct names { char **v; int n, cap; } names_t;
+
+static bool taken(const names_t *u, const char *name) {
+  for (int i = 0; i < u->n; i++) if (strcmp(u->v[i], name) == 0) return true;
+  return false;
+}
+
+static void file_name(char *out, size_t n, const char *dir, const char *prefix, const char *name, names_t *used) {
+  char base[256];
+  size_t w = (size_t)snprintf(base, sizeof base, "%s", prefix);
+  for (const char *p = name; *p && w + 24 < sizeof base; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    out[w++] = ok ? c : '_';
+    base[w++] = ok ? c : '_';
   }
-  snprintf(out + w, n - w, ".csv");
+  base[w] = 0;
+  char file[300];
+  snprintf(file, sizeof file, "%s.csv", base);
+  for (int k = 2; taken(used, file); k++) snprintf(file, sizeof file, "%s-%d.csv", base, k);
+  if (used->n == used->cap) { used->cap = used->cap ? used->cap * 2 : 16; used->v = fl_xrealloc(used->v, sizeof *used->v * (size_t)used->cap); }
+  used->v[used->n++] = fl_xstrdup(file);
+  snprintf(out, n, "%s/%s", dir, file);
+}
+
+static bool ends_with(const char *s, const char *end) {
+  size_t l = strlen(s), e = strlen(end);
+  return l >= e && strcmp(s + l - e, end) == 0;
+}
+
+bool fl_report_csv_file(const char *name) {
+  return strcmp(name, "edges.csv") == 0 ||
+         ((strncmp(name, "service-", 8) == 0 || strncmp(name, "journey-", 8) == 0) && ends_with(name, ".csv"));
 }
 
 static void header(buf_t *b, int nseries) {
@@ -65,24 +93,25 @@ static int flush(buf_t *b, const char *path, char *err, size_t errlen) {
 
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen) {
   const fl_model_t *m = s->m;
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    snprintf(err, errlen, "cannot create folder '%s': %s", dir, strerror(errno));
-    return -FL_EIO;
-  }
+  /* every file goes into a fresh folder first, which then takes dir's place whole: an interrupted
+  ** run never leaves a mix of old and new files */
+  char tmp[4096];
+  int rc = fl_dir_fresh(dir, tmp, sizeof tmp, err, errlen);
+  if (rc) return rc;
   buf_t b = { 0 };
-  char path[4096];
-  int rc = 0;
+  names_t used = { 0 };
+  char path[4400];
   for (int i = 0; i < m->nservices && rc == 0; i++) {
     int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
     header(&b, nser);
     rows(&b, s, &s->svc[i].st, nser);
-    file_name(path, sizeof path, dir, "service-", m->services[i].name);
+    file_name(path, sizeof path, tmp, "service-", m->services[i].name, &used);
     rc = flush(&b, path, err, errlen);
   }
   for (int j = 0; j < m->njourneys && rc == 0; j++) {
     header(&b, FL_SER_JOURNEY_COUNT);
     rows(&b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
-    file_name(path, sizeof path, dir, "journey-", m->journeys[j].name);
+    file_name(path, sizeof path, tmp, "journey-", m->journeys[j].name, &used);
     rc = flush(&b, path, err, errlen);
   }
   if (rc == 0) {
@@ -98,9 +127,13 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
           add_num(&b, r->edge_fails[(size_t)x * s->nwindows + w]); add(&b, "\n");
         }
       }
-    snprintf(path, sizeof path, "%s/edges.csv", dir);
+    snprintf(path, sizeof path, "%s/edges.csv", tmp);
     rc = flush(&b, path, err, errlen);
   }
   fl_text_release(&b);
+  for (int i = 0; i < used.n; i++) free(used.v[i]);
+  free(used.v);
+  if (rc == 0) return fl_dir_swap(tmp, dir, fl_report_csv_file, err, errlen);
+  fl_dir_remove(tmp, fl_report_csv_file);
   return rc;
 }

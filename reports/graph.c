@@ -124,20 +124,44 @@ static const char *const fill[] = { "#d5f0dc", "#fde9b8", "#f7c6c2" };
 static const char *const stroke[] = { "#2e8b57", "#b7791f", "#c0392b" };
 static const char *const health_class[] = { "ok", "degraded", "down" };
 
+/* A name as it may appear in DOT and Mermaid, whose files are UTF-8 text with their own syntax:
+** stray bytes (a Latin-1 scenario) become U+FFFD and control characters a space, so that no
+** name ends a comment line or a statement (a newline in the scenario name used to start a line
+** of DOT of its own). A new string (free()). */
+static char *clean(const char *s) {
+  fl_text_t t = { 0 };
+  fl_text_put_utf8(&t, s, strlen(s));
+  fl_text_put(&t, "", 0);
+  for (unsigned char *p = (unsigned char *)t.p; *p; p++) if (*p < 0x20 || *p == 0x7f) *p = ' ';
+  return fl_text_take(&t, NULL);
+}
+
+/* A comment's text: the name cleaned. */
+static void comment_str(fl_text_t *b, const char *s) {
+  char *c = clean(s);
+  fl_text_puts(b, c);
+  free(c);
+}
+
 /* A DOT double-quoted string's content. */
 static void dot_str(fl_text_t *b, const char *s) {
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fl_text_printf(b, "\\%c", *s);
-    else if (*s == '\n') fl_text_printf(b, "\\n");
-    else fl_text_printf(b, "%c", *s);
+  char *c = clean(s);
+  for (const char *p = c; *p; p++) {
+    if (*p == '"' || *p == '\\') fl_text_printf(b, "\\%c", *p);
+    else fl_text_printf(b, "%c", *p);
   }
+  free(c);
 }
 
 char *fl_graph_dot(const fl_model_t *m, const int *health) {
   fl_text_t b = { 0 };
   sedge_t *e;
   int ne = service_edges(m, &e);
-  fl_text_printf(&b, "// %s: the architecture drawn by faultline from %s\ndigraph \"", m->name ? m->name : "", m->file ? m->file : "the scenario");
+  fl_text_puts(&b, "// ");
+  comment_str(&b, m->name ? m->name : "");
+  fl_text_puts(&b, ": the architecture drawn by faultline from ");
+  comment_str(&b, m->file ? m->file : "the scenario");
+  fl_text_puts(&b, "\ndigraph \"");
   dot_str(&b, m->name ? m->name : "faultline");
   fl_text_printf(&b, "\" {\n  rankdir=LR;\n  nodesep=0.3;\n  ranksep=0.8;\n"
                 "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2f7\", color=\"#5b6b7f\", fontname=\"Helvetica\"];\n"
@@ -195,22 +219,28 @@ static void mmd_id(fl_text_t *b, char kind, int i, const char *name) {
   }
 }
 
-/* Text inside a quoted Mermaid label: '"' and the markup characters as entity codes. */
+/* Text inside a quoted Mermaid label: '"', '`' (which would start a markdown string) and the
+** markup characters as entity codes, the name cleaned. */
 static void mmd_text(fl_text_t *b, const char *s) {
-  for (; *s; s++) {
-    if (*s == '"') fl_text_printf(b, "#quot;");
-    else if (*s == '<') fl_text_printf(b, "#lt;");
-    else if (*s == '>') fl_text_printf(b, "#gt;");
-    else if (*s == '#') fl_text_printf(b, "#35;");
-    else fl_text_printf(b, "%c", *s);
+  char *c = clean(s);
+  for (const char *p = c; *p; p++) {
+    if (*p == '"') fl_text_printf(b, "#quot;");
+    else if (*p == '<') fl_text_printf(b, "#lt;");
+    else if (*p == '>') fl_text_printf(b, "#gt;");
+    else if (*p == '#') fl_text_printf(b, "#35;");
+    else if (*p == '`') fl_text_printf(b, "#96;");
+    else fl_text_printf(b, "%c", *p);
   }
+  free(c);
 }
 
 char *fl_graph_mermaid(const fl_model_t *m, const int *health) {
   fl_text_t b = { 0 };
   sedge_t *e;
   int ne = service_edges(m, &e);
-  fl_text_printf(&b, "%%%% %s: the architecture drawn by faultline\nflowchart LR\n", m->name ? m->name : "");
+  fl_text_puts(&b, "%% ");
+  comment_str(&b, m->name ? m->name : "");
+  fl_text_puts(&b, ": the architecture drawn by faultline\nflowchart LR\n");
   for (int j = 0; j < m->njourneys; j++) {
     fl_text_printf(&b, "  ");
     mmd_id(&b, 'j', j, m->journeys[j].name);

@@ -108,6 +108,12 @@ int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char
   if (rc == 0) {
     size_t len;
     char *page = fl_report_html_page(report, graph, &len);
+    if (!fl_utf8_valid(page, len)) {   /* the page says charset=utf-8: stray Latin-1 bytes become U+FFFD */
+      fl_text_t t = { 0 };
+      fl_text_put_utf8(&t, page, len);
+      free(page);
+      page = fl_text_take(&t, &len);
+    }
     rc = fl_write_atomic(path, page, len, err, errlen);
     free(page);
   }

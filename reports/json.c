@@ -215,7 +215,15 @@ int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char
   cJSON_Delete(root);
   if (!text) { snprintf(err, errlen, "out of memory printing the report"); return -FL_ENOMEM; }
   size_t len = strlen(text);
-  int rc = fl_write_atomic(path, text, len, err, errlen);
+  int rc;
+  if (fl_utf8_valid(text, len)) {
+    rc = fl_write_atomic(path, text, len, err, errlen);
+  } else {   /* a Latin-1 scenario: JSON is UTF-8 (RFC 8259), each stray byte becomes U+FFFD */
+    fl_text_t t = { 0 };
+    fl_text_put_utf8(&t, text, len);
+    rc = fl_write_atomic(path, t.p, t.n, err, errlen);
+    fl_text_release(&t);
+  }
   cJSON_free(text);
   return rc;
 }

@@ -4,17 +4,31 @@
 #include "faultline/report.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-static void xml_escape(FILE *f, const char *t) {
-  for (; *t; t++) {
-    switch (*t) {
+/* Text for an XML attribute or element: the markup characters as entities, tab and line breaks
+** as character references, and what XML 1.0 cannot hold at all (the other control characters,
+** bytes that are not UTF-8) as U+FFFD, so that one odd expectation name never makes the whole
+** file unreadable to a CI server. */
+static void xml_escape(FILE *f, const char *s) {
+  fl_text_t t = { 0 };
+  fl_text_put_utf8(&t, s, strlen(s));
+  for (size_t i = 0; i < t.n; i++) {
+    unsigned char c = (unsigned char)t.p[i];
+    switch (c) {
     case '<': fputs("&lt;", f); break;
     case '>': fputs("&gt;", f); break;
     case '&': fputs("&amp;", f); break;
     case '"': fputs("&quot;", f); break;
-    default: fputc(*t, f);
+    case '\t': fputs("&#9;", f); break;
+    case '\n': fputs("&#10;", f); break;
+    case '\r': fputs("&#13;", f); break;
+    default:
+      if (c < 0x20 || c == 0x7f) fputs("\xEF\xBF\xBD", f);
+      else fputc(c, f);
     }
   }
+  fl_text_release(&t);
 }
 
 int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t errlen) {
@@ -42,7 +56,9 @@ int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t
       xml_escape(f, w);
       fprintf(f, ", observed ");
       xml_escape(f, o);
-      fprintf(f, "\">%s:%d: wanted ", m->expects[x].file, m->expects[x].line);
+      fprintf(f, "\">");
+      xml_escape(f, m->expects[x].file);
+      fprintf(f, ":%d: wanted ", m->expects[x].line);
       xml_escape(f, w);
       fprintf(f, "; observed ");
       xml_escape(f, o);

@@ -35,7 +35,9 @@ static void profile_text(const fl_profile_t *p, char *buf, size_t n) {
   }
 }
 
-void fl_report_model(FILE *out, const fl_model_t *m) {
+static void model_text(FILE *out, const void *mp, const void *unused, bool color) {
+  const fl_model_t *m = mp;
+  (void)unused; (void)color;
   char a[32], b[32], c[32];
   dur(m->duration, a, sizeof a); dur(m->window, b, sizeof b); dur(m->warmup, c, sizeof c);
   fprintf(out, "scenario \"%s\" (%s): duration %s, window %s, warm-up %s, seed %llu\n", m->name, m->file, a, b, c,
@@ -116,3 +118,5 @@ void fl_report_model(FILE *out, const fl_model_t *m) {
     fputc('\n', out);
   }
 }
+
+void fl_report_model(FILE *out, const fl_model_t *m) { fl__report_gated(out, false, model_text, m, NULL); }

@@ -31,7 +31,9 @@ static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_rate
   fputc('\n', out);
 }
 
-void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color) {
+static void summary(FILE *out, const void *sp, const void *runp, bool color) {
+  const fl_sim_t *s = sp;
+  const fl_run_info_t *run = runp;
   const fl_model_t *m = s->m;
   fl_metrics_t x;
   fl_metrics_init(&x, s);
@@ -82,3 +84,5 @@ void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, b
   }
   fl_metrics_release(&x);
 }
+
+void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color) { fl__report_gated(out, color, summary, s, run); }

@@ -5,10 +5,32 @@
 
 #include "core.h"
 
-/* Writes 'data' to 'path' through a temporary file ("PATH.tmp.PID") and rename: the file is
-** then whole or absent, never half written. Returns 0, or -FL_EIO with "cannot write 'PATH':
-** REASON" in err (the temporary file removed). */
+#include <stdio.h>
+
+/* Writes 'data' to 'path' whole or not at all. A regular file (or a missing one) is replaced
+** through a temporary file "PATH.tmp-RANDOM" created with O_EXCL | O_NOFOLLOW, fsync'ed, then
+** renamed over it. An existing target that is not a regular file (a character device, a FIFO)
+** is written in place, never replaced; a folder is refused. Returns 0, or -FL_EIO with "cannot
+** write 'PATH': REASON" in err (the temporary file removed). */
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* Writes 'data' to an open stream and flushes it, checking the write, the flush and the stream's
+** error flag (a full disk: stdout on /dev/full). Returns 0 or -FL_EIO (errno as the failure left it). */
+int fl_write_stream(FILE *f, const char *data, size_t len);
+
+/* A folder written whole: fl_dir_fresh() makes a new empty folder beside 'dir' ("DIR.tmp-XXXXXX",
+** its name in tmp), the caller writes its files into it, and fl_dir_swap() puts it in dir's place:
+** the old folder (if any) moves aside whole, the new one takes its name, and the old one's files
+** are removed. A reader never sees a mix of old and new files. 'ours' tells the files this writer
+** owns: a 'dir' holding anything else is refused (nothing is removed). On failure the fresh folder
+** is removed. Both return 0, or -FL_EINVAL / -FL_EIO with a message in err. */
+int fl_dir_fresh(const char *dir, char *tmp, size_t tmplen, char *err, size_t errlen);
+int fl_dir_swap(const char *tmp, const char *dir, bool (*ours)(const char *name), char *err, size_t errlen);
+/* Removes the files of folder 'dir' that 'ours' accepts, then the folder if that emptied it. */
+void fl_dir_remove(const char *dir, bool (*ours)(const char *name));
+/* How many entries of folder 'dir' 'ours' does not accept (the first's name in 'first'): 0 also
+** when dir is missing; -1 when it cannot be read (errno set). */
+int fl_dir_foreign(const char *dir, bool (*ours)(const char *name), char *first, size_t firstlen);
 
 /* Reads the whole of 'path' into *text (NUL-terminated, free()), its length in *len (which may
 ** count NUL bytes inside: the caller decides whether those are welcome). 'what' names the file
@@ -31,6 +53,10 @@ void fl_text_puts(fl_text_t *t, const char *s);                 /* a string */
 __attribute__((format(printf, 2, 3)))
 #endif
 void fl_text_printf(fl_text_t *t, const char *fmt, ...);         /* formatted */
+/* n bytes as UTF-8: each byte that starts no valid sequence (a Latin-1 'é') becomes U+FFFD. */
+void fl_text_put_utf8(fl_text_t *t, const void *data, size_t n);
+/* s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF). */
+bool fl_utf8_valid(const char *s, size_t n);
 /* Empties the text and keeps its storage. */
 void fl_text_clear(fl_text_t *t);
 /* Hands the text over (free()) and leaves 't' empty: NULL when nothing was added. */

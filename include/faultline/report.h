@@ -73,6 +73,15 @@ void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n);
 
 /* ---- terminal (reports/summary.c, text.c, model_text.c) ---- */
 
+/* Writes terminal text to 'out' with what could drive the terminal taken out: control characters
+** but newline and tab, C1 controls, and every escape sequence except (when 'color') the summary's
+** own colours; bytes that are not UTF-8 become U+FFFD. The summary, the text after it and the
+** model printout all pass here, so that a name never moves the cursor or writes the clipboard
+** (OSC 52), piped, with NO_COLOR, or in colour. */
+void fl_report_terminal_write(FILE *out, const char *text, size_t n, bool color);
+/* Inside reports/: runs draw(f, a, b, color) into memory, then fl_report_terminal_write(). */
+void fl__report_gated(FILE *out, bool color, void (*draw)(FILE *f, const void *a, const void *b, bool color), const void *a, const void *b);
+
 /* The terminal summary: per service and per journey counts, causes, latency, utilisation. */
 void fl_report_summary(FILE *out, const fl_sim_t *s, const fl_run_info_t *run, bool color);
 /* What follows the summary: health timeline, cascades, policies, log, scaling, expectations. */
@@ -89,6 +98,9 @@ int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t
 ** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and
 ** call edge). Headers: README.md, "CSV series". Returns 0 or -FL_EIO with a message in err. */
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen);
+/* A file name fl_report_write_csv() writes (service-*.csv, journey-*.csv, edges.csv): the only
+** files a --csv folder may hold, since the folder is replaced whole. */
+bool fl_report_csv_file(const char *name);
 
 /* The HTML report: one self-contained page, the report and the laid-out architecture embedded
 ** as JSON, the script and charts inlined. Returns 0 or -FL_E* with a message in err. */

@@ -3,6 +3,8 @@
 ** the parts, so that the summaries are bit for bit those of the unsharded sweep. */
 #include "batch_int.h"
 
+#include "faultline/num.h"
+
 #include <cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ static int strings_from(const cJSON *a, char ***out, int *n) {
 static int plan_from_json(fl_sweep_t *sw, const cJSON *root, char *err, size_t errlen) {
   const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
   double seed, reps, points, of;
+  uint64_t useed = 0;
+  int ireps = 0, ipoints = 0, iof = 0;
   const char *name = string_of(sc, "name"), *file = string_of(sc, "file");
   const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shard");
   const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(root, "seeds");
@@ -48,20 +52,25 @@ static int plan_from_json(fl_sweep_t *sw, const cJSON *root, char *err, size_t e
   if (!kind || strcmp(kind, "sweep") != 0 || !name || !file || !number_of(sc, "seed", &seed) ||
       !number_of(root, "replications", &reps) || !number_of(root, "points", &points) || !number_of(sh, "of", &of) ||
       !cJSON_IsArray(seeds) || !cJSON_IsArray(params) || !cJSON_IsObject(subj) ||
-      reps < 1 || reps > FL__MAX_JOBS || points < 1 || points * reps > FL__MAX_JOBS || of < 1 ||
-      cJSON_GetArraySize(seeds) != (int)reps) {
+      !fl_num_to_u64(seed, &useed) || !fl_num_to_int(reps, 1, FL__MAX_JOBS, &ireps) ||
+      !fl_num_to_int(points, 1, FL__MAX_JOBS, &ipoints) || (long long)ipoints * ireps > FL__MAX_JOBS ||
+      !fl_num_to_int(of, 1, FL__MAX_JOBS, &iof) || cJSON_GetArraySize(seeds) != ireps) {
     snprintf(err, errlen, "not the partial result of a sweep shard (faultline sweep --shard I/N --json FILE)");
     return -FL_EINVAL;
   }
   sw->name = fl_xstrdup(name);
   sw->file = fl_xstrdup(file);
-  sw->seed = (uint64_t)seed;
-  sw->reps = (int)reps;
-  sw->nshards = (int)of;
+  sw->seed = useed;
+  sw->reps = ireps;
+  sw->nshards = iof;
   sw->seeds = fl_xcalloc((size_t)sw->reps, sizeof *sw->seeds);
   int r = 0;
   const cJSON *e;
-  cJSON_ArrayForEach(e, seeds) sw->seeds[r++] = cJSON_IsNumber(e) ? (uint64_t)e->valuedouble : 0;
+  cJSON_ArrayForEach(e, seeds)
+    if (!cJSON_IsNumber(e) || !fl_num_to_u64(e->valuedouble, &sw->seeds[r++])) {
+      snprintf(err, errlen, "the sweep's seeds must be whole numbers from 0 to 2^64-1");
+      return -FL_EINVAL;
+    }
   sw->axes = fl_xcalloc((size_t)cJSON_GetArraySize(params) + 1, sizeof *sw->axes);
   long long np = 1;
   cJSON_ArrayForEach(e, params) {
@@ -75,7 +84,7 @@ static int plan_from_json(fl_sweep_t *sw, const cJSON *root, char *err, size_t e
     np *= ax->nvalues;
     if (np > FL__MAX_JOBS) break;
   }
-  if (np != (long long)points) { snprintf(err, errlen, "the sweep's parameters do not make %.0f points", points); return -FL_EINVAL; }
+  if (np != ipoints) { snprintf(err, errlen, "the sweep's parameters do not make %.0f points", points); return -FL_EINVAL; }
   sw->npoints = (int)np;
   fl_layout_t *l = &sw->layout;
   if (strings_from(cJSON_GetObjectItemCaseSensitive(subj, "journeys"), &l->journeys, &l->njourneys) ||
@@ -102,12 +111,11 @@ static int add_samples(fl_sweep_t *sw, const cJSON *samples, int s, int nshards,
     double job = -1;
     if (cJSON_IsNumber(v)) { job = v->valuedouble; v = v->next; }
     for (; v && k < nv && (cJSON_IsNumber(v) || cJSON_IsNull(v)); v = v->next) vals[k++] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    if (!cJSON_IsArray(smp) || v || k != nv || job < 0 || job >= (double)total || job != floor(job) ||
-        (long long)job % nshards != s - 1) {
+    int j = -1;
+    if (!cJSON_IsArray(smp) || v || k != nv || !fl_num_to_int(job, 0, (int)total - 1, &j) || j % nshards != s - 1) {
       snprintf(err, errlen, "shard %d/%d: a malformed sample", s, nshards);
       return -FL_EINVAL;
     }
-    int j = (int)job;
     if (fl__sweep_add_values(sw, j / sw->reps, j % sw->reps, vals) != 0) {
       snprintf(err, errlen, "shard %d/%d: run %d is given twice", s, nshards, j);
       return -FL_EINVAL;
@@ -122,14 +130,14 @@ static int merge_part(fl_sweep_t *sw, cJSON *const *parts, int i, int nshards, b
   const cJSON *sc0 = cJSON_GetObjectItemCaseSensitive(parts[0], "scenario");
   const cJSON *sh = cJSON_GetObjectItemCaseSensitive(part, "shard"), *c = cJSON_GetObjectItemCaseSensitive(part, "complete");
   double index = 0, of = 0;
-  bool same = number_of(sh, "index", &index) && number_of(sh, "of", &of) && (int)of == nshards &&
+  int iof = 0, s = 0;
+  bool same = number_of(sh, "index", &index) && number_of(sh, "of", &of) && fl_num_to_int(of, 1, nshards, &iof) && iof == nshards &&
               cJSON_Compare(cJSON_GetObjectItemCaseSensitive(sc, "name"), cJSON_GetObjectItemCaseSensitive(sc0, "name"), true) &&
               cJSON_Compare(cJSON_GetObjectItemCaseSensitive(sc, "seed"), cJSON_GetObjectItemCaseSensitive(sc0, "seed"), true);
   for (size_t k = 0; same && k < sizeof plan_keys / sizeof *plan_keys; k++)
     same = cJSON_Compare(cJSON_GetObjectItemCaseSensitive(part, plan_keys[k]), cJSON_GetObjectItemCaseSensitive(parts[0], plan_keys[k]), true);
   if (!same) { snprintf(err, errlen, "part %d is not a shard of the same sweep as part 1 (faultline version, scenario, seed, replications, parameters and shard count must match)", i + 1); return -FL_EINVAL; }
-  int s = (int)index;
-  if (s < 1 || s > nshards || index != s) { snprintf(err, errlen, "part %d: shard index %g out of 1..%d", i + 1, index, nshards); return -FL_EINVAL; }
+  if (!fl_num_to_int(index, 1, nshards, &s)) { snprintf(err, errlen, "part %d: shard index %g out of 1..%d", i + 1, index, nshards); return -FL_EINVAL; }
   if (have[s - 1]) { snprintf(err, errlen, "shard %d/%d is given twice", s, nshards); return -FL_EINVAL; }
   have[s - 1] = true;
   if (!cJSON_IsTrue(c)) { snprintf(err, errlen, "shard %d/%d is incomplete (was it interrupted?): run it again", s, nshards); return -FL_EINVAL; }
@@ -139,8 +147,8 @@ static int merge_part(fl_sweep_t *sw, cJSON *const *parts, int i, int nshards, b
   const cJSON *run = cJSON_GetObjectItemCaseSensitive(part, "run");
   double x;
   if (number_of(run, "wall_seconds", &x)) sw->run.wall_seconds += x;
-  if (number_of(run, "events", &x)) sw->run.events += (uint64_t)x;
-  if (number_of(run, "runs", &x)) sw->run.runs += (int)x;
+  if (number_of(run, "events", &x)) sw->run.events += (uint64_t)fl_num_clamp_i64(x, 0, INT64_MAX);
+  if (number_of(run, "runs", &x)) sw->run.runs += fl_num_clamp_int(x, 0, FL__MAX_JOBS);
   return rc;
 }
 

@@ -1,6 +1,7 @@
 /* The command line's shared helpers: the usage text and usage errors, number parsing, checks of
 ** output paths before a long run, JSON output, reading a file, the SIGINT/SIGTERM stop and the
 ** report's run info. Every command (main.c, cmd_*.c) uses these, none keeps its own copy. */
+#define _XOPEN_SOURCE 700   /* realpath() */
 #include "cli.h"
 #include "faultline/io.h"
 
@@ -149,7 +150,16 @@ int fl_cli_check_output(const char *path) {
 int fl_cli_check_dir(const char *dir) {
   struct stat st;
   if (stat(dir, &st) == 0) {
-    if (S_ISDIR(st.st_mode) && access(dir, W_OK) == 0) return 0;
+    char first[256] = "";
+    if (S_ISDIR(st.st_mode) && access(dir, W_OK) == 0) {
+      /* the folder is replaced whole (reports/csv.c): it must hold nothing else */
+      int n = fl_dir_foreign(dir, fl_report_csv_file, first, sizeof first);
+      if (n == 0) return fl_cli_check_output(dir);
+      fprintf(stderr, "faultline: error: cannot write CSV files into '%s': %s%s%s\n", dir,
+              n < 0 ? strerror(errno) : "it holds other files than faultline's CSV series (", n < 0 ? "" : first,
+              n < 0 ? "" : "): give --csv a folder of its own");
+      return -1;
+    }
     fprintf(stderr, "faultline: error: cannot write CSV files into '%s': %s\n", dir,
             S_ISDIR(st.st_mode) ? strerror(errno ? errno : EACCES) : "not a folder");
     return -1;
@@ -157,16 +167,62 @@ int fl_cli_check_dir(const char *dir) {
   return fl_cli_check_output(dir);
 }
 
+/* 'path' with its folder resolved (the file itself may be missing): a new string, or NULL. */
+static char *resolved(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  const char *base = slash ? slash + 1 : path;
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  char *real = realpath(dir, NULL);
+  if (!real) return NULL;
+  size_t n = strlen(real) + strlen(base) + 2;
+  char *out = fl_xmalloc(n);
+  snprintf(out, n, "%s/%s", real, base);
+  free(real);
+  return out;
+}
+
+/* a and b name one file: the same inode of a regular file or folder, or, missing, the same name
+** in the same folder. Two names of one device or FIFO are not the same target (writing a report
+** twice to a null device is fine). */
+static bool same_target(const char *a, const char *b) {
+  struct stat sa, sb;
+  bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+  if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && (S_ISREG(sa.st_mode) || S_ISDIR(sa.st_mode));
+  if (ea != eb) return false;
+  char *ra = resolved(a), *rb = resolved(b);
+  bool same = ra && rb ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
+  free(ra); free(rb);
+  return same;
+}
+
+int fl_cli_check_targets(const char *const *outs, const char *const *what, int nouts, const char *const *ins, int nins) {
+  for (int i = 0; i < nouts; i++) {
+    if (!outs[i]) continue;
+    for (int k = 0; k < nins; k++)
+      if (ins[k] && same_target(outs[i], ins[k])) {
+        fprintf(stderr, "faultline: error: %s '%s' is an input of this run ('%s'): it would be overwritten\n", what[i], outs[i], ins[k]);
+        return -1;
+      }
+    for (int j = 0; j < i; j++)
+      if (outs[j] && same_target(outs[i], outs[j])) {
+        fprintf(stderr, "faultline: error: %s and %s name the same file '%s': give each output its own\n", what[j], what[i], outs[i]);
+        return -1;
+      }
+  }
+  return 0;
+}
+
 char *fl_cli_json_text(const cJSON *root) {
   char *text = cJSON_Print(root);
   if (!text) return NULL;
-  size_t len = strlen(text);
-  char *line = fl_xmalloc(len + 2);
-  memcpy(line, text, len);
-  line[len] = '\n';
-  line[len + 1] = 0;
+  fl_text_t t = { 0 };
+  fl_text_put_utf8(&t, text, strlen(text));   /* JSON is UTF-8: stray Latin-1 bytes become U+FFFD */
+  fl_text_put(&t, "\n", 1);
   cJSON_free(text);
-  return line;
+  return fl_text_take(&t, NULL);
 }
 
 int fl_cli_write_json(cJSON *root, const char *path) {
@@ -181,7 +237,7 @@ int fl_cli_write_json(cJSON *root, const char *path) {
       fl_cli_error(err, NULL);
       rc = -1;
     }
-  } else if (fwrite(line, 1, len, stdout) != len || fflush(stdout) != 0) {
+  } else if (fl_write_stream(stdout, line, len) != 0) {
     fprintf(stderr, "faultline: error: cannot write the JSON to stdout\n");
     rc = -1;
   }

@@ -62,9 +62,15 @@ bool fl_cli_parse_u64(const char *s, unsigned long long max, unsigned long long 
 /* The folder of a report file is writable (checked before a long run, not found missing at
 ** its end). Returns 0, or -1 with a message on stderr. */
 int fl_cli_check_output(const char *path);
-/* A folder of outputs (--csv DIR): an existing writable folder, or one that can be made in a
-** writable parent. Returns 0, or -1 with a message on stderr. */
+/* A folder of outputs (--csv DIR): an existing writable folder holding only faultline's CSV
+** series (it is replaced whole), or one that can be made in a writable parent. Returns 0, or -1
+** with a message on stderr. */
 int fl_cli_check_dir(const char *dir);
+/* No output of a run is one of its inputs (the scenario, a part to merge) and no two outputs are
+** one file (--json and --html the same), compared by inode when the files exist, else by the
+** resolved folder and name. outs[i] may be NULL (not asked for); what[i] names it ("--json").
+** Returns 0, or -1 with a message on stderr. */
+int fl_cli_check_targets(const char *const *outs, const char *const *what, int nouts, const char *const *ins, int nins);
 /* Prints 'root' and a newline to 'path' (whole or not at all), or to stdout when path is NULL:
 ** the same bytes either way. Frees root. Returns 0, or -1 with a message on stderr. */
 int fl_cli_write_json(cJSON *root, const char *path);

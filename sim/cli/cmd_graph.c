@@ -83,6 +83,8 @@ int fl_cmd_graph(int argc, char **argv) {
   if (strcmp(format, "dot") != 0 && strcmp(format, "mermaid") != 0 && strcmp(format, "json") != 0) {
     rc = usage_error("--format must be dot, mermaid or json, got", format); goto out;
   }
+  const char *ins[] = { scenario, report }, *what[] = { "-o" };
+  if (outpath && (fl_cli_check_output(outpath) != 0 || fl_cli_check_targets(&outpath, what, 1, ins, 2) != 0)) { rc = FL_EXIT_USAGE; goto out; }
   load.sets = sets;
   fl_model_t *m = NULL;
   char err[1024];
@@ -120,14 +122,11 @@ int fl_cmd_graph(int argc, char **argv) {
     cJSON_Delete(g);
   }
   if (text) {
-    FILE *f = outpath ? fopen(outpath, "w") : stdout;
-    if (!f) {
-      fprintf(stderr, "faultline: error: cannot write '%s': %s\n", outpath, strerror(errno));
-      rc = FL_EXIT_USAGE;
-    } else {
-      bool ok = fputs(text, f) >= 0;
-      ok = (outpath ? fclose(f) == 0 : fflush(f) == 0) && ok;
-      if (!ok) { fprintf(stderr, "faultline: error: cannot write the graph\n"); rc = FL_EXIT_INTERNAL; }
+    if (outpath) {
+      if (fl_write_atomic(outpath, text, strlen(text), err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+    } else if (fl_write_stream(stdout, text, strlen(text)) != 0) {
+      fprintf(stderr, "faultline: error: cannot write the graph to stdout: %s\n", strerror(errno));
+      rc = FL_EXIT_INTERNAL;
     }
     free(text);
   }

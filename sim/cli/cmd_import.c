@@ -8,6 +8,7 @@
 #include "faultline/scenario.h"
 #include "faultline/units.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,8 @@ int fl__cmd_import(int argc, char **argv) {
     }
   }
   if (!file) { rc = usage_error("missing the file to import after", argv[1]); goto done; }
+  const char *ins[] = { file, scenario }, *what[] = { "--out" };
+  if (out && (fl_cli_check_output(out) != 0 || fl_cli_check_targets(&out, what, 1, ins, 2) != 0)) goto done;
   o.drops = drops;
   fl_model_t *m = NULL;
   char err[8192];
@@ -122,9 +125,12 @@ int fl__cmd_import(int argc, char **argv) {
     if (out) {
       if (fl_write_atomic(out, buf, len, err, sizeof err) != 0) { fprintf(stderr, "faultline: error: %s\n", err); rc = FL_EXIT_USAGE; }
       else { fprintf(stderr, "faultline: wrote %s\n", out); rc = FL_EXIT_HELD; }
+    } else if (fl_write_stream(stdout, buf, len) != 0) {
+      /* a full disk (stdout on /dev/full) must not pass for an import */
+      fprintf(stderr, "faultline: error: import: cannot write to stdout: %s\n", strerror(errno));
+      rc = FL_EXIT_INTERNAL;
     } else {
-      fwrite(buf, 1, len, stdout);
-      rc = fflush(stdout) == 0 ? FL_EXIT_HELD : FL_EXIT_INTERNAL;
+      rc = FL_EXIT_HELD;
     }
   } else {
     fprintf(stderr, "faultline: error: %s\n", err);

@@ -93,6 +93,9 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
   }
   if (a->json && fl_cli_check_output(a->json) != 0) return FL_EXIT_USAGE;
   if (a->csv && fl_cli_check_output(a->csv) != 0) return FL_EXIT_USAGE;
+  const char *outs[] = { a->json, a->csv }, *what[] = { "--json", "--csv" };
+  if (fl_cli_check_targets(outs, what, 2, a->files, a->nfiles) != 0) return FL_EXIT_USAGE;
+  if (a->parts && fl_cli_check_targets(outs, what, 2, a->parts, a->nparts) != 0) return FL_EXIT_USAGE;
   return 0;
 }
 

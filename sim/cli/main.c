@@ -101,6 +101,8 @@ static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t 
 }
 
 static int cmd_run(const cli_t *c, fl_run_t *r) {
+  const char *outs[] = { c->json, c->junit, c->html, c->csv }, *what[] = { "--json", "--junit", "--html", "--csv" };
+  if (fl_cli_check_targets(outs, what, 4, &c->scenario, 1) != 0) return FL_EXIT_USAGE;
   if ((c->json && fl_cli_check_output(c->json) != 0) || (c->junit && fl_cli_check_output(c->junit) != 0) ||
       (c->html && fl_cli_check_output(c->html) != 0) || (c->csv && fl_cli_check_dir(c->csv) != 0)) return FL_EXIT_USAGE;
   fl_sim_t *s = &r->s;

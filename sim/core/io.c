@@ -1,34 +1,198 @@
-/* Files and text: whole-or-nothing writes (temporary file + rename), whole-file reads, and the
-** growable text buffer every writer of files and pages builds its output in. */
+/* Files and text: whole-or-nothing writes (a fresh temporary file, fsync, rename; in place onto a
+** device or FIFO), folders of files swapped in whole, checked writes to a stream, whole-file
+** reads, and the growable text buffer every writer of files and pages builds its output in. */
 #include "faultline/io.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+/* ---- whole-or-nothing writes ---- */
+
+/* A name nobody guesses: the clock, the pid, a counter and an address mixed (splitmix64). The
+** name only has to be hard to predict and unlikely to exist: O_EXCL refuses one that does. */
+static void random_suffix(char *out, size_t n) {
+  static unsigned long counter;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 17) ^
+               (uint64_t)(uintptr_t)&ts ^ ((uint64_t)++counter * 0x9E3779B97F4A7C15ull);
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  snprintf(out, n, "%012llx", (unsigned long long)(x & 0xffffffffffffull));
+}
+
+/* Writes all of data to fd, through short writes and EINTR. Returns 0 or -1 (errno set). */
+static int write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t w = write(fd, data, len);
+    if (w < 0) { if (errno == EINTR) continue; return -1; }
+    if (w == 0) { errno = EIO; return -1; }
+    data += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+static int io_error(char *err, size_t errlen, const char *path, int e) {
+  snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
+  return -FL_EIO;
+}
+
+/* Into an existing target that is not a regular file (a device, a FIFO): in place, since a
+** rename would replace the device itself (as root, --json /dev/null made /dev/null a file). */
+static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+  int fd;
+  do fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) return io_error(err, errlen, path, errno);
+  int e = write_all(fd, data, len) == 0 ? 0 : errno;
+  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
+  return e ? io_error(err, errlen, path, e) : 0;
+}
+
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+  struct stat st;
+  if (stat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
+    if (!S_ISREG(st.st_mode)) return write_in_place(path, data, len, err, errlen);
+  }
   size_t pl = strlen(path) + 32;
   char *tmp = fl_xmalloc(pl);
-  snprintf(tmp, pl, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  if (!f) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    free(tmp);
-    return -FL_EIO;
+  int fd = -1;
+  for (int tries = 0; tries < 100 && fd < 0; tries++) {
+    char suffix[16];
+    random_suffix(suffix, sizeof suffix);
+    snprintf(tmp, pl, "%s.tmp-%s", path, suffix);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST && errno != EINTR) break;
   }
-  bool ok = fwrite(data, 1, len, f) == len;
-  ok = (fflush(f) == 0) && ok;
-  ok = (fclose(f) == 0) && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    remove(tmp);
+  if (fd < 0) {
+    int e = errno;
     free(tmp);
-    return -FL_EIO;
+    return io_error(err, errlen, path, e);
   }
+  int e = 0;
+  if (write_all(fd, data, len) != 0 || fsync(fd) != 0) e = errno;
+  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
+  if (!e && rename(tmp, path) != 0) e = errno;
+  if (e) unlink(tmp);
   free(tmp);
+  return e ? io_error(err, errlen, path, e) : 0;
+}
+
+int fl_write_stream(FILE *f, const char *data, size_t len) {
+  if (len && fwrite(data, 1, len, f) != len) return -FL_EIO;
+  if (fflush(f) != 0 || ferror(f)) return -FL_EIO;
+  return 0;
+}
+
+/* ---- a folder of files, swapped in whole ---- */
+
+/* 'dir' without its trailing slashes, into out. */
+static void strip_slashes(char *out, size_t n, const char *dir) {
+  snprintf(out, n, "%s", dir);
+  size_t l = strlen(out);
+  while (l > 1 && out[l - 1] == '/') out[--l] = 0;
+}
+
+int fl_dir_fresh(const char *dir, char *tmp, size_t tmplen, char *err, size_t errlen) {
+  char base[4096];
+  strip_slashes(base, sizeof base, dir);
+  const char *last = strrchr(base, '/');
+  last = last ? last + 1 : base;
+  if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0 || strcmp(base, "/") == 0) {
+    snprintf(err, errlen, "cannot write into '%s': give a folder of its own (not '.', '..' or '/')", dir);
+    return -FL_EINVAL;
+  }
+  if ((size_t)snprintf(tmp, tmplen, "%s.tmp-XXXXXX", base) >= tmplen) {
+    snprintf(err, errlen, "cannot write into '%s': the name is too long", dir);
+    return -FL_EINVAL;
+  }
+  if (!mkdtemp(tmp)) {
+    snprintf(err, errlen, "cannot create a folder beside '%s': %s", dir, strerror(errno));
+    return -FL_EIO;
+  }
+  return 0;
+}
+
+/* Removes the files of folder 'dir' that 'ours' accepts, then the folder if that emptied it. */
+void fl_dir_remove(const char *dir, bool (*ours)(const char *name)) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *de;
+  char path[4096 + 256];
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 && ours(de->d_name)) {
+      snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+      unlink(path);
+    }
+  closedir(d);
+  rmdir(dir);
+}
+
+int fl_dir_foreign(const char *dir, bool (*ours)(const char *name), char *first, size_t firstlen) {
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -1;
+  struct dirent *de;
+  int n = 0;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 && !ours(de->d_name)) {
+      if (n++ == 0 && first) snprintf(first, firstlen, "%s", de->d_name);
+    }
+  closedir(d);
+  return n;
+}
+
+int fl_dir_swap(const char *tmp, const char *dir, bool (*ours)(const char *name), char *err, size_t errlen) {
+  char base[4096];
+  strip_slashes(base, sizeof base, dir);
+  char first[256] = "";
+  int foreign = fl_dir_foreign(base, ours, first, sizeof first);
+  if (foreign != 0) {
+    if (foreign < 0) snprintf(err, errlen, "cannot read folder '%s': %s", dir, strerror(errno));
+    else snprintf(err, errlen, "'%s' holds other files than faultline's (%s): give it a folder of its own", dir, first);
+    fl_dir_remove(tmp, ours);
+    return -FL_EIO;
+  }
+  char old[4096 + 32];
+  struct stat st;
+  bool existed = lstat(base, &st) == 0;
+  if (existed && !S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "cannot write into '%s': not a folder", dir);
+    fl_dir_remove(tmp, ours);
+    return -FL_EIO;
+  }
+  if (existed) {
+    /* the old folder moves aside whole, then the new one takes its name: an interruption between
+    ** the two leaves each folder whole (the old one under its .old name), never a mix */
+    int tries = 0;
+    do {
+      char suffix[16];
+      random_suffix(suffix, sizeof suffix);
+      snprintf(old, sizeof old, "%s.old-%s", base, suffix);
+    } while (lstat(old, &st) == 0 && ++tries < 100);
+    if (rename(base, old) != 0) {
+      snprintf(err, errlen, "cannot replace folder '%s': %s", dir, strerror(errno));
+      fl_dir_remove(tmp, ours);
+      return -FL_EIO;
+    }
+  }
+  if (rename(tmp, base) != 0) {
+    snprintf(err, errlen, "cannot write into '%s': %s", dir, strerror(errno));
+    if (existed) rename(old, base);
+    fl_dir_remove(tmp, ours);
+    return -FL_EIO;
+  }
+  if (existed) fl_dir_remove(old, ours);
   return 0;
 }
 
@@ -92,6 +256,44 @@ void fl_text_printf(fl_text_t *t, const char *fmt, ...) {
   vsnprintf(t->p + t->n, (size_t)k + 1, fmt, ap);
   va_end(ap);
   t->n += (size_t)k;
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one: no
+** overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  if (c < 0x80) return 1;
+  size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (!k || k > n) return 0;
+  for (size_t i = 1; i < k; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+  if (c == 0xE0 && s[1] < 0xA0) return 0;
+  if (c == 0xED && s[1] >= 0xA0) return 0;
+  if (c == 0xF0 && s[1] < 0x90) return 0;
+  if (c == 0xF4 && s[1] >= 0x90) return 0;
+  return k;
+}
+
+bool fl_utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len(p + i, n - i);
+    if (!k) return false;
+    i += k;
+  }
+  return true;
+}
+
+void fl_text_put_utf8(fl_text_t *t, const void *data, size_t n) {
+  const unsigned char *p = data;
+  size_t i = 0, run = 0;
+  while (i < n) {
+    size_t k = utf8_len(p + i, n - i);
+    if (k) { i += k; continue; }
+    fl_text_put(t, p + run, i - run);
+    fl_text_put(t, "\xEF\xBF\xBD", 3);   /* U+FFFD for each byte that starts no valid sequence */
+    run = ++i;
+  }
+  fl_text_put(t, p + run, n - run);
 }
 
 void fl_text_clear(fl_text_t *t) {

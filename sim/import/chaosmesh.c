@@ -12,6 +12,8 @@
 ** applied: --at places it (guessed otherwise); a missing duration runs to the end. */
 #include "import_int.h"
 
+#include "faultline/num.h"
+
 #include "faultline/units.h"
 
 #include <ctype.h>
@@ -194,7 +196,7 @@ static int read_selector(exp_t *x, const yaml_node_t *holder, const char *hpath,
   const fl_service_t *s = t->mapped && m ? fl_model_find_service(m, t->service) : NULL;
   if (strcmp(t->mode, "all") == 0) t->hit = 1;
   else if (strcmp(t->mode, "one") == 0) { t->instances = 1; if (s) t->hit = 1.0 / s->instances; }
-  else if (strcmp(t->mode, "fixed") == 0) { t->instances = (int)t->value; if (s) t->hit = t->value >= s->instances ? 1 : t->value / s->instances; }
+  else if (strcmp(t->mode, "fixed") == 0) { t->instances = fl_num_clamp_int(t->value, 0, 1000000); if (s) t->hit = t->value >= s->instances ? 1 : t->value / s->instances; }
   else { t->share = t->value / 100; t->hit = t->share; if (t->share >= 1) t->share = 0; }
   if (t->instances == 0 && t->share == 0 && strcmp(t->mode, "all") != 0 && t->hit <= 0) t->hit = 0;
   return 0;
@@ -680,7 +682,7 @@ static int repeat_runs(exp_t *x, int n0, yaml_node_t *sched_node, const char *cr
       runs[nruns++] = t; busy_until = t + dur;
     }
   } else {
-    for (long m = (long)floor(apply / 60) + 1; m * 60.0 < limit; m++) {
+    for (long m = (long)fl_num_clamp_i64(floor(apply / 60), -1, INT32_MAX) + 1; m * 60.0 < limit; m++) {
       if (!cron_match(&c, m)) continue;
       double t = m * 60.0;
       if (!allow && (forever ? busy_until >= 0 : t < busy_until)) continue;
@@ -928,8 +930,45 @@ static int experiment(fl_ifaults_t *fs, yaml_document_t *doc, yaml_node_t *obj, 
   return dispatch(&x, err, n);
 }
 
+/* Limits that keep libyaml linear: its scanner walks every open flow level for each token, so
+** 30,000 nested '[' (60 KB) took over 10 s to load. Real experiments nest a dozen levels. */
+#define MAX_YAML_DEPTH 64
+#define MAX_YAML_BYTES (16u << 20)
+
+/* Walks the events (stopping at the first level past the limit, before the scanner has seen
+** the rest) and refuses a document nested deeper than MAX_YAML_DEPTH. Syntax errors are left to
+** the loader, which reports them. Returns 0 or -FL_EPARSE. */
+static int check_depth(const char *path, const char *text, size_t len, char *err, size_t n) {
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) { snprintf(err, n, "cannot start the YAML parser"); return -FL_ENOMEM; }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  int depth = 0, rc = 0;
+  for (;;) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&parser, &ev)) break;
+    yaml_event_type_t t = ev.type;
+    int line = (int)ev.start_mark.line + 1;
+    yaml_event_delete(&ev);
+    if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+      if (++depth > MAX_YAML_DEPTH) {
+        rc = fl__imp_err(err, n, path, line, "YAML nested more than %d levels deep: not a Chaos Mesh experiment", MAX_YAML_DEPTH);
+        break;
+      }
+    } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+      depth--;
+    } else if (t == YAML_STREAM_END_EVENT) {
+      break;
+    }
+  }
+  yaml_parser_delete(&parser);
+  return rc;
+}
+
 int fl__import_chaos_mesh(const char *path, const char *text, size_t len, fl_ifaults_t *fs, char *err, size_t n) {
   fs->source = "Chaos Mesh experiments";
+  if (len > MAX_YAML_BYTES) return fl__imp_err(err, n, path, 0, "%zu bytes of YAML: more than the %u MiB faultline reads", len, MAX_YAML_BYTES >> 20);
+  int drc = check_depth(path, text, len, err, n);
+  if (drc) return drc;
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) { snprintf(err, n, "cannot start the YAML parser"); return -FL_ENOMEM; }
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -22,6 +22,8 @@
 ** that every edge keeps its observed rate. */
 #include "import_int.h"
 
+#include "faultline/num.h"
+
 #include "faultline/dist.h"
 #include "faultline/units.h"
 
@@ -387,11 +389,9 @@ static void size_service(nstate_t *s) {
   double busy = s->rate * s->model_lat;          /* workers busy on average */
   double want = ceil(2 * busy);                  /* about half busy */
   if (want < 8) want = 8;
-  int inst = (int)ceil(want / 64);
-  if (inst < 2) inst = 2;
-  if (inst > 100000) inst = 100000;
+  int inst = fl_num_clamp_int(ceil(want / 64), 2, 100000);   /* a callCount of 1e308 stays defined */
   s->instances = inst;
-  s->workers = (int)ceil(want / inst);
+  s->workers = fl_num_clamp_int(ceil(want / inst), 0, 1000000);
   if (s->workers < 4) s->workers = 4;
 }
 
@@ -445,7 +445,8 @@ static void write_calls(FILE *out, const fl_igraph_t *g, const nstate_t *ns, int
     if (optional) snprintf(opts, sizeof opts, "optional = true");
     fprintf(out, "    ");
     int written = 0;
-    for (int j = 0; j < (int)k; j++, written++) {
+    int nk = fl_num_clamp_int(k, 0, MAX_REPEAT);
+    for (int j = 0; j < nk; j++, written++) {
       if (written) fprintf(out, ", ");
       fprintf(out, "call ");
       fl__lua_string(out, callee);
