@@ -8,7 +8,7 @@ int fl__cmd_compare(int argc, char **argv);   /* sim/cli/cmd_sweep.c */
 int fl__cmd_merge(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
 int fl__cmd_import(int argc, char **argv);    /* sim/cli/cmd_import.c */
 int fl__cmd_size(int argc, char **argv);      /* sim/cli/cmd_size.c */
-int fl_cmd_serve(int argc, char **argv);      /* sim/serve/server.c */
+int fl__cmd_serve(int argc, char **argv);     /* sim/cli/cmd_serve.c */
 
 const fl_command_t fl_commands[] = {
   { "sweep", "sweep SCENARIO.lua --set PATH=V1,V2,... [--reps N] [-j N] [--seed S] [--json F] [--csv F] [--shard I/N]\n"
@@ -21,7 +21,7 @@ const fl_command_t fl_commands[] = {
   { "import", "import jaeger|otel|toxiproxy|chaos-mesh FILE [--out F]\n"
               "                       a scenario skeleton from a traced service graph, or faults from chaos experiments", fl__cmd_import },
   { "serve", "serve SCENARIO.lua [--port 8080] [--host 127.0.0.1] [--speed 60|max] [--json F]\n"
-             "                       the live dashboard: the diagram breathes while the simulation runs", fl_cmd_serve },
+             "                       the live dashboard: the diagram breathes while the simulation runs", fl__cmd_serve },
   { "size", "size SCENARIO.lua [--services a,b] [--vary instances|workers] [--reps N] [--budget N] [--max N] [-j N] [--json F]\n"
             "                       the smallest instances (or workers) for which every expectation holds", fl__cmd_size },
   { NULL, NULL, NULL }
