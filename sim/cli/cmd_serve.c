@@ -3,6 +3,7 @@
 #include "faultline/serve.h"
 #include "cli.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,14 @@ static int parse_args(int argc, char **argv, serve_args_t *a, const char **sets)
   return 0;
 }
 
+/* 127.0.0.0/8 or ::1: only this machine can connect. */
+static bool loopback(const char *host) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET, host, a) == 1) return a[0] == 127;
+  static const unsigned char one[16] = { [15] = 1 };
+  return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, one, 16) == 0;
+}
+
 /* --json: the report of the run at the moment it stopped. */
 static int write_report(fl_serve_t *sv, const char *path) {
   fl_run_t *r = fl_serve_current(sv);
@@ -88,7 +97,12 @@ int fl__cmd_serve(int argc, char **argv) {
     else if (r != 0) { fl_cli_error(err, NULL); rc = fl_cli_exit_of(r); }
   }
   if (rc == 0) {
-    printf("faultline: serving %s on http://%s:%d/\n", a.o.path, a.o.host, fl_serve_port(sv));
+    bool v6 = strchr(a.o.host, ':') != NULL;
+    printf("faultline: serving %s on http://%s%s%s:%d/\n", a.o.path, v6 ? "[" : "", a.o.host, v6 ? "]" : "", fl_serve_port(sv));
+    if (!loopback(a.o.host))
+      fprintf(stderr, "faultline: WARNING: listening on %s, which is not a loopback address: every machine that can reach it "
+              "can watch this run and read its report, and anyone who opens its page can pause it, change it and inject faults\n",
+              a.o.host);
     if (a.o.speed > 0) printf("faultline: %g simulated seconds per second; Ctrl-C stops\n", a.o.speed);
     else printf("faultline: simulating as fast as it goes; Ctrl-C stops\n");
     fflush(stdout);

@@ -1,9 +1,11 @@
 /* The control API of faultline serve: the dashboard page, the model, the status, the event
 ** stream, the report so far, pause and resume, speed, restart, injecting a fault (the fields
-** of a scenario's fault) and healing one. */
+** of a scenario's fault, within the scenario language's bounds) and healing one. Requests pass
+** guard.c's checks first. */
 #include "serve_int.h"
 #include "faultline/units.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +17,16 @@ static int json_duration(const cJSON *v, double *out) {
   return -1;
 }
 
-/* The fields of a fault that are not numbers: kind, target (or from and to), name. Returns NULL,
-** or the message of a 422. */
-static const char *read_fault_names(fl_serve_t *s, const cJSON *j, fl_fault_t *ft, char *msg, size_t n) {
+/* The fields of a fault that are not numbers: kind, target (or from and to), name. The names
+** point into 'j' (copied once the fault is accepted). Returns NULL, or the message of a 422. */
+static const char *read_fault_names(const fl_serve_t *s, const cJSON *j, fl_fault_t *ft, char *msg, size_t n) {
   static const char *const known[] = { "name", "target", "from", "to", "kind", "duration", "instances", "latency", "factor", "rate",
                                        "every", "restart", "at", NULL };
   const cJSON *it;
   cJSON_ArrayForEach(it, j) {
     bool ok = false;
     for (int k = 0; known[k]; k++) if (strcmp(it->string, known[k]) == 0) ok = true;
-    if (!ok) { snprintf(msg, n, "unknown field '%s'", it->string); return msg; }
+    if (!ok) { snprintf(msg, n, "unknown field '%.200s'", it->string); return msg; }
   }
   const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
   int k = cJSON_IsString(kind) ? fl_fault_kind_parse(kind->valuestring) : -1;
@@ -36,16 +38,26 @@ static const char *read_fault_names(fl_serve_t *s, const cJSON *j, fl_fault_t *f
   const char *tname = link ? (cJSON_IsString(to) ? to->valuestring : NULL) : (cJSON_IsString(target) ? target->valuestring : NULL);
   if (!tname) return link ? "a fault on a link needs from and to" : "missing target";
   ft->target = fl_model_find_service(s->run->m, tname);
-  if (!ft->target) { snprintf(msg, n, "unknown service '%s'", tname); return msg; }
-  ft->target_name = (char *)fl__serve_own(s, tname);
+  if (!ft->target) { snprintf(msg, n, "unknown service '%.200s'", tname); return msg; }
+  ft->target_name = (char *)tname;
   if (link) {
     if (!cJSON_IsString(from) || !(ft->from = fl_model_find_service(s->run->m, from->valuestring)))
       return "a partition needs from = a known service";
-    ft->from_name = (char *)fl__serve_own(s, from->valuestring);
+    ft->from_name = from->valuestring;
     ft->to_name = ft->target_name;
   }
-  ft->name = (char *)fl__serve_own(s, cJSON_IsString(name) ? name->valuestring : tname);
+  if (name && (!cJSON_IsString(name) || !name->valuestring[0])) return "name must be a non-empty string";
+  ft->name = name ? name->valuestring : (char *)tname;
   return NULL;
+}
+
+/* Copies the names of an accepted fault (they pointed into the request). */
+static void own_names(fl_serve_t *s, fl_fault_t *ft) {
+  bool same_name = ft->name == ft->target_name;
+  ft->target_name = (char *)fl__serve_own(s, ft->target_name);
+  if (ft->to_name) ft->to_name = ft->target_name;
+  ft->from_name = ft->from_name ? (char *)fl__serve_own(s, ft->from_name) : NULL;
+  ft->name = same_name ? ft->target_name : (char *)fl__serve_own(s, ft->name);
 }
 
 /* The numbers of a fault: duration, instances, and the kind's own. Returns NULL or a message. */
@@ -53,9 +65,13 @@ static const char *read_fault_numbers(const cJSON *j, fl_fault_t *ft, char *msg,
   const cJSON *v;
   if ((v = cJSON_GetObjectItemCaseSensitive(j, "duration")) && (json_duration(v, &ft->duration) || ft->duration <= 0))
     return "duration must be a positive duration such as \"2m\"";
+  if ((v = cJSON_GetObjectItemCaseSensitive(j, "at")) && json_duration(v, &ft->at)) return "at must be a time such as \"40m\"";
   if ((v = cJSON_GetObjectItemCaseSensitive(j, "instances"))) {
-    if (!cJSON_IsNumber(v) || v->valuedouble <= 0) return "instances must be a positive number";
-    if (v->valuedouble < 1) ft->fraction = v->valuedouble; else ft->instances = (int)v->valuedouble;
+    double d = v->valuedouble;
+    if (!cJSON_IsNumber(v) || !(d > 0)) return "instances must be a positive number";
+    if (d < 1) ft->fraction = d;
+    else if (d != floor(d) || d > 100000) return "instances must be a whole number from 1 to 100000, or a share below 1 such as 0.5";
+    else ft->instances = (int)d;
     if (ft->instances > ft->target->instances) { snprintf(msg, n, "%s has %d instances", ft->target->name, ft->target->instances); return msg; }
   }
   if (ft->kind == FL_FAULT_LATENCY) {
@@ -91,15 +107,22 @@ static void api_inject(fl_serve_t *s, client_t *c, const char *body, size_t len)
   }
   fl_fault_t ft;
   memset(&ft, 0, sizeof ft);
-  char msg[1200];
-  const char *bad = read_fault_names(s, j, &ft, msg, sizeof msg);
-  if (!bad) bad = read_fault_numbers(j, &ft, msg, sizeof msg);
-  cJSON_Delete(j);
-  if (bad) { fl__serve_respond_error(c, 422, "%s", bad); return; }
   fl_sim_t *sim = &s->run->s;
   ft.at = fl_time_to_sec(sim->eng.now);
   ft.file = "api"; ft.line = 0;
-  if (fl_sim_inject(sim, &ft) < 0) { fl__serve_respond_error(c, 409, "too many faults injected in this run"); return; }
+  char msg[1200];
+  const char *bad = read_fault_names(s, j, &ft, msg, sizeof msg);
+  if (!bad) bad = read_fault_numbers(j, &ft, msg, sizeof msg);
+  if (!bad && fl_model_check_fault(&ft, msg, sizeof msg) != 0) bad = msg;
+  if (bad) { fl__serve_respond_error(c, 422, "%s", bad); cJSON_Delete(j); return; }
+  int before = s->nowned;
+  own_names(s, &ft);
+  cJSON_Delete(j);
+  if (fl_sim_inject(sim, &ft) < 0) {
+    fl__serve_disown(s, s->nowned - before);
+    fl__serve_respond_error(c, 409, "too many faults injected in this run");
+    return;
+  }
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "name", ft.name);
   cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft.kind));
@@ -137,8 +160,18 @@ static void api_page(fl_serve_t *s, client_t *c) {
   size_t len = 0;
   char *page = fl_report_live_page(s->graph, &len);
   if (!page) { fl__serve_respond_error(c, 503, "no model to show: %s", s->error); return; }
-  fl__serve_respond(c, 200, "text/html; charset=utf-8", page, len);
+  /* the token, in a meta tag right after <head>: live.js sends it back with every POST and DELETE */
+  char meta[96];
+  size_t mlen = (size_t)snprintf(meta, sizeof meta, "\n<meta name=\"faultline-token\" content=\"%s\">", s->token);
+  const char *head = strstr(page, "<head>");
+  size_t at = head ? (size_t)(head - page) + 6 : 0;
+  char *out = fl_xmalloc(len + mlen);
+  memcpy(out, page, at);
+  memcpy(out + at, meta, mlen);
+  memcpy(out + at + mlen, page + at, len - at);
   free(page);
+  fl__serve_respond(c, 200, "text/html; charset=utf-8", out, len + mlen);
+  free(out);
 }
 
 /* GET /api/report: the report of the run so far. */
@@ -179,6 +212,9 @@ void fl__serve_handle(fl_serve_t *s, client_t *c, const fl_http_req_t *rq) {
     { "/api/restart", POST }, { "/api/faults", POST },
   };
   static const char *const names[] = { "GET", "POST", "DELETE" };
+  char msg[1200];
+  int refuse = fl__serve_guard(s, rq, msg, sizeof msg);
+  if (refuse) { fl__serve_respond_error(c, refuse, "%s", msg); return; }
   const char *p = rq->path;
   int r = -1;
   for (int i = 0; i < (int)(sizeof routes / sizeof *routes); i++) if (strcmp(p, routes[i].path) == 0) r = i;

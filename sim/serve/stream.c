@@ -1,6 +1,7 @@
-/* The connections of faultline serve and its event stream: accepting and reading clients,
-** sending whole responses, and the Server-Sent Events of /api/events, each record serialized by
-** reports/records.c as the JSON report has it (window, change, scaling, log, fault). */
+/* The connections of faultline serve and its event stream: accepting and reading clients (each
+** with a deadline to send its request and take its response, the idlest let go when all slots
+** are taken), sending whole responses, and the Server-Sent Events of /api/events, each record
+** serialized by reports/records.c as the JSON report has it (window, change, scaling, log, fault). */
 #include "serve_int.h"
 
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 #define MAX_CLIENT_BACKLOG (8u << 20)   /* a client further behind than this is dropped */
 #define MAX_CLIENTS 256
 #define MAX_REQUEST (FL_HTTP_MAX_HEAD + FL_HTTP_MAX_BODY + 8192)
+#define REQUEST_TIMEOUT_MS 10000        /* from the connection to the whole request */
+#define RESPONSE_TIMEOUT_MS 30000       /* from the request to the whole response taken */
 
 /* ---- output ---- */
 
@@ -18,6 +21,7 @@ typedef struct { uv_write_t req; uv_buf_t buf; } wreq_t;
 
 static void on_closed(uv_handle_t *h) {
   client_t *c = h->data;
+  if (--c->handles > 0) return;
   free(c->buf);
   free(c);
 }
@@ -30,6 +34,7 @@ static void client_close(client_t *c) {
   if (c->next) c->next->prev = c->prev;
   s->nclients--;
   uv_close((uv_handle_t *)&c->tcp, on_closed);
+  uv_close((uv_handle_t *)&c->timer, on_closed);
 }
 
 void fl__serve_close_clients(fl_serve_t *sv) {
@@ -79,7 +84,19 @@ static const char *status_text(int code) {
   }
 }
 
+static void on_timeout(uv_timer_t *t) {
+  client_t *c = t->data;
+  if (c->closing || c->sse) return;
+  if (c->answered) { client_close(c); return; }     /* it does not take its response */
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  fl__serve_respond_error(c, 408, "the request did not arrive within %d s", REQUEST_TIMEOUT_MS / 1000);
+}
+
 void fl__serve_respond(client_t *c, int code, const char *type, const char *body, size_t blen) {
+  if (!c->closing) {
+    c->answered = true;
+    uv_timer_start(&c->timer, on_timeout, RESPONSE_TIMEOUT_MS, 0);
+  }
   char head[256];
   int hl = snprintf(head, sizeof head,
                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n"
@@ -191,6 +208,8 @@ void fl__serve_sse_start(fl_serve_t *sv, client_t *c) {
   memcpy(h, head, sizeof head);
   client_send(c, h, sizeof head - 1);
   c->sse = true;
+  c->answered = true;
+  uv_timer_stop(&c->timer);          /* it stays; a reader too slow is dropped by its backlog */
   sse_send(c, "status", fl__serve_status_json(sv));
   if (!sv->run) return;
   sse_send(c, "model", fl__serve_model_json(sv));
@@ -242,19 +261,37 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   if (c->sse && !c->closing) uv_read_start(st, on_alloc, on_read);   /* notice when it goes away */
 }
 
+/* All slots taken: lets go of the connection that has waited longest without sending a whole
+** request (idle or half-sent ones cannot lock the others out). Returns false when there is none. */
+static bool evict_idlest(fl_serve_t *s, const client_t *keep) {
+  client_t *oldest = NULL;
+  for (client_t *c = s->clients; c; c = c->next)     /* newest first: the last one found is the oldest */
+    if (c != keep && !c->answered && !c->closing) oldest = c;
+  if (!oldest) return false;
+  client_close(oldest);
+  return true;
+}
+
 void fl__serve_on_connection(uv_stream_t *ls, int status) {
   fl_serve_t *s = ls->data;
   if (status < 0) return;
   client_t *c = fl_xcalloc(1, sizeof *c);
   c->srv = s;
   uv_tcp_init(&s->loop, &c->tcp);
-  c->tcp.data = c;
-  if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) { uv_close((uv_handle_t *)&c->tcp, on_closed); return; }
+  uv_timer_init(&s->loop, &c->timer);
+  c->tcp.data = c->timer.data = c;
+  c->handles = 2;
+  if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+    uv_close((uv_handle_t *)&c->timer, on_closed);
+    return;
+  }
   c->next = s->clients;
   if (s->clients) s->clients->prev = c;
   s->clients = c;
   s->nclients++;
-  if (s->nclients > MAX_CLIENTS) { fl__serve_respond_error(c, 503, "too many clients"); return; }
+  if (s->nclients > MAX_CLIENTS && !evict_idlest(s, c)) { fl__serve_respond_error(c, 503, "too many clients"); return; }
+  uv_timer_start(&c->timer, on_timeout, REQUEST_TIMEOUT_MS, 0);
   uv_tcp_nodelay(&c->tcp, 1);
   uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
