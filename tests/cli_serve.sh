@@ -25,6 +25,7 @@ timeout -s INT 2 "$FAULTLINE" serve "$TMP/w.lua" --host 0.0.0.0 --port 0 > "$TMP
 expect_output serve_warns_when_not_on_loopback "WARNING: listening on 0.0.0.0, which is not a loopback address"
 timeout -s INT 2 "$FAULTLINE" serve "$TMP/w.lua" --port 0 > "$TMP/out" 2>&1
 if grep -q WARNING "$TMP/out"; then t_fail serve_is_quiet_on_loopback "$(head -c 300 "$TMP/out")"; else t_ok serve_is_quiet_on_loopback; fi
+expect_output serve_prints_its_api_token "API token "
 if command -v python3 > /dev/null 2>&1; then
   FAULTLINE=$FAULTLINE timeout 180 python3 tests/serve_test.py > "$TMP/serve.out" 2>&1
   add_counts "$TMP/serve.out" serve_test

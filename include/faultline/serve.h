@@ -32,6 +32,10 @@ int fl_serve_new(const fl_serve_opts_t *o, fl_serve_t **out, char *err, size_t e
 /* The port it listens on. */
 int fl_serve_port(const fl_serve_t *sv);
 
+/* The token drawn at start (32 hex digits): every POST and DELETE must send it as the header
+** X-Faultline-Token. The served page carries it; the command prints it for scripts. */
+const char *fl_serve_token(const fl_serve_t *sv);
+
 /* Serves until SIGINT or SIGTERM, then closes every connection. Returns 0. */
 int fl_serve_run(fl_serve_t *sv);
 

@@ -1,5 +1,6 @@
-/* `faultline serve`: its options, the lines that say where it listens, and the report written
-** when it stops (--json); the server itself is sim/serve/. */
+/* `faultline serve`: its options, the lines that say where it listens (and its API token, and a
+** warning off loopback), and the report written when it stops (--json); the server itself is
+** sim/serve/. */
 #include "faultline/serve.h"
 #include "cli.h"
 
@@ -105,6 +106,7 @@ int fl__cmd_serve(int argc, char **argv) {
               a.o.host);
     if (a.o.speed > 0) printf("faultline: %g simulated seconds per second; Ctrl-C stops\n", a.o.speed);
     else printf("faultline: simulating as fast as it goes; Ctrl-C stops\n");
+    printf("faultline: API token %s (POST and DELETE send it as X-Faultline-Token; the page does)\n", fl_serve_token(sv));
     fflush(stdout);
     fl_serve_run(sv);
     if (a.json) rc = write_report(sv, a.json);

@@ -297,6 +297,8 @@ int fl_serve_new(const fl_serve_opts_t *o, fl_serve_t **out, char *err, size_t e
 
 int fl_serve_port(const fl_serve_t *s) { return s->port; }
 
+const char *fl_serve_token(const fl_serve_t *s) { return s->token; }
+
 fl_run_t *fl_serve_current(fl_serve_t *s) { return s->run; }
 
 int fl_serve_run(fl_serve_t *s) {
