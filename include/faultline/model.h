@@ -255,6 +255,13 @@ double fl_profile_rate(const fl_profile_t *p, double t);
 double fl_profile_max(const fl_profile_t *p, double t0, double t1);
 
 fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name);
+
+/* The numbers of fault 'ft' within the scenario language's bounds (sim/model/bounds.c): at,
+** duration, latency, every and restart from 0 to 1e9 s, duration and every above 0.5 ns (they
+** must not round to 0 ns), a factor from 1 to 1e6, a rate from 0 to 1, instances a whole number
+** from 1 to 100000 or a share in (0, 1). For values that come from outside a script (serve's API).
+** Names and targets are not checked. Returns 0, or -FL_EINVAL with "FIELD must ..." in err. */
+int fl_model_check_fault(const fl_fault_t *ft, char *err, size_t errlen);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 

@@ -1,6 +1,7 @@
 /* faultline serve: feeds the dashboard (dashboard.js) from the server's event stream, and adds
 ** the live controls: pause and resume, the one speed control (simulated seconds per second, showing
-** the server's real speed), inject any fault kind the API takes with its fields, heal, restart;
+** the server's real speed, and its pace when the machine cannot keep that speed), inject any fault
+** kind the API takes with its fields, heal, restart (each POST and DELETE with the page's token);
 ** while the run goes, a live journey table (Locust's: requests, failures, latency, rate) from the
 ** streamed windows, and the expectations, faults and blast radius so far from /api/report. */
 (function (global) {
@@ -16,8 +17,10 @@
   var REPORT_POLL_MS = 3000;
 
   function byId(id) { return doc.getElementById(id); }
+  /* the server's per-start token (a meta tag of the page it served): every POST and DELETE carries it */
+  var tokenTag = doc.querySelector('meta[name="faultline-token"]'), TOKEN = tokenTag ? tokenTag.getAttribute('content') : '';
   function api(method, path, body) {
-    return fetch(path, { method: method, headers: { 'Content-Type': 'application/json' },
+    return fetch(path, { method: method, headers: { 'Content-Type': 'application/json', 'X-Faultline-Token': TOKEN },
       body: body ? JSON.stringify(body) : undefined }).then(function (r) {
       return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || r.statusText); return j; });
     });
@@ -33,6 +36,7 @@
       '<label title="simulated seconds per wall-clock second">speed <select id="fl-live-speed">' +
       SPEEDS.map(function (v) { return '<option value="' + v + '">' + v + '\u00d7</option>'; }).join('') +
       '<option value="max">max</option></select></label>' +
+      '<span id="fl-live-pace" class="live-msg" title="the pace the run keeps"></span>' +
       '<fieldset><legend>inject a fault</legend>' +
       '<select id="fl-live-kind" aria-label="fault kind">' + KINDS.map(function (k) { return '<option>' + k + '</option>'; }).join('') + '</select>' +
       '<label data-f="from">from <select id="fl-live-from"></select></label>' +
@@ -102,6 +106,10 @@
     }
     sel.value = v;
     doc.documentElement.setAttribute('data-speed', v);
+    /* a speed this machine cannot keep: the server runs as fast as it can and says so */
+    var pace = byId('fl-live-pace');
+    pace.textContent = s.behind ? s.pace : '';
+    doc.documentElement.setAttribute('data-behind', s.behind ? '1' : '0');
   }
 
   /* ---- the run so far ---- */

@@ -29,7 +29,7 @@ int fl__cmd_compare(int argc, char **argv);   /* sim/cli/cmd_sweep.c */
 int fl__cmd_merge(int argc, char **argv);     /* sim/cli/cmd_sweep.c */
 int fl__cmd_import(int argc, char **argv);    /* sim/cli/cmd_import.c */
 int fl__cmd_size(int argc, char **argv);      /* sim/cli/cmd_size.c */
-int fl_cmd_serve(int argc, char **argv);      /* sim/serve/server.c */
+int fl__cmd_serve(int argc, char **argv);     /* sim/cli/cmd_serve.c */
 
 /* ---- usage and messages ---- */
 

@@ -44,10 +44,10 @@ const fl_command_t fl_commands[] = {
     "  --csv F              write one row per (point, subject, metric)\n"
     "  -q, --quiet          no table on stdout\n" },
   { "graph", "graph SCENARIO.lua   the architecture as DOT, Mermaid or JSON [--format dot|mermaid|json] [--report R.json]", fl_cmd_graph, NULL },
-  { "import", "import jaeger|otel|toxiproxy|chaos-mesh FILE [--out F]\n"
+  { "import", "import jaeger|otel|traces|toxiproxy|chaos-mesh FILE [--out F]\n"
               "                       a scenario skeleton from a traced service graph, or faults from chaos experiments", fl__cmd_import, NULL },
   { "serve", "serve SCENARIO.lua [--port 8080] [--host 127.0.0.1] [--speed 60|max] [--json F]\n"
-             "                       the live dashboard: the diagram breathes while the simulation runs", fl_cmd_serve,
+             "                       the live dashboard: the diagram breathes while the simulation runs", fl__cmd_serve,
     "  --port N             HTTP port (default 8080; 0: any free port)\n"
     "  --host ADDR          address to listen on (default 127.0.0.1)\n"
     "  --speed X|max        simulated seconds per wall-clock second (default 60), or as fast as possible\n"

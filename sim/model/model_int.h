@@ -23,6 +23,8 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
                                          duration that rounds to 0 would make a period loop at one instant */
 #define FL_MAX_RATE 1e9               /* any rate, per second: beyond it a run would never end */
 #define FL_MIN_WINDOW 0.001           /* scenario.window and autoscale.period: at least 1 ms */
+#define FL_MIN_PERIOD 0.5e-9          /* a duration that must not be 0 (a leak's every) is above this: >= 1 ns once rounded */
+#define FL_MAX_FACTOR 1e6             /* a slowdown or leak factor: work takes at most this many times longer */
 #define FL_MAX_SEED (1LL << 53)       /* a seed stays exact as a Lua number and in JSON */
 #define FL_MAX_RETRIES 100            /* retries (attempts: one more) */
 #define FL_MIN_BACKOFF_MULT 1.0       /* backoff.multiplier */

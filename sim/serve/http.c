@@ -1,5 +1,6 @@
 /* Reading HTTP/1.1 requests for faultline serve: request line, Content-Length and body, with
-** limits on the head (16 KiB) and the body (64 KiB); chunked bodies are refused. */
+** limits on the head (16 KiB) and the body (64 KiB); chunked bodies are refused. Host, Origin,
+** Content-Type and X-Faultline-Token are kept for the server's checks. */
 #include "http.h"
 
 #include <ctype.h>
@@ -11,6 +12,16 @@ static const char *find_head_end(const char *buf, size_t len) {
   for (size_t i = 0; i + 3 < len; i++)
     if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') return buf + i + 4;
   return NULL;
+}
+
+/* Keeps header value v[0..vl) in 'dst' (of size n), trailing blanks cut. Returns 0, or -431
+** when it does not fit. */
+static int keep(char *dst, size_t n, const char *v, size_t vl) {
+  if (vl >= n) return -431;
+  while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
+  memcpy(dst, v, vl);
+  dst[vl] = 0;
+  return 0;
 }
 
 long fl_http_parse(const char *buf, size_t len, fl_http_req_t *req) {
@@ -39,6 +50,7 @@ long fl_http_parse(const char *buf, size_t len, fl_http_req_t *req) {
   /* headers */
   const char *h = eol + 2;
   int has_length = 0;
+  unsigned seen = 0;          /* the kept headers given so far */
   while (h < end - 2) {
     const char *he = memchr(h, '\r', (size_t)(end - h));
     if (!he || he[1] != '\n') return -400;
@@ -60,6 +72,17 @@ long fl_http_parse(const char *buf, size_t len, fl_http_req_t *req) {
       has_length = 1;
     } else if (nl == 17 && strncasecmp(h, "Transfer-Encoding", 17) == 0) {
       return -501;
+    } else {
+      static const char *const kept[] = { "Host", "Origin", "Content-Type", "X-Faultline-Token" };
+      char *dst[] = { req->host, req->origin, req->content_type, req->token };
+      size_t cap[] = { sizeof req->host, sizeof req->origin, sizeof req->content_type, sizeof req->token };
+      for (int k = 0; k < 4; k++) {
+        if (nl != strlen(kept[k]) || strncasecmp(h, kept[k], nl) != 0) continue;
+        if (seen & (1u << k)) return -400;     /* twice: which one would count? */
+        seen |= 1u << k;
+        int rc = keep(dst[k], cap[k], v, (size_t)(he - v));
+        if (rc) return rc;
+      }
     }
     h = he + 2;
   }

@@ -41,7 +41,10 @@ async function serve(args) {
   for (let i = 0; i < 50 && !srv.out.includes('serving'); i++) await new Promise((r) => setTimeout(r, 100));
   return srv;
 }
-const post = (page, p, body) => page.evaluate(([pp, b]) => fetch(pp, { method: 'POST', body: b ? JSON.stringify(b) : undefined })
+// a POST as the page sends it: JSON, with the server's token from the page's meta tag
+const token = (page) => page.evaluate(() => document.querySelector('meta[name="faultline-token"]').getAttribute('content'));
+const post = (page, p, body) => page.evaluate(([pp, b]) => fetch(pp, { method: 'POST', body: b ? JSON.stringify(b) : undefined,
+  headers: { 'Content-Type': 'application/json', 'X-Faultline-Token': document.querySelector('meta[name="faultline-token"]').getAttribute('content') } })
   .then((r) => r.json()), [p, body]);
 const windows = (page) => page.evaluate(() => +(document.documentElement.getAttribute('data-windows') || 0));
 // what the Overview charts draw: per chart, per series, the data
@@ -166,7 +169,8 @@ async function main() {
 
     // every fault kind the API takes, with the fields it takes
     // (asked from here, not the page: a 4xx is a console error there)
-    const apiErr = await fetch(`http://127.0.0.1:${port}/api/faults`, { method: 'POST', body: JSON.stringify({ kind: 'boom', target: 'payment' }) })
+    const apiErr = await fetch(`http://127.0.0.1:${port}/api/faults`, { method: 'POST', body: JSON.stringify({ kind: 'boom', target: 'payment' }),
+      headers: { 'Content-Type': 'application/json', 'X-Faultline-Token': await token(page) } })
       .then((r) => r.json());
     const apiKinds = (/one of (.*)$/.exec(apiErr.error || '') || ['', ''])[1].split(', ').sort();
     const offered = (await page.$$eval('#fl-live-kind option', (o) => o.map((x) => x.value))).sort();
