@@ -714,8 +714,10 @@ static int repeat_runs(exp_t *x, int n0, yaml_node_t *sched_node, const char *cr
       fl_ifault_t *f = fl__faults_add(fs);
       *f = copy;
       f->at = runs[r];
-      size_t l = strlen(f->name);
-      snprintf(f->name + (l < sizeof f->name - 16 ? l : sizeof f->name - 16), 16, " run %d", r + 1);
+      char suffix[24];
+      int k = snprintf(suffix, sizeof suffix, " run %d", r + 1);
+      size_t l = strlen(f->name), room = sizeof f->name - (size_t)k - 1;
+      memcpy(f->name + (l < room ? l : room), suffix, (size_t)k + 1);
       snprintf(f->why, sizeof f->why, "run %d of the Schedule above", r + 1);
     }
   return 0;

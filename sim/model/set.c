@@ -154,7 +154,7 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
                  (strncmp(c->target_name, target, tl) == 0 && c->target_name[tl] == '.' && !strchr(target, '.'));
     if (!match) continue;
     hits++;
-    double d;
+    double d = 0;
     int rc = 0;
     if (strcmp(key, "timeout") == 0) {
       if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0) c->timeout = 0;
@@ -181,7 +181,7 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
 
 /* scenario.FIELD, or duration / warmup / window alone. */
 static int set_scenario(fl_model_t *m, const char *k, const char *a, const char *v, char *err, size_t n) {
-  double d;
+  double d = 0;
   int rc;
   if (strcmp(k, "duration") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d <= 0) return set_err(err, n, a, "duration must be positive"); m->duration = d; }
   else if (strcmp(k, "warmup") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; m->warmup = d; }
@@ -194,7 +194,7 @@ static int set_scenario(fl_model_t *m, const char *k, const char *a, const char 
 /* traffic.rate, traffic.rate.FIELD (a surge's), traffic.mix.NAME. */
 static int set_traffic(fl_model_t *m, const char *rest, const char *a, const char *v, char *err, size_t n) {
   fl_profile_t *p = &m->rate;
-  double d;
+  double d = 0;
   int rc;
   if (strcmp(rest, "rate") == 0) {
     if ((rc = set_rate(a, v, &d, err, n))) return rc;
