@@ -11,6 +11,9 @@
 
 #include <string.h>
 
+#include <cJSON.h>
+
+#include "faultline/report.h"
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
 
@@ -204,3 +207,38 @@ TEST(an_empty_window_is_no_data_and_never_a_recovery) {
 }
 
 
+
+/* ---- items 6 and 7: numbers that say nothing was observed, faults' instances, wording ---- */
+
+/* Traffic stops at 30 s; all 3 instances crash at 40 s. */
+static const char *quiet =
+  "scenario { name = \"quiet\", duration = \"60s\", seed = 23, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"s\" { instances = 3, workers = 10, queue = 100, work = const \"10.0004ms\", autoscale = { min = 3, max = 67, target = 0.9 } }\n"
+  "traffic { rate = piecewise { { \"0s\", 50 }, { \"30s\", 0 } }, mix = { s = 1 } }\n"
+  "fault { target = \"s\", kind = \"crash\", at = \"40.5s\", duration = \"5s\" }\n"
+  "expect \"nothing late\" { service = \"s\", success_rate = \">= 99%\", p99 = \"< 1s\", during = { \"35s\", \"60s\" } }\n"
+  "expect \"slow enough\" { service = \"s\", p99 = \"> 10ms\", during = { \"5s\", \"30s\" } }\n";
+
+TEST(an_expectation_without_answers_reads_n_a_and_null_and_a_fault_counts_the_instances_it_hit) {
+  run_t r;
+  if (!run_text(&r, "quiet.lua", quiet)) return;
+  int x = exp_id(&r, "nothing late");
+  CHECK(!r.s.exp[x].passed);
+  char o[512];
+  fl_expect_observed(&r.s, x, o, sizeof o);
+  note("observed: %s", o);
+  CHECK(strstr(o, "success_rate n/a, p99 n/a") == o);
+  cJSON *a = fl_report_expectations_json(&r.s);
+  cJSON *obs = cJSON_GetObjectItem(cJSON_GetArrayItem(a, x), "observed");
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(obs, "success_rate")) && cJSON_IsNull(cJSON_GetObjectItem(obs, "p99")));
+  cJSON_Delete(a);
+  /* const 10 ms work: p99 a hair over 10 ms passes "> 10ms" and must not read "observed 10ms" */
+  int y = exp_id(&r, "slow enough");
+  fl_expect_observed(&r.s, y, o, sizeof o);
+  note("observed: %s", o);
+  note("p99 %.9g passed %d", r.s.exp[y].p99, r.s.exp[y].passed);
+  CHECK(r.s.exp[y].passed);
+  CHECK(strcmp(o, "p99 10ms") != 0);
+  CHECK_EQ_INT(fl_report_fault_instances(&r.s, 0), 3);   /* not the 67 slots it could scale to */
+  run_free(&r);
+}
