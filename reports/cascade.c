@@ -74,7 +74,7 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     for (int oi = 0; oi < c->nchanges; oi++) {
       const fl_change_t *ch = &s->changes[c->order[oi]];
       char t[32];
-      fl_format_duration(fl_time_to_sec(ch->t), t, sizeof t);
+      fl_report_time(m, fl_time_to_sec(ch->t), t, sizeof t);
       const char *col = ch->to == FL_HEALTH_DOWN ? red : ch->to == FL_HEALTH_DEGRADED ? yel : grn;
       fprintf(out, "  t=%-7s %s%s %s%s%s → %s%s%s  %s", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch),
               "", fl_health_name(ch->from), "", col, fl_health_name(ch->to), off, ch->reason);
@@ -86,11 +86,11 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     const fl_fault_t *ft = &m->faults[f];
     const fl_fault_cascade_t *fc = &c->fault[f];
     char t[32];
-    fl_format_duration(ft->at, t, sizeof t);
+    fl_report_time(m, ft->at, t, sizeof t);
     fprintf(out, "\ncascade of fault '%s' (%s on %s at t=%s):", ft->name, fl_fault_kind_name(ft->kind), ft->target->name, t);
     for (int h = 0; h < fc->nhits; h++) {
       const fl_change_t *ch = &s->changes[fc->hits[h].change];
-      fl_format_duration(fl_time_to_sec(ch->t), t, sizeof t);
+      fl_report_time(m, fl_time_to_sec(ch->t), t, sizeof t);
       fprintf(out, "%s t=%s %s%s %s", h ? " →" : "", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(ch->to));
     }
     if (!fc->nhits) fprintf(out, " no service changed state");

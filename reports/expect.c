@@ -4,6 +4,7 @@
 #include "faultline/units.h"
 
 #include <cJSON.h>
+#include <string.h>
 
 static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
 
@@ -16,7 +17,8 @@ void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n) {
   if (x->has_success) { pct(x->success_rate, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "success_rate %s %s", x->success_op, v); }
   if (x->has_p99 && w < n) { fl_format_duration(x->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s %s", w ? ", " : "", x->p99_op, v); }
   if (x->has_p50 && w < n) { fl_format_duration(x->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s %s", w ? ", " : "", x->p50_op, v); }
-  if (x->no_cascade && w < n) snprintf(buf + w, n - w, "%sno cascade from %s", w ? ", " : "", x->no_cascade->name);
+  if (x->no_cascade && w < n)
+    snprintf(buf + w, n - w, "%sno cascade from %s beyond its direct callers", w ? ", " : "", x->no_cascade->name);
 }
 
 static void during_text(const fl_expect_t *x, char *buf, size_t n) {
@@ -29,15 +31,32 @@ static void during_text(const fl_expect_t *x, char *buf, size_t n) {
   }
 }
 
+/* Requests answered in the scope (success_rate's denominator), and those with a latency. */
+static uint64_t answered(const fl_exp_rt_t *er) { return er->acc.c.successes + er->acc.c.degraded + er->acc.c.failures; }
+static bool has_latency(const fl_exp_rt_t *er) { return er->acc.h && er->acc.h->count > 0; }
+
+/* An observed duration as text: "n/a" when nothing was answered, and with more digits when the
+** rounded text would read as the wanted value while the comparison says otherwise. */
+static void observed_duration(double obs, double wanted, bool any, char *v, size_t n) {
+  if (!any) { snprintf(v, n, "n/a"); return; }
+  char a[32];
+  fl_format_duration(obs, v, n);
+  fl_format_duration(wanted, a, sizeof a);
+  if (obs != wanted && strcmp(a, v) == 0) snprintf(v, n, "%.9gs", obs);
+}
+
 void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n) {
   const fl_expect_t *ex = &s->m->expects[x];
   const fl_exp_rt_t *er = &s->exp[x];
   size_t w = 0;
   char v[32];
   buf[0] = 0;
-  if (ex->has_success) { pct(er->success_rate, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "success_rate %s", v); }
-  if (ex->has_p99 && w < n) { fl_format_duration(er->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s", w ? ", " : "", v); }
-  if (ex->has_p50 && w < n) { fl_format_duration(er->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
+  if (ex->has_success) {
+    if (answered(er)) pct(er->success_rate, v, sizeof v); else snprintf(v, sizeof v, "n/a");
+    w += (size_t)snprintf(buf + w, n - w, "success_rate %s", v);
+  }
+  if (ex->has_p99 && w < n) { observed_duration(er->p99, ex->p99, has_latency(er), v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s", w ? ", " : "", v); }
+  if (ex->has_p50 && w < n) { observed_duration(er->p50, ex->p50, has_latency(er), v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
   if (er->detail[0] && w < n) snprintf(buf + w, n - w, "%s%s", w ? "; " : "", er->detail);
 }
 
@@ -56,9 +75,10 @@ cJSON *fl_report_expectations_json(const fl_sim_t *s) {
     fl_expect_wanted(ex, buf, sizeof buf);
     cJSON_AddStringToObject(o, "wanted", buf);
     cJSON *obs = cJSON_AddObjectToObject(o, "observed");
-    if (ex->has_success) add_num(obs, "success_rate", er->success_rate);
-    if (ex->has_p99) add_num(obs, "p99", er->p99);
-    if (ex->has_p50) add_num(obs, "p50", er->p50);
+    /* null: nothing was observed (no request answered in the scope) */
+    if (ex->has_success) { if (answered(er)) add_num(obs, "success_rate", er->success_rate); else cJSON_AddNullToObject(obs, "success_rate"); }
+    if (ex->has_p99) { if (has_latency(er)) add_num(obs, "p99", er->p99); else cJSON_AddNullToObject(obs, "p99"); }
+    if (ex->has_p50) { if (has_latency(er)) add_num(obs, "p50", er->p50); else cJSON_AddNullToObject(obs, "p50"); }
     if (er->detail[0]) cJSON_AddStringToObject(obs, "detail", er->detail);
     cJSON_AddItemToArray(a, o);
   }
@@ -78,5 +98,17 @@ void fl_report_expectations_text(FILE *out, const fl_sim_t *s, bool color) {
     bool ok = s->exp[x].passed;
     fprintf(out, "  %s%s%s %s — wanted %s (during %s), observed %s\n", ok ? grn : red, ok ? "PASS" : "FAIL", off,
             m->expects[x].name, w, d, o);
+  }
+}
+
+void fl_report_expectations_failed(FILE *out, const fl_sim_t *s) {
+  const fl_model_t *m = s->m;
+  for (int x = 0; x < m->nexpects; x++) {
+    if (s->exp[x].passed) continue;
+    char w[512], o[512], d[64];
+    fl_expect_wanted(&m->expects[x], w, sizeof w);
+    fl_expect_observed(s, x, o, sizeof o);
+    during_text(&m->expects[x], d, sizeof d);
+    fprintf(out, "FAIL %s — wanted %s (during %s), observed %s\n", m->expects[x].name, w, d, o);
   }
 }

@@ -17,6 +17,18 @@ bool fl_report_has_series(const fl_model_t *m, int service, fl_series_t k) {
   return (k != FL_SER_LAG && k != FL_SER_LAG_AGE) || m->services[service].broker;
 }
 
+int fl_report_fault_instances(const fl_sim_t *s, int f) {
+  const fl_fault_t *ft = &s->m->faults[f];
+  const fl_fault_rt_t *fr = &s->fault[f];
+  if (ft->instances > 0 || ft->fraction > 0) return fr->count;
+  /* "all": the instances in rotation as it started (the slots it covers are the most there can be) */
+  const double *in = s->svc[ft->target->id].st.series[FL_SER_INSTANCES];
+  fl_time_t at = fr->started >= 0 ? fr->started : fl_sec_to_time(ft->at);
+  uint32_t w = s->window > 0 ? (uint32_t)(at / s->window) : 0;
+  int n = w > 0 && w <= s->wdone && in ? (int)in[w - 1] : ft->target->instances;
+  return n < fr->count ? n : fr->count;
+}
+
 cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   const fl_fault_t *ft = &s->m->faults[f];
   cJSON *o = cJSON_CreateObject();
@@ -26,7 +38,7 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   if (ft->from) cJSON_AddStringToObject(o, "from", ft->from->name);
   add_num(o, "start", ft->at);
   if (ft->duration > 0) add_num(o, "end", ft->at + ft->duration); else cJSON_AddNullToObject(o, "end");
-  if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG) add_num(o, "instances", s->fault[f].count);
+  if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG) add_num(o, "instances", fl_report_fault_instances(s, f));
   if (ft->kind == FL_FAULT_LATENCY) add_num(o, "latency", ft->value);
   if (ft->kind == FL_FAULT_SLOWDOWN) add_num(o, "factor", ft->value);
   if (ft->kind == FL_FAULT_ERRORS) add_num(o, "rate", ft->value);

@@ -5,8 +5,16 @@
 #include "faultline/report.h"
 #include "faultline/units.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+void fl_report_time(const fl_model_t *m, double sec, char *buf, size_t n) {
+  /* one unit for the whole run, chosen by its length: never "t=1700s" between "t=15.5m" and "t=45m" */
+  if (m->duration < 600) snprintf(buf, n, "%.10gs", round(sec * 1000) / 1000);
+  else if (m->duration < 36000) snprintf(buf, n, "%.10gm", round(sec / 60 * 100) / 100);
+  else snprintf(buf, n, "%.10gh", round(sec / 3600 * 100) / 100);
+}
 
 /* ---- the gate ---- */
 
@@ -62,7 +70,7 @@ static void cascade_text(FILE *out, const void *sp, const void *unused, bool col
     fprintf(out, "\nlog\n");
     for (int i = 0; i < s->nlogs; i++) {
       char t[32];
-      fl_format_duration(fl_time_to_sec(s->logs[i].t), t, sizeof t);
+      fl_report_time(m, fl_time_to_sec(s->logs[i].t), t, sizeof t);
       fprintf(out, "  t=%-7s %s\n", t, s->logs[i].msg);
     }
   }
@@ -70,7 +78,7 @@ static void cascade_text(FILE *out, const void *sp, const void *unused, bool col
     fprintf(out, "\nscaling\n");
     for (int i = 0; i < s->nsev; i++) {
       char t[32];
-      fl_format_duration(fl_time_to_sec(s->sev[i].t), t, sizeof t);
+      fl_report_time(m, fl_time_to_sec(s->sev[i].t), t, sizeof t);
       fprintf(out, "  t=%-7s %s %d → %d  %s\n", t, m->services[s->sev[i].service].name, s->sev[i].from, s->sev[i].to, s->sev[i].reason);
     }
   }

@@ -168,4 +168,8 @@ if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/keep.json" 2
   t_ok report_over_an_old_one_is_whole_and_leaves_no_temp_file
 else t_fail report_over_an_old_one_is_whole_and_leaves_no_temp_file "$(find "$TMP" -name '*.tmp*')"; fi
 
+# -q hides the summary, never a failed expectation: its FAIL line goes to stderr
+"$FAULTLINE" run scenarios/recommendation_outage.lua -q > "$TMP/q.stdout" 2> "$TMP/out"
+expect_output quiet_run_still_prints_fail_lines_on_stderr "FAIL checkout survives the recommendation outage — wanted success_rate >= 99.5%"
+if [ -s "$TMP/q.stdout" ]; then t_fail quiet_run_prints_nothing_on_stdout "$(head -c 200 "$TMP/q.stdout")"; else t_ok quiet_run_prints_nothing_on_stdout; fi
 finish

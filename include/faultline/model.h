@@ -103,6 +103,7 @@ struct fl_endpoint {
   fl_service_t *service;
   fl_dist_t work;
   double error_rate;          /* < 0: the service's */
+  double slo;                 /* seconds: its window p99 above this degrades its service; 0: none */
   fl_call_t *calls; int ncalls;
   fl_step_t *steps; int nsteps;
 };
@@ -144,6 +145,8 @@ struct fl_service {
   fl_endpoint_t **consumers;  /* resolved */
   int concurrency;            /* deliveries in flight per consumer; 0: its instances x workers */
   int max_deliveries;
+  int64_t lag_limit;          /* broker: degraded when this many messages wait (all consumers); 0: none */
+  double age_limit;           /* broker: degraded when the oldest waiting message is this old (s); 0: none */
 };
 
 typedef struct fl_profile {
@@ -167,6 +170,7 @@ typedef struct fl_journey {
   fl_endpoint_t **steps;      /* resolved */
   double *cont;               /* after step k succeeds, the user goes on with probability cont[k] */
   double think;               /* seconds between steps (exponential with this mean; 0: none) */
+  double slo;                 /* seconds: a window p99 (of its steps, as users saw them) above this degrades it; 0: none */
   const char *file; int line;
 } fl_journey_t;
 
@@ -241,6 +245,7 @@ typedef struct fl_model {
     double degraded_share;                 /* journeys: share of degraded answers */
     double saturation;                     /* utilisation */
     int confirm;                           /* windows in a row before a change holds */
+    int min_requests;                      /* answers a window needs before it can change a state */
   } health;
   void *lua;                  /* the scenario's Lua state, kept while hooks may run */
   /* Runs hook i for a simulation; 0, or -FL_ESCENARIO with "file:line: message" in err. */

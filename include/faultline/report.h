@@ -30,6 +30,8 @@ cJSON *fl_report_model_json(const fl_model_t *m);
 ** Each builds a new object owned by the caller. The JSON report's arrays hold exactly these, and
 ** `serve` streams the same objects as events, so the live page reads what the report says. */
 cJSON *fl_report_fault_json(const fl_sim_t *s, int f);          /* fault f as scheduled (faults[]) */
+/* Instances fault f hits: its count or share, or for "all" the instances in rotation as it started. */
+int fl_report_fault_instances(const fl_sim_t *s, int f);
 /* Fault f as the live stream shows it: the record, its start and end the times it actually
 ** started and ended (when it did), and "active": whether it holds now. */
 cJSON *fl_report_fault_live_json(const fl_sim_t *s, int f);
@@ -66,6 +68,11 @@ void fl_report_policies_text(FILE *out, const fl_sim_t *s);
 cJSON *fl_report_expectations_json(const fl_sim_t *s);
 /* The terminal's "expectations" block: PASS or FAIL, wanted, during, observed. */
 void fl_report_expectations_text(FILE *out, const fl_sim_t *s, bool color);
+/* A time of the run for the terminal timeline, in one unit for the whole run: seconds under 10
+** minutes ("t=90.5s"), minutes under 10 hours ("t=28.33m"), else hours. */
+void fl_report_time(const fl_model_t *m, double sec, char *buf, size_t n);
+/* The failed expectations' "FAIL name — wanted ..., observed ..." lines (for -q, on stderr). */
+void fl_report_expectations_failed(FILE *out, const fl_sim_t *s);
 /* The expectation's wanted text, e.g. "success_rate >= 99.5%, p99 < 300ms". */
 void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n);
 /* What expectation x observed, e.g. "success_rate 99.1234%, p99 412ms" (rates to 6 digits). */

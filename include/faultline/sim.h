@@ -125,6 +125,8 @@ typedef struct fl_svc_rt {
   double *edge_calls, *edge_fails; /* per window: calls made and failed, [slot * nwindows + w] */
   int *wcount;                     /* workers now waiting in a step that calls each callee */
   double *wint;                    /* this window: integral of wcount (count x ns) */
+  int *acount;                     /* requests now waiting in a step that calls each callee, worker held or not */
+  double *aint;                    /* this window: integral of acount (count x ns): time spent waiting on each callee */
   fl_time_t *wlast;
   double tokens; fl_time_t tlast;  /* rate limiter */
   uint64_t rej_queue, rej_rate, rej_shed, ejections;   /* after warm-up */
@@ -175,7 +177,11 @@ typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[
 /* A breaker changing state, for the report's events. */
 typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
 
-typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; double mean_work_ns; } fl_ep_rt_t;
+typedef struct fl_ep_rt {
+  fl_rng_t rng_work, rng_error, rng_calls;
+  double mean_work_ns;
+  fl_hist_t *hwin;            /* endpoints with an slo: this window's latency of answered requests, else NULL */
+} fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
   int inflight;                    /* sessions in flight */

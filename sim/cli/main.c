@@ -131,6 +131,7 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
     if (c->html && rc != FL_EXIT_INTERNAL) printf("html report: %s\n", c->html);
     if (c->csv && rc != FL_EXIT_INTERNAL) printf("csv series: %s/\n", c->csv);
   }
+  if (failed && c->quiet) fl_report_expectations_failed(stderr, s);   /* -q hides the summary, never a failure */
   if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, r->m->nexpects);
   if (*fl_cli_interrupted())
     fprintf(stderr, "faultline: interrupted at t=%.0fs; the report is partial (\"complete\": false)\n", fl_time_to_sec(s->eng.now));

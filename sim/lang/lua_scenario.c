@@ -13,13 +13,14 @@ int fl__lua_scenario(lua_State *L) {
   if (fl__field(L, 1, "health")) {
     if (!lua_istable(L, -1)) luaL_error(L, "scenario: health must be a table { degraded_errors = \"5%%\", down_errors = \"50%%\", saturation = 0.98, confirm = 2 }");
     int t = lua_gettop(L);
-    static const char *const hf[] = { "degraded_errors", "down_errors", "degraded_share", "saturation", "confirm", NULL };
+    static const char *const hf[] = { "degraded_errors", "down_errors", "degraded_share", "saturation", "confirm", "min_requests", NULL };
     fl__check_fields(L, t, "scenario: health", hf);
     if (fl__field(L, t, "degraded_errors")) { m->health.degraded_errors = fl__read_fraction(L, -1, "scenario: health", "degraded_errors"); lua_pop(L, 1); }
     if (fl__field(L, t, "down_errors")) { m->health.down_errors = fl__read_fraction(L, -1, "scenario: health", "down_errors"); lua_pop(L, 1); }
     if (fl__field(L, t, "degraded_share")) { m->health.degraded_share = fl__read_fraction(L, -1, "scenario: health", "degraded_share"); lua_pop(L, 1); }
     if (fl__field(L, t, "saturation")) { m->health.saturation = fl__read_fraction(L, -1, "scenario: health", "saturation"); lua_pop(L, 1); }
     if (fl__field(L, t, "confirm")) { m->health.confirm = (int)fl__read_count(L, -1, "scenario: health", "confirm", 1, FL_MAX_CONFIRM); lua_pop(L, 1); }
+    if (fl__field(L, t, "min_requests")) { m->health.min_requests = (int)fl__read_count(L, -1, "scenario: health", "min_requests", 1, FL_MAX_MIN_REQUESTS); lua_pop(L, 1); }
     if (m->health.down_errors < m->health.degraded_errors) luaL_error(L, "scenario: health: down_errors must be at least degraded_errors");
     lua_pop(L, 1);
   }

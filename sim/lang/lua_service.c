@@ -42,8 +42,8 @@ static void read_kind(lua_State *L, fl_model_t *m, fl_service_t *s, const char *
     luaL_error(L, "%s: kind must be \"service\" or \"broker\"", ctx);
   s->broker = kind && strcmp(kind, "broker") == 0;
   if (!s->broker) {
-    static const char *const bf[] = { "capacity", "consumers", "concurrency", "max_deliveries" };
-    for (int i = 0; i < 4; i++)
+    static const char *const bf[] = { "capacity", "consumers", "concurrency", "max_deliveries", "lag", "age" };
+    for (int i = 0; i < 6; i++)
       if (lua_getfield(L, 1, bf[i]) != LUA_TNIL) luaL_error(L, "%s: %s is for kind = \"broker\"", ctx, bf[i]);
       else lua_pop(L, 1);
   } else {
@@ -66,6 +66,12 @@ static void read_kind(lua_State *L, fl_model_t *m, fl_service_t *s, const char *
     lua_pop(L, 1);
     if (fl__field(L, 1, "concurrency")) { s->concurrency = (int)fl__read_count(L, -1, ctx, "concurrency", 1, 10000000); lua_pop(L, 1); }
     if (fl__field(L, 1, "max_deliveries")) { s->max_deliveries = (int)fl__read_count(L, -1, ctx, "max_deliveries", 1, 100); lua_pop(L, 1); }
+    /* health from the backlog: degraded at or above this many waiting messages, or this age of the oldest */
+    if (fl__field(L, 1, "lag")) { s->lag_limit = fl__read_count(L, -1, ctx, "lag (messages waiting)", 1, 1000000000000LL); lua_pop(L, 1); }
+    if (fl__field(L, 1, "age")) {
+      s->age_limit = fl__read_duration(L, -1, ctx, "age"); lua_pop(L, 1);
+      if (s->age_limit <= 0) luaL_error(L, "%s: age must be positive", ctx);
+    }
   }
 }
 
@@ -158,11 +164,15 @@ static void read_endpoints(lua_State *L, loader_t *ld, fl_service_t *s, const ch
       char ectx[320];
       snprintf(ectx, sizeof ectx, "endpoint \"%s.%s\"", name, names[i]);
       lua_getfield(L, et, names[i]);
-      static const char *const ef[] = { "work", "calls", "error_rate", NULL };
+      static const char *const ef[] = { "work", "calls", "error_rate", "slo", NULL };
       fl__check_fields(L, -1, ectx, ef);
       ep->name = (char *)names[i];
       ep->file = s->file; ep->line = s->line;
       read_endpoint(L, ld, lua_gettop(L), ep, ectx, true);
+      if (fl__field(L, -1, "slo")) {   /* the endpoint's own promise, beside the service's */
+        ep->slo = fl__read_duration(L, -1, ectx, "slo"); lua_pop(L, 1);
+        if (ep->slo <= 0) luaL_error(L, "%s: slo must be positive", ectx);
+      }
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -189,7 +199,8 @@ int fl__lua_service_body(lua_State *L) {
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
   static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
-                                   "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries", NULL };
+                                   "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries",
+                                   "lag", "age", NULL };
   fl__check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;

@@ -193,8 +193,15 @@ int fl__lua_piecewise(lua_State *L) {
   return 1;
 }
 
-typedef struct { const char *name; double share; } mixent_t;
+typedef struct { const char *name; double share, slo; } mixent_t;
 static int cmp_mix(const void *a, const void *b) { return strcmp(((const mixent_t *)a)->name, ((const mixent_t *)b)->name); }
+
+/* A journey's slo (the value on top of the stack): positive seconds. */
+static double read_slo(lua_State *L, const char *ctx) {
+  double v = fl__read_duration(L, -1, ctx, "slo");
+  if (v <= 0) luaL_error(L, "%s: slo must be positive", ctx);
+  return v;
+}
 
 /* client = { timeout = "10s", retries = 1, think = "3s" }: users give up and press refresh */
 static void read_client(lua_State *L, fl_model_t *m) {
@@ -224,7 +231,7 @@ static void read_journeys(lua_State *L, fl_model_t *m) {
     for (i = 0; i < n; i++) if (strcmp(m->journeys[i].name, name) == 0) jn = &m->journeys[i];
     if (!jn) luaL_error(L, "%s is not in the mix (give it a share there)", ctx);
     int t = lua_gettop(L);
-    static const char *const jf[] = { "steps", "continue", "think", NULL };
+    static const char *const jf[] = { "steps", "continue", "think", "slo", NULL };
     fl__check_fields(L, t, ctx, jf);
     if (!fl__field(L, t, "steps") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
       luaL_error(L, "%s: steps must list entry endpoints, e.g. steps = { \"gateway.home\", \"gateway.checkout\" }", ctx);
@@ -252,6 +259,7 @@ static void read_journeys(lua_State *L, fl_model_t *m) {
       lua_pop(L, 1);
     }
     if (fl__field(L, t, "think")) { jn->think = fl__read_duration(L, -1, ctx, "think"); lua_pop(L, 1); }
+    if (fl__field(L, t, "slo")) { jn->slo = read_slo(L, ctx); lua_pop(L, 1); }
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -286,7 +294,16 @@ int fl__lua_traffic(lua_State *L) {
     e[i].name = fl__model_strdup(m, lua_tostring(L, -2));
     char ctx[300];
     snprintf(ctx, sizeof ctx, "traffic: mix[\"%s\"]", e[i].name);
-    e[i].share = fl__read_fraction(L, -1, ctx, "share");
+    if (lua_istable(L, -1)) {   /* ["gateway.home"] = { share = 0.7, slo = "300ms" } */
+      static const char *const mf[] = { "share", "slo", NULL };
+      int et = lua_gettop(L);
+      fl__check_fields(L, et, ctx, mf);
+      if (!fl__field(L, et, "share")) luaL_error(L, "%s: missing share", ctx);
+      e[i].share = fl__read_fraction(L, -1, ctx, "share"); lua_pop(L, 1);
+      if (fl__field(L, et, "slo")) { e[i].slo = read_slo(L, ctx); lua_pop(L, 1); }
+    } else {
+      e[i].share = fl__read_fraction(L, -1, ctx, "share");
+    }
     i++;
     lua_pop(L, 1);
   }
@@ -296,6 +313,7 @@ int fl__lua_traffic(lua_State *L) {
   for (i = 0; i < n; i++) {
     m->journeys[i].name = (char *)e[i].name;
     m->journeys[i].share = e[i].share;
+    m->journeys[i].slo = e[i].slo;
     m->journeys[i].file = m->traffic_file;
     m->journeys[i].line = m->traffic_line;
   }

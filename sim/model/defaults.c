@@ -13,6 +13,7 @@ void fl__model_defaults(fl_model_t *m) {
   /* health thresholds: degraded at 5% failures, down at half, saturated at 98% busy, 2 windows */
   m->health.degraded_errors = 0.05; m->health.down_errors = 0.5; m->health.degraded_share = 0.5;
   m->health.saturation = 0.98; m->health.confirm = 2;
+  m->health.min_requests = FL_DEFAULT_MIN_REQUESTS;
 }
 
 void fl__service_defaults(fl_service_t *s) {

@@ -36,11 +36,15 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 #define FL_MAX_QUEUE 1000000000       /* queue: 0 to this, or unbounded */
 #define FL_MIN_WARMUP_FACTOR 1.0      /* autoscale.warmup_factor */
 #define FL_MAX_CONFIRM 1000           /* health.confirm: windows, from 1 */
+#define FL_MAX_MIN_REQUESTS 1000000   /* health.min_requests: answers, from 1 */
 #define FL_MAX_CLIENT_RETRIES 100     /* traffic.client.retries */
 
 /* ---- defaults (defaults.c), each with its source ---- */
 
-/* The scenario's settings before scenario { ... }: a 1 s window, seed 1, the health thresholds. */
+#define FL_DEFAULT_MIN_REQUESTS 10    /* one failure among fewer answers says little: 1 of 10 is already 10% */
+
+/* The scenario's settings before scenario { ... }: a 1 s window, seed 1, the health thresholds
+** (FL_DEFAULT_MIN_REQUESTS answers before a window can change a state). */
 void fl__model_defaults(fl_model_t *m);
 /* A service before its fields: one instance, one worker, a queue of 100, blocking, and so on. */
 void fl__service_defaults(fl_service_t *s);

@@ -168,11 +168,14 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
 /* ---- steps ---- */
 
 /* Workers waiting on each callee, integrated over time per callee. */
-void fl__wait_change(fl_sim_t *s, fl_svc_rt_t *r, int slot, int delta) {
+void fl__wait_change(fl_sim_t *s, fl_svc_rt_t *r, int slot, int wdelta, int adelta) {
   fl_time_t now = s->eng.now;
-  r->wint[slot] += (double)r->wcount[slot] * (double)(now - r->wlast[slot]);
+  double dt = (double)(now - r->wlast[slot]);
+  r->wint[slot] += (double)r->wcount[slot] * dt;
+  r->aint[slot] += (double)r->acount[slot] * dt;
   r->wlast[slot] = now;
-  r->wcount[slot] += delta;
+  r->wcount[slot] += wdelta;
+  r->acount[slot] += adelta;
 }
 
 /* A cache in front of the callee answers instead (its hit ratio warming up after a flush). */
@@ -191,9 +194,10 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
   const fl_step_t *st = &q->ep->steps[q->step];
   q->pending = (uint16_t)st->count;
   q->wait_until = s->eng.now;
-  if (q->flags & F_WORKER) {
+  {   /* waiting on the step's callees: with its worker (blocking) or without (an event loop) */
     fl_svc_rt_t *r = &s->svc[q->ep->service->id];
-    for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, 1);
+    int wd = q->flags & F_WORKER ? 1 : 0;
+    for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, wd, 1);
     q->flags |= F_WAITING;
   }
   int skipped = 0;
@@ -226,7 +230,8 @@ void fl__end_wait(fl_sim_t *s, fl_req_t *q) {
   q->flags &= (uint16_t)~F_WAITING;
   fl_svc_rt_t *r = &s->svc[q->ep->service->id];
   const fl_step_t *st = &q->ep->steps[q->step];
-  for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, -1);
+  int wd = q->flags & F_WORKER ? -1 : 0;   /* a worker is held, or not, from the step's start to its end */
+  for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, wd, -1);
 }
 
 static void on_step_wait(fl_engine_t *e, fl_event_t *ev) {

@@ -65,6 +65,8 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   if (r->inflight < outstanding) return broken(why, n, "service '%s': %d requests in flight but its instances hold %d", svc->name, r->inflight, outstanding);
   for (int x = 0; x < r->ncallees; x++)
     if (r->wcount[x] < 0) return broken(why, n, "service '%s': %d workers waiting on a callee", svc->name, r->wcount[x]);
+  for (int x = 0; x < r->ncallees; x++)
+    if (r->acount[x] < r->wcount[x]) return broken(why, n, "service '%s': fewer requests (%d) than workers (%d) waiting on a callee", svc->name, r->acount[x], r->wcount[x]);
   *inflight += r->inflight;
   return 0;
 }

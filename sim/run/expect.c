@@ -41,6 +41,12 @@ static void check_scope(const fl_expect_t *ex, fl_exp_rt_t *er) {
   er->p99 = fl_time_to_sec(fl_hist_quantile(er->acc.h, 0.99));
   er->p50 = fl_time_to_sec(fl_hist_quantile(er->acc.h, 0.50));
   if (!er->windows) { er->passed = false; snprintf(er->detail, sizeof er->detail, "no window of the run fell in its 'during'"); }
+  /* nothing observed is no evidence either way: the check cannot hold (reports say n/a) */
+  else if (((ex->has_p99 || ex->has_p50) && er->acc.h->count == 0) || (ex->has_success && !done)) {
+    er->passed = false;
+    snprintf(er->detail, sizeof er->detail, "no request was answered in its 'during' (%llu arrived)", (unsigned long long)c->arrivals);
+    return;
+  }
   if (ex->has_success && !compare(ex->success_op, er->success_rate, ex->success_rate)) er->passed = false;
   if (ex->has_p99 && !compare(ex->p99_op, er->p99, ex->p99)) er->passed = false;
   if (ex->has_p50 && !compare(ex->p50_op, er->p50, ex->p50)) er->passed = false;
@@ -48,6 +54,7 @@ static void check_scope(const fl_expect_t *ex, fl_exp_rt_t *er) {
 
 /* no_cascade_from: no service that does not call 'root' went bad in a cascade rooted there. */
 static void check_no_cascade(const fl_sim_t *s, const fl_service_t *root, fl_exp_rt_t *er) {
+  /* direct callers of 'root' may change state (they are expected to feel it); services further up may not */
   for (int i = 0; i < s->nchanges; i++) {
     const fl_change_t *c = &s->changes[i];
     if (c->to == FL_HEALTH_OK || c->service < 0 || c->service == root->id) continue;
@@ -55,8 +62,8 @@ static void check_no_cascade(const fl_sim_t *s, const fl_service_t *root, fl_exp
     const fl_service_t *svc = &s->m->services[c->service];
     if (calls_service(svc, root)) continue;
     er->passed = false;
-    snprintf(er->detail, sizeof er->detail, "%s went %s at t=%.0fs (%s)", svc->name, fl_health_name(c->to),
-             fl_time_to_sec(c->t), c->reason);
+    snprintf(er->detail, sizeof er->detail, "%s (not a direct caller of %s) went %s at t=%.0fs (%s)", svc->name, root->name,
+             fl_health_name(c->to), fl_time_to_sec(c->t), c->reason);
     return;
   }
 }

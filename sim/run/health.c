@@ -4,6 +4,7 @@
 #include "run_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const health_names[] = { "ok", "degraded", "down" };
@@ -12,31 +13,67 @@ const char *fl_health_name(fl_health_t h) { return (unsigned)h <= FL_HEALTH_DOWN
 
 /* ---- classification and confirmation ---- */
 
-static fl_health_t classify(const fl_model_t *m, const fl_service_t *svc, const fl_svc_rt_t *r, double util, double p99) {
+#define NO_DATA (-1)   /* a raw state: too few answers to say anything; the confirmed state stands */
+
+static uint64_t min_answers(const fl_model_t *m) { return m->health.min_requests > 0 ? (uint64_t)m->health.min_requests : 1; }
+
+/* The endpoint of service 'svc' furthest over its own slo this window (with enough answers), or NULL. */
+static const fl_endpoint_t *slow_endpoint(const fl_sim_t *s, const fl_service_t *svc, double *p99) {
+  const fl_endpoint_t *worst = NULL;
+  double over = 0;
+  for (int k = 0; k < svc->nendpoints; k++) {
+    const fl_endpoint_t *ep = &svc->endpoints[k];
+    const fl_hist_t *h = s->ep[ep->id].hwin;
+    if (!h || h->count < min_answers(s->m)) continue;
+    double q = fl_time_to_sec(fl_hist_quantile(h, 0.99));
+    if (q > ep->slo && q / ep->slo > over) { over = q / ep->slo; worst = ep; *p99 = q; }
+  }
+  return worst;
+}
+
+/* A broker's backlog this window at or over its lag or age threshold. */
+static bool backlog_over(const fl_service_t *svc, const fl_svc_rt_t *r, uint32_t w) {
+  if (!svc->broker) return false;
+  return (svc->lag_limit > 0 && r->st.series[FL_SER_LAG][w] >= (double)svc->lag_limit) ||
+         (svc->age_limit > 0 && r->st.series[FL_SER_LAG_AGE][w] >= svc->age_limit);
+}
+
+static int classify(const fl_sim_t *s, const fl_service_t *svc, const fl_svc_rt_t *r, double util, uint32_t w) {
+  const fl_model_t *m = s->m;
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
-  double fr = done ? (double)r->st.win.failures / (double)done : 0;
-  /* no live instance, mostly failing, or holding requests without answering any */
-  if (r->nup == 0 || fr >= m->health.down_errors || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
-  if (fr >= m->health.degraded_errors || (svc->slo > 0 && p99 > svc->slo) || util >= m->health.saturation) return FL_HEALTH_DEGRADED;
+  /* no live instance, or holding requests without answering any */
+  if (r->nup == 0 || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
+  bool backlog = backlog_over(svc, r, w);
+  if (done < min_answers(m) && util < m->health.saturation && !backlog) return NO_DATA;
+  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = r->st.series[FL_SER_P99][w], ep99 = 0;
+  if (done >= min_answers(m) && fr >= m->health.down_errors) return FL_HEALTH_DOWN;
+  if ((done >= min_answers(m) && (fr >= m->health.degraded_errors || (svc->slo > 0 && p99 > svc->slo) || slow_endpoint(s, svc, &ep99))) ||
+      util >= m->health.saturation || backlog)
+    return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
-static fl_health_t classify_journey(const fl_model_t *m, const fl_counts_t *c, int inflight) {
+static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const fl_stats_t *st, uint32_t w, int inflight) {
+  const fl_counts_t *c = &st->win;
   uint64_t done = c->successes + c->degraded + c->failures;
-  if (!done) return inflight > 0 && c->arrivals > 0 ? FL_HEALTH_DOWN : FL_HEALTH_OK;   /* nothing answered */
+  if (!done && inflight > 0 && c->arrivals > 0) return FL_HEALTH_DOWN;   /* nothing answered */
+  if (done < min_answers(m)) return NO_DATA;
   double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
   if (fr >= m->health.down_errors) return FL_HEALTH_DOWN;
   if (fr >= m->health.degraded_errors || dg >= m->health.degraded_share) return FL_HEALTH_DEGRADED;
+  if (jn->slo > 0 && st->series[FL_SER_P99][w] > jn->slo) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
-/* A raw state different from the confirmed one must be seen s->confirm windows in a row. */
-static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend, int *np, fl_health_t raw) {
-  if (raw == *cur) { *np = 0; return false; }
-  if (raw != *pend) { *pend = raw; *np = 1; } else (*np)++;
+/* A raw state different from the confirmed one must be seen s->confirm windows in a row; a window
+** without data neither confirms nor breaks the run. */
+static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend, int *np, int raw) {
+  if (raw == NO_DATA) return false;
+  if (raw == (int)*cur) { *np = 0; return false; }
+  if (raw != (int)*pend) { *pend = (fl_health_t)raw; *np = 1; } else (*np)++;
   if (*np < s->confirm) return false;
   *np = 0;
-  *cur = raw;
+  *cur = (fl_health_t)raw;
   return true;
 }
 
@@ -75,6 +112,21 @@ static int own_fault(const fl_sim_t *s, int i) {
   return -1;
 }
 
+/* A broker over its lag or age threshold: blame the consumer furthest behind. */
+static void attribute_backlog(fl_sim_t *s, fl_change_t *c, uint32_t w) {
+  const fl_svc_rt_t *r = &s->svc[c->service];
+  int64_t most = -1;
+  const fl_group_t *worst = NULL;
+  for (int g = 0; g < s->ngroups; g++)
+    if (s->groups[g].broker == c->service && s->groups[g].count > most) { most = s->groups[g].count; worst = &s->groups[g]; }
+  int n = snprintf(c->reason, sizeof c->reason, "backlog: %.0f messages waiting, the oldest %.1fs", r->st.series[FL_SER_LAG][w],
+                   r->st.series[FL_SER_LAG_AGE][w]);
+  if (worst && n > 0 && (size_t)n < sizeof c->reason) {
+    c->via = worst->consumer->service->id;
+    snprintf(c->reason + n, sizeof c->reason - (size_t)n, "; %s behind", worst->consumer->full_name);
+  }
+}
+
 static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   const fl_model_t *m = s->m;
   int i = c->service;
@@ -90,11 +142,19 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
   double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
   const fl_service_t *svc = &m->services[i];
+  uint32_t w = s->wdone;
+  if (backlog_over(svc, r, w)) { attribute_backlog(s, c, w); return; }
   int k = -1;
   for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;
   double busy = 0;
   int kw = -1;
   for (int x = 0; x < r->ncallees; x++) if (r->wint[x] > busy) { busy = r->wint[x]; kw = x; }
+  /* requests' time waiting on each callee, worker held or not (an event loop holds none) */
+  double await = 0, aall = 0;
+  int ka = -1;
+  for (int x = 0; x < r->ncallees; x++) { aall += r->aint[x]; if (r->aint[x] > await) { await = r->aint[x]; ka = x; } }
+  double ep99 = 0;
+  const fl_endpoint_t *sep = slow_endpoint(s, svc, &ep99);
   if (kw >= 0 && r->w_busy > 0 && busy >= 0.5 * r->w_busy && util >= 0.8) {
     c->via = r->callee[kw];
     snprintf(c->reason, sizeof c->reason, "pool exhaustion: %.0f%% of worker time waiting on %s", 100 * busy / r->w_busy,
@@ -105,8 +165,19 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
       c->via = r->callee[kw];
       snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms, %.0f%% of worker time waiting on %s", 1000 * p99,
                1000 * svc->slo, 100 * busy / r->w_busy, m->services[c->via].name);
+    } else if (ka >= 0 && !svc->blocking) {
+      c->via = r->callee[ka];
+      snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms, %.0f%% of request time waiting on %s", 1000 * p99,
+               1000 * svc->slo, 100 * await / aall, m->services[c->via].name);
     } else {
       snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * svc->slo);
+    }
+  } else if (fr < 0.05 && sep) {
+    /* one endpoint over its own slo: blame the callee its requests waited on most, if any */
+    int n = snprintf(c->reason, sizeof c->reason, "endpoint %s p99 %.0fms over its slo of %.0fms", sep->full_name, 1000 * ep99, 1000 * sep->slo);
+    if (ka >= 0 && aall > 0 && n > 0 && (size_t)n < sizeof c->reason) {
+      c->via = r->callee[ka];
+      snprintf(c->reason + n, sizeof c->reason - (size_t)n, ", %.0f%% of request time waiting on %s", 100 * await / aall, m->services[c->via].name);
     }
   } else if (k >= 0 && bad && 2 * r->fail_via[k] >= bad) {
     c->via = r->callee[k];
@@ -128,6 +199,13 @@ static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
   int d = jr->fail_from ? top_origin(s, jr->fail_from, jr->st.win.failures, &share) : -1;
   uint64_t done = jr->st.win.successes + jr->st.win.degraded + jr->st.win.failures;
   double fr = done ? (double)jr->st.win.failures / (double)done : 0;
+  const fl_journey_t *jn = &m->journeys[c->journey];
+  double p99 = jr->st.series[FL_SER_P99][s->wdone];
+  if (d < 0 && fr < m->health.degraded_errors && jn->slo > 0 && p99 > jn->slo) {
+    c->via = jn->entry->service->id;   /* linked further down its calls by fl__link_changes */
+    snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * jn->slo);
+    return;
+  }
   if (d >= 0) {
     c->via = d;
     snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% of failures originate at %s", 100 * fr, 100 * share, m->services[d].name);
@@ -152,7 +230,7 @@ static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
 void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
   fl_svc_rt_t *r = &s->svc[i];
   fl_health_t was = r->health;
-  if (!confirm_state(s, &r->health, &r->pending, &r->npending, classify(s->m, &s->m->services[i], r, util, r->st.series[FL_SER_P99][w])))
+  if (!confirm_state(s, &r->health, &r->pending, &r->npending, classify(s, &s->m->services[i], r, util, w)))
     return;
   attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
   for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][w - (uint32_t)k] = r->health;
@@ -161,7 +239,7 @@ void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
 void fl__journey_health(fl_sim_t *s, int j, uint32_t w) {
   fl_jrn_rt_t *jr = &s->jrn[j];
   fl_health_t was = jr->health;
-  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &jr->st.win, jr->inflight)))
+  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], &jr->st, w, jr->inflight)))
     attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
 }
 
@@ -170,6 +248,47 @@ static int standing_change(const fl_sim_t *s, int svc) {
   for (int i = s->nchanges - 1; i >= 0; i--)
     if (s->changes[i].service == svc) return s->changes[i].to != FL_HEALTH_OK ? i : -1;
   return -1;
+}
+
+/* A fault on service 'svc' touching [wstart, now), on a link into it from 'from' when it is a
+** link fault (from < 0: any caller), or -1. */
+static int fault_on(const fl_sim_t *s, int svc, int from, fl_time_t wstart) {
+  const fl_model_t *m = s->m;
+  for (int f = 0; f < m->nfaults; f++)
+    if (m->faults[f].target->id == svc && fl__fault_in(s, f, wstart, s->eng.now) &&
+        (!m->faults[f].from || from < 0 || m->faults[f].from->id == from))   /* its own link's */
+      return f;
+  return -1;
+}
+
+static void note_fault(const fl_sim_t *s, fl_change_t *c, int f) {
+  const fl_fault_t *ft = &s->m->faults[f];
+  c->fault = f;
+  size_t l = strlen(c->reason);
+  snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", ft->name, fl_fault_kind_name(ft->kind), ft->target->name);
+}
+
+/* A journey slower than its slo, whose entry service neither changed state nor has a fault: the
+** closest service down its calls (breadth first) that went bad, or else has a fault now. Runs only
+** when such a change is confirmed, never per request. */
+static void link_down_calls(fl_sim_t *s, fl_change_t *c, int self, fl_time_t wstart) {
+  const fl_model_t *m = s->m;
+  int *queue = fl_xcalloc((size_t)m->nservices, sizeof *queue);
+  bool *seen = fl_xcalloc((size_t)m->nservices, sizeof *seen);
+  int head = 0, tail = 0, fault_at = -1, fault = -1;
+  queue[tail++] = c->via; seen[c->via] = true;
+  while (head < tail) {
+    int v = queue[head++];
+    int p = standing_change(s, v);
+    if (p >= 0 && p != self) { c->parent = p; c->via = v; break; }
+    int f = fault_at < 0 ? fault_on(s, v, -1, wstart) : -1;
+    if (f >= 0) { fault_at = v; fault = f; }
+    const fl_svc_rt_t *r = &s->svc[v];
+    for (int x = 0; x < r->ncallees; x++)
+      if (!seen[r->callee[x]]) { seen[r->callee[x]] = true; queue[tail++] = r->callee[x]; }
+  }
+  if (c->parent < 0 && fault >= 0) { c->via = fault_at; note_fault(s, c, fault); }
+  free(queue); free(seen);
 }
 
 /* Links this window's changes (from 'first' on) to the standing changes of the dependencies they
@@ -182,14 +301,8 @@ void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
     int p = standing_change(s, c->via);
     c->parent = p != i ? p : -1;
     if (c->parent >= 0 || c->fault >= 0) continue;
-    for (int f = 0; f < m->nfaults; f++)
-      if (m->faults[f].target->id == c->via && fl__fault_in(s, f, wstart, s->eng.now) &&
-          (!m->faults[f].from || c->service < 0 || m->faults[f].from->id == c->service)) {   /* its own link's */
-        c->fault = f;
-        size_t l = strlen(c->reason);
-        snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", m->faults[f].name,
-                 fl_fault_kind_name(m->faults[f].kind), m->faults[f].target->name);
-        break;
-      }
+    int f = fault_on(s, c->via, c->service, wstart);
+    if (f >= 0) { note_fault(s, c, f); continue; }
+    if (c->service < 0 && m->journeys[c->journey].slo > 0) link_down_calls(s, c, i, wstart);
   }
 }

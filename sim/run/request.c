@@ -170,6 +170,8 @@ void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, 
     r->inflight--;
     if (q->flags & F_ON_INST && --q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
     count_outcome(&r->st, measured, out, cause, latency);
+    fl_hist_t *eh = s->ep[q->ep->id].hwin;   /* an endpoint with its own slo */
+    if (eh && out != FL_OUT_FAILURE) fl_hist_add(eh, latency);
   }
   fl_session_t *sess = q->sess;
   int dgroup = q->dgroup, dattempts = q->dattempts;

@@ -18,7 +18,7 @@ enum {
   F_MEASURED = 1 << 3,  /* arrived after warm-up: counts in the summary */
   F_HUNG = 1 << 4,      /* frozen by a hang fault: answered only when the hang ends */
   F_LIMBO = 1 << 5,     /* never reached its service (dropped by a partition) */
-  F_WAITING = 1 << 6,   /* holds a worker while waiting on a step's calls */
+  F_WAITING = 1 << 6,   /* waiting on a step's calls (counted in acount; in wcount too with F_WORKER) */
   F_BREAKER = 1 << 7,   /* this attempt passed its caller's breaker: its outcome is recorded there */
   F_BULKHEAD = 1 << 8,  /* this attempt holds a place in its caller's bulkhead */
   F_TIMED_OUT = 1 << 9, /* its caller gave up on it: its answer says nothing of the instance */
@@ -142,7 +142,9 @@ void fl__send(fl_sim_t *s, fl_req_t *q);
 void fl__begin_step(fl_sim_t *s, fl_req_t *q);
 /* The step a worker waited in is over: it no longer waits on the step's callees. */
 void fl__end_wait(fl_sim_t *s, fl_req_t *q);
-void fl__wait_change(fl_sim_t *s, fl_svc_rt_t *r, int slot, int delta);
+/* Brings the waiting integrals of callee 'slot' up to now, then adds to the workers (wdelta) and
+** requests (adelta) waiting on it. */
+void fl__wait_change(fl_sim_t *s, fl_svc_rt_t *r, int slot, int wdelta, int adelta);
 void fl__on_timeout(fl_engine_t *e, fl_event_t *ev);
 /* Routes an attempt's answer to its call context or straight to the waiting caller. */
 void fl__deliver(fl_sim_t *s, fl_req_t *p, uint32_t pgen, fl_callctx_t *x, int ci, fl_outcome_t out, fl_cause_t cause, int origin);

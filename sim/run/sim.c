@@ -68,6 +68,8 @@ static void init_callees(fl_sim_t *s, int i) {
   r->edge_fails = fl_xcalloc((size_t)nc * nw, sizeof *r->edge_fails);
   r->wcount = fl_xcalloc((size_t)nc, sizeof *r->wcount);
   r->wint = fl_xcalloc((size_t)nc, sizeof *r->wint);
+  r->acount = fl_xcalloc((size_t)nc, sizeof *r->acount);
+  r->aint = fl_xcalloc((size_t)nc, sizeof *r->aint);
   r->wlast = fl_xcalloc((size_t)nc, sizeof *r->wlast);
 }
 
@@ -89,6 +91,7 @@ static void init_service(fl_sim_t *s, int i) {
     fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
     fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
     s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
+    if (ep->slo > 0) { s->ep[ep->id].hwin = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->ep[ep->id].hwin); }
   }
 }
 
@@ -126,7 +129,7 @@ static void release_service(fl_svc_rt_t *r) {
   free(r->inst); fl__stats_release(&r->st);
   free(r->recs); free(r->rec_t);
   free(r->callee); free(r->fail_via); free(r->calls_via); free(r->edge_calls); free(r->edge_fails);
-  free(r->wcount); free(r->wint); free(r->wlast);
+  free(r->wcount); free(r->wint); free(r->wlast); free(r->acount); free(r->aint);
 }
 
 void fl_sim_release(fl_sim_t *s) {
@@ -147,6 +150,7 @@ void fl_sim_release(fl_sim_t *s) {
   while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
   while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes);
+  for (int k = 0; s->m && k < s->m->nendpoints; k++) free(s->ep[k].hwin);
   free(s->svc); free(s->ep); free(s->jrn);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
   memset(s, 0, sizeof *s);

@@ -88,7 +88,7 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
   const fl_service_t *svc = &s->m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   fl__svc_touch(s, r, svc);
-  for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0);
+  for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0, 0);
   close_stats(&r->st, w);
   double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
   r->st.series[FL_SER_BUSY][w] = len > 0 ? r->w_busy / (double)len : 0;
@@ -109,6 +109,7 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
 /* Starts window w + 1: this window's counts, integrals and per-callee tallies go back to zero
 ** (the tallies kept per window as the edges' series). */
 static void reset_windows(fl_sim_t *s, uint32_t w) {
+  for (int k = 0; k < s->m->nendpoints; k++) if (s->ep[k].hwin) fl_hist_reset(s->ep[k].hwin);
   for (int i = 0; i < s->m->nservices; i++) {
     fl_svc_rt_t *r = &s->svc[i];
     r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
@@ -119,7 +120,7 @@ static void reset_windows(fl_sim_t *s, uint32_t w) {
     }
     memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
     memset(r->calls_via, 0, sizeof *r->calls_via * (size_t)r->ncallees);
-    for (int x = 0; x < r->ncallees; x++) { r->wint[x] = 0; r->wlast[x] = s->eng.now; }
+    for (int x = 0; x < r->ncallees; x++) { r->wint[x] = r->aint[x] = 0; r->wlast[x] = s->eng.now; }
   }
   for (int j = 0; j < s->m->njourneys; j++) {
     reset_window(&s->jrn[j].st);
