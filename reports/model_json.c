@@ -83,9 +83,8 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
       add_num(x, "max_ejected", s->outlier.max_ejected);
     }
     if (s->autoscale.on) {
-      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
       cJSON *x = add_obj(o, "autoscale");
-      cJSON_AddStringToObject(x, "metric", mn[s->autoscale.metric]);
+      cJSON_AddStringToObject(x, "metric", fl_scale_metric_name(s->autoscale.metric));
       add_num(x, "target", s->autoscale.target);
       add_num(x, "min", s->autoscale.min); add_num(x, "max", s->autoscale.max);
       add_num(x, "period", s->autoscale.period); add_num(x, "tolerance", s->autoscale.tolerance);
@@ -122,13 +121,12 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
           if (call->async) cJSON_AddBoolToObject(co, "async", true);
           if (call->cache_hit > 0) { cJSON *ch = add_obj(co, "cache"); add_num(ch, "hit", call->cache_hit); add_num(ch, "warm_up", call->cache_warmup); }
           if (call->retries) {
-            static const char *const jit[] = { "none", "full", "equal" };
             cJSON *r = add_obj(co, "retry");
             add_num(r, "retries", call->retries);
             add_num(r, "backoff_base", fl_time_to_sec(call->backoff_base));
             add_num(r, "backoff_multiplier", call->backoff_mult);
             add_num(r, "backoff_max", fl_time_to_sec(call->backoff_max));
-            cJSON_AddStringToObject(r, "jitter", jit[call->jitter]);
+            cJSON_AddStringToObject(r, "jitter", fl_jitter_name(call->jitter));
             if (call->budget_ratio > 0) { add_num(r, "budget_ratio", call->budget_ratio); add_num(r, "budget_min_per_s", call->budget_min); }
           }
           if (call->breaker.on) {

@@ -54,9 +54,8 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
     if (s->shed_after > 0) { dur(s->shed_after, a, sizeof a); fprintf(out, ", sheds past %s", a); }
     if (s->outlier.consecutive_errors) fprintf(out, ", ejects after %d errors", s->outlier.consecutive_errors);
     if (s->autoscale.on) {
-      static const char *const mn[] = { "utilization", "inflight", "queue", "rps" };
       dur(s->autoscale.delay, a, sizeof a);
-      fprintf(out, ", autoscale %d-%d on %s %g (ready after %s)", s->autoscale.min, s->autoscale.max, mn[s->autoscale.metric], s->autoscale.target, a);
+      fprintf(out, ", autoscale %d-%d on %s %g (ready after %s)", s->autoscale.min, s->autoscale.max, fl_scale_metric_name(s->autoscale.metric), s->autoscale.target, a);
     }
     if (s->broker) {
       fprintf(out, ", broker to");
@@ -82,8 +81,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
           if (call->cache_hit > 0) { dur(call->cache_warmup, a, sizeof a); fprintf(out, " cache %g%% (warm-up %s)", 100 * call->cache_hit, a); }
           if (call->retries) {
             dur(fl_time_to_sec(call->backoff_base), a, sizeof a); dur(fl_time_to_sec(call->backoff_max), b, sizeof b);
-            static const char *const jit[] = { "none", "full", "equal" };
-            fprintf(out, " retries %d (backoff %s x%g up to %s, jitter %s)", call->retries, a, call->backoff_mult, b, jit[call->jitter]);
+            fprintf(out, " retries %d (backoff %s x%g up to %s, jitter %s)", call->retries, a, call->backoff_mult, b, fl_jitter_name(call->jitter));
             if (call->budget_ratio > 0) fprintf(out, " budget %g%% min %g/s", 100 * call->budget_ratio, call->budget_min);
           }
           if (call->breaker.on) {

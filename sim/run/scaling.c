@@ -154,9 +154,8 @@ void fl__on_hpa(fl_engine_t *e, fl_event_t *ev) {
   if (desired > svc->autoscale.max) desired = svc->autoscale.max;
   desired = hpa_stabilize(s, svc, r, current, desired);
   if (desired != current) {
-    static const char *const names[] = { "utilization", "inflight", "queue", "rps" };
     char why[128];
-    snprintf(why, sizeof why, "autoscaler: %s %.3g per instance, target %.3g", names[svc->autoscale.metric], metric, svc->autoscale.target);
+    snprintf(why, sizeof why, "autoscaler: %s %.3g per instance, target %.3g", fl_scale_metric_name(svc->autoscale.metric), metric, svc->autoscale.target);
     fl_sim_scale(s, id, desired, why);
   }
   fl_engine_schedule(e, ev, fl_sec_to_time(svc->autoscale.period));
