@@ -8,21 +8,21 @@
 #include "faultline/sim.h"
 #include "../sim/run/run_int.h"
 
-#define SCENARIO_FILES_PREFIX "fl_invariants"
-#include "scenario_files.h"
+#define FIXTURE_NAME "invariants"
+#include "fixture.h"
 
-typedef struct { fl_model_t *m; fl_sim_t s; int windows, broken; char why[256]; } run_t;
+typedef struct { fl_model_t *m; fl_sim_t s; int windows, broken; char why[256]; } inv_t;
 
 /* After every window: the checker must hold; the first broken sentence is kept. */
 static void after_window(fl_sim_t *s, uint32_t w, void *user) {
   (void)w;
-  run_t *r = user;
+  inv_t *r = user;
   char why[256];
   r->windows++;
   if (fl_sim_check_invariants(s, why, sizeof why) != 0 && !r->broken++) snprintf(r->why, sizeof r->why, "%s", why);
 }
 
-static bool start(run_t *r, const char *path) {
+static bool inv_start(inv_t *r, const char *path) {
   memset(r, 0, sizeof *r);
   fl_load_opts_t o = { 0 };
   char err[1024];
@@ -33,19 +33,19 @@ static bool start(run_t *r, const char *path) {
   return true;
 }
 
-static void finish(run_t *r) {
+static void inv_finish(inv_t *r) {
   if (r->m) { fl_sim_release(&r->s); fl_model_free(r->m); }
   r->m = NULL;
 }
 
 static void holds_over(const char *path) {
-  run_t r;
-  if (!start(&r, path)) return;
+  inv_t r;
+  if (!inv_start(&r, path)) return;
   fl_sim_run(&r.s);
   CHECK(r.s.complete);
   CHECK(r.windows > 0);
   CHECK_MSG(r.broken == 0, "%s: %d windows broke an invariant, first: %s", path, r.broken, r.why);
-  finish(&r);
+  inv_finish(&r);
 }
 
 static const char *const busy_text =
@@ -77,8 +77,8 @@ TEST(invariants_hold_after_every_window_of_the_incident_scenarios) {
 }
 
 /* A run stopped half-way, with requests in flight, for the broken-state tests. */
-static bool halfway(run_t *r) {
-  if (!start(r, put("half.lua", busy_text))) return false;
+static bool halfway(inv_t *r) {
+  if (!inv_start(r, put("half.lua", busy_text))) return false;
   fl_sim_run_until(&r->s, fl_sec_to_time(150));
   char why[256];
   int rc = fl_sim_check_invariants(&r->s, why, sizeof why);
@@ -87,7 +87,7 @@ static bool halfway(run_t *r) {
   return rc == 0;
 }
 
-static void expect_broken(run_t *r, const char *words) {
+static void expect_broken(inv_t *r, const char *words) {
   char why[256];
   int rc = fl_sim_check_invariants(&r->s, why, sizeof why);
   CHECK_EQ_INT(rc, -FL_EINTERNAL);
@@ -95,36 +95,36 @@ static void expect_broken(run_t *r, const char *words) {
 }
 
 TEST(invariants_catch_a_service_busy_total_off_its_instances_sum) {
-  run_t r;
-  if (!halfway(&r)) { finish(&r); return; }
+  inv_t r;
+  if (!halfway(&r)) { inv_finish(&r); return; }
   r.s.svc[1].busy++;
   expect_broken(&r, "busy workers");
   r.s.svc[1].busy--;
-  finish(&r);
+  inv_finish(&r);
 }
 
 TEST(invariants_catch_a_queued_count_that_is_not_its_waiting_room) {
-  run_t r;
-  if (!halfway(&r)) { finish(&r); return; }
+  inv_t r;
+  if (!halfway(&r)) { inv_finish(&r); return; }
   r.s.svc[0].queued++;
   expect_broken(&r, "queued");
   r.s.svc[0].queued--;
   r.s.svc[0].inst[0].queued++; r.s.svc[0].queued++;   /* the sums agree, the room does not */
   expect_broken(&r, "waiting room");
   r.s.svc[0].inst[0].queued--; r.s.svc[0].queued--;
-  finish(&r);
+  inv_finish(&r);
 }
 
 TEST(invariants_catch_a_request_lost_from_the_pool) {
-  run_t r;
-  if (!halfway(&r)) { finish(&r); return; }
+  inv_t r;
+  if (!halfway(&r)) { inv_finish(&r); return; }
   fl_req_t *q = r.s.free_reqs;          /* off the free list, never counted live */
   CHECK(q != NULL);
-  if (!q) { finish(&r); return; }
+  if (!q) { inv_finish(&r); return; }
   r.s.free_reqs = q->next;
   expect_broken(&r, "requests do not balance");
   r.s.free_reqs = q;
   char why[256];
   CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), 0);
-  finish(&r);
+  inv_finish(&r);
 }
