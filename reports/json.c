@@ -78,6 +78,7 @@ static cJSON *service_json(const fl_sim_t *s, int i, const fl_service_metrics_t 
   add_num(pol, "queue_full", (double)r->rej_queue);
   add_num(pol, "rate_limit", (double)r->rej_rate);
   add_num(pol, "shed", (double)r->rej_shed);
+  if (r->drop_queue) add_num(pol, "dropped", (double)r->drop_queue);   /* left unanswered: overflow = "drop" or hung */
   add_num(o, "ejections", (double)r->ejections);
   if (m->services[i].broker) {
     /* messages: published = consumed + dead-lettered + waiting or in delivery, per consumer */

@@ -69,6 +69,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
     add_num(o, "workers", s->workers);
     if (s->queue == INT64_MAX) cJSON_AddStringToObject(o, "queue", "unbounded");
     else add_num(o, "queue", (double)s->queue);
+    if (s->overflow != FL_OVERFLOW_REJECT) cJSON_AddStringToObject(o, "overflow", fl_overflow_name(s->overflow));
     cJSON_AddStringToObject(o, "balancer", fl_balancer_name(s->balancer));
     cJSON_AddBoolToObject(o, "blocking", s->blocking);
     add_num(o, "error_rate", s->error_rate);
@@ -115,6 +116,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
           add_num(co, "step", st);
           cJSON_AddBoolToObject(co, "parallel", ep->steps[st].parallel);
           if (call->timeout > 0) add_num(co, "timeout", fl_time_to_sec(call->timeout));
+          if (call->connect_timeout != FL_DEFAULT_CONNECT_TIMEOUT) add_num(co, "connect_timeout", fl_time_to_sec(call->connect_timeout));
           cJSON_AddBoolToObject(co, "optional", call->optional);
           if (call->optional) add_num(co, "fallback", fl_time_to_sec(call->fallback));
           if (call->p < 1) add_num(co, "p", call->p);

@@ -48,6 +48,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
     if (s->queue == INT64_MAX) snprintf(q, sizeof q, "unbounded"); else snprintf(q, sizeof q, "%lld", (long long)s->queue);
     fprintf(out, "service %s: %d instances x %d workers, queue %s, %s, %s", s->name, s->instances, s->workers, q,
             fl_balancer_name(s->balancer), s->blocking ? "blocking" : "non-blocking");
+    if (s->overflow != FL_OVERFLOW_REJECT) fprintf(out, ", a full room %ss", fl_overflow_name(s->overflow));
     if (s->error_rate > 0) fprintf(out, ", error_rate %g", s->error_rate);
     if (s->slo > 0) { dur(s->slo, a, sizeof a); fprintf(out, ", slo %s", a); }
     if (s->rate_limit > 0) fprintf(out, ", rate limit %g/s (burst %g)", s->rate_limit, s->rate_burst);
@@ -75,6 +76,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
           const fl_call_t *call = &ep->calls[stp->first + ci];
           fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", call->target->full_name);
           if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
+          if (call->connect_timeout != FL_DEFAULT_CONNECT_TIMEOUT) { dur(fl_time_to_sec(call->connect_timeout), a, sizeof a); fprintf(out, " connect_timeout %s", a); }
           if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }
           if (call->p < 1) fprintf(out, " p %g", call->p);
           if (call->async) fprintf(out, " async");

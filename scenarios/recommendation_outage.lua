@@ -10,10 +10,14 @@
 --   recommend down (fault) -> gateway down (pool exhaustion waiting on recommend)
 --   -> journeys failing (rejected at the gateway).
 --
--- Variant B: the call gets a 150 ms timeout and is optional with a 1 ms fallback (a static
--- bestseller list). Only the home page degrades; checkout holds.
+-- Variant B: the call gets a 50 ms timeout and is optional with a 1 ms fallback (a static
+-- bestseller list). Only the home page degrades; checkout holds. The timeout must be shorter
+-- than workers / rate: once recommend's backlogs are full the hung instances answer nothing, not
+-- even a rejection, so every home visit holds a gateway worker for the whole timeout; each
+-- gateway instance sees 425 home visits/s for 50 workers, so anything past ~118 ms (less the
+-- time checkout holds) runs its pool dry: 150 ms fails as variant A does.
 --   faultline run scenarios/recommendation_outage.lua \
---     --set gateway.endpoints.home.calls.recommend.timeout=150ms \
+--     --set gateway.endpoints.home.calls.recommend.timeout=50ms \
 --     --set gateway.endpoints.home.calls.recommend.optional=true
 --
 -- The expectations below state the lesson; variant A fails them (exit 1), variant B passes.

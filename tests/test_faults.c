@@ -443,7 +443,7 @@ TEST(recommendation_outage_variant_a_cascades_from_recommend_to_checkout) {
 }
 
 TEST(recommendation_outage_variant_b_holds_with_a_timeout_and_a_fallback) {
-  static const char *const sets[] = { "gateway.endpoints.home.calls.recommend.timeout=150ms",
+  static const char *const sets[] = { "gateway.endpoints.home.calls.recommend.timeout=50ms",
                                       "gateway.endpoints.home.calls.recommend.optional=true" };
   run_t r;
   if (!run_path(&r, outage_path(), sets, 2)) return;

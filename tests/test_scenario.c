@@ -149,7 +149,7 @@ static const bad_t bad[] = {
     "$D/bad.lua:4: service \"a\" is defined twice (first at $D/bad.lua:2)" },
   { "an unknown field in a service lists the expected fields",
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
-    "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, balancer, "
+    "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, overflow, balancer, "
     "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale, "
     "kind, capacity, consumers, concurrency, max_deliveries, lag, age)" },
   { "a service name with a dot",
@@ -163,7 +163,7 @@ static const bad_t bad[] = {
   { "an unknown call option",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retyr = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache, async)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, connect_timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache, async)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
@@ -636,7 +636,7 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "recommend.instances=0", "--set recommend.instances=0: expected a whole number from 1 to 100000, got '0'" },
     { "recommend.instances=x", "--set recommend.instances=x: expected a whole number from 1 to 100000, got 'x'" },
     { "recommend.instances=2.5", "--set recommend.instances=2.5: expected a whole number from 1 to 100000, got '2.5'" },
-    { "recommend.replicas=3", "--set recommend.replicas=3: unknown field 'replicas' (expected instances, workers, queue, "
+    { "recommend.replicas=3", "--set recommend.replicas=3: unknown field 'replicas' (expected instances, workers, queue, overflow, "
                               "blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)" },
     { "nosuch.instances=3", "--set nosuch.instances=3: no service or setting named 'nosuch'" },
     { "traffic.rate.peak=fast", "--set traffic.rate.peak=fast: expected a rate such as 2000/s, got 'fast'" },
@@ -647,7 +647,7 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "gateway.endpoints.home.calls.payment.timeout=1s",
       "--set gateway.endpoints.home.calls.payment.timeout=1s: endpoint gateway.home has no call to 'payment'" },
     { "gateway.endpoints.home.calls.catalog.retires=3",
-      "--set gateway.endpoints.home.calls.catalog.retires=3: unknown call field 'retires' (expected timeout, optional, fallback, p, retries, "
+      "--set gateway.endpoints.home.calls.catalog.retires=3: unknown call field 'retires' (expected timeout, connect_timeout, optional, fallback, p, retries, "
       "backoff.base|max|multiplier|jitter, retry_budget.ratio|min_per_s, breaker.enabled|failure_rate|slow_call_rate|slow_call|window|"
       "min_calls|open_for|half_open_calls, bulkhead, deadline, hedge.after|max)" },
     { "catalog.queue=-1", "--set catalog.queue=-1: expected a whole number from 0 to 1000000000, got '-1'" },

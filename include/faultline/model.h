@@ -24,6 +24,10 @@ typedef enum {
   FL_PROFILE_SUM, FL_PROFILE_PRODUCT, FL_PROFILE_REPLAY
 } fl_profile_kind_t;
 
+/* A full waiting room: "reject" answers at once (an application queue's 503), "drop" never
+** answers (a full TCP backlog with tcp_abort_on_overflow = 0): the caller waits for its connect
+** or call timeout. */
+typedef enum { FL_OVERFLOW_REJECT = 0, FL_OVERFLOW_DROP, FL_OVERFLOW__COUNT } fl_overflow_t;
 typedef enum { FL_JITTER_NONE = 0, FL_JITTER_FULL, FL_JITTER_EQUAL, FL_JITTER__COUNT } fl_jitter_t;
 
 /* Names of the enums, as scenarios and reports write them (one table each, in sim/model/model.c).
@@ -38,6 +42,9 @@ int fl_balancer_parse(const char *name);
 /* "utilization", "inflight", "queue", "rps" */
 const char *fl_scale_metric_name(fl_scale_metric_t k);
 int fl_scale_metric_parse(const char *name);
+/* "reject", "drop" */
+const char *fl_overflow_name(fl_overflow_t o);
+int fl_overflow_parse(const char *name);
 /* "none", "full", "equal" */
 const char *fl_jitter_name(fl_jitter_t j);
 int fl_jitter_parse(const char *name);
@@ -67,11 +74,17 @@ typedef struct fl_hedge_cfg {
   int max;                    /* extra attempts */
 } fl_hedge_cfg_t;
 
+/* A connect whose SYNs go unanswered fails after Linux's defaults give up: net.ipv4.tcp_syn_retries
+** = 6 retransmissions, the initial RTO of 1 s doubling: 1+2+4+8+16+32+64 = 127 s. The default of a
+** call's connect_timeout (defaults.c), and the connect timeout of users and broker deliveries. */
+#define FL_DEFAULT_CONNECT_TIMEOUT (127 * FL_SEC)
+
 typedef struct fl_call {
   char *target_name;          /* "catalog.list" or "catalog" */
   const char *file; int line;
   fl_endpoint_t *target;      /* resolved */
   fl_time_t timeout;          /* 0: none */
+  fl_time_t connect_timeout;  /* a callee that drops the connection (overflow = "drop", hang) fails it after this */
   bool optional;
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
   double p;                   /* probability that the call is made (1: always) */
@@ -114,6 +127,7 @@ struct fl_service {
   int id;
   int instances, workers;
   int64_t queue;              /* waiting places per instance; INT64_MAX: unbounded */
+  fl_overflow_t overflow;     /* what a full room does to a newcomer: reject it at once, or drop it unanswered */
   fl_balancer_t balancer;
   bool blocking;
   double error_rate;

@@ -177,7 +177,7 @@ int fl__lua_call_options(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
-  static const char *const f[] = { "timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
+  static const char *const f[] = { "timeout", "connect_timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
                                    "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", NULL };
   fl__check_fields(L, 2, ctx, f);
   if (fl__field(L, 2, "retry")) {
@@ -226,6 +226,11 @@ int fl__lua_call_options(lua_State *L) {
     double t = fl__read_duration(L, -1, ctx, "timeout");
     if (t <= 0) luaL_error(L, "%s: timeout must be positive", ctx);
     u->c.timeout = fl_sec_to_time(t);
+  }
+  if (fl__field(L, 2, "connect_timeout")) {
+    double t = fl__read_duration(L, -1, ctx, "connect_timeout");
+    if (t <= 0) luaL_error(L, "%s: connect_timeout must be positive", ctx);
+    u->c.connect_timeout = fl_sec_to_time(t);
   }
   if (fl__field(L, 2, "optional")) u->c.optional = fl__read_bool(L, -1, ctx, "optional");
   if (fl__field(L, 2, "fallback")) {

@@ -1,5 +1,5 @@
 /* Services in the scenario language: service "name" { ... } with its instances, workers, queue,
-** balancer, rate limit, shedding, autoscaling, outlier ejection, broker settings and endpoints. */
+** overflow, balancer, rate limit, shedding, autoscaling, outlier ejection, broker settings and endpoints. */
 #include "lang_int.h"
 
 #include <math.h>
@@ -197,7 +197,7 @@ int fl__lua_service_body(lua_State *L) {
   if (!lua_istable(L, 1)) luaL_error(L, "service \"%s\": expected a table of fields, e.g. service \"%s\" { instances = 2, work = exp \"5ms\" }", name, name);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
-  static const char *const f[] = { "instances", "workers", "queue", "balancer", "blocking", "error_rate", "slo",
+  static const char *const f[] = { "instances", "workers", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
                                    "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries",
                                    "lag", "age", NULL };
@@ -226,6 +226,13 @@ int fl__lua_service_body(lua_State *L) {
   if (fl__field(L, 1, "queue")) {
     if (lua_type(L, -1) == LUA_TNUMBER && isinf(lua_tonumber(L, -1)) && lua_tonumber(L, -1) > 0) s->queue = INT64_MAX;
     else s->queue = fl__read_count(L, -1, ctx, "queue (or math.huge)", 0, FL_MAX_QUEUE);
+    lua_pop(L, 1);
+  }
+  if (fl__field(L, 1, "overflow")) {
+    const char *o = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int k = o ? fl_overflow_parse(o) : -1;
+    if (k < 0) luaL_error(L, "%s: overflow must be \"reject\" (a full room answers at once) or \"drop\" (left unanswered, as a full TCP backlog)", ctx);
+    s->overflow = (fl_overflow_t)k;
     lua_pop(L, 1);
   }
   if (fl__field(L, 1, "balancer")) {

@@ -23,6 +23,7 @@ void fl__service_defaults(fl_service_t *s) {
 
 void fl__call_defaults(fl_call_t *c) {
   c->p = 1;
+  c->connect_timeout = FL_DEFAULT_CONNECT_TIMEOUT;
   c->backoff_mult = 2;
   c->jitter = FL_JITTER_NONE;
   c->retry_on = (1u << FL_CAUSE_TIMEOUT) | (1u << FL_CAUSE_UNAVAILABLE) | (1u << FL_CAUSE_REJECTED) | (1u << FL_CAUSE_ERROR);

@@ -20,6 +20,7 @@ static const char *const fault_names[FL_FAULT__COUNT] = {
 static const char *const scale_metric_names[FL_SCALE__COUNT] = { "utilization", "inflight", "queue", "rps" };
 static const char *const jitter_names[FL_JITTER__COUNT] = { "none", "full", "equal" };
 static const char *const outcome_names[FL_OUT__COUNT] = { "success", "degraded", "failure" };
+static const char *const overflow_names[FL_OVERFLOW__COUNT] = { "reject", "drop" };
 
 static const char *name_of(const char *const *names, int n, int v) { return v >= 0 && v < n ? names[v] : "?"; }
 
@@ -39,6 +40,8 @@ const char *fl_scale_metric_name(fl_scale_metric_t k) { return name_of(scale_met
 int fl_scale_metric_parse(const char *name) { return parse_name(scale_metric_names, FL_SCALE__COUNT, name); }
 const char *fl_jitter_name(fl_jitter_t j) { return name_of(jitter_names, FL_JITTER__COUNT, (int)j); }
 int fl_jitter_parse(const char *name) { return parse_name(jitter_names, FL_JITTER__COUNT, name); }
+const char *fl_overflow_name(fl_overflow_t o) { return name_of(overflow_names, FL_OVERFLOW__COUNT, (int)o); }
+int fl_overflow_parse(const char *name) { return parse_name(overflow_names, FL_OVERFLOW__COUNT, name); }
 const char *fl_outcome_name(fl_outcome_t o) { return name_of(outcome_names, FL_OUT__COUNT, (int)o); }
 int fl_outcome_parse(const char *name) { return parse_name(outcome_names, FL_OUT__COUNT, name); }
 

@@ -40,6 +40,7 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 #define FL_MAX_CLIENT_RETRIES 100     /* traffic.client.retries */
 
 /* ---- defaults (defaults.c), each with its source ---- */
+/* (FL_DEFAULT_CONNECT_TIMEOUT is in faultline/model.h: the run uses it for users' connects.) */
 
 #define FL_DEFAULT_MIN_REQUESTS 10    /* one failure among fewer answers says little: 1 of 10 is already 10% */
 
@@ -48,7 +49,7 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 void fl__model_defaults(fl_model_t *m);
 /* A service before its fields: one instance, one worker, a queue of 100, blocking, and so on. */
 void fl__service_defaults(fl_service_t *s);
-/* A call before its options: always made, backoff x2 without jitter, retried on timeout,
+/* A call before its options: always made, connects time out after 127 s, backoff x2 without jitter, retried on timeout,
 ** unavailable, rejected and error (when retries are given). */
 void fl__call_defaults(fl_call_t *c);
 /* Resilience4j's CircuitBreakerConfig defaults; turns the breaker on. */

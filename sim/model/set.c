@@ -159,11 +159,16 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
     if (strcmp(key, "timeout") == 0) {
       if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0) c->timeout = 0;
       else if (!(rc = set_duration(a, v, &d, err, n))) c->timeout = fl_sec_to_time(d);
+    } else if (strcmp(key, "connect_timeout") == 0) {
+      if (!(rc = set_duration(a, v, &d, err, n))) {
+        if (d <= 0) return set_err(err, n, a, "connect_timeout must be positive");
+        c->connect_timeout = fl_sec_to_time(d);
+      }
     } else if (strcmp(key, "optional") == 0) rc = set_bool(a, v, &c->optional, err, n);
     else if (strcmp(key, "fallback") == 0) { if (!(rc = set_duration(a, v, &d, err, n))) c->fallback = fl_sec_to_time(d); }
     else if (strcmp(key, "p") == 0) rc = set_fraction(a, v, &c->p, err, n);
     else if ((rc = set_policy(c, key, a, v, err, n)) != 1) { if (rc) return rc; }
-    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, optional, fallback, p, retries, "
+    else return set_err(err, n, a, "unknown call field '%s' (expected timeout, connect_timeout, optional, fallback, p, retries, "
                         "backoff.base|max|multiplier|jitter, retry_budget.ratio|min_per_s, breaker.enabled|failure_rate|"
                         "slow_call_rate|slow_call|window|min_calls|open_for|half_open_calls, bulkhead, deadline, hedge.after|max)", key);
     if (rc) return rc;
@@ -274,7 +279,7 @@ static int set_endpoint(fl_model_t *m, fl_service_t *s, const char *rest, const 
   } else if (s->nendpoints == 1) {
     ep = &s->endpoints[0];
   } else {
-    return set_err(err, n, a, "unknown service field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, endpoints.NAME...)", rest);
+    return set_err(err, n, a, "unknown service field '%s' (expected instances, workers, queue, overflow, blocking, error_rate, slo, balancer, endpoints.NAME...)", rest);
   }
   if (strcmp(p, "error_rate") == 0) return set_fraction(a, v, &ep->error_rate, err, n);
   if (strncmp(p, "calls.", 6) == 0) {
@@ -296,7 +301,7 @@ static int set_endpoint(fl_model_t *m, fl_service_t *s, const char *rest, const 
     target[best] = 0;
     return set_call(m, ep, target, target + best + 1, a, v, err, n);
   }
-  return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
+  return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, overflow, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
 }
 
 /* SVC.FIELD: the service's own fields, then its autoscaling, then its endpoints. */
@@ -309,6 +314,11 @@ static int set_service(fl_model_t *m, fl_service_t *s, const char *rest, const c
     if (strcmp(v, "inf") == 0 || strcmp(v, "math.huge") == 0 || strcmp(v, "unbounded") == 0) { s->queue = INT64_MAX; return 0; }
     if ((rc = set_count(a, v, 0, FL_MAX_QUEUE, &ll, err, n))) return rc;
     s->queue = ll; return 0;
+  }
+  if (strcmp(rest, "overflow") == 0) {
+    int o = fl_overflow_parse(v);
+    if (o < 0) return set_err(err, n, a, "expected reject or drop");
+    s->overflow = (fl_overflow_t)o; return 0;
   }
   if (strcmp(rest, "blocking") == 0) return set_bool(a, v, &s->blocking, err, n);
   if (strcmp(rest, "startup") == 0) return set_duration(a, v, &s->startup, err, n);

@@ -1,5 +1,5 @@
 /* Requests at a service: the pooled request records, a request's arrival (rate limit, instance,
-** worker or waiting room, load shedding), workers and their work, and completion, which hands
+** worker or waiting room, load shedding, a full room rejecting or dropping), workers and their work, and completion, which hands
 ** the answer back to whoever waits for it. */
 #include "run_int.h"
 
@@ -108,6 +108,21 @@ void fl__defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin) {
 
 /* ---- arrival ---- */
 
+/* The room is full and nobody answers (overflow = "drop", or a hung instance): as a SYN dropped
+** from a full backlog, the request never reaches the service, which counts it as refused at
+** once; the caller hears nothing and gives up at its call timeout or, first, its connect timeout
+** (retransmitted SYNs that might find room later are not modelled: the connect fails as a whole). */
+static void drop(fl_sim_t *s, fl_req_t *q, fl_svc_rt_t *r, bool measured) {
+  if (measured) r->drop_queue++;
+  fl__svc_touch(s, r, q->ep->service);
+  r->inflight--;
+  count_outcome(&r->st, measured, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
+  q->flags |= F_LIMBO;
+  q->cause = FL_CAUSE_TIMEOUT; q->origin = (int16_t)q->ep->service->id;
+  q->ev.cb = on_deferred;
+  fl_engine_schedule(&s->eng, &q->ev, q->call_id >= 0 ? s->calls[q->call_id]->connect_timeout : FL_DEFAULT_CONNECT_TIMEOUT);
+}
+
 /* A request reaches its endpoint's service: pick an instance, then a worker or a waiting place. */
 void fl__arrive(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
@@ -133,6 +148,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
   if (!in->alive) { fl__defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
   if (svc->shed_after > 0 && in->busy >= svc->workers &&
       (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
+    if (in->hung) { drop(s, q, r, measured); return; }   /* a hung instance sheds nothing: it answers nothing */
     if (measured) r->rej_shed++;
     fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
     return;
@@ -149,6 +165,8 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
     in->qtail = q;
     in->queued++; r->queued++;
     if (measured && r->queued > r->queue_max) r->queue_max = r->queued;
+  } else if (svc->overflow == FL_OVERFLOW_DROP || in->hung) {
+    drop(s, q, r, measured);
   } else {
     if (measured) r->rej_queue++;
     fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);

@@ -1,0 +1,200 @@
+/* Overload as real servers meet it: a full waiting room that rejects or drops (overflow), the
+** caller's connect timeout, and a hung instance that answers nothing, not even a rejection; with
+** their theory checks (the caller's pool held by a hang behind a dropping backlog, against Erlang B
+** and the fluid limit).
+**
+** Tolerances. Each is at least 4 times the standard error measured over 8 seeds
+** (FAULTLINE_OVERLOAD_SEED=1..8; FAULTLINE_OVERLOAD_VERBOSE=1 prints every comparison), or, where
+** said, the Poisson spread of the arrival count: held workers at 10/s over 300 s, 0.6%. */
+#define CHECK_MAIN
+#include "check.h"
+
+#include <stdarg.h>
+
+#include "faultline/model.h"
+#include "faultline/sim.h"
+
+#define FIXTURE_NAME "overload"
+#include "fixture.h"
+
+/* ---- helpers ---- */
+
+/* Erlang B: blocking probability of M/G/c/c with offered load a (insensitive to the holding time's
+** distribution beyond its mean). */
+static double erlang_b(int c, double a) {
+  double b = 1;
+  for (int k = 1; k <= c; k++) b = a * b / (k + a * b);
+  return b;
+}
+
+static uint64_t seed_shift(void) {
+  const char *v = getenv("FAULTLINE_OVERLOAD_SEED");
+  return v ? strtoull(v, NULL, 10) : 0;
+}
+
+static double measured(const run_t *r) { return fl_sim_measured_seconds(&r->s); }
+static double tavg(const run_t *r, double integral) { return integral / (measured(r) * 1e9); }
+
+/* Runs the printf-style scenario text with 'seed' and the --set assignments 'sets'. */
+static bool run_scenario(run_t *r, uint64_t seed, const char *const *sets, int nsets, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static bool run_scenario(run_t *r, uint64_t seed, const char *const *sets, int nsets, const char *fmt, ...) {
+  char text[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  memset(r, 0, sizeof *r);
+  if (n < 0 || (size_t)n >= sizeof text) { CHECK_MSG(0, "scenario text too long"); return false; }
+  fl_load_opts_t o = {.has_seed = true, .seed = seed + seed_shift(), .sets = sets, .nsets = nsets};
+  return run_opts(r, put("overload.lua", text), &o);
+}
+
+static void theory_rel(int line, const char *what, double obs, double th, double tol) {
+  double err = th != 0 ? (obs - th) / fabs(th) : obs;
+  note("%-48s observed %-10.6g theory %-10.6g error %+7.3f%% (tolerance %.2f%%)", what, obs, th, 100 * err, 100 * tol);
+  if (!(fabs(err) <= tol)) {
+    check_failed_now = 1;
+    printf("  %s:%d: %s: observed %.6g, theory %.6g: off by %+.2f%% (tolerance %.2f%%)\n", __FILE__, line, what, obs, th,
+           100 * err, 100 * tol);
+  }
+}
+#define THEORY_REL(what, obs, th, tol) theory_rel(__LINE__, what, obs, th, tol)
+
+/* Answered share: successes and degraded answers over arrivals. */
+static double answered(const fl_stats_t *st) {
+  return (double)(st->total.successes + st->total.degraded) / (double)st->total.arrivals;
+}
+
+/* ---- a full room: reject or drop ---- */
+
+/* A dependency that takes one request for ever (queue = 0): every later call finds it full. The
+** caller of that first request waits for ever too: one gateway worker stays busy throughout. */
+#define FULL_DEP "service 'dep' { workers = 1, queue = 0, overflow = '%s', work = const '100000s' }\n"
+
+TEST(a_full_rejecting_room_answers_at_once) {
+  run_t r;
+  if (!run_scenario(&r, 1, NULL, 0,
+      "scenario { name = 'reject', duration = 400, warmup = 100 }\n"
+      "service 'gw' { workers = 100, queue = 0, work = const '1ms', calls = { call 'dep' { connect_timeout = '50ms' } } }\n"
+      FULL_DEP "traffic { rate = 10, mix = { gw = 1 } }\n", "reject"))
+    return;
+  const fl_stats_t *gw = sst(&r, "gw");
+  CHECK(gw->total.arrivals > 2000);
+  CHECK_EQ_INT(gw->total.failures, gw->total.cause[FL_CAUSE_REJECTED]);
+  CHECK_EQ_INT(srt(&r, "dep")->drop_queue, 0);
+  CHECK_NEAR(tavg(&r, srt(&r, "gw")->t_busy), 1 + 10 * 0.001, 0.002);   /* only its own work */
+  run_free(&r);
+}
+
+TEST(a_full_dropping_room_holds_the_caller_for_its_connect_timeout) {
+  run_t r;
+  if (!run_scenario(&r, 1, NULL, 0,
+      "scenario { name = 'drop', duration = 400, warmup = 100 }\n"
+      "service 'gw' { workers = 100, queue = 0, work = const '1ms', calls = { call 'dep' { connect_timeout = '50ms' } } }\n"
+      FULL_DEP "traffic { rate = 10, mix = { gw = 1 } }\n", "drop"))
+    return;
+  const fl_stats_t *gw = sst(&r, "gw");
+  const fl_svc_rt_t *dep = srt(&r, "dep");
+  CHECK(gw->total.arrivals > 2000);
+  /* the caller hears nothing: its connect times out; the dependency counts what it dropped */
+  CHECK_EQ_INT(gw->total.failures, gw->total.cause[FL_CAUSE_TIMEOUT]);
+  CHECK(gw->total.arrivals - gw->total.failures <= 1);   /* one may still wait at the end */
+  CHECK_EQ_INT(dep->drop_queue, dep->st.total.arrivals);
+  CHECK_EQ_INT(dep->rej_queue, 0);
+  /* each request holds a gateway worker for 1 ms of work and the 50 ms connect timeout: 0.51 busy */
+  THEORY_REL("workers held by connect timeouts", tavg(&r, srt(&r, "gw")->t_busy), 1 + 10 * 0.051, 0.025);
+  run_free(&r);
+}
+
+TEST(the_connect_timeout_defaults_to_linux_syn_retries_and_the_call_timeout_comes_first) {
+  run_t r;
+  /* no call timeout: the default connect timeout of 127 s holds each request (standard error over
+  ** 8 seeds: 3% here, 2.4% with the 2 s timeout below) */
+  if (!run_scenario(&r, 1, NULL, 0,
+      "scenario { name = 'syn', duration = 2000, warmup = 500 }\n"
+      "service 'gw' { workers = 10000, queue = 0, work = const '0s', calls = { call 'dep' } }\n"
+      FULL_DEP "traffic { rate = 1, mix = { gw = 1 } }\n", "drop"))
+    return;
+  THEORY_REL("workers held by 127 s connects", tavg(&r, srt(&r, "gw")->t_busy), 127, 0.12);
+  CHECK_EQ_INT(sst(&r, "gw")->total.failures, sst(&r, "gw")->total.cause[FL_CAUSE_TIMEOUT]);
+  run_free(&r);
+  /* a 2 s call timeout, set from the command line, ends the wait first */
+  const char *sets[] = { "gw.calls.dep.timeout=2s" };
+  if (!run_scenario(&r, 1, sets, 1,
+      "scenario { name = 'syn', duration = 2000, warmup = 500 }\n"
+      "service 'gw' { workers = 10000, queue = 0, work = const '0s', calls = { call 'dep' } }\n"
+      FULL_DEP "traffic { rate = 1, mix = { gw = 1 } }\n", "drop"))
+    return;
+  THEORY_REL("workers held by 2 s call timeouts", tavg(&r, srt(&r, "gw")->t_busy), 2, 0.12);
+  run_free(&r);
+}
+
+TEST(overflow_and_connect_timeout_are_set_from_the_command_line) {
+  run_t r;
+  const char *sets[] = { "dep.overflow=drop", "gw.calls.dep.connect_timeout=50ms" };
+  if (!run_scenario(&r, 1, sets, 2,
+      "scenario { name = 'set', duration = 400, warmup = 100 }\n"
+      "service 'gw' { workers = 100, queue = 0, work = const '1ms', calls = { call 'dep' } }\n"
+      FULL_DEP "traffic { rate = 10, mix = { gw = 1 } }\n", "reject"))
+    return;
+  CHECK(fl_model_find_service(r.m, "dep")->overflow == FL_OVERFLOW_DROP);
+  CHECK_EQ_INT(fl_model_find_service(r.m, "gw")->endpoints[0].calls[0].connect_timeout, 50 * FL_MS);
+  THEORY_REL("workers held by connect timeouts (--set)", tavg(&r, srt(&r, "gw")->t_busy), 1 + 10 * 0.051, 0.025);
+  run_free(&r);
+  const char *bad[] = { "dep.overflow=maybe" };
+  char err[512];
+  fl_load_opts_t o = {.sets = bad, .nsets = 1};
+  CHECK(fl_run_load(&r, path_of("overload.lua"), &o, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "reject or drop") != NULL, "%s", err);
+}
+
+TEST(a_misspelt_overflow_is_a_scenario_error) {
+  run_t r;
+  memset(&r, 0, sizeof r);
+  char err[512];
+  const char *p = put("bad.lua", "service 's' { overflow = 'refuse', work = exp '1ms' }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  CHECK(fl_run_load(&r, p, NULL, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "bad.lua:1:") && strstr(err, "overflow must be"), "%s", err);
+}
+
+/* ---- a hang behind a full backlog: the caller's pool ---- */
+
+/* The issue's measurement: a gateway of c workers (no waiting room) calls a hung dependency with
+** an optional call of timeout T. The hang answers nothing, not even a rejection when its room is
+** full, so every call holds its gateway worker for T (plus the gateway's own work w): the gateway
+** is an M/G/c/c loss system with holding time T + w, and answers 1 - B(c, lambda (T + w)) of its
+** requests (Erlang B, insensitive to the holding time's distribution). In the fluid limit (c and
+** lambda large, a = lambda (T + w) fixed per worker) this tends to min(1, c / a): the pool
+** saturates as soon as arrival rate x timeout exceeds the workers. With the issue's numbers
+** (c = 16, 100/s, 200 ms) 1 - B = 70.8%, as the real system's ~71%; the old model said 100%.
+** Whatever the hung service's overflow says, the answer is the same. Standard error of the
+** answered share over 8 seeds: 0.27% at c = 16, 0.07% at c = 160 (against the fluid limit the
+** gap is the limit's own: 11% at c = 16, 2.1% at c = 160, inside the 15% and 3% stated). */
+static void check_hang_pool(int c, double lambda, const char *overflow, double tol_b) {
+  double T = 0.2, w = 0.001, a = lambda * (T + w);
+  run_t r;
+  if (!run_scenario(&r, 7, NULL, 0,
+      "scenario { name = 'hung backlog', duration = 1100, warmup = 100 }\n"
+      "service 'gw' { workers = %d, queue = 0, work = const '1ms',\n"
+      "  calls = { call 'dep' { timeout = '200ms', optional = true } } }\n"
+      "service 'dep' { workers = 4, queue = 8, overflow = '%s', work = exp '1ms' }\n"
+      "fault { target = 'dep', kind = 'hang', at = 0 }\n"
+      "traffic { rate = %.17g, mix = { gw = 1 } }\n", c, overflow, lambda))
+    return;
+  const fl_stats_t *gw = sst(&r, "gw");
+  char what[96];
+  snprintf(what, sizeof what, "c=%d overflow=%s answered share vs Erlang B", c, overflow);
+  THEORY_REL(what, answered(gw), 1 - erlang_b(c, a), tol_b);
+  snprintf(what, sizeof what, "c=%d overflow=%s answered share vs fluid c/a", c, overflow);
+  THEORY_REL(what, answered(gw), c / a < 1 ? c / a : 1, c >= 100 ? 0.03 : 0.15);
+  CHECK(answered(gw) <= c / a + 0.005);   /* the carried load never exceeds the workers */
+  CHECK_EQ_INT(gw->total.failures, gw->total.cause[FL_CAUSE_REJECTED]);   /* the gateway's own full pool */
+  CHECK_EQ_INT(sst(&r, "dep")->total.successes, 0);
+  CHECK(srt(&r, "dep")->drop_queue > 0);
+  run_free(&r);
+}
+
+TEST(a_hang_behind_a_dropping_backlog_saturates_the_callers_pool) { check_hang_pool(16, 100, "drop", 0.012); }
+TEST(a_hang_answers_no_rejection_whatever_overflow_says) { check_hang_pool(16, 100, "reject", 0.012); }
+TEST(a_large_pool_behind_a_hang_meets_the_fluid_limit) { check_hang_pool(160, 1000, "drop", 0.005); }
