@@ -3,6 +3,7 @@
 #include "faultline/io.h"
 #include "faultline/report.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static void xml_escape(FILE *f, const char *s) {
   fl_text_release(&t);
 }
 
-int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t errlen) {
+int fl_report_write_junit(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
   const fl_model_t *m = s->m;
   char *buf = NULL;
   size_t len = 0;
@@ -41,14 +42,15 @@ int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t
   for (int x = 0; x < m->nexpects; x++) failures += !s->exp[x].passed;
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"");
   xml_escape(f, m->name);
-  fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n", m->nexpects, failures);
+  fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%.3f\">\n", m->nexpects, failures, run ? run->wall_seconds : 0.0);
   for (int x = 0; x < m->nexpects; x++) {
     char w[512], o[512];
     fl_expect_wanted(&m->expects[x], w, sizeof w);
     fl_expect_observed(s, x, o, sizeof o);
+    /* a classname CI servers split on dots and show as a package: no spaces or odd characters */
     fprintf(f, "  <testcase classname=\"faultline.");
-    xml_escape(f, m->name);
-    fprintf(f, "\" name=\"");
+    for (const char *c = m->name; *c; c++) fputc(isalnum((unsigned char)*c) || *c == '_' || *c == '-' ? *c : '_', f);
+    fprintf(f, "\" time=\"0\" name=\"");
     xml_escape(f, m->expects[x].name);
     fprintf(f, "\">");
     if (!s->exp[x].passed) {

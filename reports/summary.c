@@ -76,8 +76,10 @@ static void summary(FILE *out, const void *sp, const void *runp, bool color) {
     row(out, m->journeys[j].name, &s->jrn[j].st.total, &x.jrn[j], s->jrn[j].st.htotal, color, "");
   }
   if (run) {
-    fprintf(out, "\nrun: %.2fs wall, %llu events (%.2fM events/s), %llu requests (%.2fM requests/s), peak %.0f MB\n",
-            run->wall_seconds, (unsigned long long)run->events,
+    char wall[32];
+    fl_format_wall(run->wall_seconds, wall, sizeof wall);
+    fprintf(out, "\nrun: %s wall, %llu events (%.2fM events/s), %llu requests (%.2fM requests/s), peak %.0f MB\n",
+            wall, (unsigned long long)run->events,
             run->wall_seconds > 0 ? (double)run->events / run->wall_seconds / 1e6 : 0,
             (unsigned long long)s->requests, run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds / 1e6 : 0,
             run->peak_rss_mb);

@@ -600,7 +600,7 @@ TEST(junit_has_one_testcase_per_expectation_and_a_failure_for_each_failed_one) {
   if (!run_text(&r, "expects.lua", expects)) return;
   char path[200], err[512];
   snprintf(path, sizeof path, "%s/junit.xml", dir());
-  CHECK_EQ_INT(fl_report_write_junit(&r.s, path, err, sizeof err), 0);
+  CHECK_EQ_INT(fl_report_write_junit(&r.s, NULL, path, err, sizeof err), 0);
   char *xml = slurp(path);
   CHECK(xml != NULL);
   if (!xml) { run_free(&r); return; }

@@ -173,15 +173,6 @@ TEST(widening_keeps_an_interval_no_narrower_than_its_resolution) {
   CHECK(c.half == half);
 }
 
-TEST(wall_times_read_as_minutes_and_seconds) {
-  char b[32];
-  fl_run_format_wall(85.2, b, sizeof b); CHECK_EQ_STR(b, "1m25s");
-  fl_run_format_wall(12.34, b, sizeof b); CHECK_EQ_STR(b, "12.3s");
-  fl_run_format_wall(0.25, b, sizeof b); CHECK_EQ_STR(b, "250ms");
-  fl_run_format_wall(7385, b, sizeof b); CHECK_EQ_STR(b, "2h03m");
-  fl_run_format_wall(-1, b, sizeof b); CHECK_EQ_STR(b, "-");
-}
-
 TEST(replication_seeds_are_53_bit_distinct_and_depend_on_the_base) {
   for (int r = 0; r < 1000; r++) {
     uint64_t s = fl_sweep_seed(42, r);

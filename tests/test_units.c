@@ -235,3 +235,12 @@ TEST(format_then_parse_round_trips) {
     CHECK_EQ_STR(buf, texts[i]);
   }
 }
+
+TEST(wall_times_read_as_minutes_and_seconds) {
+  char b[32];
+  fl_format_wall(85.2, b, sizeof b); CHECK_EQ_STR(b, "1m25s");
+  fl_format_wall(12.34, b, sizeof b); CHECK_EQ_STR(b, "12.3s");
+  fl_format_wall(0.25, b, sizeof b); CHECK_EQ_STR(b, "250ms");
+  fl_format_wall(7385, b, sizeof b); CHECK_EQ_STR(b, "2h03m");
+  fl_format_wall(-1, b, sizeof b); CHECK_EQ_STR(b, "-");
+}

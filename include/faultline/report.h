@@ -99,7 +99,7 @@ void fl_report_model(FILE *out, const fl_model_t *m);
 /* ---- files (reports/junit.c, csv.c, html.c) ---- */
 
 /* A JUnit XML file: one test case per expectation. Returns 0 or -FL_EIO. */
-int fl_report_write_junit(const fl_sim_t *s, const char *path, char *err, size_t errlen);
+int fl_report_write_junit(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
 
 /* One CSV file per series into folder 'dir' (created if missing; its parent must exist):
 ** service-NAME.csv and journey-NAME.csv (a row per window), edges.csv (a row per window and

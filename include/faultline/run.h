@@ -48,8 +48,5 @@ void fl_run_release(fl_run_t *r);
 ** ("unknown" when it has none). */
 double fl_run_clock(void);
 void fl_run_host(char *buf, size_t n);
-/* A wall-clock span for people: "850ms", "12.3s", "1m25s", "2h03m" (never "1.42m", which
-** reads as millions); "-" when not finite or negative. */
-void fl_run_format_wall(double seconds, char *buf, size_t n);
 
 #endif

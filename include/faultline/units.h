@@ -23,4 +23,7 @@ int fl_parse_comparison(const char *text, char op[3], const char **value);
 /* Formats seconds as the shortest readable duration: "250us", "12ms", "1.5s", "10m", "2h". */
 void fl_format_duration(double seconds, char *buf, size_t n);
 
+/* Wall-clock seconds as people read them: "850ms", "12.3s", "1m25s", "2h03m"; "-" when unknown. */
+void fl_format_wall(double seconds, char *buf, size_t n);
+
 #endif

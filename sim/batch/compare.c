@@ -448,7 +448,7 @@ static void observed_print(FILE *out, const fl_compare_t *c, int xa, int xb) {
 
 void fl_compare_print(FILE *out, const fl_compare_t *c) {
   char d[16];
-  fl_run_format_wall(c->run.wall_seconds, d, sizeof d);
+  fl_format_wall(c->run.wall_seconds, d, sizeof d);
   fprintf(out, "compare A = %s (%s", c->name[0], c->o.a);
   own_sets(out, c, 0);
   fprintf(out, ") with B = %s (%s", c->name[1], c->o.b);

@@ -73,7 +73,7 @@ static void draw(pool_t *p, int threads, double start, int *width) {
   int fill = (int)(frac * 24);
   for (int i = 0; i < 24; i++) bar[i] = i < fill ? '#' : '-';
   bar[24] = 0;
-  if (frac > 0.001) fl_run_format_wall(el / frac - el, eta, sizeof eta);
+  if (frac > 0.001) fl_format_wall(el / frac - el, eta, sizeof eta);
   int n = fprintf(stderr, "\r  [%s] %d/%d runs %3.0f%%  ETA %s   ", bar, p->ndone, p->njobs, 100 * frac, eta);
   if (n > *width) *width = n;
 }

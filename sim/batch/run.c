@@ -19,15 +19,6 @@ void fl_run_host(char *buf, size_t n) {
   if (gethostname(buf, n - 1) != 0) snprintf(buf, n, "unknown");
 }
 
-void fl_run_format_wall(double sec, char *buf, size_t n) {
-  if (!(sec >= 0) || sec > 1e12) { snprintf(buf, n, "-"); return; }
-  if (sec < 1) { snprintf(buf, n, "%.0fms", sec * 1000); return; }
-  if (sec < 59.95) { snprintf(buf, n, "%.1fs", sec); return; }
-  long long s = (long long)(sec + 0.5);
-  if (s < 3600) snprintf(buf, n, "%lldm%02llds", s / 60, s % 60);
-  else snprintf(buf, n, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
-}
-
 int fl_run_load(fl_run_t *r, const char *path, const fl_load_opts_t *opts, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   r->failed = -1;

@@ -379,7 +379,7 @@ int fl_sweep_write_csv(const fl_sweep_t *sw, const char *path, char *err, size_t
 void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
   const fl_layout_t *l = &sw->layout;
   char d[16];
-  fl_run_format_wall(sw->run.wall_seconds, d, sizeof d);
+  fl_format_wall(sw->run.wall_seconds, d, sizeof d);
   fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s, %s\n", sw->name, sw->file,
           sw->npoints, sw->npoints == 1 ? "" : "s", sw->reps, sw->reps == 1 ? "" : "s", (unsigned long long)sw->seed,
           sw->run.threads, sw->run.threads == 1 ? "" : "s", d);

@@ -83,8 +83,8 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
   p->last = now;
   double frac = (double)s->eng.now / (double)s->end, el = now - p->start;
   char t[16], e[16];
-  fl_run_format_wall(fl_time_to_sec(s->eng.now), t, sizeof t);
-  fl_run_format_wall(frac > 0 ? el / frac - el : 0, e, sizeof e);
+  fl_format_wall(fl_time_to_sec(s->eng.now), t, sizeof t);
+  fl_format_wall(frac > 0 ? el / frac - el : 0, e, sizeof e);
   fprintf(stderr, "\r  t=%s  %3.0f%%  %.2fM events/s  ETA %s   ", t, 100 * frac,
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
@@ -93,7 +93,7 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
 static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t *run) {
   int rc = 0;
   char err[512];
-  if (c->junit && fl_report_write_junit(s, c->junit, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+  if (c->junit && fl_report_write_junit(s, run, c->junit, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
   if (c->json && fl_report_write_json(s, run, c->json, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
   if (c->html && fl_report_write_html(s, run, c->html, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
   if (c->csv && fl_report_write_csv(s, c->csv, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }

@@ -225,3 +225,13 @@ void fl_format_duration(double seconds, char *buf, size_t n) {
   }
   print_value(buf, n, sign, r, d, u->name);
 }
+
+/* Wall-clock time for people: "850ms", "12.3s", "1m25s", "2h03m" (never "1.42m", which reads as millions). */
+void fl_format_wall(double sec, char *buf, size_t n) {
+  if (!(sec >= 0) || sec > 1e12) { snprintf(buf, n, "-"); return; }
+  if (sec < 1) { snprintf(buf, n, "%.0fms", sec * 1000); return; }
+  if (sec < 59.95) { snprintf(buf, n, "%.1fs", sec); return; }
+  long long s = (long long)(sec + 0.5);
+  if (s < 3600) snprintf(buf, n, "%lldm%02llds", s / 60, s % 60);
+  else snprintf(buf, n, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
+}
