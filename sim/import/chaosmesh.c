@@ -1,4 +1,5 @@
-/* Chaos Mesh experiments (YAML, one or more documents, read with libyaml) as faults:
+/* Chaos Mesh experiments (YAML, one or more documents, read with libyaml) as faults: the file,
+** its objects (a List's items; objects of other APIs are skipped) and the experiments:
 **   NetworkChaos delay     -> latency on the callee of the affected link (both ways: twice)
 **   NetworkChaos loss      -> errors at the loss rate on the callee (an approximation: TCP resends)
 **   NetworkChaos partition -> partition of the link, per call direction
@@ -7,14 +8,13 @@
 **   HTTPChaos abort        -> errors (every call to the selected pods fails)
 **   HTTPChaos delay        -> latency on the selected service
 ** The selector's app label (or pod name) names the service; mode picks the instances (one, all,
-** fixed, fixed-percent, random-max-percent). A Schedule's first run is read; other kinds, and
-** actions without equivalent, become comments. Chaos Mesh starts an experiment when it is
-** applied: --at places it (guessed otherwise); a missing duration runs to the end. */
-#include "import_int.h"
+** fixed, fixed-percent, random-max-percent). Other kinds, and actions without equivalent, become
+** comments. Chaos Mesh starts an experiment when it is applied: --at places it (guessed
+** otherwise); a missing duration runs to the end. Schedules and Workflows, which run experiments
+** at times of their own: chaosmesh_schedule.c. */
+#include "chaosmesh_int.h"
 
 #include "faultline/num.h"
-
-#include "faultline/units.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -22,35 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
-
-typedef struct {
-  fl_ifaults_t *fs;
-  yaml_document_t *doc;
-  const char *file;
-  const char *kind, *name;
-  int line;
-  yaml_node_t *spec;
-  char spath[96];             /* "spec" or "spec.networkChaos" */
-  char schedule[128];         /* a Schedule's cron, or "" */
-  char origin[320];
-  char unnamed[64];           /* a name for an object without metadata.name */
-} exp_t;
-
-static int yline(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
-
-static const char *ystr(const yaml_node_t *n) {
-  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *yget(yaml_document_t *d, const yaml_node_t *map, const char *key) {
-  if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-    const char *k = ystr(yaml_document_get_node(d, p->key));
-    if (k && strcmp(k, key) == 0) return yaml_document_get_node(d, p->value);
-  }
-  return NULL;
-}
 
 static const char *ytype(const yaml_node_t *n) {
   if (!n) return "nothing";
@@ -67,7 +38,7 @@ static int spec_str(exp_t *x, const yaml_node_t *parent, const char *ppath, cons
   return 0;
 }
 
-static int read_duration(exp_t *x, const yaml_node_t *parent, const char *ppath, const char *key, double *out, bool *has, char *err, size_t n) {
+int fl__cm_read_duration(exp_t *x, const yaml_node_t *parent, const char *ppath, const char *key, double *out, bool *has, char *err, size_t n) {
   const char *s;
   int rc = spec_str(x, parent, ppath, key, &s, err, n);
   *has = false;
@@ -212,7 +183,7 @@ static fl_ifault_t *new_fault(exp_t *x, const char *suffix) {
 /* The duration: the experiment's, else --duration, else to the end. */
 static int set_duration(exp_t *x, fl_ifault_t *f, char *err, size_t n) {
   double d; bool has;
-  int rc = read_duration(x, x->spec, x->spath, "duration", &d, &has, err, n);
+  int rc = fl__cm_read_duration(x, x->spec, x->spath, "duration", &d, &has, err, n);
   if (rc) return rc;
   if (has) { f->duration = d; f->duration_guessed = false; }
   else if (x->fs->o->has_duration) { f->duration = x->fs->o->duration; f->duration_guessed = false; }
@@ -245,8 +216,213 @@ static void unmapped(exp_t *x, fl_ifault_t *f, const target_t *t) {
   else fl__fault_why(f, "'%s' (from %s) is not a service of %s", t->cand[0], t->how, x->fs->o->scenario ? x->fs->o->scenario->file : "the scenario");
 }
 
+/* A NetworkChaos being read: its pods, target and action, and for delay and loss their values
+** and the calls they hit. */
+typedef struct {
+  target_t s, tt;             /* the selected pods; the target's (when has_target) */
+  bool has_target, both, external;
+  const char *action, *direction;
+  char base[640];             /* the experiment in words, for the comments */
+  double lat, jit, loss;
+  bool has_lat, has_jit, has_loss;
+  char links[16][2][128];     /* the calls hit, as (caller, callee) */
+  int nlinks;
+  bool guessed_dir;           /* without a scenario: the selected pods taken as the caller */
+} net_t;
+
+/* The latency (lat_pass) or the errors of a delay or loss experiment, one fault per call hit. */
+static int net_pass(exp_t *x, const net_t *nt, bool lat_pass, char *err, size_t n) {
+  const target_t *s = &nt->s, *tt = &nt->tt;
+  bool has_target = nt->has_target, both = nt->both;
+  const char *base = nt->base;
+  double lat = nt->lat, jit = nt->jit, loss = nt->loss;
+  bool has_lat = nt->has_lat, has_jit = nt->has_jit, has_loss = nt->has_loss;
+  const char (*links)[2][128] = nt->links;
+  int nlinks = nt->nlinks, rc;
+  bool guessed_dir = nt->guessed_dir;
+  if (lat_pass ? !has_lat : !has_loss) return 0;
+  const char *psuffix = has_lat && has_loss ? (lat_pass ? " (delay)" : " (loss)") : "";
+  char d[32];
+  fl__fmt_dur(d, sizeof d, lat);
+  char what[1024];
+  if (lat_pass) snprintf(what, sizeof what, "%s, latency %s%s", base, d, has_jit && jit > 0 ? " with jitter" : "");
+  else snprintf(what, sizeof what, "%s, loss %.4g%%", base, 100 * loss);
+  /* netem runs on the selected pods, toward the target's: the share of the link's calls hit is both shares */
+  target_t both_sets = *s;
+  if (has_target && (strcmp(s->mode, "all") != 0 || strcmp(tt->mode, "all") != 0)) {
+    both_sets.mode = strcmp(s->mode, "all") != 0 ? s->mode : tt->mode;
+    both_sets.hit = s->hit > 0 && tt->hit > 0 ? s->hit * tt->hit : -1;
+  }
+  int nout = has_target ? nlinks : 1 + nlinks;
+  if (!s->mapped || (has_target && !tt->mapped) || (has_target && nlinks == 0)) nout = 1;
+  for (int k = 0; k < nout; k++) {
+    /* k == 0 without a target: the service's own answers; else a link */
+    bool own = !has_target && k == 0;
+    const char *lf = own ? NULL : links[has_target ? k : k - 1][0], *lt = own ? NULL : links[has_target ? k : k - 1][1];
+    char suffix[300];
+    snprintf(suffix, sizeof suffix, "%s%s%.120s%s%.120s%s", psuffix, own || nout == 1 ? "" : " (", own || nout == 1 ? "" : lf,
+             own || nout == 1 ? "" : "->", own || nout == 1 ? "" : lt, own || nout == 1 ? "" : ")");
+    fl_ifault_t *f = new_fault(x, suffix[0] ? suffix : NULL);
+    snprintf(f->what, sizeof f->what, "%s", what);
+    if (!s->mapped) { unmapped(x, f, s); break; }
+    if (has_target && !tt->mapped) { unmapped(x, f, tt); break; }
+    if (has_target && nlinks == 0) {
+      fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s->service, tt->service, x->fs->o->scenario->file);
+      break;
+    }
+    if (own) {
+      snprintf(f->target, sizeof f->target, "%s", s->service);
+      fl__fault_why(f, "netem acts on what %s sends: its answers (here: calls to %s take the hit) and its own calls out (%s)", s->service, s->service,
+                    !x->fs->o->scenario ? "not written: give --scenario to know whom it calls, and get one fault per link"
+                    : nlinks ? "written below, one fault per link" : "none in the scenario");
+    } else {
+      f->link = true;
+      snprintf(f->from, sizeof f->from, "%s", lf);
+      snprintf(f->target, sizeof f->target, "%s", lt);
+      if (has_target) {
+        if (guessed_dir) fl__fault_why(f, "guessed: %s calls %s (give --scenario to tell from the calls)", lf, lt);
+        fl__fault_why(f, "%s the calls %s -> %s%s: a fault on that link only", lat_pass ? "the delay hits" : "the loss hits", lf, lt,
+                      both ? " in both directions (request and answer)" : strcmp(lf, s->service) == 0 ? " (their requests)" : " (their answers)");
+      } else {
+        fl__fault_why(f, "its calls out to %s: %s sends their requests, so they are hit too (a fault on that link)", lt, s->service);
+      }
+    }
+    const target_t *hitset = has_target ? &both_sets : s;
+    if (lat_pass) {
+      f->kind = "latency";
+      f->value = lat * (both && has_target ? 2 : 1);
+      if (both && has_target) fl__fault_why(f, "both directions: the request and its answer are each delayed, %s twice per call", d);
+      if (has_jit && jit > 0) fl__fault_why(f, "the jitter has no equivalent: faultline adds a constant latency (the mean is the same)");
+      f->value *= scale_for_pods(f, hitset, "latency");
+    } else {
+      f->kind = "errors";
+      f->value = both && has_target ? 1 - (1 - loss) * (1 - loss) : loss;
+      fl__fault_why(f, "an approximation: TCP resends lost packets, so loss shows mostly as delays (200ms or more per resend) and fails calls "
+                    "only past the caller's timeout; written as errors at the loss rate");
+      f->value *= scale_for_pods(f, hitset, "errors");
+    }
+    if ((rc = set_duration(x, f, err, n))) return rc;
+  }
+  return 0;
+}
+
+/* NetworkChaos delay, loss or netem: latency and errors on the calls between the pods. */
+static int net_delay_loss(exp_t *x, net_t *nt, bool is_delay, bool is_loss, bool is_netem, char *err, size_t n) {
+  const target_t *s = &nt->s, *tt = &nt->tt;
+  bool has_target = nt->has_target;
+  bool external = nt->external;
+  const char *base = nt->base;
+  int rc;
+  yaml_node_t *dn = yget(x->doc, x->spec, "delay"), *ln = yget(x->doc, x->spec, "loss");
+  char dpath[128], lpath[128];
+  snprintf(dpath, sizeof dpath, "%s.delay", x->spath);
+  snprintf(lpath, sizeof lpath, "%s.loss", x->spath);
+  double lat = 0, jit = 0, loss = 0; bool has_lat = false, has_jit = false, has_loss = false;
+  if ((is_delay || is_netem) && dn) {
+    if ((rc = fl__cm_read_duration(x, dn, dpath, "latency", &lat, &has_lat, err, n))) return rc;
+    if ((rc = fl__cm_read_duration(x, dn, dpath, "jitter", &jit, &has_jit, err, n))) return rc;
+  }
+  if ((is_loss || is_netem) && ln && (rc = read_percent(x, ln, lpath, "loss", &loss, &has_loss, err, n))) return rc;
+  if (is_delay && !has_lat) return fl__imp_err(err, n, x->file, yline(dn ? dn : x->spec), "%s.latency: missing (e.g. latency: \"100ms\")", dpath);
+  if (is_loss && !has_loss) return fl__imp_err(err, n, x->file, yline(ln ? ln : x->spec), "%s.loss: missing (e.g. loss: \"25\")", lpath);
+  if (external && !has_target) {
+    fl_ifault_t *f = new_fault(x, NULL);
+    char d[32];
+    fl__fmt_dur(d, sizeof d, lat);
+    if (has_lat) snprintf(f->what, sizeof f->what, "%s, latency %s", base, d);
+    else snprintf(f->what, sizeof f->what, "%s, loss %.4g%%", base, 100 * loss);
+    fl__fault_why(f, "it acts only on the traffic toward its externalTargets (addresses outside the cluster): they are outside the model, "
+                  "and calls between services are not touched");
+    return 0;
+  }
+  /* the calls hit, as links (caller, callee); without a target, the service itself plus its calls out */
+  int nlinks = 0;
+  bool guessed_dir = false;
+  char (*links)[2][128] = nt->links;
+  if (has_target && s->mapped && tt->mapped) {
+    bool s_calls = fl__faults_calls(x->fs, s->service, tt->service), t_calls = fl__faults_calls(x->fs, tt->service, s->service);
+    if (!x->fs->o->scenario) { s_calls = true; guessed_dir = true; }
+    if (s_calls) { snprintf(links[nlinks][0], 128, "%s", s->service); snprintf(links[nlinks][1], 128, "%s", tt->service); nlinks++; }
+    if (t_calls) { snprintf(links[nlinks][0], 128, "%s", tt->service); snprintf(links[nlinks][1], 128, "%s", s->service); nlinks++; }
+  } else if (!has_target && s->mapped && x->fs->o->scenario) {
+    const fl_model_t *m = x->fs->o->scenario;
+    for (int k = 0; k < m->nservices && nlinks < 16; k++)
+      if (fl__faults_calls(x->fs, s->service, m->services[k].name)) {
+        snprintf(links[nlinks][0], 128, "%s", s->service); snprintf(links[nlinks][1], 128, "%s", m->services[k].name); nlinks++;
+      }
+  }
+  nt->lat = lat; nt->jit = jit; nt->loss = loss;
+  nt->has_lat = has_lat; nt->has_jit = has_jit; nt->has_loss = has_loss;
+  nt->nlinks = nlinks; nt->guessed_dir = guessed_dir;
+  for (int pass = 0; pass < 2; pass++)
+    if ((rc = net_pass(x, nt, pass == 0, err, n))) return rc;
+  if (is_netem) {
+    static const char *const others[] = { "duplicate", "corrupt", "rate", "bandwidth", NULL };
+    for (int i = 0; others[i]; i++)
+      if (yget(x->doc, x->spec, others[i])) {
+        fl_ifault_t *f = new_fault(x, NULL);
+        snprintf(f->what, sizeof f->what, "%s, %s", base, others[i]);
+        fl__fault_why(f, "faultline models no packets: nothing stands for %s", others[i]);
+      }
+  }
+  return 0;
+}
+
+/* NetworkChaos partition: the link cut, per call direction. */
+static int net_partition(exp_t *x, const net_t *nt, char *err, size_t n) {
+  const target_t *s = &nt->s, *tt = &nt->tt;
+  bool has_target = nt->has_target;
+  bool external = nt->external;
+  const char *base = nt->base, *direction = nt->direction;
+  int rc;
+  if (!has_target) {
+    fl_ifault_t *f = new_fault(x, NULL);
+    snprintf(f->what, sizeof f->what, "%s", base);
+    fl__fault_why(f, external ? "a partition from external targets: they are outside the model" : "a partition needs a target: none given");
+    return 0;
+  }
+  const char *dirs[2][2] = { { NULL, NULL }, { NULL, NULL } };
+  int nd = 0;
+  if (s->mapped && tt->mapped) {
+    bool s_calls = fl__faults_calls(x->fs, s->service, tt->service), t_calls = fl__faults_calls(x->fs, tt->service, s->service);
+    if (x->fs->o->scenario) {
+      if (s_calls) { dirs[nd][0] = s->service; dirs[nd][1] = tt->service; nd++; }
+      if (t_calls) { dirs[nd][0] = tt->service; dirs[nd][1] = s->service; nd++; }
+    } else {
+      if (strcmp(direction, "from") != 0) { dirs[nd][0] = s->service; dirs[nd][1] = tt->service; nd++; }
+      if (strcmp(direction, "to") != 0) { dirs[nd][0] = tt->service; dirs[nd][1] = s->service; nd++; }
+    }
+  }
+  if (nd == 0) {
+    fl_ifault_t *f = new_fault(x, NULL);
+    snprintf(f->what, sizeof f->what, "%s", base);
+    if (!s->mapped) unmapped(x, f, s);
+    else if (!tt->mapped) unmapped(x, f, tt);
+    else fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s->service, tt->service, x->fs->o->scenario->file);
+    return 0;
+  }
+  for (int i = 0; i < nd; i++) {
+    char suffix[160];
+    snprintf(suffix, sizeof suffix, " (%s->%s)", dirs[i][0], dirs[i][1]);
+    fl_ifault_t *f = new_fault(x, nd > 1 ? suffix : NULL);
+    snprintf(f->what, sizeof f->what, "%s", base);
+    f->kind = "partition";
+    snprintf(f->from, sizeof f->from, "%s", dirs[i][0]);
+    snprintf(f->target, sizeof f->target, "%s", dirs[i][1]);
+    fl__fault_why(f, "faultline's partition drops the calls %s -> %s until the caller gives up", dirs[i][0], dirs[i][1]);
+    if (x->fs->o->scenario) fl__fault_why(f, "a TCP connection needs both ways, so whatever the direction, every call between them in %s is cut", x->fs->o->scenario->file);
+    else fl__fault_why(f, "a TCP connection needs both ways, so calls the other way are cut too: give --scenario to write those");
+    if (strcmp(s->mode, "all") != 0 || strcmp(tt->mode, "all") != 0)
+      fl__fault_why(f, "only some pods are cut off (mode %s); faultline's partition cuts the whole link", strcmp(s->mode, "all") ? s->mode : tt->mode);
+    if ((rc = set_duration(x, f, err, n))) return rc;
+  }
+  return 0;
+}
+
 /* NetworkChaos: delay, loss, partition between the selected pods and, optionally, a target. */
 static int network(exp_t *x, char *err, size_t n) {
+  net_t nt;
+  memset(&nt, 0, sizeof nt);
   target_t s, tt;
   int rc = read_selector(x, x->spec, x->spath, &s, err, n);
   if (rc) return rc;
@@ -270,166 +446,12 @@ static int network(exp_t *x, char *err, size_t n) {
            has_target ? ", direction " : "", has_target ? direction : "");
   /* which service is the callee of the affected link */
   bool is_delay = strcmp(action, "delay") == 0, is_loss = strcmp(action, "loss") == 0, is_netem = strcmp(action, "netem") == 0;
-  if (is_delay || is_loss || is_netem) {
-    yaml_node_t *dn = yget(x->doc, x->spec, "delay"), *ln = yget(x->doc, x->spec, "loss");
-    char dpath[128], lpath[128];
-    snprintf(dpath, sizeof dpath, "%s.delay", x->spath);
-    snprintf(lpath, sizeof lpath, "%s.loss", x->spath);
-    double lat = 0, jit = 0, loss = 0; bool has_lat = false, has_jit = false, has_loss = false;
-    if ((is_delay || is_netem) && dn) {
-      if ((rc = read_duration(x, dn, dpath, "latency", &lat, &has_lat, err, n))) return rc;
-      if ((rc = read_duration(x, dn, dpath, "jitter", &jit, &has_jit, err, n))) return rc;
-    }
-    if ((is_loss || is_netem) && ln && (rc = read_percent(x, ln, lpath, "loss", &loss, &has_loss, err, n))) return rc;
-    if (is_delay && !has_lat) return fl__imp_err(err, n, x->file, yline(dn ? dn : x->spec), "%s.latency: missing (e.g. latency: \"100ms\")", dpath);
-    if (is_loss && !has_loss) return fl__imp_err(err, n, x->file, yline(ln ? ln : x->spec), "%s.loss: missing (e.g. loss: \"25\")", lpath);
-    if (external && !has_target) {
-      fl_ifault_t *f = new_fault(x, NULL);
-      char d[32];
-      fl__fmt_dur(d, sizeof d, lat);
-      if (has_lat) snprintf(f->what, sizeof f->what, "%s, latency %s", base, d);
-      else snprintf(f->what, sizeof f->what, "%s, loss %.4g%%", base, 100 * loss);
-      fl__fault_why(f, "it acts only on the traffic toward its externalTargets (addresses outside the cluster): they are outside the model, "
-                    "and calls between services are not touched");
-      return 0;
-    }
-    /* the calls hit, as links (caller, callee); without a target, the service itself plus its calls out */
-    char links[16][2][128];
-    int nlinks = 0;
-    bool guessed_dir = false;
-    if (has_target && s.mapped && tt.mapped) {
-      bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
-      if (!x->fs->o->scenario) { s_calls = true; guessed_dir = true; }
-      if (s_calls) { snprintf(links[nlinks][0], 128, "%s", s.service); snprintf(links[nlinks][1], 128, "%s", tt.service); nlinks++; }
-      if (t_calls) { snprintf(links[nlinks][0], 128, "%s", tt.service); snprintf(links[nlinks][1], 128, "%s", s.service); nlinks++; }
-    } else if (!has_target && s.mapped && x->fs->o->scenario) {
-      const fl_model_t *m = x->fs->o->scenario;
-      for (int k = 0; k < m->nservices && nlinks < 16; k++)
-        if (fl__faults_calls(x->fs, s.service, m->services[k].name)) {
-          snprintf(links[nlinks][0], 128, "%s", s.service); snprintf(links[nlinks][1], 128, "%s", m->services[k].name); nlinks++;
-        }
-    }
-    for (int pass = 0; pass < 2; pass++) {
-      bool lat_pass = pass == 0;
-      if (lat_pass ? !has_lat : !has_loss) continue;
-      const char *psuffix = has_lat && has_loss ? (lat_pass ? " (delay)" : " (loss)") : "";
-      char d[32];
-      fl__fmt_dur(d, sizeof d, lat);
-      char what[1024];
-      if (lat_pass) snprintf(what, sizeof what, "%s, latency %s%s", base, d, has_jit && jit > 0 ? " with jitter" : "");
-      else snprintf(what, sizeof what, "%s, loss %.4g%%", base, 100 * loss);
-      /* netem runs on the selected pods, toward the target's: the share of the link's calls hit is both shares */
-      target_t both_sets = s;
-      if (has_target && (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0)) {
-        both_sets.mode = strcmp(s.mode, "all") != 0 ? s.mode : tt.mode;
-        both_sets.hit = s.hit > 0 && tt.hit > 0 ? s.hit * tt.hit : -1;
-      }
-      int nout = has_target ? nlinks : 1 + nlinks;
-      if (!s.mapped || (has_target && !tt.mapped) || (has_target && nlinks == 0)) nout = 1;
-      for (int k = 0; k < nout; k++) {
-        /* k == 0 without a target: the service's own answers; else a link */
-        bool own = !has_target && k == 0;
-        const char *lf = own ? NULL : links[has_target ? k : k - 1][0], *lt = own ? NULL : links[has_target ? k : k - 1][1];
-        char suffix[300];
-        snprintf(suffix, sizeof suffix, "%s%s%.120s%s%.120s%s", psuffix, own || nout == 1 ? "" : " (", own || nout == 1 ? "" : lf,
-                 own || nout == 1 ? "" : "->", own || nout == 1 ? "" : lt, own || nout == 1 ? "" : ")");
-        fl_ifault_t *f = new_fault(x, suffix[0] ? suffix : NULL);
-        snprintf(f->what, sizeof f->what, "%s", what);
-        if (!s.mapped) { unmapped(x, f, &s); break; }
-        if (has_target && !tt.mapped) { unmapped(x, f, &tt); break; }
-        if (has_target && nlinks == 0) {
-          fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s.service, tt.service, x->fs->o->scenario->file);
-          break;
-        }
-        if (own) {
-          snprintf(f->target, sizeof f->target, "%s", s.service);
-          fl__fault_why(f, "netem acts on what %s sends: its answers (here: calls to %s take the hit) and its own calls out (%s)", s.service, s.service,
-                        !x->fs->o->scenario ? "not written: give --scenario to know whom it calls, and get one fault per link"
-                        : nlinks ? "written below, one fault per link" : "none in the scenario");
-        } else {
-          f->link = true;
-          snprintf(f->from, sizeof f->from, "%s", lf);
-          snprintf(f->target, sizeof f->target, "%s", lt);
-          if (has_target) {
-            if (guessed_dir) fl__fault_why(f, "guessed: %s calls %s (give --scenario to tell from the calls)", lf, lt);
-            fl__fault_why(f, "%s the calls %s -> %s%s: a fault on that link only", lat_pass ? "the delay hits" : "the loss hits", lf, lt,
-                          both ? " in both directions (request and answer)" : strcmp(lf, s.service) == 0 ? " (their requests)" : " (their answers)");
-          } else {
-            fl__fault_why(f, "its calls out to %s: %s sends their requests, so they are hit too (a fault on that link)", lt, s.service);
-          }
-        }
-        const target_t *hitset = has_target ? &both_sets : &s;
-        if (lat_pass) {
-          f->kind = "latency";
-          f->value = lat * (both && has_target ? 2 : 1);
-          if (both && has_target) fl__fault_why(f, "both directions: the request and its answer are each delayed, %s twice per call", d);
-          if (has_jit && jit > 0) fl__fault_why(f, "the jitter has no equivalent: faultline adds a constant latency (the mean is the same)");
-          f->value *= scale_for_pods(f, hitset, "latency");
-        } else {
-          f->kind = "errors";
-          f->value = both && has_target ? 1 - (1 - loss) * (1 - loss) : loss;
-          fl__fault_why(f, "an approximation: TCP resends lost packets, so loss shows mostly as delays (200ms or more per resend) and fails calls "
-                        "only past the caller's timeout; written as errors at the loss rate");
-          f->value *= scale_for_pods(f, hitset, "errors");
-        }
-        if ((rc = set_duration(x, f, err, n))) return rc;
-      }
-    }
-    if (is_netem) {
-      static const char *const others[] = { "duplicate", "corrupt", "rate", "bandwidth", NULL };
-      for (int i = 0; others[i]; i++)
-        if (yget(x->doc, x->spec, others[i])) {
-          fl_ifault_t *f = new_fault(x, NULL);
-          snprintf(f->what, sizeof f->what, "%s, %s", base, others[i]);
-          fl__fault_why(f, "faultline models no packets: nothing stands for %s", others[i]);
-        }
-    }
-    return 0;
-  }
-  if (strcmp(action, "partition") == 0) {
-    if (!has_target) {
-      fl_ifault_t *f = new_fault(x, NULL);
-      snprintf(f->what, sizeof f->what, "%s", base);
-      fl__fault_why(f, external ? "a partition from external targets: they are outside the model" : "a partition needs a target: none given");
-      return 0;
-    }
-    const char *dirs[2][2] = { { NULL, NULL }, { NULL, NULL } };
-    int nd = 0;
-    if (s.mapped && tt.mapped) {
-      bool s_calls = fl__faults_calls(x->fs, s.service, tt.service), t_calls = fl__faults_calls(x->fs, tt.service, s.service);
-      if (x->fs->o->scenario) {
-        if (s_calls) { dirs[nd][0] = s.service; dirs[nd][1] = tt.service; nd++; }
-        if (t_calls) { dirs[nd][0] = tt.service; dirs[nd][1] = s.service; nd++; }
-      } else {
-        if (strcmp(direction, "from") != 0) { dirs[nd][0] = s.service; dirs[nd][1] = tt.service; nd++; }
-        if (strcmp(direction, "to") != 0) { dirs[nd][0] = tt.service; dirs[nd][1] = s.service; nd++; }
-      }
-    }
-    if (nd == 0) {
-      fl_ifault_t *f = new_fault(x, NULL);
-      snprintf(f->what, sizeof f->what, "%s", base);
-      if (!s.mapped) unmapped(x, f, &s);
-      else if (!tt.mapped) unmapped(x, f, &tt);
-      else fl__fault_why(f, "%s and %s make no calls to each other in %s: no effect", s.service, tt.service, x->fs->o->scenario->file);
-      return 0;
-    }
-    for (int i = 0; i < nd; i++) {
-      char suffix[160];
-      snprintf(suffix, sizeof suffix, " (%s->%s)", dirs[i][0], dirs[i][1]);
-      fl_ifault_t *f = new_fault(x, nd > 1 ? suffix : NULL);
-      snprintf(f->what, sizeof f->what, "%s", base);
-      f->kind = "partition";
-      snprintf(f->from, sizeof f->from, "%s", dirs[i][0]);
-      snprintf(f->target, sizeof f->target, "%s", dirs[i][1]);
-      fl__fault_why(f, "faultline's partition drops the calls %s -> %s until the caller gives up", dirs[i][0], dirs[i][1]);
-      if (x->fs->o->scenario) fl__fault_why(f, "a TCP connection needs both ways, so whatever the direction, every call between them in %s is cut", x->fs->o->scenario->file);
-      else fl__fault_why(f, "a TCP connection needs both ways, so calls the other way are cut too: give --scenario to write those");
-      if (strcmp(s.mode, "all") != 0 || strcmp(tt.mode, "all") != 0)
-        fl__fault_why(f, "only some pods are cut off (mode %s); faultline's partition cuts the whole link", strcmp(s.mode, "all") ? s.mode : tt.mode);
-      if ((rc = set_duration(x, f, err, n))) return rc;
-    }
-    return 0;
-  }
+  nt.s = s; nt.has_target = has_target; nt.both = both; nt.external = external;
+  if (has_target) nt.tt = tt;
+  nt.action = action; nt.direction = direction;
+  snprintf(nt.base, sizeof nt.base, "%s", base);
+  if (is_delay || is_loss || is_netem) return net_delay_loss(x, &nt, is_delay, is_loss, is_netem, err, n);
+  if (strcmp(action, "partition") == 0) return net_partition(x, &nt, err, n);
   fl_ifault_t *f = new_fault(x, NULL);
   snprintf(f->what, sizeof f->what, "%s", base);
   fl__fault_why(f, "faultline models no packets: nothing stands for the %s action", action);
@@ -477,7 +499,7 @@ static int http(exp_t *x, char *err, size_t n) {
   if ((rc = spec_str(x, x->spec, x->spath, "method", &method, err, n))) return rc;
   if ((rc = spec_str(x, x->spec, x->spath, "port", &port, err, n))) return rc;
   double delay = 0; bool has_delay;
-  if ((rc = read_duration(x, x->spec, x->spath, "delay", &delay, &has_delay, err, n))) return rc;
+  if ((rc = fl__cm_read_duration(x, x->spec, x->spath, "delay", &delay, &has_delay, err, n))) return rc;
   bool abort = abort_s && (strcmp(abort_s, "true") == 0 || strcmp(abort_s, "True") == 0);
   if (abort_s && !abort && strcmp(abort_s, "false") != 0 && strcmp(abort_s, "False") != 0)
     return fl__imp_err(err, n, x->file, yline(yget(x->doc, x->spec, "abort")), "%s.abort: expected true or false, got '%s'", x->spath, abort_s);
@@ -581,290 +603,11 @@ static int http(exp_t *x, char *err, size_t n) {
   return 0;
 }
 
-/* ---- schedules: cron and @every ---- */
-
-/* The spec key of each experiment kind inside a Schedule or a Workflow template (Chaos Mesh's
-** EmbedChaos: api/v1alpha1/schedule_types.go). */
-static const struct { const char *kind, *key; } embed_keys[] = {
-  { "AWSChaos", "awsChaos" }, { "AzureChaos", "azureChaos" }, { "BlockChaos", "blockChaos" }, { "DNSChaos", "dnsChaos" },
-  { "GCPChaos", "gcpChaos" }, { "HTTPChaos", "httpChaos" }, { "IOChaos", "ioChaos" }, { "JVMChaos", "jvmChaos" },
-  { "KernelChaos", "kernelChaos" }, { "NetworkChaos", "networkChaos" }, { "PhysicalMachineChaos", "physicalmachineChaos" },
-  { "PodChaos", "podChaos" }, { "StressChaos", "stressChaos" }, { "TimeChaos", "timeChaos" }, { "Workflow", "workflow" },
-};
-
-static const char *embed_key(const char *kind) {
-  for (size_t i = 0; i < sizeof embed_keys / sizeof embed_keys[0]; i++) if (strcmp(embed_keys[i].kind, kind) == 0) return embed_keys[i].key;
-  return NULL;
-}
-
-/* One cron field ("*", "*\/5", "1-5", "1,3", "10-50/10") into a bitset over lo..hi. 0 or -1. */
-static int cron_field(const char *f, int lo, int hi, uint64_t *bits, bool *star) {
-  *bits = 0; *star = f[0] == '*' && (f[1] == 0 || f[1] == '/');
-  char buf[64];
-  snprintf(buf, sizeof buf, "%s", f);
-  for (char *save = NULL, *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-    int a = lo, b = hi, step = 1;
-    char *slash = strchr(part, '/');
-    if (slash) { *slash = 0; char *e; step = (int)strtol(slash + 1, &e, 10); if (*e || step <= 0) return -1; }
-    if (strcmp(part, "*") != 0 && strcmp(part, "?") != 0) {
-      char *e;
-      a = (int)strtol(part, &e, 10);
-      if (e == part) return -1;
-      b = slash ? hi : a;
-      if (*e == '-') { char *e2; b = (int)strtol(e + 1, &e2, 10); if (e2 == e + 1 || *e2) return -1; }
-      else if (*e) return -1;
-    }
-    if (a < lo || b > hi || a > b) return -1;
-    for (int v = a; v <= b; v += step) *bits |= 1ull << v;
-  }
-  return 0;
-}
-
-typedef struct { uint64_t f[5]; bool star[5]; double every; } cron_t;
-
-static int cron_parse(const char *s, cron_t *c) {
-  memset(c, 0, sizeof *c);
-  static const struct { const char *name, *cron; } macros[] = {
-    { "@yearly", "0 0 1 1 *" }, { "@annually", "0 0 1 1 *" }, { "@monthly", "0 0 1 * *" }, { "@weekly", "0 0 * * 0" },
-    { "@daily", "0 0 * * *" }, { "@midnight", "0 0 * * *" }, { "@hourly", "0 * * * *" },
-  };
-  if (strncmp(s, "@every ", 7) == 0) return fl__parse_go_duration(s + 7, &c->every) == 0 && c->every > 0 ? 0 : -1;
-  for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) if (strcmp(s, macros[i].name) == 0) s = macros[i].cron;
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", s);
-  char *fields[6]; int nf = 0;
-  for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && nf < 6; t = strtok_r(NULL, " \t", &save)) fields[nf++] = t;
-  if (nf != 5) return -1;
-  static const int lo[5] = { 0, 0, 1, 1, 0 }, hi[5] = { 59, 23, 31, 12, 7 };
-  for (int i = 0; i < 5; i++) if (cron_field(fields[i], lo[i], hi[i], &c->f[i], &c->star[i]) != 0) return -1;
-  if (c->f[4] & (1ull << 7)) c->f[4] |= 1;   /* 7 is Sunday too */
-  return 0;
-}
-
-/* Does minute 'm' of the scenario match? Time 0 is taken as Monday 1 January 00:00 (a leap year). */
-static bool cron_match(const cron_t *c, long m) {
-  static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  long day = m / 1440;
-  int minute = (int)(m % 60), hour = (int)(m / 60 % 24), dow = (int)((1 + day) % 7);
-  long d = day % 366;
-  int month = 0;
-  while (month < 11 && d >= mdays[month]) d -= mdays[month++];
-  int dom = (int)d + 1;
-  if (!(c->f[0] >> minute & 1) || !(c->f[1] >> hour & 1) || !(c->f[3] >> (month + 1) & 1)) return false;
-  bool dm = c->f[2] >> dom & 1, dw = c->f[4] >> dow & 1;
-  if (c->star[2] || c->star[4]) return dm && dw;
-  return dm || dw;   /* both restricted: either (as cron) */
-}
-
-#define MAX_RUNS 200
-
-/* The faults [n0, fs->n) are one run of a schedule applied at 'apply': rewrites them as every
-** run up to 'limit' (cron's next minute after the apply time, or @every's period). */
-static int repeat_runs(exp_t *x, int n0, yaml_node_t *sched_node, const char *cron_s, const char *policy, double apply, double limit,
-                       char *err, size_t n) {
-  fl_ifaults_t *fs = x->fs;
-  cron_t c;
-  if (!cron_s) return fl__imp_err(err, n, x->file, yline(sched_node), "Schedule \"%s\": spec.schedule: missing (a cron line or @every)", x->name);
-  if (cron_parse(cron_s, &c) != 0)
-    return fl__imp_err(err, n, x->file, yline(sched_node), "Schedule \"%s\": spec.schedule: cannot read '%s' (expected 5 cron fields, @hourly, @daily, ... or @every 5m)",
-                       x->name, cron_s);
-  bool allow = policy && strcmp(policy, "Allow") == 0;
-  double runs[MAX_RUNS]; int nruns = 0; bool capped = false;
-  int n1 = fs->n;
-  /* the longest of the run's faults: with Forbid (the default) the next run waits for it */
-  double dur = 0; bool forever = false;
-  for (int i = n0; i < n1; i++) { if (fs->v[i].kind && fs->v[i].duration <= 0) forever = true; if (fs->v[i].duration > dur) dur = fs->v[i].duration; }
-  double busy_until = -1;
-  if (c.every > 0) {
-    for (double t = apply + c.every; t < limit; t += c.every) {
-      if (!allow && (forever ? busy_until >= 0 : t < busy_until)) continue;
-      if (nruns == MAX_RUNS) { capped = true; break; }
-      runs[nruns++] = t; busy_until = t + dur;
-    }
-  } else {
-    for (long m = (long)fl_num_clamp_i64(floor(apply / 60), -1, INT32_MAX) + 1; m * 60.0 < limit; m++) {
-      if (!cron_match(&c, m)) continue;
-      double t = m * 60.0;
-      if (!allow && (forever ? busy_until >= 0 : t < busy_until)) continue;
-      if (nruns == MAX_RUNS) { capped = true; break; }
-      runs[nruns++] = t; busy_until = t + dur;
-    }
-  }
-  char a[32], h[32];
-  fl_format_duration(apply, a, sizeof a);
-  fl_format_duration(limit, h, sizeof h);
-  for (int i = n0; i < n1; i++) {
-    fl_ifault_t *f = &fs->v[i];
-    if (!f->kind) continue;
-    if (nruns == 0) {
-      f->kind = NULL;
-      fl__fault_why(f, "a Schedule (%s) applied at %s: no run before the scenario ends (%s)", cron_s, a, h);
-      continue;
-    }
-    fl__fault_why(f, "a Schedule (%s) applied at %s%s: %d run%s before %s, %s%s%s", cron_s, a, f->at_guessed ? " (guessed)" : "", nruns, nruns == 1 ? "" : "s", h,
-                  c.every > 0 ? "one per period after it is applied" : "at the matching minutes, time 0 taken as Monday 1 January 00:00 (guessed)",
-                  allow ? "" : "; concurrencyPolicy Forbid: a run that would overlap the previous one is skipped",
-                  capped ? "; only the first 200 are written" : "");
-    f->at = runs[0];
-  }
-  for (int r = 1; r < nruns; r++)
-    for (int i = n0; i < n1; i++) {
-      if (!fs->v[i].kind) continue;
-      fl_ifault_t copy = fs->v[i];
-      fl_ifault_t *f = fl__faults_add(fs);
-      *f = copy;
-      f->at = runs[r];
-      char suffix[24];
-      int k = snprintf(suffix, sizeof suffix, " run %d", r + 1);
-      size_t l = strlen(f->name), room = sizeof f->name - (size_t)k - 1;
-      memcpy(f->name + (l < room ? l : room), suffix, (size_t)k + 1);
-      snprintf(f->why, sizeof f->why, "run %d of the Schedule above", r + 1);
-    }
-  return 0;
-}
-
-static int dispatch(exp_t *x, char *err, size_t n);
-
-/* ---- workflows ---- */
-
-typedef struct {
-  exp_t *w;                   /* the Workflow */
-  yaml_node_t *templates;
-  int depth;
-} wf_t;
-
-static yaml_node_t *wf_template(wf_t *wf, const char *name) {
-  yaml_node_t *t = wf->templates;
-  for (yaml_node_item_t *it = t->data.sequence.items.start; it < t->data.sequence.items.top; it++) {
-    yaml_node_t *tn = yaml_document_get_node(wf->w->doc, *it);
-    const char *nm = ystr(yget(wf->w->doc, tn, "name"));
-    if (nm && strcmp(nm, name) == 0) return tn;
-  }
-  return NULL;
-}
-
-/* Places the faults [n0, fs->n) at 'start', each lasting at most until 'end'. */
-static void place(fl_ifaults_t *fs, int n0, double start, double end, const char *how) {
-  for (int i = n0; i < fs->n; i++) {
-    fl_ifault_t *f = &fs->v[i];
-    f->at = start;
-    if (isfinite(end) && (f->duration <= 0 || start + f->duration > end)) { f->duration = end - start; f->duration_guessed = false; }
-    if (f->kind && how) fl__fault_why(f, "%s", how);
-  }
-}
-
-/* Runs template 'name' from 'start' (no later than 'limit'); *end: when it is done (INFINITY: never). */
-static int wf_run(wf_t *wf, const char *name, int line, double start, double limit, double *end, char *err, size_t n) {
-  exp_t *w = wf->w;
-  yaml_document_t *d = w->doc;
-  fl_ifaults_t *fs = w->fs;
-  *end = start;
-  yaml_node_t *t = wf_template(wf, name);
-  if (!t) return fl__imp_err(err, n, w->file, line, "Workflow \"%s\": no template named '%s'", w->name, name);
-  if (++wf->depth > 32) return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": templates nest more than 32 deep (a template that contains itself?)", w->name);
-  const char *type = ystr(yget(d, t, "templateType"));
-  if (!type) return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": template '%s': missing templateType", w->name, name);
-  double deadline = 0; bool has_deadline = false;
-  int rc = read_duration(w, t, "template", "deadline", &deadline, &has_deadline, err, n);
-  if (rc) return rc;
-  double mylimit = has_deadline && start + deadline < limit ? start + deadline : limit;
-  char a[32], how[256];
-  fl_format_duration(start, a, sizeof a);
-  if (start >= limit) {
-    fl_ifault_t *f = fl__faults_add(fs);
-    snprintf(f->origin, sizeof f->origin, "%s:%d", w->file, yline(t));
-    snprintf(f->what, sizeof f->what, "Workflow \"%s\", step '%s' (%s)", w->name, name, type);
-    fl__fault_why(f, "it would start at %s, after the end of the scenario or of its parent's deadline: not reached", a);
-    wf->depth--;
-    return 0;
-  }
-  if (strcmp(type, "Serial") == 0 || strcmp(type, "Parallel") == 0) {
-    bool serial = type[0] == 'S';
-    yaml_node_t *ch = yget(d, t, "children");
-    double tcur = start, tmax = start;
-    for (yaml_node_item_t *it = ch && ch->type == YAML_SEQUENCE_NODE ? ch->data.sequence.items.start : NULL; it && it < ch->data.sequence.items.top; it++) {
-      yaml_node_t *cn = yaml_document_get_node(d, *it);
-      const char *cname = ystr(cn);
-      if (!cname) return fl__imp_err(err, n, w->file, yline(cn), "Workflow \"%s\": template '%s': children: expected template names", w->name, name);
-      double e;
-      if ((rc = wf_run(wf, cname, yline(cn), serial ? tcur : start, mylimit, &e, err, n))) return rc;
-      if (serial) tcur = e;
-      if (e > tmax) tmax = e;
-    }
-    *end = serial ? tcur : tmax;
-    if (has_deadline && *end > start + deadline) *end = start + deadline;
-  } else if (strcmp(type, "Suspend") == 0) {
-    *end = has_deadline ? start + deadline : INFINITY;
-  } else if (strcmp(type, "Schedule") == 0) {
-    yaml_node_t *sn = yget(d, t, "schedule");
-    const char *stype = ystr(yget(d, sn, "type"));
-    const char *key = stype ? embed_key(stype) : NULL;
-    yaml_node_t *inner = key ? yget(d, sn, key) : NULL;
-    if (!inner) return fl__imp_err(err, n, w->file, yline(sn ? sn : t), "Workflow \"%s\": template '%s': schedule.%s: missing (the %s to run)", w->name, name,
-                                   key ? key : "type", stype ? stype : "experiment");
-    exp_t x = *w;
-    x.spec = inner; x.kind = stype; x.name = name;
-    snprintf(x.spath, sizeof x.spath, "template '%.40s' schedule.%.30s", name, key);
-    snprintf(x.origin, sizeof x.origin, "%s:%d", w->file, yline(t));
-    int n0 = fs->n;
-    if ((rc = dispatch(&x, err, n))) return rc;
-    place(fs, n0, start, INFINITY, NULL);
-    snprintf(how, sizeof how, "Workflow \"%s\": step '%s' starts at %s", w->name, name, a);
-    for (int i = n0; i < fs->n; i++) if (fs->v[i].kind) fl__fault_why(&fs->v[i], "%s", how);
-    if ((rc = repeat_runs(&x, n0, sn, ystr(yget(d, sn, "schedule")), ystr(yget(d, sn, "concurrencyPolicy")), start, mylimit, err, n))) return rc;
-    for (int i = n0; i < fs->n; i++) {
-      fl_ifault_t *f = &fs->v[i];
-      if (f->kind && isfinite(mylimit) && (f->duration <= 0 || f->at + f->duration > mylimit)) { f->duration = mylimit - f->at; f->duration_guessed = false; }
-    }
-    *end = mylimit;
-  } else if (embed_key(type)) {
-    const char *key = embed_key(type);
-    yaml_node_t *inner = yget(d, t, key);
-    if (!inner || inner->type != YAML_MAPPING_NODE)
-      return fl__imp_err(err, n, w->file, yline(t), "Workflow \"%s\": template '%s': %s: missing (the %s to run)", w->name, name, key, type);
-    exp_t x = *w;
-    x.spec = inner; x.kind = type; x.name = name;
-    snprintf(x.spath, sizeof x.spath, "template '%.40s' %.30s", name, key);
-    snprintf(x.origin, sizeof x.origin, "%s:%d", w->file, yline(t));
-    int n0 = fs->n;
-    if ((rc = dispatch(&x, err, n))) return rc;
-    double d_spec = 0; bool has_d = false;
-    if ((rc = read_duration(&x, inner, x.spath, "duration", &d_spec, &has_d, err, n))) return rc;
-    double e = has_deadline ? start + deadline : has_d ? start + d_spec : INFINITY;
-    if (e > limit) e = limit;
-    snprintf(how, sizeof how, "Workflow \"%s\": step '%s' (%s) starts at %s%s", w->name, name, type, a,
-             has_deadline ? " and lasts until its deadline" : "");
-    place(fs, n0, start, e, how);
-    *end = e;
-  } else {
-    fl_ifault_t *f = fl__faults_add(fs);
-    snprintf(f->origin, sizeof f->origin, "%s:%d", w->file, yline(t));
-    snprintf(f->what, sizeof f->what, "Workflow \"%s\", step '%s' (%s)", w->name, name, type);
-    fl__fault_why(f, strcmp(type, "Task") == 0 ? "a custom task (a container the workflow runs): faultline has no equivalent"
-                  : strcmp(type, "StatusCheck") == 0 ? "a status check (an HTTP probe that can abort the workflow): faultline has no equivalent; the steps are written as if it passed"
-                  : "faultline has no equivalent of this template type");
-    *end = has_deadline ? start + deadline : start;
-  }
-  wf->depth--;
-  return 0;
-}
-
-static int workflow(exp_t *x, char *err, size_t n) {
-  const char *entry = ystr(yget(x->doc, x->spec, "entry"));
-  yaml_node_t *templates = yget(x->doc, x->spec, "templates");
-  if (!entry) return fl__imp_err(err, n, x->file, yline(x->spec), "Workflow \"%s\": spec.entry: missing (the template to start with)", x->name);
-  if (!templates || templates->type != YAML_SEQUENCE_NODE)
-    return fl__imp_err(err, n, x->file, yline(x->spec), "Workflow \"%s\": spec.templates: expected a list of templates", x->name);
-  wf_t wf = { x, templates, 0 };
-  double start = x->fs->o->has_at ? x->fs->o->at : FL__IMP_DEFAULT_AT, end;
-  return wf_run(&wf, entry, yline(yget(x->doc, x->spec, "entry")), start, x->fs->horizon, &end, err, n);
-}
-
-static int dispatch(exp_t *x, char *err, size_t n) {
+int fl__cm_dispatch(exp_t *x, char *err, size_t n) {
   if (strcmp(x->kind, "NetworkChaos") == 0) return network(x, err, n);
   if (strcmp(x->kind, "PodChaos") == 0) return pod(x, err, n);
   if (strcmp(x->kind, "HTTPChaos") == 0) return http(x, err, n);
-  if (strcmp(x->kind, "Workflow") == 0) return workflow(x, err, n);
+  if (strcmp(x->kind, "Workflow") == 0) return fl__cm_workflow(x, err, n);
   fl_ifault_t *f = new_fault(x, NULL);
   snprintf(f->what, sizeof f->what, "%s \"%s\"", x->kind, x->name);
   if (strcmp(x->kind, "StressChaos") == 0) fl__fault_why(f, "CPU or memory stress: try kind = \"slowdown\" with the factor you measured under that stress");
@@ -899,7 +642,7 @@ static int experiment(fl_ifaults_t *fs, yaml_document_t *doc, yaml_node_t *obj, 
   /* objects of other APIs (a Deployment, a ConfigMap beside the experiment) are not experiments */
   const char *api = ystr(yget(doc, obj, "apiVersion"));
   /* (without an apiVersion, a Chaos Mesh kind is taken at its word: hand-written snippets omit it) */
-  bool cm_kind = embed_key(x.kind) != NULL || strcmp(x.kind, "Schedule") == 0;
+  bool cm_kind = fl__cm_embed_key(x.kind) != NULL || strcmp(x.kind, "Schedule") == 0;
   if (api ? strncmp(api, "chaos-mesh.org/", 15) != 0 : !cm_kind) {
     fl_ifault_t *f = new_fault(&x, NULL);
     snprintf(f->what, sizeof f->what, "%s \"%s\" (%s)", x.kind, x.name, api ? api : "no apiVersion");
@@ -910,26 +653,8 @@ static int experiment(fl_ifaults_t *fs, yaml_document_t *doc, yaml_node_t *obj, 
   snprintf(x.spath, sizeof x.spath, "spec");
   if (!x.spec || x.spec->type != YAML_MAPPING_NODE)
     return fl__imp_err(err, n, x.file, x.spec ? yline(x.spec) : x.line, "%s \"%s\": spec: %s", x.kind, x.name, x.spec ? "expected a mapping" : "missing");
-  if (strcmp(x.kind, "Schedule") == 0) {
-    yaml_node_t *sched = x.spec;
-    const char *type = ystr(yget(doc, sched, "type")), *cron = ystr(yget(doc, sched, "schedule"));
-    snprintf(x.schedule, sizeof x.schedule, "%s", cron ? cron : "no schedule given");
-    if (!type) return fl__imp_err(err, n, x.file, yline(sched), "Schedule \"%s\": spec.type: missing (e.g. NetworkChaos)", x.name);
-    const char *key = embed_key(type);
-    if (!key) return fl__imp_err(err, n, x.file, yline(yget(doc, sched, "type")), "Schedule \"%s\": spec.type: '%s' is not a Chaos Mesh experiment kind", x.name, type);
-    yaml_node_t *inner = yget(doc, sched, key);
-    if (!inner || inner->type != YAML_MAPPING_NODE)
-      return fl__imp_err(err, n, x.file, yline(sched), "Schedule \"%s\": spec.%s: missing (the %s to run)", x.name, key, type);
-    x.spec = inner;
-    snprintf(x.spath, sizeof x.spath, "spec.%.80s", key);
-    x.kind = type;
-    int n0 = fs->n;
-    int rc = dispatch(&x, err, n);
-    if (rc) return rc;
-    double apply = fs->o->has_at ? fs->o->at : FL__IMP_DEFAULT_AT;
-    return repeat_runs(&x, n0, sched, cron, ystr(yget(doc, sched, "concurrencyPolicy")), apply, fs->horizon, err, n);
-  }
-  return dispatch(&x, err, n);
+  if (strcmp(x.kind, "Schedule") == 0) return fl__cm_schedule(&x, err, n);
+  return fl__cm_dispatch(&x, err, n);
 }
 
 /* Limits that keep libyaml linear: its scanner walks every open flow level for each token, so
