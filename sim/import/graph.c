@@ -526,18 +526,21 @@ static int break_cycles(fl_igraph_t *g) {
   return ncut;
 }
 
-int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *notes, char *err, size_t n) {
-  int rc = apply_drops(g, o, err, n);
-  if (rc) return rc;
-  int ncut = o->keep_cycles ? 0 : break_cycles(g);
-  if (ncut)
-    fl__imp_note(notes, "the service graph has cycles: %d call%s left out, each the least traffic on its cycle (a comment marks each; "
-                 "--keep-cycles stops instead)", ncut, ncut == 1 ? "" : "s");
-  int nn = g->nnodes;
-  nstate_t *ns = fl_xcalloc((size_t)nn, sizeof *ns);
-  char *colour = fl_xcalloc((size_t)nn, 1);
-  int *stack = fl_xcalloc((size_t)g->nedges + 1, sizeof *stack), *path = fl_xcalloc((size_t)g->nedges + 1, sizeof *path);
-  int *order = fl_xcalloc((size_t)nn, sizeof *order), *indeg = fl_xcalloc((size_t)nn, sizeof *indeg);
+/* What the writer works on: the per-node state, the virtual client node, the callers-first order,
+** the window and its explanation, the entry requests in all. */
+typedef struct {
+  fl_igraph_t *g;
+  nstate_t *ns;
+  int nn, ext, no;
+  int *order;
+  double window, entry_total;
+  char wbuf[32], how[256];
+} gw_t;
+
+/* Each node's calls out, the virtual client node, requests per service, entry services' counts. */
+static void count_requests(gw_t *w) {
+  fl_igraph_t *g = w->g;
+  nstate_t *ns = w->ns;
   for (int k = 0; k < g->nedges; k++) {
     const fl_iedge_t *e = &g->edges[k];
     if (e->dropped) continue;
@@ -547,19 +550,18 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
     ns[e->to].nin++;
   }
   /* the virtual client node for requests from outside: not a service, its calls are the traffic */
-  int ext = -1;
+  w->ext = -1;
   if (g->external)
-    for (int i = 0; i < nn; i++)
-      if (strcmp(g->nodes[i].name, g->external) == 0 && ns[i].nin == 0) ext = i;
-  /* requests per service */
+    for (int i = 0; i < w->nn; i++)
+      if (strcmp(g->nodes[i].name, g->external) == 0 && ns[i].nin == 0) w->ext = i;
   for (int k = 0; k < g->nedges; k++) {
     const fl_iedge_t *e = &g->edges[k];
     if (e->dropped) continue;
     ns[e->to].cnt += e->count;
-    if (e->from == ext) ns[e->to].entry += e->count;
+    if (e->from == w->ext) ns[e->to].entry += e->count;
   }
-  for (int i = 0; i < nn; i++) {
-    if (i == ext || ns[i].nin > 0) continue;
+  for (int i = 0; i < w->nn; i++) {
+    if (i == w->ext || ns[i].nin > 0) continue;
     ns[i].root = true;
     ns[i].busiest = -1;
     for (int j = 0; j < ns[i].nout; j++) {
@@ -569,64 +571,58 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
     ns[i].cnt = ns[i].busiest >= 0 ? g->edges[ns[i].busiest].count : 0;
     ns[i].entry = ns[i].cnt;
   }
-  /* cycles */
-  int plen = 0;
-  for (int i = 0; i < nn && !plen; i++)
-    if (!colour[i] && find_cycle(g, ns, i, colour, stack, 0, path, &plen)) break;
-  if (plen) { rc = explain_cycle(g, ns, path, plen, err, n); goto out; }
-  /* the window */
-  double window = o->window > 0 ? o->window : g->window > 0 ? g->window : g->window_guess;
-  char wbuf[32], how[256];
-  fl_format_duration(window, wbuf, sizeof wbuf);
+}
+
+/* The time the counts cover: --window, else read from the data, else guessed (with a note). */
+static void choose_window(gw_t *w, const fl_import_opts_t *o, FILE *notes) {
+  const fl_igraph_t *g = w->g;
+  w->window = o->window > 0 ? o->window : g->window > 0 ? g->window : g->window_guess;
+  fl_format_duration(w->window, w->wbuf, sizeof w->wbuf);
   if (o->window > 0) {
     if (g->window > 0 && fabs(g->window - o->window) > 0.01 * o->window)
-      fl__imp_note(notes, "--window %s overrides the %.6gs between the scrapes in the data", wbuf, g->window);
-    snprintf(how, sizeof how, "given: --window %s", wbuf);
+      fl__imp_note(notes, "--window %s overrides the %.6gs between the scrapes in the data", w->wbuf, g->window);
+    snprintf(w->how, sizeof w->how, "given: --window %s", w->wbuf);
   } else if (g->window > 0) {
-    snprintf(how, sizeof how, "%s", g->window_how);
+    snprintf(w->how, sizeof w->how, "%s", g->window_how);
   } else {
-    snprintf(how, sizeof how, "guessed: %s (%s); give the real one with --window", wbuf, g->window_guess_why);
-    fl__imp_note(notes, "no --window: the counts are taken to cover %s (%s)", wbuf, g->window_guess_why);
+    snprintf(w->how, sizeof w->how, "guessed: %s (%s); give the real one with --window", w->wbuf, g->window_guess_why);
+    fl__imp_note(notes, "no --window: the counts are taken to cover %s (%s)", w->wbuf, g->window_guess_why);
   }
-  name_services(g, ext);
-  /* topological order, data order among equals */
-  int no = 0;
+}
+
+/* Topological order, callers first, data order among equals. */
+static void order_callers_first(gw_t *w) {
+  const fl_igraph_t *g = w->g;
+  int *indeg = fl_xcalloc((size_t)w->nn, sizeof *indeg);
+  w->no = 0;
   for (int k = 0; k < g->nedges; k++) if (!g->edges[k].dropped) indeg[g->edges[k].to]++;
-  for (int i = 0; i < nn; i++) if (indeg[i] == 0) order[no++] = i;
-  for (int h = 0; h < no; h++) {
-    int v = order[h];
-    for (int j = 0; j < ns[v].nout; j++) { int t = g->edges[ns[v].out[j]].to; if (--indeg[t] == 0) order[no++] = t; }
+  for (int i = 0; i < w->nn; i++) if (indeg[i] == 0) w->order[w->no++] = i;
+  for (int h = 0; h < w->no; h++) {
+    int v = w->order[h];
+    for (int j = 0; j < w->ns[v].nout; j++) { int t = g->edges[w->ns[v].out[j]].to; if (--indeg[t] == 0) w->order[w->no++] = t; }
   }
-  FL_ASSERT(no == nn);
-  double entry_total = 0;
-  for (int i = 0; i < nn; i++) {
-    ns[i].rate = window > 0 ? ns[i].cnt / window : 0;
-    if (i != ext) entry_total += ns[i].entry;
-  }
-  if (!(entry_total > 0)) {
-    rc = fl__imp_err(err, n, g->file, 0, "no traffic: every entry service has a count of 0, so there is no rate to simulate");
-    goto out;
-  }
-  for (int h = no - 1; h >= 0; h--) {          /* callees before callers */
-    int v = order[h];
-    if (v == ext) continue;
-    derive_latency(g, ns, v);
-    derive_errors(g, ns, v);
-    size_service(&ns[v]);
-  }
-  /* ---- the scenario ---- */
+  FL_ASSERT(w->no == w->nn);
+  free(indeg);
+}
+
+/* The scenario's name: --name, else the file's base name without its extensions. */
+static void scenario_name(const fl_igraph_t *g, const fl_import_opts_t *o, char *name, size_t n) {
+  if (o->name) { snprintf(name, n, "%s", o->name); return; }
+  const char *base = strrchr(g->file, '/');
+  base = base ? base + 1 : g->file;
+  snprintf(name, n, "%s", base);
+  char *dot = strchr(name, '.');
+  if (dot && dot != name) *dot = 0;
+}
+
+/* The opening comments and the scenario line. */
+static void write_header(const gw_t *w, const fl_import_opts_t *o, int ncut, int nroots, FILE *out) {
+  const fl_igraph_t *g = w->g;
   char name[256];
-  if (o->name) snprintf(name, sizeof name, "%s", o->name);
-  else {
-    const char *base = strrchr(g->file, '/');
-    base = base ? base + 1 : g->file;
-    snprintf(name, sizeof name, "%s", base);
-    char *dot = strchr(name, '.');
-    if (dot && dot != name) *dot = 0;
-  }
-  int nsvc = nn - (ext >= 0), ncalls = 0, nentries = 0, nroots = 0;
-  for (int k = 0; k < g->nedges; k++) ncalls += !g->edges[k].dropped && g->edges[k].from != ext;
-  for (int i = 0; i < nn; i++) if (i != ext && ns[i].entry > 0) { nentries++; nroots += ns[i].root; }
+  scenario_name(g, o, name, sizeof name);
+  int nsvc = w->nn - (w->ext >= 0), ncalls = 0, nentries = 0;
+  for (int k = 0; k < g->nedges; k++) ncalls += !g->edges[k].dropped && g->edges[k].from != w->ext;
+  for (int i = 0; i < w->nn; i++) if (i != w->ext && w->ns[i].entry > 0) nentries++;
   fprintf(out, "-- ");
   fl__lua_string(out, name);
   fprintf(out, ": a scenario skeleton imported by `faultline import %s` from %s (%s).\n", g->format, g->file, g->source);
@@ -635,11 +631,11 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
     fprintf(out, "-- The data has cycles, which faultline cannot simulate (a request would call itself forever): %d call%s\n"
                  "-- left out, each the one with the least traffic on its cycle (marked \"left out to break a cycle\" below).\n",
             ncut, ncut == 1 ? " is" : "s are");
-  fprintf(out, "-- The counts cover %s (%s).\n", wbuf, how);
+  fprintf(out, "-- The counts cover %s (%s).\n", w->wbuf, w->how);
   fprintf(out, "-- Each value is marked read (in the data), derived (computed from it) or guessed (not in it):\n");
   fprintf(out, "-- refine the guessed ones before trusting the results. Calls run one after another in the order\n");
   fprintf(out, "-- below: the data says neither their order nor which run in parallel (guessed).\n");
-  if (ext >= 0)
+  if (w->ext >= 0)
     fprintf(out, "-- \"%s\" is the connector's virtual node for requests from outside: its calls are the traffic.\n", g->external);
   if (nroots)
     fprintf(out, "-- An entry service's own requests are not counted in the data: each is taken to serve as many as\n"
@@ -653,61 +649,111 @@ int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *
   fl__lua_string(out, name);
   fprintf(out, ", duration = \"%s\", warmup = \"%s\", seed = 1 }  -- %s\n", dur, wu,
           o->has_duration ? "duration given (--duration), warm-up a tenth of it (guessed)" : "guessed: duration and warm-up (--duration sets them)");
-  for (int h = 0; h < no; h++) {
-    int v = order[h];
-    if (v == ext) continue;
-    nstate_t *s = &ns[v];
-    const fl_inode_t *nd = &g->nodes[v];
-    char c[32], rt[32];
-    fmt_count(c, sizeof c, s->cnt);
-    fmt_rate(rt, sizeof rt, s->rate);
-    fprintf(out, "\n-- %s: %s requests (%s)", nd->sname, c, rt);
-    if (s->root) fprintf(out, "; an entry service (no callers in the data)");
-    else if (s->entry > 0) { fmt_count(c, sizeof c, s->entry); fprintf(out, "; %s of them from outside (entry traffic)", c); }
-    fprintf(out, "\n");
-    if (strcmp(nd->sname, nd->name) != 0) {
-      fprintf(out, "-- named ");
-      fl__lua_string(out, nd->name);
-      fprintf(out, " in the data (%s:%d): service names cannot hold '.', '=' or ','\n", g->file, nd->line);
-    }
-    if (s->root && s->busiest >= 0)
-      fprintf(out, "-- its request count is guessed: that of its busiest call (to %s)\n", g->nodes[g->edges[s->busiest].to].sname);
-    fprintf(out, "service ");
-    fl__lua_string(out, nd->sname);
-    fprintf(out, " {\n");
-    char lat[32];
-    fl__fmt_dur(lat, sizeof lat, s->model_lat);
-    fprintf(out, "  instances = %d, workers = %d, queue = 100,  -- guessed: sized for half the workers busy at %s x %s mean latency\n",
-            s->instances, s->workers, rt, lat);
-    write_work(out, s);
-    if (s->has_fail && s->own_err > 0) {
-      fprintf(out, "  error_rate = %.6g,  -- derived: %.3g%% of its requests failed", s->own_err, 100 * s->fail);
-      if (s->explained > 0) fprintf(out, ", %.3g%% explained by its failing calls, the rest its own", 100 * s->explained);
-      fprintf(out, "\n");
-    } else if (s->has_fail && s->fail > 0) {
-      fprintf(out, "  -- derived: %.3g%% of its requests failed, all explained by its failing calls\n", 100 * s->fail);
-    }
-    write_calls(out, g, ns, v, window);
-    fprintf(out, "}\n");
+}
+
+/* One service block. */
+static void write_service(const gw_t *w, int v, FILE *out) {
+  const fl_igraph_t *g = w->g;
+  nstate_t *s = &w->ns[v];
+  const fl_inode_t *nd = &g->nodes[v];
+  char c[32], rt[32];
+  fmt_count(c, sizeof c, s->cnt);
+  fmt_rate(rt, sizeof rt, s->rate);
+  fprintf(out, "\n-- %s: %s requests (%s)", nd->sname, c, rt);
+  if (s->root) fprintf(out, "; an entry service (no callers in the data)");
+  else if (s->entry > 0) { fmt_count(c, sizeof c, s->entry); fprintf(out, "; %s of them from outside (entry traffic)", c); }
+  fprintf(out, "\n");
+  if (strcmp(nd->sname, nd->name) != 0) {
+    fprintf(out, "-- named ");
+    fl__lua_string(out, nd->name);
+    fprintf(out, " in the data (%s:%d): service names cannot hold '.', '=' or ','\n", g->file, nd->line);
   }
+  if (s->root && s->busiest >= 0)
+    fprintf(out, "-- its request count is guessed: that of its busiest call (to %s)\n", g->nodes[g->edges[s->busiest].to].sname);
+  fprintf(out, "service ");
+  fl__lua_string(out, nd->sname);
+  fprintf(out, " {\n");
+  char lat[32];
+  fl__fmt_dur(lat, sizeof lat, s->model_lat);
+  fprintf(out, "  instances = %d, workers = %d, queue = 100,  -- guessed: sized for half the workers busy at %s x %s mean latency\n",
+          s->instances, s->workers, rt, lat);
+  write_work(out, s);
+  if (s->has_fail && s->own_err > 0) {
+    fprintf(out, "  error_rate = %.6g,  -- derived: %.3g%% of its requests failed", s->own_err, 100 * s->fail);
+    if (s->explained > 0) fprintf(out, ", %.3g%% explained by its failing calls, the rest its own", 100 * s->explained);
+    fprintf(out, "\n");
+  } else if (s->has_fail && s->fail > 0) {
+    fprintf(out, "  -- derived: %.3g%% of its requests failed, all explained by its failing calls\n", 100 * s->fail);
+  }
+  write_calls(out, g, w->ns, v, w->window);
+  fprintf(out, "}\n");
+}
+
+/* The traffic line: the entry requests over the window, split by entry service. */
+static void write_traffic(const gw_t *w, int nroots, FILE *out) {
   char rt[32], c[32];
-  fmt_rate(rt, sizeof rt, entry_total / window);
-  fmt_count(c, sizeof c, entry_total);
-  fprintf(out, "\n-- derived: %s entry requests over %s%s\n", c, wbuf, nroots ? " (entry counts guessed as above)" : "");
+  fmt_rate(rt, sizeof rt, w->entry_total / w->window);
+  fmt_count(c, sizeof c, w->entry_total);
+  fprintf(out, "\n-- derived: %s entry requests over %s%s\n", c, w->wbuf, nroots ? " (entry counts guessed as above)" : "");
   fprintf(out, "traffic { rate = \"%s\", mix = {", rt);
   int written = 0;
-  for (int h = 0; h < no; h++) {
-    int v = order[h];
-    if (v == ext || !(ns[v].entry > 0)) continue;
+  for (int h = 0; h < w->no; h++) {
+    int v = w->order[h];
+    if (v == w->ext || !(w->ns[v].entry > 0)) continue;
     fprintf(out, "%s [", written++ ? "," : "");
-    fl__lua_string(out, g->nodes[v].sname);
-    fprintf(out, "] = %.9g", ns[v].entry / entry_total);
+    fl__lua_string(out, w->g->nodes[v].sname);
+    fprintf(out, "] = %.9g", w->ns[v].entry / w->entry_total);
   }
   fprintf(out, " } }\n");
+}
+
+int fl__graph_write(fl_igraph_t *g, const fl_import_opts_t *o, FILE *out, FILE *notes, char *err, size_t n) {
+  int rc = apply_drops(g, o, err, n);
+  if (rc) return rc;
+  int ncut = o->keep_cycles ? 0 : break_cycles(g);
+  if (ncut)
+    fl__imp_note(notes, "the service graph has cycles: %d call%s left out, each the least traffic on its cycle (a comment marks each; "
+                 "--keep-cycles stops instead)", ncut, ncut == 1 ? "" : "s");
+  gw_t w = { .g = g, .nn = g->nnodes };
+  int nn = w.nn;
+  w.ns = fl_xcalloc((size_t)nn, sizeof *w.ns);
+  w.order = fl_xcalloc((size_t)nn, sizeof *w.order);
+  char *colour = fl_xcalloc((size_t)nn, 1);
+  int *stack = fl_xcalloc((size_t)g->nedges + 1, sizeof *stack), *path = fl_xcalloc((size_t)g->nedges + 1, sizeof *path);
+  count_requests(&w);
+  /* cycles */
+  int plen = 0;
+  for (int i = 0; i < nn && !plen; i++)
+    if (!colour[i] && find_cycle(g, w.ns, i, colour, stack, 0, path, &plen)) break;
+  if (plen) { rc = explain_cycle(g, w.ns, path, plen, err, n); goto out; }
+  choose_window(&w, o, notes);
+  name_services(g, w.ext);
+  order_callers_first(&w);
+  for (int i = 0; i < nn; i++) {
+    w.ns[i].rate = w.window > 0 ? w.ns[i].cnt / w.window : 0;
+    if (i != w.ext) w.entry_total += w.ns[i].entry;
+  }
+  if (!(w.entry_total > 0)) {
+    rc = fl__imp_err(err, n, g->file, 0, "no traffic: every entry service has a count of 0, so there is no rate to simulate");
+    goto out;
+  }
+  for (int h = w.no - 1; h >= 0; h--) {          /* callees before callers */
+    int v = w.order[h];
+    if (v == w.ext) continue;
+    derive_latency(g, w.ns, v);
+    derive_errors(g, w.ns, v);
+    size_service(&w.ns[v]);
+  }
+  int nroots = 0;
+  for (int i = 0; i < nn; i++) if (i != w.ext && w.ns[i].entry > 0) nroots += w.ns[i].root;
+  write_header(&w, o, ncut, nroots, out);
+  for (int h = 0; h < w.no; h++)
+    if (w.order[h] != w.ext) write_service(&w, w.order[h], out);
+  write_traffic(&w, nroots, out);
   if (nroots) fl__imp_note(notes, "%d entry service%s without a count of %s own: each is taken to serve as many requests as its busiest call",
                            nroots, nroots == 1 ? "" : "s", nroots == 1 ? "its" : "their");
 out:
-  for (int i = 0; i < nn; i++) { free(ns[i].out); fl__hist_release(&ns[i].lat); }
-  free(ns); free(colour); free(stack); free(path); free(order); free(indeg);
+  for (int i = 0; i < nn; i++) { free(w.ns[i].out); fl__hist_release(&w.ns[i].lat); }
+  free(w.ns); free(colour); free(stack); free(path); free(w.order);
   return rc;
 }
