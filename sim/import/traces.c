@@ -164,7 +164,8 @@ static void build_tree(tr_t *t, tkid_t **kids_out, int **first_out) {
     const tspan_t *c = s->via >= 0 ? &t->sp[s->via] : s;
     kids[fill[s->eparent]++] = (tkid_t){ i, c->start, c->end };
   }
-  for (int i = 0; i < ns; i++) qsort(kids + first[i], (size_t)(first[i + 1] - first[i]), sizeof *kids, cmp_kid);
+  for (int i = 0; i < ns; i++)
+    if (first[i + 1] - first[i] > 1) qsort(kids + first[i], (size_t)(first[i + 1] - first[i]), sizeof *kids, cmp_kid);
   free(fill); free(only); free(nkids); free(by_key);
   *kids_out = kids; *first_out = first;
 }
@@ -339,7 +340,7 @@ void fl__traces_group_slots(tep_t *e, int *order) {
     const tslot_t *s = &e->slots[i];
     keys[i] = (sortkey_t){ s->gstart, s->present ? s->off_sum / s->present : 0, s->group, i };
   }
-  qsort(keys, (size_t)m, sizeof *keys, cmp_order);
+  if (m > 1) qsort(keys, (size_t)m, sizeof *keys, cmp_order);
   for (int i = 0; i < m; i++) order[i] = keys[i].idx;
   free(keys);
 }

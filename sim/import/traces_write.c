@@ -50,7 +50,7 @@ static void call_target(FILE *out, const tr_t *t, int ep) {
 static const double pts[] = { 0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9975, 0.999 };
 
 static void write_work(FILE *out, tep_t *e) {
-  qsort(e->own, (size_t)e->nown, sizeof *e->own, cmp_double);
+  if (e->nown > 1) qsort(e->own, (size_t)e->nown, sizeof *e->own, cmp_double);   /* a peer service has no spans: own is NULL */
   fprintf(out, "      work = percentiles {");
   int w = 0;
   for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
@@ -191,7 +191,7 @@ void fl__traces_write(tr_t *t, FILE *out, double rate, const char *rate_how, int
     fprintf(out, "  endpoints = {\n");
     for (int k = 0; k < s->neps; k++) {
       tep_t *e = &t->ep[s->eps[k]];
-      qsort(e->lat, (size_t)e->nlat, sizeof *e->lat, cmp_double);
+      if (e->nlat > 1) qsort(e->lat, (size_t)e->nlat, sizeof *e->lat, cmp_double);
       char a[32], b[32], c[32], r2[32];
       fmt_rate(r2, sizeof r2, e->rate);
       fprintf(out, "    -- %s.%s: %d spans (%s)", s->name, e->name, e->n, r2);
