@@ -1016,6 +1016,23 @@
     }
   };
 
+  /* A fault's effects along its chain (cascade[].effects, sizes from sim/analysis/cascade.c):
+  ** "db p99 ×3.1 (45ms → 137ms), journey web.home p99 +95ms"; overlapping faults named. */
+  function effectText(e) {
+    var who = (e.of === 'journey' ? 'journey ' : '') + e.subject + (e.shared_with ? ' (shared with ' + e.shared_with + ')' : '');
+    if (e.measure === 'p99') {
+      if (e.before > 0 && e.during >= 2 * e.before) return who + ' p99 \u00d7' + (e.during / e.before).toFixed(e.during / e.before >= 10 ? 0 : 1) + ' (' + fmtLat(e.before) + ' \u2192 ' + fmtLat(e.during) + ')';
+      return who + ' p99 +' + fmtLat(e.during - e.before);
+    }
+    if (e.measure === 'success') return who + ' success ' + fmtPct(e.before, 1) + ' \u2192 ' + fmtPct(e.during, 1);
+    return who + ' lag ' + fmtNum(e.during) + ' messages';
+  }
+  function effectsText(c) {
+    var t = (c.effects || []).map(effectText).join(', ') || '-';
+    if (c.overlaps && c.overlaps.length) t += ' [overlaps ' + c.overlaps.join(', ') + ']';
+    return t;
+  }
+
   /* Faults and their blast radius. */
   Dashboard.prototype.renderFaults = function () {
     var self = this, r = this.report;
@@ -1023,7 +1040,7 @@
     clear(ft);
     if (!r.faults.length) ft.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'no faults injected' })));
     else {
-      ft.appendChild(el('tr', null, ['fault', 'when', 'reached', 'recovered'].map(function (h) { return el('th', { text: h }); })));
+      ft.appendChild(el('tr', null, ['fault', 'when', 'reached', 'effects', 'recovered'].map(function (h) { return el('th', { text: h }); })));
       r.faults.forEach(function (f) {
         var c = r.cascade.filter(function (x) { return x.fault === f.name; })[0] || {};
         var reached = (c.services || []).concat((c.journeys || []).map(function (j) { return 'journey ' + j; }));
@@ -1031,6 +1048,7 @@
           el('td', null, [el('b', { text: f.name }), ' ' + f.kind + (f.from ? ' ' + f.from + ' \u2192 ' + f.target : ' on ' + f.target)]),
           el('td', { text: fmtT(f.start) + ' \u2013 ' + (f.end == null ? 'end' : fmtT(f.end)) }),
           el('td', { text: reached.length ? reached.join(', ') + (c.first_hit != null ? ' (first hit ' + fmtT(c.first_hit) + ')' : '') : 'nothing changed state' }),
+          el('td', { text: effectsText(c) }),
           el('td', { text: c.recovered != null ? fmtT(c.recovered) : reached.length ? 'not by the end' : '-' })
         ]);
         ft.appendChild(tr);
