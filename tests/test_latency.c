@@ -392,3 +392,93 @@ TEST(overlapping_faults_are_flagged_and_each_effect_goes_to_the_fault_whose_chai
   fl_cascade_release(&c);
   run_free(&r);
 }
+
+/* ---- item 4: expectations on what users measure ---- */
+
+static const char *expect_more =
+  "expect \"pay slow\" { service = \"api.pay\", p99 = \"> 300ms\", during = \"fault:slow bank\" }\n"
+  "expect \"list fast\" { endpoint = \"api.list\", p99 = \"< 50ms\", p90 = \"< 20ms\", mean = \"< 10ms\", during = \"fault:slow bank\" }\n"
+  "expect \"pay p95\" { endpoint = \"api.pay\", p95 = \"< 100ms\", during = \"fault:slow bank\" }\n"
+  "expect \"journey p999\" { journey = \"api.pay\", p999 = \"> 300ms\", p50 = \"> 300ms\", during = \"fault:slow bank\" }\n"
+  "expect \"back\" { journey = \"api.pay\", p99 = \"< 100ms\", during = \"after:slow bank\", recovers_within = \"2s\" }\n"
+  "expect \"back at once\" { journey = \"api.pay\", p99 = \"< 100ms\", during = \"after:slow bank\" }\n"
+  "expect \"api calm\" { service = \"api\", utilization = \"< 50%\", error_rate = \"< 1%\", throughput = \">= 190/s\" }\n"
+  "expect \"api busier\" { service = \"api\", throughput = \"> 500/s\" }\n";
+
+TEST(expectations_check_every_latency_quantile_rates_and_utilisation_on_services_endpoints_and_journeys) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s%s", endpoint_slo, expect_more);
+  run_t r;
+  if (!run_text(&r, "expect_more.lua", text)) return;
+  char o[512];
+  for (int x = 0; x < r.m->nexpects; x++) { fl_expect_observed(&r.s, x, o, sizeof o); note("%s: %s %s", r.m->expects[x].name, r.s.exp[x].passed ? "PASS" : "FAIL", o); }
+  CHECK(r.s.exp[exp_id(&r, "pay slow")].passed);            /* service = "svc.ep" is the endpoint */
+  CHECK(r.m->expects[exp_id(&r, "pay slow")].endpoint != NULL);
+  int lf = exp_id(&r, "list fast");
+  CHECK(r.s.exp[lf].passed);
+  CHECK(r.s.exp[lf].more[FL_EXM_MEAN] > 0.004 && r.s.exp[lf].more[FL_EXM_MEAN] < 0.006);   /* exp "5ms" */
+  int p95 = exp_id(&r, "pay p95");
+  CHECK(!r.s.exp[p95].passed);
+  CHECK(r.s.exp[p95].more[FL_EXM_P95] > 0.3);
+  fl_expect_observed(&r.s, p95, o, sizeof o);
+  CHECK(strncmp(o, "p95 3", 5) == 0);
+  CHECK(r.s.exp[exp_id(&r, "journey p999")].passed);
+  /* after the fault ends at 40.5 s: whole windows from 41 s, or from 42.5 s with recovers_within 2s */
+  CHECK(r.s.exp[exp_id(&r, "back")].passed);
+  CHECK_EQ_INT(r.s.exp[exp_id(&r, "back")].windows, 17);
+  CHECK_EQ_INT(r.s.exp[exp_id(&r, "back at once")].windows, 19);
+  int calm = exp_id(&r, "api calm");
+  CHECK(r.s.exp[calm].passed);
+  CHECK_NEAR(r.s.exp[calm].more[FL_EXM_THROUGHPUT], 200, 10);
+  CHECK(r.s.exp[calm].more[FL_EXM_ERROR_RATE] == 0);
+  CHECK(!r.s.exp[exp_id(&r, "api busier")].passed);
+  /* the JSON names the endpoint and each measure observed */
+  cJSON *a = fl_report_expectations_json(&r.s);
+  cJSON *e = cJSON_GetArrayItem(a, p95);
+  CHECK_EQ_STR(cJSON_GetObjectItem(e, "endpoint")->valuestring, "api.pay");
+  CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "observed"), "p95")->valuedouble > 0.3);
+  CHECK(strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(a, exp_id(&r, "back")), "during")->valuestring, "recovered within 2s") != NULL);
+  cJSON_Delete(a);
+  run_free(&r);
+}
+
+TEST(expectations_check_a_brokers_lag_and_age) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s%s", broker_lag,
+           "expect \"no backlog\" { service = \"events\", lag = \"< 100\", during = \"fault:slow mail\" }\n"
+           "expect \"fresh before\" { service = \"events\", age = \"< 1s\", lag = \"<= 50\", during = { \"6s\", \"20s\" } }\n");
+  run_t r;
+  if (!run_text(&r, "expect_lag.lua", text)) return;
+  int nb = exp_id(&r, "no backlog"), fb = exp_id(&r, "fresh before");
+  char o[512];
+  fl_expect_observed(&r.s, nb, o, sizeof o);
+  note("no backlog: %s", o);
+  CHECK(!r.s.exp[nb].passed);
+  CHECK(r.s.exp[nb].more[FL_EXM_LAG] > 3000);
+  CHECK(strncmp(o, "lag ", 4) == 0);
+  CHECK(r.s.exp[fb].passed);
+  CHECK(r.s.exp[fb].more[FL_EXM_AGE] < 1);
+  run_free(&r);
+}
+
+TEST(expectations_refuse_measures_their_subject_does_not_have) {
+  static const char *const bad[][2] = {
+    { "expect \"x\" { journey = \"api.pay\", utilization = \"< 50%\" }\n", "utilization is a service's" },
+    { "expect \"x\" { service = \"api\", lag = \"< 5\" }\n", "lag is a broker's" },
+    { "expect \"x\" { endpoint = \"api.pay\", success_rate = \">= 99%\" }\n", "checks its latency" },
+    { "expect \"x\" { service = \"api.pay\", error_rate = \"< 1%\" }\n", "checks its latency" },
+    { "expect \"x\" { service = \"api\", p99 = \"< 1s\", recovers_within = \"2m\" }\n", "recovers_within needs during" },
+    { "expect \"x\" { service = \"api\", p99 = \"< 1s\", during = \"after:nope\" }\n", "no fault named 'nope'" },
+    { "expect \"x\" { service = \"api\", throughput = \"> fast\" }\n", "throughput: cannot read" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    char text[4096], err[512] = "";
+    snprintf(text, sizeof text, "%s%s", endpoint_slo, bad[k][0]);
+    fl_model_t *m = NULL;
+    int rc = fl_scenario_load(put("bad_expect.lua", text), NULL, &m, err, sizeof err);
+    note("%s", err);
+    CHECK(rc != 0);
+    CHECK_MSG(strstr(err, bad[k][1]) != NULL, "case %zu: '%s' not in '%s'", k, bad[k][1], err);
+    if (m) fl_model_free(m);
+  }
+}
