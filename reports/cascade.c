@@ -137,10 +137,15 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     char t[32];
     fl_report_time(m, ft->at, t, sizeof t);
     fprintf(out, "\ncascade of fault '%s' (%s on %s at t=%s):", ft->name, fl_fault_kind_name(ft->kind), ft->target->name, t);
-    for (int h = 0; h < fc->nhits; h++) {
-      const fl_change_t *ch = &s->changes[fc->hits[h].change];
+    for (int e = 0; e < fc->nepisodes; e++) {   /* a subject that flapped is one entry */
+      const fl_episode_t *ep = &fc->episodes[e];
+      const fl_change_t *ch = &s->changes[fc->hits[ep->hit].change];
       fl_report_time(m, fl_time_to_sec(ch->t), t, sizeof t);
-      fprintf(out, "%s t=%s %s%s %s", h ? " →" : "", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(ch->to));
+      fprintf(out, "%s t=%s %s%s %s", e ? " →" : "", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(ch->to));
+      if (ep->count > 1) {
+        fl_report_time(m, fl_time_to_sec(ep->last), t, sizeof t);
+        fprintf(out, " (%d times, the last at t=%s)", ep->count, t);
+      }
     }
     if (!fc->nhits) fprintf(out, " no service changed state");
     fputc('\n', out);

@@ -482,3 +482,28 @@ TEST(expectations_refuse_measures_their_subject_does_not_have) {
     if (m) fl_model_free(m);
   }
 }
+
+/* ---- item 5: flapping as one episode ---- */
+
+TEST(a_subject_that_flaps_is_one_episode_of_the_cascade_with_its_count) {
+  run_t r;
+  if (!run_text(&r, "leak_flap.lua", leak)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  note("%d hits, %d episodes", fc->nhits, fc->nepisodes);
+  CHECK(fc->nhits > fc->nepisodes);
+  int folded = 0, total = 0;
+  for (int e = 0; e < fc->nepisodes; e++) { total += fc->episodes[e].count; if (fc->episodes[e].count > 1) folded++; }
+  CHECK_EQ_INT(total, fc->nhits);
+  CHECK(folded >= 1);
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_cascade_lines(f, &r.s, &c, false);
+  fclose(f);
+  note("%s", buf);
+  CHECK(strstr(buf, " times, the last at t=") != NULL);
+  free(buf);
+  fl_cascade_release(&c);
+  run_free(&r);
+}

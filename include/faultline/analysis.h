@@ -88,10 +88,19 @@ typedef struct fl_effect {
   int shared;                 /* an overlapping fault whose chain reaches the subject too, or -1 */
 } fl_effect_t;
 
+/* Hits of one subject into one state, folded: a flapping service is one episode, not twenty. */
+typedef struct fl_episode {
+  int hit;                    /* its first hit, index into hits */
+  int count;                  /* hits it folds (> 1: it flapped) */
+  fl_time_t last;             /* when the last of them happened */
+} fl_episode_t;
+
 typedef struct fl_fault_cascade {
   fl_time_t end;              /* when the fault ended, or -1 (not yet, or never started) */
   int nhits;
   fl_hit_t *hits;             /* changes away from ok whose chain starts at this fault, timeline order */
+  int nepisodes;
+  fl_episode_t *episodes;     /* the hits folded per (subject, state), in order of their first hit */
   int nservices, njourneys;
   int *services, *journeys;   /* the blast radius: those hit, in order of their first hit */
   fl_time_t first_hit;        /* the earliest hit, or -1 when nothing changed */

@@ -295,6 +295,18 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     else if (h->recovered > fc->recovered) fc->recovered = h->recovered;
   }
   if (fc->first_hit < 0 || !all_recovered) fc->recovered = -1;
+  fc->episodes = fl_xmalloc(sizeof *fc->episodes * count_of(fc->nhits));
+  for (int h = 0; h < fc->nhits; h++) {
+    const fl_change_t *ch = &s->changes[fc->hits[h].change];
+    int e = 0;
+    for (; e < fc->nepisodes; e++) {
+      const fl_change_t *first = &s->changes[fc->hits[fc->episodes[e].hit].change];
+      if (first->service == ch->service && first->journey == ch->journey && first->to == ch->to) break;
+    }
+    if (e == fc->nepisodes) fc->episodes[fc->nepisodes++] = (fl_episode_t){ .hit = h, .count = 0 };
+    fc->episodes[e].count++;
+    fc->episodes[e].last = ch->t;
+  }
   fc->impact = fl_xmalloc(sizeof *fc->impact * count_of(m->njourneys * 3));
   for (int k = 0; k < m->njourneys * 3; k++) fc->impact[k] = phase_of(&s->fault[f].phase[k]);
 }
@@ -325,6 +337,7 @@ void fl_cascade_release(fl_cascade_t *c) {
     free(c->fault[f].journeys);
     free(c->fault[f].impact);
     free(c->fault[f].effects);
+    free(c->fault[f].episodes);
     free(c->fault[f].overlaps);
   }
   free(c->fault);
