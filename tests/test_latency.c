@@ -113,7 +113,7 @@ TEST(a_journey_over_its_slo_is_degraded_and_blamed_on_the_link_delay_below_it) {
 static const char *broker_lag =
   "scenario { name = \"broker lag\", duration = \"60s\", seed = 11, window = \"1s\", warmup = \"5s\" }\n"
   "service \"shop\" { instances = 1, workers = 100, queue = 1000, endpoints = {\n"
-  "  order = { work = const \"1ms\", calls = { call(\"events\", { async = true }) } } } }\n"
+  "  order = { work = const \"1ms\", calls = { call \"events\" { async = true } } } } }\n"
   "service \"events\" { kind = \"broker\", consumers = { \"mail.send\" }, lag = 500, age = \"30s\" }\n"
   "service \"mail\" { instances = 1, workers = 10, queue = 100, endpoints = { send = { work = const \"20ms\" } } }\n"
   "traffic { rate = \"200/s\", mix = { [\"shop.order\"] = 1 } }\n"
