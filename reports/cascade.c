@@ -1,6 +1,7 @@
 /* Cascades as the report and the terminal show them: the health timeline, and per fault the
-** chain of changes it set off, the services and journeys it reached, its first hit, recovery
-** and the journeys' success before, during and after it (worked out in sim/analysis/cascade.c). */
+** chain of changes it set off, the services and journeys it reached, its first hit, recovery,
+** the journeys' success before, during and after it, the effects along its chain and the faults
+** it overlaps (worked out in sim/analysis/cascade.c). */
 #include "faultline/report.h"
 #include "faultline/units.h"
 
@@ -27,6 +28,50 @@ static cJSON *phase_json(const fl_phase_t *p) {
   add_num(o, "degraded_rate", p->out.degraded_ratio);
   add_num(o, "p99", p->p99);
   return o;
+}
+
+static const char *effect_subject(const fl_sim_t *s, const fl_effect_t *e) {
+  return e->service >= 0 ? s->m->services[e->service].name : s->m->journeys[e->journey].name;
+}
+
+static cJSON *effect_json(const fl_sim_t *s, const fl_effect_t *e) {
+  cJSON *o = cJSON_CreateObject();
+  const fl_service_t *sv = e->service >= 0 ? &s->m->services[e->service] : NULL;
+  cJSON_AddStringToObject(o, "subject", effect_subject(s, e));
+  cJSON_AddStringToObject(o, "of", !sv ? "journey" : sv->broker ? "broker" : "service");
+  cJSON_AddStringToObject(o, "measure", fl_effect_kind_name(e->kind));
+  add_num(o, "before", e->before);
+  add_num(o, "during", e->during);
+  add_num(o, "peak", e->peak);
+  if (e->kind == FL_EFFECT_P99 && e->before > 0) add_num(o, "ratio", e->during / e->before);
+  cJSON_AddBoolToObject(o, "changed_state", e->changed_state);
+  if (e->shared >= 0) cJSON_AddStringToObject(o, "shared_with", s->m->faults[e->shared].name);
+  else cJSON_AddNullToObject(o, "shared_with");
+  return o;
+}
+
+/* "db p99 x3.0 (12ms -> 36ms)" style text of one effect into buf. */
+static void effect_text(const fl_sim_t *s, const fl_effect_t *e, char *buf, size_t n) {
+  const char *name = effect_subject(s, e), *pre = e->service >= 0 ? "" : "journey ";
+  char b[32], d[32];
+  switch (e->kind) {
+  case FL_EFFECT_P99:
+    fl_format_duration(e->before, b, sizeof b);
+    if (e->before > 0 && e->during >= 2 * e->before) {
+      fl_format_duration(e->during, d, sizeof d);
+      snprintf(buf, n, "%s%s p99 ×%.*f (%s → %s)", pre, name, e->during / e->before >= 10 ? 0 : 1, e->during / e->before, b, d);
+    } else {
+      fl_format_duration(e->during - e->before, d, sizeof d);
+      snprintf(buf, n, "%s%s p99 +%s (from %s)", pre, name, d, b);
+    }
+    break;
+  case FL_EFFECT_SUCCESS:
+    snprintf(buf, n, "%s%s success %.1f%% → %.1f%%", pre, name, 100 * e->before, 100 * e->during);
+    break;
+  default:
+    snprintf(buf, n, "%s lag %.0f messages (was %.0f)", name, e->during, e->before);
+    break;
+  }
 }
 
 cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
@@ -61,6 +106,10 @@ cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
       cJSON_AddItemToObject(jo, "during", phase_json(&fc->impact[j * 3 + 1]));
       cJSON_AddItemToObject(jo, "after", phase_json(&fc->impact[j * 3 + 2]));
     }
+    cJSON *fx = cJSON_AddArrayToObject(o, "effects");
+    for (int k = 0; k < fc->neffects; k++) cJSON_AddItemToArray(fx, effect_json(s, &fc->effects[k]));
+    cJSON *ov = cJSON_AddArrayToObject(o, "overlaps");
+    for (int k = 0; k < fc->noverlaps; k++) cJSON_AddItemToArray(ov, cJSON_CreateString(m->faults[fc->overlaps[k]].name));
     cJSON_AddItemToArray(a, o);
   }
   return a;
@@ -88,13 +137,32 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     char t[32];
     fl_report_time(m, ft->at, t, sizeof t);
     fprintf(out, "\ncascade of fault '%s' (%s on %s at t=%s):", ft->name, fl_fault_kind_name(ft->kind), ft->target->name, t);
-    for (int h = 0; h < fc->nhits; h++) {
-      const fl_change_t *ch = &s->changes[fc->hits[h].change];
+    for (int e = 0; e < fc->nepisodes; e++) {   /* a subject that flapped is one entry */
+      const fl_episode_t *ep = &fc->episodes[e];
+      const fl_change_t *ch = &s->changes[fc->hits[ep->hit].change];
       fl_report_time(m, fl_time_to_sec(ch->t), t, sizeof t);
-      fprintf(out, "%s t=%s %s%s %s", h ? " →" : "", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(ch->to));
+      fprintf(out, "%s t=%s %s%s %s", e ? " →" : "", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(ch->to));
+      if (ep->count > 1) {
+        fl_report_time(m, fl_time_to_sec(ep->last), t, sizeof t);
+        fprintf(out, " (%d times, the last at t=%s)", ep->count, t);
+      }
     }
     if (!fc->nhits) fprintf(out, " no service changed state");
     fputc('\n', out);
+    if (fc->noverlaps) {
+      fprintf(out, "  overlaps");
+      for (int k = 0; k < fc->noverlaps; k++) fprintf(out, "%s '%s'", k ? "," : "", m->faults[fc->overlaps[k]].name);
+      fprintf(out, ": effects reached by both are marked (shared)\n");
+    }
+    if (fc->neffects) {
+      fprintf(out, "  effects:");
+      for (int k = 0; k < fc->neffects; k++) {
+        char e[192];
+        effect_text(s, &fc->effects[k], e, sizeof e);
+        fprintf(out, "%s %s%s", k ? "," : "", e, fc->effects[k].shared >= 0 ? " (shared)" : "");
+      }
+      fputc('\n', out);
+    }
     for (int j = 0; j < m->njourneys; j++) {
       const fl_phase_t *ph = &fc->impact[j * 3];
       double sr[3];

@@ -10,6 +10,16 @@ static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o
 
 static void pct(double v, char *buf, size_t n) { snprintf(buf, n, "%.6g%%", 100 * v); }
 
+/* An extra measure's value as text: a share, a duration, a rate or messages. */
+static void xvalue(fl_xmeasure_t q, double v, char *buf, size_t n) {
+  switch (q) {
+  case FL_EXM_ERROR_RATE: case FL_EXM_UTILIZATION: pct(v, buf, n); break;
+  case FL_EXM_THROUGHPUT: snprintf(buf, n, "%.6g/s", v); break;
+  case FL_EXM_LAG: snprintf(buf, n, "%.0f", v); break;
+  default: fl_format_duration(v, buf, n); break;
+  }
+}
+
 void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n) {
   size_t w = 0;
   char v[32];
@@ -17,6 +27,10 @@ void fl_expect_wanted(const fl_expect_t *x, char *buf, size_t n) {
   if (x->has_success) { pct(x->success_rate, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "success_rate %s %s", x->success_op, v); }
   if (x->has_p99 && w < n) { fl_format_duration(x->p99, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s %s", w ? ", " : "", x->p99_op, v); }
   if (x->has_p50 && w < n) { fl_format_duration(x->p50, v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s %s", w ? ", " : "", x->p50_op, v); }
+  for (int k = 0; k < x->nmore && w < n; k++) {
+    xvalue(x->more[k].measure, x->more[k].value, v, sizeof v);
+    w += (size_t)snprintf(buf + w, n - w, "%s%s %s %s", w ? ", " : "", fl_xmeasure_name(x->more[k].measure), x->more[k].op, v);
+  }
   if (x->no_cascade && w < n)
     snprintf(buf + w, n - w, "%sno cascade from %s beyond its direct callers", w ? ", " : "", x->no_cascade->name);
 }
@@ -26,6 +40,10 @@ static void during_text(const fl_expect_t *x, char *buf, size_t n) {
   switch (x->during) {
   case FL_EXPECT_FAULT: snprintf(buf, n, "fault:%s", x->fault_name); break;
   case FL_EXPECT_STEADY: snprintf(buf, n, "steady"); break;
+  case FL_EXPECT_AFTER:
+    if (x->recovers_within > 0) { fl_format_duration(x->recovers_within, a, sizeof a); snprintf(buf, n, "after:%s, recovered within %s", x->fault_name, a); }
+    else snprintf(buf, n, "after:%s", x->fault_name);
+    break;
   case FL_EXPECT_RANGE: fl_format_duration(x->from, a, sizeof a); fl_format_duration(x->to, b, sizeof b); snprintf(buf, n, "%s-%s", a, b); break;
   default: snprintf(buf, n, "all"); break;
   }
@@ -57,6 +75,13 @@ void fl_expect_observed(const fl_sim_t *s, int x, char *buf, size_t n) {
   }
   if (ex->has_p99 && w < n) { observed_duration(er->p99, ex->p99, has_latency(er), v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp99 %s", w ? ", " : "", v); }
   if (ex->has_p50 && w < n) { observed_duration(er->p50, ex->p50, has_latency(er), v, sizeof v); w += (size_t)snprintf(buf + w, n - w, "%sp50 %s", w ? ", " : "", v); }
+  for (int k = 0; k < ex->nmore && w < n; k++) {
+    fl_xmeasure_t q = ex->more[k].measure;
+    if (!er->seen[q]) snprintf(v, sizeof v, "n/a");
+    else if (q == FL_EXM_ERROR_RATE || q == FL_EXM_UTILIZATION || q == FL_EXM_THROUGHPUT || q == FL_EXM_LAG) xvalue(q, er->more[q], v, sizeof v);
+    else observed_duration(er->more[q], ex->more[k].value, true, v, sizeof v);
+    w += (size_t)snprintf(buf + w, n - w, "%s%s %s", w ? ", " : "", fl_xmeasure_name(q), v);
+  }
   if (er->detail[0] && w < n) snprintf(buf + w, n - w, "%s%s", w ? "; " : "", er->detail);
 }
 
@@ -69,7 +94,7 @@ cJSON *fl_report_expectations_json(const fl_sim_t *s) {
     char buf[512];
     cJSON_AddStringToObject(o, "name", ex->name);
     cJSON_AddBoolToObject(o, "passed", er->passed);
-    if (ex->subject) cJSON_AddStringToObject(o, ex->service ? "service" : "journey", ex->subject);
+    if (ex->subject) cJSON_AddStringToObject(o, ex->endpoint ? "endpoint" : ex->service ? "service" : "journey", ex->subject);
     during_text(ex, buf, sizeof buf);
     cJSON_AddStringToObject(o, "during", buf);
     fl_expect_wanted(ex, buf, sizeof buf);
@@ -79,6 +104,10 @@ cJSON *fl_report_expectations_json(const fl_sim_t *s) {
     if (ex->has_success) { if (answered(er)) add_num(obs, "success_rate", er->success_rate); else cJSON_AddNullToObject(obs, "success_rate"); }
     if (ex->has_p99) { if (has_latency(er)) add_num(obs, "p99", er->p99); else cJSON_AddNullToObject(obs, "p99"); }
     if (ex->has_p50) { if (has_latency(er)) add_num(obs, "p50", er->p50); else cJSON_AddNullToObject(obs, "p50"); }
+    for (int k = 0; k < ex->nmore; k++) {
+      fl_xmeasure_t q = ex->more[k].measure;
+      if (er->seen[q]) add_num(obs, fl_xmeasure_name(q), er->more[q]); else cJSON_AddNullToObject(obs, fl_xmeasure_name(q));
+    }
     if (er->detail[0]) cJSON_AddStringToObject(obs, "detail", er->detail);
     cJSON_AddItemToArray(a, o);
   }

@@ -113,7 +113,7 @@ TEST(a_journey_over_its_slo_is_degraded_and_blamed_on_the_link_delay_below_it) {
 static const char *broker_lag =
   "scenario { name = \"broker lag\", duration = \"60s\", seed = 11, window = \"1s\", warmup = \"5s\" }\n"
   "service \"shop\" { instances = 1, workers = 100, queue = 1000, endpoints = {\n"
-  "  order = { work = const \"1ms\", calls = { call(\"events\", { async = true }) } } } }\n"
+  "  order = { work = const \"1ms\", calls = { call \"events\" { async = true } } } } }\n"
   "service \"events\" { kind = \"broker\", consumers = { \"mail.send\" }, lag = 500, age = \"30s\" }\n"
   "service \"mail\" { instances = 1, workers = 10, queue = 100, endpoints = { send = { work = const \"20ms\" } } }\n"
   "traffic { rate = \"200/s\", mix = { [\"shop.order\"] = 1 } }\n"
@@ -240,5 +240,270 @@ TEST(an_expectation_without_answers_reads_n_a_and_null_and_a_fault_counts_the_in
   CHECK(r.s.exp[y].passed);
   CHECK(strcmp(o, "p99 10ms") != 0);
   CHECK_EQ_INT(fl_report_fault_instances(&r.s, 0), 3);   /* not the 67 slots it could scale to */
+  run_free(&r);
+}
+
+/* ---- item 3: effects along a fault's chain that changed no state ---- */
+
+#include "faultline/analysis.h"
+
+/* The effect of fault f on 'subject' (a service, broker or journey) measuring 'kind', or NULL. */
+static const fl_effect_t *effect_of(const run_t *r, const fl_cascade_t *c, int f, const char *subject, fl_effect_kind_t kind) {
+  const fl_fault_cascade_t *fc = &c->fault[f];
+  for (int k = 0; k < fc->neffects; k++) {
+    const fl_effect_t *e = &fc->effects[k];
+    const char *name = e->service >= 0 ? r->m->services[e->service].name : r->m->journeys[e->journey].name;
+    if (e->kind == kind && strcmp(name, subject) == 0) return e;
+  }
+  return NULL;
+}
+
+static void dump_effects(const run_t *r, const fl_cascade_t *c) {
+  if (!verbose()) return;
+  for (int f = 0; f < c->nfaults; f++)
+    for (int k = 0; k < c->fault[f].neffects; k++) {
+      const fl_effect_t *e = &c->fault[f].effects[k];
+      printf("  # fault %d: %s %s before %.4g during %.4g peak %.4g changed %d shared %d\n", f,
+             e->service >= 0 ? r->m->services[e->service].name : r->m->journeys[e->journey].name, fl_effect_kind_name(e->kind),
+             e->before, e->during, e->peak, e->changed_state, e->shared);
+    }
+}
+
+TEST(a_link_delay_shows_its_callers_and_journeys_p99_with_the_size_and_not_the_callee) {
+  run_t r;
+  if (!run_text(&r, "journey_slo_fx.lua", journey_slo)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  dump_effects(&r, &c);
+  const fl_effect_t *w = effect_of(&r, &c, 0, "web", FL_EFFECT_P99), *j = effect_of(&r, &c, 0, "web.home", FL_EFFECT_P99);
+  CHECK(w != NULL && j != NULL);
+  if (w) { CHECK(w->before < 0.1); CHECK(w->during > 0.5 && w->during < 0.6); CHECK(!w->changed_state); }
+  if (j) { CHECK(j->during - j->before > 0.45); CHECK(j->changed_state); CHECK_EQ_INT(j->shared, -1); }
+  CHECK(effect_of(&r, &c, 0, "images", FL_EFFECT_P99) == NULL);   /* the callee is not on the link's chain */
+  CHECK_EQ_INT(c.fault[0].noverlaps, 0);
+  /* the terminal names the size: a ratio when it doubled or more */
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_cascade_lines(f, &r.s, &c, false);
+  fclose(f);
+  note("%s", buf);
+  CHECK(strstr(buf, "  effects: ") != NULL && strstr(buf, "journey web.home p99 ×") != NULL);
+  free(buf);
+  /* and the JSON: cascade[0].effects[] with subject, measure, before, during, ratio */
+  cJSON *a = fl_report_cascade_json(&r.s, &c), *fx = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "effects");
+  CHECK(cJSON_GetArraySize(fx) >= 2);
+  cJSON *e0 = cJSON_GetArrayItem(fx, 0);
+  CHECK(cJSON_IsString(cJSON_GetObjectItem(e0, "subject")) && cJSON_GetObjectItem(e0, "ratio")->valuedouble > 5);
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(e0, "shared_with")));
+  cJSON_Delete(a);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* db 500 times slower (1 ms -> 500 ms) for 20 s behind api; nobody has an slo. */
+static const char *slow500 =
+  "scenario { name = \"x500\", duration = \"60s\", seed = 29, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"api\" { instances = 2, workers = 400, queue = 5000, endpoints = { get = { work = exp \"2ms\", calls = { call \"db\" } } } }\n"
+  "service \"db\" { instances = 2, workers = 400, queue = 5000, work = const \"1ms\" }\n"
+  "traffic { rate = \"50/s\", mix = { [\"api.get\"] = 1 } }\n"
+  "fault { name = \"gc\", target = \"db\", kind = \"slowdown\", factor = 500, at = \"20s\", duration = \"20s\" }\n";
+
+TEST(a_500_fold_slowdown_reads_as_hundreds_of_times_the_p99_on_the_target_its_caller_and_journey) {
+  run_t r;
+  if (!run_text(&r, "x500.lua", slow500)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  dump_effects(&r, &c);
+  const fl_effect_t *d = effect_of(&r, &c, 0, "db", FL_EFFECT_P99), *a = effect_of(&r, &c, 0, "api", FL_EFFECT_P99),
+                    *j = effect_of(&r, &c, 0, "api.get", FL_EFFECT_P99);
+  CHECK(d && a && j);
+  if (d) { CHECK_NEAR(d->before, 0.001, 0.0002); CHECK_NEAR(d->during, 0.5, 0.01); }
+  if (a) CHECK(a->during / a->before > 40);
+  if (j) CHECK(j->during > 0.5);
+  CHECK(c.fault[0].neffects >= 3 && c.fault[0].effects[0].kind == FL_EFFECT_P99);
+  CHECK(c.fault[0].effects[0].service == svc_id(&r, "db"));   /* the largest ratio first */
+  fl_cascade_release(&c);
+  run_free(&r);
+  /* a slow consumer's lag is an effect on the broker it consumes from */
+  if (!run_text(&r, "broker_lag_fx.lua", broker_lag)) return;
+  fl_cascade_init(&c, &r.s);
+  dump_effects(&r, &c);
+  const fl_effect_t *l = effect_of(&r, &c, 0, "events", FL_EFFECT_LAG);
+  CHECK(l && l->during > 3000 && l->before < 50);
+  CHECK(effect_of(&r, &c, 0, "shop", FL_EFFECT_P99) == NULL);   /* it publishes and goes on */
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* A leak on cache (x30 work over 20 s, then a 3 s restart) behind web, from 20 s to the end. */
+static const char *leak =
+  "scenario { name = \"leak\", duration = \"90s\", seed = 31, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"web\" { instances = 1, workers = 400, queue = 5000, endpoints = { page = { work = exp \"1ms\", calls = { call \"cache\" } } } }\n"
+  "service \"cache\" { instances = 2, workers = 100, queue = 5000, work = exp \"2ms\" }\n"
+  "traffic { rate = \"100/s\", mix = { [\"web.page\"] = 1 } }\n"
+  "fault { name = \"leak\", target = \"cache\", kind = \"leak\", factor = 30, every = \"20s\", restart = \"3s\", at = \"20s\" }\n";
+
+TEST(a_leak_with_restarts_raises_the_p99_of_the_service_and_its_journey_with_a_higher_peak) {
+  run_t r;
+  if (!run_text(&r, "leak.lua", leak)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  dump_effects(&r, &c);
+  const fl_effect_t *k = effect_of(&r, &c, 0, "cache", FL_EFFECT_P99), *j = effect_of(&r, &c, 0, "web.page", FL_EFFECT_P99);
+  CHECK(k && j);
+  if (k) { CHECK(k->during / k->before > 3); CHECK(k->peak > 1.5 * k->during); }
+  if (j) CHECK(j->during > 2 * j->before);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* Two overlapping faults on two branches of api: db slower from 20 s to 50 s (api.products),
+** idx 200 ms late from 35 s to 65 s (api.search). Each journey's effect goes to its own fault;
+** api, on both chains, is marked shared. */
+static const char *overlapping =
+  "scenario { name = \"overlap\", duration = \"80s\", seed = 37, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"api\" { instances = 2, workers = 400, queue = 5000, endpoints = {\n"
+  "  products = { work = exp \"2ms\", calls = { call \"db\" } }, search = { work = exp \"2ms\", calls = { call \"idx\" } } } }\n"
+  "service \"db\" { instances = 2, workers = 200, queue = 5000, work = exp \"5ms\" }\n"
+  "service \"idx\" { instances = 2, workers = 200, queue = 5000, work = exp \"5ms\" }\n"
+  "traffic { rate = \"100/s\", mix = { [\"api.products\"] = 0.5, [\"api.search\"] = 0.5 } }\n"
+  "fault { name = \"db slow\", target = \"db\", kind = \"slowdown\", factor = 10, at = \"20s\", duration = \"30s\" }\n"
+  "fault { name = \"idx late\", target = \"idx\", kind = \"latency\", latency = \"200ms\", at = \"35s\", duration = \"30s\" }\n";
+
+TEST(overlapping_faults_are_flagged_and_each_effect_goes_to_the_fault_whose_chain_reaches_it) {
+  run_t r;
+  if (!run_text(&r, "overlap.lua", overlapping)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  dump_effects(&r, &c);
+  CHECK_EQ_INT(c.fault[0].noverlaps, 1); CHECK_EQ_INT(c.fault[1].noverlaps, 1);
+  if (c.fault[0].noverlaps) CHECK_EQ_INT(c.fault[0].overlaps[0], 1);
+  const fl_effect_t *p = effect_of(&r, &c, 0, "api.products", FL_EFFECT_P99), *s = effect_of(&r, &c, 1, "api.search", FL_EFFECT_P99);
+  CHECK(p && s);
+  if (p) { CHECK(p->during / p->before > 4); CHECK_EQ_INT(p->shared, -1); }
+  if (s) { CHECK(s->during - s->before > 0.18); CHECK_EQ_INT(s->shared, -1); }
+  /* not credited to the fault that merely overlaps */
+  CHECK(effect_of(&r, &c, 1, "api.products", FL_EFFECT_P99) == NULL);
+  CHECK(effect_of(&r, &c, 1, "db", FL_EFFECT_P99) == NULL);
+  CHECK(effect_of(&r, &c, 0, "api.search", FL_EFFECT_P99) == NULL);
+  CHECK(effect_of(&r, &c, 0, "idx", FL_EFFECT_P99) == NULL);
+  const fl_effect_t *a = effect_of(&r, &c, 0, "api", FL_EFFECT_P99);
+  CHECK(a && a->shared == 1);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* ---- item 4: expectations on what users measure ---- */
+
+static const char *expect_more =
+  "expect \"pay slow\" { service = \"api.pay\", p99 = \"> 300ms\", during = \"fault:slow bank\" }\n"
+  "expect \"list fast\" { endpoint = \"api.list\", p99 = \"< 50ms\", p90 = \"< 20ms\", mean = \"< 10ms\", during = \"fault:slow bank\" }\n"
+  "expect \"pay p95\" { endpoint = \"api.pay\", p95 = \"< 100ms\", during = \"fault:slow bank\" }\n"
+  "expect \"journey p999\" { journey = \"api.pay\", p999 = \"> 300ms\", p50 = \"> 300ms\", during = \"fault:slow bank\" }\n"
+  "expect \"back\" { journey = \"api.pay\", p99 = \"< 100ms\", during = \"after:slow bank\", recovers_within = \"2s\" }\n"
+  "expect \"back at once\" { journey = \"api.pay\", p99 = \"< 100ms\", during = \"after:slow bank\" }\n"
+  "expect \"api calm\" { service = \"api\", utilization = \"< 50%\", error_rate = \"< 1%\", throughput = \">= 190/s\" }\n"
+  "expect \"api busier\" { service = \"api\", throughput = \"> 500/s\" }\n";
+
+TEST(expectations_check_every_latency_quantile_rates_and_utilisation_on_services_endpoints_and_journeys) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s%s", endpoint_slo, expect_more);
+  run_t r;
+  if (!run_text(&r, "expect_more.lua", text)) return;
+  char o[512];
+  for (int x = 0; x < r.m->nexpects; x++) { fl_expect_observed(&r.s, x, o, sizeof o); note("%s: %s %s", r.m->expects[x].name, r.s.exp[x].passed ? "PASS" : "FAIL", o); }
+  CHECK(r.s.exp[exp_id(&r, "pay slow")].passed);            /* service = "svc.ep" is the endpoint */
+  CHECK(r.m->expects[exp_id(&r, "pay slow")].endpoint != NULL);
+  int lf = exp_id(&r, "list fast");
+  CHECK(r.s.exp[lf].passed);
+  CHECK(r.s.exp[lf].more[FL_EXM_MEAN] > 0.004 && r.s.exp[lf].more[FL_EXM_MEAN] < 0.006);   /* exp "5ms" */
+  int p95 = exp_id(&r, "pay p95");
+  CHECK(!r.s.exp[p95].passed);
+  CHECK(r.s.exp[p95].more[FL_EXM_P95] > 0.3);
+  fl_expect_observed(&r.s, p95, o, sizeof o);
+  CHECK(strncmp(o, "p95 3", 5) == 0);
+  CHECK(r.s.exp[exp_id(&r, "journey p999")].passed);
+  /* after the fault ends at 40.5 s: whole windows from 41 s, or from 42.5 s with recovers_within 2s */
+  CHECK(r.s.exp[exp_id(&r, "back")].passed);
+  CHECK_EQ_INT(r.s.exp[exp_id(&r, "back")].windows, 17);
+  CHECK_EQ_INT(r.s.exp[exp_id(&r, "back at once")].windows, 19);
+  int calm = exp_id(&r, "api calm");
+  CHECK(r.s.exp[calm].passed);
+  CHECK_NEAR(r.s.exp[calm].more[FL_EXM_THROUGHPUT], 200, 10);
+  CHECK(r.s.exp[calm].more[FL_EXM_ERROR_RATE] == 0);
+  CHECK(!r.s.exp[exp_id(&r, "api busier")].passed);
+  /* the JSON names the endpoint and each measure observed */
+  cJSON *a = fl_report_expectations_json(&r.s);
+  cJSON *e = cJSON_GetArrayItem(a, p95);
+  CHECK_EQ_STR(cJSON_GetObjectItem(e, "endpoint")->valuestring, "api.pay");
+  CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "observed"), "p95")->valuedouble > 0.3);
+  CHECK(strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(a, exp_id(&r, "back")), "during")->valuestring, "recovered within 2s") != NULL);
+  cJSON_Delete(a);
+  run_free(&r);
+}
+
+TEST(expectations_check_a_brokers_lag_and_age) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s%s", broker_lag,
+           "expect \"no backlog\" { service = \"events\", lag = \"< 100\", during = \"fault:slow mail\" }\n"
+           "expect \"fresh before\" { service = \"events\", age = \"< 1s\", lag = \"<= 50\", during = { \"6s\", \"20s\" } }\n");
+  run_t r;
+  if (!run_text(&r, "expect_lag.lua", text)) return;
+  int nb = exp_id(&r, "no backlog"), fb = exp_id(&r, "fresh before");
+  char o[512];
+  fl_expect_observed(&r.s, nb, o, sizeof o);
+  note("no backlog: %s", o);
+  CHECK(!r.s.exp[nb].passed);
+  CHECK(r.s.exp[nb].more[FL_EXM_LAG] > 3000);
+  CHECK(strncmp(o, "lag ", 4) == 0);
+  CHECK(r.s.exp[fb].passed);
+  CHECK(r.s.exp[fb].more[FL_EXM_AGE] < 1);
+  run_free(&r);
+}
+
+TEST(expectations_refuse_measures_their_subject_does_not_have) {
+  static const char *const bad[][2] = {
+    { "expect \"x\" { journey = \"api.pay\", utilization = \"< 50%\" }\n", "utilization is a service's" },
+    { "expect \"x\" { service = \"api\", lag = \"< 5\" }\n", "lag is a broker's" },
+    { "expect \"x\" { endpoint = \"api.pay\", success_rate = \">= 99%\" }\n", "checks its latency" },
+    { "expect \"x\" { service = \"api.pay\", error_rate = \"< 1%\" }\n", "checks its latency" },
+    { "expect \"x\" { service = \"api\", p99 = \"< 1s\", recovers_within = \"2m\" }\n", "recovers_within needs during" },
+    { "expect \"x\" { service = \"api\", p99 = \"< 1s\", during = \"after:nope\" }\n", "no fault named 'nope'" },
+    { "expect \"x\" { service = \"api\", throughput = \"> fast\" }\n", "throughput: cannot read" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    char text[4096], err[512] = "";
+    snprintf(text, sizeof text, "%s%s", endpoint_slo, bad[k][0]);
+    fl_model_t *m = NULL;
+    int rc = fl_scenario_load(put("bad_expect.lua", text), NULL, &m, err, sizeof err);
+    note("%s", err);
+    CHECK(rc != 0);
+    CHECK_MSG(strstr(err, bad[k][1]) != NULL, "case %zu: '%s' not in '%s'", k, bad[k][1], err);
+    if (m) fl_model_free(m);
+  }
+}
+
+/* ---- item 5: flapping as one episode ---- */
+
+TEST(a_subject_that_flaps_is_one_episode_of_the_cascade_with_its_count) {
+  run_t r;
+  if (!run_text(&r, "leak_flap.lua", leak)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  note("%d hits, %d episodes", fc->nhits, fc->nepisodes);
+  CHECK(fc->nhits > fc->nepisodes);
+  int folded = 0, total = 0;
+  for (int e = 0; e < fc->nepisodes; e++) { total += fc->episodes[e].count; if (fc->episodes[e].count > 1) folded++; }
+  CHECK_EQ_INT(total, fc->nhits);
+  CHECK(folded >= 1);
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_cascade_lines(f, &r.s, &c, false);
+  fclose(f);
+  note("%s", buf);
+  CHECK(strstr(buf, " times, the last at t=") != NULL);
+  free(buf);
+  fl_cascade_release(&c);
   run_free(&r);
 }

@@ -70,16 +70,51 @@ typedef struct fl_phase {
   double p99;                 /* seconds */
 } fl_phase_t;
 
+/* What an effect measures. */
+typedef enum { FL_EFFECT_P99 = 0, FL_EFFECT_SUCCESS, FL_EFFECT_LAG } fl_effect_kind_t;
+/* "p99", "success", "lag" */
+const char *fl_effect_kind_name(fl_effect_kind_t k);
+
+/* A change a fault caused along its chain, whether or not it changed a state: a service's or
+** journey's p99 or success, a broker's lag, before the fault vs during it. p99: the median of
+** the windows' p99 (windows with answers); success: over all answers; lag: the highest. */
+typedef struct fl_effect {
+  int service;                /* the service or broker, or -1 for a journey */
+  int journey;                /* the journey, or -1 */
+  fl_effect_kind_t kind;
+  double before, during;      /* seconds, a share (0..1) or messages */
+  double peak;                /* p99: the highest window during it; success: the lowest; lag: = during */
+  bool changed_state;         /* the subject is also among the fault's hits */
+  int shared;                 /* an overlapping fault whose chain reaches the subject too, or -1 */
+} fl_effect_t;
+
+/* Hits of one subject into one state, folded: a flapping service is one episode, not twenty. */
+typedef struct fl_episode {
+  int hit;                    /* its first hit, index into hits */
+  int count;                  /* hits it folds (> 1: it flapped) */
+  fl_time_t last;             /* when the last of them happened */
+} fl_episode_t;
+
 typedef struct fl_fault_cascade {
   fl_time_t end;              /* when the fault ended, or -1 (not yet, or never started) */
   int nhits;
   fl_hit_t *hits;             /* changes away from ok whose chain starts at this fault, timeline order */
+  int nepisodes;
+  fl_episode_t *episodes;     /* the hits folded per (subject, state), in order of their first hit */
   int nservices, njourneys;
   int *services, *journeys;   /* the blast radius: those hit, in order of their first hit */
   fl_time_t first_hit;        /* the earliest hit, or -1 when nothing changed */
   fl_time_t recovered;        /* the last recovery when every hit recovered, else -1 */
   fl_phase_t *impact;         /* [journey * 3 + phase]: before, during, after */
+  int neffects;
+  fl_effect_t *effects;       /* on what its chain reaches (the target, its callers, their journeys
+                              ** and the brokers they consume from), largest first: p99 by ratio,
+                              ** then success by drop, then lag; at most FL_CASCADE_EFFECTS */
+  int noverlaps;
+  int *overlaps;              /* faults active at some time while it was, model order */
 } fl_fault_cascade_t;
+
+#define FL_CASCADE_EFFECTS 8
 
 typedef struct fl_cascade {
   int nchanges;

@@ -210,19 +210,33 @@ typedef struct fl_fault {
   const char *file; int line;
 } fl_fault_t;
 
-typedef enum { FL_EXPECT_ALL = 0, FL_EXPECT_FAULT, FL_EXPECT_RANGE, FL_EXPECT_STEADY } fl_during_t;
+typedef enum { FL_EXPECT_ALL = 0, FL_EXPECT_FAULT, FL_EXPECT_RANGE, FL_EXPECT_STEADY, FL_EXPECT_AFTER } fl_during_t;
+
+/* Measures an expectation checks beyond success_rate, p99 and p50 (the Lua field names, in order:
+** error_rate p90 p95 p999 mean throughput utilization lag age). */
+typedef enum {
+  FL_EXM_ERROR_RATE = 0, FL_EXM_P90, FL_EXM_P95, FL_EXM_P999, FL_EXM_MEAN, FL_EXM_THROUGHPUT, FL_EXM_UTILIZATION,
+  FL_EXM_LAG, FL_EXM_AGE, FL_EXM__COUNT
+} fl_xmeasure_t;
+/* "error_rate", "p90", ...; "?" out of range. */
+const char *fl_xmeasure_name(fl_xmeasure_t k);
+/* One check of such a measure: observed OP value (a share, seconds, per second or messages). */
+typedef struct fl_xcheck { fl_xmeasure_t measure; char op[3]; double value; } fl_xcheck_t;
 
 typedef struct fl_expect {
   char *name;
-  fl_service_t *service;      /* one of service / journey */
+  fl_service_t *service;      /* one of service / journey / endpoint */
   int journey;                /* index into journeys, or -1 */
+  fl_endpoint_t *endpoint;    /* endpoint = "api.products" (or service = "api.products"): its latency only */
   char *subject;              /* the name as written */
   fl_during_t during;
-  char *fault_name; int fault;        /* during = "fault:NAME" */
+  char *fault_name; int fault;        /* during = "fault:NAME" or "after:NAME" */
+  double recovers_within;             /* after:NAME: seconds after the fault ends that the scope starts */
   double from, to;                    /* during = {"40m", "55m"} */
   bool has_success; char success_op[3]; double success_rate;
   bool has_p99; char p99_op[3]; double p99;
   bool has_p50; char p50_op[3]; double p50;
+  fl_xcheck_t more[FL_EXM__COUNT]; int nmore;   /* the other measures checked, as written */
   char *no_cascade_from;              /* nothing beyond its direct callers changes state */
   fl_service_t *no_cascade;
   const char *file; int line;

@@ -75,6 +75,11 @@ typedef struct fl_exp_rt {
   uint32_t windows;           /* windows in scope */
   bool passed;
   double success_rate, p99, p50;
+  double secs;                /* seconds of the windows in scope */
+  double util_sum; uint32_t util_n;   /* services: the windows' utilisation */
+  double lag_max, age_max;    /* brokers: the highest lag and age of the oldest message in scope */
+  double more[FL_EXM__COUNT];  /* the observed value of each extra measure checked */
+  bool seen[FL_EXM__COUNT];    /* ... false: nothing observed (n/a) */
   char detail[256];           /* for no_cascade_from: what broke it */
 } fl_exp_rt_t;
 

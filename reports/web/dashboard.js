@@ -79,6 +79,10 @@
     if (s < 1) return (s * 1e3).toFixed(s < 0.01 ? 1 : 0) + 'ms';
     return s.toFixed(s < 10 ? 2 : s < 100 ? 1 : 0) + 's';
   }
+  /* A latency series with null where the window answered nothing (an outage: a gap, not 0 s). */
+  function latency(s, key) {
+    return (s[key] || []).map(function (v, i) { return at(s.successes, i) + at(s.degraded, i) > 0 ? v : null; });
+  }
   function fmtPct(r, digits) { return r == null || isNaN(r) ? '-' : (100 * r).toFixed(digits == null ? 2 : digits) + '%'; }
   function mix(a, b, t) {
     var pa = [parseInt(a.slice(1, 3), 16), parseInt(a.slice(3, 5), 16), parseInt(a.slice(5, 7), 16)];
@@ -186,10 +190,17 @@
         svg.appendChild(sv('text', { x: px(x0 + (x1 - x0) * f), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle', text: fmtT(x0 + (x1 - x0) * f) }));
       });
       datas.forEach(function (d, k) {
-        var pts = [];
-        for (var i = 0; i < d.length && i < n; i++) if (d[i] != null) pts.push(px(x[i]).toFixed(1) + ',' + py(d[i]).toFixed(1));
-        svg.appendChild(sv('polyline', { points: pts.join(' '), fill: 'none', stroke: spec.series[k].color, 'stroke-width': 1.5,
-          'stroke-dasharray': spec.series[k].dash ? spec.series[k].dash.join(' ') : null }));
+        /* a null (no data: nothing answered in the window) breaks the line: a gap, not a zero */
+        var runs = [[]];
+        for (var i = 0; i < d.length && i < n; i++) {
+          if (d[i] != null) runs[runs.length - 1].push(px(x[i]).toFixed(1) + ',' + py(d[i]).toFixed(1));
+          else if (runs[runs.length - 1].length) runs.push([]);
+        }
+        runs.forEach(function (pts) {
+          if (!pts.length) return;
+          svg.appendChild(sv('polyline', { points: pts.join(' '), fill: 'none', stroke: spec.series[k].color, 'stroke-width': 1.5,
+            'stroke-dasharray': spec.series[k].dash ? spec.series[k].dash.join(' ') : null }));
+        });
       });
       var lx = L;
       spec.series.forEach(function (s) {
@@ -815,7 +826,7 @@
       this.chartDefs = [
         function () { return def('Journeys: requests/s', fmtNum, function (s) { return perSec(s.arrivals); }); },
         function () { return def('Journeys: failures/s', fmtNum, function (s) { return perSec(s.failures); }); },
-        function () { return def('Journeys: p99 latency', fmtLat, function (s) { return s.p99 || []; }); }
+        function () { return def('Journeys: p99 latency', fmtLat, function (s) { return latency(s, 'p99'); }); }
       ];
     } else if (sel.kind === 'service') {
       var name = sel.name, s = ser.services[name] || {}, d = (this.svc[name] || {}).def || {};
@@ -841,7 +852,7 @@
           { label: 'arrivals', color: '#2563eb', data: perSec(s.arrivals) },
           { label: 'answered', color: '#16a34a', data: (s.arrivals || []).map(function (v, i) { return (at(s.successes, i) + at(s.degraded, i)) / win; }) }] }; },
         function () {
-          var sr = [{ label: 'p50', color: '#0891b2', data: s.p50 || [] }, { label: 'p99', color: '#7c3aed', data: s.p99 || [] }];
+          var sr = [{ label: 'p50', color: '#0891b2', data: latency(s, 'p50') }, { label: 'p99', color: '#7c3aed', data: latency(s, 'p99') }];
           if (d.slo) sr.push({ label: 'SLO', color: '#94a3b8', dash: [4, 4], data: x.map(function () { return d.slo; }) });
           return { title: 'Latency p50 / p99', fmt: fmtLat, faults: fl, series: sr };
         },
@@ -870,7 +881,7 @@
           { label: 'answered', color: '#16a34a', data: (j.arrivals || []).map(function (v, i) { return (at(j.successes, i) + at(j.degraded, i)) / win; }) },
           { label: 'degraded', color: '#d97706', data: perSec(j.degraded) }] }; },
         function () { return { title: 'Latency p50 / p99', fmt: fmtLat, faults: fj, series: [
-          { label: 'p50', color: '#0891b2', data: j.p50 || [] }, { label: 'p99', color: '#7c3aed', data: j.p99 || [] }] }; },
+          { label: 'p50', color: '#0891b2', data: latency(j, 'p50') }, { label: 'p99', color: '#7c3aed', data: latency(j, 'p99') }] }; },
         function () {
           var fb = j.failures_by_cause || {};
           var sr = CAUSES.filter(function (k) { return (fb[k] || []).some(function (v) { return v > 0; }); })
@@ -1016,6 +1027,23 @@
     }
   };
 
+  /* A fault's effects along its chain (cascade[].effects, sizes from sim/analysis/cascade.c):
+  ** "db p99 ×3.1 (45ms → 137ms), journey web.home p99 +95ms"; overlapping faults named. */
+  function effectText(e) {
+    var who = (e.of === 'journey' ? 'journey ' : '') + e.subject + (e.shared_with ? ' (shared with ' + e.shared_with + ')' : '');
+    if (e.measure === 'p99') {
+      if (e.before > 0 && e.during >= 2 * e.before) return who + ' p99 \u00d7' + (e.during / e.before).toFixed(e.during / e.before >= 10 ? 0 : 1) + ' (' + fmtLat(e.before) + ' \u2192 ' + fmtLat(e.during) + ')';
+      return who + ' p99 +' + fmtLat(e.during - e.before);
+    }
+    if (e.measure === 'success') return who + ' success ' + fmtPct(e.before, 1) + ' \u2192 ' + fmtPct(e.during, 1);
+    return who + ' lag ' + fmtNum(e.during) + ' messages';
+  }
+  function effectsText(c) {
+    var t = (c.effects || []).map(effectText).join(', ') || '-';
+    if (c.overlaps && c.overlaps.length) t += ' [overlaps ' + c.overlaps.join(', ') + ']';
+    return t;
+  }
+
   /* Faults and their blast radius. */
   Dashboard.prototype.renderFaults = function () {
     var self = this, r = this.report;
@@ -1023,7 +1051,7 @@
     clear(ft);
     if (!r.faults.length) ft.appendChild(el('tr', null, el('td', { cls: 'empty', text: 'no faults injected' })));
     else {
-      ft.appendChild(el('tr', null, ['fault', 'when', 'reached', 'recovered'].map(function (h) { return el('th', { text: h }); })));
+      ft.appendChild(el('tr', null, ['fault', 'when', 'reached', 'effects', 'recovered'].map(function (h) { return el('th', { text: h }); })));
       r.faults.forEach(function (f) {
         var c = r.cascade.filter(function (x) { return x.fault === f.name; })[0] || {};
         var reached = (c.services || []).concat((c.journeys || []).map(function (j) { return 'journey ' + j; }));
@@ -1031,6 +1059,7 @@
           el('td', null, [el('b', { text: f.name }), ' ' + f.kind + (f.from ? ' ' + f.from + ' \u2192 ' + f.target : ' on ' + f.target)]),
           el('td', { text: fmtT(f.start) + ' \u2013 ' + (f.end == null ? 'end' : fmtT(f.end)) }),
           el('td', { text: reached.length ? reached.join(', ') + (c.first_hit != null ? ' (first hit ' + fmtT(c.first_hit) + ')' : '') : 'nothing changed state' }),
+          el('td', { text: effectsText(c) }),
           el('td', { text: c.recovered != null ? fmtT(c.recovered) : reached.length ? 'not by the end' : '-' })
         ]);
         ft.appendChild(tr);

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* fault { target = "recommend", kind = "crash", at = "40m", duration = "15m" } */
@@ -108,13 +109,27 @@ int fl__lua_fault(lua_State *L) {
   return 0;
 }
 
-static void read_comparison(lua_State *L, int t, const char *key, const char *ctx, bool duration, bool *has, char op[3], double *v) {
+/* How a comparison's value reads: a share, a duration, a rate or a count of messages. */
+enum { CMP_SHARE = 0, CMP_DURATION, CMP_RATE, CMP_COUNT };
+
+static int parse_count(const char *text, double *v) {
+  char *end = NULL;
+  double x = strtod(text, &end);
+  while (end && *end == ' ') end++;
+  if (!end || end == text || *end || !(x >= 0) || x > 1e15) return -1;
+  *v = x;
+  return 0;
+}
+
+static void read_comparison(lua_State *L, int t, const char *key, const char *ctx, int kind, bool *has, char op[3], double *v) {
+  static const char *const eg[] = { "\">= 99.5%\"", "\"< 300ms\"", "\">= 100/s\"", "\"< 1000\"" };
   if (!fl__field(L, t, key)) return;
   const char *text = lua_tostring(L, -1), *rest = NULL;
   if (lua_type(L, -1) != LUA_TSTRING || fl_parse_comparison(text, op, &rest) != 0)
-    luaL_error(L, "%s: %s must be a comparison such as %s", ctx, key, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
-  int rc = duration ? fl_parse_duration(rest, v) : fl_parse_fraction(rest, v);
-  if (rc != 0) luaL_error(L, "%s: %s: cannot read '%s' (expected e.g. %s)", ctx, key, rest, duration ? "\"< 300ms\"" : "\">= 99.5%\"");
+    luaL_error(L, "%s: %s must be a comparison such as %s", ctx, key, eg[kind]);
+  int rc = kind == CMP_DURATION ? fl_parse_duration(rest, v) : kind == CMP_RATE ? fl_parse_rate(rest, v)
+         : kind == CMP_COUNT ? parse_count(rest, v) : fl_parse_fraction(rest, v);
+  if (rc != 0) luaL_error(L, "%s: %s: cannot read '%s' (expected e.g. %s)", ctx, key, rest, eg[kind]);
   *has = true;
   lua_pop(L, 1);
 }
@@ -126,7 +141,12 @@ int fl__lua_expect_body(lua_State *L) {
   char ctx[300];
   snprintf(ctx, sizeof ctx, "expect \"%s\"", name);
   if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table, e.g. { journey = \"gateway.checkout\", success_rate = \">= 99.5%%\" }", ctx);
-  static const char *const f[] = { "journey", "service", "success_rate", "p99", "p50", "during", "no_cascade_from", NULL };
+  static const char *const f[] = { "journey", "service", "endpoint", "success_rate", "p99", "p50", "during", "no_cascade_from",
+                                   "error_rate", "p90", "p95", "p999", "mean", "throughput", "utilization", "lag", "age",
+                                   "recovers_within", NULL };
+  /* how each extra measure reads, in fl_xmeasure_t order */
+  static const int xkind[FL_EXM__COUNT] = { CMP_SHARE, CMP_DURATION, CMP_DURATION, CMP_DURATION, CMP_DURATION, CMP_RATE,
+                                           CMP_SHARE, CMP_COUNT, CMP_DURATION };
   fl__check_fields(L, 1, ctx, f);
   if (m->nexpects >= FL_LANG_MAX_ENTRIES) luaL_error(L, "%s: more than %d expectations", ctx, FL_LANG_MAX_ENTRIES);
   if (m->nexpects == ld->expect_cap) {
@@ -139,31 +159,51 @@ int fl__lua_expect_body(lua_State *L) {
   x->name = fl__model_strdup(m, name);
   fl__where(L, m, &x->file, &x->line);
   const char *j = fl__opt_string(L, 1, "journey", ctx), *sv = fl__opt_string(L, 1, "service", ctx);
+  const char *ep = fl__opt_string(L, 1, "endpoint", ctx);
   const char *nc = fl__opt_string(L, 1, "no_cascade_from", ctx);
-  if (j && sv) luaL_error(L, "%s: give journey or service, not both", ctx);
-  if (j || sv) x->subject = fl__model_strdup(m, j ? j : sv);
-  if (sv) x->journey = -2;   /* a service: resolved later */
+  if ((j != NULL) + (sv != NULL) + (ep != NULL) > 1) luaL_error(L, "%s: give one of journey, service or endpoint", ctx);
+  if (j || sv || ep) x->subject = fl__model_strdup(m, j ? j : sv ? sv : ep);
+  if (sv || ep) x->journey = -2;   /* a service, broker or endpoint: resolved later */
   if (nc) x->no_cascade_from = fl__model_strdup(m, nc);
-  read_comparison(L, 1, "success_rate", ctx, false, &x->has_success, x->success_op, &x->success_rate);
-  read_comparison(L, 1, "p99", ctx, true, &x->has_p99, x->p99_op, &x->p99);
-  read_comparison(L, 1, "p50", ctx, true, &x->has_p50, x->p50_op, &x->p50);
-  if (!x->subject && !nc) luaL_error(L, "%s: needs journey = \"...\" or service = \"...\" (or no_cascade_from = \"...\")", ctx);
-  if (x->subject && !x->has_success && !x->has_p99 && !x->has_p50)
-    luaL_error(L, "%s: nothing to check (expected success_rate, p99 or p50)", ctx);
+  read_comparison(L, 1, "success_rate", ctx, CMP_SHARE, &x->has_success, x->success_op, &x->success_rate);
+  read_comparison(L, 1, "p99", ctx, CMP_DURATION, &x->has_p99, x->p99_op, &x->p99);
+  read_comparison(L, 1, "p50", ctx, CMP_DURATION, &x->has_p50, x->p50_op, &x->p50);
+  for (int k = 0; k < FL_EXM__COUNT; k++) {
+    bool has = false;
+    fl_xcheck_t *c = &x->more[x->nmore];
+    read_comparison(L, 1, fl_xmeasure_name((fl_xmeasure_t)k), ctx, xkind[k], &has, c->op, &c->value);
+    if (has) { c->measure = (fl_xmeasure_t)k; x->nmore++; }
+  }
+  if (!x->subject && !nc) luaL_error(L, "%s: needs journey = \"...\", service = \"...\" or endpoint = \"...\" (or no_cascade_from = \"...\")", ctx);
+  if (x->subject && !x->has_success && !x->has_p99 && !x->has_p50 && !x->nmore)
+    luaL_error(L, "%s: nothing to check (expected success_rate, error_rate, p50, p90, p95, p99, p999, mean, throughput, utilization, lag or age)", ctx);
+  if (ep && (x->has_success || x->nmore)) {
+    for (int k = 0; k < x->nmore; k++)
+      if (x->more[k].measure == FL_EXM_ERROR_RATE || x->more[k].measure >= FL_EXM_THROUGHPUT)
+        luaL_error(L, "%s: an endpoint's expectation checks its latency (p50, p90, p95, p99, p999, mean)", ctx);
+    if (x->has_success) luaL_error(L, "%s: an endpoint's expectation checks its latency (p50, p90, p95, p99, p999, mean)", ctx);
+  }
   if (fl__field(L, 1, "during")) {
     if (lua_type(L, -1) == LUA_TSTRING) {
       const char *d = lua_tostring(L, -1);
       if (strcmp(d, "all") == 0) x->during = FL_EXPECT_ALL;
       else if (strcmp(d, "steady") == 0) x->during = FL_EXPECT_STEADY;
       else if (strncmp(d, "fault:", 6) == 0 && d[6]) { x->during = FL_EXPECT_FAULT; x->fault_name = fl__model_strdup(m, d + 6); }
-      else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+      else if (strncmp(d, "after:", 6) == 0 && d[6]) { x->during = FL_EXPECT_AFTER; x->fault_name = fl__model_strdup(m, d + 6); }
+      else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\", \"after:NAME\" or { \"40m\", \"55m\" }", ctx);
     } else if (lua_istable(L, -1) && lua_rawlen(L, -1) == 2) {
       x->during = FL_EXPECT_RANGE;
       lua_rawgeti(L, -1, 1); x->from = fl__read_duration(L, -1, ctx, "during[1]"); lua_pop(L, 1);
       lua_rawgeti(L, -1, 2); x->to = fl__read_duration(L, -1, ctx, "during[2]"); lua_pop(L, 1);
       if (x->to <= x->from) luaL_error(L, "%s: during: the end must come after the start", ctx);
-    } else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\" or { \"40m\", \"55m\" }", ctx);
+    } else luaL_error(L, "%s: during must be \"all\", \"steady\", \"fault:NAME\", \"after:NAME\" or { \"40m\", \"55m\" }", ctx);
     lua_pop(L, 1);
+  }
+  if (fl__field(L, 1, "recovers_within")) {
+    /* a recovery hypothesis: the checks hold from this long after the fault ends */
+    x->recovers_within = fl__read_duration(L, -1, ctx, "recovers_within"); lua_pop(L, 1);
+    if (x->during == FL_EXPECT_FAULT) x->during = FL_EXPECT_AFTER;
+    if (x->during != FL_EXPECT_AFTER) luaL_error(L, "%s: recovers_within needs during = \"after:NAME\" (the fault it recovers from)", ctx);
   }
   m->nexpects++;
   return 0;

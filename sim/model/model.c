@@ -36,6 +36,11 @@ const char *fl_balancer_name(fl_balancer_t b) { return name_of(balancer_names, F
 int fl_balancer_parse(const char *name) { return parse_name(balancer_names, FL_LB__COUNT, name); }
 const char *fl_fault_kind_name(fl_fault_kind_t k) { return name_of(fault_names, FL_FAULT__COUNT, (int)k); }
 int fl_fault_kind_parse(const char *name) { return parse_name(fault_names, FL_FAULT__COUNT, name); }
+
+static const char *const xmeasure_names[FL_EXM__COUNT] = {
+  "error_rate", "p90", "p95", "p999", "mean", "throughput", "utilization", "lag", "age"
+};
+const char *fl_xmeasure_name(fl_xmeasure_t k) { return name_of(xmeasure_names, FL_EXM__COUNT, (int)k); }
 const char *fl_scale_metric_name(fl_scale_metric_t k) { return name_of(scale_metric_names, FL_SCALE__COUNT, (int)k); }
 int fl_scale_metric_parse(const char *name) { return parse_name(scale_metric_names, FL_SCALE__COUNT, name); }
 const char *fl_jitter_name(fl_jitter_t j) { return name_of(jitter_names, FL_JITTER__COUNT, (int)j); }

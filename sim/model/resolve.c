@@ -205,7 +205,15 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
   }
   for (int i = 0; i < m->nexpects; i++) {
     fl_expect_t *x = &m->expects[i];
-    if (x->subject && x->journey == -2) {
+    if (x->subject && x->journey == -2 && !fl_model_find_service(m, x->subject) && strchr(x->subject, '.')) {
+      x->journey = -1;   /* service = "api.products": an endpoint */
+      x->endpoint = fl_model_find_endpoint(m, x->subject);
+      if (!x->endpoint) return errf(err, n, "%s:%d: expect \"%s\": unknown endpoint '%s'", x->file, x->line, x->name, x->subject);
+      if (x->has_success) return errf(err, n, "%s:%d: expect \"%s\": an endpoint's expectation checks its latency (p50, p90, p95, p99, p999, mean)", x->file, x->line, x->name);
+      for (int k = 0; k < x->nmore; k++)
+        if (x->more[k].measure == FL_EXM_ERROR_RATE || x->more[k].measure >= FL_EXM_THROUGHPUT)
+          return errf(err, n, "%s:%d: expect \"%s\": an endpoint's expectation checks its latency (p50, p90, p95, p99, p999, mean)", x->file, x->line, x->name);
+    } else if (x->subject && x->journey == -2) {
       x->journey = -1;
       x->service = fl_model_find_service(m, x->subject);
       if (!x->service) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->subject);
@@ -217,7 +225,14 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
       x->no_cascade = fl_model_find_service(m, x->no_cascade_from);
       if (!x->no_cascade) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->no_cascade_from);
     }
-    if (x->during == FL_EXPECT_FAULT) {
+    for (int k = 0; k < x->nmore; k++) {
+      fl_xmeasure_t q = x->more[k].measure;
+      if (q == FL_EXM_UTILIZATION && !x->service)
+        return errf(err, n, "%s:%d: expect \"%s\": utilization is a service's", x->file, x->line, x->name);
+      if ((q == FL_EXM_LAG || q == FL_EXM_AGE) && !(x->service && x->service->broker))
+        return errf(err, n, "%s:%d: expect \"%s\": %s is a broker's (kind = \"broker\")", x->file, x->line, x->name, fl_xmeasure_name(q));
+    }
+    if (x->during == FL_EXPECT_FAULT || x->during == FL_EXPECT_AFTER) {
       for (int k = 0; k < m->nfaults; k++) if (strcmp(m->faults[k].name, x->fault_name) == 0) x->fault = k;
       if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);
     }

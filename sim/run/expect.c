@@ -50,6 +50,29 @@ static void check_scope(const fl_expect_t *ex, fl_exp_rt_t *er) {
   if (ex->has_success && !compare(ex->success_op, er->success_rate, ex->success_rate)) er->passed = false;
   if (ex->has_p99 && !compare(ex->p99_op, er->p99, ex->p99)) er->passed = false;
   if (ex->has_p50 && !compare(ex->p50_op, er->p50, ex->p50)) er->passed = false;
+  for (int k = 0; k < ex->nmore; k++) {
+    const fl_xcheck_t *xc = &ex->more[k];
+    bool seen = true;
+    double v = 0;
+    switch (xc->measure) {
+    case FL_EXM_ERROR_RATE: seen = done > 0; v = done ? (double)c->failures / (double)done : 0; break;
+    case FL_EXM_P90: case FL_EXM_P95: case FL_EXM_P999: {
+      double q = xc->measure == FL_EXM_P90 ? 0.90 : xc->measure == FL_EXM_P95 ? 0.95 : 0.999;
+      seen = er->acc.h->count > 0; v = fl_time_to_sec(fl_hist_quantile(er->acc.h, q)); break;
+    }
+    case FL_EXM_MEAN: seen = er->acc.h->count > 0; v = seen ? fl_time_to_sec((fl_time_t)fl_hist_mean(er->acc.h)) : 0; break;
+    case FL_EXM_THROUGHPUT: seen = er->secs > 0; v = seen ? (double)(c->successes + c->degraded) / er->secs : 0; break;
+    case FL_EXM_UTILIZATION: seen = er->util_n > 0; v = seen ? er->util_sum / er->util_n : 0; break;
+    case FL_EXM_LAG: v = er->lag_max; break;
+    case FL_EXM_AGE: v = er->age_max; break;
+    default: seen = false; break;
+    }
+    er->more[xc->measure] = v; er->seen[xc->measure] = seen;
+    if (!seen) {
+      er->passed = false;
+      if (!er->detail[0]) snprintf(er->detail, sizeof er->detail, "no request was answered in its 'during' (%llu arrived)", (unsigned long long)c->arrivals);
+    } else if (!compare(xc->op, v, xc->value)) er->passed = false;
+  }
 }
 
 /* no_cascade_from: no service that does not call 'root' went bad in a cascade rooted there. */

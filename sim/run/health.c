@@ -24,7 +24,7 @@ static const fl_endpoint_t *slow_endpoint(const fl_sim_t *s, const fl_service_t 
   for (int k = 0; k < svc->nendpoints; k++) {
     const fl_endpoint_t *ep = &svc->endpoints[k];
     const fl_hist_t *h = s->ep[ep->id].hwin;
-    if (!h || h->count < min_answers(s->m)) continue;
+    if (!h || ep->slo <= 0 || h->count < min_answers(s->m)) continue;
     double q = fl_time_to_sec(fl_hist_quantile(h, 0.99));
     if (q > ep->slo && q / ep->slo > over) { over = q / ep->slo; worst = ep; *p99 = q; }
   }

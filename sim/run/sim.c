@@ -91,7 +91,9 @@ static void init_service(fl_sim_t *s, int i) {
     fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
     fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
     s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
-    if (ep->slo > 0) { s->ep[ep->id].hwin = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->ep[ep->id].hwin); }
+    bool expected = false;   /* an expectation on the endpoint needs its window latency too */
+    for (int x = 0; x < m->nexpects; x++) expected |= m->expects[x].endpoint == ep;
+    if (ep->slo > 0 || expected) { s->ep[ep->id].hwin = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->ep[ep->id].hwin); }
   }
 }
 

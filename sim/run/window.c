@@ -52,11 +52,27 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
     case FL_EXPECT_FAULT: in = s->fault[ex->fault].touched; break;
     case FL_EXPECT_RANGE: { fl_time_t mid = wstart + (wend - wstart) / 2; in = mid >= fl_sec_to_time(ex->from) && mid < fl_sec_to_time(ex->to); break; }
     case FL_EXPECT_STEADY: in = measured && !any_fault; break;
+    case FL_EXPECT_AFTER: {   /* whole windows from recovers_within after the fault's end */
+      fl_time_t end = s->fault[ex->fault].ended;
+      in = end >= 0 && wstart >= end + fl_sec_to_time(ex->recovers_within);
+      break;
+    }
     default: in = measured; break;
     }
     if (!in) continue;
-    s->exp[x].windows++;
-    accumulate(&s->exp[x].acc, ex->service ? &s->svc[ex->service->id].st : &s->jrn[ex->journey].st);
+    fl_exp_rt_t *er = &s->exp[x];
+    er->windows++;
+    er->secs += fl_time_to_sec(wend - wstart);
+    if (ex->endpoint) { fl_hist_merge(er->acc.h, s->ep[ex->endpoint->id].hwin); continue; }
+    const fl_stats_t *st = ex->service ? &s->svc[ex->service->id].st : &s->jrn[ex->journey].st;
+    accumulate(&er->acc, st);
+    if (!ex->service) continue;
+    uint32_t w = s->wdone;
+    er->util_sum += st->series[FL_SER_UTILIZATION][w]; er->util_n++;
+    if (ex->service->broker) {
+      if (st->series[FL_SER_LAG][w] > er->lag_max) er->lag_max = st->series[FL_SER_LAG][w];
+      if (st->series[FL_SER_LAG_AGE][w] > er->age_max) er->age_max = st->series[FL_SER_LAG_AGE][w];
+    }
   }
   for (int f = 0; f < m->nfaults; f++) {
     fl_fault_rt_t *fr = &s->fault[f];
