@@ -18,7 +18,7 @@ mkfifo "$TMP/pipe.lua"
 expect_exit serve_refuses_a_fifo_scenario 2 timeout 10 "$FAULTLINE" serve "$TMP/pipe.lua" --port 0
 expect_output serve_says_a_fifo_is_not_a_regular_file "not a regular file"
 expect_exit serve_port_must_be_a_number 2 "$FAULTLINE" serve "$TMP/pipe.lua" --port 80x
-expect_output serve_usage_after_a_bad_option "usage: faultline serve"
+expect_output serve_hint_after_a_bad_option "try 'faultline serve --help'"
 # listening beyond loopback: a loud warning on stderr
 printf 'scenario { name = "w", duration = "1m" }\nservice "a" { work = const "1ms" }\ntraffic { rate = "10/s", mix = { a = 1 } }\n' > "$TMP/w.lua"
 timeout -s INT 2 "$FAULTLINE" serve "$TMP/w.lua" --host 0.0.0.0 --port 0 > "$TMP/out" 2>&1
