@@ -183,6 +183,7 @@ typedef struct fl_fault {
   fl_fault_kind_t kind;
   char *target_name, *from_name, *to_name;
   fl_service_t *target;       /* resolved; for a partition: the callee */
+  fl_endpoint_t *endpoint;    /* resolved: target = "svc.endpoint" hits that endpoint only; NULL: the whole service */
   fl_service_t *from;         /* partition: the caller */
   double at, duration;        /* seconds; duration 0: until the end */
   int instances;              /* crash, capacity, hang: how many (0: all, or see fraction) */
@@ -255,6 +256,12 @@ double fl_profile_rate(const fl_profile_t *p, double t);
 double fl_profile_max(const fl_profile_t *p, double t0, double t1);
 
 fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name);
+/* Resolves a fault's target ("svc" or "svc.endpoint") and 'from', and checks that its kind can hit
+** one endpoint and that its instances exist. 0, or -FL_ESCENARIO with a message without a place
+** ("unknown service 'x'") in err. Scenarios, hooks and the live API share it. */
+int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n);
+/* What a resolved fault hits, as reports name it: "payment", or "payment.charge" for one endpoint. */
+const char *fl_fault_target_label(const fl_fault_t *ft);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 

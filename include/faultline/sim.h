@@ -175,7 +175,14 @@ typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[
 /* A breaker changing state, for the report's events. */
 typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
 
-typedef struct fl_ep_rt { fl_rng_t rng_work, rng_error, rng_calls; double mean_work_ns; } fl_ep_rt_t;
+typedef struct fl_ep_rt {
+  fl_rng_t rng_work, rng_error, rng_calls;
+  double mean_work_ns;
+  double err_extra;           /* combined rate of the active error faults on it or on its service */
+  double slow;                /* product of the active slowdown factors on this endpoint alone */
+  fl_time_t latency;          /* sum of the active latency faults on this endpoint alone */
+  int hung;                   /* active hang faults on this endpoint alone */
+} fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
   int inflight;                    /* sessions in flight */

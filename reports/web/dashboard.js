@@ -682,7 +682,7 @@
       if (st.length * 6 > n.statRoom) st = fmtRate(rate);
       n.stat.textContent = st;
       var fs = faults.filter(function (f) { return f.target === name && f.kind !== 'partition'; });
-      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') : '';
+      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') + (fs[0].endpoint ? ' .' + fs[0].endpoint : '') : '';   /* one endpoint: named */
       if (n.badge.textContent !== bt) {
         /* as wide as its word (9 px bold capitals: about 6.6 a letter), right-aligned on the box */
         var bw = Math.max(44, Math.round(bt.length * 6.6 + 10));
@@ -693,7 +693,7 @@
       var cls = 'node ' + h + (fs.length ? ' faulted' : '');
       n.g.setAttribute('class', cls + self.selClass('service', name));
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
-        ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + ')'; }).join(', ') : '');
+        ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + (f.endpoint ? ' on ' + name + '.' + f.endpoint : '') + ')'; }).join(', ') : '');
     });
     var eidx = {};
     ser.edges.forEach(function (e) { eidx[e.from + '\u2192' + e.to] = e; });

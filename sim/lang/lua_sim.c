@@ -55,11 +55,8 @@ static int sim_inject(lua_State *L) {
   fl__read_fault(L, s->m, &ft, true);
   if (!fl__field(L, 1, "at")) ft.at = fl_time_to_sec(s->eng.now);
   else lua_pop(L, 1);
-  ft.target = fl_model_find_service(s->m, ft.target_name);
-  if (!ft.target) return luaL_error(L, "sim:inject: unknown service '%s'", ft.target_name);
-  if (ft.from_name && !(ft.from = fl_model_find_service(s->m, ft.from_name)))
-    return luaL_error(L, "sim:inject: unknown service '%s'", ft.from_name);
-  if (ft.instances > ft.target->instances) return luaL_error(L, "sim:inject: %s has %d instances", ft.target->name, ft.target->instances);
+  char why[256];
+  if (fl_model_fault_targets(s->m, &ft, why, sizeof why) != 0) return luaL_error(L, "sim:inject: %s", why);
   if (fl_sim_inject(s, &ft) < 0) return luaL_error(L, "sim:inject: too many faults injected");
   return 0;
 }

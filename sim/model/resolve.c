@@ -188,19 +188,57 @@ static int link_journeys(fl_model_t *m, char *err, size_t n) {
   return 0;
 }
 
+/* ---- a fault's target: a service, one endpoint ("svc.endpoint"), or a link ---- */
+
+const char *fl_fault_target_label(const fl_fault_t *ft) {
+  return ft->endpoint ? ft->endpoint->full_name : ft->target->name;
+}
+
+int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n) {
+  ft->endpoint = NULL;
+  ft->target = fl_model_find_service(m, ft->target_name);
+  const char *dot = ft->target ? NULL : strchr(ft->target_name, '.');
+  if (dot) {
+    char svc[256];
+    snprintf(svc, sizeof svc, "%.*s", (int)(dot - ft->target_name), ft->target_name);
+    fl_service_t *sv = fl_model_find_service(m, svc);
+    if (!sv) return errf(err, n, "unknown service '%s'", svc);
+    for (int k = 0; k < sv->nendpoints; k++)
+      if (strcmp(sv->endpoints[k].name, dot + 1) == 0 || sv->implicit) ft->endpoint = &sv->endpoints[k];
+    if (!ft->endpoint) {
+      char list[160] = "";
+      for (int k = 0; k < sv->nendpoints; k++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", k ? ", " : "", sv->endpoints[k].name);
+      }
+      return errf(err, n, "service '%s' has no endpoint '%s' (it has %s)", sv->name, dot + 1, list);
+    }
+    ft->target = sv;
+    static const bool per_endpoint[FL_FAULT__COUNT] = {
+      [FL_FAULT_LATENCY] = true, [FL_FAULT_SLOWDOWN] = true, [FL_FAULT_ERRORS] = true, [FL_FAULT_HANG] = true,
+      [FL_FAULT_PARTITION] = true, [FL_FAULT_COLD_CACHE] = true };
+    if (!per_endpoint[ft->kind])
+      return errf(err, n, "a %s fault hits instances, not one endpoint: target the service '%s' (one endpoint takes "
+                  "latency, slowdown, errors, hang, partition and cold_cache)", fl_fault_kind_name(ft->kind), sv->name);
+    if (ft->instances || ft->fraction > 0)
+      return errf(err, n, "instances applies to a whole service: a fault on '%s' hits every instance", ft->target_name);
+  }
+  if (!ft->target) return errf(err, n, "unknown service '%s'", ft->target_name);
+  if (ft->from_name) {
+    ft->from = fl_model_find_service(m, ft->from_name);
+    if (!ft->from) return errf(err, n, "unknown service '%s'", ft->from_name);
+  }
+  if (ft->instances > ft->target->instances)
+    return errf(err, n, "instances = %d but %s has %d", ft->instances, ft->target->name, ft->target->instances);
+  return 0;
+}
+
 /* Faults' targets, and expectations' subjects and faults. */
 static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
   for (int i = 0; i < m->nfaults; i++) {
     fl_fault_t *ft = &m->faults[i];
-    ft->target = fl_model_find_service(m, ft->target_name);
-    if (!ft->target) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->target_name);
-    if (ft->from_name) {
-      ft->from = fl_model_find_service(m, ft->from_name);
-      if (!ft->from) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->from_name);
-    }
-    if (ft->instances > ft->target->instances)
-      return errf(err, n, "%s:%d: fault '%s': instances = %d but %s has %d", ft->file, ft->line, ft->name, ft->instances,
-                  ft->target->name, ft->target->instances);
+    char why[256];
+    if (fl_model_fault_targets(m, ft, why, sizeof why) != 0) return errf(err, n, "%s:%d: fault '%s': %s", ft->file, ft->line, ft->name, why);
     /* a fault after the end (a run shortened by --set) never starts */
   }
   for (int i = 0; i < m->nexpects; i++) {

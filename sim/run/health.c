@@ -83,7 +83,10 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   int f = own_fault(s, i);
   if (f >= 0) {
     c->fault = f;
-    snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", m->faults[f].name, fl_fault_kind_name(m->faults[f].kind));
+    const fl_fault_t *ft = &m->faults[f];
+    if (ft->endpoint)   /* one endpoint: the reason names it */
+      snprintf(c->reason, sizeof c->reason, "fault '%s' (%s on %s)", ft->name, fl_fault_kind_name(ft->kind), ft->endpoint->full_name);
+    else snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_kind_name(ft->kind));
     return;
   }
   uint64_t bad = r->st.win.failures + r->st.win.degraded;
@@ -188,7 +191,7 @@ void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
         c->fault = f;
         size_t l = strlen(c->reason);
         snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", m->faults[f].name,
-                 fl_fault_kind_name(m->faults[f].kind), m->faults[f].target->name);
+                 fl_fault_kind_name(m->faults[f].kind), fl_fault_target_label(&m->faults[f]));
         break;
       }
   }

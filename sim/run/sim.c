@@ -89,6 +89,7 @@ static void init_service(fl_sim_t *s, int i) {
     fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
     fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
     s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
+    s->ep[ep->id].slow = 1;
   }
 }
 

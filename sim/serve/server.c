@@ -385,16 +385,16 @@ static void api_inject(server_t *s, client_t *c, const char *body, size_t len) {
   bool link = ft.kind == FL_FAULT_PARTITION || ((ft.kind == FL_FAULT_LATENCY || ft.kind == FL_FAULT_ERRORS) && cJSON_IsString(from));
   const char *tname = link ? (cJSON_IsString(to) ? to->valuestring : NULL) : (cJSON_IsString(target) ? target->valuestring : NULL);
   if (!tname) { respond_error(c, 422, link ? "a fault on a link needs from and to" : "missing target"); cJSON_Delete(j); return; }
-  ft.target = fl_model_find_service(s->model, tname);
-  if (!ft.target) { respond_error(c, 422, "unknown service '%s'", tname); cJSON_Delete(j); return; }
   ft.target_name = (char *)own(s, tname);
   if (link) {
-    if (!cJSON_IsString(from) || !(ft.from = fl_model_find_service(s->model, from->valuestring))) {
+    if (!cJSON_IsString(from) || !fl_model_find_service(s->model, from->valuestring)) {
       respond_error(c, 422, "a partition needs from = a known service"); cJSON_Delete(j); return;
     }
     ft.from_name = (char *)own(s, from->valuestring);
     ft.to_name = ft.target_name;
   }
+  char why[256];   /* "svc" or "svc.endpoint", as a scenario's fault */
+  if (fl_model_fault_targets(s->model, &ft, why, sizeof why) != 0) { respond_error(c, 422, "%s", why); cJSON_Delete(j); return; }
   ft.name = (char *)own(s, cJSON_IsString(name) ? name->valuestring : tname);
   const cJSON *v;
   if ((v = cJSON_GetObjectItemCaseSensitive(j, "duration")) && (json_duration(v, &ft.duration) || ft.duration <= 0)) {
@@ -404,6 +404,7 @@ static void api_inject(server_t *s, client_t *c, const char *body, size_t len) {
     if (!cJSON_IsNumber(v) || v->valuedouble <= 0) { respond_error(c, 422, "instances must be a positive number"); cJSON_Delete(j); return; }
     if (v->valuedouble < 1) ft.fraction = v->valuedouble; else ft.instances = (int)v->valuedouble;
     if (ft.instances > ft.target->instances) { respond_error(c, 422, "%s has %d instances", ft.target->name, ft.target->instances); cJSON_Delete(j); return; }
+    if (ft.endpoint) { respond_error(c, 422, "instances applies to a whole service: a fault on '%s' hits every instance", tname); cJSON_Delete(j); return; }
   }
   if (ft.kind == FL_FAULT_LATENCY) {
     if (json_duration(cJSON_GetObjectItemCaseSensitive(j, "latency"), &ft.value)) { respond_error(c, 422, "a latency fault needs latency, e.g. \"300ms\""); cJSON_Delete(j); return; }
@@ -433,6 +434,7 @@ static void api_inject(server_t *s, client_t *c, const char *body, size_t len) {
   cJSON_AddStringToObject(o, "name", ft.name);
   cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft.kind));
   cJSON_AddStringToObject(o, "target", ft.target->name);
+  if (ft.endpoint) cJSON_AddStringToObject(o, "endpoint", ft.endpoint->name);
   cJSON_AddNumberToObject(o, "at", ft.at);
   respond_json(c, 201, o);
 }

@@ -1,0 +1,142 @@
+/* Faults as precise as real incidents: a fault on one endpoint ("svc.endpoint": errors,
+** latency, slowdown, hang) leaves the callers of the service's other endpoints untouched, and the
+** report names the endpoint; faults whose kind cannot hit one endpoint are refused with the
+** kinds that can.
+**
+** Every scenario is small, with a fixed seed; counts are compared exactly where they are exact
+** by construction, else within at least 4 standard deviations.
+**
+** FAULTLINE_PRECISE_VERBOSE=1 prints the numbers compared. */
+#define CHECK_MAIN
+#include "check.h"
+
+#include <cJSON.h>
+#include <math.h>
+
+#include "faultline/report.h"
+#include "faultline/scenario.h"
+#include "faultline/sim.h"
+
+#define FIXTURE_NAME "precise"
+#include "fixture.h"
+
+/* Loads 'text' and returns the loader's error (empty when it loaded). */
+static const char *load_error(const char *name, const char *text) {
+  static char err[512];
+  err[0] = 0;
+  fl_model_t *m = NULL;
+  fl_load_opts_t o = { 0 };
+  if (fl_scenario_load(put(name, text), &o, &m, err, sizeof err) == 0) err[0] = 0;
+  fl_model_free(m);
+  return err;
+}
+
+/* ---- endpoint faults ---- */
+
+/* catalog has two endpoints; front.list calls catalog.list, front.get calls catalog.get. */
+#define CATALOG CATALOG_W("50")
+#define CATALOG_W(workers) \
+  "scenario { name = \"endpoint\", duration = \"40s\", seed = 3, window = \"1s\", warmup = \"5s\" }\n" \
+  "service \"front\" { instances = 1, workers = 1000, queue = 1000, endpoints = {\n" \
+  "  list = { work = const \"1ms\", calls = { call \"catalog.list\" { timeout = \"2s\" } } },\n" \
+  "  get = { work = const \"1ms\", calls = { call \"catalog.get\" { timeout = \"2s\" } } } } }\n" \
+  "service \"catalog\" { instances = 2, workers = " workers ", queue = 1000, endpoints = {\n" \
+  "  list = { work = const \"5ms\" }, get = { work = const \"5ms\" } } }\n" \
+  "traffic { rate = \"400/s\", mix = { [\"front.list\"] = 0.5, [\"front.get\"] = 0.5 } }\n"
+
+TEST(errors_on_one_endpoint_fail_its_callers_only) {
+  run_t r;
+  if (!run_text(&r, "ep_errors.lua", CATALOG
+      "fault { target = \"catalog.get\", kind = \"errors\", rate = \"50%\", at = \"10.5s\", duration = \"20s\" }\n")) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  double gd = sum(get, FL_SER_SUCCESSES, 11, 30) + sum(get, FL_SER_FAILURES, 11, 30);
+  double gf = sum(get, FL_SER_FAILURES, 11, 30) / gd;
+  note("front.get failure share %.4f of %.0f; front.list failures %llu", gf, gd, (unsigned long long)list->total.failures);
+  CHECK_NEAR(gf, 0.5, 0.05);                        /* n ~ 3800: sd 0.008 */
+  CHECK_EQ_INT(list->total.failures, 0);            /* the other endpoint's callers: untouched */
+  CHECK_EQ_INT(get->total.cause[FL_CAUSE_ERROR], get->total.failures);
+  const fl_fault_t *ft = &r.m->faults[0];
+  CHECK(ft->endpoint && strcmp(ft->endpoint->full_name, "catalog.get") == 0);
+  CHECK_EQ_STR(ft->name, "catalog.get");
+  CHECK_EQ_STR(fl_fault_target_label(ft), "catalog.get");
+  cJSON *o = fl_report_fault_json(&r.s, 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "target")), "catalog");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "endpoint")), "get");
+  cJSON_Delete(o);
+  run_free(&r);
+}
+
+TEST(latency_and_slowdown_on_one_endpoint_slow_its_callers_only) {
+  run_t r;
+  if (!run_text(&r, "ep_slow.lua", CATALOG
+      "fault { target = \"catalog.get\", kind = \"latency\", latency = \"100ms\", at = \"10.5s\", duration = \"10s\" }\n"
+      "fault { target = \"catalog.get\", name = \"slow\", kind = \"slowdown\", factor = 5, at = \"25.5s\", duration = \"10s\" }\n")) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  /* front.list: 1 ms + 5 ms every time, whatever the faults */
+  CHECK_NEAR(fl_time_to_sec(fl_hist_quantile(list->htotal, 0.99)), 0.006, 0.0005);
+  CHECK_NEAR(fl_time_to_sec(fl_hist_quantile(list->htotal, 0.01)), 0.006, 0.0005);
+  /* front.get: 106 ms during the latency fault, 26 ms during the slowdown */
+  CHECK_NEAR(get->series[FL_SER_P50][15], 0.106, 0.005);
+  CHECK_NEAR(get->series[FL_SER_P50][30], 0.026, 0.002);
+  CHECK_NEAR(get->series[FL_SER_P50][8], 0.006, 0.0005);
+  run_free(&r);
+}
+
+TEST(hang_on_one_endpoint_freezes_its_requests_and_fails_them_when_it_ends) {
+  run_t r;
+  /* catalog with room for every frozen request: 2 x 2000 workers */
+  if (!run_text(&r, "ep_hang.lua", CATALOG_W("2000")
+      "fault { target = \"catalog.get\", kind = \"hang\", at = \"10.5s\", duration = \"5s\" }\n")) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list"), *cat = sst(&r, "catalog");
+  note("front.get failures %llu (timeout %llu, unavailable %llu); front.list failures %llu", (unsigned long long)get->total.failures,
+       (unsigned long long)get->total.cause[FL_CAUSE_TIMEOUT], (unsigned long long)get->total.cause[FL_CAUSE_UNAVAILABLE],
+       (unsigned long long)list->total.failures);
+  /* 200/s to catalog.get for 5 s: every frozen request times out at its caller (2 s); catalog
+  ** fails those it still held as unavailable when the hang ends */
+  CHECK(get->total.failures > 500);
+  CHECK_EQ_INT(sum(get, FL_SER_SUCCESSES, 11, 15), 0);
+  CHECK(cat->total.cause[FL_CAUSE_UNAVAILABLE] > 0);
+  /* catalog.list's requests run on the workers the hang does not hold: untouched */
+  CHECK_EQ_INT(list->total.failures, 0);
+  CHECK_NEAR(fl_time_to_sec(fl_hist_quantile(list->htotal, 0.99)), 0.006, 0.0005);
+  CHECK_EQ_INT(sum(get, FL_SER_FAILURES, 20, 40), 0);
+  run_free(&r);
+}
+
+TEST(endpoint_fault_reason_and_cascade_name_the_endpoint) {
+  run_t r;
+  if (!run_text(&r, "ep_reason.lua", CATALOG
+      "fault { name = \"bad-get\", target = \"catalog.get\", kind = \"errors\", rate = \"100%\", at = \"10.5s\", duration = \"10s\" }\n")) return;
+  bool named = false;
+  for (int i = 0; i < r.s.nchanges; i++) {
+    note("change: %s", r.s.changes[i].reason);
+    if (strstr(r.s.changes[i].reason, "catalog.get")) named = true;
+  }
+  CHECK(named);
+  run_free(&r);
+}
+
+TEST(a_kind_that_hits_instances_refuses_an_endpoint_and_lists_those_that_take_one) {
+  const char *e = load_error("ep_crash.lua", CATALOG "fault { target = \"catalog.get\", kind = \"crash\", at = \"10s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "ep_crash.lua:8:") != NULL);
+  CHECK(strstr(e, "latency, slowdown, errors, hang") != NULL);
+  e = load_error("ep_unknown.lua", CATALOG "fault { target = \"catalog.nope\", kind = \"errors\", rate = 1, at = \"10s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "no endpoint 'nope' (it has get, list)") != NULL);
+  e = load_error("ep_inst.lua", CATALOG "fault { target = \"catalog.get\", kind = \"hang\", instances = 1, at = \"10s\" }\n");
+  CHECK(strstr(e, "instances applies to a whole service") != NULL);
+}
+
+TEST(a_hook_injects_a_fault_on_one_endpoint) {
+  run_t r;
+  if (!run_text(&r, "ep_hook.lua", CATALOG
+      "at(\"10.5s\", function(sim) sim:inject{ target = \"catalog.get\", kind = \"errors\", rate = 1, duration = \"5s\" } end)\n")) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  CHECK_EQ_INT(r.m->nfaults, 1);
+  CHECK(r.m->faults[0].endpoint != NULL);
+  CHECK_EQ_INT(sum(get, FL_SER_SUCCESSES, 11, 15), 0);
+  CHECK(sum(get, FL_SER_FAILURES, 11, 15) > 700);
+  CHECK_EQ_INT(list->total.failures, 0);
+  run_free(&r);
+}
