@@ -140,3 +140,32 @@ TEST(a_hook_injects_a_fault_on_one_endpoint) {
   CHECK_EQ_INT(list->total.failures, 0);
   run_free(&r);
 }
+
+/* ---- calls that ignore errors ---- */
+
+TEST(a_call_with_ignore_errors_answers_a_success_when_the_callee_fails) {
+  run_t r;
+  if (!run_text(&r, "ignore.lua",
+      "scenario { name = \"ignore\", duration = \"30s\", seed = 4, window = \"1s\", warmup = \"5s\" }\n"
+      "service \"front\" { instances = 1, workers = 1000, queue = 1000, endpoints = {\n"
+      "  a = { work = const \"1ms\", calls = { call \"audit\" { ignore_errors = true } } },\n"
+      "  b = { work = const \"1ms\", calls = { call \"audit\" { optional = true } } } } }\n"
+      "service \"audit\" { instances = 1, workers = 100, work = const \"2ms\" }\n"
+      "traffic { rate = \"200/s\", mix = { [\"front.a\"] = 0.5, [\"front.b\"] = 0.5 } }\n"
+      "fault { target = \"audit\", kind = \"errors\", rate = \"100%\", at = \"10.5s\", duration = \"10s\" }\n")) return;
+  const fl_stats_t *a = jst(&r, "front.a"), *b = jst(&r, "front.b"), *au = sst(&r, "audit");
+  note("front.a: %llu successes, %llu degraded, %llu failures; front.b degraded %llu; audit failures %llu",
+       (unsigned long long)a->total.successes, (unsigned long long)a->total.degraded, (unsigned long long)a->total.failures,
+       (unsigned long long)b->total.degraded, (unsigned long long)au->total.failures);
+  CHECK(au->total.failures > 1500);
+  CHECK_EQ_INT(a->total.failures, 0);
+  CHECK_EQ_INT(a->total.degraded, 0);               /* a success, not degraded */
+  CHECK(b->total.degraded > 700);                   /* beside it, optional: degraded */
+  CHECK_EQ_INT(b->total.failures, 0);
+  run_free(&r);
+  const char *e = load_error("ignore_both.lua",
+      "service \"a\" { work = const \"1ms\", calls = { call \"b\" { optional = true, ignore_errors = true } } }\n"
+      "service \"b\" { work = const \"1ms\" }\ntraffic { rate = \"1/s\", mix = { a = 1 } }\n");
+  note("%s", e);
+  CHECK(strstr(e, "not both") != NULL);
+}

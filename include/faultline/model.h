@@ -73,6 +73,7 @@ typedef struct fl_call {
   fl_endpoint_t *target;      /* resolved */
   fl_time_t timeout;          /* 0: none */
   bool optional;
+  bool ignore_errors;         /* a failed answer counts as a success: the caller logs it and carries on */
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
   double p;                   /* probability that the call is made (1: always) */
   int retries;                /* extra attempts after a failure */

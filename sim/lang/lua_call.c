@@ -178,7 +178,7 @@ int fl__lua_call_options(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
   static const char *const f[] = { "timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
-                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", NULL };
+                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", "ignore_errors", NULL };
   fl__check_fields(L, 2, ctx, f);
   if (fl__field(L, 2, "retry")) {
     int t = fl__push_policy(L, -1, "retry", ctx);
@@ -228,6 +228,12 @@ int fl__lua_call_options(lua_State *L) {
     u->c.timeout = fl_sec_to_time(t);
   }
   if (fl__field(L, 2, "optional")) u->c.optional = fl__read_bool(L, -1, ctx, "optional");
+  if (fl__field(L, 2, "ignore_errors")) {
+    u->c.ignore_errors = fl__read_bool(L, -1, ctx, "ignore_errors");
+    if (u->c.ignore_errors && u->c.optional)
+      luaL_error(L, "%s: give optional (degraded, with a fallback) or ignore_errors (a success), not both", ctx);
+    if (u->c.ignore_errors && u->c.async) luaL_error(L, "%s: an async call does not wait, so ignore_errors does not apply", ctx);
+  }
   if (fl__field(L, 2, "fallback")) {
     u->c.fallback = fl_sec_to_time(fl__read_duration(L, -1, ctx, "fallback"));
     if (!u->c.optional) luaL_error(L, "%s: fallback needs optional = true (a required call has no fallback)", ctx);

@@ -238,6 +238,7 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
   const fl_call_t *call = &q->ep->calls[ci];
   if (out == FL_OUT_FAILURE) {
     s->svc[q->ep->service->id].fail_via[call->slot]++;
+    if (call->ignore_errors) goto answered;   /* the caller logs it and carries on: a success */
     if (!call->optional) { fl__complete(s, q, FL_OUT_FAILURE, cause, origin); return; }
     q->flags |= F_DEGRADED;
     if (q->origin < 0) q->origin = (int16_t)origin;   /* where the degradation came from */
@@ -246,6 +247,7 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
     q->flags |= F_DEGRADED;
     if (q->origin < 0) q->origin = (int16_t)origin;
   }
+answered:
   if (--q->pending > 0) return;
   fl__end_wait(s, q);
   if (q->wait_until > s->eng.now) {
