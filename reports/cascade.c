@@ -40,6 +40,7 @@ cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
     cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
     cJSON_AddStringToObject(o, "target", ft->target->name);
     if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
+    if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
     add_num(o, "start", ft->at);
     add_time_or_null(o, "end", fc->end);
     cJSON *chain = cJSON_AddArrayToObject(o, "chain");
@@ -88,7 +89,8 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     const fl_fault_cascade_t *fc = &c->fault[f];
     char t[32];
     fl_format_duration(ft->at, t, sizeof t);
-    fprintf(out, "\ncascade of fault '%s' (%s on %s at t=%s):", ft->name, fl_fault_kind_name(ft->kind), fl_fault_target_label(ft), t);
+    char what[192];
+    fprintf(out, "\ncascade of fault '%s' (%s at t=%s):", ft->name, fl_fault_describe(ft, what, sizeof what), t);
     for (int h = 0; h < fc->nhits; h++) {
       const fl_change_t *ch = &s->changes[fc->hits[h].change];
       fl_format_duration(fl_time_to_sec(ch->t), t, sizeof t);

@@ -24,7 +24,7 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
   cJSON_AddStringToObject(o, "target", ft->target->name);
   if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
-  if (ft->from) cJSON_AddStringToObject(o, "from", ft->from->name);
+  if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
   add_num(o, "start", ft->at);
   if (ft->duration > 0) add_num(o, "end", ft->at + ft->duration); else cJSON_AddNullToObject(o, "end");
   if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG) add_num(o, "instances", s->fault[f].count);

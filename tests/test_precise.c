@@ -169,3 +169,44 @@ TEST(a_call_with_ignore_errors_answers_a_success_when_the_callee_fails) {
   note("%s", e);
   CHECK(strstr(e, "not both") != NULL);
 }
+
+/* ---- link faults, named as links ---- */
+
+TEST(a_link_fault_is_named_as_the_link_and_leaves_the_callee_healthy) {
+  run_t r;
+  if (!run_text(&r, "link.lua",
+      "scenario { name = \"link\", duration = \"60s\", seed = 3, window = \"1s\", warmup = \"5s\" }\n"
+      "service \"checkout\" { instances = 1, workers = 1000, queue = 1000, work = const \"1ms\", calls = { call \"payment\" { timeout = \"1s\" } } }\n"
+      "service \"refunds\" { instances = 1, workers = 100, work = const \"1ms\", calls = { call \"payment\" } }\n"
+      "service \"payment\" { instances = 2, workers = 100, work = const \"5ms\" }\n"
+      "traffic { rate = \"200/s\", mix = { checkout = 0.5, refunds = 0.5 } }\n"
+      "fault { from = \"checkout\", to = \"payment\", kind = \"errors\", rate = \"100%\", at = \"20.5s\", duration = \"20s\" }\n")) return;
+  int pay = svc_id(&r, "payment"), co = svc_id(&r, "checkout");
+  bool named = false;
+  for (int i = 0; i < r.s.nchanges; i++) {
+    const fl_change_t *c = &r.s.changes[i];
+    note("change of %d: %s", c->service, c->reason);
+    CHECK_MSG(c->service != pay, "payment changed state: %s", c->reason);
+    if (c->service == co && strstr(c->reason, "errors on checkout → payment")) named = true;
+  }
+  CHECK(named);
+  CHECK_EQ_INT(sst(&r, "payment")->total.failures, 0);
+  CHECK_EQ_INT(jst(&r, "refunds")->total.failures, 0);
+  char what[128];
+  CHECK_EQ_STR(fl_fault_describe(&r.m->faults[0], what, sizeof what), "errors on checkout → payment");
+  cJSON *o = fl_report_fault_json(&r.s, 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "from")), "checkout");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "to")), "payment");
+  cJSON_Delete(o);
+  run_free(&r);
+}
+
+TEST(a_kind_that_takes_no_link_lists_those_that_do) {
+  const char *e = load_error("link_crash.lua",
+      "service \"a\" { work = const \"1ms\", calls = { call \"b\" } }\nservice \"b\" { work = const \"1ms\" }\n"
+      "traffic { rate = \"1/s\", mix = { a = 1 } }\n"
+      "fault { from = \"a\", to = \"b\", kind = \"slowdown\", factor = 2, at = \"1s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "link_crash.lua:4:") != NULL);
+  CHECK(strstr(e, "a slowdown fault takes no from/to (the kinds that act on one link: latency, errors, partition)") != NULL);
+}

@@ -263,6 +263,8 @@ fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name);
 int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n);
 /* What a resolved fault hits, as reports name it: "payment", or "payment.charge" for one endpoint. */
 const char *fl_fault_target_label(const fl_fault_t *ft);
+/* "errors on payment", or on a link "errors on checkout → payment", in buf (n bytes). */
+const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 

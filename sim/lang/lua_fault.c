@@ -32,8 +32,8 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
     ft->target_name = ft->to_name;
   } else {
     if (!target && to && !from) target = to;
+    if (from) luaL_error(L, "fault: a %s fault takes no from/to (the kinds that act on one link: latency, errors, partition); use target = \"...\"", kind);
     if (!target) luaL_error(L, "fault: missing target (the service it hits, e.g. target = \"recommend\")");
-    if (from) luaL_error(L, "fault: from/to are for a partition, or a latency or errors fault on one link; use target = \"...\"");
     ft->target_name = fl__model_strdup(m, target);
   }
   if (fl__field(L, 1, "at")) { ft->at = fl__read_duration(L, -1, "fault", "at"); lua_pop(L, 1); }

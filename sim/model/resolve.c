@@ -194,6 +194,12 @@ const char *fl_fault_target_label(const fl_fault_t *ft) {
   return ft->endpoint ? ft->endpoint->full_name : ft->target->name;
 }
 
+const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n) {
+  if (ft->from) snprintf(buf, n, "%s on %s → %s", fl_fault_kind_name(ft->kind), ft->from->name, fl_fault_target_label(ft));
+  else snprintf(buf, n, "%s on %s", fl_fault_kind_name(ft->kind), fl_fault_target_label(ft));
+  return buf;
+}
+
 int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n) {
   ft->endpoint = NULL;
   ft->target = fl_model_find_service(m, ft->target_name);

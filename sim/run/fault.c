@@ -235,8 +235,8 @@ bool fl__link_faults(fl_sim_t *s, const fl_service_t *from, fl_req_t *c, fl_time
       return true;
     }
     if (ft->kind == FL_FAULT_ERRORS && fl_rng_uniform(&s->fault[f].rng) < ft->value) {
-      c->flags |= F_LIMBO;           /* the link fails the call: it never reaches the callee */
-      fl__defer_failure(s, c, FL_CAUSE_ERROR, c->ep->service->id);
+      c->flags |= F_LIMBO;           /* the link fails the call: it never reaches the callee, */
+      fl__defer_failure(s, c, FL_CAUSE_ERROR, from->id);   /* so the failure comes from the caller's side */
       return true;
     }
     if (ft->kind == FL_FAULT_LATENCY) *delay += fl_sec_to_time(ft->value);

@@ -64,12 +64,12 @@ static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t fai
   return best;
 }
 
-/* A fault on service i itself (or a partition from it) active in the window, or -1. */
+/* A fault on service i itself (or one on a link from it) active in the window, or -1. */
 static int own_fault(const fl_sim_t *s, int i) {
   const fl_model_t *m = s->m;
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
-    bool hits = ft->kind == FL_FAULT_PARTITION ? ft->from->id == i : ft->target->id == i;
+    bool hits = ft->from ? ft->from->id == i : ft->target->id == i;   /* a link's callee may be idle and healthy */
     if (hits && fl__fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) return f;
   }
   return -1;
@@ -84,8 +84,9 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   if (f >= 0) {
     c->fault = f;
     const fl_fault_t *ft = &m->faults[f];
-    if (ft->endpoint)   /* one endpoint: the reason names it */
-      snprintf(c->reason, sizeof c->reason, "fault '%s' (%s on %s)", ft->name, fl_fault_kind_name(ft->kind), ft->endpoint->full_name);
+    char what[128];
+    if (ft->endpoint || ft->from)   /* one endpoint or one link: the reason names it */
+      snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_describe(ft, what, sizeof what));
     else snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_kind_name(ft->kind));
     return;
   }
@@ -190,8 +191,11 @@ void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
           (!m->faults[f].from || c->service < 0 || m->faults[f].from->id == c->service)) {   /* its own link's */
         c->fault = f;
         size_t l = strlen(c->reason);
-        snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", m->faults[f].name,
-                 fl_fault_kind_name(m->faults[f].kind), fl_fault_target_label(&m->faults[f]));
+        char what[128];
+        if (m->faults[f].from)   /* on a link: named as the link */
+          snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s)", m->faults[f].name, fl_fault_describe(&m->faults[f], what, sizeof what));
+        else snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", m->faults[f].name,
+                      fl_fault_kind_name(m->faults[f].kind), fl_fault_target_label(&m->faults[f]));
         break;
       }
   }
