@@ -210,3 +210,75 @@ TEST(a_kind_that_takes_no_link_lists_those_that_do) {
   CHECK(strstr(e, "link_crash.lua:4:") != NULL);
   CHECK(strstr(e, "a slowdown fault takes no from/to (the kinds that act on one link: latency, errors, partition)") != NULL);
 }
+
+/* ---- request attributes ---- */
+
+/* A page fetches 4 distinct products of 10; orders come from the US (8/9) or Canada (1/9). */
+#define SHOP \
+  "scenario { name = \"attrs\", duration = \"200s\", seed = 7, window = \"1s\", warmup = \"0s\" }\n" \
+  "service \"web\" { instances = 1, workers = 10000, queue = 10000, endpoints = {\n" \
+  "  page = { work = const \"1ms\", calls = { call \"catalog.get\" { count = 4, attrs = { product = choice {\n" \
+  "    \"P0\", \"P1\", \"P2\", \"P3\", \"P4\", \"P5\", \"P6\", \"P7\", \"P8\", \"P9\" } } } } },\n" \
+  "  order = { work = const \"1ms\", calls = { call \"payment\" } },\n" \
+  "  export = { work = const \"1ms\", calls = { call \"customs\" { when = { country = \"!US\" } } } } } }\n" \
+  "service \"catalog\" { instances = 2, workers = 1000, queue = 1000, endpoints = { get = { work = const \"2ms\" } } }\n" \
+  "service \"payment\" { instances = 2, workers = 1000, queue = 1000, work = const \"2ms\" }\n" \
+  "service \"customs\" { instances = 1, workers = 1000, queue = 1000, work = const \"2ms\" }\n" \
+  "traffic { rate = \"300/s\", mix = { [\"web.page\"] = 1/3, [\"web.order\"] = 1/3, [\"web.export\"] = 1/3 },\n" \
+  "  attrs = { country = share { US = 8/9, CA = 1/9 }, user = zipf { n = 1000, s = 1.1 } } }\n"
+
+TEST(a_fault_on_one_product_of_ten_fails_four_in_ten_pages_of_four_distinct_products) {
+  run_t r;
+  if (!run_text(&r, "attrs_page.lua", SHOP
+      "fault { target = \"catalog.get\", kind = \"errors\", rate = \"100%\", where = { product = \"P3\" }, at = \"0s\" }\n")) return;
+  const fl_stats_t *p = jst(&r, "web.page"), *cat = sst(&r, "catalog");
+  double done = (double)(p->total.successes + p->total.failures), share = (double)p->total.failures / done;
+  /* correlated: the page fails when P3 is among its 4 of 10 products, 4/10 = 40%, not
+  ** 1 - 0.9^4 = 34.4% (independent draws); n ~ 20000 pages: sd 0.35% */
+  note("pages failed %.4f of %.0f; catalog failed %.4f of its calls", share, done,
+       (double)cat->total.failures / (double)(cat->total.successes + cat->total.failures));
+  CHECK_NEAR(share, 0.40, 0.015);
+  CHECK(fabs(share - 0.344) > 0.04);
+  /* each call: P3 with probability 1/10 (sd of the share ~0.1%) */
+  CHECK_NEAR((double)cat->total.failures / (double)(cat->total.successes + cat->total.failures), 0.10, 0.006);
+  CHECK_EQ_INT(cat->total.arrivals, 4 * p->total.arrivals);
+  CHECK_EQ_INT(jst(&r, "web.order")->total.failures, 0);
+  run_free(&r);
+}
+
+TEST(a_country_keyed_delay_hits_one_order_in_nine) {
+  run_t r;
+  if (!run_text(&r, "attrs_country.lua", SHOP
+      "fault { target = \"payment\", kind = \"latency\", latency = \"500ms\", where = { country = \"!US\" }, at = \"0s\" }\n")) return;
+  const fl_stats_t *o = jst(&r, "web.order");
+  /* orders of 3 ms, or 503 ms from outside the US: 1/9 = 11.1% are slow (n ~ 20000: sd 0.22%),
+  ** so the 87th percentile is fast and the 90th slow */
+  double q87 = fl_time_to_sec(fl_hist_quantile(o->htotal, 0.87)), q90 = fl_time_to_sec(fl_hist_quantile(o->htotal, 0.90));
+  note("orders: p87 %.4f s, p90 %.4f s", q87, q90);
+  CHECK(q87 < 0.01);
+  CHECK(q90 > 0.4);
+  CHECK_EQ_INT(o->total.failures, 0);
+  /* a call with when = { country = "!US" } is made for the same 1/9 of exports */
+  double ex = (double)jst(&r, "web.export")->total.arrivals, cu = (double)sst(&r, "customs")->total.arrivals;
+  note("customs calls %.0f of %.0f exports", cu, ex);
+  CHECK_NEAR(cu / ex, 1.0 / 9, 0.01);
+  run_free(&r);
+}
+
+TEST(selectors_name_drawn_attributes_and_values) {
+  const char *e = load_error("attrs_bad.lua", SHOP "fault { target = \"payment\", kind = \"errors\", rate = 1, where = { country = \"FR\" }, at = \"0s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "attrs_bad.lua:12: fault 'payment': where: attribute 'country' is never drawn as 'FR'") != NULL);
+  e = load_error("attrs_key.lua", SHOP "fault { target = \"payment\", kind = \"errors\", rate = 1, where = { tenant = \"a\" }, at = \"0s\" }\n");
+  CHECK(strstr(e, "no request draws the attribute 'tenant'") != NULL);
+  e = load_error("attrs_kind.lua", SHOP "fault { target = \"payment\", kind = \"crash\", where = { country = \"US\" }, at = \"0s\" }\n");
+  CHECK(strstr(e, "where applies to errors and latency faults") != NULL);
+}
+
+TEST(scenarios_without_attributes_draw_nothing) {
+  run_t r;
+  if (!run_text(&r, "no_attrs.lua", CATALOG)) return;
+  CHECK_EQ_INT(r.m->nattr_keys, 0);
+  CHECK_EQ_INT(r.s.nwhere_active, 0);
+  run_free(&r);
+}

@@ -48,6 +48,36 @@ int fl_outcome_parse(const char *name);
 typedef struct fl_service fl_service_t;
 typedef struct fl_endpoint fl_endpoint_t;
 
+/* ---- request attributes: drawn when a request enters, carried by its calls downstream ---- */
+
+#define FL_MAX_ATTRS 4        /* attribute keys a model may use (a request carries one value per key) */
+
+/* An attribute key ("product") with its values, interned at load time: a request carries value
+** ids (1..nvalues; 0: none drawn); a numeric key (zipf) carries the rank itself. */
+typedef struct fl_attr_key {
+  char *name;
+  char **values; int nvalues, cap;
+  bool numeric;               /* zipf: values are ranks 1..n, written as numbers */
+  bool drawn;                 /* some generator draws it */
+} fl_attr_key_t;
+
+typedef enum { FL_ATTR_CHOICE = 0, FL_ATTR_SHARE, FL_ATTR_ZIPF } fl_attr_kind_t;
+
+/* How one attribute is drawn: choice (uniform over the values; a fan-out draws distinct ones),
+** share (weighted), zipf (rank k of n with weight 1/k^s). */
+typedef struct fl_attr_gen {
+  int key;                    /* index into the model's attr_keys */
+  fl_attr_kind_t kind;
+  int n;                      /* values */
+  char **names;               /* as written (choice, share), until interned */
+  uint32_t *ids;              /* their value ids (choice, share) */
+  double *cdf;                /* share, zipf: cumulative weights, the last 1 */
+  double s;                   /* zipf: exponent */
+} fl_attr_gen_t;
+
+/* A selector: the request's value of 'key' is (or, negated, is not) 'value'. */
+typedef struct fl_attr_match { int key; char *value; uint32_t id; bool negate; } fl_attr_match_t;
+
 /* Resilience4j's count-based circuit breaker. */
 typedef struct fl_breaker_cfg {
   bool on;
@@ -89,6 +119,9 @@ typedef struct fl_call {
   bool async;                 /* publish and go on: the caller does not wait for the answer */
   double cache_hit;           /* share of calls answered by a cache in front of the callee (0: none) */
   double cache_warmup;        /* seconds for a cold cache to reach cache_hit again */
+  fl_attr_match_t *when; int nwhen;   /* made only for requests whose attributes match (when = { ... }) */
+  const fl_dist_t *count;     /* fan-out: this many calls (the sample in seconds, rounded); NULL: one */
+  fl_attr_gen_t *items; int nitems;   /* fan-out: an attribute drawn per item (attrs = { ... }) */
   int id;                     /* index over all calls of the model (set by fl_sim_init) */
   int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
@@ -191,6 +224,7 @@ typedef struct fl_fault {
   double fraction;            /* crash, hang: share of instances when > 0 */
   double value;               /* latency: seconds added; slowdown, leak: factor; errors: rate */
   double every, restart;      /* leak: seconds from a fresh start to the restart, and the restart's length */
+  fl_attr_match_t *where; int nwhere;   /* errors, latency: only requests whose attributes match */
   const char *file; int line;
 } fl_fault_t;
 
@@ -235,6 +269,8 @@ typedef struct fl_model {
   int client_retries;         /* and press refresh this many times */
   double client_think;        /* seconds before a refresh (exponential with this mean) */
   bool has_traffic;
+  fl_attr_key_t attr_keys[FL_MAX_ATTRS]; int nattr_keys;
+  fl_attr_gen_t *attrs; int nattrs;  /* drawn when a request enters (traffic { attrs = { ... } }) */
   fl_fault_t *faults; int nfaults;
   fl_expect_t *expects; int nexpects;
   fl_hook_t *hooks; int nhooks;

@@ -237,6 +237,8 @@ typedef struct fl_sim {
   fl_change_t *changes; int nchanges, changes_cap;
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
+  int nwhere_active;               /* faults that select requests by attribute, active now */
+  fl_rng_t rng_attrs;              /* request attributes: drawn at entry and per fan-out item */
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;

@@ -188,6 +188,38 @@ static int link_journeys(fl_model_t *m, char *err, size_t n) {
   return 0;
 }
 
+/* ---- attribute selectors: where / when = { key = "value" } linked to the interned value ids ---- */
+
+static int link_matches(const fl_model_t *m, fl_attr_match_t *w, int n, char *err, size_t en) {
+  for (int i = 0; i < n; i++) {
+    const fl_attr_key_t *k = &m->attr_keys[w[i].key];
+    if (!k->drawn) return errf(err, en, "no request draws the attribute '%s' (draw it with traffic { attrs = { %s = choice { ... } } })", k->name, k->name);
+    w[i].id = 0;
+    if (k->numeric) {
+      char *end;
+      unsigned long v = strtoul(w[i].value, &end, 10);
+      if (*end || v == 0 || v > UINT32_MAX) return errf(err, en, "attribute '%s' holds zipf ranks: '%s' is not a rank from 1", k->name, w[i].value);
+      w[i].id = (uint32_t)v;
+    } else {
+      for (int v = 0; v < k->nvalues; v++) if (strcmp(k->values[v], w[i].value) == 0) w[i].id = (uint32_t)v + 1;
+      if (!w[i].id) return errf(err, en, "attribute '%s' is never drawn as '%s'", k->name, w[i].value);
+    }
+  }
+  return 0;
+}
+
+static int link_whens(fl_model_t *m, char *err, size_t n) {
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++)
+      for (int c = 0; c < m->services[i].endpoints[k].ncalls; c++) {
+        fl_call_t *call = &m->services[i].endpoints[k].calls[c];
+        char why[256];
+        if (call->nwhen && link_matches(m, call->when, call->nwhen, why, sizeof why))
+          return errf(err, n, "%s:%d: call \"%s\": when: %s", call->file, call->line, call->target_name, why);
+      }
+  return 0;
+}
+
 /* ---- a fault's target: a service, one endpoint ("svc.endpoint"), or a link ---- */
 
 const char *fl_fault_target_label(const fl_fault_t *ft) {
@@ -236,6 +268,10 @@ int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_
   }
   if (ft->instances > ft->target->instances)
     return errf(err, n, "instances = %d but %s has %d", ft->instances, ft->target->name, ft->target->instances);
+  if (ft->nwhere) {
+    char why[256];
+    if (link_matches(m, ft->where, ft->nwhere, why, sizeof why)) return errf(err, n, "where: %s", why);
+  }
   return 0;
 }
 
@@ -272,7 +308,7 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
 int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   int rc;
   if ((rc = check_settings(m, err, n)) || (rc = link_calls(m, err, n)) || (rc = check_cycles(m, err, n)) ||
-      (rc = link_journeys(m, err, n)) || (rc = link_faults_and_expects(m, err, n)))
+      (rc = link_journeys(m, err, n)) || (rc = link_faults_and_expects(m, err, n)) || (rc = link_whens(m, err, n)))
     return rc;
   return 0;
 }

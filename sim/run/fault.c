@@ -90,7 +90,7 @@ static void error_faults(fl_sim_t *s, int svc) {
   double keep = 1;
   for (int f = 0; f < s->m->nfaults; f++) {
     const fl_fault_t *ft = &s->m->faults[f];
-    if (ft->kind == FL_FAULT_ERRORS && !ft->from && !ft->endpoint && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
+    if (ft->kind == FL_FAULT_ERRORS && !ft->from && !ft->endpoint && !ft->nwhere && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
   }
   s->svc[svc].err_extra = 1 - keep;
   const fl_service_t *sv = &s->m->services[svc];
@@ -99,7 +99,7 @@ static void error_faults(fl_sim_t *s, int svc) {
     double own = 1;
     for (int f = 0; f < s->m->nfaults; f++) {
       const fl_fault_t *ft = &s->m->faults[f];
-      if (ft->kind == FL_FAULT_ERRORS && !ft->from && ft->endpoint == ep && s->fault[f].active) own *= 1 - ft->value;
+      if (ft->kind == FL_FAULT_ERRORS && !ft->from && ft->endpoint == ep && !ft->nwhere && s->fault[f].active) own *= 1 - ft->value;
     }
     s->ep[ep->id].err_extra = 1 - keep * own;
   }
@@ -146,6 +146,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     fr->active = false;
     fr->ended = e->now;
   }
+  if (ft->nwhere) { s->nwhere_active += start ? 1 : -1; return; }   /* applied per request: fl__where_errors, fl__where_latency */
   switch (ft->kind) {
   case FL_FAULT_CRASH: case FL_FAULT_CAPACITY:
     for (int k = fr->first; k < fr->first + fr->count; k++) {
@@ -242,6 +243,29 @@ bool fl__link_faults(fl_sim_t *s, const fl_service_t *from, fl_req_t *c, fl_time
     if (ft->kind == FL_FAULT_LATENCY) *delay += fl_sec_to_time(ft->value);
   }
   return false;
+}
+
+/* ---- faults on the requests whose attributes match ---- */
+
+static bool where_hits(const fl_fault_t *ft, const fl_req_t *q) {
+  return ft->target == q->ep->service && (!ft->endpoint || ft->endpoint == q->ep) && fl__attrs_match(q->attr, ft->where, ft->nwhere);
+}
+
+double fl__where_errors(const fl_sim_t *s, const fl_req_t *q, double er) {
+  for (int f = 0; f < s->m->nfaults; f++) {
+    const fl_fault_t *ft = &s->m->faults[f];
+    if (ft->nwhere && ft->kind == FL_FAULT_ERRORS && s->fault[f].active && where_hits(ft, q)) er = 1 - (1 - er) * (1 - ft->value);
+  }
+  return er;
+}
+
+fl_time_t fl__where_latency(const fl_sim_t *s, const fl_req_t *q) {
+  fl_time_t lat = 0;
+  for (int f = 0; f < s->m->nfaults; f++) {
+    const fl_fault_t *ft = &s->m->faults[f];
+    if (ft->nwhere && ft->kind == FL_FAULT_LATENCY && s->fault[f].active && where_hits(ft, q)) lat += fl_sec_to_time(ft->value);
+  }
+  return lat;
 }
 
 /* ---- the faults of a run ---- */

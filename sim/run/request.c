@@ -30,6 +30,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
   q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
+  for (int k = 0; k < FL_MAX_ATTRS; k++) q->attr[k] = 0;
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
   s->requests++;
   return q;
@@ -204,6 +205,7 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
   double extra = s->ep[ep->id].err_extra;
   if (extra > 0) er = 1 - (1 - er) * (1 - extra);
+  if (s->nwhere_active) er = fl__where_errors(s, q, er);   /* faults on the requests whose attributes match */
   if (er > 0 && fl_rng_uniform(&s->ep[ep->id].rng_error) < er) {
     fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);
     return;
