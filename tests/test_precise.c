@@ -282,3 +282,31 @@ TEST(scenarios_without_attributes_draw_nothing) {
   CHECK_EQ_INT(r.s.nwhere_active, 0);
   run_free(&r);
 }
+
+/* ---- the mix from a hook ---- */
+
+TEST(a_hook_sets_the_whole_mix_and_one_share_alone_is_refused) {
+  run_t r;
+  if (!run_text(&r, "mix_hook.lua", CATALOG
+      "at(\"20s\", function(sim) sim:set(\"traffic.mix\", { [\"front.list\"] = 0.2, [\"front.get\"] = 0.8 }) end)\n")) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  double g = sum(get, FL_SER_ARRIVALS, 25, 40), l = sum(list, FL_SER_ARRIVALS, 25, 40);
+  note("after the hook: get %.0f, list %.0f (share of get %.3f)", g, l, g / (g + l));
+  CHECK_NEAR(g / (g + l), 0.8, 0.03);                /* n ~ 6000: sd 0.5% */
+  CHECK_NEAR((g + l) / 15, 400, 40);                 /* the total rate unchanged */
+  run_free(&r);
+  fl_model_t *m = NULL;
+  char err[512];
+  fl_load_opts_t o = { 0 };
+  CHECK(fl_scenario_load(put("mix_bad.lua", CATALOG "at(\"20s\", function(sim) sim:set(\"traffic.mix.front.get\", 0.83) end)\n"),
+                         &o, &m, err, sizeof err) == 0);
+  if (!m) return;
+  fl_sim_t s;
+  CHECK(fl_sim_init(&s, m) == 0);
+  fl_sim_run(&s);
+  note("%s", s.error);
+  CHECK(strstr(s.error, "shares would sum to 1.33 (expected 1)") != NULL);
+  CHECK_NEAR(m->journeys[0].share + m->journeys[1].share, 1, 1e-9);   /* left as it was */
+  fl_sim_release(&s);
+  fl_model_free(m);
+}
