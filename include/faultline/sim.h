@@ -238,6 +238,8 @@ typedef struct fl_sim {
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
   int nwhere_active;               /* faults that select requests by attribute, active now */
+  int nep_active;                  /* faults on one endpoint (not a link), active now: the hot path looks at
+                                      the endpoints' fault state only then */
   fl_rng_t rng_attrs;              /* request attributes: drawn at entry and per fan-out item */
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;

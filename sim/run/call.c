@@ -17,8 +17,8 @@ static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
 
 /* Delivers a request to its service, after the latency a fault adds on the way. */
 static void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
-  fl_time_t lat = s->svc[q->ep->service->id].latency + s->ep[q->ep->id].latency + extra;
-  if (s->nwhere_active) lat += fl__where_latency(s, q);
+  fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
+  if (s->nep_active | s->nwhere_active) lat += s->ep[q->ep->id].latency + (s->nwhere_active ? fl__where_latency(s, q) : 0);
   if (lat > 0) {
     q->ev.cb = on_delayed_arrival;
     fl_engine_schedule(&s->eng, &q->ev, lat);
@@ -220,7 +220,7 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
 
 static void next_step(fl_sim_t *s, fl_req_t *q) {
   if (++q->step < q->ep->nsteps) fl__begin_step(s, q);
-  else if (q->inst->hung || s->ep[q->ep->id].hung) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
+  else if (q->inst->hung || (s->nep_active && s->ep[q->ep->id].hung)) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
   else if (q->flags & F_DEGRADED) fl__complete(s, q, FL_OUT_DEGRADED, FL_CAUSE_NONE, q->origin);
   else fl__complete(s, q, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
 }

@@ -147,6 +147,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     fr->ended = e->now;
   }
   if (ft->nwhere) { s->nwhere_active += start ? 1 : -1; return; }   /* applied per request: fl__where_errors, fl__where_latency */
+  if (ft->endpoint && !ft->from) s->nep_active += start ? 1 : -1;
   switch (ft->kind) {
   case FL_FAULT_CRASH: case FL_FAULT_CAPACITY:
     for (int k = fr->first; k < fr->first + fr->count; k++) {

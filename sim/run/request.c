@@ -67,10 +67,13 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   q->inst->busy++; r->busy++;
   q->flags |= F_WORKER;
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
-  const fl_ep_rt_t *er = &s->ep[q->ep->id];
-  if (q->inst->hung || er->hung) { q->flags |= F_HUNG; return; }
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
   if (r->slow != 1) work = fl__scale_time(work, r->slow);
-  if (er->slow != 1) work = fl__scale_time(work, er->slow);
+  if (s->nep_active) {   /* a fault on one endpoint */
+    const fl_ep_rt_t *er = &s->ep[q->ep->id];
+    if (er->hung) { q->flags |= F_HUNG; return; }
+    if (er->slow != 1) work = fl__scale_time(work, er->slow);
+  }
   if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
     const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
     double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
@@ -201,11 +204,15 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   fl_req_t *q = container_of(ev, fl_req_t, ev);
   const fl_endpoint_t *ep = q->ep;
   const fl_service_t *svc = ep->service;
-  if (q->inst->hung || s->ep[ep->id].hung) { q->flags |= F_HUNG; return; }
+  if (q->inst->hung) { q->flags |= F_HUNG; return; }
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
-  double extra = s->ep[ep->id].err_extra;
+  double extra = s->svc[svc->id].err_extra;
+  if (s->nep_active | s->nwhere_active) {   /* faults on one endpoint, or on the requests whose attributes match */
+    if (s->ep[ep->id].hung) { q->flags |= F_HUNG; return; }
+    extra = s->ep[ep->id].err_extra;        /* its service's and its own */
+    if (s->nwhere_active) er = fl__where_errors(s, q, er);
+  }
   if (extra > 0) er = 1 - (1 - er) * (1 - extra);
-  if (s->nwhere_active) er = fl__where_errors(s, q, er);   /* faults on the requests whose attributes match */
   if (er > 0 && fl_rng_uniform(&s->ep[ep->id].rng_error) < er) {
     fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);
     return;
