@@ -84,6 +84,8 @@ cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
     cJSON_AddStringToObject(o, "fault", ft->name);
     cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
     cJSON_AddStringToObject(o, "target", ft->target->name);
+    if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
+    if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
     add_num(o, "start", ft->at);
     add_time_or_null(o, "end", fc->end);
     cJSON *chain = cJSON_AddArrayToObject(o, "chain");
@@ -136,7 +138,8 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
     const fl_fault_cascade_t *fc = &c->fault[f];
     char t[32];
     fl_report_time(m, ft->at, t, sizeof t);
-    fprintf(out, "\ncascade of fault '%s' (%s on %s at t=%s):", ft->name, fl_fault_kind_name(ft->kind), ft->target->name, t);
+    char what[192];
+    fprintf(out, "\ncascade of fault '%s' (%s at t=%s):", ft->name, fl_fault_describe(ft, what, sizeof what), t);
     for (int e = 0; e < fc->nepisodes; e++) {   /* a subject that flapped is one entry */
       const fl_episode_t *ep = &fc->episodes[e];
       const fl_change_t *ch = &s->changes[fc->hits[ep->hit].change];

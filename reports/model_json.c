@@ -119,6 +119,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
           if (call->connect_timeout != FL_DEFAULT_CONNECT_TIMEOUT) add_num(co, "connect_timeout", fl_time_to_sec(call->connect_timeout));
           cJSON_AddBoolToObject(co, "optional", call->optional);
           if (call->optional) add_num(co, "fallback", fl_time_to_sec(call->fallback));
+          if (call->ignore_errors) cJSON_AddBoolToObject(co, "ignore_errors", true);
           if (call->p < 1) add_num(co, "p", call->p);
           if (call->async) cJSON_AddBoolToObject(co, "async", true);
           if (call->cache_hit > 0) { cJSON *ch = add_obj(co, "cache"); add_num(ch, "hit", call->cache_hit); add_num(ch, "warm_up", call->cache_warmup); }

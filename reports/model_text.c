@@ -78,6 +78,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
           if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
           if (call->connect_timeout != FL_DEFAULT_CONNECT_TIMEOUT) { dur(fl_time_to_sec(call->connect_timeout), a, sizeof a); fprintf(out, " connect_timeout %s", a); }
           if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }
+          if (call->ignore_errors) fprintf(out, " ignore_errors");
           if (call->p < 1) fprintf(out, " p %g", call->p);
           if (call->async) fprintf(out, " async");
           if (call->cache_hit > 0) { dur(call->cache_warmup, a, sizeof a); fprintf(out, " cache %g%% (warm-up %s)", 100 * call->cache_hit, a); }

@@ -4,6 +4,7 @@
 #include "faultline/report.h"
 
 #include <cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
 static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
@@ -35,13 +36,22 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   cJSON_AddStringToObject(o, "name", ft->name);
   cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
   cJSON_AddStringToObject(o, "target", ft->target->name);
-  if (ft->from) cJSON_AddStringToObject(o, "from", ft->from->name);
+  if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
+  if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
   add_num(o, "start", ft->at);
   if (ft->duration > 0) add_num(o, "end", ft->at + ft->duration); else cJSON_AddNullToObject(o, "end");
   if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG) add_num(o, "instances", fl_report_fault_instances(s, f));
   if (ft->kind == FL_FAULT_LATENCY) add_num(o, "latency", ft->value);
   if (ft->kind == FL_FAULT_SLOWDOWN) add_num(o, "factor", ft->value);
   if (ft->kind == FL_FAULT_ERRORS) add_num(o, "rate", ft->value);
+  if (ft->nwhere) {   /* the requests it selects: { "product": "X", "country": "!US" } */
+    cJSON *w = cJSON_AddObjectToObject(o, "where");
+    for (int i = 0; i < ft->nwhere; i++) {
+      char v[256];
+      snprintf(v, sizeof v, "%s%s", ft->where[i].negate ? "!" : "", ft->where[i].value);
+      cJSON_AddStringToObject(w, s->m->attr_keys[ft->where[i].key].name, v);
+    }
+  }
   return o;
 }
 

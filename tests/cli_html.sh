@@ -88,8 +88,18 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   else
     t_fail diagram_test_ran "$(tail -5 "$TMP/diagram.out")"
   fi
+  # endpoint and link faults: a badge naming the endpoint, a badge on the link's edge, the callee unbadged
+  FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/faults_test.js > "$TMP/faults.out" 2>&1
+  grep -E '^(ok|FAIL) ' "$TMP/faults.out" || true
+  line=$(grep -E '^# faults_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out")
+  if [ -n "$line" ]; then
+    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+  else
+    t_fail faults_test_ran "$(tail -5 "$TMP/faults.out")"
+  fi
 else
-  SKIPPED=$((SKIPPED + 39))
+  SKIPPED=$((SKIPPED + 48))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"

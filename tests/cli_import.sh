@@ -68,6 +68,11 @@ expect_exit chaos_mesh_faults_run_in_the_shop 0 "$F" run "$TMP/shop_mesh.lua"
 expect_output chaos_mesh_faults_act "cascade of fault 'payment-delay' (latency on payment at t=30s)"
 expect_exit chaos_mesh_against_a_scenario 0 "$F" import chaos-mesh $D/chaos-mesh.yaml --scenario "$TMP/shop.lua"
 expect_output chaos_mesh_partition_written 'from = "checkout", to = "inventory", kind = "partition"'
+# an HTTPChaos path that names one endpoint of the scenario's service: an endpoint fault
+printf 'kind: HTTPChaos\nmetadata:\n  name: getproduct-abort\nspec:\n  mode: all\n  selector:\n    labelSelectors:\n      app: catalog\n  target: Request\n  path: /hipstershop.ProductCatalogService/GetProduct\n  abort: true\n' > "$TMP/getproduct.yaml"
+printf 'scenario { name = "hipster", duration = "10m" }\nservice "front" { work = const "1ms", calls = { call "catalog.GetProduct", call "catalog.ListProducts" } }\nservice "catalog" { endpoints = { GetProduct = { work = const "2ms" }, ListProducts = { work = const "2ms" } } }\ntraffic { rate = "10/s", mix = { front = 1 } }\n' > "$TMP/hipster.lua"
+expect_exit chaos_mesh_http_path_against_a_scenario 0 "$F" import chaos-mesh "$TMP/getproduct.yaml" --scenario "$TMP/hipster.lua"
+expect_output chaos_mesh_http_path_becomes_an_endpoint_fault 'target = "catalog.GetProduct", kind = "errors"'
 printf 'kind: PodChaos\nspec:\n  action: pod-kill\n  mode: [\n' > "$TMP/bad.yaml"
 expect_exit bad_yaml_exits_2 2 "$F" import chaos-mesh "$TMP/bad.yaml"
 expect_output bad_yaml_has_a_line "$TMP/bad.yaml:5: invalid YAML"

@@ -163,7 +163,7 @@ static const bad_t bad[] = {
   { "an unknown call option",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { retyr = 3 } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,
-    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, connect_timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache, async)" },
+    "$D/bad.lua:2: call \"b\": unknown field 'retyr' (expected one of: timeout, connect_timeout, optional, fallback, p, retries, attempts, wait, backoff, retry_on, retry_budget, retry, breaker, bulkhead, deadline, hedge, cache, async, ignore_errors, when, count, attrs)" },
   { "a fallback without optional",
     SCN "service \"a\" { work = \"1ms\", calls = { call \"b\" { fallback = \"1ms\" } } }\n"
         "service \"b\" { work = \"1ms\" }\n" TRAFFIC_A,

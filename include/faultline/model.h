@@ -55,6 +55,36 @@ int fl_outcome_parse(const char *name);
 typedef struct fl_service fl_service_t;
 typedef struct fl_endpoint fl_endpoint_t;
 
+/* ---- request attributes: drawn when a request enters, carried by its calls downstream ---- */
+
+#define FL_MAX_ATTRS 4        /* attribute keys a model may use (a request carries one value per key) */
+
+/* An attribute key ("product") with its values, interned at load time: a request carries value
+** ids (1..nvalues; 0: none drawn); a numeric key (zipf) carries the rank itself. */
+typedef struct fl_attr_key {
+  char *name;
+  char **values; int nvalues, cap;
+  bool numeric;               /* zipf: values are ranks 1..n, written as numbers */
+  bool drawn;                 /* some generator draws it */
+} fl_attr_key_t;
+
+typedef enum { FL_ATTR_CHOICE = 0, FL_ATTR_SHARE, FL_ATTR_ZIPF } fl_attr_kind_t;
+
+/* How one attribute is drawn: choice (uniform over the values; a fan-out draws distinct ones),
+** share (weighted), zipf (rank k of n with weight 1/k^s). */
+typedef struct fl_attr_gen {
+  int key;                    /* index into the model's attr_keys */
+  fl_attr_kind_t kind;
+  int n;                      /* values */
+  char **names;               /* as written (choice, share), until interned */
+  uint32_t *ids;              /* their value ids (choice, share) */
+  double *cdf;                /* share, zipf: cumulative weights, the last 1 */
+  double s;                   /* zipf: exponent */
+} fl_attr_gen_t;
+
+/* A selector: the request's value of 'key' is (or, negated, is not) 'value'. */
+typedef struct fl_attr_match { int key; char *value; uint32_t id; bool negate; } fl_attr_match_t;
+
 /* Resilience4j's count-based circuit breaker. */
 typedef struct fl_breaker_cfg {
   bool on;
@@ -86,6 +116,7 @@ typedef struct fl_call {
   fl_time_t timeout;          /* 0: none */
   fl_time_t connect_timeout;  /* a callee that drops the connection (overflow = "drop", hang) fails it after this */
   bool optional;
+  bool ignore_errors;         /* a failed answer counts as a success: the caller logs it and carries on */
   fl_time_t fallback;         /* latency of the fallback when an optional call fails */
   double p;                   /* probability that the call is made (1: always) */
   int retries;                /* extra attempts after a failure */
@@ -101,6 +132,9 @@ typedef struct fl_call {
   bool async;                 /* publish and go on: the caller does not wait for the answer */
   double cache_hit;           /* share of calls answered by a cache in front of the callee (0: none) */
   double cache_warmup;        /* seconds for a cold cache to reach cache_hit again */
+  fl_attr_match_t *when; int nwhen;   /* made only for requests whose attributes match (when = { ... }) */
+  const fl_dist_t *count;     /* fan-out: this many calls (the sample in seconds, rounded); NULL: one */
+  fl_attr_gen_t *items; int nitems;   /* fan-out: an attribute drawn per item (attrs = { ... }) */
   int id;                     /* index over all calls of the model (set by fl_sim_init) */
   int slot;                   /* index of the callee among its caller's distinct callees (set by fl_sim_init) */
 } fl_call_t;
@@ -201,12 +235,14 @@ typedef struct fl_fault {
   fl_fault_kind_t kind;
   char *target_name, *from_name, *to_name;
   fl_service_t *target;       /* resolved; for a partition: the callee */
+  fl_endpoint_t *endpoint;    /* resolved: target = "svc.endpoint" hits that endpoint only; NULL: the whole service */
   fl_service_t *from;         /* partition: the caller */
   double at, duration;        /* seconds; duration 0: until the end */
   int instances;              /* crash, capacity, hang: how many (0: all, or see fraction) */
   double fraction;            /* crash, hang: share of instances when > 0 */
   double value;               /* latency: seconds added; slowdown, leak: factor; errors: rate */
   double every, restart;      /* leak: seconds from a fresh start to the restart, and the restart's length */
+  fl_attr_match_t *where; int nwhere;   /* errors, latency: only requests whose attributes match */
   const char *file; int line;
 } fl_fault_t;
 
@@ -265,6 +301,8 @@ typedef struct fl_model {
   int client_retries;         /* and press refresh this many times */
   double client_think;        /* seconds before a refresh (exponential with this mean) */
   bool has_traffic;
+  fl_attr_key_t attr_keys[FL_MAX_ATTRS]; int nattr_keys;
+  fl_attr_gen_t *attrs; int nattrs;  /* drawn when a request enters (traffic { attrs = { ... } }) */
   fl_fault_t *faults; int nfaults;
   fl_expect_t *expects; int nexpects;
   fl_hook_t *hooks; int nhooks;
@@ -295,6 +333,14 @@ fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name);
 ** from 1 to 100000 or a share in (0, 1). For values that come from outside a script (serve's API).
 ** Names and targets are not checked. Returns 0, or -FL_EINVAL with "FIELD must ..." in err. */
 int fl_model_check_fault(const fl_fault_t *ft, char *err, size_t errlen);
+/* Resolves a fault's target ("svc" or "svc.endpoint") and 'from', and checks that its kind can hit
+** one endpoint and that its instances exist. 0, or -FL_ESCENARIO with a message without a place
+** ("unknown service 'x'") in err. Scenarios, hooks and the live API share it. */
+int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n);
+/* What a resolved fault hits, as reports name it: "payment", or "payment.charge" for one endpoint. */
+const char *fl_fault_target_label(const fl_fault_t *ft);
+/* "errors on payment", or on a link "errors on checkout → payment", in buf (n bytes). */
+const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 

@@ -187,6 +187,10 @@ typedef struct fl_ep_rt {
   fl_rng_t rng_work, rng_error, rng_calls;
   double mean_work_ns;
   fl_hist_t *hwin;            /* endpoints with an slo: this window's latency of answered requests, else NULL */
+  double err_extra;           /* combined rate of the active error faults on it or on its service */
+  double slow;                /* product of the active slowdown factors on this endpoint alone */
+  fl_time_t latency;          /* sum of the active latency faults on this endpoint alone */
+  int hung;                   /* active hang faults on this endpoint alone */
 } fl_ep_rt_t;
 
 typedef struct fl_jrn_rt {
@@ -242,6 +246,10 @@ typedef struct fl_sim {
   fl_change_t *changes; int nchanges, changes_cap;
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
+  int nwhere_active;               /* faults that select requests by attribute, active now */
+  int nep_active;                  /* faults on one endpoint (not a link), active now: the hot path looks at
+                                      the endpoints' fault state only then */
+  fl_rng_t rng_attrs;              /* request attributes: drawn at entry and per fan-out item */
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;

@@ -441,9 +441,20 @@
     (g.entries || []).forEach(function (e) {
       self.entryEls.push({ journey: e.journey, to: e.to, el: edge('edge entry', e, e.journey) });
     });
+    /* a link fault's badge: on the edge's middle, above its label (hidden until a fault is on) */
+    function edgeBadge(x, e) {
+      var len = x.path.getTotalLength ? x.path.getTotalLength() : 0;
+      if (!(len > 0)) return null;
+      var p = x.path.getPointAtLength(len / 2);
+      var t = sv('text', { x: 0, y: 3 }), r = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
+      var b = sv('g', { cls: 'ebadge', 'data-from': e.from, 'data-to': e.to, transform: 'translate(' + p.x.toFixed(1) + ',' + (p.y - 17).toFixed(1) + ')' }, [r, t, sv('title')]);
+      gLabels.appendChild(b);
+      return { g: b, text: t, rect: r, tip: b.lastChild };
+    }
     (g.edges || []).forEach(function (e) {
       var x = edge('edge' + (e.optional ? ' optional' : ''), e, e.from + ' \u2192 ' + e.to);
       x.label = label(x);
+      x.badge = edgeBadge(x, e);
       self.edgeEls.push({ from: e.from, to: e.to, el: x, calls: e.calls || [] });
     });
     (g.services || []).forEach(function (s) {
@@ -692,8 +703,8 @@
       if (nw && p99 > 0) { var full = st + ' \u00b7 p99 ' + fmtLat(p99); st = full.length * 6 <= n.statRoom ? full : st + ' \u00b7 ' + fmtLat(p99); }
       if (st.length * 6 > n.statRoom) st = fmtRate(rate);
       n.stat.textContent = st;
-      var fs = faults.filter(function (f) { return f.target === name && f.kind !== 'partition'; });
-      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') : '';
+      var fs = faults.filter(function (f) { return f.target === name && !f.from; });   /* a link's fault is drawn on its edge */
+      var bt = fs.length ? fs[0].kind.toUpperCase().replace('_', ' ') + (fs[0].endpoint ? ' .' + fs[0].endpoint : '') : '';   /* one endpoint: named */
       if (n.badge.textContent !== bt) {
         /* as wide as its word (9 px bold capitals: about 6.6 a letter), right-aligned on the box */
         var bw = Math.max(44, Math.round(bt.length * 6.6 + 10));
@@ -704,7 +715,7 @@
       var cls = 'node ' + h + (fs.length ? ' faulted' : '');
       n.g.setAttribute('class', cls + self.selClass('service', name));
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
-        ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + ')'; }).join(', ') : '');
+        ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + (f.endpoint ? ' on ' + name + '.' + f.endpoint : '') + ')'; }).join(', ') : '');
     });
     var eidx = {};
     ser.edges.forEach(function (e) { eidx[e.from + '\u2192' + e.to] = e; });
@@ -713,6 +724,17 @@
       var ratio = calls > 0 ? Math.min(1, fails / calls) : (fails > 0 ? 1 : 0);
       var rate = calls / win, k = self.maxCalls > 0 ? Math.sqrt(rate / self.maxCalls) : 0;
       var part = faults.some(function (f) { return f.kind === 'partition' && f.from === x.from && f.target === x.to; });
+      var lf = faults.filter(function (f) { return f.from === x.from && f.target === x.to; });
+      if (x.el.badge) {
+        var lt0 = lf.length ? lf[0].kind.toUpperCase().replace('_', ' ') : '';
+        if (x.el.badge.text.textContent !== lt0) {
+          var lw = Math.max(44, Math.round(lt0.length * 6.6 + 10));
+          x.el.badge.text.textContent = lt0;
+          x.el.badge.rect.setAttribute('x', -lw / 2); x.el.badge.rect.setAttribute('width', lw);
+        }
+        x.el.badge.g.setAttribute('class', 'ebadge' + (lf.length ? ' on' : ''));
+        x.el.badge.tip.textContent = lf.map(function (f) { return f.name + ' (' + f.kind + ' on ' + f.from + ' \u2192 ' + (f.to || f.target) + ')'; }).join(', ');
+      }
       paintEdge(x.el, 1 + 7 * k, failColor(ratio), rate === 0, part);
       if (x.el.label) {
         var fl = ratio > 0 ? fmtPct(ratio, ratio < 0.1 ? 1 : 0) + ' fail' : '';

@@ -488,6 +488,32 @@ static int pod(exp_t *x, char *err, size_t n) {
   return 0;
 }
 
+/* Two names alike ignoring case and '-' versus '_'. */
+static bool same_name(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char ca = *a == '-' ? '_' : (char)tolower((unsigned char)*a), cb = *b == '-' ? '_' : (char)tolower((unsigned char)*b);
+    if (ca != cb) return false;
+  }
+  return !*a && !*b;
+}
+
+/* The endpoint of 'svc' in the scenario that a request path names ("/api/products/get": the last
+** segment that is one of its endpoints' names), as "svc.endpoint" in out; false when none. */
+static bool path_endpoint(const fl_model_t *m, const char *svc, const char *path, char *out, size_t n) {
+  const fl_service_t *s = m ? fl_model_find_service(m, svc) : NULL;
+  if (!s || !path || s->nendpoints < 2) return false;
+  char seg[128];
+  for (const char *p = path + strlen(path); p > path;) {
+    const char *end = p;
+    while (p > path && p[-1] != '/') p--;
+    snprintf(seg, sizeof seg, "%.*s", (int)(end - p), p);
+    for (int k = 0; seg[0] && k < s->nendpoints; k++)
+      if (same_name(seg, s->endpoints[k].name)) { snprintf(out, n, "%s.%s", s->name, s->endpoints[k].name); return true; }
+    if (p > path) p--;
+  }
+  return false;
+}
+
 static int http(exp_t *x, char *err, size_t n) {
   target_t s;
   int rc = read_selector(x, x->spec, x->spath, &s, err, n);
@@ -574,7 +600,12 @@ static int http(exp_t *x, char *err, size_t n) {
         fl__fault_why(f, "the %s is held back %s: every call to %s takes that much longer", tgt && strcmp(tgt, "Response") == 0 ? "answer" : "request", d, f->target);
         f->value *= scale_for_pods(f, &s, "latency");
       }
-      if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s", method ? method : "", method && path ? " " : "",
+      char ep[sizeof f->target];
+      if (path && path_endpoint(x->fs->o->scenario, f->target, path, ep, sizeof ep)) {   /* the path names one endpoint */
+        fl__fault_why(f, "the path %s is the endpoint %s of %s: the fault hits that endpoint only%s", path, ep, x->fs->o->scenario->file,
+                      method ? " (whatever the method)" : "");
+        snprintf(f->target, sizeof f->target, "%s", ep);
+      } else if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s", method ? method : "", method && path ? " " : "",
                                         path ? path : "", f->target);
       if (fwd) {
         char others[256];

@@ -84,6 +84,10 @@ int fl__push_policy(lua_State *L, int idx, const char *kind, const char *ctx);
 void fl__open_profiles(lua_State *L);
 /* lua_fault.c: reads the fault table at index 1; 'at' may be left out when 'live' (injected now). */
 void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live);
+/* lua_attrs.c: attrs = { key = choice / share / zipf { ... } } at idx, keys and values interned. */
+void fl__read_attrs(lua_State *L, fl_model_t *m, int idx, const char *ctx, fl_attr_gen_t **out, int *nout);
+/* lua_attrs.c: a selector { key = "value" | "!value" } at idx ('field': "where", "when"). */
+void fl__read_where(lua_State *L, fl_model_t *m, int idx, const char *ctx, const char *field, fl_attr_match_t **out, int *nout);
 /* lua_sim.c: creates the "fl.sim" metatable, the hooks' view of a running simulation. */
 void fl__open_sim(lua_State *L);
 /* lua_sim.c: runs hook i with a fresh sim object (the model's run_hook). */
@@ -110,6 +114,9 @@ int fl__lua_trace(lua_State *L);
 int fl__lua_piecewise(lua_State *L);
 int fl__lua_profile_add(lua_State *L);
 int fl__lua_profile_mul(lua_State *L);
+int fl__lua_choice(lua_State *L);                   /* lua_attrs.c */
+int fl__lua_share(lua_State *L);
+int fl__lua_zipf(lua_State *L);
 int fl__lua_fault(lua_State *L);                    /* lua_fault.c */
 int fl__lua_expect(lua_State *L);
 int fl__lua_expect_body(lua_State *L);

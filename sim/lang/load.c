@@ -242,6 +242,7 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
     { "const", fl__lua_const }, { "exp", fl__lua_exp }, { "lognormal", fl__lua_lognormal }, { "gamma", fl__lua_gamma },
     { "uniform", fl__lua_uniform }, { "percentiles", fl__lua_percentiles },
     { "traffic", fl__lua_traffic }, { "surge", fl__lua_surge }, { "diurnal", fl__lua_diurnal }, { "flash", fl__lua_flash }, { "trace", fl__lua_trace }, { "piecewise", fl__lua_piecewise }, { "include", fl__lua_include },
+    { "choice", fl__lua_choice }, { "share", fl__lua_share }, { "zipf", fl__lua_zipf },
     { "fault", fl__lua_fault }, { "expect", fl__lua_expect }, { "at", fl__lua_at }, { "every", fl__lua_every },
     { NULL, NULL }
   };
@@ -256,9 +257,10 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   lua_pushlightuserdata(L, ld); lua_pushcclosure(L, fl__lua_profile_mul, 1); lua_setfield(L, -2, "__mul");
   lua_pop(L, 1);
   luaL_newmetatable(L, "fl.parallel"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.attrgen"); lua_pop(L, 1);
   fl__open_sim(L);
   luaL_newmetatable(L, "fl.call");
-  lua_pushcfunction(L, fl__lua_call_options);
+  lua_pushlightuserdata(L, ld); lua_pushcclosure(L, fl__lua_call_options, 1);   /* the loader: when, attrs */
   lua_setfield(L, -2, "__call");
   lua_pop(L, 1);
   lua_pushinteger(L, (lua_Integer)ld->m->seed);

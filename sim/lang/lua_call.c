@@ -178,7 +178,8 @@ int fl__lua_call_options(lua_State *L) {
   char ctx[160];
   snprintf(ctx, sizeof ctx, "call \"%s\"", u->c.target_name);
   static const char *const f[] = { "timeout", "connect_timeout", "optional", "fallback", "p", "retries", "attempts", "wait", "backoff", "retry_on",
-                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", NULL };
+                                   "retry_budget", "retry", "breaker", "bulkhead", "deadline", "hedge", "cache", "async", "ignore_errors",
+                                   "when", "count", "attrs", NULL };
   fl__check_fields(L, 2, ctx, f);
   if (fl__field(L, 2, "retry")) {
     int t = fl__push_policy(L, -1, "retry", ctx);
@@ -233,6 +234,28 @@ int fl__lua_call_options(lua_State *L) {
     u->c.connect_timeout = fl_sec_to_time(t);
   }
   if (fl__field(L, 2, "optional")) u->c.optional = fl__read_bool(L, -1, ctx, "optional");
+  if (fl__field(L, 2, "when")) {   /* made only for the requests whose attributes match */
+    fl__read_where(L, fl__getloader(L)->m, -1, ctx, "when", &u->c.when, &u->c.nwhen);
+    lua_pop(L, 1);
+  }
+  if (fl__field(L, 2, "count")) {   /* a fan-out: this many calls, each an item */
+    fl_dist_t *cd = fl__model_alloc(fl__getloader(L)->m, sizeof *cd);
+    *cd = *fl__read_dist(L, -1, ctx, "count");
+    u->c.count = cd;
+    lua_pop(L, 1);
+    if (u->c.retries || u->c.hedge.on || u->c.async) luaL_error(L, "%s: a fan-out (count) takes no retries, hedge or async", ctx);
+  }
+  if (fl__field(L, 2, "attrs")) {   /* drawn per item of the fan-out */
+    if (!u->c.count) luaL_error(L, "%s: attrs are drawn per item of a fan-out: give count = ... too", ctx);
+    fl__read_attrs(L, fl__getloader(L)->m, -1, ctx, &u->c.items, &u->c.nitems);
+    lua_pop(L, 1);
+  }
+  if (fl__field(L, 2, "ignore_errors")) {
+    u->c.ignore_errors = fl__read_bool(L, -1, ctx, "ignore_errors");
+    if (u->c.ignore_errors && u->c.optional)
+      luaL_error(L, "%s: give optional (degraded, with a fallback) or ignore_errors (a success), not both", ctx);
+    if (u->c.ignore_errors && u->c.async) luaL_error(L, "%s: an async call does not wait, so ignore_errors does not apply", ctx);
+  }
   if (fl__field(L, 2, "fallback")) {
     u->c.fallback = fl_sec_to_time(fl__read_duration(L, -1, ctx, "fallback"));
     if (!u->c.optional) luaL_error(L, "%s: fallback needs optional = true (a required call has no fallback)", ctx);

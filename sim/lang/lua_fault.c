@@ -13,7 +13,7 @@
 void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const f[] = { "name", "target", "from", "to", "kind", "at", "duration", "instances",
-                                   "latency", "factor", "rate", "every", "restart", NULL };
+                                   "latency", "factor", "rate", "every", "restart", "where", NULL };
   fl__check_fields(L, 1, "fault", f);
   memset(ft, 0, sizeof *ft);
   fl__where(L, m, &ft->file, &ft->line);
@@ -33,8 +33,8 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
     ft->target_name = ft->to_name;
   } else {
     if (!target && to && !from) target = to;
+    if (from) luaL_error(L, "fault: a %s fault takes no from/to (the kinds that act on one link: latency, errors, partition); use target = \"...\"", kind);
     if (!target) luaL_error(L, "fault: missing target (the service it hits, e.g. target = \"recommend\")");
-    if (from) luaL_error(L, "fault: from/to are for a partition, or a latency or errors fault on one link; use target = \"...\"");
     ft->target_name = fl__model_strdup(m, target);
   }
   if (fl__field(L, 1, "at")) { ft->at = fl__read_duration(L, -1, "fault", "at"); lua_pop(L, 1); }
@@ -81,6 +81,12 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
         luaL_error(L, "fault: factor must be a number of at least 1 (work takes factor times longer)");
       ft->value = lua_tonumber(L, -1);
     }
+    lua_pop(L, 1);
+  }
+  if (fl__field(L, 1, "where")) {   /* only the requests whose attributes match */
+    if (ft->kind != FL_FAULT_ERRORS && ft->kind != FL_FAULT_LATENCY) luaL_error(L, "fault: where applies to errors and latency faults");
+    if (ft->from_name) luaL_error(L, "fault: where applies to a fault on a service or an endpoint, not on a link");
+    fl__read_where(L, m, -1, "fault", "where", &ft->where, &ft->nwhere);
     lua_pop(L, 1);
   }
   const char *name = fl__opt_string(L, 1, "name", "fault");

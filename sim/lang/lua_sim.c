@@ -55,11 +55,8 @@ static int sim_inject(lua_State *L) {
   fl__read_fault(L, s->m, &ft, true);
   if (!fl__field(L, 1, "at")) ft.at = fl_time_to_sec(s->eng.now);
   else lua_pop(L, 1);
-  ft.target = fl_model_find_service(s->m, ft.target_name);
-  if (!ft.target) return luaL_error(L, "sim:inject: unknown service '%s'", ft.target_name);
-  if (ft.from_name && !(ft.from = fl_model_find_service(s->m, ft.from_name)))
-    return luaL_error(L, "sim:inject: unknown service '%s'", ft.from_name);
-  if (ft.instances > ft.target->instances) return luaL_error(L, "sim:inject: %s has %d instances", ft.target->name, ft.target->instances);
+  char why[256];
+  if (fl_model_fault_targets(s->m, &ft, why, sizeof why) != 0) return luaL_error(L, "sim:inject: %s", why);
   if (fl_sim_inject(s, &ft) < 0) return luaL_error(L, "sim:inject: too many faults injected");
   return 0;
 }
@@ -86,6 +83,41 @@ static int sim_scale(lua_State *L) {
   return 0;
 }
 
+/* ---- the mix from a hook: checked as the scenario's and --set's ---- */
+
+#define MIX_MAX 4096   /* journeys whose shares a refused change restores */
+
+static double mix_sum(const fl_model_t *m) {
+  double sum = 0;
+  for (int j = 0; j < m->njourneys; j++) sum += m->journeys[j].share;
+  return sum;
+}
+
+/* sim:set("traffic.mix", { ["gateway.home"] = 0.2, shop = 0.8 }): every share at once (those left
+** out: 0), the names those of the mix, the shares summing to 1. */
+static int set_mix(lua_State *L, fl_sim_t *s) {
+  fl_model_t *m = s->m;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  if (m->njourneys > MIX_MAX) return luaL_error(L, "sim:set: traffic.mix: %d journeys at most", MIX_MAX);
+  double share[MIX_MAX] = { 0 }, sum = 0;
+  for (lua_pushnil(L); lua_next(L, 3); lua_pop(L, 1)) {
+    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    int j = -1;
+    for (int k = 0; name && k < m->njourneys; k++) if (strcmp(m->journeys[k].name, name) == 0) j = k;
+    if (j < 0) return luaL_error(L, "sim:set: traffic.mix: no journey '%s' in the mix", name ? name : "?");
+    share[j] = fl__read_fraction(L, -1, "sim:set", "traffic.mix");
+  }
+  for (int j = 0; j < m->njourneys; j++) sum += share[j];
+  if (fabs(sum - 1) > 1e-6) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "sim:set: traffic.mix: shares sum to %g (expected 1)", sum);
+    return luaL_error(L, "%s", msg);
+  }
+  for (int j = 0; j < m->njourneys; j++) m->journeys[j].share = share[j];
+  fl_sim_traffic_changed(s);
+  return 0;
+}
+
 static int sim_set(lua_State *L) {
   fl_sim_t *s = check_sim(L);
   const char *path = luaL_checkstring(L, 2);
@@ -100,9 +132,22 @@ static int sim_set(lua_State *L) {
     lua_settop(L, 3);
     return sim_scale(L);
   }
+  if (strcmp(path, "traffic.mix") == 0) return set_mix(L, s);
   char buf[1024], err[512];
   snprintf(buf, sizeof buf, "%s=%s", path, value);
+  double before[MIX_MAX];
+  int nj = s->m->njourneys < MIX_MAX ? s->m->njourneys : MIX_MAX;
+  for (int j = 0; j < nj; j++) before[j] = s->m->journeys[j].share;
   if (fl_model_set(s->m, buf, err, sizeof err) != 0) return luaL_error(L, "sim:set: %s", err);
+  if (strncmp(path, "traffic.mix.", 12) == 0 && fabs(mix_sum(s->m) - 1) > 1e-6) {
+    /* checked as --set is: one share alone would change the total rate */
+    double sum = mix_sum(s->m);
+    for (int j = 0; j < nj; j++) s->m->journeys[j].share = before[j];
+    char msg[512];   /* luaL_error formats no %g */
+    snprintf(msg, sizeof msg, "sim:set: the mix's shares would sum to %g (expected 1): set the whole mix at once, "
+             "sim:set(\"traffic.mix\", { [\"%s\"] = ..., ... })", sum, s->m->journeys[0].name);
+    return luaL_error(L, "%s", msg);
+  }
   if (strncmp(path, "traffic.", 8) == 0) fl_sim_traffic_changed(s);
   return 0;
 }

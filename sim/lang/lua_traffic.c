@@ -270,7 +270,7 @@ int fl__lua_traffic(lua_State *L) {
   fl_model_t *m = ld->m;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (m->has_traffic) luaL_error(L, "traffic { ... } is given twice");
-  static const char *const f[] = { "rate", "mix", "client", "journeys", NULL };
+  static const char *const f[] = { "rate", "mix", "client", "journeys", "attrs", NULL };
   fl__check_fields(L, 1, "traffic", f);
   m->has_traffic = true;
   fl__where(L, m, &m->traffic_file, &m->traffic_line);
@@ -320,5 +320,6 @@ int fl__lua_traffic(lua_State *L) {
   lua_pop(L, 1);
   if (fl__field(L, 1, "client")) read_client(L, m);
   if (fl__field(L, 1, "journeys")) read_journeys(L, m);
+  if (fl__field(L, 1, "attrs")) { fl__read_attrs(L, m, -1, "traffic", &m->attrs, &m->nattrs); lua_pop(L, 1); }   /* drawn as a request enters */
   return 0;
 }

@@ -188,19 +188,99 @@ static int link_journeys(fl_model_t *m, char *err, size_t n) {
   return 0;
 }
 
+/* ---- attribute selectors: where / when = { key = "value" } linked to the interned value ids ---- */
+
+static int link_matches(const fl_model_t *m, fl_attr_match_t *w, int n, char *err, size_t en) {
+  for (int i = 0; i < n; i++) {
+    const fl_attr_key_t *k = &m->attr_keys[w[i].key];
+    if (!k->drawn) return errf(err, en, "no request draws the attribute '%s' (draw it with traffic { attrs = { %s = choice { ... } } })", k->name, k->name);
+    w[i].id = 0;
+    if (k->numeric) {
+      char *end;
+      unsigned long v = strtoul(w[i].value, &end, 10);
+      if (*end || v == 0 || v > UINT32_MAX) return errf(err, en, "attribute '%s' holds zipf ranks: '%s' is not a rank from 1", k->name, w[i].value);
+      w[i].id = (uint32_t)v;
+    } else {
+      for (int v = 0; v < k->nvalues; v++) if (strcmp(k->values[v], w[i].value) == 0) w[i].id = (uint32_t)v + 1;
+      if (!w[i].id) return errf(err, en, "attribute '%s' is never drawn as '%s'", k->name, w[i].value);
+    }
+  }
+  return 0;
+}
+
+static int link_whens(fl_model_t *m, char *err, size_t n) {
+  for (int i = 0; i < m->nservices; i++)
+    for (int k = 0; k < m->services[i].nendpoints; k++)
+      for (int c = 0; c < m->services[i].endpoints[k].ncalls; c++) {
+        fl_call_t *call = &m->services[i].endpoints[k].calls[c];
+        char why[256];
+        if (call->nwhen && link_matches(m, call->when, call->nwhen, why, sizeof why))
+          return errf(err, n, "%s:%d: call \"%s\": when: %s", call->file, call->line, call->target_name, why);
+      }
+  return 0;
+}
+
+/* ---- a fault's target: a service, one endpoint ("svc.endpoint"), or a link ---- */
+
+const char *fl_fault_target_label(const fl_fault_t *ft) {
+  return ft->endpoint ? ft->endpoint->full_name : ft->target->name;
+}
+
+const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n) {
+  if (ft->from) snprintf(buf, n, "%s on %s → %s", fl_fault_kind_name(ft->kind), ft->from->name, fl_fault_target_label(ft));
+  else snprintf(buf, n, "%s on %s", fl_fault_kind_name(ft->kind), fl_fault_target_label(ft));
+  return buf;
+}
+
+int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n) {
+  ft->endpoint = NULL;
+  ft->target = fl_model_find_service(m, ft->target_name);
+  const char *dot = ft->target ? NULL : strchr(ft->target_name, '.');
+  if (dot) {
+    char svc[256];
+    snprintf(svc, sizeof svc, "%.*s", (int)(dot - ft->target_name), ft->target_name);
+    fl_service_t *sv = fl_model_find_service(m, svc);
+    if (!sv) return errf(err, n, "unknown service '%s'", svc);
+    for (int k = 0; k < sv->nendpoints; k++)
+      if (strcmp(sv->endpoints[k].name, dot + 1) == 0 || sv->implicit) ft->endpoint = &sv->endpoints[k];
+    if (!ft->endpoint) {
+      char list[160] = "";
+      for (int k = 0; k < sv->nendpoints; k++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", k ? ", " : "", sv->endpoints[k].name);
+      }
+      return errf(err, n, "service '%s' has no endpoint '%s' (it has %s)", sv->name, dot + 1, list);
+    }
+    ft->target = sv;
+    static const bool per_endpoint[FL_FAULT__COUNT] = {
+      [FL_FAULT_LATENCY] = true, [FL_FAULT_SLOWDOWN] = true, [FL_FAULT_ERRORS] = true, [FL_FAULT_HANG] = true,
+      [FL_FAULT_PARTITION] = true, [FL_FAULT_COLD_CACHE] = true };
+    if (!per_endpoint[ft->kind])
+      return errf(err, n, "a %s fault hits instances, not one endpoint: target the service '%s' (one endpoint takes "
+                  "latency, slowdown, errors, hang, partition and cold_cache)", fl_fault_kind_name(ft->kind), sv->name);
+    if (ft->instances || ft->fraction > 0)
+      return errf(err, n, "instances applies to a whole service: a fault on '%s' hits every instance", ft->target_name);
+  }
+  if (!ft->target) return errf(err, n, "unknown service '%s'", ft->target_name);
+  if (ft->from_name) {
+    ft->from = fl_model_find_service(m, ft->from_name);
+    if (!ft->from) return errf(err, n, "unknown service '%s'", ft->from_name);
+  }
+  if (ft->instances > ft->target->instances)
+    return errf(err, n, "instances = %d but %s has %d", ft->instances, ft->target->name, ft->target->instances);
+  if (ft->nwhere) {
+    char why[256];
+    if (link_matches(m, ft->where, ft->nwhere, why, sizeof why)) return errf(err, n, "where: %s", why);
+  }
+  return 0;
+}
+
 /* Faults' targets, and expectations' subjects and faults. */
 static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
   for (int i = 0; i < m->nfaults; i++) {
     fl_fault_t *ft = &m->faults[i];
-    ft->target = fl_model_find_service(m, ft->target_name);
-    if (!ft->target) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->target_name);
-    if (ft->from_name) {
-      ft->from = fl_model_find_service(m, ft->from_name);
-      if (!ft->from) return errf(err, n, "%s:%d: fault '%s': unknown service '%s'", ft->file, ft->line, ft->name, ft->from_name);
-    }
-    if (ft->instances > ft->target->instances)
-      return errf(err, n, "%s:%d: fault '%s': instances = %d but %s has %d", ft->file, ft->line, ft->name, ft->instances,
-                  ft->target->name, ft->target->instances);
+    char why[256];
+    if (fl_model_fault_targets(m, ft, why, sizeof why) != 0) return errf(err, n, "%s:%d: fault '%s': %s", ft->file, ft->line, ft->name, why);
     /* a fault after the end (a run shortened by --set) never starts */
   }
   for (int i = 0; i < m->nexpects; i++) {
@@ -243,7 +323,7 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
 int fl_model_resolve(fl_model_t *m, char *err, size_t n) {
   int rc;
   if ((rc = check_settings(m, err, n)) || (rc = link_calls(m, err, n)) || (rc = check_cycles(m, err, n)) ||
-      (rc = link_journeys(m, err, n)) || (rc = link_faults_and_expects(m, err, n)))
+      (rc = link_journeys(m, err, n)) || (rc = link_faults_and_expects(m, err, n)) || (rc = link_whens(m, err, n)))
     return rc;
   return 0;
 }

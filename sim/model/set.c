@@ -165,6 +165,7 @@ static int set_call(fl_model_t *m, fl_endpoint_t *ep, const char *target, const 
         c->connect_timeout = fl_sec_to_time(d);
       }
     } else if (strcmp(key, "optional") == 0) rc = set_bool(a, v, &c->optional, err, n);
+    else if (strcmp(key, "ignore_errors") == 0) rc = set_bool(a, v, &c->ignore_errors, err, n);
     else if (strcmp(key, "fallback") == 0) { if (!(rc = set_duration(a, v, &d, err, n))) c->fallback = fl_sec_to_time(d); }
     else if (strcmp(key, "p") == 0) rc = set_fraction(a, v, &c->p, err, n);
     else if ((rc = set_policy(c, key, a, v, err, n)) != 1) { if (rc) return rc; }

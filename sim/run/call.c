@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *ctx);
+static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *ctx, const uint32_t *attr);
 static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cause_t cause, int origin);
 static void next_step(fl_sim_t *s, fl_req_t *q);
 
@@ -18,6 +18,7 @@ static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
 /* Delivers a request to its service, after the latency a fault adds on the way. */
 static void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
   fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
+  if (s->nep_active | s->nwhere_active) lat += s->ep[q->ep->id].latency + (s->nwhere_active ? fl__where_latency(s, q) : 0);
   if (lat > 0) {
     q->ev.cb = on_delayed_arrival;
     fl_engine_schedule(&s->eng, &q->ev, lat);
@@ -69,8 +70,8 @@ static void on_ctx_timer(fl_engine_t *e, fl_event_t *ev) {
     return;
   }
   const fl_call_t *call = &p->ep->calls[x->ci];
-  if (x->waiting) { x->waiting = false; launch(s, p, x->ci, x); }
-  else { x->hedges++; s->call[call->id].hedges++; launch(s, p, x->ci, x); }
+  if (x->waiting) { x->waiting = false; launch(s, p, x->ci, x, p->attr); }
+  else { x->hedges++; s->call[call->id].hedges++; launch(s, p, x->ci, x, p->attr); }
   arm_hedge(s, x, call);
 }
 
@@ -117,7 +118,7 @@ void fl__deliver(fl_sim_t *s, fl_req_t *p, uint32_t pgen, fl_callctx_t *x, int c
 
 /* ---- calls and their attempts ---- */
 
-static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
+static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci, const uint32_t *attr) {
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_call_rt_t *cr = &s->call[call->id];
   cr->calls++;
@@ -129,12 +130,12 @@ static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci) {
     fl_event_init(&x->ev, on_ctx_timer);
     x->parent = parent; x->pgen = parent->gen; x->ci = (uint16_t)ci;
   }
-  launch(s, parent, ci, x);
+  launch(s, parent, ci, x, attr);
   if (x) arm_hedge(s, x, call);
 }
 
 /* Sends one attempt of a call through the caller's breaker and bulkhead. */
-static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
+static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x, const uint32_t *attr) {
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_call_rt_t *cr = &s->call[call->id];
   const fl_service_t *caller = parent->ep->service;
@@ -143,6 +144,7 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x) {
   c->call = (uint16_t)ci;
   c->call_id = call->id;
   c->caller_inst = (int32_t)(parent->inst - s->svc[caller->id].inst);
+  if (s->m->nattr_keys) memcpy(c->attr, attr, sizeof c->attr);   /* the request's attributes travel with its calls (none: never read) */
   if (x) { c->ctx = x; if (x->hedges && !x->waiting) c->flags |= F_HEDGE; x->attempts++; x->outstanding++; }
   else { c->parent = parent; c->parent_gen = parent->gen; }
   cr->attempts++;
@@ -205,8 +207,10 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
     const fl_call_t *call = &q->ep->calls[st->first + i];
     if (call->p < 1 && fl_rng_uniform(&s->ep[q->ep->id].rng_calls) >= call->p) { skipped++; continue; }
     if (call->async) { fl__publish(s, q, call); skipped++; continue; }   /* sent; nobody waits for the answer */
+    if (call->nwhen && !fl__attrs_match(q->attr, call->when, call->nwhen)) { skipped++; continue; }   /* when = { ... } */
     if (call->cache_hit > 0 && cache_hit(s, q, call)) { skipped++; continue; }
-    issue_call(s, q, st->first + i);
+    if (call->count) { if (!fl__fan_out(s, q, st->first + i, issue_call)) skipped++; continue; }   /* one call per item */
+    issue_call(s, q, st->first + i, q->attr);
   }
   if (skipped) {
     /* calls not made this time count as answered at once */
@@ -220,7 +224,7 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
 
 static void next_step(fl_sim_t *s, fl_req_t *q) {
   if (++q->step < q->ep->nsteps) fl__begin_step(s, q);
-  else if (q->inst->hung) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
+  else if (q->inst->hung || (s->nep_active && s->ep[q->ep->id].hung)) q->flags |= F_HUNG;     /* the answer never leaves a hung instance */
   else if (q->flags & F_DEGRADED) fl__complete(s, q, FL_OUT_DEGRADED, FL_CAUSE_NONE, q->origin);
   else fl__complete(s, q, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
 }
@@ -243,6 +247,7 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
   const fl_call_t *call = &q->ep->calls[ci];
   if (out == FL_OUT_FAILURE) {
     s->svc[q->ep->service->id].fail_via[call->slot]++;
+    if (call->ignore_errors) goto answered;   /* the caller logs it and carries on: a success */
     if (!call->optional) { fl__complete(s, q, FL_OUT_FAILURE, cause, origin); return; }
     q->flags |= F_DEGRADED;
     if (q->origin < 0) q->origin = (int16_t)origin;   /* where the degradation came from */
@@ -251,6 +256,7 @@ static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cau
     q->flags |= F_DEGRADED;
     if (q->origin < 0) q->origin = (int16_t)origin;
   }
+answered:
   if (--q->pending > 0) return;
   fl__end_wait(s, q);
   if (q->wait_until > s->eng.now) {

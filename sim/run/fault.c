@@ -1,5 +1,5 @@
 /* Faults at run time: their start and end (crash, capacity, hang, latency, slowdown, errors,
-** partition, memory leak, cold cache; on a service or on one link), injecting and healing them
+** partition, memory leak, cold cache; on a service, one of its endpoints, or one link), injecting and healing them
 ** from hooks or the live API, the balancer noticing a crash, and the hooks with their log. */
 #include "run_int.h"
 
@@ -64,15 +64,45 @@ static void thaw_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *i
   }
 }
 
+/* An endpoint's hang ends: the requests it froze on every instance fail as their connections
+** are reset; the other endpoints' requests go on. Restarts from the head after each failure,
+** since a failure can complete a caller on the same instance. */
+static void thaw_endpoint(fl_sim_t *s, const fl_endpoint_t *ep) {
+  const fl_service_t *svc = ep->service;
+  fl_svc_rt_t *r = &s->svc[svc->id];
+  if (--s->ep[ep->id].hung > 0) return;
+  for (int k = 0; k < r->ninst; k++) {
+    fl_req_t *q = r->inst[k].reqs.head;
+    while (q) {
+      if (q->ep != ep || !(q->flags & F_HUNG)) { q = q->lnext; continue; }
+      fl_engine_cancel(&s->eng, &q->ev);
+      fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
+      q = r->inst[k].reqs.head;
+    }
+  }
+}
+
 /* ---- a fault starts or ends ---- */
 
+/* The combined rate of the active error faults on each endpoint of 'svc': those on the service
+** and those on the endpoint alone. */
 static void error_faults(fl_sim_t *s, int svc) {
   double keep = 1;
   for (int f = 0; f < s->m->nfaults; f++) {
     const fl_fault_t *ft = &s->m->faults[f];
-    if (ft->kind == FL_FAULT_ERRORS && !ft->from && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
+    if (ft->kind == FL_FAULT_ERRORS && !ft->from && !ft->endpoint && !ft->nwhere && s->fault[f].active && ft->target->id == svc) keep *= 1 - ft->value;
   }
   s->svc[svc].err_extra = 1 - keep;
+  const fl_service_t *sv = &s->m->services[svc];
+  for (int k = 0; k < sv->nendpoints; k++) {
+    const fl_endpoint_t *ep = &sv->endpoints[k];
+    double own = 1;
+    for (int f = 0; f < s->m->nfaults; f++) {
+      const fl_fault_t *ft = &s->m->faults[f];
+      if (ft->kind == FL_FAULT_ERRORS && !ft->from && ft->endpoint == ep && !ft->nwhere && s->fault[f].active) own *= 1 - ft->value;
+    }
+    s->ep[ep->id].err_extra = 1 - keep * own;
+  }
 }
 
 /* A memory leak starts (instances started at different times: their restarts are spread over
@@ -116,6 +146,8 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     fr->active = false;
     fr->ended = e->now;
   }
+  if (ft->nwhere) { s->nwhere_active += start ? 1 : -1; return; }   /* applied per request: fl__where_errors, fl__where_latency */
+  if (ft->endpoint && !ft->from) s->nep_active += start ? 1 : -1;
   switch (ft->kind) {
   case FL_FAULT_CRASH: case FL_FAULT_CAPACITY:
     for (int k = fr->first; k < fr->first + fr->count; k++) {
@@ -125,6 +157,11 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     }
     break;
   case FL_FAULT_HANG:
+    if (ft->endpoint) {   /* one endpoint: its requests freeze, the others' go on */
+      if (start) s->ep[ft->endpoint->id].hung++;
+      else if (s->ep[ft->endpoint->id].hung) thaw_endpoint(s, ft->endpoint);
+      break;
+    }
     for (int k = fr->first; k < fr->first + fr->count; k++) {
       if (start) r->inst[k].hung++;
       else if (r->inst[k].hung) thaw_instance(s, svc, &r->inst[k]);
@@ -132,9 +169,14 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     break;
   case FL_FAULT_LATENCY:
     if (ft->from) s->npart_active += start ? 1 : -1;   /* on one link: applied in launch */
+    else if (ft->endpoint) s->ep[ft->endpoint->id].latency += (start ? 1 : -1) * fl_sec_to_time(ft->value);
     else r->latency += (start ? 1 : -1) * fl_sec_to_time(ft->value);
     break;
-  case FL_FAULT_SLOWDOWN: if (start) r->slow *= ft->value; else r->slow /= ft->value; break;
+  case FL_FAULT_SLOWDOWN: {
+    double *slow = ft->endpoint ? &s->ep[ft->endpoint->id].slow : &r->slow;
+    if (start) *slow *= ft->value; else *slow /= ft->value;
+    break;
+  }
   case FL_FAULT_ERRORS:
     if (ft->from) s->npart_active += start ? 1 : -1;
     else error_faults(s, svc->id);
@@ -155,7 +197,8 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     /* every cache in front of the target is flushed: hits restart from zero and warm up */
     if (start)
       for (int id = 0; id < s->ncalls; id++)
-        if (s->calls[id]->target->service == svc && s->calls[id]->cache_hit > 0) s->call[id].cold_at = e->now;
+        if (s->calls[id]->target->service == svc && (!ft->endpoint || s->calls[id]->target == ft->endpoint) &&
+            s->calls[id]->cache_hit > 0) s->call[id].cold_at = e->now;
     break;
   default: break;
   }
@@ -187,19 +230,43 @@ bool fl__link_faults(fl_sim_t *s, const fl_service_t *from, fl_req_t *c, fl_time
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
     if (!ft->from || !s->fault[f].active || ft->from != from || ft->target != c->ep->service) continue;
+    if (ft->endpoint && ft->endpoint != c->ep) continue;   /* to = "svc.endpoint": that endpoint's calls only */
     if (ft->kind == FL_FAULT_PARTITION) {
       c->flags |= F_LIMBO;           /* dropped: no answer until the caller gives up or the link heals */
       fl__list_add(&s->fault[f].dropped, c);
       return true;
     }
     if (ft->kind == FL_FAULT_ERRORS && fl_rng_uniform(&s->fault[f].rng) < ft->value) {
-      c->flags |= F_LIMBO;           /* the link fails the call: it never reaches the callee */
-      fl__defer_failure(s, c, FL_CAUSE_ERROR, c->ep->service->id);
+      c->flags |= F_LIMBO;           /* the link fails the call: it never reaches the callee, */
+      fl__defer_failure(s, c, FL_CAUSE_ERROR, from->id);   /* so the failure comes from the caller's side */
       return true;
     }
     if (ft->kind == FL_FAULT_LATENCY) *delay += fl_sec_to_time(ft->value);
   }
   return false;
+}
+
+/* ---- faults on the requests whose attributes match ---- */
+
+static bool where_hits(const fl_fault_t *ft, const fl_req_t *q) {
+  return ft->target == q->ep->service && (!ft->endpoint || ft->endpoint == q->ep) && fl__attrs_match(q->attr, ft->where, ft->nwhere);
+}
+
+double fl__where_errors(const fl_sim_t *s, const fl_req_t *q, double er) {
+  for (int f = 0; f < s->m->nfaults; f++) {
+    const fl_fault_t *ft = &s->m->faults[f];
+    if (ft->nwhere && ft->kind == FL_FAULT_ERRORS && s->fault[f].active && where_hits(ft, q)) er = 1 - (1 - er) * (1 - ft->value);
+  }
+  return er;
+}
+
+fl_time_t fl__where_latency(const fl_sim_t *s, const fl_req_t *q) {
+  fl_time_t lat = 0;
+  for (int f = 0; f < s->m->nfaults; f++) {
+    const fl_fault_t *ft = &s->m->faults[f];
+    if (ft->nwhere && ft->kind == FL_FAULT_LATENCY && s->fault[f].active && where_hits(ft, q)) lat += fl_sec_to_time(ft->value);
+  }
+  return lat;
 }
 
 /* ---- the faults of a run ---- */

@@ -101,12 +101,12 @@ static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t fai
   return best;
 }
 
-/* A fault on service i itself (or a partition from it) active in the window, or -1. */
+/* A fault on service i itself (or one on a link from it) active in the window, or -1. */
 static int own_fault(const fl_sim_t *s, int i) {
   const fl_model_t *m = s->m;
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
-    bool hits = ft->kind == FL_FAULT_PARTITION ? ft->from->id == i : ft->target->id == i;
+    bool hits = ft->from ? ft->from->id == i : ft->target->id == i;   /* a link's callee may be idle and healthy */
     if (hits && fl__fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) return f;
   }
   return -1;
@@ -135,7 +135,11 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   int f = own_fault(s, i);
   if (f >= 0) {
     c->fault = f;
-    snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", m->faults[f].name, fl_fault_kind_name(m->faults[f].kind));
+    const fl_fault_t *ft = &m->faults[f];
+    char what[128];
+    if (ft->endpoint || ft->from)   /* one endpoint or one link: the reason names it */
+      snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_describe(ft, what, sizeof what));
+    else snprintf(c->reason, sizeof c->reason, "fault '%s' (%s)", ft->name, fl_fault_kind_name(ft->kind));
     return;
   }
   uint64_t bad = r->st.win.failures + r->st.win.degraded;
@@ -265,7 +269,10 @@ static void note_fault(const fl_sim_t *s, fl_change_t *c, int f) {
   const fl_fault_t *ft = &s->m->faults[f];
   c->fault = f;
   size_t l = strlen(c->reason);
-  snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", ft->name, fl_fault_kind_name(ft->kind), ft->target->name);
+  char what[128];
+  if (ft->from)   /* on a link: named as the link */
+    snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s)", ft->name, fl_fault_describe(ft, what, sizeof what));
+  else snprintf(c->reason + l, sizeof c->reason - l, "; fault '%s' (%s) on %s", ft->name, fl_fault_kind_name(ft->kind), fl_fault_target_label(ft));
 }
 
 /* A journey slower than its slo, whose entry service neither changed state nor has a fault: the

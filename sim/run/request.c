@@ -3,6 +3,8 @@
 ** the answer back to whoever waits for it. */
 #include "run_int.h"
 
+#include <string.h>
+
 static void on_work_done(fl_engine_t *e, fl_event_t *ev);
 static void on_deferred(fl_engine_t *e, fl_event_t *ev);
 
@@ -30,6 +32,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
   q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
   q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
+  if (s->m->nattr_keys) memset(q->attr, 0, sizeof q->attr);   /* without attribute keys nothing reads them */
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
   s->requests++;
   return q;
@@ -68,6 +71,11 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
   fl_time_t work = fl_dist_sample(&q->ep->work, &s->ep[q->ep->id].rng_work);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   if (r->slow != 1) work = fl__scale_time(work, r->slow);
+  if (s->nep_active) {   /* a fault on one endpoint */
+    const fl_ep_rt_t *er = &s->ep[q->ep->id];
+    if (er->hung) { q->flags |= F_HUNG; return; }
+    if (er->slow != 1) work = fl__scale_time(work, er->slow);
+  }
   if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
     const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
     double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
@@ -221,6 +229,11 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
   double extra = s->svc[svc->id].err_extra;
+  if (s->nep_active | s->nwhere_active) {   /* faults on one endpoint, or on the requests whose attributes match */
+    if (s->ep[ep->id].hung) { q->flags |= F_HUNG; return; }
+    extra = s->ep[ep->id].err_extra;        /* its service's and its own */
+    if (s->nwhere_active) er = fl__where_errors(s, q, er);
+  }
   if (extra > 0) er = 1 - (1 - er) * (1 - extra);
   if (er > 0 && fl_rng_uniform(&s->ep[ep->id].rng_error) < er) {
     fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_ERROR, svc->id);

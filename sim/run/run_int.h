@@ -44,6 +44,7 @@ struct fl_session {
   int deg_origin;         /* where the first degraded answer's failure came from, or -1 */
   bool measured, degraded;
   fl_time_t step_sent;
+  uint32_t attr[FL_MAX_ATTRS];   /* drawn when the user arrived: every step carries them */
 };
 #define CHUNK_SESS 256
 typedef struct sess_chunk { struct sess_chunk *next; fl_session_t v[CHUNK_SESS]; } sess_chunk_t;
@@ -79,6 +80,7 @@ struct fl_req {
   fl_time_t deadline;     /* propagated deadline, 0: none */
   uint8_t cause;
   uint16_t flags;
+  uint32_t attr[FL_MAX_ATTRS];   /* the request's attribute value ids (0: none), carried downstream */
 };
 
 #define CHUNK_REQS 1024
@@ -183,9 +185,24 @@ void fl__on_notice(fl_engine_t *e, fl_event_t *ev);
 void fl__on_leak(fl_engine_t *e, fl_event_t *ev);
 /* Faults on the link from the caller's service to c's: true when c was dropped or failed. */
 bool fl__link_faults(fl_sim_t *s, const fl_service_t *from, fl_req_t *c, fl_time_t *delay);
+/* Faults that select requests by attribute (where = { ... }): q's error rate 'er' with theirs,
+** and the latency they add on the way to q's service. Only while s->nwhere_active. */
+double fl__where_errors(const fl_sim_t *s, const fl_req_t *q, double er);
+fl_time_t fl__where_latency(const fl_sim_t *s, const fl_req_t *q);
 bool fl__fault_in(const fl_sim_t *s, int f, fl_time_t wstart, fl_time_t wend);
 void fl__schedule_faults(fl_sim_t *s, fl_time_t from, fl_time_t to);
 void fl__faults_init(fl_sim_t *s);
+
+/* ---- attrs.c: request attributes (drawn at entry and per fan-out item, matched by selectors) ---- */
+#define FL_MAX_FANOUT 1000      /* calls one fan-out makes at most */
+static inline bool fl__attrs_match(const uint32_t *attr, const fl_attr_match_t *w, int n) {
+  for (int i = 0; i < n; i++) if ((attr[w[i].key] == w[i].id) == w[i].negate) return false;
+  return true;
+}
+void fl__attrs_draw(const fl_attr_gen_t *g, int n, uint32_t *attr, fl_rng_t *rng);
+uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
+/* Makes the fan-out call ci of q's step: returns how many calls it made (0 to FL_MAX_FANOUT). */
+int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
 
 /* ---- window.c: windows, series, scopes ---- */
 void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin);

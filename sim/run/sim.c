@@ -94,6 +94,7 @@ static void init_service(fl_sim_t *s, int i) {
     bool expected = false;   /* an expectation on the endpoint needs its window latency too */
     for (int x = 0; x < m->nexpects; x++) expected |= m->expects[x].endpoint == ep;
     if (ep->slo > 0 || expected) { s->ep[ep->id].hwin = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->ep[ep->id].hwin); }
+    s->ep[ep->id].slow = 1;
   }
 }
 

@@ -53,6 +53,7 @@ static void session_send(fl_sim_t *s, fl_session_t *x) {
   q->ep = jn->steps[x->step];
   q->journey = x->journey;
   q->sess = x;
+  if (s->m->nattr_keys) memcpy(q->attr, x->attr, sizeof q->attr);
   if (x->attempt == 0) x->step_sent = s->eng.now;
   if (s->m->client_timeout > 0) fl_engine_schedule(&s->eng, &q->tmo, fl_sec_to_time(s->m->client_timeout));
   fl__send(s, q);
@@ -128,6 +129,7 @@ static void start_session(fl_sim_t *s, int j) {
   x->journey = j;
   x->deg_origin = -1;
   x->measured = s->eng.now >= s->warmup;
+  if (s->m->nattrs) fl__attrs_draw(s->m->attrs, s->m->nattrs, x->attr, &s->rng_attrs);   /* the user's product, country, ... */
   jr->st.win.arrivals++;
   jr->inflight++;
   if (x->measured) { jr->st.total.arrivals++; jr->sessions++; }
@@ -184,6 +186,7 @@ void fl__traffic_init(fl_sim_t *s) {
     if (first < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, first);
   }
   fl_rng_init(&s->rng_client, m->seed, "client", "behaviour");
+  fl_rng_init(&s->rng_attrs, m->seed, "traffic", "attrs");
   fl_rng_init(&s->rng_replay, m->seed, "trace", "journeys");
   fl_event_init(&s->replay_ev, on_replay);
   if (m->rate.kind == FL_PROFILE_REPLAY && m->rate.ntimes > 0 && fl_sec_to_time(m->rate.times[0]) < s->end)

@@ -37,15 +37,15 @@ static const char *read_fault_names(const fl_serve_t *s, const cJSON *j, fl_faul
   bool link = ft->kind == FL_FAULT_PARTITION || ((ft->kind == FL_FAULT_LATENCY || ft->kind == FL_FAULT_ERRORS) && cJSON_IsString(from));
   const char *tname = link ? (cJSON_IsString(to) ? to->valuestring : NULL) : (cJSON_IsString(target) ? target->valuestring : NULL);
   if (!tname) return link ? "a fault on a link needs from and to" : "missing target";
-  ft->target = fl_model_find_service(s->run->m, tname);
-  if (!ft->target) { snprintf(msg, n, "unknown service '%.200s'", tname); return msg; }
   ft->target_name = (char *)tname;
   if (link) {
-    if (!cJSON_IsString(from) || !(ft->from = fl_model_find_service(s->run->m, from->valuestring)))
+    if (!cJSON_IsString(from) || !fl_model_find_service(s->run->m, from->valuestring))
       return "a partition needs from = a known service";
     ft->from_name = from->valuestring;
     ft->to_name = ft->target_name;
   }
+  /* "svc" or "svc.endpoint", resolved as a scenario's fault is */
+  if (fl_model_fault_targets(s->run->m, ft, msg, n) != 0) return msg;
   if (name && (!cJSON_IsString(name) || !name->valuestring[0])) return "name must be a non-empty string";
   ft->name = name ? name->valuestring : (char *)tname;
   return NULL;
@@ -73,6 +73,7 @@ static const char *read_fault_numbers(const cJSON *j, fl_fault_t *ft, char *msg,
     else if (d != floor(d) || d > 100000) return "instances must be a whole number from 1 to 100000, or a share below 1 such as 0.5";
     else ft->instances = (int)d;
     if (ft->instances > ft->target->instances) { snprintf(msg, n, "%s has %d instances", ft->target->name, ft->target->instances); return msg; }
+    if (ft->endpoint) return "instances applies to a whole service: a fault on one endpoint hits every instance";
   }
   if (ft->kind == FL_FAULT_LATENCY) {
     if (json_duration(cJSON_GetObjectItemCaseSensitive(j, "latency"), &ft->value)) return "a latency fault needs latency, e.g. \"300ms\"";
@@ -127,6 +128,7 @@ static void api_inject(fl_serve_t *s, client_t *c, const char *body, size_t len)
   cJSON_AddStringToObject(o, "name", ft.name);
   cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft.kind));
   cJSON_AddStringToObject(o, "target", ft.target->name);
+  if (ft.endpoint) cJSON_AddStringToObject(o, "endpoint", ft.endpoint->name);
   cJSON_AddNumberToObject(o, "at", ft.at);
   fl__serve_respond_json(c, 201, o);
 }
