@@ -107,6 +107,9 @@ typedef struct fl_svc_rt {
   int *recs; fl_time_t *rec_t; int nrecs, rec_cap;   /* recommendations kept for scale-down stabilisation */
   uint32_t rr;
   fl_rng_t rng_lb;
+  int lb_size;                     /* balancer.c's trees over the slots: leaves, a power of two >= cap */
+  int *lb_up;                      /* instances in rotation per subtree (picks by rank in O(log n)) */
+  int *lb_min;                     /* least_outstanding, p2c: fewest outstanding per subtree, INT_MAX out of rotation */
   int busy, queued, inflight;      /* current, over all instances */
   int64_t queue_max;               /* after warm-up */
   int inst_min, inst_max;          /* after warm-up */

@@ -76,6 +76,7 @@ static void init_service(fl_sim_t *s, int i) {
   const fl_service_t *svc = &m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   init_instances(s, i);
+  fl__balancer_init(s, i);
   init_autoscale(s, i);
   r->slow = 1;
   r->tokens = svc->rate_burst;
@@ -123,7 +124,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
 /* ---- releasing it ---- */
 
 static void release_service(fl_svc_rt_t *r) {
-  free(r->inst); fl__stats_release(&r->st);
+  free(r->inst); fl__balancer_release(r); fl__stats_release(&r->st);
   free(r->recs); free(r->rec_t);
   free(r->callee); free(r->fail_via); free(r->calls_via); free(r->edge_calls); free(r->edge_fails);
   free(r->wcount); free(r->wint); free(r->wlast);
