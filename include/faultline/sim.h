@@ -189,6 +189,7 @@ typedef struct fl_jrn_rt {
   fl_event_t arrival;
   uint64_t *fail_from;             /* this window: failures by origin service */
   uint64_t *deg_from;              /* this window: degraded answers by where their failure came from */
+  int *from_set, nfrom_set;        /* this window: the origins written in fail_from or deg_from (cleared alone) */
   fl_time_t horizon_end;           /* thinning: end of the current bound's interval */
   double bound;                    /* thinning: rate bound over [.., horizon_end] */
   fl_stats_t st;

@@ -118,6 +118,13 @@ static inline void fl__svc_touch(fl_sim_t *s, fl_svc_rt_t *r, const fl_service_t
   r->last = now;
 }
 
+/* Counts a journey's failed or degraded answer under its origin in this window's table 'tab'
+** (fail_from or deg_from), noting the origin for the window's close to clear. */
+static inline void fl__journey_from(fl_jrn_rt_t *jr, uint64_t *tab, int origin) {
+  if (!jr->fail_from[origin] && !jr->deg_from[origin]) jr->from_set[jr->nfrom_set++] = origin;
+  tab[origin]++;
+}
+
 /* t x f as a time, saturating at FL_TIME_MAX (a double past INT64_MAX must not be cast). */
 static inline fl_time_t fl__scale_time(fl_time_t t, double f) {
   double v = (double)t * f;
