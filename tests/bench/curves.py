@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 # make bench's growth curves (issue 19): generated scenarios whose size grows along one axis at a
 # time, each point printed as nanoseconds per request (service visit), wall time and peak memory,
-# and as ratios to the curve's smallest point.
+# and as ratios to the curve's smallest point. ns/req is the process's CPU time (load and run) per
+# request: on a shared machine it moves less than the wall time.
 #   services   10/100/1,000/5,000, the same request count, every arrival making 40 service visits
 #   instances  1/100/10,000/100,000 of one service, for each balancer
 #   duration   1 h / 1 d / 7 d at 1 s windows, 10 services
 # FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
 # Usage: curves.py BIN OUTDIR
-import os, re, subprocess, sys, time
+import os, re, subprocess, sys
 
 BIN, OUT = sys.argv[1], sys.argv[2]
 BIG = os.environ.get("FAULTLINE_BENCH_BIG", "1") != "0"
@@ -54,23 +55,26 @@ def run(text, name):
     path = os.path.join(OUT, name + ".lua")
     with open(path, "w") as f:
         f.write(text)
-    t0 = time.monotonic()
-    p = subprocess.run([BIN, "run", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    total = time.monotonic() - t0
-    m = RUN.search(p.stdout)
-    if p.returncode not in (0, 1) or not m:
-        sys.exit("bench: %s failed (exit %d): %s" % (name, p.returncode, p.stderr.strip()[-400:]))
+    out, err = os.path.join(OUT, name + ".out"), os.path.join(OUT, name + ".err")
+    with open(out, "w") as fo, open(err, "w") as fe:
+        p = subprocess.Popen([BIN, "run", path], stdout=fo, stderr=fe)
+        _, status, ru = os.wait4(p.pid, 0)
+    rc = os.waitstatus_to_exitcode(status)
+    m = RUN.search(open(out).read())
+    if rc not in (0, 1) or not m:
+        sys.exit("bench: %s failed (exit %d): %s" % (name, rc, open(err).read().strip()[-400:]))
     wall, reqs, peak = float(m.group(1)), int(m.group(3)), int(m.group(4))
-    return {"ns": wall * 1e9 / max(reqs, 1), "wall": wall, "total": total, "reqs": reqs, "peak": peak}
+    cpu = ru.ru_utime + ru.ru_stime   # load and run, in CPU time: steadier than wall time on a shared machine
+    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak}
 
 
 def curve(title, points):
-    print("\n%-28s %12s %10s %10s %9s %9s %8s %8s" % (title, "requests", "ns/req", "run wall", "load+run", "peak MB", "x ns/req", "x peak"))
+    print("\n%-28s %12s %10s %10s %9s %9s %8s %8s" % (title, "requests", "ns/req", "run wall", "cpu", "peak MB", "x ns/req", "x peak"))
     first = None
     for label, text, name in points:
         r = run(text, name)
         first = first or r
-        print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f" % (label, r["reqs"], r["ns"], r["wall"], r["total"], r["peak"],
+        print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f" % (label, r["reqs"], r["ns"], r["wall"], r["cpu"], r["peak"],
               r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1)))
         sys.stdout.flush()
 
