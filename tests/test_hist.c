@@ -241,3 +241,28 @@ TEST(reset_clears_only_the_touched_range) {
   CHECK_EQ_INT(h1.b[lo - 1], 7);
   CHECK_EQ_INT(h1.b[hi + 1], 9);
 }
+
+/* One scan for several quantiles gives what one scan per quantile gives, over spreads from one
+** bucket to the overflow bucket, and for the empty histogram. */
+TEST(quantiles_in_one_scan_equal_quantile_one_at_a_time) {
+  static const double qs[] = { 0, 0.001, 0.25, 0.5, 0.5, 0.9, 0.99, 0.999, 1 };
+  const int nq = (int)(sizeof qs / sizeof *qs);
+  fl_hist_t *h = malloc(sizeof *h);
+  CHECK(h != NULL);
+  if (!h) return;
+  uint64_t x = 88172645463325252ull;
+  for (int round = 0; round < 6; round++) {
+    fl_hist_init(h);
+    int n = round == 0 ? 0 : round == 1 ? 1 : 2000;
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;   /* xorshift64 */
+      int64_t v = round == 2 ? 5 : round == 3 ? (int64_t)(x % 1000000) : round == 4 ? (int64_t)(x >> (x % 64)) : (int64_t)(x % 7) * 1000000007;
+      fl_hist_add(h, v);
+    }
+    int64_t out[16];
+    fl_hist_quantiles(h, qs, nq, out);
+    for (int k = 0; k < nq; k++)
+      CHECK_MSG(out[k] == fl_hist_quantile(h, qs[k]), "round %d q %g: %lld vs %lld", round, qs[k], (long long)out[k], (long long)fl_hist_quantile(h, qs[k]));
+  }
+  free(h);
+}

@@ -63,6 +63,17 @@ TEST(invariants_hold_after_every_window_of_a_run_with_faults_scaling_and_policie
   holds_over(put("busy.lua", busy_text));
 }
 
+TEST(invariants_hold_after_every_window_with_each_balancer_behind_faults_and_ejections) {
+  static const char *const lbs[] = { "round_robin", "random", "p2c" };
+  for (size_t i = 0; i < sizeof lbs / sizeof *lbs; i++) {
+    char text[4096], name[64];
+    const char *at = strstr(busy_text, "least_outstanding");
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - busy_text), busy_text, lbs[i], at + strlen("least_outstanding"));
+    snprintf(name, sizeof name, "lb_%s.lua", lbs[i]);
+    holds_over(put(name, text));
+  }
+}
+
 TEST(invariants_hold_after_every_window_of_the_incident_scenarios) {
   holds_over("scenarios/recommendation_outage.lua");
   holds_over("scenarios/incidents/cache_flush.lua");
@@ -108,6 +119,19 @@ TEST(invariants_catch_a_queued_count_that_is_not_its_waiting_room) {
   r.s.svc[0].inst[0].queued++; r.s.svc[0].queued++;   /* the sums agree, the room does not */
   expect_broken(&r, "waiting room");
   r.s.svc[0].inst[0].queued--; r.s.svc[0].queued--;
+  run_free(&r);
+}
+
+TEST(invariants_catch_a_balancer_tree_off_its_instances) {
+  run_t r;
+  if (!halfway(&r)) { run_free(&r); return; }
+  fl_svc_rt_t *b = &r.s.svc[1];         /* back: least_outstanding */
+  b->lb_min[b->lb_size]++;
+  expect_broken(&r, "balancer tree holds");
+  b->lb_min[b->lb_size]--;
+  b->lb_up[1]++;
+  expect_broken(&r, "balancer count tree");
+  b->lb_up[1]--;
   run_free(&r);
 }
 

@@ -125,8 +125,8 @@ static const limit_t limits[] = {
     "fault: every: 4e-10 seconds is less than 1ns, the clock's resolution (it would round to 0)", false },
 
   /* more entries than the loader allows */
-  { "10001 services", SCN "for i = 1, 10001 do service(\"s\" .. i) { work = \"1ms\" } end\n",
-    "$F:2: service \"s10001\": more than 10000 services", false },
+  { "100001 services", SCN "for i = 1, 100001 do service(\"s\" .. i) { work = \"1ms\" } end\n",
+    "$F:2: service \"s100001\": more than 100000 services", false },
   { "10001 endpoints", SCN "local e = {}\nfor i = 1, 10001 do e[\"e\" .. i] = { work = \"1ms\" } end\nservice \"a\" { endpoints = e }\n",
     "$F:4: service \"a\": more than 10000 endpoints", false },
   { "10001 faults", SCN A TRAFFIC_A

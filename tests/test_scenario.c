@@ -507,6 +507,40 @@ TEST(defaults_of_the_smallest_scenario) {
   fl_model_free(m);
 }
 
+/* Names are found through model.c's hash index: every service, endpoint and journey of a model
+** of 3000 services (the loader moved the services array many times while it grew), and none that
+** is not there. */
+TEST(look_ups_find_every_name_of_a_large_model_and_no_other) {
+  fl_model_t *m = NULL;
+  char err[1024];
+  int rc = load_text(SCN "for i = 1, 3000 do service(\"s\" .. i) { endpoints = { get = { work = \"1ms\" }, put = { work = \"1ms\" } } } end\n"
+                     "traffic { mix = { [\"s1.get\"] = 0.5, [\"s2999.put\"] = 0.5 }, rate = 10 }\n", NULL, &m, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc) return;
+  char name[32];
+  for (int i = 1; i <= 3000; i++) {
+    snprintf(name, sizeof name, "s%d", i);
+    fl_service_t *svc = fl_model_find_service(m, name);
+    CHECK_MSG(svc && strcmp(svc->name, name) == 0, "service %s", name);
+    snprintf(name, sizeof name, "s%d.put", i);
+    fl_endpoint_t *ep = fl_model_find_endpoint(m, name);
+    CHECK_MSG(ep && ep->service == svc && strcmp(ep->name, "put") == 0, "endpoint %s", name);
+  }
+  CHECK(fl_model_find_service(m, "s0") == NULL);
+  CHECK(fl_model_find_service(m, "s30000") == NULL);
+  CHECK(fl_model_find_service(m, "s1.get") == NULL);
+  CHECK(fl_model_find_endpoint(m, "s1") == NULL);          /* two endpoints, no default */
+  CHECK(fl_model_find_endpoint(m, "s1.post") == NULL);
+  CHECK(fl_model_find_endpoint(m, "s30.get") != NULL);
+  CHECK(fl_model_find_endpoint(m, "s300.get.x") == NULL);
+  CHECK(fl_model_find_endpoint(m, ".get") == NULL);
+  CHECK_EQ_INT(m->njourneys, 2);
+  for (int j = 0; j < m->njourneys; j++) CHECK_EQ_INT(fl_model_find_journey(m, m->journeys[j].name), j);
+  CHECK_EQ_INT(fl_model_find_journey(m, "s1"), -1);
+  CHECK_EQ_INT(fl_model_find_journey(m, "s1.put"), -1);
+  fl_model_free(m);
+}
+
 TEST(piecewise_profile_keeps_its_points) {
   fl_model_t *m = NULL;
   char err[1024];

@@ -28,6 +28,8 @@ void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src);
 /* q in [0,1]; returns nanoseconds (midpoint of the bucket holding rank ceil(q*count),
 ** clamped to [min, max]); 0 when empty. */
 int64_t fl_hist_quantile(const fl_hist_t *h, double q);
+/* fl_hist_quantile of each of q[0..n) (ascending) into out[0..n), in one scan of the buckets. */
+void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out);
 double fl_hist_mean(const fl_hist_t *h);
 /* Bucket index for a value, and the bucket's [lo, hi] range in nanoseconds (for tests). */
 uint32_t fl_hist_bucket(int64_t value);

@@ -318,6 +318,7 @@ typedef struct fl_model {
   int (*run_hook)(struct fl_model *m, struct fl_sim *s, int i, char *err, size_t errlen);
   void (*lua_free)(void *lua);       /* releases 'lua' (called by fl_model_free) */
   void *arena;                /* owns every string and array above */
+  void *names;                /* model.c's hash index of service and journey names (built on first look-up) */
 } fl_model_t;
 
 /* Rate of a profile at time t (seconds), per second. */
@@ -343,5 +344,7 @@ const char *fl_fault_target_label(const fl_fault_t *ft);
 const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
+/* The index of the journey named 'name', or -1. */
+int fl_model_find_journey(const fl_model_t *m, const char *name);
 
 #endif

@@ -112,6 +112,9 @@ typedef struct fl_svc_rt {
   int *recs; fl_time_t *rec_t; int nrecs, rec_cap;   /* recommendations kept for scale-down stabilisation */
   uint32_t rr;
   fl_rng_t rng_lb;
+  int lb_size;                     /* balancer.c's trees over the slots: leaves, a power of two >= cap */
+  int *lb_up;                      /* instances in rotation per subtree (picks by rank in O(log n)) */
+  int *lb_min;                     /* least_outstanding, p2c: fewest outstanding per subtree, INT_MAX out of rotation */
   int busy, queued, inflight;      /* current, over all instances */
   int64_t queue_max;               /* after warm-up */
   int inst_min, inst_max;          /* after warm-up */
@@ -202,6 +205,7 @@ typedef struct fl_jrn_rt {
   fl_event_t arrival;
   uint64_t *fail_from;             /* this window: failures by origin service */
   uint64_t *deg_from;              /* this window: degraded answers by where their failure came from */
+  int *from_set, nfrom_set;        /* this window: the origins written in fail_from or deg_from (cleared alone) */
   fl_time_t horizon_end;           /* thinning: end of the current bound's interval */
   double bound;                    /* thinning: rate bound over [.., horizon_end] */
   fl_stats_t st;

@@ -90,6 +90,24 @@ int64_t fl_hist_quantile(const fl_hist_t *h, double q) {
   return h->max;  /* unreachable while count matches the buckets */
 }
 
+void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out) {
+  uint64_t seen = 0;   /* counts of the buckets before i */
+  uint32_t i = h->lo;
+  for (int k = 0; k < n; k++) {
+    if (h->count == 0) { out[k] = 0; continue; }
+    if (!(q[k] > 0)) { out[k] = h->min; continue; }
+    if (q[k] >= 1) { out[k] = h->max; continue; }
+    double r = ceil(q[k] * (double)h->count);
+    uint64_t rank = r < 1 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
+    while (i <= h->hi && seen + h->b[i] < rank) seen += h->b[i++];
+    if (i > h->hi || i == LAST) { out[k] = h->max; continue; }
+    int64_t lo, hi;
+    fl_hist_bucket_range(i, &lo, &hi);
+    int64_t mid = lo + (hi - lo) / 2;
+    out[k] = mid < h->min ? h->min : mid > h->max ? h->max : mid;
+  }
+}
+
 double fl_hist_mean(const fl_hist_t *h) {
   return h->count ? h->sum / (double)h->count : 0;
 }

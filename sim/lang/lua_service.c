@@ -255,7 +255,7 @@ int fl__lua_service(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   if (!name[0] || strchr(name, '.') || strchr(name, '=') || strchr(name, ','))
     luaL_error(L, "service name '%s' must be non-empty and contain no '.', '=' or ','", name);
-  if (ld->m->nservices >= FL_LANG_MAX_ENTRIES) luaL_error(L, "service \"%s\": more than %d services", name, FL_LANG_MAX_ENTRIES);
+  if (ld->m->nservices >= FL_LANG_MAX_SERVICES) luaL_error(L, "service \"%s\": more than %d services", name, FL_LANG_MAX_SERVICES);
   fl_service_t *prev = fl_model_find_service(ld->m, name);
   if (prev) luaL_error(L, "service \"%s\" is defined twice (first at %s:%d)", name, prev->file, prev->line);
   lua_pushlightuserdata(L, ld);

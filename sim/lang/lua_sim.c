@@ -22,8 +22,7 @@ static int sim_stats(lua_State *L) {
   const char *name = luaL_checkstring(L, 2);
   fl_live_stats_t st;
   fl_service_t *svc = fl_model_find_service(s->m, name);
-  int j = -1;
-  for (int k = 0; !svc && k < s->m->njourneys; k++) if (strcmp(s->m->journeys[k].name, name) == 0) j = k;
+  int j = svc ? -1 : fl_model_find_journey(s->m, name);
   if (svc) fl_sim_service_stats(s, svc->id, &st);
   else if (j >= 0) fl_sim_journey_stats(s, j, &st);
   else return luaL_error(L, "sim:stats: no service or journey named '%s'", name);

@@ -1,8 +1,9 @@
-/* The model's vocabulary and storage: every enum's names (both ways), look-ups of services and
-** endpoints by name, the arena that owns the model's strings and arrays, and fl_model_free. */
+/* The model's vocabulary and storage: every enum's names (both ways), look-ups of services,
+** endpoints and journeys by name (hashed), the arena that owns the model's strings and arrays, and fl_model_free. */
 #include "model_int.h"
 #include "faultline/scenario.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,34 +51,107 @@ int fl_overflow_parse(const char *name) { return parse_name(overflow_names, FL_O
 const char *fl_outcome_name(fl_outcome_t o) { return name_of(outcome_names, FL_OUT__COUNT, (int)o); }
 int fl_outcome_parse(const char *name) { return parse_name(outcome_names, FL_OUT__COUNT, name); }
 
-/* ---- look-ups ---- */
+/* ---- look-ups ----
+** By hash: an open-addressing index of service and journey names (m->names), built as it is
+** first needed and brought up to date on every look-up: services are only ever appended (the
+** loader's realloc moves them, which rebuilds the index), journeys are set once by traffic{}
+** and journeys{} (a new array rebuilds it too). Load time and hooks' look-ups stay linear in
+** the number of names instead of quadratic. A model is used by one thread at a time. */
+
+typedef struct {
+  uint32_t *slot;             /* entry index + 1 per slot, 0: empty; a power of two of slots */
+  int cap, n;                 /* slots; entries indexed (the first n of the array) */
+  const void *of;             /* the array indexed: a moved array is indexed anew */
+} name_tab_t;
+typedef struct name_index { name_tab_t svc, jrn; } name_index_t;
+
+static uint32_t hash_name(const char *p, size_t len) {
+  uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+  for (size_t i = 0; i < len; i++) { h ^= (unsigned char)p[i]; h *= 1099511628211ull; }
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The name of entry i of the table's array. */
+typedef const char *(*name_at_fn)(const fl_model_t *m, int i);
+static const char *service_name_at(const fl_model_t *m, int i) { return m->services[i].name; }
+static const char *journey_name_at(const fl_model_t *m, int i) { return m->journeys[i].name; }
+
+/* Entry i under its name; a repeated name points at its last entry, as the linear scans
+** that looked for the last match did (names are unique in a loaded model). */
+static void tab_put(name_tab_t *t, const fl_model_t *m, name_at_fn name_at, int i) {
+  const char *name = name_at(m, i);
+  if (!name) return;
+  uint32_t mask = (uint32_t)t->cap - 1, h = hash_name(name, strlen(name)) & mask;
+  while (t->slot[h] && strcmp(name_at(m, (int)t->slot[h] - 1), name) != 0) h = (h + 1) & mask;
+  t->slot[h] = (uint32_t)i + 1;
+}
+
+/* Indexes entries [t->n, count) of 'arr', from scratch when the array moved; grows at half full. */
+static void tab_sync(name_tab_t *t, const fl_model_t *m, const void *arr, int count, name_at_fn name_at) {
+  if (t->of != arr || t->n > count) { t->n = 0; t->of = arr; if (t->slot) memset(t->slot, 0, sizeof *t->slot * (size_t)t->cap); }
+  if (t->n == count) return;
+  if ((int64_t)count * 2 > t->cap) {
+    int cap = 64;
+    while (cap < count * 2) cap *= 2;
+    free(t->slot);
+    t->slot = fl_xcalloc((size_t)cap, sizeof *t->slot);
+    t->cap = cap;
+    t->n = 0;
+  }
+  for (; t->n < count; t->n++) tab_put(t, m, name_at, t->n);
+}
+
+/* Entry index of 'name' (len bytes, not terminated) in the table, or -1. */
+static int tab_find(const name_tab_t *t, const fl_model_t *m, name_at_fn name_at, const char *name, size_t len) {
+  if (!t->cap) return -1;
+  uint32_t mask = (uint32_t)t->cap - 1;
+  for (uint32_t h = hash_name(name, len) & mask; t->slot[h]; h = (h + 1) & mask) {
+    const char *o = name_at(m, (int)t->slot[h] - 1);
+    if (strncmp(o, name, len) == 0 && o[len] == 0) return (int)t->slot[h] - 1;
+  }
+  return -1;
+}
+
+static name_index_t *names_of(const fl_model_t *m) {
+  /* the index is a cache beside the model: filling it changes no value the model holds */
+  fl_model_t *mm = (fl_model_t *)m;
+  if (!mm->names) mm->names = fl_xcalloc(1, sizeof(name_index_t));
+  return mm->names;
+}
+
+static fl_service_t *find_service(const fl_model_t *m, const char *name, size_t len) {
+  if (m->nservices == 0) return NULL;
+  name_index_t *x = names_of(m);
+  tab_sync(&x->svc, m, m->services, m->nservices, service_name_at);
+  int i = tab_find(&x->svc, m, service_name_at, name, len);
+  return i >= 0 ? &m->services[i] : NULL;
+}
 
 fl_service_t *fl_model_find_service(const fl_model_t *m, const char *name) {
-  for (int i = 0; i < m->nservices; i++)
-    if (strcmp(m->services[i].name, name) == 0) return &m->services[i];
-  return NULL;
+  return find_service(m, name, strlen(name));
+}
+
+int fl_model_find_journey(const fl_model_t *m, const char *name) {
+  if (m->njourneys == 0) return -1;
+  name_index_t *x = names_of(m);
+  tab_sync(&x->jrn, m, m->journeys, m->njourneys, journey_name_at);
+  return tab_find(&x->jrn, m, journey_name_at, name, strlen(name));
 }
 
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name) {
   const char *dot = strchr(name, '.');
+  fl_service_t *s = find_service(m, name, dot ? (size_t)(dot - name) : strlen(name));
+  if (!s) return NULL;
   if (!dot) {
-    fl_service_t *s = fl_model_find_service(m, name);
-    if (!s) return NULL;
     if (s->nendpoints == 1) return &s->endpoints[0];
     for (int i = 0; i < s->nendpoints; i++)
       if (strcmp(s->endpoints[i].name, "default") == 0) return &s->endpoints[i];
     return NULL;
   }
-  for (int i = 0; i < m->nservices; i++) {
-    fl_service_t *s = &m->services[i];
-    size_t len = strlen(s->name);
-    if (len != (size_t)(dot - name) || strncmp(s->name, name, len) != 0) continue;
-    for (int j = 0; j < s->nendpoints; j++)
-      if (strcmp(s->endpoints[j].name, dot + 1) == 0) return &s->endpoints[j];
-    /* a service declared without endpoints has one, whatever its callers call it */
-    return s->implicit ? &s->endpoints[0] : NULL;
-  }
-  return NULL;
+  for (int j = 0; j < s->nendpoints; j++)
+    if (strcmp(s->endpoints[j].name, dot + 1) == 0) return &s->endpoints[j];
+  /* a service declared without endpoints has one, whatever its callers call it */
+  return s->implicit ? &s->endpoints[0] : NULL;
 }
 
 /* ---- the arena ---- */
@@ -120,5 +194,7 @@ void fl_model_free(fl_model_t *m) {
   free(m->faults);
   free(m->expects);
   free(m->hooks);
+  if (m->names) free(((name_index_t *)m->names)->svc.slot), free(((name_index_t *)m->names)->jrn.slot);
+  free(m->names);
   free(m);
 }

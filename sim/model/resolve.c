@@ -298,7 +298,8 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
       x->service = fl_model_find_service(m, x->subject);
       if (!x->service) return errf(err, n, "%s:%d: expect \"%s\": unknown service '%s'", x->file, x->line, x->name, x->subject);
     } else if (x->subject) {
-      for (int j = 0; j < m->njourneys; j++) if (strcmp(m->journeys[j].name, x->subject) == 0) x->journey = j;
+      int j = fl_model_find_journey(m, x->subject);
+      if (j >= 0) x->journey = j;
       if (x->journey < 0) return errf(err, n, "%s:%d: expect \"%s\": '%s' is not a journey of the traffic mix", x->file, x->line, x->name, x->subject);
     }
     if (x->no_cascade_from) {

@@ -3,46 +3,141 @@
 ** instances are in rotation, and Envoy's outlier ejection of instances that keep failing. */
 #include "run_int.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
+
+/* ---- the trees over the slots ----
+** Every service keeps a count tree over its instance slots (1 for an instance in rotation):
+** the k-th instance in rotation, by slot order, is found in O(log n), and so is the first one
+** in rotation at or after a slot. least_outstanding and p2c also keep a min tree of the
+** outstanding requests of the instances in rotation (INT_MAX for the others), updated as the
+** counts change (fl__lb_outstanding, from request.c); p2c reads only its leaves. Each pick below is the one the plain scan over the slots
+** made (same instance, same draws, same rotation counter); the scans stay for the one case the
+** trees do not cover, a rotation counter about to wrap around 2^32. */
+
+static void up_set(fl_svc_rt_t *r, int k, int v) {
+  int i = k + r->lb_size;
+  r->lb_up[i] = v;
+  for (i >>= 1; i >= 1; i >>= 1) r->lb_up[i] = r->lb_up[2 * i] + r->lb_up[2 * i + 1];
+}
+
+void fl__lb_min_set(fl_svc_rt_t *r, int k) {
+  const fl_instance_t *in = &r->inst[k];
+  int i = k + r->lb_size, v = in->up ? in->outstanding : INT_MAX;
+  if (r->lb_min[i] == v) return;
+  r->lb_min[i] = v;
+  for (i >>= 1; i >= 1; i >>= 1) {
+    int a = r->lb_min[2 * i], b = r->lb_min[2 * i + 1], m = a < b ? a : b;
+    if (r->lb_min[i] == m) break;   /* nothing above changes */
+    r->lb_min[i] = m;
+  }
+}
+
+/* The slot of the k-th (from 0) instance in rotation, by slot order; k < nup. */
+static int up_select(const fl_svc_rt_t *r, int k) {
+  if (r->nup == r->ninst) return k;   /* every slot in use is in rotation */
+  int i = 1;
+  while (i < r->lb_size) {
+    i *= 2;
+    if (r->lb_up[i] <= k) { k -= r->lb_up[i]; i++; }
+  }
+  return i - r->lb_size;
+}
+
+/* Instances in rotation in slots [0, k). */
+static int up_before(const fl_svc_rt_t *r, int k) {
+  int n = 0;
+  for (int i = k + r->lb_size; i > 1; i >>= 1)
+    if (i & 1) n += r->lb_up[i - 1];
+  return n;
+}
+
+/* The first slot in rotation at or after k, wrapping around to slot 0; nup > 0. */
+static int up_next(const fl_svc_rt_t *r, int k) {
+  if (r->nup == r->ninst) return k < r->ninst ? k : 0;
+  int before = k < r->lb_size ? up_before(r, k) : r->nup;
+  return up_select(r, before < r->nup ? before : 0);
+}
+
+/* The first slot at or after k whose subtree minimum is at most m, or -1. */
+static int min_from(const fl_svc_rt_t *r, int k, int m) {
+  int i = k + r->lb_size;
+  while (r->lb_min[i] > m) {
+    while (i & 1) i >>= 1;    /* climb out of right children ... */
+    if (i == 0) return -1;
+    i++;                      /* ... to the subtree just right of what was looked at */
+  }
+  while (i < r->lb_size) { i *= 2; if (r->lb_min[i] > m) i++; }
+  return i - r->lb_size;
+}
+
+void fl__balancer_init(fl_sim_t *s, int id) {
+  fl_svc_rt_t *r = &s->svc[id];
+  int size = 1;
+  while (size < r->cap) size *= 2;
+  r->lb_size = size;
+  r->lb_up = fl_xcalloc((size_t)size * 2, sizeof *r->lb_up);
+  for (int k = 0; k < r->cap; k++) r->lb_up[size + k] = r->inst[k].up;
+  for (int i = size - 1; i >= 1; i--) r->lb_up[i] = r->lb_up[2 * i] + r->lb_up[2 * i + 1];
+  fl_balancer_t lb = s->m->services[id].balancer;
+  if (lb != FL_LB_LEAST_OUTSTANDING && lb != FL_LB_P2C) return;
+  r->lb_min = fl_xmalloc((size_t)size * 2 * sizeof *r->lb_min);
+  for (int i = 0; i < 2 * size; i++) r->lb_min[i] = INT_MAX;
+  for (int k = 0; k < r->cap; k++) if (r->inst[k].up) r->lb_min[size + k] = r->inst[k].outstanding;
+  for (int i = size - 1; i >= 1; i--) r->lb_min[i] = r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1];
+}
+
+void fl__balancer_release(fl_svc_rt_t *r) {
+  free(r->lb_up); free(r->lb_min);
+  r->lb_up = r->lb_min = NULL;
+}
+
+/* ---- choosing ---- */
 
 static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
   int n = r->ninst;
   if (r->nup == 0) return NULL;
   switch (svc->balancer) {
-  case FL_LB_ROUND_ROBIN:
-    for (int k = 0; k < n; k++) {
-      fl_instance_t *in = &r->inst[r->rr++ % (uint32_t)n];
-      if (in->up) return in;
+  case FL_LB_ROUND_ROBIN: {
+    fl_instance_t *in = &r->inst[r->rr % (uint32_t)n];
+    if (in->up) { r->rr++; return in; }
+    if (r->rr > UINT32_MAX - (uint32_t)n) {   /* the plain scan, across the counter's wrap */
+      for (int k = 0; k < n; k++) {
+        in = &r->inst[r->rr++ % (uint32_t)n];
+        if (in->up) return in;
+      }
+      return NULL;
     }
-    return NULL;
-  case FL_LB_RANDOM: {
-    uint64_t k = fl_rng_below(&r->rng_lb, (uint64_t)r->nup);
-    for (int i = 0; i < n; i++)
-      if (r->inst[i].up && k-- == 0) return &r->inst[i];
-    return NULL;
+    /* the scan stepped the counter once per slot it looked at, up to the next one in rotation */
+    int k0 = (int)(r->rr % (uint32_t)n), k = up_next(r, k0);
+    r->rr += (uint32_t)(k >= k0 ? k - k0 : n - k0 + k) + 1;
+    return &r->inst[k];
   }
+  case FL_LB_RANDOM:
+    return &r->inst[up_select(r, (int)fl_rng_below(&r->rng_lb, (uint64_t)r->nup))];
   case FL_LB_LEAST_OUTSTANDING: {
-    fl_instance_t *best = NULL;
+    /* the first instance with the fewest outstanding, looking from the rotation counter on */
     uint32_t start = r->rr++;
-    for (int k = 0; k < n; k++) {
-      fl_instance_t *in = &r->inst[(start + (uint32_t)k) % (uint32_t)n];
-      if (in->up && (!best || in->outstanding < best->outstanding)) best = in;
+    if (start > UINT32_MAX - (uint32_t)n) {   /* the plain scan, across the counter's wrap */
+      fl_instance_t *best = NULL;
+      for (int k = 0; k < n; k++) {
+        fl_instance_t *in = &r->inst[(start + (uint32_t)k) % (uint32_t)n];
+        if (in->up && (!best || in->outstanding < best->outstanding)) best = in;
+      }
+      return best;
     }
-    return best;
+    int m = r->lb_min[1], k = min_from(r, (int)(start % (uint32_t)n), m);
+    return &r->inst[k >= 0 ? k : min_from(r, 0, m)];
   }
   case FL_LB_P2C: {
-    if (r->nup == 1) { for (int i = 0; i < n; i++) if (r->inst[i].up) return &r->inst[i]; }
-    fl_instance_t *a = NULL, *b = NULL;
+    if (r->nup == 1) return &r->inst[up_select(r, 0)];
     uint64_t ka = fl_rng_below(&r->rng_lb, (uint64_t)r->nup);
     uint64_t kb = fl_rng_below(&r->rng_lb, (uint64_t)r->nup - 1);
     if (kb >= ka) kb++;
-    for (int i = 0, k = 0; i < n; i++) {
-      if (!r->inst[i].up) continue;
-      if (k == (int)ka) a = &r->inst[i];
-      if (k == (int)kb) b = &r->inst[i];
-      k++;
-    }
-    return b->outstanding < a->outstanding ? b : a;
+    /* the counts from the tree's leaves: a dense array, not two instances far apart */
+    int a = up_select(r, (int)ka), b = up_select(r, (int)kb);
+    return &r->inst[r->lb_min[r->lb_size + b] < r->lb_min[r->lb_size + a] ? b : a];
   }
   default: return NULL;
   }
@@ -52,12 +147,10 @@ static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
 fl_instance_t *fl__pick_instance(const fl_service_t *svc, fl_svc_rt_t *r, const fl_req_t *q) {
   fl_instance_t *in = (q->flags & F_HEDGE) && q->ctx && q->ctx->first && r->nup > 1 ? q->ctx->first : balance(svc, r);
   if (in && (q->flags & F_HEDGE) && q->ctx && in == q->ctx->first && r->nup > 1) {
-    /* a hedge goes to the next instance in rotation after the first attempt's */
+    /* a hedge goes to the next instance in rotation after the first attempt's (another one:
+    ** more than one is in rotation) */
     int k0 = (int)(q->ctx->first - r->inst);
-    for (int k = 1; k < r->ninst; k++) {
-      fl_instance_t *o = &r->inst[(k0 + k) % r->ninst];
-      if (o->up) { in = o; break; }
-    }
+    in = &r->inst[up_next(r, (k0 + 1) % r->ninst)];
   }
   return in;
 }
@@ -68,6 +161,9 @@ void fl__set_rotation(fl_svc_rt_t *r, fl_instance_t *in) {
   if (up == in->up) return;
   in->up = up;
   r->nup += up ? 1 : -1;
+  int k = (int)(in - r->inst);
+  up_set(r, k, up);
+  if (r->lb_min) fl__lb_min_set(r, k);
 }
 
 /* ---- outlier ejection (Envoy) ---- */

@@ -1,9 +1,10 @@
 /* The run state's invariant checker (debug): the counts kept per service agree with those of
 ** its instances, requests in flight balance with the pool, and waiting rooms, workers, breakers'
-** windows and brokers' rings stay within their bounds. Tests run it after every window
+** windows and brokers' rings stay within their bounds, the balancer's trees follow the instances. Tests run it after every window
 ** (FAULTLINE_CHECK_INVARIANTS=1); it is never on the hot path. */
 #include "run_int.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -43,6 +44,28 @@ static int check_instance(const fl_service_t *svc, const fl_instance_t *in, int 
   return 0;
 }
 
+/* The balancer's trees (balancer.c) agree with the instances: a count leaf per slot in
+** rotation, a min leaf of its outstanding requests (INT_MAX out of rotation), and every inner
+** node the sum or minimum of its children. */
+static int check_balancer(const fl_service_t *svc, const fl_svc_rt_t *r, char *why, size_t n) {
+  int size = r->lb_size;
+  if (size < r->cap || !r->lb_up) return broken(why, n, "service '%s': balancer tree of %d leaves for %d slots", svc->name, size, r->cap);
+  for (int k = 0; k < size; k++) {
+    bool up = k < r->cap && r->inst[k].up;
+    if (r->lb_up[size + k] != up) return broken(why, n, "service '%s': balancer tree counts slot %d %s rotation", svc->name, k, up ? "out of" : "in");
+    int v = up ? r->inst[k].outstanding : INT_MAX;
+    if (r->lb_min && r->lb_min[size + k] != v)
+      return broken(why, n, "service '%s': balancer tree holds %d outstanding for slot %d, which has %d", svc->name, r->lb_min[size + k], k, v);
+  }
+  for (int i = size - 1; i >= 1; i--) {
+    if (r->lb_up[i] != r->lb_up[2 * i] + r->lb_up[2 * i + 1]) return broken(why, n, "service '%s': balancer count tree node %d is not its children's sum", svc->name, i);
+    int m = r->lb_min ? (r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1]) : 0;
+    if (r->lb_min && r->lb_min[i] != m) return broken(why, n, "service '%s': balancer min tree node %d is not its children's minimum", svc->name, i);
+  }
+  if (r->lb_up[1] != r->nup) return broken(why, n, "service '%s': balancer tree counts %d in rotation, not %d", svc->name, r->lb_up[1], r->nup);
+  return 0;
+}
+
 /* One service: its totals are the sums over its instances. */
 static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why, size_t n) {
   const fl_service_t *svc = &s->m->services[i];
@@ -63,6 +86,8 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   if (alive != r->nalive) return broken(why, n, "service '%s': %d instances alive but %d are", svc->name, r->nalive, alive);
   if (desired != r->desired) return broken(why, n, "service '%s': %d instances desired but %d exist undrained", svc->name, r->desired, desired);
   if (r->inflight < outstanding) return broken(why, n, "service '%s': %d requests in flight but its instances hold %d", svc->name, r->inflight, outstanding);
+  int rc = check_balancer(svc, r, why, n);
+  if (rc) return rc;
   for (int x = 0; x < r->ncallees; x++)
     if (r->wcount[x] < 0) return broken(why, n, "service '%s': %d workers waiting on a callee", svc->name, r->wcount[x]);
   for (int x = 0; x < r->ncallees; x++)

@@ -164,10 +164,12 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
   if (in->busy < svc->workers) {
     if (q->deadline && s->eng.now > q->deadline) { fl__defer_failure(s, q, FL_CAUSE_DEADLINE, svc->id); return; }
     in->outstanding++; q->flags |= F_ON_INST;
+    fl__lb_outstanding(r, in);
     fl__list_add(&in->reqs, q);
     start_work(s, q);
   } else if (in->queued < svc->queue) {
     in->outstanding++; q->flags |= F_ON_INST;
+    fl__lb_outstanding(r, in);
     fl__list_add(&in->reqs, q);
     if (in->qtail) in->qtail->next = q; else in->qhead = q;
     in->qtail = q;
@@ -194,7 +196,11 @@ void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, 
     if (q->flags & F_WORKER) release_worker(s, q);
     fl__svc_touch(s, r, svc);
     r->inflight--;
-    if (q->flags & F_ON_INST && --q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
+    if (q->flags & F_ON_INST) {
+      --q->inst->outstanding;
+      fl__lb_outstanding(r, q->inst);
+      if (q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
+    }
     count_outcome(&r->st, measured, out, cause, latency);
     fl_hist_t *eh = s->ep[q->ep->id].hwin;   /* an endpoint with its own slo */
     if (eh && out != FL_OUT_FAILURE) fl_hist_add(eh, latency);

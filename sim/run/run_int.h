@@ -120,6 +120,13 @@ static inline void fl__svc_touch(fl_sim_t *s, fl_svc_rt_t *r, const fl_service_t
   r->last = now;
 }
 
+/* Counts a journey's failed or degraded answer under its origin in this window's table 'tab'
+** (fail_from or deg_from), noting the origin for the window's close to clear. */
+static inline void fl__journey_from(fl_jrn_rt_t *jr, uint64_t *tab, int origin) {
+  if (!jr->fail_from[origin] && !jr->deg_from[origin]) jr->from_set[jr->nfrom_set++] = origin;
+  tab[origin]++;
+}
+
 /* t x f as a time, saturating at FL_TIME_MAX (a double past INT64_MAX must not be cast). */
 static inline fl_time_t fl__scale_time(fl_time_t t, double f) {
   double v = (double)t * f;
@@ -138,6 +145,13 @@ fl_instance_t *fl__pick_instance(const fl_service_t *svc, fl_svc_rt_t *r, const 
 void fl__set_rotation(fl_svc_rt_t *r, fl_instance_t *in);
 void fl__outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, fl_outcome_t out, fl_cause_t cause, int origin);
 void fl__on_uneject(fl_engine_t *e, fl_event_t *ev);
+void fl__balancer_init(fl_sim_t *s, int id);
+void fl__balancer_release(fl_svc_rt_t *r);
+void fl__lb_min_set(fl_svc_rt_t *r, int k);
+/* Instance 'in' of r's service took or dropped a request: least_outstanding's tree follows. */
+static inline void fl__lb_outstanding(fl_svc_rt_t *r, const fl_instance_t *in) {
+  if (r->lb_min) fl__lb_min_set(r, (int)(in - r->inst));
+}
 
 /* ---- call.c: an endpoint's steps, calls and their attempts, timeouts ---- */
 void fl__send(fl_sim_t *s, fl_req_t *q);

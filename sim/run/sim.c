@@ -78,6 +78,7 @@ static void init_service(fl_sim_t *s, int i) {
   const fl_service_t *svc = &m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   init_instances(s, i);
+  fl__balancer_init(s, i);
   init_autoscale(s, i);
   r->slow = 1;
   r->tokens = svc->rate_burst;
@@ -129,7 +130,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
 /* ---- releasing it ---- */
 
 static void release_service(fl_svc_rt_t *r) {
-  free(r->inst); fl__stats_release(&r->st);
+  free(r->inst); fl__balancer_release(r); fl__stats_release(&r->st);
   free(r->recs); free(r->rec_t);
   free(r->callee); free(r->fail_via); free(r->calls_via); free(r->edge_calls); free(r->edge_fails);
   free(r->wcount); free(r->wint); free(r->wlast); free(r->acount); free(r->aint);
@@ -138,7 +139,7 @@ static void release_service(fl_svc_rt_t *r) {
 void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
   for (int i = 0; s->m && i < s->m->nservices; i++) release_service(&s->svc[i]);
-  for (int j = 0; s->m && j < s->m->njourneys; j++) { fl__stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); }
+  for (int j = 0; s->m && j < s->m->njourneys; j++) { fl__stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); free(s->jrn[j].from_set); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
     for (int k = 0; s->fault[f].phase && k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
     free(s->fault[f].phase);

@@ -75,12 +75,12 @@ static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   case FL_OUT_SUCCESS: st->win.successes++; if (x->measured) st->total.successes++; break;
   case FL_OUT_DEGRADED:
     st->win.degraded++; if (x->measured) st->total.degraded++;
-    if (origin >= 0 && jr->deg_from) jr->deg_from[origin]++;
+    if (origin >= 0 && jr->deg_from) fl__journey_from(jr, jr->deg_from, origin);
     break;
   case FL_OUT_FAILURE:
     st->win.failures++; st->win.cause[cause]++;
     if (x->measured) { st->total.failures++; st->total.cause[cause]++; jr->lost++; }
-    if (origin >= 0 && jr->fail_from) jr->fail_from[origin]++;
+    if (origin >= 0 && jr->fail_from) fl__journey_from(jr, jr->fail_from, origin);
     break;
   }
   x->next = s->free_sess; s->free_sess = x;
@@ -178,6 +178,7 @@ void fl__traffic_init(fl_sim_t *s) {
     if ((double)m->nservices * m->njourneys <= 4e6) {
       jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
       jr->deg_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->deg_from);
+      jr->from_set = fl_xmalloc((size_t)m->nservices * sizeof *jr->from_set);
     }
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;

@@ -89,8 +89,11 @@ static void close_stats(fl_stats_t *st, uint32_t w) {
   st->series[FL_SER_SUCCESSES][w] = (double)st->win.successes;
   st->series[FL_SER_DEGRADED][w] = (double)st->win.degraded;
   st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
-  st->series[FL_SER_P50][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.5));
-  st->series[FL_SER_P99][w] = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
+  static const double qs[2] = { 0.5, 0.99 };
+  int64_t qv[2];
+  fl_hist_quantiles(st->hwin, qs, 2, qv);
+  st->series[FL_SER_P50][w] = fl_time_to_sec(qv[0]);
+  st->series[FL_SER_P99][w] = fl_time_to_sec(qv[1]);
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
 }
 
@@ -140,8 +143,9 @@ static void reset_windows(fl_sim_t *s, uint32_t w) {
   }
   for (int j = 0; j < s->m->njourneys; j++) {
     reset_window(&s->jrn[j].st);
-    if (s->jrn[j].fail_from) memset(s->jrn[j].fail_from, 0, sizeof *s->jrn[j].fail_from * (size_t)s->m->nservices);
-    if (s->jrn[j].deg_from) memset(s->jrn[j].deg_from, 0, sizeof *s->jrn[j].deg_from * (size_t)s->m->nservices);
+    fl_jrn_rt_t *jr = &s->jrn[j];   /* only the origins written this window */
+    for (int k = 0; k < jr->nfrom_set; k++) jr->fail_from[jr->from_set[k]] = jr->deg_from[jr->from_set[k]] = 0;
+    jr->nfrom_set = 0;
   }
 }
 

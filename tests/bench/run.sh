@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make bench: runs the fixed benchmark scenarios and prints simulated requests (arrivals) per wall
-# second, all requests (every service visit) per second, events per second and peak memory.
+# second, all requests (every service visit) per second, events per second and peak memory; then
+# the growth curves (tests/bench/curves.py: services, instances per balancer, duration), each point
+# as a ratio to its curve's smallest. FAULTLINE_BENCH_BIG=0 skips the big run and the curves'
+# largest points; FAULTLINE_BENCH_CURVES=0 skips the curves.
 set -eu
 BUILD=${BUILD:-build}
 BIN="$BUILD/faultline"
@@ -45,3 +48,8 @@ w1, w2 = a["run"]["wall_seconds"], b["run"]["wall_seconds"]
 same = a["results"] == b["results"]
 print("%-12s %6d %11.2fs %11.2fs %8.2fx%s" % ("mm1 x 8", a["run"]["runs"], w1, w2, w1 / w2, "" if same else "  (results differ!)"))
 PY
+
+# The growth curves (issue 19): cost per request and memory as services, instances and duration grow.
+if [ "${FAULTLINE_BENCH_CURVES:-1}" != 0 ]; then
+  python3 tests/bench/curves.py "$BIN" "$OUT"
+fi

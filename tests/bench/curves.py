@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+# make bench's growth curves (issue 19): generated scenarios whose size grows along one axis at a
+# time, each point printed as nanoseconds per request (service visit), wall time and peak memory,
+# and as ratios to the curve's smallest point. ns/req is the process's CPU time (load and run) per
+# request: on a shared machine it moves less than the wall time.
+#   services   10/100/1,000/5,000, the same request count, every arrival making 40 service visits
+#   instances  1/100/10,000/100,000 of one service, for each balancer
+#   duration   1 h / 1 d / 7 d at 1 s windows, 10 services
+# FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
+# Usage: curves.py BIN OUTDIR
+import os, re, subprocess, sys
+
+BIN, OUT = sys.argv[1], sys.argv[2]
+BIG = os.environ.get("FAULTLINE_BENCH_BIG", "1") != "0"
+RUN = re.compile(r"^run: ([0-9.]+)s wall, (\d+) events .*?, (\d+) requests .*?, peak (\d+) MB", re.M)
+
+
+def services_scenario(n):
+    """n services: n/40 fronts (at least one), each calling 39 of the others in parallel, so that
+    every arrival makes 40 visits; the fronts share 1,000 arrivals/s for 100 s at 1 s windows."""
+    fronts = max(1, n // 40)
+    leaves = n - fronts
+    lines = ['scenario { name = "bench services %d", duration = "100s", seed = 1, window = "1s" }' % n]
+    for j in range(fronts):
+        callees = ", ".join('call "l%d"' % ((j * 39 + k) % leaves) for k in range(39))
+        lines.append('service "f%d" { workers = 64, queue = math.huge, blocking = false, work = exp "1ms", '
+                     'calls = { parallel { %s } } }' % (j, callees))
+    for i in range(leaves):
+        lines.append('service "l%d" { workers = 64, queue = math.huge, work = exp "1ms" }' % i)
+    mix = ", ".join("f%d = %r" % (j, 1 / fronts) for j in range(fronts))
+    lines.append('traffic { rate = "1000/s", mix = { %s } }' % mix)
+    return "\n".join(lines) + "\n"
+
+
+def instances_scenario(n, balancer):
+    """One service of n instances behind 'balancer': 2,000 arrivals/s for 1,000 s (1 instance runs
+    at 50% of its 4 workers)."""
+    return ('scenario { name = "bench instances", duration = "1000s", seed = 1, window = "10s" }\n'
+            'service "s" { instances = %d, balancer = "%s", workers = 4, queue = math.huge, work = exp "1ms" }\n'
+            'traffic { rate = "2000/s", mix = { s = 1 } }\n' % (n, balancer))
+
+
+def duration_scenario(seconds):
+    """10 services (a gateway calling 9 in parallel) at 10 arrivals/s, 1 s windows."""
+    callees = ", ".join('call "s%d"' % i for i in range(9))
+    lines = ['scenario { name = "bench duration", duration = "%ds", seed = 1, window = "1s" }' % seconds,
+             'service "gw" { workers = 8, queue = math.huge, blocking = false, work = exp "1ms", '
+             'calls = { parallel { %s } } }' % callees]
+    lines += ['service "s%d" { workers = 8, queue = math.huge, work = exp "1ms" }' % i for i in range(9)]
+    lines.append('traffic { rate = "10/s", mix = { gw = 1 } }')
+    return "\n".join(lines) + "\n"
+
+
+def run(text, name):
+    path = os.path.join(OUT, name + ".lua")
+    with open(path, "w") as f:
+        f.write(text)
+    out, err = os.path.join(OUT, name + ".out"), os.path.join(OUT, name + ".err")
+    with open(out, "w") as fo, open(err, "w") as fe:
+        p = subprocess.Popen([BIN, "run", path], stdout=fo, stderr=fe)
+        _, status, ru = os.wait4(p.pid, 0)
+    rc = os.waitstatus_to_exitcode(status)
+    m = RUN.search(open(out).read())
+    if rc not in (0, 1) or not m:
+        sys.exit("bench: %s failed (exit %d): %s" % (name, rc, open(err).read().strip()[-400:]))
+    wall, reqs, peak = float(m.group(1)), int(m.group(3)), int(m.group(4))
+    cpu = ru.ru_utime + ru.ru_stime   # load and run, in CPU time: steadier than wall time on a shared machine
+    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak}
+
+
+def curve(title, points):
+    print("\n%-28s %12s %10s %10s %9s %9s %8s %8s" % (title, "requests", "ns/req", "run wall", "cpu", "peak MB", "x ns/req", "x peak"))
+    first = None
+    for label, text, name in points:
+        r = run(text, name)
+        first = first or r
+        print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f" % (label, r["reqs"], r["ns"], r["wall"], r["cpu"], r["peak"],
+              r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1)))
+        sys.stdout.flush()
+
+
+curve("services (40 visits/arrival)",
+      [("%d services" % n, services_scenario(n), "svc%d" % n) for n in (10, 100, 1000, 5000) if BIG or n < 5000])
+for lb in ("round_robin", "random", "least_outstanding", "p2c"):
+    curve("instances, %s" % lb,
+          [("%d instances" % n, instances_scenario(n, lb), "inst_%s_%d" % (lb, n)) for n in (1, 100, 10000, 100000) if BIG or n < 100000])
+curve("duration (1 s windows)",
+      [(label, duration_scenario(sec), "dur%d" % sec) for label, sec in (("1 h", 3600), ("1 d", 86400), ("7 d", 7 * 86400)) if BIG or sec < 7 * 86400])
