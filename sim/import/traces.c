@@ -559,7 +559,7 @@ static void build_tree(tr_t *t, tkid_t **kids_out, int **first_out) {
     if (steps > ns) { nkids[t->sp[i].parent]--; t->sp[i].parent = -1; t->sp[i].orphan = true; }
   }
   /* fold: a client span with one child, of another service, and a parent of its own */
-  int *only = fl_xmalloc((size_t)ns * sizeof *only);
+  int *only = fl_xmalloc((size_t)(ns > 0 ? ns : 0) * sizeof *only);   /* (a bound gcc's -flto can see) */
   for (int i = 0; i < ns; i++) only[i] = -1;
   for (int i = 0; i < ns; i++) if (t->sp[i].parent >= 0) only[t->sp[i].parent] = i;
   for (int i = 0; i < ns; i++) {
