@@ -51,6 +51,7 @@ typedef struct fl_instance {
   fl_event_t eject_ev;
   bool alive;                 /* running: a crashed instance stays in rotation until noticed */
   int crashed, hung;          /* active crash / hang faults on it */
+  fl_time_t paused_until;     /* a pause fault froze it until then (in the past: running) */
   fl_req_t *qhead, *qtail;
   fl_reqlist_t reqs;          /* every request it holds: queued, working or waiting on calls */
   fl_event_t notice;          /* the balancer's health check noticing a crash */
@@ -66,7 +67,9 @@ typedef struct fl_fault_rt {
   fl_time_t started, ended;   /* -1 until it happens */
   int first, count;           /* the instances it hits */
   fl_reqlist_t dropped;       /* partition: calls in limbo */
-  fl_rng_t rng;               /* a link's errors */
+  fl_rng_t rng;               /* a link's errors; a pause's lengths */
+  fl_event_t pause_ev;        /* pause with every: the next instance's pause */
+  int64_t pause_k;            /* pauses started so far: instance first + k % count, at started + every * k / count */
   fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
 } fl_fault_rt_t;
 

@@ -1,5 +1,5 @@
 /* Faults at run time: their start and end (crash, capacity, hang, latency, slowdown, errors,
-** partition, memory leak, cold cache; on a service or on one link), injecting and healing them
+** partition, memory leak, cold cache, pauses; on a service or on one link), injecting and healing them
 ** from hooks or the live API, the balancer noticing a crash, and the hooks with their log. */
 #include "run_int.h"
 
@@ -100,6 +100,35 @@ static void leak_fault(fl_sim_t *s, int f, bool start) {
   }
 }
 
+/* ---- pauses ---- */
+
+static void pause_one(fl_sim_t *s, const fl_fault_t *ft, fl_fault_rt_t *fr, fl_instance_t *in) {
+  if (!in->exists) return;
+  fl__pause_instance(s, in, fl_dist_sample(&ft->pause, &fr->rng));
+}
+
+/* A pause fault with 'every': its instances take turns, spread evenly over the interval (as
+** instances started at different times collect their garbage at different times), so that each
+** instance pauses once per 'every'. */
+static void on_pause(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  int f = (int)ev->aux;
+  const fl_fault_t *ft = &s->m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  if (!fr->active || fr->count <= 0) return;
+  pause_one(s, ft, fr, &s->svc[ft->target->id].inst[fr->first + (int)(fr->pause_k % fr->count)]);
+  fr->pause_k++;
+  fl_engine_schedule_at(e, ev, fr->started + (fl_time_t)((double)fl_sec_to_time(ft->every) * (double)fr->pause_k / fr->count));
+}
+
+static void pause_fault(fl_sim_t *s, int f, bool start) {
+  const fl_fault_t *ft = &s->m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  if (!start) { fl_engine_cancel(&s->eng, &fr->pause_ev); return; }   /* a pause under way runs to its end */
+  if (ft->every > 0) { fr->pause_k = 0; on_pause(&s->eng, &fr->pause_ev); return; }
+  for (int k = fr->first; k < fr->first + fr->count; k++) pause_one(s, ft, fr, &s->svc[ft->target->id].inst[k]);
+}
+
 static void on_fault(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   int f = (int)ev->aux;
@@ -151,6 +180,7 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     }
     break;
   case FL_FAULT_LEAK: leak_fault(s, f, start); break;
+  case FL_FAULT_PAUSE: pause_fault(s, f, start); break;
   case FL_FAULT_COLD_CACHE:
     /* every cache in front of the target is flushed: hits restart from zero and warm up */
     if (start)
@@ -227,6 +257,8 @@ static void fault_init(fl_sim_t *s, int f) {
   char name[256];
   snprintf(name, sizeof name, "fault#%d:%s", f, ft->name);
   fl_rng_init(&fr->rng, m->seed, name, "link");
+  fl_event_init(&fr->pause_ev, on_pause);
+  fr->pause_ev.aux = (uint32_t)f;
 }
 
 /* Faults start in the window they belong to: scheduled once the window before has closed, so

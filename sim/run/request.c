@@ -1,6 +1,6 @@
 /* Requests at a service: the pooled request records, a request's arrival (rate limit, instance,
-** worker or waiting room, load shedding, a full room rejecting or dropping), workers and their work, and completion, which hands
-** the answer back to whoever waits for it. */
+** worker or waiting room, load shedding, a full room rejecting or dropping), workers and their
+** work (frozen by a pause), and completion, which hands the answer back to whoever waits for it. */
 #include "run_int.h"
 
 static void on_work_done(fl_engine_t *e, fl_event_t *ev);
@@ -77,8 +77,23 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
     double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
     work = fl__scale_time(work, 1 + (svc->autoscale.warmup_factor - 1) * left);
   }
+  if (q->inst->paused_until > s->eng.now) work += q->inst->paused_until - s->eng.now;   /* frozen: starts at the pause's end */
   q->ev.cb = on_work_done;
   fl_engine_schedule(&s->eng, &q->ev, work);
+}
+
+void fl__pause_instance(fl_sim_t *s, fl_instance_t *in, fl_time_t len) {
+  fl_time_t now = s->eng.now, from = in->paused_until > now ? in->paused_until : now;
+  if (now + len <= from) return;                     /* inside a longer pause already */
+  fl_time_t ext = now + len - from;
+  in->paused_until = now + len;
+  /* every work in progress finishes 'ext' later: each was due at 'from' or after */
+  for (fl_req_t *q = in->reqs.head; q; q = q->lnext)
+    if (q->ev.cb == on_work_done && fl_event_pending(&q->ev)) {
+      fl_time_t due = q->ev.time;
+      fl_engine_cancel(&s->eng, &q->ev);
+      fl_engine_schedule_at(&s->eng, &q->ev, due + ext);
+    }
 }
 
 /* A worker is free again: it takes the next request of the waiting room, if any. */
@@ -148,7 +163,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
   if (!in->alive) { fl__defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
   if (svc->shed_after > 0 && in->busy >= svc->workers &&
       (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
-    if (in->hung) { drop(s, q, r, measured); return; }   /* a hung instance sheds nothing: it answers nothing */
+    if (in->hung || in->paused_until > s->eng.now) { drop(s, q, r, measured); return; }   /* a hung or paused instance sheds nothing: it answers nothing */
     if (measured) r->rej_shed++;
     fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
     return;
@@ -165,7 +180,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
     in->qtail = q;
     in->queued++; r->queued++;
     if (measured && r->queued > r->queue_max) r->queue_max = r->queued;
-  } else if (svc->overflow == FL_OVERFLOW_DROP || in->hung) {
+  } else if (svc->overflow == FL_OVERFLOW_DROP || in->hung || in->paused_until > s->eng.now) {
     drop(s, q, r, measured);
   } else {
     if (measured) r->rej_queue++;

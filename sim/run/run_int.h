@@ -130,6 +130,9 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q);
 /* Fails 'q' at the current time through an event, so that callers never re-enter. */
 void fl__defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin);
 void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
+/* Instance 'in' freezes from now for 'len' (a pause fault; overlapping pauses merge): work in
+** progress finishes that much later, work that starts meanwhile waits for the pause's end. */
+void fl__pause_instance(fl_sim_t *s, fl_instance_t *in, fl_time_t len);
 
 /* ---- balancer.c: choosing an instance, rotation, outlier ejection ---- */
 fl_instance_t *fl__pick_instance(const fl_service_t *svc, fl_svc_rt_t *r, const fl_req_t *q);
