@@ -239,8 +239,8 @@ TEST(periodic_pauses_delay_the_share_and_mean_theory_gives) {
 /* Exponential pauses of mean P on 4 instances taking turns: each instance still pauses once per
 ** E, so the same formulas hold with E[P^2] = 2 P^2 for the pause's square (a request at a uniform
 ** phase meets a pause in progress with probability E[P]/E and waits its residual E[P^2]/2E[P]).
-** Spread of one run's error over 8 seeds: 2.3% of the delayed share, 1.7% of the mean (a thousand
-** pauses per instance, each of its own length); tolerances about 3.5 times that. */
+** Spread of one run's error over 9 seeds: about 2% of both the delayed share and the mean (a thousand
+** pauses per instance, each of its own length); tolerances 3 to 4 times that. */
 TEST(exponential_pauses_on_instances_taking_turns_add_their_second_moment) {
   double S = 0.010, P = 0.1, E = 2;
   run_t r;

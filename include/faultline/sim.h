@@ -69,7 +69,8 @@ typedef struct fl_fault_rt {
   fl_reqlist_t dropped;       /* partition: calls in limbo */
   fl_rng_t rng;               /* a link's errors; a pause's lengths */
   fl_event_t pause_ev;        /* pause with every: the next instance's pause */
-  int64_t pause_k;            /* pauses started so far: instance first + k % count, at started + every * k / count */
+  int64_t pause_k;            /* turns taken so far: the next at started + every * pause_k / pause_n */
+  int pause_n, pause_next;    /* instances taking turns (existing at the start); the next slot to try */
   fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
 } fl_fault_rt_t;
 

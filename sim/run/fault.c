@@ -107,26 +107,38 @@ static void pause_one(fl_sim_t *s, const fl_fault_t *ft, fl_fault_rt_t *fr, fl_i
   fl__pause_instance(s, in, fl_dist_sample(&ft->pause, &fr->rng));
 }
 
-/* A pause fault with 'every': its instances take turns, spread evenly over the interval (as
-** instances started at different times collect their garbage at different times), so that each
-** instance pauses once per 'every'. */
+/* A pause fault with 'every': the instances that exist when it starts take turns, spread evenly
+** over the interval (as instances started at different times collect their garbage at different
+** times), so that each pauses once per 'every'; the turn passes over empty slots. */
 static void on_pause(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   int f = (int)ev->aux;
   const fl_fault_t *ft = &s->m->faults[f];
   fl_fault_rt_t *fr = &s->fault[f];
+  fl_svc_rt_t *r = &s->svc[ft->target->id];
   if (!fr->active || fr->count <= 0) return;
-  pause_one(s, ft, fr, &s->svc[ft->target->id].inst[fr->first + (int)(fr->pause_k % fr->count)]);
+  for (int i = 0; i < fr->count; i++) {
+    fl_instance_t *in = &r->inst[fr->first + fr->pause_next];
+    fr->pause_next = (fr->pause_next + 1) % fr->count;
+    if (in->exists) { pause_one(s, ft, fr, in); break; }
+  }
   fr->pause_k++;
-  fl_engine_schedule_at(e, ev, fr->started + (fl_time_t)((double)fl_sec_to_time(ft->every) * (double)fr->pause_k / fr->count));
+  fl_engine_schedule_at(e, ev, fr->started + (fl_time_t)((double)fl_sec_to_time(ft->every) * (double)fr->pause_k / fr->pause_n));
 }
 
 static void pause_fault(fl_sim_t *s, int f, bool start) {
   const fl_fault_t *ft = &s->m->faults[f];
   fl_fault_rt_t *fr = &s->fault[f];
+  fl_svc_rt_t *r = &s->svc[ft->target->id];
   if (!start) { fl_engine_cancel(&s->eng, &fr->pause_ev); return; }   /* a pause under way runs to its end */
-  if (ft->every > 0) { fr->pause_k = 0; on_pause(&s->eng, &fr->pause_ev); return; }
-  for (int k = fr->first; k < fr->first + fr->count; k++) pause_one(s, ft, fr, &s->svc[ft->target->id].inst[k]);
+  if (ft->every > 0) {
+    fr->pause_k = 0; fr->pause_next = 0; fr->pause_n = 0;
+    for (int k = fr->first; k < fr->first + fr->count; k++) fr->pause_n += r->inst[k].exists;
+    if (fr->pause_n == 0) fr->pause_n = 1;
+    on_pause(&s->eng, &fr->pause_ev);
+    return;
+  }
+  for (int k = fr->first; k < fr->first + fr->count; k++) pause_one(s, ft, fr, &r->inst[k]);
 }
 
 static void on_fault(fl_engine_t *e, fl_event_t *ev) {
