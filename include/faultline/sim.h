@@ -33,6 +33,8 @@ const char *fl_health_name(fl_health_t h);
 /* An intrusive list of requests (those on an instance, or dropped by a partition). */
 typedef struct fl_reqlist { fl_req_t *head; } fl_reqlist_t;
 
+enum { FL_ADJUST_LEAK = 1 << 0, FL_ADJUST_PAUSE = 1 << 1, FL_ADJUST_CPU = 1 << 2 };   /* fl_instance_t.adjust: a leak fault, a pause (perhaps over), cores */
+
 typedef struct fl_instance {
   int busy, queued, outstanding;
   bool exists;                /* the slot holds an instance: starting, running or draining */
@@ -52,6 +54,9 @@ typedef struct fl_instance {
   bool alive;                 /* running: a crashed instance stays in rotation until noticed */
   int crashed, hung;          /* active crash / hang faults on it */
   fl_time_t paused_until;     /* a pause fault froze it until then (in the past: running) */
+  int ncpu;                   /* cores: workers at work (on the CPU), sharing cores x (1 - hog) */
+  double hog;                 /* cores: the share cpu_hog faults take */
+  uint8_t adjust;             /* FL_ADJUST_*: something of its own stretches its work (one test on the hot path) */
   fl_req_t *qhead, *qtail;
   fl_reqlist_t reqs;          /* every request it holds: queued, working or waiting on calls */
   fl_event_t notice;          /* the balancer's health check noticing a crash */
