@@ -67,6 +67,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
     cJSON *o = add_obj(svcs, s->name);
     add_num(o, "instances", s->instances);
     add_num(o, "workers", s->workers);
+    if (s->cores > 0) add_num(o, "cores", s->cores);
     if (s->queue == INT64_MAX) cJSON_AddStringToObject(o, "queue", "unbounded");
     else add_num(o, "queue", (double)s->queue);
     if (s->overflow != FL_OVERFLOW_REJECT) cJSON_AddStringToObject(o, "overflow", fl_overflow_name(s->overflow));

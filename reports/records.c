@@ -40,7 +40,8 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
   add_num(o, "start", ft->at);
   if (ft->duration > 0) add_num(o, "end", ft->at + ft->duration); else cJSON_AddNullToObject(o, "end");
-  if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG) add_num(o, "instances", fl_report_fault_instances(s, f));
+  if (ft->kind == FL_FAULT_CRASH || ft->kind == FL_FAULT_CAPACITY || ft->kind == FL_FAULT_HANG || ft->kind == FL_FAULT_PAUSE ||
+      ft->kind == FL_FAULT_CPU_HOG) add_num(o, "instances", fl_report_fault_instances(s, f));
   if (ft->kind == FL_FAULT_LATENCY) add_num(o, "latency", ft->value);
   if (ft->kind == FL_FAULT_SLOWDOWN) add_num(o, "factor", ft->value);
   if (ft->kind == FL_FAULT_ERRORS) add_num(o, "rate", ft->value);
@@ -51,6 +52,14 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
       snprintf(v, sizeof v, "%s%s", ft->where[i].negate ? "!" : "", ft->where[i].value);
       cJSON_AddStringToObject(w, s->m->attr_keys[ft->where[i].key].name, v);
     }
+  }
+  if (ft->kind == FL_FAULT_CPU_HOG) add_num(o, "share", ft->value);
+  if (ft->kind == FL_FAULT_PAUSE) {
+    char d[128];
+    fl_dist_format(&ft->pause, d, sizeof d);
+    cJSON_AddStringToObject(o, "pause", d);
+    add_num(o, "pause_mean", fl_dist_mean(&ft->pause));
+    if (ft->every > 0) add_num(o, "every", ft->every);
   }
   return o;
 }

@@ -198,3 +198,160 @@ static void check_hang_pool(int c, double lambda, const char *overflow, double t
 TEST(a_hang_behind_a_dropping_backlog_saturates_the_callers_pool) { check_hang_pool(16, 100, "drop", 0.012); }
 TEST(a_hang_answers_no_rejection_whatever_overflow_says) { check_hang_pool(16, 100, "reject", 0.012); }
 TEST(a_large_pool_behind_a_hang_meets_the_fluid_limit) { check_hang_pool(160, 1000, "drop", 0.005); }
+
+/* ---- pauses: an instance frozen (stop-the-world GC, a VM migration) ---- */
+
+/* Share of the values in 'h' above 'v' (the buckets past v's). */
+static double share_above(const fl_hist_t *h, fl_time_t v) {
+  uint64_t n = 0;
+  for (uint32_t i = fl_hist_bucket(v) + 1; i <= h->hi && h->count; i++) n += h->b[i];
+  return h->count ? (double)n / (double)h->count : 0;
+}
+
+/* Constant work S, one instance pausing for P every E (P + S <= E), workers enough that nobody
+** queues, Poisson arrivals (which see the pause cycle at a uniform phase t in [0, E), the pause
+** at [0, P)). A request arriving at t in [0, P) starts at the pause's end: delayed by P - t. One
+** arriving at t in [E - S, E) is in service when the next pause starts: its work is pushed back by
+** the whole pause, P. Every other request runs untouched. So
+**   delayed share = (P + S) / E,
+**   added mean    = (1/E) (integral_0^P (P - t) dt + S P) = P^2 / 2E + S P / E.
+** With S = 10 ms, P = 200 ms, E = 2 s: 10.5% delayed, 11 ms added to 10 ms. Spread of one run's
+** error over 8 seeds (FAULTLINE_OVERLOAD_SEED=1..8, standard deviation): 0.84% of the delayed
+** share, 0.40% of the mean (their average errors +0.26% and +0.16%: no bias); the tolerances are
+** about 3.5 times that. */
+TEST(periodic_pauses_delay_the_share_and_mean_theory_gives) {
+  double S = 0.010, P = 0.2, E = 2;
+  run_t r;
+  if (!run_scenario(&r, 3, NULL, 0,
+      "scenario { name = 'gc', duration = 2100, warmup = 100 }\n"
+      "service 's' { workers = 1000, queue = 0, work = const '10ms' }\n"
+      "fault { target = 's', kind = 'pause', at = 0, pause = '200ms', every = '2s' }\n"
+      "traffic { rate = 100, mix = { s = 1 } }\n"))
+    return;
+  const fl_stats_t *st = sst(&r, "s");
+  CHECK(st->total.arrivals > 190000);
+  CHECK_EQ_INT(st->total.failures, 0);
+  THEORY_REL("pause: delayed share (P + S) / E", share_above(st->htotal, fl_sec_to_time(S)), (P + S) / E, 0.03);
+  THEORY_REL("pause: mean response S + P^2/2E + SP/E", fl_hist_mean(st->htotal) / 1e9, S + P * P / (2 * E) + S * P / E, 0.015);
+  run_free(&r);
+}
+
+/* Exponential pauses of mean P on 4 instances taking turns: each instance still pauses once per
+** E, so the same formulas hold with E[P^2] = 2 P^2 for the pause's square (a request at a uniform
+** phase meets a pause in progress with probability E[P]/E and waits its residual E[P^2]/2E[P]).
+** Spread of one run's error over 9 seeds: about 2% of both the delayed share and the mean (a thousand
+** pauses per instance, each of its own length); tolerances 3 to 4 times that. */
+TEST(exponential_pauses_on_instances_taking_turns_add_their_second_moment) {
+  double S = 0.010, P = 0.1, E = 2;
+  run_t r;
+  if (!run_scenario(&r, 5, NULL, 0,
+      "scenario { name = 'gc', duration = 2100, warmup = 100 }\n"
+      "service 's' { instances = 4, balancer = 'random', workers = 1000, queue = 0, work = const '10ms' }\n"
+      "fault { target = 's', kind = 'pause', at = 0, pause = exp '100ms', every = '2s' }\n"
+      "traffic { rate = 200, mix = { s = 1 } }\n"))
+    return;
+  const fl_stats_t *st = sst(&r, "s");
+  THEORY_REL("exp pause: delayed share (P + S) / E", share_above(st->htotal, fl_sec_to_time(S)), (P + S) / E, 0.08);
+  THEORY_REL("exp pause: mean response S + E[P^2]/2E + SP/E", fl_hist_mean(st->htotal) / 1e9, S + P * P / E + S * P / E, 0.06);
+  run_free(&r);
+}
+
+/* One long pause: the caller's timeouts fire meanwhile, a full room drops (as a hang's does, even
+** with overflow = "reject"), and what waited is served once the pause ends. */
+TEST(a_pause_holds_queued_work_times_out_callers_and_drops_on_a_full_room) {
+  run_t r;
+  if (!run_scenario(&r, 1, NULL, 0,
+      "scenario { name = 'stw', duration = 100, warmup = 0 }\n"
+      "service 'gw' { workers = 1000, queue = 0, work = const '0s',\n"
+      "  calls = { call 'dep' { timeout = '1s', connect_timeout = '1s' } } }\n"
+      "service 'dep' { workers = 2, queue = 3, overflow = 'reject', work = const '1ms' }\n"
+      "fault { target = 'dep', kind = 'pause', at = 50, pause = '5s' }\n"
+      "traffic { rate = 20, mix = { gw = 1 } }\n"))
+    return;
+  const fl_stats_t *gw = sst(&r, "gw");
+  const fl_svc_rt_t *dep = srt(&r, "dep");
+  /* about 100 calls in the pause (Poisson, standard deviation 10): the first five wait (two at work, three in the room), the rest
+  ** find the room full and are dropped; every one of them times out at the gateway */
+  CHECK(dep->drop_queue > 60 && dep->drop_queue < 140);   /* Poisson: 95 +- 10 */
+  CHECK_EQ_INT(dep->rej_queue, 0);
+  CHECK_EQ_INT(gw->total.failures, gw->total.cause[FL_CAUSE_TIMEOUT]);
+  CHECK(gw->total.failures >= dep->drop_queue + 5 - 1 && gw->total.failures <= dep->drop_queue + 5 + 21);
+  /* the five that waited are served (late) when it ends: the dependency answers them */
+  CHECK(dep->st.total.successes >= gw->total.successes + 4);
+  run_free(&r);
+}
+
+TEST(a_pause_fault_needs_its_length_and_takes_every_only_as_a_duration) {
+  run_t r;
+  memset(&r, 0, sizeof r);
+  char err[512];
+  const char *p = put("bad.lua", "service 's' { work = exp '1ms' }\nfault { target = 's', kind = 'pause', at = 1 }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  CHECK(fl_run_load(&r, p, NULL, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "bad.lua:2:") && strstr(err, "needs pause ="), "%s", err);
+  p = put("bad2.lua", "service 's' { work = exp '1ms' }\nfault { target = 's', kind = 'crash', at = 1, pause = '1s' }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  CHECK(fl_run_load(&r, p, NULL, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "pause applies to a pause fault"), "%s", err);
+}
+
+/* ---- cores: processor sharing ---- */
+
+/* One instance with 'cores' (after a hog of 'hog', if any) and workers enough that nobody waits
+** for one: the busy workers share the cores, so with one core it is M/G/1-PS, whose mean response
+** E[S] / (1 - rho) holds for any service-time distribution (insensitivity; Kleinrock, Queueing
+** Systems vol. 2, 4.4). Spread of one run's error over 7 seeds (FAULTLINE_OVERLOAD_SEED=1..7,
+** standard deviation): 0.35% (exp), 0.40% (const), 0.65% (lognormal cv 2), 0.21% (M/M/2 below),
+** with mean errors within 0.12% (no bias); the tolerances are about 4 times the spread. */
+static double ps_mean(const char *work, int cores, const char *hog, double lambda) {
+  run_t r;
+  char fault[160] = "";
+  if (hog) snprintf(fault, sizeof fault, "fault { target = 's', kind = 'cpu_hog', share = '%s', at = 0 }\n", hog);
+  if (!run_scenario(&r, 21, NULL, 0,
+      "scenario { name = 'ps', duration = 20100, warmup = 100 }\n"
+      "service 's' { workers = 10000, queue = 0, cores = %d, work = %s }\n%s"
+      "traffic { rate = %.17g, mix = { s = 1 } }\n", cores, work, fault, lambda))
+    return -1;
+  const fl_stats_t *st = sst(&r, "s");
+  CHECK_EQ_INT(st->total.failures, 0);
+  double m = fl_hist_mean(st->htotal) / 1e9;
+  run_free(&r);
+  return m;
+}
+
+TEST(one_core_shared_by_workers_is_m_g_1_ps_whatever_the_work_distribution) {
+  double S = 0.010, lambda = 70, rho = lambda * S;
+  THEORY_REL("M/M/1-PS mean response (exp work)", ps_mean("exp '10ms'", 1, NULL, lambda), S / (1 - rho), 0.015);
+  THEORY_REL("M/D/1-PS mean response (const work)", ps_mean("const '10ms'", 1, NULL, lambda), S / (1 - rho), 0.016);
+  THEORY_REL("M/G/1-PS mean response (lognormal cv 2)", ps_mean("lognormal { mean = '10ms', cv = 2 }", 1, NULL, lambda),
+             S / (1 - rho), 0.026);
+}
+
+/* Exponential work on c cores shared by the busy workers: each of n jobs is served at min(1, c/n),
+** the same total rate min(n, c) / S as M/M/c's, so the number present and the mean response are
+** M/M/c's: E[N] = c rho + C(c, a) rho / (1 - rho) (Erlang C), E[T] = E[N] / lambda. A hog taking
+** half of 4 cores leaves 2. */
+TEST(a_cpu_hog_taking_half_of_four_cores_leaves_m_m_2) {
+  double S = 0.010, lambda = 150, rho = lambda * S / 2;
+  double erlang_c = 2 * rho * rho / (1 + rho);
+  double th = (2 * rho + erlang_c * rho / (1 - rho)) / lambda;
+  THEORY_REL("4 cores, 50% hog: M/M/2 mean response", ps_mean("exp '10ms'", 4, "50%", lambda), th, 0.009);
+  /* without the hog, the same load on 4 cores hardly queues: near S */
+  double free4 = ps_mean("exp '10ms'", 4, NULL, lambda);
+  CHECK(free4 > S && free4 < 1.1 * S);
+}
+
+TEST(cores_and_cpu_hog_are_read_checked_and_set) {
+  run_t r;
+  memset(&r, 0, sizeof r);
+  char err[512];
+  const char *p = put("cores.lua", "service 's' { cores = 0, work = exp '1ms' }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  CHECK(fl_run_load(&r, p, NULL, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "cores"), "%s", err);
+  p = put("hog.lua", "service 's' { cores = 2, work = exp '1ms' }\nfault { target = 's', kind = 'cpu_hog', at = 1 }\ntraffic { rate = 1, mix = { s = 1 } }\n");
+  CHECK(fl_run_load(&r, p, NULL, err, sizeof err) != 0);
+  CHECK_MSG(strstr(err, "needs share"), "%s", err);
+  const char *sets[] = { "s.cores=8" };
+  if (!run_scenario(&r, 1, sets, 1, "scenario { duration = 10 }\nservice 's' { workers = 4, work = exp '1ms' }\ntraffic { rate = 10, mix = { s = 1 } }\n"))
+    return;
+  CHECK_EQ_INT(fl_model_find_service(r.m, "s")->cores, 8);
+  run_free(&r);
+}

@@ -149,7 +149,7 @@ static const bad_t bad[] = {
     "$D/bad.lua:4: service \"a\" is defined twice (first at $D/bad.lua:2)" },
   { "an unknown field in a service lists the expected fields",
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
-    "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, queue, overflow, balancer, "
+    "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, cores, queue, overflow, balancer, "
     "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale, "
     "kind, capacity, consumers, concurrency, max_deliveries, lag, age)" },
   { "a service name with a dot",
@@ -670,7 +670,7 @@ TEST(set_rejects_bad_values_with_clear_messages) {
     { "recommend.instances=0", "--set recommend.instances=0: expected a whole number from 1 to 100000, got '0'" },
     { "recommend.instances=x", "--set recommend.instances=x: expected a whole number from 1 to 100000, got 'x'" },
     { "recommend.instances=2.5", "--set recommend.instances=2.5: expected a whole number from 1 to 100000, got '2.5'" },
-    { "recommend.replicas=3", "--set recommend.replicas=3: unknown field 'replicas' (expected instances, workers, queue, overflow, "
+    { "recommend.replicas=3", "--set recommend.replicas=3: unknown field 'replicas' (expected instances, workers, cores, queue, overflow, "
                               "blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)" },
     { "nosuch.instances=3", "--set nosuch.instances=3: no service or setting named 'nosuch'" },
     { "traffic.rate.peak=fast", "--set traffic.rate.peak=fast: expected a rate such as 2000/s, got 'fast'" },

@@ -160,6 +160,7 @@ struct fl_service {
   const char *file; int line;
   int id;
   int instances, workers;
+  int cores;                  /* per instance: busy workers share them (processor sharing); 0: no CPU model, work is time */
   int64_t queue;              /* waiting places per instance; INT64_MAX: unbounded */
   fl_overflow_t overflow;     /* what a full room does to a newcomer: reject it at once, or drop it unanswered */
   fl_balancer_t balancer;
@@ -224,7 +225,7 @@ typedef struct fl_journey {
 
 typedef enum {
   FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
-  FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT__COUNT
+  FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT_PAUSE, FL_FAULT_CPU_HOG, FL_FAULT__COUNT
 } fl_fault_kind_t;
 /* "crash", "latency", ... (as fl_cause_name and fl_cause_parse) */
 const char *fl_fault_kind_name(fl_fault_kind_t k);
@@ -240,8 +241,10 @@ typedef struct fl_fault {
   double at, duration;        /* seconds; duration 0: until the end */
   int instances;              /* crash, capacity, hang: how many (0: all, or see fraction) */
   double fraction;            /* crash, hang: share of instances when > 0 */
-  double value;               /* latency: seconds added; slowdown, leak: factor; errors: rate */
-  double every, restart;      /* leak: seconds from a fresh start to the restart, and the restart's length */
+  double value;               /* latency: seconds added; slowdown, leak: factor; errors: rate; cpu_hog: share of the cores */
+  double every, restart;      /* leak: seconds from a fresh start to the restart, and the restart's length;
+                                 pause: seconds between one instance's pauses (0: each pauses once) */
+  fl_dist_t pause;            /* pause: how long an instance freezes (seconds) */
   fl_attr_match_t *where; int nwhere;   /* errors, latency: only requests whose attributes match */
   const char *file; int line;
 } fl_fault_t;

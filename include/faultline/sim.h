@@ -33,6 +33,8 @@ const char *fl_health_name(fl_health_t h);
 /* An intrusive list of requests (those on an instance, or dropped by a partition). */
 typedef struct fl_reqlist { fl_req_t *head; } fl_reqlist_t;
 
+enum { FL_ADJUST_LEAK = 1 << 0, FL_ADJUST_PAUSE = 1 << 1, FL_ADJUST_CPU = 1 << 2 };   /* fl_instance_t.adjust: a leak fault, a pause (perhaps over), cores */
+
 typedef struct fl_instance {
   int busy, queued, outstanding;
   bool exists;                /* the slot holds an instance: starting, running or draining */
@@ -51,6 +53,10 @@ typedef struct fl_instance {
   fl_event_t eject_ev;
   bool alive;                 /* running: a crashed instance stays in rotation until noticed */
   int crashed, hung;          /* active crash / hang faults on it */
+  fl_time_t paused_until;     /* a pause fault froze it until then (in the past: running) */
+  int ncpu;                   /* cores: workers at work (on the CPU), sharing cores x (1 - hog) */
+  double hog;                 /* cores: the share cpu_hog faults take */
+  uint8_t adjust;             /* FL_ADJUST_*: something of its own stretches its work (one test on the hot path) */
   fl_req_t *qhead, *qtail;
   fl_reqlist_t reqs;          /* every request it holds: queued, working or waiting on calls */
   fl_event_t notice;          /* the balancer's health check noticing a crash */
@@ -66,7 +72,10 @@ typedef struct fl_fault_rt {
   fl_time_t started, ended;   /* -1 until it happens */
   int first, count;           /* the instances it hits */
   fl_reqlist_t dropped;       /* partition: calls in limbo */
-  fl_rng_t rng;               /* a link's errors */
+  fl_rng_t rng;               /* a link's errors; a pause's lengths */
+  fl_event_t pause_ev;        /* pause with every: the next instance's pause */
+  int64_t pause_k;            /* turns taken so far: the next at started + every * pause_k / pause_n */
+  int pause_n, pause_next;    /* instances taking turns (existing at the start); the next slot to try */
   fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
 } fl_fault_rt_t;
 

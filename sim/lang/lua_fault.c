@@ -1,5 +1,5 @@
 /* Faults and expectations in the scenario language: fault { ... } (crash, latency, slowdown,
-** errors, hang, partition, capacity, leak, cold cache) and expect "name" { ... }. */
+** errors, hang, partition, capacity, leak, cold cache, pause, cpu hog) and expect "name" { ... }. */
 #include "lang_int.h"
 #include "faultline/units.h"
 
@@ -13,13 +13,13 @@
 void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   luaL_checktype(L, 1, LUA_TTABLE);
   static const char *const f[] = { "name", "target", "from", "to", "kind", "at", "duration", "instances",
-                                   "latency", "factor", "rate", "every", "restart", "where", NULL };
+                                   "latency", "factor", "rate", "every", "restart", "where", "pause", "share", NULL };
   fl__check_fields(L, 1, "fault", f);
   memset(ft, 0, sizeof *ft);
   fl__where(L, m, &ft->file, &ft->line);
   const char *kind = fl__opt_string(L, 1, "kind", "fault");
   int k = kind ? fl_fault_kind_parse(kind) : -1;
-  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity, leak, cold_cache%s%s%s",
+  if (k < 0) luaL_error(L, "fault: kind must be one of crash, latency, slowdown, errors, hang, partition, capacity, leak, cold_cache, pause, cpu_hog%s%s%s",
                         kind ? " (got '" : "", kind ? kind : "", kind ? "')" : "");
   ft->kind = (fl_fault_kind_t)k;
   const char *target = fl__opt_string(L, 1, "target", "fault");
@@ -42,8 +42,9 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
   if (fl__field(L, 1, "duration")) { ft->duration = fl__read_duration(L, -1, "fault", "duration"); lua_pop(L, 1);
     if (ft->duration <= 0) luaL_error(L, "fault: duration must be positive (leave it out for a fault that lasts to the end)"); }
   if (fl__field(L, 1, "instances")) {
-    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG && ft->kind != FL_FAULT_LEAK)
-      luaL_error(L, "fault: instances applies to crash, capacity, hang and leak faults");
+    if (ft->kind != FL_FAULT_CRASH && ft->kind != FL_FAULT_CAPACITY && ft->kind != FL_FAULT_HANG && ft->kind != FL_FAULT_LEAK &&
+        ft->kind != FL_FAULT_PAUSE && ft->kind != FL_FAULT_CPU_HOG)
+      luaL_error(L, "fault: instances applies to crash, capacity, hang, leak, pause and cpu_hog faults");
     if (lua_type(L, -1) == LUA_TSTRING) ft->fraction = fl__read_fraction(L, -1, "fault", "instances");
     else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) < 1) ft->fraction = lua_tonumber(L, -1);
     else ft->instances = (int)fl__read_count(L, -1, "fault", "instances (a count, or a share such as 0.5 or \"50%\")", 1, FL_MAX_INSTANCES);
@@ -60,9 +61,29 @@ void fl__read_fault(lua_State *L, fl_model_t *m, fl_fault_t *ft, bool live) {
     ft->restart = 30;
     if (fl__field(L, 1, "restart")) { ft->restart = fl__read_duration(L, -1, "fault", "restart"); lua_pop(L, 1); }
     ft->value = 3;
+  } else if (ft->kind == FL_FAULT_PAUSE) {
+    /* each instance freezes for a 'pause' (a distribution or a duration), once at the start or
+    ** 'every' interval while the fault lasts */
+    if (!fl__field(L, 1, "pause")) luaL_error(L, "fault: a pause fault needs pause = (how long an instance freezes, e.g. exp \"300ms\" or \"2s\")");
+    ft->pause = *fl__read_dist(L, -1, "fault", "pause"); lua_pop(L, 1);
+    if (fl__field(L, 1, "every")) {
+      ft->every = fl__read_duration(L, -1, "fault", "every"); lua_pop(L, 1);
+      if (ft->every <= 0) luaL_error(L, "fault: every must be positive");
+    }
+    if (lua_getfield(L, 1, "restart") != LUA_TNIL) luaL_error(L, "fault: restart applies to a leak fault");
+    lua_pop(L, 1);
   } else if (lua_getfield(L, 1, "every") != LUA_TNIL || lua_getfield(L, 1, "restart") != LUA_TNIL) {
-    luaL_error(L, "fault: every and restart apply to a leak fault");
+    luaL_error(L, "fault: every and restart apply to a leak fault (every also to a pause)");
   } else lua_pop(L, 2);
+  if (ft->kind != FL_FAULT_PAUSE && lua_getfield(L, 1, "pause") != LUA_TNIL) luaL_error(L, "fault: pause applies to a pause fault");
+  else if (ft->kind != FL_FAULT_PAUSE) lua_pop(L, 1);
+  if (ft->kind == FL_FAULT_CPU_HOG) {
+    /* a process (a noisy neighbour, a runaway job) takes this share of each instance's cores */
+    if (!fl__field(L, 1, "share")) luaL_error(L, "fault: a cpu_hog fault needs share = (the share of the cores it takes, e.g. \"50%%\")");
+    ft->value = fl__read_fraction(L, -1, "fault", "share"); lua_pop(L, 1);
+    if (!(ft->value > 0 && ft->value <= 1)) luaL_error(L, "fault: share must be above 0 and at most 100%%");
+  } else if (lua_getfield(L, 1, "share") != LUA_TNIL) luaL_error(L, "fault: share applies to a cpu_hog fault");
+  else lua_pop(L, 1);
   const char *vf = ft->kind == FL_FAULT_LATENCY ? "latency" : ft->kind == FL_FAULT_SLOWDOWN || ft->kind == FL_FAULT_LEAK ? "factor" :
                    ft->kind == FL_FAULT_ERRORS ? "rate" : NULL;
   static const char *const vfields[] = { "latency", "factor", "rate" };

@@ -197,7 +197,7 @@ int fl__lua_service_body(lua_State *L) {
   if (!lua_istable(L, 1)) luaL_error(L, "service \"%s\": expected a table of fields, e.g. service \"%s\" { instances = 2, work = exp \"5ms\" }", name, name);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
-  static const char *const f[] = { "instances", "workers", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
+  static const char *const f[] = { "instances", "workers", "cores", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
                                    "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries",
                                    "lag", "age", NULL };
@@ -223,6 +223,7 @@ int fl__lua_service_body(lua_State *L) {
   }
   if (fl__field(L, 1, "outlier")) read_outlier(L, s, ctx);
   if (fl__field(L, 1, "workers")) { s->workers = (int)fl__read_count(L, -1, ctx, "workers", 1, FL_MAX_WORKERS); lua_pop(L, 1); }
+  if (fl__field(L, 1, "cores")) { s->cores = (int)fl__read_count(L, -1, ctx, "cores", 1, FL_MAX_CORES); lua_pop(L, 1); }
   if (fl__field(L, 1, "queue")) {
     if (lua_type(L, -1) == LUA_TNUMBER && isinf(lua_tonumber(L, -1)) && lua_tonumber(L, -1) > 0) s->queue = INT64_MAX;
     else s->queue = fl__read_count(L, -1, ctx, "queue (or math.huge)", 0, FL_MAX_QUEUE);

@@ -33,6 +33,9 @@ int fl_model_check_fault(const fl_fault_t *ft, char *err, size_t n) {
   case FL_FAULT_LATENCY:
     if (!seconds_ok(ft->value)) return bad(err, n, "latency must be from 0 to 1000000000s (about 31 years), got %gs", ft->value);
     break;
+  case FL_FAULT_CPU_HOG:
+    if (!(ft->value > 0 && ft->value <= 1)) return bad(err, n, "share must be above 0 and at most 1, got %g", ft->value);
+    break;
   case FL_FAULT_ERRORS:
     if (!(ft->value >= 0 && ft->value <= 1)) return bad(err, n, "rate must be between 0 and 1, got %g", ft->value);
     break;
@@ -41,6 +44,10 @@ int fl_model_check_fault(const fl_fault_t *ft, char *err, size_t n) {
       return bad(err, n, "every must be from 1ns to 1000000000s (about 31 years), got %gs", ft->every);
     if (!seconds_ok(ft->restart)) return bad(err, n, "restart must be from 0 to 1000000000s (about 31 years), got %gs", ft->restart);
     return factor_ok(ft->value) ? 0 : bad(err, n, "factor must be a number from 1 to 1000000, got %g", ft->value);
+  case FL_FAULT_PAUSE:
+    if (!seconds_ok(ft->every)) return bad(err, n, "every must be from 0 to 1000000000s (about 31 years), got %gs", ft->every);
+    if (!seconds_ok(fl_dist_mean(&ft->pause))) return bad(err, n, "pause must be from 0 to 1000000000s (about 31 years)");
+    break;
   case FL_FAULT_SLOWDOWN:
     return factor_ok(ft->value) ? 0 : bad(err, n, "factor must be a number from 1 to 1000000, got %g", ft->value);
   default:

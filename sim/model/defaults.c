@@ -18,6 +18,7 @@ void fl__model_defaults(fl_model_t *m) {
 
 void fl__service_defaults(fl_service_t *s) {
   s->instances = 1; s->workers = 1; s->queue = DEFAULT_QUEUE; s->blocking = true; s->health_check = DEFAULT_HEALTH_CHECK;
+  s->cores = 0;                 /* no CPU model: work is wall time, each worker its own CPU (as before cores existed) */
   s->capacity = INT64_MAX; s->max_deliveries = 3;
 }
 

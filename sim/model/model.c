@@ -16,7 +16,7 @@ static const char *const balancer_names[FL_LB__COUNT] = {
   "round_robin", "random", "least_outstanding", "p2c"
 };
 static const char *const fault_names[FL_FAULT__COUNT] = {
-  "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity", "leak", "cold_cache"
+  "crash", "latency", "slowdown", "errors", "hang", "partition", "capacity", "leak", "cold_cache", "pause", "cpu_hog"
 };
 static const char *const scale_metric_names[FL_SCALE__COUNT] = { "utilization", "inflight", "queue", "rps" };
 static const char *const jitter_names[FL_JITTER__COUNT] = { "none", "full", "equal" };

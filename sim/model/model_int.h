@@ -33,6 +33,7 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 #define FL_MAX_HEDGE 10               /* hedge.max: 1 to this (--set: 0 turns hedging off) */
 #define FL_MAX_INSTANCES 100000       /* instances, autoscale.min (from 0) and max (from 1) */
 #define FL_MAX_WORKERS 1000000
+#define FL_MAX_CORES 4096             /* cores per instance: the largest machines' hardware threads */
 #define FL_MAX_QUEUE 1000000000       /* queue: 0 to this, or unbounded */
 #define FL_MIN_WARMUP_FACTOR 1.0      /* autoscale.warmup_factor */
 #define FL_MAX_CONFIRM 1000           /* health.confirm: windows, from 1 */

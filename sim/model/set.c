@@ -280,7 +280,7 @@ static int set_endpoint(fl_model_t *m, fl_service_t *s, const char *rest, const 
   } else if (s->nendpoints == 1) {
     ep = &s->endpoints[0];
   } else {
-    return set_err(err, n, a, "unknown service field '%s' (expected instances, workers, queue, overflow, blocking, error_rate, slo, balancer, endpoints.NAME...)", rest);
+    return set_err(err, n, a, "unknown service field '%s' (expected instances, workers, cores, queue, overflow, blocking, error_rate, slo, balancer, endpoints.NAME...)", rest);
   }
   if (strcmp(p, "error_rate") == 0) return set_fraction(a, v, &ep->error_rate, err, n);
   if (strncmp(p, "calls.", 6) == 0) {
@@ -302,7 +302,7 @@ static int set_endpoint(fl_model_t *m, fl_service_t *s, const char *rest, const 
     target[best] = 0;
     return set_call(m, ep, target, target + best + 1, a, v, err, n);
   }
-  return set_err(err, n, a, "unknown field '%s' (expected instances, workers, queue, overflow, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
+  return set_err(err, n, a, "unknown field '%s' (expected instances, workers, cores, queue, overflow, blocking, error_rate, slo, balancer, calls.TARGET.FIELD, endpoints.NAME...)", p);
 }
 
 /* SVC.FIELD: the service's own fields, then its autoscaling, then its endpoints. */
@@ -311,6 +311,10 @@ static int set_service(fl_model_t *m, fl_service_t *s, const char *rest, const c
   int rc;
   if (strcmp(rest, "instances") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_INSTANCES, &ll, err, n))) return rc; s->instances = (int)ll; return 0; }
   if (strcmp(rest, "workers") == 0) { if ((rc = set_count(a, v, 1, FL_MAX_WORKERS, &ll, err, n))) return rc; s->workers = (int)ll; return 0; }
+  if (strcmp(rest, "cores") == 0) {   /* 0: no CPU model */
+    if ((rc = set_count(a, v, 0, FL_MAX_CORES, &ll, err, n))) return rc;
+    s->cores = (int)ll; return 0;
+  }
   if (strcmp(rest, "queue") == 0) {
     if (strcmp(v, "inf") == 0 || strcmp(v, "math.huge") == 0 || strcmp(v, "unbounded") == 0) { s->queue = INT64_MAX; return 0; }
     if ((rc = set_count(a, v, 0, FL_MAX_QUEUE, &ll, err, n))) return rc;

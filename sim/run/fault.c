@@ -1,5 +1,5 @@
 /* Faults at run time: their start and end (crash, capacity, hang, latency, slowdown, errors,
-** partition, memory leak, cold cache; on a service, one of its endpoints, or one link), injecting and healing them
+** partition, memory leak, cold cache, pauses, CPU hogs; on a service, one of its endpoints, or one link), injecting and healing them
 ** from hooks or the live API, the balancer noticing a crash, and the hooks with their log. */
 #include "run_int.h"
 
@@ -28,7 +28,7 @@ static void crash_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *
   ** since a failure can complete a caller on the same instance. */
   fl_req_t *q;
   while ((q = in->reqs.head)) {
-    fl_engine_cancel(&s->eng, &q->ev);
+    fl__work_cut(s, q);
     fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
   }
   if (at_once || svc->health_check <= 0) { in->noticed_down = true; fl__set_rotation(r, in); }
@@ -59,7 +59,7 @@ static void thaw_instance(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *i
   in->queued = 0; in->qhead = in->qtail = NULL;
   fl_req_t *q;
   while ((q = in->reqs.head)) {
-    fl_engine_cancel(&s->eng, &q->ev);
+    fl__work_cut(s, q);
     fl__complete(s, q, FL_OUT_FAILURE, FL_CAUSE_UNAVAILABLE, svc->id);
   }
 }
@@ -119,15 +119,58 @@ static void leak_fault(fl_sim_t *s, int f, bool start) {
     fl_instance_t *in = &r->inst[k];
     if (start) {
       if (in->leak_fault >= 0 || !in->exists) continue;    /* one leak at a time per instance */
-      in->leak_fault = f;
+      in->leak_fault = f; in->adjust |= FL_ADJUST_LEAK;
       in->leak_since = now - fl_sec_to_time(ft->every) * idx++ / (nexist > 0 ? nexist : 1);
       fl_engine_schedule_at(&s->eng, &in->leak_ev, in->leak_since + fl_sec_to_time(ft->every));
     } else if (in->leak_fault == f) {
-      in->leak_fault = -1;
+      in->leak_fault = -1; in->adjust &= (uint8_t)~FL_ADJUST_LEAK;
       fl_engine_cancel(&s->eng, &in->leak_ev);
       if (in->leak_down) { in->leak_down = false; restore_instance(s, svc, in); }
     }
   }
+}
+
+/* ---- pauses ---- */
+
+static void pause_one(fl_sim_t *s, const fl_fault_t *ft, fl_fault_rt_t *fr, fl_instance_t *in) {
+  if (!in->exists) return;
+  /* by inversion, not fl_dist_sample: that one has one caller, the hot path, where -flto inlines it */
+  double u = fl_rng_uniform(&fr->rng);
+  fl__pause_instance(s, in, fl_sec_to_time(fl_dist_quantile(&ft->pause, u > 0 ? u : 0x1p-53)));
+}
+
+/* A pause fault with 'every': the instances that exist when it starts take turns, spread evenly
+** over the interval (as instances started at different times collect their garbage at different
+** times), so that each pauses once per 'every'; the turn passes over empty slots. */
+static void on_pause(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  int f = (int)ev->aux;
+  const fl_fault_t *ft = &s->m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  fl_svc_rt_t *r = &s->svc[ft->target->id];
+  if (!fr->active || fr->count <= 0) return;
+  for (int i = 0; i < fr->count; i++) {
+    fl_instance_t *in = &r->inst[fr->first + fr->pause_next];
+    fr->pause_next = (fr->pause_next + 1) % fr->count;
+    if (in->exists) { pause_one(s, ft, fr, in); break; }
+  }
+  fr->pause_k++;
+  fl_engine_schedule_at(e, ev, fr->started + (fl_time_t)((double)fl_sec_to_time(ft->every) * (double)fr->pause_k / fr->pause_n));
+}
+
+static void pause_fault(fl_sim_t *s, int f, bool start) {
+  const fl_fault_t *ft = &s->m->faults[f];
+  fl_fault_rt_t *fr = &s->fault[f];
+  fl_svc_rt_t *r = &s->svc[ft->target->id];
+  if (!start) { fl_engine_cancel(&s->eng, &fr->pause_ev); return; }   /* a pause under way runs to its end */
+  if (ft->every > 0) {
+    fr->pause_k = 0; fr->pause_next = 0; fr->pause_n = 0;
+    for (int k = fr->first; k < fr->first + fr->count; k++) fr->pause_n += r->inst[k].exists;
+    if (fr->pause_n == 0) fr->pause_n = 1;
+    on_pause(&s->eng, &fr->pause_ev);
+    return;
+  }
+  for (int k = fr->first; k < fr->first + fr->count; k++) pause_one(s, ft, fr, &r->inst[k]);
 }
 
 static void on_fault(fl_engine_t *e, fl_event_t *ev) {
@@ -193,6 +236,21 @@ static void on_fault(fl_engine_t *e, fl_event_t *ev) {
     }
     break;
   case FL_FAULT_LEAK: leak_fault(s, f, start); break;
+  case FL_FAULT_PAUSE: pause_fault(s, f, start); break;
+  case FL_FAULT_CPU_HOG:
+    /* a process taking a share of the cores; on a service without cores, whose CPU is not
+    ** modelled, work takes 1 / (1 - share) as long, as on a saturated CPU */
+    if (svc->cores <= 0) {
+      double slow = 1 / (1 - (ft->value < 0.999 ? ft->value : 0.999));
+      if (start) r->slow *= slow; else r->slow /= slow;
+      break;
+    }
+    for (int k = fr->first; k < fr->first + fr->count; k++) {
+      fl_instance_t *in = &r->inst[k];
+      double hog = in->hog + (start ? ft->value : -ft->value);
+      fl__cpu_hog(s, svc, in, hog < 1e-12 ? 0 : hog > 1 ? 1 : hog);
+    }
+    break;
   case FL_FAULT_COLD_CACHE:
     /* every cache in front of the target is flushed: hits restart from zero and warm up */
     if (start)
@@ -294,6 +352,8 @@ static void fault_init(fl_sim_t *s, int f) {
   char name[256];
   snprintf(name, sizeof name, "fault#%d:%s", f, ft->name);
   fl_rng_init(&fr->rng, m->seed, name, "link");
+  fl_event_init(&fr->pause_ev, on_pause);
+  fr->pause_ev.aux = (uint32_t)f;
 }
 
 /* Faults start in the window they belong to: scheduled once the window before has closed, so

@@ -1,6 +1,6 @@
 /* Requests at a service: the pooled request records, a request's arrival (rate limit, instance,
-** worker or waiting room, load shedding, a full room rejecting or dropping), workers and their work, and completion, which hands
-** the answer back to whoever waits for it. */
+** worker or waiting room, load shedding, a full room rejecting or dropping), workers and their
+** work (frozen by a pause), and completion, which hands the answer back to whoever waits for it. */
 #include "run_int.h"
 
 #include <string.h>
@@ -62,6 +62,92 @@ static inline void count_outcome(fl_stats_t *st, bool measured, fl_outcome_t out
   if (measured) fl_hist_add(st->htotal, latency);
 }
 
+/* ---- cores: processor sharing ---- */
+
+/* Speed of each job at work on the instance: all of a core while the jobs fit on the cores left
+** by hogs, else an equal share of them (processor sharing, as a kernel's fair scheduler gives
+** runnable threads of equal weight). */
+static double cpu_rate(const fl_service_t *svc, const fl_instance_t *in) {
+  double c = svc->cores * (1 - in->hog);
+  if (c < 1e-6) c = 1e-6;    /* a hog of all cores: work all but stops */
+  return in->ncpu <= c ? 1 : c / in->ncpu;
+}
+
+/* The jobs at work on 'in' run at 'to' from now instead of 'from': each one's remaining work is
+** read off its completion time, so no job stores its progress. */
+static void cpu_respeed(fl_sim_t *s, fl_instance_t *in, double from, double to) {
+  if (from == to) return;
+  fl_time_t now = s->eng.now;
+  for (fl_req_t *q = in->reqs.head; q; q = q->lnext)
+    if ((q->flags & F_CPU) && fl_event_pending(&q->ev)) {
+      fl_time_t due = now + (fl_time_t)((double)(q->ev.time - now) * from / to + 0.5);
+      fl_engine_cancel(&s->eng, &q->ev);
+      fl_engine_schedule_at(&s->eng, &q->ev, due);
+    }
+}
+
+/* 'q' starts 'work' of CPU demand: the time it takes at its share. */
+static fl_time_t cpu_start(fl_sim_t *s, const fl_service_t *svc, fl_req_t *q, fl_time_t work) {
+  fl_instance_t *in = q->inst;
+  double from = cpu_rate(svc, in);
+  in->ncpu++;
+  double to = cpu_rate(svc, in);
+  cpu_respeed(s, in, from, to);
+  q->flags |= F_CPU;
+  return (fl_time_t)((double)work / to + 0.5);
+}
+
+/* 'q' leaves the cores (its work done, or its instance crashed or thawed). */
+static void cpu_end(fl_sim_t *s, fl_req_t *q) {
+  const fl_service_t *svc = q->ep->service;
+  fl_instance_t *in = q->inst;
+  q->flags &= (uint16_t)~F_CPU;
+  double from = cpu_rate(svc, in);
+  in->ncpu--;
+  cpu_respeed(s, in, from, cpu_rate(svc, in));
+}
+
+void fl__work_cut(fl_sim_t *s, fl_req_t *q) {
+  fl_engine_cancel(&s->eng, &q->ev);
+  if (q->flags & F_CPU) cpu_end(s, q);
+}
+
+void fl__cpu_hog(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, double hog) {
+  double from = cpu_rate(svc, in);
+  in->hog = hog;
+  cpu_respeed(s, in, from, cpu_rate(svc, in));
+}
+
+/* A new instance warming up (JIT, caches): work takes up to warmup_factor x, falling linearly to
+** 1x over the warm-up. */
+static inline fl_time_t warm_work(const fl_sim_t *s, const fl_service_t *svc, const fl_instance_t *in, fl_time_t work) {
+  if (svc->autoscale.warmup > 0 && s->eng.now - in->ready_at < fl_sec_to_time(svc->autoscale.warmup) && in->ready_at > 0) {
+    double left = 1 - fl_time_to_sec(s->eng.now - in->ready_at) / svc->autoscale.warmup;
+    work = fl__scale_time(work, 1 + (svc->autoscale.warmup_factor - 1) * left);
+  }
+  return work;
+}
+
+/* The work of an instance with something of its own (in->adjust), in this order: a leak grows it
+** linearly from 1x to 'factor' x until the restart; the warm-up; on a service with cores it joins
+** the instance's processor sharing; a paused instance starts it at the pause's end. Out of line
+** and behind one test, so that other instances take today's path. */
+static __attribute__((cold)) fl_time_t adjusted_work(fl_sim_t *s, fl_req_t *q, const fl_service_t *svc, fl_time_t work) {
+  fl_instance_t *in = q->inst;
+  if (in->adjust & FL_ADJUST_LEAK) {
+    const fl_fault_t *lf = &s->m->faults[in->leak_fault];
+    double grown = fl_time_to_sec(s->eng.now - in->leak_since) / lf->every;
+    work = fl__scale_time(work, 1 + (lf->value - 1) * (grown < 1 ? grown : 1));
+  }
+  work = warm_work(s, svc, in, work);
+  if (in->adjust & FL_ADJUST_CPU) work = cpu_start(s, svc, q, work);
+  if (in->adjust & FL_ADJUST_PAUSE) {
+    if (in->paused_until > s->eng.now) work += in->paused_until - s->eng.now;
+    else in->adjust &= (uint8_t)~FL_ADJUST_PAUSE;   /* the pause is over */
+  }
+  return work;
+}
+
 static void start_work(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[svc->id];
@@ -76,17 +162,25 @@ static void start_work(fl_sim_t *s, fl_req_t *q) {
     if (er->hung) { q->flags |= F_HUNG; return; }
     if (er->slow != 1) work = fl__scale_time(work, er->slow);
   }
-  if (q->inst->leak_fault >= 0) {   /* work grows linearly from 1x to 'factor' x until the restart */
-    const fl_fault_t *lf = &s->m->faults[q->inst->leak_fault];
-    double grown = fl_time_to_sec(s->eng.now - q->inst->leak_since) / lf->every;
-    work = fl__scale_time(work, 1 + (lf->value - 1) * (grown < 1 ? grown : 1));
-  }
-  if (svc->autoscale.warmup > 0 && s->eng.now - q->inst->ready_at < fl_sec_to_time(svc->autoscale.warmup) && q->inst->ready_at > 0) {
-    double left = 1 - fl_time_to_sec(s->eng.now - q->inst->ready_at) / svc->autoscale.warmup;
-    work = fl__scale_time(work, 1 + (svc->autoscale.warmup_factor - 1) * left);
-  }
+  if (q->inst->adjust) work = adjusted_work(s, q, svc, work);   /* a leak, cores, a pause */
+  else work = warm_work(s, svc, q->inst, work);
   q->ev.cb = on_work_done;
   fl_engine_schedule(&s->eng, &q->ev, work);
+}
+
+void fl__pause_instance(fl_sim_t *s, fl_instance_t *in, fl_time_t len) {
+  fl_time_t now = s->eng.now, from = in->paused_until > now ? in->paused_until : now;
+  if (now + len <= from) return;                     /* inside a longer pause already */
+  fl_time_t ext = now + len - from;
+  in->paused_until = now + len;
+  in->adjust |= FL_ADJUST_PAUSE;
+  /* every work in progress finishes 'ext' later: each was due at 'from' or after */
+  for (fl_req_t *q = in->reqs.head; q; q = q->lnext)
+    if (q->ev.cb == on_work_done && fl_event_pending(&q->ev)) {
+      fl_time_t due = q->ev.time;
+      fl_engine_cancel(&s->eng, &q->ev);
+      fl_engine_schedule_at(&s->eng, &q->ev, due + ext);
+    }
 }
 
 /* A worker is free again: it takes the next request of the waiting room, if any. */
@@ -156,7 +250,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
   if (!in->alive) { fl__defer_failure(s, q, FL_CAUSE_UNAVAILABLE, svc->id); return; }   /* not noticed yet */
   if (svc->shed_after > 0 && in->busy >= svc->workers &&
       (double)in->queued * s->ep[q->ep->id].mean_work_ns * r->slow / svc->workers > svc->shed_after * 1e9) {
-    if (in->hung) { drop(s, q, r, measured); return; }   /* a hung instance sheds nothing: it answers nothing */
+    if (in->hung || in->paused_until > s->eng.now) { drop(s, q, r, measured); return; }   /* a hung or paused instance sheds nothing: it answers nothing */
     if (measured) r->rej_shed++;
     fl__defer_failure(s, q, FL_CAUSE_REJECTED, svc->id);
     return;
@@ -175,7 +269,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) {
     in->qtail = q;
     in->queued++; r->queued++;
     if (measured && r->queued > r->queue_max) r->queue_max = r->queued;
-  } else if (svc->overflow == FL_OVERFLOW_DROP || in->hung) {
+  } else if (svc->overflow == FL_OVERFLOW_DROP || in->hung || in->paused_until > s->eng.now) {
     drop(s, q, r, measured);
   } else {
     if (measured) r->rej_queue++;
@@ -232,6 +326,7 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   fl_req_t *q = container_of(ev, fl_req_t, ev);
   const fl_endpoint_t *ep = q->ep;
   const fl_service_t *svc = ep->service;
+  if (q->flags & F_CPU) cpu_end(s, q);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
   double extra = s->svc[svc->id].err_extra;

@@ -23,6 +23,7 @@ enum {
   F_BULKHEAD = 1 << 8,  /* this attempt holds a place in its caller's bulkhead */
   F_TIMED_OUT = 1 << 9, /* its caller gave up on it: its answer says nothing of the instance */
   F_HEDGE = 1 << 10,    /* a hedged attempt: avoids the first attempt's instance */
+  F_CPU = 1 << 11,      /* at work on a service with cores: one of its instance's ncpu */
 };
 
 /* A call with retries or hedging: the attempts of one call of one request. */
@@ -139,6 +140,15 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q);
 /* Fails 'q' at the current time through an event, so that callers never re-enter. */
 void fl__defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin);
 void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
+/* Instance 'in' freezes from now for 'len' (a pause fault; overlapping pauses merge): work in
+** progress finishes that much later, work that starts meanwhile waits for the pause's end. */
+void fl__pause_instance(fl_sim_t *s, fl_instance_t *in, fl_time_t len);
+/* q's event (work, a deferred failure) will not fire: its instance crashed or thawed; work in
+** progress leaves the cores. */
+void fl__work_cut(fl_sim_t *s, fl_req_t *q);
+/* Instance 'in' (of a service with cores) loses or regains CPU to a hog: its hog share becomes
+** 'hog', and the work on its cores speeds up or slows down from now. */
+void fl__cpu_hog(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, double hog);
 
 /* ---- balancer.c: choosing an instance, rotation, outlier ejection ---- */
 fl_instance_t *fl__pick_instance(const fl_service_t *svc, fl_svc_rt_t *r, const fl_req_t *q);

@@ -25,6 +25,7 @@ static void init_instances(fl_sim_t *s, int i) {
     fl_event_init(&in->life_ev, fl__on_ready); in->life_ev.aux = (uint32_t)i;
     fl_event_init(&in->leak_ev, fl__on_leak); in->leak_ev.aux = (uint32_t)i;
     in->leak_fault = -1;
+    if (svc->cores > 0) in->adjust = FL_ADJUST_CPU;   /* work shares the cores (request.c) */
     if (k < r->ninst) in->exists = in->up = in->alive = true;
   }
   r->nup = r->nalive = r->desired = r->ninst;
