@@ -536,6 +536,7 @@ static int cmp_kid(const void *a, const void *b) {
 ** children of every span (kids[first[i] .. first[i + 1])), sorted by the call's start. */
 static void build_tree(tr_t *t, tkid_t **kids_out, int **first_out) {
   int ns = t->nsp;
+  FL_ASSERT(ns >= 0);   /* tells gcc -flto the sizes below are not negative (-Walloc-size-larger-than) */
   /* span by key; a repeated id keeps its first span */
   int *by_key = fl_xmalloc((size_t)t->keys.n * sizeof *by_key);
   for (int i = 0; i < t->keys.n; i++) by_key[i] = -1;
