@@ -293,3 +293,22 @@ TEST(users_are_read_checked_and_set) {
   fl_load_opts_t s1 = { .sets = set1, .nsets = 1 };
   CHECK(fl_run_load(&r, put("set.lua", text), &s1, err, sizeof err) != 0 && strstr(err, "paces users"));
 }
+
+TEST(a_hook_sets_users_during_the_run) {
+  /* no users at first; at 10 s a hook asks for 20, at 20 s for 5: they stop as their sessions end */
+  run_t r;
+  if (!run_scenario(&r, 1,
+      "scenario { name = 'live', duration = '30s', window = '1s' }\n"
+      "service 'a' { workers = 8, work = exp '10ms' }\n"
+      "traffic { rate = 0, mix = { a = 1 } }\n"
+      "at('10s', function(sim) sim:set('traffic.users', 20) end)\n"
+      "at('20s', function(sim) sim:set('traffic.users', 5) end)\n"))
+    return;
+  const fl_stats_t *st = &r.s.svc[0].st;
+  CHECK(st->series[FL_SER_ARRIVALS][5] == 0);
+  CHECK(st->series[FL_SER_ARRIVALS][15] > 0);
+  CHECK_EQ_INT(r.s.users.max, 20);
+  CHECK_EQ_INT(r.s.users.started, 20);
+  CHECK_EQ_INT(r.s.users.active, 5);
+  run_free(&r);
+}

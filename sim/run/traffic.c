@@ -297,6 +297,7 @@ void fl_sim_traffic_changed(fl_sim_t *s) {
     fl_time_t next = next_arrival(s, j, s->eng.now);
     if (next < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, next);
   }
+  if (s->m->has_users) users_schedule(s);   /* more users start now; fewer stop as their sessions end */
 }
 
 /* Journeys' state and statistics, their first arrivals, or the trace's first timestamp. */
@@ -321,10 +322,8 @@ void fl__traffic_init(fl_sim_t *s) {
   fl_event_init(&s->replay_ev, on_replay);
   if (m->rate.kind == FL_PROFILE_REPLAY && m->rate.ntimes > 0 && fl_sec_to_time(m->rate.times[0]) < s->end)
     fl_engine_schedule_at(&s->eng, &s->replay_ev, fl_sec_to_time(m->rate.times[0]));
-  if (m->has_users) {
-    fl_rng_init(&s->users.rng, m->seed, "users", "journeys");
-    fl_rng_init(&s->users.rng_think, m->seed, "users", "think");
-    fl_event_init(&s->users.spawn, on_spawn);
-    users_schedule(s);
-  }
+  fl_rng_init(&s->users.rng, m->seed, "users", "journeys");   /* ready for a live --set traffic.users too */
+  fl_rng_init(&s->users.rng_think, m->seed, "users", "think");
+  fl_event_init(&s->users.spawn, on_spawn);
+  if (m->has_users) users_schedule(s);
 }
