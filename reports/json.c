@@ -122,6 +122,23 @@ static cJSON *journey_json(const fl_sim_t *s, int j, const fl_rates_t *out) {
   return o;
 }
 
+/* Closed-loop users: how many, their sessions and requests after warm-up, their think time. */
+static cJSON *users_json(const fl_sim_t *s, double secs) {
+  const fl_users_rt_t *u = &s->users;
+  cJSON *o = cJSON_CreateObject();
+  double mean = fl_sim_users_mean(s);
+  add_num(o, "max", u->max);
+  add_num(o, "mean", mean);
+  add_num(o, "started", (double)u->started);
+  add_num(o, "stopped", (double)u->retired);
+  add_num(o, "sessions", (double)u->sessions);
+  add_num(o, "requests", (double)u->requests);
+  add_num(o, "requests_per_user", u->seen ? (double)u->requests / (double)u->seen : 0);
+  add_num(o, "requests_per_user_per_second", mean > 0 && secs > 0 ? (double)u->requests / secs / mean : 0);
+  add_num(o, "think_mean", u->thinks ? u->think_s / (double)u->thinks : 0);
+  return o;
+}
+
 /* The per-window series: times, then per service and journey each measure and failures by
 ** cause, then the call edges. */
 static cJSON *series_json(const fl_sim_t *s) {
@@ -180,6 +197,7 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   for (int i = 0; i < m->nservices; i++) cJSON_AddItemToObject(svcs, m->services[i].name, service_json(s, i, &x.svc[i]));
   cJSON *jrns = add_obj(root, "journeys");
   for (int j = 0; j < m->njourneys; j++) cJSON_AddItemToObject(jrns, m->journeys[j].name, journey_json(s, j, &x.jrn[j]));
+  if (m->has_users) cJSON_AddItemToObject(root, "users", users_json(s, secs));
   cJSON_AddItemToObject(root, "series", series_json(s));
 
   cJSON *a = cJSON_AddArrayToObject(root, "faults");

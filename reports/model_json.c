@@ -158,6 +158,14 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
   }
   cJSON *tr = add_obj(root, "traffic");
   cJSON_AddItemToObject(tr, "rate", profile_json(&m->rate));
+  if (m->has_users) {
+    cJSON *us = add_obj(tr, "users");
+    cJSON_AddItemToObject(us, "count", profile_json(&m->users));
+    if (m->spawn_rate > 0) add_num(us, "spawn_rate", m->spawn_rate);
+    char th[128];
+    fl_dist_format(&m->users_think, th, sizeof th);
+    cJSON_AddStringToObject(us, "think", th);
+  }
   cJSON *mix = add_obj(tr, "mix");
   for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
   if (m->client_timeout > 0 || m->client_retries > 0) {

@@ -107,6 +107,20 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
   char prof[512];
   profile_text(&m->rate, prof, sizeof prof);
   fprintf(out, "traffic: %s\n", prof);
+  if (m->has_users) {   /* closed-loop users: a count, or stages (up to 8 shown) */
+    char th[128];
+    const fl_profile_t *u = &m->users;
+    fl_dist_format(&m->users_think, th, sizeof th);
+    if (u->kind == FL_PROFILE_CONST) fprintf(out, "  users: %g (closed loop)", u->value);
+    else {
+      fprintf(out, "  users (closed loop), stages:");
+      for (int k = 0; k < u->npoints && k < 8; k++) { dur(u->pt[k], a, sizeof a); fprintf(out, "%s %g at %s", k ? "," : "", u->pr[k], a); }
+      if (u->npoints > 8) fprintf(out, ", ... (%d points)", u->npoints);
+    }
+    fprintf(out, ", thinking %s between sessions", th);
+    if (m->spawn_rate > 0) fprintf(out, ", started at most %g/s", m->spawn_rate);
+    fputc('\n', out);
+  }
   if (m->client_timeout > 0 || m->client_retries > 0) {
     dur(m->client_timeout, a, sizeof a); dur(m->client_think, b, sizeof b);
     fprintf(out, "  clients give up after %s, refresh %d times after %s\n", a, m->client_retries, b);

@@ -1,5 +1,6 @@
 /* The terminal summary of a run: per service and per journey counts, throughput, outcome shares,
-** latency, utilisation and queue, the health strip over time, and the wall-clock line. */
+** latency, utilisation and queue, the health strip over time, closed-loop users, and the
+** wall-clock line. */
 #include "faultline/report.h"
 #include "faultline/units.h"
 
@@ -74,6 +75,15 @@ static void summary(FILE *out, const void *sp, const void *runp, bool color) {
   fprintf(out, "\njourneys                 arrivals    answ/s       ok degraded   failed      p50      p90      p99      max  failures\n");
   for (int j = 0; j < m->njourneys; j++) {
     row(out, m->journeys[j].name, &s->jrn[j].st.total, &x.jrn[j], s->jrn[j].st.htotal, color, "");
+  }
+  if (m->has_users) {   /* closed-loop users: how many, and how much each sent */
+    const fl_users_rt_t *u = &s->users;
+    char th[16];
+    dur(u->thinks ? u->think_s / (double)u->thinks : 0, th, sizeof th);
+    double umean = fl_sim_users_mean(s);
+    fprintf(out, "\nusers: %d at most, %.1f on average, %llu started; %llu sessions, %llu requests: %.1f per user, %.3f/s per user; think %s mean\n",
+            u->max, umean, (unsigned long long)u->started, (unsigned long long)u->sessions, (unsigned long long)u->requests,
+            u->seen ? (double)u->requests / (double)u->seen : 0, umean > 0 && secs > 0 ? (double)u->requests / secs / umean : 0, th);
   }
   if (run) {
     char wall[32];

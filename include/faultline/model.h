@@ -303,6 +303,13 @@ typedef struct fl_model {
   double client_timeout;      /* users give up after this (seconds; 0: never) */
   int client_retries;         /* and press refresh this many times */
   double client_think;        /* seconds before a refresh (exponential with this mean) */
+  /* Closed-loop users (k6's virtual users, Locust's users): each runs a session of a journey drawn
+  ** from the mix, waits for its answers, thinks, then starts the next. Open arrivals (rate) may
+  ** run beside them. */
+  bool has_users;             /* traffic.users given: false leaves the run exactly as before */
+  fl_profile_t users;         /* users wanted over time, a count: constant or piecewise-linear (stages) */
+  double spawn_rate;          /* users started per second at most (Locust's spawn rate); 0: at once */
+  fl_dist_t users_think;      /* a user's wait after each session (k6's sleep, Locust's wait_time) */
   bool has_traffic;
   fl_attr_key_t attr_keys[FL_MAX_ATTRS]; int nattr_keys;
   fl_attr_gen_t *attrs; int nattrs;  /* drawn when a request enters (traffic { attrs = { ... } }) */

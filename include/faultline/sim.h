@@ -220,6 +220,22 @@ typedef struct fl_jrn_rt {
   fl_stats_t st;
 } fl_jrn_rt_t;
 
+/* Closed-loop users (traffic.users): the spawner, and what the report says of them. */
+typedef struct fl_users_rt {
+  fl_event_t spawn;                /* the next user's start, when the profile wants more users */
+  fl_rng_t rng;                    /* which journey each session follows */
+  fl_rng_t rng_think;              /* think times between sessions */
+  int active;                      /* users alive now: in a session or thinking */
+  int max;                         /* the most alive at once */
+  uint64_t started, retired;       /* users started and stopped by the profile, whole run */
+  fl_time_t last_spawn;            /* spawn_rate paces starts from here */
+  fl_time_t last;                  /* 'active' unchanged since */
+  double user_ns;                  /* after warm-up: integral of 'active' over time (user x ns) */
+  uint64_t seen;                   /* after warm-up: users that began at least one session */
+  uint64_t sessions, requests;     /* after warm-up: sessions users began, requests they sent (refreshes too) */
+  double think_s; uint64_t thinks; /* after warm-up: think times drawn, their sum in seconds */
+} fl_users_rt_t;
+
 typedef struct fl_req_chunk fl_req_chunk_t;
 
 typedef struct fl_sim {
@@ -246,6 +262,7 @@ typedef struct fl_sim {
   fl_event_t replay_ev;            /* a trace of request timestamps */
   int64_t replay_i;
   fl_rng_t rng_replay;
+  fl_users_rt_t users;             /* closed-loop users (unused without traffic.users) */
   void *ctx_chunks;
   fl_fault_rt_t *fault;
   int fault_cap;                   /* faults the model can hold: its own and those injected */
@@ -296,6 +313,8 @@ int fl_sim_heal(fl_sim_t *s, const char *name);
 void fl_sim_log(fl_sim_t *s, const char *msg);
 /* The rate profile changed (--set on a live run): arrivals follow it from now on. */
 void fl_sim_traffic_changed(fl_sim_t *s);
+/* Closed-loop users alive on average after warm-up, up to now (0 without traffic.users). */
+double fl_sim_users_mean(const fl_sim_t *s);
 
 /* The last complete window (before the first closes: the one in progress), for hooks and
 ** live views; instances, desired and health are as of now. */

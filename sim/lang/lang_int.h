@@ -113,6 +113,7 @@ int fl__lua_diurnal(lua_State *L);
 int fl__lua_flash(lua_State *L);
 int fl__lua_trace(lua_State *L);
 int fl__lua_piecewise(lua_State *L);
+int fl__lua_stages(lua_State *L);
 int fl__lua_profile_add(lua_State *L);
 int fl__lua_profile_mul(lua_State *L);
 int fl__lua_choice(lua_State *L);                   /* lua_attrs.c */

@@ -241,7 +241,7 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
     { "scenario", fl__lua_scenario }, { "service", fl__lua_service }, { "call", fl__lua_call }, { "parallel", fl__lua_parallel },
     { "const", fl__lua_const }, { "exp", fl__lua_exp }, { "lognormal", fl__lua_lognormal }, { "gamma", fl__lua_gamma },
     { "uniform", fl__lua_uniform }, { "percentiles", fl__lua_percentiles },
-    { "traffic", fl__lua_traffic }, { "surge", fl__lua_surge }, { "diurnal", fl__lua_diurnal }, { "flash", fl__lua_flash }, { "trace", fl__lua_trace }, { "piecewise", fl__lua_piecewise }, { "include", fl__lua_include },
+    { "traffic", fl__lua_traffic }, { "surge", fl__lua_surge }, { "diurnal", fl__lua_diurnal }, { "flash", fl__lua_flash }, { "trace", fl__lua_trace }, { "piecewise", fl__lua_piecewise }, { "stages", fl__lua_stages }, { "include", fl__lua_include },
     { "choice", fl__lua_choice }, { "share", fl__lua_share }, { "zipf", fl__lua_zipf },
     { "fault", fl__lua_fault }, { "expect", fl__lua_expect }, { "at", fl__lua_at }, { "every", fl__lua_every },
     { NULL, NULL }

@@ -1,5 +1,6 @@
-/* Traffic in the scenario language: traffic { rate, mix, client, journeys } and the rate profiles
-** (surge, diurnal, flash, piecewise, trace files, their sums and products; userdata "fl.profile"). */
+/* Traffic in the scenario language: traffic { rate, users, spawn_rate, think, mix, client, journeys },
+** the rate profiles (surge, diurnal, flash, piecewise, trace files, their sums and products) and
+** the users' stages (userdata "fl.profile"). */
 #include "lang_int.h"
 #include "faultline/units.h"
 
@@ -193,6 +194,64 @@ int fl__lua_piecewise(lua_State *L) {
   return 1;
 }
 
+/* stages { {"0s", 0}, {"2m", 500}, {"10m", 500}, {"12m", 0} }: users over time, linear between the
+** points (k6's ramping-vus); or k6's own form, each stage a ramp from the previous target:
+** stages { { duration = "2m", target = 500 }, { duration = "8m", target = 500 }, ... } from 0 users. */
+int fl__lua_stages(lua_State *L) {
+  loader_t *ld = fl__getloader(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int n = (int)lua_rawlen(L, 1);
+  if (n < 1 || n > 100000)
+    luaL_error(L, "stages: expected a list of { time, users } points, e.g. stages { {\"0s\", 0}, {\"2m\", 500} }, or k6's { duration = \"2m\", target = 500 }");
+  lua_rawgeti(L, 1, 1);
+  bool k6 = lua_istable(L, -1) && lua_rawlen(L, -1) == 0;
+  lua_pop(L, 1);
+  int np = k6 ? n + 1 : n;
+  fl_profile_t *p = push_profile(L, ld, FL_PROFILE_PIECEWISE);
+  p->npoints = np;
+  p->pt = fl__model_alloc(ld->m, sizeof(double) * (size_t)np);
+  p->pr = fl__model_alloc(ld->m, sizeof(double) * (size_t)np);
+  double t = 0;
+  for (int i = 1; i <= n; i++) {
+    int k = k6 ? i : i - 1;
+    lua_rawgeti(L, 1, i);
+    int e = lua_gettop(L);
+    if (k6) {
+      static const char *const f[] = { "duration", "target", NULL };
+      if (!lua_istable(L, e)) luaL_error(L, "stages: stage %d must be { duration = \"2m\", target = 500 }", i);
+      fl__check_fields(L, e, "stages", f);
+      if (!fl__field(L, e, "duration")) luaL_error(L, "stages: stage %d: missing duration", i);
+      double d = fl__read_duration(L, -1, "stages", "duration"); lua_pop(L, 1);
+      if (!fl__field(L, e, "target")) luaL_error(L, "stages: stage %d: missing target (users at its end)", i);
+      p->pr[k] = (double)fl__read_count(L, -1, "stages", "target", 0, FL_MAX_USERS); lua_pop(L, 1);
+      t += d > 0 ? d : FL_MIN_DURATION;   /* a 0 s stage is a step */
+      p->pt[k] = t;
+    } else {
+      if (!lua_istable(L, e) || lua_rawlen(L, e) != 2) luaL_error(L, "stages: point %d must be { time, users }", i);
+      lua_rawgeti(L, e, 1); p->pt[k] = fl__read_duration(L, -1, "stages", "time"); lua_pop(L, 1);
+      lua_rawgeti(L, e, 2); p->pr[k] = (double)fl__read_count(L, -1, "stages", "users", 0, FL_MAX_USERS); lua_pop(L, 1);
+      if (k > 0 && p->pt[k] <= p->pt[k - 1]) luaL_error(L, "stages: point %d: times must increase", i);
+    }
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+/* users = 500 or stages { ... } (the value on top of the stack), into m->users. */
+static void read_users(lua_State *L, fl_model_t *m) {
+  fl_profile_t *p = luaL_testudata(L, -1, "fl.profile");
+  if (p) {
+    if (p->kind != FL_PROFILE_PIECEWISE && p->kind != FL_PROFILE_CONST)
+      luaL_error(L, "traffic: users must be a number of users or stages { {\"0s\", 0}, {\"2m\", 500}, ... }");
+    m->users = *p;
+  } else {
+    m->users.kind = FL_PROFILE_CONST;
+    m->users.value = (double)fl__read_count(L, -1, "traffic", "users", 0, FL_MAX_USERS);
+    m->users.line = m->traffic_line;
+  }
+  m->has_users = true;
+}
+
 typedef struct { const char *name; double share, slo; } mixent_t;
 static int cmp_mix(const void *a, const void *b) { return strcmp(((const mixent_t *)a)->name, ((const mixent_t *)b)->name); }
 
@@ -270,15 +329,29 @@ int fl__lua_traffic(lua_State *L) {
   fl_model_t *m = ld->m;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (m->has_traffic) luaL_error(L, "traffic { ... } is given twice");
-  static const char *const f[] = { "rate", "mix", "client", "journeys", "attrs", NULL };
+  static const char *const f[] = { "rate", "users", "spawn_rate", "think", "mix", "client", "journeys", "attrs", NULL };
   fl__check_fields(L, 1, "traffic", f);
   m->has_traffic = true;
   fl__where(L, m, &m->traffic_file, &m->traffic_line);
-  if (!fl__field(L, 1, "rate")) luaL_error(L, "traffic: missing rate (e.g. rate = \"2000/s\" or rate = surge { ... })");
-  fl_profile_t *p = luaL_testudata(L, -1, "fl.profile");
-  if (p) m->rate = *p;
-  else { m->rate.kind = FL_PROFILE_CONST; m->rate.value = fl__read_rate(L, -1, "traffic", "rate"); m->rate.line = m->traffic_line; }
-  lua_pop(L, 1);
+  if (fl__field(L, 1, "users")) { read_users(L, m); lua_pop(L, 1); }
+  if (fl__field(L, 1, "spawn_rate")) {
+    if (!m->has_users) luaL_error(L, "traffic: spawn_rate paces users: give users too (e.g. users = 500, spawn_rate = \"10/s\")");
+    m->spawn_rate = fl__read_rate(L, -1, "traffic", "spawn_rate"); lua_pop(L, 1);
+  }
+  if (fl__field(L, 1, "think")) {
+    if (!m->has_users) luaL_error(L, "traffic: think is the users' wait between sessions: give users too (a journey's own think is journeys.NAME.think)");
+    m->users_think = *fl__read_dist(L, -1, "traffic", "think"); lua_pop(L, 1);
+  }
+  if (fl__field(L, 1, "rate")) {
+    fl_profile_t *p = luaL_testudata(L, -1, "fl.profile");
+    if (p) m->rate = *p;
+    else { m->rate.kind = FL_PROFILE_CONST; m->rate.value = fl__read_rate(L, -1, "traffic", "rate"); m->rate.line = m->traffic_line; }
+    lua_pop(L, 1);
+  } else if (m->has_users) {   /* closed users only: no open arrivals */
+    m->rate.kind = FL_PROFILE_CONST; m->rate.value = 0; m->rate.line = m->traffic_line;
+  } else {
+    luaL_error(L, "traffic: missing rate or users (e.g. rate = \"2000/s\", rate = surge { ... }, or users = 500)");
+  }
   if (!fl__field(L, 1, "mix") || !lua_istable(L, -1))
     luaL_error(L, "traffic: missing mix (e.g. mix = { [\"gateway.home\"] = 0.7, [\"gateway.checkout\"] = 0.3 })");
   int mt = lua_gettop(L), n = 0;

@@ -14,6 +14,7 @@ void fl__model_defaults(fl_model_t *m) {
   m->health.degraded_errors = 0.05; m->health.down_errors = 0.5; m->health.degraded_share = 0.5;
   m->health.saturation = 0.98; m->health.confirm = 2;
   m->health.min_requests = FL_DEFAULT_MIN_REQUESTS;
+  fl_dist_const(&m->users_think, 0, NULL);   /* k6 runs an iteration right after the last unless it sleeps */
 }
 
 void fl__service_defaults(fl_service_t *s) {

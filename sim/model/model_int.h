@@ -39,6 +39,7 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 #define FL_MAX_CONFIRM 1000           /* health.confirm: windows, from 1 */
 #define FL_MAX_MIN_REQUESTS 1000000   /* health.min_requests: answers, from 1 */
 #define FL_MAX_CLIENT_RETRIES 100     /* traffic.client.retries */
+#define FL_MAX_USERS 1000000          /* traffic.users and stages' counts: each user holds a session record */
 
 /* ---- defaults (defaults.c), each with its source ---- */
 /* (FL_DEFAULT_CONNECT_TIMEOUT is in faultline/model.h: the run uses it for users' connects.) */
@@ -46,7 +47,8 @@ size_t fl__model_arena_bytes(const fl_model_t *m);
 #define FL_DEFAULT_MIN_REQUESTS 10    /* one failure among fewer answers says little: 1 of 10 is already 10% */
 
 /* The scenario's settings before scenario { ... }: a 1 s window, seed 1, the health thresholds
-** (FL_DEFAULT_MIN_REQUESTS answers before a window can change a state). */
+** (FL_DEFAULT_MIN_REQUESTS answers before a window can change a state), users who do not think
+** between sessions (k6's default: no sleep). */
 void fl__model_defaults(fl_model_t *m);
 /* A service before its fields: one instance, one worker, a queue of 100, blocking, and so on. */
 void fl__service_defaults(fl_service_t *s);

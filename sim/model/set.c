@@ -197,7 +197,7 @@ static int set_scenario(fl_model_t *m, const char *k, const char *a, const char 
   return 0;
 }
 
-/* traffic.rate, traffic.rate.FIELD (a surge's), traffic.mix.NAME. */
+/* traffic.rate, traffic.rate.FIELD (a surge's), traffic.users, traffic.spawn_rate, traffic.mix.NAME. */
 static int set_traffic(fl_model_t *m, const char *rest, const char *a, const char *v, char *err, size_t n) {
   fl_profile_t *p = &m->rate;
   double d = 0;
@@ -217,12 +217,24 @@ static int set_traffic(fl_model_t *m, const char *rest, const char *a, const cha
     if (df) { if ((rc = set_duration(a, v, df, err, n))) return rc; return 0; }
     return set_err(err, n, a, "unknown surge field '%s' (expected base, peak, start, ramp, hold, decay)", k);
   }
+  if (strcmp(rest, "users") == 0) {   /* closed-loop users: a constant count from now on */
+    long long u;
+    if ((rc = set_count(a, v, 0, FL_MAX_USERS, &u, err, n))) return rc;
+    memset(&m->users, 0, sizeof m->users);
+    m->users.kind = FL_PROFILE_CONST; m->users.value = (double)u; m->users.line = m->traffic_line;
+    m->has_users = true;
+    return 0;
+  }
+  if (strcmp(rest, "spawn_rate") == 0) {
+    if (!m->has_users) return set_err(err, n, a, "traffic.spawn_rate paces users: the scenario has none (set traffic.users first)");
+    return set_rate(a, v, &m->spawn_rate, err, n);
+  }
   if (strncmp(rest, "mix.", 4) == 0) {
     for (int j = 0; j < m->njourneys; j++)
       if (strcmp(m->journeys[j].name, rest + 4) == 0) return set_fraction(a, v, &m->journeys[j].share, err, n);
     return set_err(err, n, a, "no journey '%s' in the mix", rest + 4);
   }
-  return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., mix.NAME)", rest);
+  return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., users, spawn_rate, mix.NAME)", rest);
 }
 
 /* SVC.autoscale.FIELD, for a service that declared autoscale { ... }. */

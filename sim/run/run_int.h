@@ -44,8 +44,11 @@ struct fl_session {
   int journey, step, attempt;
   int deg_origin;         /* where the first degraded answer's failure came from, or -1 */
   bool measured, degraded;
+  bool user;              /* a closed-loop user's: at its end the user thinks and begins another */
+  bool seen;              /* that user was counted in users.seen */
   fl_time_t step_sent;
   uint32_t attr[FL_MAX_ATTRS];   /* drawn when the user arrived: every step carries them */
+  fl_time_t began;        /* when this session began (a user's next begins 1 ms later at the earliest) */
 };
 #define CHUNK_SESS 256
 typedef struct sess_chunk { struct sess_chunk *next; fl_session_t v[CHUNK_SESS]; } sess_chunk_t;

@@ -1,8 +1,10 @@
 /* Traffic: journeys' open-loop arrivals (a Poisson process thinned to the rate profile), the
-** replay of a trace of timestamps, and each user's session: its steps, the client's timeout,
-** refreshes and think time, and the journey's outcome when the session ends. */
+** replay of a trace of timestamps, closed-loop users (a count over time: each user runs a
+** session, thinks, runs the next), and each session: its steps, the client's timeout, refreshes
+** and think time, and the journey's outcome when the session ends. */
 #include "run_int.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Thinning: the rate bound is recomputed over intervals of this length. */
@@ -34,6 +36,8 @@ static fl_time_t next_arrival(fl_sim_t *s, int j, fl_time_t now) {
 
 /* ---- sessions ---- */
 
+static void user_next(fl_sim_t *s, fl_session_t *x);
+
 static fl_session_t *sess_alloc(fl_sim_t *s) {
   if (!s->free_sess) {
     sess_chunk_t *ch = fl_xmalloc(sizeof *ch);
@@ -55,6 +59,7 @@ static void session_send(fl_sim_t *s, fl_session_t *x) {
   q->sess = x;
   if (s->m->nattr_keys) memcpy(q->attr, x->attr, sizeof q->attr);
   if (x->attempt == 0) x->step_sent = s->eng.now;
+  if (x->user && x->measured) s->users.requests++;
   if (s->m->client_timeout > 0) fl_engine_schedule(&s->eng, &q->tmo, fl_sec_to_time(s->m->client_timeout));
   fl__send(s, q);
 }
@@ -83,6 +88,7 @@ static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
     if (origin >= 0 && jr->fail_from) fl__journey_from(jr, jr->fail_from, origin);
     break;
   }
+  if (x->user) { user_next(s, x); return; }
   x->next = s->free_sess; s->free_sess = x;
 }
 
@@ -122,18 +128,148 @@ void fl__session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   else session_end(s, x, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
 }
 
-static void start_session(fl_sim_t *s, int j) {
+/* Session x (fresh, or a user's next) begins journey j now. */
+static void session_begin(fl_sim_t *s, fl_session_t *x, int j) {
   fl_jrn_rt_t *jr = &s->jrn[j];
-  fl_session_t *x = sess_alloc(s);
-  fl_event_init(&x->ev, on_session_timer);
   x->journey = j;
+  x->step = x->attempt = 0;
   x->deg_origin = -1;
+  x->degraded = false;
+  x->began = s->eng.now;
   x->measured = s->eng.now >= s->warmup;
   if (s->m->nattrs) fl__attrs_draw(s->m->attrs, s->m->nattrs, x->attr, &s->rng_attrs);   /* the user's product, country, ... */
   jr->st.win.arrivals++;
   jr->inflight++;
   if (x->measured) { jr->st.total.arrivals++; jr->sessions++; }
   session_send(s, x);
+}
+
+static void start_session(fl_sim_t *s, int j) {
+  fl_session_t *x = sess_alloc(s);
+  fl_event_init(&x->ev, on_session_timer);
+  session_begin(s, x, j);
+}
+
+/* A journey drawn from the mix by its share (the last one takes what rounding leaves). */
+static int pick_journey(const fl_model_t *m, fl_rng_t *r) {
+  double u = fl_rng_uniform(r), acc = 0;
+  for (int k = 0; k < m->njourneys; k++) { acc += m->journeys[k].share; if (u < acc) return k; }
+  return m->njourneys - 1;
+}
+
+/* ---- closed-loop users ---- */
+
+/* A user begins two sessions at least this far apart: a refusal comes back in no simulated time,
+** so a user with no think time facing a full room would otherwise send forever at one instant. */
+#define USER_MIN_LOOP FL_MS
+
+/* Brings the user-time integral (after warm-up) up to now, before 'active' changes. */
+static void users_touch(fl_sim_t *s) {
+  fl_users_rt_t *u = &s->users;
+  fl_time_t now = s->eng.now, from = u->last > s->warmup ? u->last : s->warmup;
+  if (now > from) u->user_ns += (double)u->active * (double)(now - from);
+  u->last = now;
+}
+
+double fl_sim_users_mean(const fl_sim_t *s) {
+  const fl_users_rt_t *u = &s->users;
+  fl_time_t now = s->eng.now, from = u->last > s->warmup ? u->last : s->warmup;
+  double ns = u->user_ns + (now > from ? (double)u->active * (double)(now - from) : 0);
+  return now > s->warmup ? ns / (double)(now - s->warmup) : 0;
+}
+
+/* Whole users the profile wants at t (a ramp from 0 to 500 over 100 s wants one more every 0.2 s). */
+static int64_t users_wanted(const fl_model_t *m, fl_time_t t) {
+  return (int64_t)floor(fl_profile_rate(&m->users, fl_time_to_sec(t)) + 1e-9);
+}
+
+/* The first time from 'now' at which the profile wants k users or more; FL_TIME_MAX: never. */
+static fl_time_t users_reach(const fl_model_t *m, fl_time_t now, int64_t k) {
+  const fl_profile_t *p = &m->users;
+  if (users_wanted(m, now) >= k) return now;
+  if (p->kind != FL_PROFILE_PIECEWISE) return FL_TIME_MAX;
+  double t = fl_time_to_sec(now);
+  for (int i = 0; i + 1 < p->npoints; i++) {
+    double t0 = p->pt[i], t1 = p->pt[i + 1], v0 = p->pr[i], v1 = p->pr[i + 1];
+    if (t1 <= t || v1 + 1e-9 < (double)k) continue;
+    double x = v1 > v0 ? t0 + ((double)k - v0) / (v1 - v0) * (t1 - t0) : t0;
+    fl_time_t r = fl_sec_to_time(x > t ? x : t);
+    if (r <= now) r = now + 1;
+    for (int g = 0; g < 64 && users_wanted(m, r) < k; g++) r += 1000;   /* rounding to whole ns */
+    return r;
+  }
+  return FL_TIME_MAX;
+}
+
+/* Schedules the next user's start: when the profile wants one more than are alive, paced by
+** spawn_rate. Always later than now unless one can start at once. */
+static void users_schedule(fl_sim_t *s) {
+  fl_users_rt_t *u = &s->users;
+  const fl_model_t *m = s->m;
+  fl_engine_cancel(&s->eng, &u->spawn);
+  fl_time_t t = users_reach(m, s->eng.now, (int64_t)u->active + 1);
+  if (t == FL_TIME_MAX) return;
+  if (m->spawn_rate > 0 && u->started > 0) {
+    fl_time_t paced = u->last_spawn + fl_sec_to_time(1 / m->spawn_rate);
+    if (t < paced) t = paced;
+  }
+  if (t < s->end) fl_engine_schedule_at(&s->eng, &u->spawn, t);
+}
+
+/* User x begins its next session, of a journey drawn from the mix. */
+static void user_session(fl_sim_t *s, fl_session_t *x) {
+  fl_users_rt_t *u = &s->users;
+  if (s->eng.now >= s->warmup) {
+    u->sessions++;
+    if (!x->seen) { x->seen = true; u->seen++; }
+  }
+  session_begin(s, x, pick_journey(s->m, &u->rng));
+}
+
+static void on_user_think(fl_engine_t *e, fl_event_t *ev) {
+  user_session(SIM(e), container_of(ev, fl_session_t, ev));
+}
+
+/* User x's session ended: it stops if the profile wants fewer users now (k6's graceful ramp-down:
+** an iteration in progress finishes), else thinks and begins another. */
+static void user_next(fl_sim_t *s, fl_session_t *x) {
+  fl_users_rt_t *u = &s->users;
+  const fl_model_t *m = s->m;
+  fl_time_t now = s->eng.now;
+  if (u->active > users_wanted(m, now)) {
+    users_touch(s);
+    u->active--; u->retired++;
+    x->next = s->free_sess; s->free_sess = x;
+    users_schedule(s);   /* the profile may want users again later */
+    return;
+  }
+  fl_time_t think = fl_dist_sample(&m->users_think, &u->rng_think);
+  if (now >= s->warmup) { u->think_s += fl_time_to_sec(think); u->thinks++; }
+  fl_time_t at = think > FL_TIME_MAX - now ? FL_TIME_MAX : now + think;
+  if (at < x->began + USER_MIN_LOOP) at = x->began + USER_MIN_LOOP;
+  x->ev.cb = on_user_think;
+  if (at < s->end) fl_engine_schedule_at(&s->eng, &x->ev, at);
+}
+
+/* The spawner: starts users until as many are alive as the profile wants (one at a time with
+** spawn_rate), then waits for the next. */
+static void on_spawn(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  fl_users_rt_t *u = &s->users;
+  (void)ev;
+  int64_t want = users_wanted(s->m, e->now);
+  while (u->active < want) {
+    fl_session_t *x = sess_alloc(s);
+    fl_event_init(&x->ev, on_session_timer);
+    x->user = true;
+    users_touch(s);
+    u->active++; u->started++;
+    if (u->active > u->max) u->max = u->active;
+    u->last_spawn = e->now;
+    user_session(s, x);
+    if (s->m->spawn_rate > 0) break;
+  }
+  users_schedule(s);
 }
 
 static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
@@ -148,10 +284,7 @@ static void on_arrival(fl_engine_t *e, fl_event_t *ev) {
 static void on_replay(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   const fl_profile_t *p = &s->m->rate;
-  double u = fl_rng_uniform(&s->rng_replay), acc = 0;
-  int j = s->m->njourneys - 1;
-  for (int k = 0; k < s->m->njourneys; k++) { acc += s->m->journeys[k].share; if (u < acc) { j = k; break; } }
-  start_session(s, j);
+  start_session(s, pick_journey(s->m, &s->rng_replay));
   if (++s->replay_i < p->ntimes) {
     fl_time_t next = fl_sec_to_time(p->times[s->replay_i]);
     if (next < s->end) fl_engine_schedule_at(e, ev, next < e->now ? e->now : next);
@@ -166,6 +299,7 @@ void fl_sim_traffic_changed(fl_sim_t *s) {
     fl_time_t next = next_arrival(s, j, s->eng.now);
     if (next < s->end) fl_engine_schedule_at(&s->eng, &jr->arrival, next);
   }
+  if (s->m->has_users) users_schedule(s);   /* more users start now; fewer stop as their sessions end */
 }
 
 /* Journeys' state and statistics, their first arrivals, or the trace's first timestamp. */
@@ -192,4 +326,8 @@ void fl__traffic_init(fl_sim_t *s) {
   fl_event_init(&s->replay_ev, on_replay);
   if (m->rate.kind == FL_PROFILE_REPLAY && m->rate.ntimes > 0 && fl_sec_to_time(m->rate.times[0]) < s->end)
     fl_engine_schedule_at(&s->eng, &s->replay_ev, fl_sec_to_time(m->rate.times[0]));
+  fl_rng_init(&s->users.rng, m->seed, "users", "journeys");   /* ready for a live --set traffic.users too */
+  fl_rng_init(&s->users.rng_think, m->seed, "users", "think");
+  fl_event_init(&s->users.spawn, on_spawn);
+  if (m->has_users) users_schedule(s);
 }
