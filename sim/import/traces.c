@@ -535,7 +535,7 @@ static int cmp_kid(const void *a, const void *b) {
 /* Parents resolved, client spans folded into their calls, endpoints assigned. Returns the
 ** children of every span (kids[first[i] .. first[i + 1])), sorted by the call's start. */
 static void build_tree(tr_t *t, tkid_t **kids_out, int **first_out) {
-  int ns = t->nsp;
+  int ns = t->nsp > 0 ? t->nsp : 0;   /* never negative: tells the optimiser the sizes below are small */
   /* span by key; a repeated id keeps its first span */
   int *by_key = fl_xmalloc((size_t)t->keys.n * sizeof *by_key);
   for (int i = 0; i < t->keys.n; i++) by_key[i] = -1;
