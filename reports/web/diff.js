@@ -103,6 +103,7 @@
       h.textContent = '';
       h.appendChild(el('span', { cls: 'tag ' + v, text: v.toUpperCase() }));
       h.appendChild(document.createTextNode(sideText(v)));
+      h.title = sideText(v);
     });
     var changed = c.changed || [], worse = 0, better = 0;
     (c.expectations || []).forEach(function (x) {
@@ -347,7 +348,8 @@
     var d = m && m.diff;
     if (!d) return el('td', { cls: 'num d', text: '-' });
     var txt = signed(ci(d, ratio), d.mean), good = higherBetter ? d.mean > 0 : d.mean < 0;
-    return el('td', { cls: 'num d' + (m.significant ? good ? ' better' : ' worse' : ''), text: txt });
+    /* utilisation is neither good nor bad: only journeys get a colour */
+    return el('td', { cls: 'num d' + (m.significant && higherBetter != null ? good ? ' better' : ' worse' : ''), text: txt });
   }
 
   Diff.prototype.renderDiffs = function () {
@@ -359,7 +361,7 @@
       xt.appendChild(el('tr', { cls: x.changed ? 'changed' : '' }, [el('td', { text: x.name }), el('td', { text: held(x.a) }), el('td', { text: held(x.b) }),
         el('td', { cls: x.changed ? 'changed' : '', text: x.changed ? x.a.verdict + ' \u2192 ' + x.b.verdict : 'unchanged' })]));
     });
-    var METRICS = { success_ratio: [true, true], p99: [false, false], latency_mean: [false, false], peak_utilization: [true, false], utilization: [true, false] };
+    var METRICS = { success_ratio: [true, true], p99: [false, false], latency_mean: [false, false], peak_utilization: [true, null], utilization: [true, null] };
     [['fl-diff-journeys', c.journeys], ['fl-diff-services', c.services]].forEach(function (p) {
       var t = byId(p[0]);
       t.appendChild(el('tr', {}, ['', 'metric', 'A', 'B', 'B \u2212 A'].map(function (h) { return el('th', { text: h }); })));

@@ -269,6 +269,7 @@ static int cmd_compare(int argc, char **argv) {
       if (a.json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", a.json);
       if (a.html && c.complete && html_rc == 0) printf("html diff: %s (per window: replication 0 of each)\n", a.html);
     }
+    if (a.html && !c.complete) fprintf(stderr, "faultline: no --html page: the comparison was interrupted\n");
     if (html_rc) rc = html_rc;
     int worse = fl_compare_regressions(&c);
     if (worse) fprintf(stderr, "faultline: %d expectation%s fare%s worse in B than in A\n", worse, worse == 1 ? "" : "s", worse == 1 ? "s" : "");
