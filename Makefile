@@ -31,6 +31,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o
 WEB_NODE   := reports/web/node_modules
 WEB_ASSETS := fl_web_report_html=reports/web/report.html fl_web_report_css=reports/web/report.css \
   fl_web_dashboard_js=reports/web/dashboard.js fl_web_live_js=reports/web/live.js \
+  fl_web_diff_html=reports/web/diff.html fl_web_diff_js=reports/web/diff.js \
   fl_web_uplot_js=$(WEB_NODE)/uplot/dist/uPlot.iife.min.js+$(WEB_NODE)/uplot/LICENSE \
   fl_web_uplot_css=$(WEB_NODE)/uplot/dist/uPlot.min.css
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -97,7 +98,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(BUILD)/gen/web_assets.c: reports/web/embed.sh reports/web/report.html reports/web/report.css reports/web/dashboard.js reports/web/live.js \
+$(BUILD)/gen/web_assets.c: reports/web/embed.sh reports/web/report.html reports/web/report.css reports/web/dashboard.js reports/web/live.js reports/web/diff.html reports/web/diff.js \
                            $(wildcard $(WEB_NODE)/.package-lock.json)
 	@mkdir -p $(dir $@)
 	sh reports/web/embed.sh $@ $(WEB_ASSETS)

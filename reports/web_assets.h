@@ -9,6 +9,8 @@
 
 extern const unsigned char fl_web_report_html[], fl_web_report_css[], fl_web_dashboard_js[], fl_web_live_js[];
 extern const unsigned char fl_web_uplot_js[], fl_web_uplot_css[];
+extern const unsigned char fl_web_diff_html[], fl_web_diff_js[];   /* compare --html */
+extern const size_t fl_web_diff_html_len, fl_web_diff_js_len;
 extern const size_t fl_web_report_html_len, fl_web_report_css_len, fl_web_dashboard_js_len, fl_web_live_js_len;
 extern const size_t fl_web_uplot_js_len, fl_web_uplot_css_len;
 

@@ -421,6 +421,17 @@ TEST(compare_of_a_scenario_with_itself_plus_set_b_sees_the_change) {
   int v = fl_layout_journey(&c.layout[0], 0, FL_JM_MEAN);
   CHECK(fl_compare_diff(&c, v, v, &ca, &cb, &d));
   CHECK_MSG(d.hi < 0, "two workers: mean response B-A %.3f ± %.3f", d.mean, d.half);
+  /* compare --html draws replication 0 of each side, run again whole: its seed and --set list */
+  fl_run_t r;
+  int replayed = fl_compare_replay(&c, 1, 0, &r, err, sizeof err);
+  CHECK_EQ_INT(replayed, 0);
+  if (replayed == 0) {
+    CHECK(r.m->seed == c.seeds[1][0] && r.m->seed == c.seeds[0][0]);
+    CHECK_EQ_INT(r.m->services[0].workers, 2);
+    CHECK(r.s.complete && r.failed >= 0);
+    fl_run_release(&r);
+  }
+  CHECK(fl_compare_replay(&c, 1, 4, &r, err, sizeof err) < 0);
   fl_compare_release(&c);
   /* without B and without --set-a / --set-b there is nothing to compare */
   fl_compare_opts_t none = { .a = a, .reps = 2 };

@@ -115,6 +115,15 @@ int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char
 /* The page's text around 'report' and 'graph' (either may be NULL: a page that receives its
 ** data later). Returns a new string (free()), its length in *len. */
 char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
+/* The diff page of `compare --html`: one self-contained page drawing two runs side by side and
+** overlaid (diagrams, health strips, cascades, journey charts) with the comparison's paired
+** differences. 'compare' is fl_compare_json()'s tree; a and b one replication of each variant
+** (their reports embedded without "run"). Returns 0 or -FL_E* with a message in err. */
+int fl_report_write_diff_html(const cJSON *compare, const fl_sim_t *a, const fl_sim_t *b, const char *path, char *err,
+                              size_t errlen);
+/* The diff page's text around the comparison and each variant's report and laid-out graph
+** (reports[v], graphs[v]: 0 A, 1 B). Returns a new string (free()), its length in *len. */
+char *fl_report_diff_page(const cJSON *compare, const cJSON *const reports[2], const cJSON *const graphs[2], size_t *len);
 /* The live dashboard of `serve`: the page around 'graph' with no report, its live script
 ** (reports/web/live.js, fed by the event stream) spliced in at the template's LIVE marker.
 ** Returns a new string (free()), its length in *len; NULL when 'graph' is NULL. */

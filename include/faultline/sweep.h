@@ -246,6 +246,13 @@ cJSON *fl_compare_json(const fl_compare_t *c);
 void fl_compare_print(FILE *out, const fl_compare_t *c);
 /* Expectations held in every replication of A but not of B: a regression (exit 1). */
 int fl_compare_regressions(const fl_compare_t *c);
+/* Runs replication 'rep' of variant v (0 A, 1 B) again, whole, into 'r' (its seed and --set
+** list, as the comparison ran it: with common random numbers both variants see the same
+** arrivals), its expectations checked: the per-window views of `compare --html`. Returns 0;
+** 1 when stopped early (r->s.stop); or -FL_E* with a message, and then 'r' holds nothing.
+** Release 'r' with fl_run_release. */
+typedef struct fl_run fl_run_t;
+int fl_compare_replay(const fl_compare_t *c, int v, int rep, fl_run_t *r, char *err, size_t errlen);
 
 /* ---- the thread pool (sim/batch/pool.c) ----------------------------------------------------------- */
 

@@ -126,6 +126,22 @@ int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t e
   return rc;
 }
 
+int fl_compare_replay(const fl_compare_t *c, int v, int rep, fl_run_t *r, char *err, size_t errlen) {
+  memset(r, 0, sizeof *r);
+  if (v < 0 || v > 1 || rep < 0 || rep >= c->o.reps) { snprintf(err, errlen, "no replication %d of variant %d", rep, v); return -FL_EINVAL; }
+  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][rep], .sets = c->vsets[v], .nsets = c->nvsets[v] };
+  int rc = fl_run_load(r, v ? c->o.b : c->o.a, &lo, err, errlen);
+  if (rc) return rc;
+  rc = fl_run_all(r);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", r->s.error);
+    fl_run_release(r);
+    return rc;
+  }
+  fl_run_check(r);
+  return rc;
+}
+
 /* ---- differences -------------------------------------------------------------------------- */
 
 /* Replications done in both variants (all of them unless interrupted), in order. */

@@ -3,6 +3,7 @@
 ** random numbers: two files, or one file and --set-a / --set-b). Argument parsing, output files, the interrupt signal and exit codes. */
 #include "faultline/io.h"
 #include "faultline/report.h"
+#include "faultline/run.h"
 #include "faultline/sweep.h"
 #include "cli.h"
 
@@ -18,7 +19,7 @@ typedef struct batch_args {
   const char **sets_a, **sets_b; int nsets_a, nsets_b;   /* compare: one side's own */
   int reps, threads;
   bool has_seed; uint64_t seed;
-  const char *json, *csv;
+  const char *json, *csv, *html;   /* html: compare's diff page */
   int shard, nshards;
   bool quiet, unsafe, independent;
   const char **parts; int nparts;   /* merge */
@@ -66,6 +67,9 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
     } else if (strcmp(o, "--csv") == 0) {
       if (!val) return fl_cli_usage_error(cmd, "--csv needs a file name", NULL);
       a->csv = argv[++i];
+    } else if (strcmp(o, "--html") == 0) {
+      if (!val) return fl_cli_usage_error(cmd, "--html needs a file name", NULL);
+      a->html = argv[++i];
     } else if (strcmp(o, "--shard") == 0) {
       unsigned long long s, n;
       char buf[64];
@@ -93,9 +97,10 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
   }
   if (a->json && fl_cli_check_output(a->json) != 0) return FL_EXIT_USAGE;
   if (a->csv && fl_cli_check_output(a->csv) != 0) return FL_EXIT_USAGE;
-  const char *outs[] = { a->json, a->csv }, *what[] = { "--json", "--csv" };
-  if (fl_cli_check_targets(outs, what, 2, a->files, a->nfiles) != 0) return FL_EXIT_USAGE;
-  if (a->parts && fl_cli_check_targets(outs, what, 2, a->parts, a->nparts) != 0) return FL_EXIT_USAGE;
+  if (a->html && fl_cli_check_output(a->html) != 0) return FL_EXIT_USAGE;
+  const char *outs[] = { a->json, a->csv, a->html }, *what[] = { "--json", "--csv", "--html" };
+  if (fl_cli_check_targets(outs, what, 3, a->files, a->nfiles) != 0) return FL_EXIT_USAGE;
+  if (a->parts && fl_cli_check_targets(outs, what, 3, a->parts, a->nparts) != 0) return FL_EXIT_USAGE;
   return 0;
 }
 
@@ -202,10 +207,31 @@ static int cmd_merge(int argc, char **argv) {
 
 /* ---- compare ------------------------------------------------------------------------------ */
 
+/* The diff page: replication 0 of each variant run again whole (same seed for both: common
+** random numbers), drawn beside the comparison's JSON. Returns 0 or FL_EXIT_*. */
+static int write_diff(const fl_compare_t *c, const cJSON *cmp, const char *path) {
+  fl_run_t r[2];
+  memset(r, 0, sizeof r);
+  char err[1024];
+  int rc = 0;
+  for (int v = 0; v < 2 && rc == 0; v++) {
+    int ran = fl_compare_replay(c, v, 0, &r[v], err, sizeof err);
+    if (ran < 0) { fl_cli_error(err, NULL); rc = fl_cli_exit_of(ran); }
+    else if (ran == 1) rc = FL_EXIT_INTERNAL;   /* interrupted: no page from half a run */
+  }
+  if (rc == 0 && fl_report_write_diff_html(cmp, &r[0].s, &r[1].s, path, err, sizeof err) != 0) {
+    fl_cli_error(err, NULL);
+    rc = FL_EXIT_INTERNAL;
+  }
+  fl_run_release(&r[0]);
+  fl_run_release(&r[1]);
+  return rc;
+}
+
 static int cmd_compare(int argc, char **argv) {
   batch_args_t a;
   fl_cli_catch_signals(false);
-  int rc = parse_batch(argc, argv, " --set --set-a --set-b --reps -j --jobs --seed --json -q --quiet --unsafe --independent ", 2, &a);
+  int rc = parse_batch(argc, argv, " --set --set-a --set-b --reps -j --jobs --seed --json --html -q --quiet --unsafe --independent ", 2, &a);
   if (rc) { free_batch(&a); return rc; }
   if (a.nfiles < 2 && !(a.nfiles == 1 && (a.nsets_a || a.nsets_b))) {
     free_batch(&a);
@@ -232,10 +258,19 @@ static int cmd_compare(int argc, char **argv) {
     interrupted_note(rc);
     rc = FL_EXIT_HELD;
     if (a.json && fl_cli_write_json(fl_compare_json(&c), a.json) != 0) rc = FL_EXIT_INTERNAL;
+    int html_rc = 0;
+    if (a.html && c.complete) {
+      cJSON *cmp = fl_compare_json(&c);
+      html_rc = write_diff(&c, cmp, a.html);
+      cJSON_Delete(cmp);
+    }
     if (!a.quiet) {
       fl_compare_print(stdout, &c);
       if (a.json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", a.json);
+      if (a.html && c.complete && html_rc == 0) printf("html diff: %s (per window: replication 0 of each)\n", a.html);
     }
+    if (a.html && !c.complete) fprintf(stderr, "faultline: no --html page: the comparison was interrupted\n");
+    if (html_rc) rc = html_rc;
     int worse = fl_compare_regressions(&c);
     if (worse) fprintf(stderr, "faultline: %d expectation%s fare%s worse in B than in A\n", worse, worse == 1 ? "" : "s", worse == 1 ? "s" : "");
     if (rc == FL_EXIT_HELD && worse) rc = FL_EXIT_EXPECT;

@@ -22,7 +22,7 @@ const fl_command_t fl_commands[] = {
     "histogram bucket (\"resolution\"); each expectation's pass share with its exact binomial interval\n"
     "(Clopper-Pearson) and what it observed inside its own 'during' against its threshold.\n"
     "exit codes: 0 every run held every expectation, 1 a run failed one, 2 usage or scenario error\n" },
-  { "compare", "compare A.lua [B.lua] [--set-a PATH=V] [--set-b PATH=V] [--reps N] [-j N] [--seed S] [--set PATH=V] [--json F] [--independent]\n"
+  { "compare", "compare A.lua [B.lua] [--set-a PATH=V] [--set-b PATH=V] [--reps N] [-j N] [--seed S] [--set PATH=V] [--json F] [--html F] [--independent]\n"
                "                       the same traffic through two variants: paired differences", fl__cmd_compare,
     "  B.lua                the second variant; leave it out to compare A with A plus --set-b (or --set-a)\n"
     "  --set-a PATH=VALUE   override a field of A only (repeatable)\n"
@@ -33,6 +33,8 @@ const fl_command_t fl_commands[] = {
     "  --seed S             base seed (default: A's)\n"
     "  --independent        B gets its own seeds (no common random numbers)\n"
     "  --json F             write the result as JSON\n"
+    "  --html F             write one self-contained page: both runs side by side and overlaid (diagrams,\n"
+    "                       health strips, cascades, journey charts; replication 0 of each) and the differences\n"
     "  -q, --quiet          no table on stdout\n"
     "  --unsafe             lift the scenario sandbox\n"
     "\n"
