@@ -27,7 +27,7 @@ typedef struct loader {
   bool sealed;               /* the script has run: constructors refuse (hooks, finalizers) */
   int depth, includes;
   long long instructions;
-  double t_start, t_last;    /* wall clock at the count hook's first and last call (0: not yet) */
+  double t_start, t_last;    /* the thread's CPU time at the count hook's first and last call (0: not yet) */
   size_t mem, mem_peak;
   bool mem_exceeded;
   lua_State *L;
