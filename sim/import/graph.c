@@ -221,11 +221,6 @@ static int find_cycle(const fl_igraph_t *g, nstate_t *ns, int v, char *colour, i
 
 static void fmt_count(char *buf, size_t n, double c) { snprintf(buf, n, "%.15g", c); }
 
-static void fmt_rate(char *buf, size_t n, double r) {
-  if (r >= 1 || r == 0) snprintf(buf, n, "%.6g/s", r);
-  else if (r * 60 >= 1) snprintf(buf, n, "%.6g/m", r * 60);
-  else snprintf(buf, n, "%.6g/h", r * 3600);
-}
 
 static int explain_cycle(const fl_igraph_t *g, const nstate_t *ns, const int *path, int plen, char *err, size_t n) {
   int weakest = path[0];
@@ -460,7 +455,7 @@ static void write_calls(FILE *out, const fl_igraph_t *g, const nstate_t *ns, int
     }
     char c[32], rt[32];
     fmt_count(c, sizeof c, e->count);
-    fmt_rate(rt, sizeof rt, window > 0 ? e->count / window : 0);
+    fl__fmt_rate(rt, sizeof rt, window > 0 ? e->count / window : 0);
     fprintf(out, ",  -- read: %s calls (%s): ", c, rt);
     if (e->count == 0) fprintf(out, "none in the window");
     else if (capped) fprintf(out, "%.4g per request, written as %d calls (more is not written out; guessed)", r, MAX_REPEAT);
@@ -640,15 +635,7 @@ static void write_header(const gw_t *w, const fl_import_opts_t *o, int ncut, int
   if (nroots)
     fprintf(out, "-- An entry service's own requests are not counted in the data: each is taken to serve as many as\n"
                  "-- its busiest call (guessed; a call made more than once per request makes this too high).\n");
-  char dur[32] = "10m", wu[32] = "1m";
-  if (o->has_duration && o->duration > 0) {
-    fl_format_duration(o->duration, dur, sizeof dur);
-    fl_format_duration(o->duration / 10, wu, sizeof wu);
-  }
-  fprintf(out, "\nscenario { name = ");
-  fl__lua_string(out, name);
-  fprintf(out, ", duration = \"%s\", warmup = \"%s\", seed = 1 }  -- %s\n", dur, wu,
-          o->has_duration ? "duration given (--duration), warm-up a tenth of it (guessed)" : "guessed: duration and warm-up (--duration sets them)");
+  fl__write_scenario_line(out, name, o);
 }
 
 /* One service block. */
@@ -658,7 +645,7 @@ static void write_service(const gw_t *w, int v, FILE *out) {
   const fl_inode_t *nd = &g->nodes[v];
   char c[32], rt[32];
   fmt_count(c, sizeof c, s->cnt);
-  fmt_rate(rt, sizeof rt, s->rate);
+  fl__fmt_rate(rt, sizeof rt, s->rate);
   fprintf(out, "\n-- %s: %s requests (%s)", nd->sname, c, rt);
   if (s->root) fprintf(out, "; an entry service (no callers in the data)");
   else if (s->entry > 0) { fmt_count(c, sizeof c, s->entry); fprintf(out, "; %s of them from outside (entry traffic)", c); }
@@ -692,7 +679,7 @@ static void write_service(const gw_t *w, int v, FILE *out) {
 /* The traffic line: the entry requests over the window, split by entry service. */
 static void write_traffic(const gw_t *w, int nroots, FILE *out) {
   char rt[32], c[32];
-  fmt_rate(rt, sizeof rt, w->entry_total / w->window);
+  fl__fmt_rate(rt, sizeof rt, w->entry_total / w->window);
   fmt_count(c, sizeof c, w->entry_total);
   fprintf(out, "\n-- derived: %s entry requests over %s%s\n", c, w->wbuf, nroots ? " (entry counts guessed as above)" : "");
   fprintf(out, "traffic { rate = \"%s\", mix = {", rt);

@@ -1,6 +1,7 @@
 /* fl_import: reads a file in one of the import formats and writes its scenario or fault lines,
 ** whole or not at all; with the helpers the importers share (errors, notes, names, durations). */
 #include "import_int.h"
+#include "faultline/units.h"
 
 #include "faultline/io.h"
 
@@ -69,6 +70,24 @@ void fl__lua_string(FILE *out, const char *s) {
     else fputc(*p, out);
   }
   fputc('"', out);
+}
+
+void fl__fmt_rate(char *buf, size_t n, double r) {
+  if (r >= 1 || r == 0) snprintf(buf, n, "%.6g/s", r);
+  else if (r * 60 >= 1) snprintf(buf, n, "%.6g/m", r * 60);
+  else snprintf(buf, n, "%.6g/h", r * 3600);
+}
+
+void fl__write_scenario_line(FILE *out, const char *name, const fl_import_opts_t *o) {
+  char dur[32] = "10m", wu[32] = "1m";
+  if (o->has_duration && o->duration > 0) {
+    fl_format_duration(o->duration, dur, sizeof dur);
+    fl_format_duration(o->duration / 10, wu, sizeof wu);
+  }
+  fprintf(out, "\nscenario { name = ");
+  fl__lua_string(out, name);
+  fprintf(out, ", duration = \"%s\", warmup = \"%s\", seed = 1 }  -- %s\n", dur, wu,
+          o->has_duration ? "duration given (--duration), warm-up a tenth of it (guessed)" : "guessed: duration and warm-up (--duration sets them)");
 }
 
 void fl__fmt_dur(char *buf, size_t n, double s) {

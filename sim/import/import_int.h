@@ -46,6 +46,11 @@ const char *fl__json_type(const cJSON *v);
 
 /* Writes 's' as a Lua string literal (quotes, escapes). */
 void fl__lua_string(FILE *out, const char *s);
+/* A rate as the scenario language reads it, in the unit that keeps it at 1 or more: "3/s", "2/m", "5/h". */
+void fl__fmt_rate(char *buf, size_t n, double r);
+/* The scenario { ... } line of an imported skeleton: its name, and the duration and warm-up from
+** --duration (a tenth of it) or guessed (10m, 1m), with a comment saying which. */
+void fl__write_scenario_line(FILE *out, const char *name, const fl_import_opts_t *o);
 /* Seconds as a duration literal with 4 significant digits: "12.5ms", "1.25s", "250us". */
 void fl__fmt_dur(char *buf, size_t n, double seconds);
 /* Turns 'name' into a valid service name in place ('.', '=', ',' and controls become '_').

@@ -29,11 +29,6 @@ static const tsvc_t *svc_of_ep(const tr_t *t, int ep) {
   return NULL;
 }
 
-static void fmt_rate(char *buf, size_t n, double r) {
-  if (r >= 1 || r == 0) snprintf(buf, n, "%.6g/s", r);
-  else if (r * 60 >= 1) snprintf(buf, n, "%.6g/m", r * 60);
-  else snprintf(buf, n, "%.6g/h", r * 3600);
-}
 
 static void call_target(FILE *out, const tr_t *t, int ep) {
   const tep_t *e = &t->ep[ep];
@@ -161,21 +156,13 @@ void fl__traces_write(tr_t *t, FILE *out, double rate, const char *rate_how, int
   if (t->peers) fprintf(out, "-- guessed: %d client spans without a traced callee are operations of the service their peer\n-- attribute names (peer.service, db.system, server.address or net.peer.name).\n", t->peers);
   if (t->follows) fprintf(out, "-- read: %d spans follow from their parent (Jaeger's FOLLOWS_FROM, OTLP consumers): async calls.\n", t->follows);
   if (ncut) fprintf(out, "-- The traces have recursive operations (cycles), which faultline cannot simulate: %d call%s left out,\n-- each the least-called on its cycle (marked \"left out to break a cycle\" below).\n", ncut, ncut == 1 ? " is" : "s are");
-  char dur[32] = "10m", wu[32] = "1m";
-  if (o->has_duration && o->duration > 0) {
-    fl_format_duration(o->duration, dur, sizeof dur);
-    fl_format_duration(o->duration / 10, wu, sizeof wu);
-  }
-  fprintf(out, "\nscenario { name = ");
-  fl__lua_string(out, name);
-  fprintf(out, ", duration = \"%s\", warmup = \"%s\", seed = 1 }  -- %s\n", dur, wu,
-          o->has_duration ? "duration given (--duration), warm-up a tenth of it (guessed)" : "guessed: duration and warm-up (--duration sets them)");
+  fl__write_scenario_line(out, name, o);
   for (int i = 0; i < t->nsvc; i++) {
     tsvc_t *s = &t->svc[i];
     int n = 0;
     for (int k = 0; k < s->neps; k++) n += t->ep[s->eps[k]].n;
     char rt[32], lat[32];
-    fmt_rate(rt, sizeof rt, s->busy > 0 || n ? n * rate / (roots ? roots : 1) : 0);
+    fl__fmt_rate(rt, sizeof rt, s->busy > 0 || n ? n * rate / (roots ? roots : 1) : 0);
     fprintf(out, "\n-- %s: %d spans (%s)\n", s->name, n, rt);
     if (s->renamed) {
       fprintf(out, "-- named ");
@@ -193,7 +180,7 @@ void fl__traces_write(tr_t *t, FILE *out, double rate, const char *rate_how, int
       tep_t *e = &t->ep[s->eps[k]];
       if (e->nlat > 1) qsort(e->lat, (size_t)e->nlat, sizeof *e->lat, cmp_double);
       char a[32], b[32], c[32], r2[32];
-      fmt_rate(r2, sizeof r2, e->rate);
+      fl__fmt_rate(r2, sizeof r2, e->rate);
       fprintf(out, "    -- %s.%s: %d spans (%s)", s->name, e->name, e->n, r2);
       if (e->roots) fprintf(out, ", %d of them roots (entry traffic%s)", e->roots, e->orphans ? ", counting spans whose parent is not in the file" : "");
       if (e->nlat) {
@@ -224,7 +211,7 @@ void fl__traces_write(tr_t *t, FILE *out, double rate, const char *rate_how, int
     fprintf(out, "  },\n}\n");
   }
   char rt[32];
-  fmt_rate(rt, sizeof rt, rate);
+  fl__fmt_rate(rt, sizeof rt, rate);
   fprintf(out, "\n-- %s\n", rate_how);
   fprintf(out, "traffic { rate = \"%s\", mix = {", rt);
   int w = 0;
