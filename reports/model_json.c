@@ -113,7 +113,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
         for (int c = 0; c < ep->steps[st].count; c++) {
           const fl_call_t *call = &ep->calls[ep->steps[st].first + c];
           cJSON *co = cJSON_CreateObject();
-          cJSON_AddStringToObject(co, "target", call->target->full_name);
+          cJSON_AddStringToObject(co, "target", fl_call_target_label(call));
           add_num(co, "step", st);
           cJSON_AddBoolToObject(co, "parallel", ep->steps[st].parallel);
           if (call->timeout > 0) add_num(co, "timeout", fl_time_to_sec(call->timeout));

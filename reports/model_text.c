@@ -75,7 +75,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
         const fl_step_t *stp = &ep->steps[st];
         for (int ci = 0; ci < stp->count; ci++) {
           const fl_call_t *call = &ep->calls[stp->first + ci];
-          fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", call->target->full_name);
+          fprintf(out, "    %s %s", stp->parallel ? (ci == 0 ? "╥" : "║") : "→", fl_call_target_label(call));
           if (call->timeout > 0) { dur(fl_time_to_sec(call->timeout), a, sizeof a); fprintf(out, " timeout %s", a); }
           if (call->connect_timeout != FL_DEFAULT_CONNECT_TIMEOUT) { dur(fl_time_to_sec(call->connect_timeout), a, sizeof a); fprintf(out, " connect_timeout %s", a); }
           if (call->optional) { dur(fl_time_to_sec(call->fallback), a, sizeof a); fprintf(out, " optional (fallback %s)", a); }

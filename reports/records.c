@@ -10,7 +10,7 @@
 static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
 
 void fl_report_call_name(const fl_sim_t *s, int id, char *buf, size_t n) {
-  snprintf(buf, n, "%s -> %s", s->call_ep[id]->full_name, s->calls[id]->target->full_name);
+  snprintf(buf, n, "%s -> %s", s->call_ep[id]->full_name, fl_call_target_label(s->calls[id]));
 }
 
 bool fl_report_has_series(const fl_model_t *m, int service, fl_series_t k) {

@@ -168,6 +168,19 @@ if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/keep.json" 2
   t_ok report_over_an_old_one_is_whole_and_leaves_no_temp_file
 else t_fail report_over_an_old_one_is_whole_and_leaves_no_temp_file "$(find "$TMP" -name '*.tmp*')"; fi
 
+# a call to a service without endpoints is shown as written, not as its one endpoint "default"
+cat > "$TMP/authv.lua" <<'EOF2'
+scenario { duration = "10s" }
+service "front" { endpoints = { get = { work = exp "1ms", calls = { call "auth.verify" } } } }
+service "auth" { work = exp "1ms" }
+traffic { rate = 10, mix = { ["front.get"] = 1 } }
+EOF2
+expect_exit check_of_a_call_to_an_implicit_endpoint_exits_0 0 "$F" check "$TMP/authv.lua"
+expect_output a_call_is_shown_as_written "→ auth.verify"
+expect_exit run_with_a_call_to_an_implicit_endpoint_exits_0 0 "$F" run "$TMP/authv.lua" -q --json "$TMP/authv.json"
+if python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if 'front.get -> auth.verify' in r['calls'] else 1)" "$TMP/authv.json"; then
+  t_ok the_report_names_the_call_site_as_written; else t_fail the_report_names_the_call_site_as_written "$(head -c 300 "$TMP/authv.json")"; fi
+
 # -q hides the summary, never a failed expectation: its FAIL line goes to stderr
 "$FAULTLINE" run scenarios/recommendation_outage.lua -q > "$TMP/q.stdout" 2> "$TMP/out"
 expect_output quiet_run_still_prints_fail_lines_on_stderr "FAIL checkout survives the recommendation outage — wanted success_rate >= 99.5%"

@@ -350,6 +350,9 @@ int fl_model_check_fault(const fl_fault_t *ft, char *err, size_t errlen);
 int fl_model_fault_targets(const fl_model_t *m, fl_fault_t *ft, char *err, size_t n);
 /* What a resolved fault hits, as reports name it: "payment", or "payment.charge" for one endpoint. */
 const char *fl_fault_target_label(const fl_fault_t *ft);
+/* What a call reaches, as reports name it: the endpoint's "svc.ep", or the name as written
+** ("auth.verify") when it reaches a service without endpoints, whose one endpoint answers any name. */
+const char *fl_call_target_label(const fl_call_t *c);
 /* "errors on payment", or on a link "errors on checkout → payment", in buf (n bytes). */
 const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */

@@ -222,6 +222,11 @@ static int link_whens(fl_model_t *m, char *err, size_t n) {
 
 /* ---- a fault's target: a service, one endpoint ("svc.endpoint"), or a link ---- */
 
+const char *fl_call_target_label(const fl_call_t *c) {
+  if (c->target->service->implicit && c->target_name && strchr(c->target_name, '.')) return c->target_name;
+  return c->target->full_name;
+}
+
 const char *fl_fault_target_label(const fl_fault_t *ft) {
   return ft->endpoint ? ft->endpoint->full_name : ft->target->name;
 }
