@@ -483,7 +483,9 @@ TEST(an_interrupt_ends_a_running_hook_at_once) {
   char want[512];
   expand("$D/hook.lua:6: the run was interrupted while this hook ran (in the hook of $D/hook.lua:4)", want, sizeof want);
   CHECK_EQ_STR(s.error, want);
-  CHECK_MSG(took < 5, "took %.1f s", took);
+  /* the message proves the interrupt ended it, not the 10 s CPU limit; the wall bound only
+  ** guards against a hang, with room for a loaded machine running the sanitized build */
+  CHECK_MSG(took < 9, "took %.1f s", took);
   fl_sim_release(&s);
   fl_model_free(m);
 }
