@@ -507,3 +507,65 @@ TEST(a_subject_that_flaps_is_one_episode_of_the_cascade_with_its_count) {
   fl_cascade_release(&c);
   run_free(&r);
 }
+
+/* ---- a multi-step journey's end-to-end session time ---- */
+
+/* Three steps of constant work (10, 20 and 30 ms, no calls, no queueing: 50 workers for 20
+** sessions a second), 2 s of think time between them: a session answers in exactly 60 ms of
+** the user's waiting. 100 ms more on the last step from 20.5 s to 40.5 s makes it 160 ms, over
+** the session_slo of 100 ms, while no step is over 130 ms. */
+static const char *session_slo =
+  "scenario { name = \"session slo\", duration = \"60s\", seed = 29, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"web\" { instances = 1, workers = 50, queue = 100, endpoints = {\n"
+  "  a = { work = const \"10ms\" }, b = { work = const \"20ms\" }, c = { work = const \"30ms\" } } }\n"
+  "traffic { rate = \"20/s\", mix = { shop = 1 },\n"
+  "  journeys = { shop = { steps = { \"web.a\", \"web.b\", \"web.c\" }, think = \"2s\", session_slo = \"100ms\" } } }\n"
+  "fault { name = \"slow c\", target = \"web.c\", kind = \"latency\", latency = \"100ms\", at = \"20.5s\", duration = \"20s\" }\n";
+
+TEST(a_journeys_session_time_is_the_sum_of_its_steps_and_over_its_session_slo_degrades_it) {
+  run_t r;
+  if (!run_text(&r, "session_slo.lua", session_slo)) return;
+  dump_changes(&r);
+  const fl_jrn_rt_t *jr = &r.s.jrn[jrn_id(&r, "shop")];
+  CHECK(jr->hsess != NULL && jr->sess_p99 != NULL);
+  if (!jr->hsess) { run_free(&r); return; }
+  /* theory: 10 + 20 + 30 ms before the fault, 160 ms during it (the histogram's bucket: under 0.8%) */
+  note("session p99 at 10 s %.6f, at 30 s %.6f; step p99 at 10 s %.6f", jr->sess_p99[10], jr->sess_p99[30], jr->st.series[FL_SER_P99][10]);
+  CHECK_NEAR(jr->sess_p99[10], 0.060, 0.060 * 0.008);
+  CHECK_NEAR(jr->sess_p99[30], 0.160, 0.160 * 0.008);
+  CHECK_NEAR(jr->st.series[FL_SER_P99][10], 0.030, 0.030 * 0.008);   /* a step's p99 is the slowest step's */
+  /* every measured session answered its 3 steps, and the whole-run mean lies between the two */
+  CHECK_EQ_INT((int)jr->hsess_total->count, (int)jr->completed);
+  CHECK(jr->completed > 800);
+  double mean = fl_hist_mean(jr->hsess_total) / 1e9;
+  CHECK(mean > 0.060 && mean < 0.160);
+  const fl_change_t *c = change_of(&r, NULL, "shop", FL_HEALTH_DEGRADED);
+  CHECK(c != NULL);
+  if (c) {
+    CHECK_NEAR(fl_time_to_sec(c->t), 21, 1.01);
+    note("%s", c->reason);
+    CHECK(strstr(c->reason, "session p99 160ms over its session_slo of 100ms (3 steps") != NULL);
+    CHECK_EQ_INT(c->fault, 0);
+  }
+  const fl_change_t *ok = change_of(&r, NULL, "shop", FL_HEALTH_OK);
+  CHECK(ok != NULL && fl_time_to_sec(ok->t) >= 40 && fl_time_to_sec(ok->t) <= 45);
+  /* the JSON: journeys.shop.sessions.time, and the terminal summary's line */
+  cJSON *tm = fl_report_session_time_json(&r.s, jrn_id(&r, "shop"));
+  CHECK(tm != NULL);
+  if (tm) {
+    CHECK_EQ_INT((int)cJSON_GetObjectItem(tm, "answered")->valuedouble, (int)jr->completed);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "p50")->valuedouble, 0.060, 0.060 * 0.008);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "max")->valuedouble, 0.160, 1e-6);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "slo")->valuedouble, 0.1, 1e-12);
+    cJSON_Delete(tm);
+  }
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_summary(f, &r.s, NULL, false);
+  fl_report_cascade_text(f, &r.s, false);
+  fclose(f);
+  CHECK(strstr(buf, "sessions answered whole:") != NULL && strstr(buf, "p99 160ms (think times excluded, session_slo 100ms)") != NULL);
+  CHECK(strstr(buf, "journey shop ok → degraded  session p99 160ms") != NULL);
+  free(buf);
+  run_free(&r);
+}

@@ -47,6 +47,7 @@ struct fl_session {
   bool user;              /* a closed-loop user's: at its end the user thinks and begins another */
   bool seen;              /* that user was counted in users.seen */
   fl_time_t step_sent;
+  fl_time_t spent;        /* the answered steps' time so far, as the user waited for them (think times excluded) */
   uint32_t attr[FL_MAX_ATTRS];   /* drawn when the user arrived: every step carries them */
   fl_time_t began;        /* when this session began (a user's next begins 1 ms later at the earliest) */
 };
