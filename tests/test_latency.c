@@ -569,3 +569,65 @@ TEST(a_journeys_session_time_is_the_sum_of_its_steps_and_over_its_session_slo_de
   free(buf);
   run_free(&r);
 }
+
+/* ---- recovery: back to the state before the fault ---- */
+
+/* s promises 5 ms but works exp 10 ms: degraded from the start. Every request fails from 20.5 s
+** to 30.5 s: down. When the fault ends it is degraded again, as before: that is its recovery. */
+static const char *pre_degraded =
+  "scenario { name = \"pre degraded\", duration = \"60s\", seed = 31, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"s\" { instances = 1, workers = 20, queue = 100, work = exp \"10ms\", slo = \"5ms\" }\n"
+  "traffic { rate = \"100/s\", mix = { s = 1 } }\n"
+  "fault { name = \"boom\", target = \"s\", kind = \"errors\", rate = 1, at = \"20.5s\", duration = \"10s\" }\n";
+
+TEST(a_service_degraded_before_the_fault_recovers_when_it_is_degraded_again) {
+  run_t r;
+  if (!run_text(&r, "pre_degraded.lua", pre_degraded)) return;
+  dump_changes(&r);
+  const fl_change_t *d = change_of(&r, "s", NULL, FL_HEALTH_DEGRADED);
+  CHECK(d != NULL && fl_time_to_sec(d->t) < 5);            /* degraded before the fault */
+  CHECK(change_of(&r, "s", NULL, FL_HEALTH_OK) == NULL);     /* never ok */
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  /* hits: s degraded -> down and its journey ok -> down; s down -> degraded is no hit, a recovery */
+  int svc_hits = 0;
+  for (int k = 0; k < fc->nhits; k++) {
+    const fl_change_t *h = &r.s.changes[fc->hits[k].change];
+    if (h->service < 0) { CHECK_EQ_INT(h->to, FL_HEALTH_DOWN); continue; }
+    svc_hits++;
+    CHECK_EQ_INT(h->from, FL_HEALTH_DEGRADED);
+    CHECK_EQ_INT(h->to, FL_HEALTH_DOWN);
+    CHECK_NEAR(fl_time_to_sec(h->t), 20, 1.01);
+    CHECK_NEAR(fl_time_to_sec(fc->hits[k].recovered), 31, 1.01);
+  }
+  CHECK_EQ_INT(svc_hits, 1);
+  CHECK_EQ_INT(fc->nhits, 2);
+  /* the fault ends at 30.5 s: window 30 is half failing (still down), 31 is degraded again */
+  note("recovered at %.1f s", fc->recovered >= 0 ? fl_time_to_sec(fc->recovered) : -1.0);
+  CHECK(fc->recovered >= 0);
+  CHECK_NEAR(fl_time_to_sec(fc->recovered), 31, 1.01);
+  cJSON *a = fl_report_cascade_json(&r.s, &c);
+  cJSON *rec = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "recovered");
+  CHECK(cJSON_IsNumber(rec) && rec->valuedouble == fl_time_to_sec(fc->recovered));
+  cJSON_Delete(a);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+TEST(a_fault_whose_traffic_stopped_is_never_recovered_by_empty_windows) {
+  run_t r;
+  if (!run_text(&r, "empty_recovery.lua", empty)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  CHECK(fc->nhits >= 1);
+  CHECK(fc->end >= 0 && fl_time_to_sec(fc->end) > 50);      /* the fault ended at 50.5 s */
+  CHECK_EQ_INT(fc->recovered, -1);                           /* no answer since 40 s: not recovered */
+  for (int h = 0; h < fc->nhits; h++) CHECK_EQ_INT(fc->hits[h].recovered, -1);
+  cJSON *a = fl_report_cascade_json(&r.s, &c);
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "recovered")));
+  cJSON_Delete(a);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
