@@ -631,3 +631,95 @@ TEST(a_fault_whose_traffic_stopped_is_never_recovered_by_empty_windows) {
   fl_cascade_release(&c);
   run_free(&r);
 }
+
+/* ---- flapping as one episode on the timeline ---- */
+
+/* One worker, 4 ms of work, slo 30 ms: at 50/s (20% busy) the p99 is 4 ms; at 300/s (120%) the
+** queue grows by 60 a second and the p99 passes 300 ms. The rate alternates, 4 s high and 4 s low,
+** %d times from 20 s: s toggles around its slo once per burst. */
+static const char *flap =
+  "scenario { name = \"flap\", duration = \"70s\", seed = 37, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"s\" { instances = 1, workers = 1, queue = 10000, work = const \"4ms\", slo = \"30ms\" }\n"
+  "local pts = { { 0, 50 } }\n"
+  "for k = 0, %d - 1 do\n"
+  "  local t0 = 20 + 8 * k\n"
+  "  pts[#pts + 1] = { t0, 50 }; pts[#pts + 1] = { t0 + 0.001, 300 }\n"
+  "  pts[#pts + 1] = { t0 + 4, 300 }; pts[#pts + 1] = { t0 + 4.001, 50 }\n"
+  "end\n"
+  "%s\n"
+  "traffic { rate = piecewise(pts), mix = { s = 1 } }\n";
+
+TEST(a_subject_toggling_around_its_threshold_is_one_episode_of_the_timeline_with_its_raw_changes_kept) {
+  run_t r;
+  if (!run_path(&r, putf("flap.lua", flap, 5, ""), NULL, 0)) return;
+  dump_changes(&r);
+  /* the raw changes: one degradation per burst, each followed by its recovery */
+  int n = count_changes(&r, "s"), bad = 0;
+  for (int i = 0; i < r.s.nchanges; i++) bad += r.s.changes[i].to == FL_HEALTH_DEGRADED;
+  CHECK_EQ_INT(n, 10);
+  CHECK_EQ_INT(bad, 5);
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(c.nflaps, 1);
+  if (c.nflaps == 1) {
+    const fl_flap_t *fp = &c.flaps[0];
+    CHECK_EQ_INT(fp->changes, n);
+    CHECK_EQ_INT(fp->flaps, bad);
+    CHECK_NEAR(fl_time_to_sec(fp->t0), 20, 1.01);               /* the first burst */
+    CHECK_NEAR(fl_time_to_sec(fp->t1), 20 + 8 * 4 + 6, 1.01);   /* the last one's recovery */
+    CHECK_EQ_INT(fp->base, FL_HEALTH_OK);
+    CHECK_EQ_INT(fp->worst, FL_HEALTH_DEGRADED);
+    CHECK_EQ_INT(fp->last, FL_HEALTH_OK);
+  }
+  /* the JSON keeps every change: the first carries the episode, the others are folded into it */
+  cJSON *a = fl_report_timeline_json(&r.s, &c);
+  CHECK_EQ_INT(cJSON_GetArraySize(a), r.s.nchanges);
+  int episodes = 0, folded = 0;
+  for (int k = 0; k < cJSON_GetArraySize(a); k++) {
+    cJSON *e = cJSON_GetArrayItem(a, k), *ep = cJSON_GetObjectItem(e, "episode");
+    if (ep) {
+      episodes++;
+      CHECK_EQ_INT((int)cJSON_GetObjectItem(ep, "flaps")->valuedouble, bad);
+      CHECK_EQ_INT((int)cJSON_GetObjectItem(ep, "changes")->valuedouble, n);
+      CHECK(cJSON_GetObjectItem(ep, "first")->valuedouble == cJSON_GetObjectItem(e, "t")->valuedouble);
+      CHECK_EQ_STR(cJSON_GetObjectItem(ep, "ends")->valuestring, "ok");
+    }
+    if (cJSON_GetObjectItem(e, "folded")) folded++;
+  }
+  CHECK_EQ_INT(episodes, 1);
+  CHECK_EQ_INT(folded, n - 1);
+  cJSON_Delete(a);
+  /* the terminal: one line for the episode, none for the changes it folds */
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_cascade_lines(f, &r.s, &c, false);
+  fclose(f);
+  note("%s", buf);
+  CHECK(strstr(buf, "s ok ⇄ degraded  flapping: left ok 5 times, 10 changes to t=") != NULL);
+  CHECK(strstr(buf, "s degraded → ok") == NULL && strstr(buf, "s ok → degraded") == NULL);
+  free(buf);
+  fl_cascade_release(&c);
+  run_free(&r);
+  /* one burst: a degradation and its recovery, no flapping */
+  if (!run_path(&r, putf("flap1.lua", flap, 1, ""), NULL, 0)) return;
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(count_changes(&r, "s"), 2);
+  CHECK_EQ_INT(c.nflaps, 0);
+  for (int i = 0; i < r.s.nchanges; i++) CHECK_EQ_INT(c.flap[i], -1);
+  fl_cascade_release(&c);
+  run_free(&r);
+  /* three bursts, then high to the end: the last degradation never returns, and stays its own line */
+  if (!run_path(&r, putf("flap3.lua", flap, 3, "pts[#pts + 1] = { 44, 50 }; pts[#pts + 1] = { 44.001, 300 }"), NULL, 0)) return;
+  dump_changes(&r);
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(count_changes(&r, "s"), 7);
+  CHECK_EQ_INT(c.nflaps, 1);
+  if (c.nflaps == 1) { CHECK_EQ_INT(c.flaps[0].changes, 6); CHECK_EQ_INT(c.flaps[0].flaps, 3); }
+  const fl_change_t *lastc = NULL;
+  int li = -1;
+  for (int i = 0; i < r.s.nchanges; i++) if (r.s.changes[i].service >= 0) { lastc = &r.s.changes[i]; li = i; }
+  CHECK(lastc && lastc->to == FL_HEALTH_DEGRADED && fl_time_to_sec(lastc->t) >= 44);
+  if (li >= 0) CHECK_EQ_INT(c.flap[li], -1);
+  fl_cascade_release(&c);
+  run_free(&r);
+}

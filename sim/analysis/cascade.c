@@ -336,12 +336,59 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
   for (int k = 0; k < m->njourneys * 3; k++) fc->impact[k] = phase_of(&s->fault[f].phase[k]);
 }
 
+/* ---- flapping on the timeline ---- */
+
+/* Runs of each subject's changes, each within FL_FLAP_SPAN windows of the one before. A run's
+** episode is its changes up to its last return to the state it started from (an excursion still
+** out, as a final escalation, stays on the timeline as it is); it flaps when it left that state for
+** a worse one at least twice. */
+typedef struct run { fl_flap_t all, kept; } run_t;
+
+static void fold_flaps(fl_cascade_t *c, const fl_sim_t *s) {
+  int n = s->nchanges, nsub = s->m->nservices + s->m->njourneys;
+  fl_time_t span = (fl_time_t)FL_FLAP_SPAN * s->window;
+  int *run = fl_xmalloc(sizeof *run * count_of(n)), *pos = fl_xmalloc(sizeof *pos * count_of(n));
+  int *open = fl_xmalloc(sizeof *open * count_of(nsub));
+  fl_time_t *last = fl_xmalloc(sizeof *last * count_of(nsub));
+  run_t *r = fl_xcalloc(count_of(n), sizeof *r);   /* a run per change at most */
+  int nruns = 0;
+  for (int k = 0; k < nsub; k++) open[k] = -1;
+  for (int oi = 0; oi < n; oi++) {
+    const fl_change_t *ch = &s->changes[c->order[oi]];
+    int k = ch->service >= 0 ? ch->service : s->m->nservices + ch->journey;
+    if (open[k] < 0 || ch->t - last[k] > span) {
+      open[k] = nruns++;
+      r[open[k]].all = (fl_flap_t){ .first = c->order[oi], .t0 = ch->t, .base = ch->from, .worst = ch->from };
+    }
+    fl_flap_t *fp = &r[open[k]].all;
+    run[oi] = open[k];
+    pos[oi] = fp->changes++;
+    last[k] = fp->t1 = ch->t;
+    fp->last = ch->to;
+    if (ch->to > fp->worst) fp->worst = ch->to;
+    if (ch->from <= fp->base && ch->to > fp->base) fp->flaps++;
+    if (ch->to <= fp->base) r[open[k]].kept = *fp;   /* back where it started: the episode so far */
+  }
+  int *episode = open = fl_xrealloc(open, sizeof *open * count_of(nruns));
+  c->nflaps = 0;
+  for (int x = 0; x < nruns; x++) episode[x] = r[x].kept.changes >= 3 && r[x].kept.flaps >= 2 ? c->nflaps++ : -1;
+  c->flaps = fl_xmalloc(sizeof *c->flaps * count_of(c->nflaps));
+  for (int x = 0; x < nruns; x++) if (episode[x] >= 0) c->flaps[episode[x]] = r[x].kept;
+  c->flap = fl_xmalloc(sizeof *c->flap * count_of(n));
+  for (int oi = 0; oi < n; oi++) {
+    int e = episode[run[oi]];
+    c->flap[c->order[oi]] = e >= 0 && pos[oi] < c->flaps[e].changes ? e : -1;
+  }
+  free(run); free(pos); free(episode); free(last); free(r);
+}
+
 void fl_cascade_init(fl_cascade_t *c, const fl_sim_t *s) {
   int n = s->nchanges;
   c->nchanges = n;
   c->order = change_order(s);
   c->root = fl_xmalloc(sizeof *c->root * count_of(n));
   for (int i = 0; i < n; i++) c->root[i] = root_fault(s, i);
+  fold_flaps(c, s);
   c->nfaults = s->m->nfaults;
   c->fault = fl_xcalloc(count_of(c->nfaults), sizeof *c->fault);
   for (int f = 0; f < c->nfaults; f++) fault_cascade(&c->fault[f], c, s, f);
@@ -366,6 +413,8 @@ void fl_cascade_release(fl_cascade_t *c) {
     free(c->fault[f].overlaps);
   }
   free(c->fault);
+  free(c->flaps);
+  free(c->flap);
   free(c->order);
   free(c->root);
   *c = (fl_cascade_t){ 0 };
