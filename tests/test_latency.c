@@ -723,3 +723,59 @@ TEST(a_subject_toggling_around_its_threshold_is_one_episode_of_the_timeline_with
   fl_cascade_release(&c);
   run_free(&r);
 }
+
+/* ---- a broker's backlog in the cascade of the fault that slowed its consumer ---- */
+
+/* The broker delivers 5 at a time to mail.send (20 ms each: 250/s for 200/s published). Slowed
+** x5 from 20.5 s, mail takes 50/s: the lag grows by 150 a second, while mail itself, 5 of 10
+** workers busy, changes no state. With confirm = 3 the broker's change is confirmed after the
+** 4.4 s fault has ended. */
+static const char *consumer_lag =
+  "scenario { name = \"consumer lag\", duration = \"60s\", seed = 11, window = \"1s\", warmup = \"5s\"%s }\n"
+  "service \"shop\" { instances = 1, workers = 100, queue = 1000, endpoints = {\n"
+  "  order = { work = const \"1ms\", calls = { call \"events\" { async = true } } } } }\n"
+  "service \"events\" { kind = \"broker\", consumers = { \"mail.send\" }, lag = 500, concurrency = 5 }\n"
+  "service \"mail\" { instances = 1, workers = 10, queue = 100, endpoints = { send = { work = const \"20ms\" } } }\n"
+  "traffic { rate = \"200/s\", mix = { [\"shop.order\"] = 1 } }\n"
+  "fault { name = \"slow mail\", target = \"mail\", kind = \"slowdown\", factor = 5, at = \"20.5s\", duration = \"%s\" }\n";
+
+static void check_broker_in_cascade(const char *name, const char *health, const char *duration) {
+  run_t r;
+  if (!run_path(&r, putf(name, consumer_lag, health, duration), NULL, 0)) return;
+  dump_changes(&r);
+  CHECK_EQ_INT(count_changes(&r, "mail"), 0);
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  int ev = svc_id(&r, "events");
+  bool hit = false;
+  for (int h = 0; h < fc->nhits; h++) {
+    const fl_change_t *ch = &r.s.changes[fc->hits[h].change];
+    if (ch->service == ev && ch->to == FL_HEALTH_DEGRADED) {
+      hit = true;
+      CHECK(strstr(ch->reason, "backlog: ") != NULL && strstr(ch->reason, "fault 'slow mail'") != NULL);
+      CHECK_EQ_INT(ch->fault, 0);
+    }
+  }
+  CHECK_MSG(hit, "%s: the broker's change is not in the fault's chain", name);
+  /* its lag as an effect: the highest window lag while the fault lasted, against before it */
+  const fl_effect_t *e = effect_of(&r, &c, 0, "events", FL_EFFECT_LAG);
+  CHECK(e != NULL);
+  if (e) {
+    const double *lag = sst(&r, "events")->series[FL_SER_LAG];
+    uint32_t d0 = 20, d1 = (uint32_t)((r.s.fault[0].ended + r.s.window - 1) / r.s.window);
+    double peak = 0;
+    for (uint32_t w = d0; w < d1; w++) if (lag[w] > peak) peak = lag[w];
+    note("%s: lag %.0f (was %.0f), series peak %.0f, theory %.0f", name, e->during, e->before, peak, 150 * (fl_time_to_sec(r.s.fault[0].ended) - 20.5));
+    CHECK(e->during == peak);
+    CHECK_NEAR(e->during, 150 * (fl_time_to_sec(r.s.fault[0].ended) - 20.5), 0.15 * e->during);   /* 150 more a second */
+    CHECK(e->before < 50);
+  }
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+TEST(a_brokers_backlog_is_in_the_chain_of_the_fault_that_slowed_its_consumer_with_the_lag_as_its_effect) {
+  check_broker_in_cascade("consumer_lag.lua", "", "20s");
+  check_broker_in_cascade("consumer_lag_late.lua", ", health = { confirm = 3 }", "4.4s");
+}

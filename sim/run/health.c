@@ -109,13 +109,14 @@ static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t fai
   return best;
 }
 
-/* A fault on service i itself (or one on a link from it) active in the window, or -1. */
-static int own_fault(const fl_sim_t *s, int i) {
+/* A fault on service i itself (or one on a link from it) active since 'since' (the first window
+** that saw the new state: a fault may end while the change waits for its confirmation), or -1. */
+static int own_fault(const fl_sim_t *s, int i, fl_time_t since) {
   const fl_model_t *m = s->m;
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
     bool hits = ft->from ? ft->from->id == i : ft->target->id == i;   /* a link's callee may be idle and healthy */
-    if (hits && fl__fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) return f;
+    if (hits && fl__fault_in(s, f, since, s->eng.now)) return f;
   }
   return -1;
 }
@@ -140,7 +141,7 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   int i = c->service;
   const fl_svc_rt_t *r = &s->svc[i];
   if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
-  int f = own_fault(s, i);
+  int f = own_fault(s, i, c->t);
   if (f >= 0) {
     c->fault = f;
     const fl_fault_t *ft = &m->faults[f];
@@ -313,12 +314,15 @@ static void link_down_calls(fl_sim_t *s, fl_change_t *c, int self, fl_time_t wst
 }
 
 /* Links this window's changes (from 'first' on) to the standing changes of the dependencies they
-** blame, or to a fault on the dependency that did not change its state (latency, ...). */
+** blame, or to a fault on the dependency that did not change its state (latency, ...) active since
+** the change's first window (a fault may end while the change waits for its confirmation: a
+** slowed consumer's backlog outlives it). */
 void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
   const fl_model_t *m = s->m;
   for (int i = first; i < s->nchanges; i++) {
     fl_change_t *c = &s->changes[i];
     if (c->via < 0 || c->to == FL_HEALTH_OK) continue;
+    if (c->t < wstart) wstart = c->t;   /* changes of one window share their date */
     int p = standing_change(s, c->via);
     c->parent = p != i ? p : -1;
     if (c->parent >= 0 || c->fault >= 0) continue;
