@@ -779,3 +779,41 @@ TEST(a_brokers_backlog_is_in_the_chain_of_the_fault_that_slowed_its_consumer_wit
   check_broker_in_cascade("consumer_lag.lua", "", "20s");
   check_broker_in_cascade("consumer_lag_late.lua", ", health = { confirm = 3 }", "4.4s");
 }
+
+/* ---- a latency fault is in its target's own p99 ---- */
+
+/* Constant work, constant latency faults: front (1 ms) calls s.a (10 ms); s.b (20 ms) is a
+** journey of its own. 50 ms on s from 20.5 s to 30.5 s, 30 ms on s.b alone from 40.5 s to 50.5 s.
+** Theory: s.a answers in 10 + 50 ms during the first, s.b in 20 + 50 and then 20 + 30 ms, and
+** front in 1 + 10 + 50 ms: every latency exact, so every p99 is the sum, to the histogram's bucket. */
+static const char *own_latency =
+  "scenario { name = \"own latency\", duration = \"60s\", seed = 41, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"front\" { instances = 1, workers = 100, queue = 100, endpoints = { go = { work = const \"1ms\", calls = { call \"s.a\" } } } }\n"
+  "service \"s\" { instances = 1, workers = 100, queue = 100, endpoints = {\n"
+  "  a = { work = const \"10ms\" }, b = { work = const \"20ms\" } } }\n"
+  "traffic { rate = \"100/s\", mix = { [\"front.go\"] = 0.5, [\"s.b\"] = 0.5 } }\n"
+  "fault { name = \"slow s\", target = \"s\", kind = \"latency\", latency = \"50ms\", at = \"20.5s\", duration = \"10s\" }\n"
+  "fault { name = \"slow b\", target = \"s.b\", kind = \"latency\", latency = \"30ms\", at = \"40.5s\", duration = \"10s\" }\n"
+  "expect \"a during\" { endpoint = \"s.a\", p99 = \"< 1s\", p50 = \"< 1s\", during = \"fault:slow s\" }\n"
+  "expect \"b during\" { endpoint = \"s.b\", p99 = \"< 1s\", p50 = \"< 1s\", during = { \"42s\", \"50s\" } }\n";
+
+/* A histogram's bucket: a quantile is within 0.4% of any value in it (buckets under 0.8% wide). */
+#define RES(x) (0.004 * (x))
+
+TEST(a_latency_fault_on_a_service_or_endpoint_is_in_its_own_p99_as_the_sum_of_work_and_latency) {
+  run_t r;
+  if (!run_text(&r, "own_latency.lua", own_latency)) return;
+  const double *sp = sst(&r, "s")->series[FL_SER_P99], *fp = sst(&r, "front")->series[FL_SER_P99];
+  note("s p99 before %.6f, during slow s %.6f, during slow b %.6f; front during slow s %.6f", sp[10], sp[25], sp[45], fp[25]);
+  CHECK_NEAR(sp[10], 0.020, RES(0.020));            /* the slower endpoint, b */
+  CHECK_NEAR(sp[25], 0.020 + 0.050, RES(0.020 + 0.050));    /* b with the service's 50 ms */
+  CHECK_NEAR(sp[45], 0.020 + 0.030, RES(0.020 + 0.030));    /* b with its own 30 ms */
+  CHECK_NEAR(fp[25], 0.001 + 0.010 + 0.050, RES(0.001 + 0.010 + 0.050));
+  CHECK_NEAR(fp[45], 0.011, RES(0.011));            /* front calls a, not b */
+  int a = exp_id(&r, "a during"), b = exp_id(&r, "b during");
+  note("s.a p99 %.6f p50 %.6f; s.b p99 %.6f", r.s.exp[a].p99, r.s.exp[a].p50, r.s.exp[b].p99);
+  CHECK_NEAR(r.s.exp[a].p99, 0.060, RES(0.060));
+  CHECK_NEAR(r.s.exp[b].p99, 0.050, RES(0.050));
+  CHECK_NEAR(r.s.exp[b].p50, 0.050, RES(0.050));
+  run_free(&r);
+}
