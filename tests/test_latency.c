@@ -817,3 +817,111 @@ TEST(a_latency_fault_on_a_service_or_endpoint_is_in_its_own_p99_as_the_sum_of_wo
   CHECK_NEAR(r.s.exp[b].p50, 0.050, RES(0.050));
   run_free(&r);
 }
+
+/* ---- sweep and size on every measure an expectation checks ---- */
+
+#include <math.h>
+
+#include "faultline/run.h"
+#include "faultline/size.h"
+#include "faultline/sweep.h"
+
+/* The broker scenario with an expectation on each of the other measures (and an endpoint and a
+** journey subject). */
+static const char *every_measure =
+  "expect \"mail endpoint\" { endpoint = \"mail.send\", p90 = \"< 1s\", p95 = \"< 1s\", mean = \"< 1s\" }\n"
+  "expect \"shop rates\" { service = \"shop\", error_rate = \"< 1%\", throughput = \">= 150/s\", utilization = \"< 50%\" }\n"
+  "expect \"journey tail\" { journey = \"shop.order\", p999 = \"< 1s\" }\n"
+  "expect \"backlog\" { service = \"events\", lag = \"< 100\", age = \"< 1s\", during = \"fault:slow mail\" }\n";
+
+TEST(sweep_reports_every_measure_an_expectation_checks_as_one_run_observes_it) {
+  char text[8192];
+  snprintf(text, sizeof text, "%s%s", broker_lag, every_measure);
+  const char *path = put("every_measure.lua", text);
+  fl_sweep_opts_t o = { .path = path, .reps = 1 };
+  fl_sweep_t sw;
+  char err[1024];
+  int rc = fl_sweep_init(&sw, &o, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) { fl_pool_opts_t po = { .threads = 1 }; rc = fl_sweep_run(&sw, &po, err, sizeof err); CHECK_MSG(rc == 0, "%s", err); }
+  if (rc) { fl_sweep_release(&sw); return; }
+  /* the source of truth: the same replication run alone, with its seed */
+  run_t r;
+  fl_load_opts_t lo = { .has_seed = true, .seed = sw.seeds[0] };
+  if (!run_opts(&r, path, &lo)) { fl_sweep_release(&sw); return; }
+  const fl_layout_t *l = &sw.layout;
+  int checked = 0;
+  for (int x = 0; x < r.m->nexpects; x++) {
+    const fl_expect_t *ex = &r.m->expects[x];
+    for (int k = 0; k < ex->nmore; k++) {
+      fl_xmeasure_t q = ex->more[k].measure;
+      int v = fl_layout_expect_metric(l, x, FL_XM_MORE + (int)q);
+      const fl_ci_t *c = fl_sweep_ci(&sw, 0, v);
+      const fl_ci_t *w = fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, x, FL_XM_MORE + (int)q, FL_PART_WANTED));
+      CHECK(c != NULL && w != NULL);
+      if (!c || !w) continue;
+      note("%s %s: sweep %.9g, run %.9g, wanted %.9g", ex->name, fl_xmeasure_name(q), c->mean, r.s.exp[x].more[q], w->mean);
+      CHECK(r.s.exp[x].seen[q]);
+      CHECK(c->mean == r.s.exp[x].more[q]);
+      CHECK(w->mean == ex->more[k].value);
+      CHECK_EQ_STR(fl_expect_metric_name(FL_XM_MORE + (int)q), fl_xmeasure_name(q));
+      checked++;
+    }
+    /* held as the run says */
+    CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect(l, x))->mean == (r.s.exp[x].passed ? 1 : 0));
+  }
+  CHECK_EQ_INT(checked, 9);   /* p90 p95 mean, error_rate throughput utilization, p999, lag age */
+  CHECK(!r.s.exp[exp_id(&r, "backlog")].passed && r.s.exp[exp_id(&r, "mail endpoint")].passed);
+  /* a quantile carries its histogram bucket as resolution; a rate none */
+  int mx = exp_id(&r, "mail endpoint"), sx = exp_id(&r, "shop rates");
+  CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, mx, FL_XM_MORE + FL_EXM_P95, FL_PART_RES))->mean > 0);
+  CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, sx, FL_XM_MORE + FL_EXM_THROUGHPUT, FL_PART_RES))->mean == 0);
+  /* the JSON and the terminal name them in their units */
+  cJSON *j = fl_sweep_json(&sw);
+  char *js = cJSON_PrintUnformatted(j);
+  CHECK(strstr(js, "\"throughput\":{") != NULL && strstr(js, "\"lag\":{") != NULL && strstr(js, "\"p999\":{") != NULL);
+  cJSON_free(js);
+  cJSON_Delete(j);
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_sweep_print(f, &sw);
+  fclose(f);
+  note("%s", buf);
+  char want[64];
+  snprintf(want, sizeof want, "lag %.6g (threshold 100)", r.s.exp[exp_id(&r, "backlog")].more[FL_EXM_LAG]);
+  CHECK(strstr(buf, want) != NULL);
+  snprintf(want, sizeof want, "throughput %.6g/s (threshold 150/s)", r.s.exp[sx].more[FL_EXM_THROUGHPUT]);
+  CHECK(strstr(buf, want) != NULL);
+  CHECK(strstr(buf, "utilization ") != NULL && strstr(buf, "% (threshold 50%)") != NULL);
+  free(buf);
+  run_free(&r);
+  fl_sweep_release(&sw);
+}
+
+/* size against a utilisation and a throughput: offered load 8 Erlangs (8/s of 1 s work) on c
+** workers is busy 8 / c, so "< 75%" needs c = 11 (72.7%; 10 would be 80%). */
+TEST(size_sizes_against_utilisation_and_throughput_as_theory_says) {
+  const char *p = put("size_util.lua",
+    "scenario { name = \"util\", duration = \"20000s\", seed = 7, warmup = \"500s\", window = \"100s\" }\n"
+    "service \"s\" { instances = 1, workers = 9, queue = math.huge, work = exp \"1s\" }\n"
+    "traffic { rate = 8, mix = { s = 1 } }\n"
+    "expect \"headroom\" { service = \"s\", utilization = \"< 75%\", throughput = \">= 7.8/s\" }\n");
+  fl_size_opts_t o = { .path = p, .vary = FL_SIZE_WORKERS, .reps = 2, .budget = 40, .threads = 2 };
+  fl_size_t z;
+  char err[1024];
+  int rc = fl_size_init(&z, &o, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) {
+    if (verbose()) fl_size_print(stdout, &z);
+    CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
+    CHECK_EQ_INT(z.svc[0].value, 11);
+    CHECK_EQ_INT(z.svc[0].binding, 0);
+    note("binding at 10: %s", z.svc[0].binding_observed ? z.svc[0].binding_observed : "-");
+    const char *u = z.svc[0].binding_observed ? strstr(z.svc[0].binding_observed, "utilization ") : NULL;
+    CHECK(u != NULL);
+    if (u) CHECK_NEAR(atof(u + 12), 80, 1.5);   /* 8 / 10, over 20000 s */
+  }
+  fl_size_release(&z);
+}
