@@ -925,3 +925,25 @@ TEST(size_sizes_against_utilisation_and_throughput_as_theory_says) {
   }
   fl_size_release(&z);
 }
+
+TEST(a_session_slo_that_is_not_a_positive_duration_is_refused_with_its_line) {
+  static const char *const bad[][2] = {
+    { "session_slo = '0s'", "traffic: journey \"shop\": session_slo must be positive" },
+    { "session_slo = 'fast'", "session_slo: cannot read 'fast' as a duration" },
+    { "sesion_slo = '1s'", "unknown field 'sesion_slo' (expected one of: steps, continue, think, slo, session_slo)" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    char text[4096], err[512] = "";
+    snprintf(text, sizeof text,
+             "scenario { name = \"x\", duration = \"10s\" }\n"
+             "service \"web\" { instances = 1, workers = 5, endpoints = { a = { work = const \"1ms\" }, b = { work = const \"1ms\" } } }\n"
+             "traffic { rate = \"1/s\", mix = { shop = 1 },\n"
+             "  journeys = { shop = { steps = { \"web.a\", \"web.b\" }, %s } } }\n", bad[k][0]);
+    fl_model_t *m = NULL;
+    int rc = fl_scenario_load(put("bad_session.lua", text), NULL, &m, err, sizeof err);
+    note("%s", err);
+    CHECK(rc != 0);
+    CHECK_MSG(strstr(err, bad[k][1]) != NULL && strstr(err, "bad_session.lua:3") != NULL, "case %zu: '%s' not in '%s'", k, bad[k][1], err);
+    if (m) fl_model_free(m);
+  }
+}
