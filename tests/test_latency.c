@@ -1,7 +1,10 @@
-/* Slowness and backlog as health (issue 14): slo on endpoints and journeys, a broker's lag and
-** age thresholds, the attribution of a caller's slowness to the callee it waited on (blocking
-** and event-loop callers), and health that needs enough answers in a window before it changes
-** (an empty window is no data, never a recovery).
+/* Slowness and backlog as health: slo on endpoints and journeys, a multi-step journey's
+** session_slo, a broker's lag and age thresholds (its backlog in the chain of the fault that
+** slowed its consumer), the attribution of a caller's slowness to the callee it waited on
+** (blocking and event-loop callers), health that needs enough answers in a window before it
+** changes (an empty window is no data, never a recovery), recovery to the state before the
+** fault, flapping as one timeline episode, a latency fault in its target's own p99, and every
+** expectation measure through sweep and size.
 **
 ** Every scenario is small, with a fixed seed, and runs in well under a second at -O2; each test
 ** asserts the subject that changed, its state, what it is blamed on, and the size involved.
