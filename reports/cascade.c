@@ -16,7 +16,25 @@ cJSON *fl_report_timeline_json(const fl_sim_t *s, const fl_cascade_t *c) {
   fl_cascade_t own;
   if (!c) { fl_cascade_init(&own, s); c = &own; }
   cJSON *a = cJSON_CreateArray();
-  for (int i = 0; i < c->nchanges; i++) cJSON_AddItemToArray(a, fl_report_change_json(s, c->order[i]));
+  for (int oi = 0; oi < c->nchanges; oi++) {
+    int i = c->order[oi];
+    cJSON *e = fl_report_change_json(s, i);
+    if (c->flap[i] >= 0) {   /* a flapping subject: its first change carries the episode, the rest are folded */
+      const fl_flap_t *fp = &c->flaps[c->flap[i]];
+      if (fp->first == i) {
+        cJSON *ep = cJSON_AddObjectToObject(e, "episode");
+        add_num(ep, "flaps", fp->flaps);
+        add_num(ep, "changes", fp->changes);
+        add_num(ep, "first", fl_time_to_sec(fp->t0));
+        add_num(ep, "last", fl_time_to_sec(fp->t1));
+        cJSON_AddStringToObject(ep, "worst", fl_health_name(fp->worst));
+        cJSON_AddStringToObject(ep, "ends", fl_health_name(fp->last));
+      } else {
+        add_num(e, "folded", fl_time_to_sec(fp->t0));
+      }
+    }
+    cJSON_AddItemToArray(a, e);
+  }
   if (c == &own) fl_cascade_release(&own);
   return a;
 }
@@ -123,12 +141,24 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
   if (s->nchanges) {
     fprintf(out, "\nhealth timeline\n");
     for (int oi = 0; oi < c->nchanges; oi++) {
-      const fl_change_t *ch = &s->changes[c->order[oi]];
+      int i = c->order[oi];
+      const fl_change_t *ch = &s->changes[i];
+      const fl_flap_t *fp = c->flap[i] >= 0 ? &c->flaps[c->flap[i]] : NULL;
+      if (fp && fp->first != i) continue;   /* folded into its episode's line */
       char t[32];
       fl_report_time(m, fl_time_to_sec(ch->t), t, sizeof t);
-      const char *col = ch->to == FL_HEALTH_DOWN ? red : ch->to == FL_HEALTH_DEGRADED ? yel : grn;
-      fprintf(out, "  t=%-7s %s%s %s%s%s → %s%s%s  %s", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch),
-              "", fl_health_name(ch->from), "", col, fl_health_name(ch->to), off, ch->reason);
+      fl_health_t to = fp ? fp->worst : ch->to;
+      const char *col = to == FL_HEALTH_DOWN ? red : to == FL_HEALTH_DEGRADED ? yel : grn;
+      if (fp) {
+        char t1[32];
+        fl_report_time(m, fl_time_to_sec(fp->t1), t1, sizeof t1);
+        fprintf(out, "  t=%-7s %s%s %s ⇄ %s%s%s  flapping: left %s %d times, %d changes to t=%s, back %s; first %s", t,
+                ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch), fl_health_name(fp->base), col, fl_health_name(to), off,
+                fl_health_name(fp->base), fp->flaps, fp->changes, t1, fl_health_name(fp->last), ch->reason);
+      } else {
+        fprintf(out, "  t=%-7s %s%s %s → %s%s%s  %s", t, ch->service >= 0 ? "" : "journey ", fl_change_subject(s, ch),
+                fl_health_name(ch->from), col, fl_health_name(ch->to), off, ch->reason);
+      }
       if (ch->parent >= 0) fprintf(out, " ← %s", fl_change_subject(s, &s->changes[ch->parent]));
       fputc('\n', out);
     }

@@ -119,6 +119,8 @@ static cJSON *journey_json(const fl_sim_t *s, int j, const fl_rates_t *out) {
   add_num(ss, "left", (double)jr->left);
   add_num(ss, "lost", (double)jr->lost);
   add_num(ss, "refreshes", (double)jr->refreshes);
+  cJSON *tm = fl_report_session_time_json(s, j);
+  if (tm) cJSON_AddItemToObject(ss, "time", tm);
   return o;
 }
 

@@ -184,6 +184,8 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
       if (k + 1 < jn->nsteps) cJSON_AddItemToArray(co, cJSON_CreateNumber(jn->cont[k]));
     }
     add_num(o, "think", jn->think);
+    if (jn->slo > 0) add_num(o, "slo", jn->slo);
+    if (jn->session_slo > 0) add_num(o, "session_slo", jn->session_slo);
   }
   return root;
 }

@@ -87,6 +87,21 @@ cJSON *fl_report_change_json(const fl_sim_t *s, int i) {
   return e;
 }
 
+cJSON *fl_report_session_time_json(const fl_sim_t *s, int j) {
+  const fl_hist_t *h = s->jrn[j].hsess_total;
+  if (!h) return NULL;
+  cJSON *o = cJSON_CreateObject();
+  add_num(o, "answered", (double)h->count);
+  static const char *const qk[] = { "p50", "p90", "p99" };
+  static const double qv[] = { 0.50, 0.90, 0.99 };
+  if (h->count) add_num(o, "mean", fl_hist_mean(h) / 1e9); else cJSON_AddNullToObject(o, "mean");
+  for (int k = 0; k < 3; k++)
+    if (h->count) add_num(o, qk[k], fl_time_to_sec(fl_hist_quantile(h, qv[k]))); else cJSON_AddNullToObject(o, qk[k]);
+  if (h->count) add_num(o, "max", fl_time_to_sec(h->max)); else cJSON_AddNullToObject(o, "max");
+  if (s->m->journeys[j].session_slo > 0) add_num(o, "slo", s->m->journeys[j].session_slo); else cJSON_AddNullToObject(o, "slo");
+  return o;
+}
+
 cJSON *fl_report_scale_event_json(const fl_sim_t *s, int i) {
   const fl_scale_event_t *e = &s->sev[i];
   cJSON *o = cJSON_CreateObject();

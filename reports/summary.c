@@ -76,6 +76,17 @@ static void summary(FILE *out, const void *sp, const void *runp, bool color) {
   for (int j = 0; j < m->njourneys; j++) {
     row(out, m->journeys[j].name, &s->jrn[j].st.total, &x.jrn[j], s->jrn[j].st.htotal, color, "");
   }
+  for (int j = 0; j < m->njourneys; j++) {   /* multi-step journeys: the sessions' own time */
+    const fl_hist_t *h = s->jrn[j].hsess_total;
+    if (!h) continue;
+    char p50[16], p99[16], slo[32] = "";
+    dur(fl_time_to_sec(fl_hist_quantile(h, 0.5)), p50, sizeof p50);
+    dur(fl_time_to_sec(fl_hist_quantile(h, 0.99)), p99, sizeof p99);
+    if (m->journeys[j].session_slo > 0) { char v[16]; dur(m->journeys[j].session_slo, v, sizeof v); snprintf(slo, sizeof slo, ", session_slo %s", v); }
+    if (h->count) fprintf(out, "  %-22s sessions answered whole: %llu, time p50 %s, p99 %s (think times excluded%s)\n", m->journeys[j].name,
+                          (unsigned long long)h->count, p50, p99, slo);
+    else fprintf(out, "  %-22s sessions answered whole: 0, time n/a%s\n", m->journeys[j].name, slo);
+  }
   if (m->has_users) {   /* closed-loop users: how many, and how much each sent */
     const fl_users_rt_t *u = &s->users;
     char th[16];

@@ -1,7 +1,10 @@
-/* Slowness and backlog as health (issue 14): slo on endpoints and journeys, a broker's lag and
-** age thresholds, the attribution of a caller's slowness to the callee it waited on (blocking
-** and event-loop callers), and health that needs enough answers in a window before it changes
-** (an empty window is no data, never a recovery).
+/* Slowness and backlog as health: slo on endpoints and journeys, a multi-step journey's
+** session_slo, a broker's lag and age thresholds (its backlog in the chain of the fault that
+** slowed its consumer), the attribution of a caller's slowness to the callee it waited on
+** (blocking and event-loop callers), health that needs enough answers in a window before it
+** changes (an empty window is no data, never a recovery), recovery to the state before the
+** fault, flapping as one timeline episode, a latency fault in its target's own p99, and every
+** expectation measure through sweep and size.
 **
 ** Every scenario is small, with a fixed seed, and runs in well under a second at -O2; each test
 ** asserts the subject that changed, its state, what it is blamed on, and the size involved.
@@ -506,4 +509,444 @@ TEST(a_subject_that_flaps_is_one_episode_of_the_cascade_with_its_count) {
   free(buf);
   fl_cascade_release(&c);
   run_free(&r);
+}
+
+/* ---- a multi-step journey's end-to-end session time ---- */
+
+/* Three steps of constant work (10, 20 and 30 ms, no calls, no queueing: 50 workers for 20
+** sessions a second), 2 s of think time between them: a session answers in exactly 60 ms of
+** the user's waiting. 100 ms more on the last step from 20.5 s to 40.5 s makes it 160 ms, over
+** the session_slo of 100 ms, while no step is over 130 ms. */
+static const char *session_slo =
+  "scenario { name = \"session slo\", duration = \"60s\", seed = 29, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"web\" { instances = 1, workers = 50, queue = 100, endpoints = {\n"
+  "  a = { work = const \"10ms\" }, b = { work = const \"20ms\" }, c = { work = const \"30ms\" } } }\n"
+  "traffic { rate = \"20/s\", mix = { shop = 1 },\n"
+  "  journeys = { shop = { steps = { \"web.a\", \"web.b\", \"web.c\" }, think = \"2s\", session_slo = \"100ms\" } } }\n"
+  "fault { name = \"slow c\", target = \"web.c\", kind = \"latency\", latency = \"100ms\", at = \"20.5s\", duration = \"20s\" }\n";
+
+TEST(a_journeys_session_time_is_the_sum_of_its_steps_and_over_its_session_slo_degrades_it) {
+  run_t r;
+  if (!run_text(&r, "session_slo.lua", session_slo)) return;
+  dump_changes(&r);
+  const fl_jrn_rt_t *jr = &r.s.jrn[jrn_id(&r, "shop")];
+  CHECK(jr->hsess != NULL && jr->sess_p99 != NULL);
+  if (!jr->hsess) { run_free(&r); return; }
+  /* theory: 10 + 20 + 30 ms before the fault, 160 ms during it (the histogram's bucket: under 0.8%) */
+  note("session p99 at 10 s %.6f, at 30 s %.6f; step p99 at 10 s %.6f", jr->sess_p99[10], jr->sess_p99[30], jr->st.series[FL_SER_P99][10]);
+  CHECK_NEAR(jr->sess_p99[10], 0.060, 0.060 * 0.008);
+  CHECK_NEAR(jr->sess_p99[30], 0.160, 0.160 * 0.008);
+  CHECK_NEAR(jr->st.series[FL_SER_P99][10], 0.030, 0.030 * 0.008);   /* a step's p99 is the slowest step's */
+  /* every measured session answered its 3 steps, and the whole-run mean lies between the two */
+  CHECK_EQ_INT((int)jr->hsess_total->count, (int)jr->completed);
+  CHECK(jr->completed > 800);
+  double mean = fl_hist_mean(jr->hsess_total) / 1e9;
+  CHECK(mean > 0.060 && mean < 0.160);
+  const fl_change_t *c = change_of(&r, NULL, "shop", FL_HEALTH_DEGRADED);
+  CHECK(c != NULL);
+  if (c) {
+    CHECK_NEAR(fl_time_to_sec(c->t), 21, 1.01);
+    note("%s", c->reason);
+    CHECK(strstr(c->reason, "session p99 160ms over its session_slo of 100ms (3 steps") != NULL);
+    CHECK_EQ_INT(c->fault, 0);
+  }
+  const fl_change_t *ok = change_of(&r, NULL, "shop", FL_HEALTH_OK);
+  CHECK(ok != NULL && fl_time_to_sec(ok->t) >= 40 && fl_time_to_sec(ok->t) <= 45);
+  /* the JSON: journeys.shop.sessions.time, and the terminal summary's line */
+  cJSON *tm = fl_report_session_time_json(&r.s, jrn_id(&r, "shop"));
+  CHECK(tm != NULL);
+  if (tm) {
+    CHECK_EQ_INT((int)cJSON_GetObjectItem(tm, "answered")->valuedouble, (int)jr->completed);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "p50")->valuedouble, 0.060, 0.060 * 0.008);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "max")->valuedouble, 0.160, 1e-6);
+    CHECK_NEAR(cJSON_GetObjectItem(tm, "slo")->valuedouble, 0.1, 1e-12);
+    cJSON_Delete(tm);
+  }
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_summary(f, &r.s, NULL, false);
+  fl_report_cascade_text(f, &r.s, false);
+  fclose(f);
+  CHECK(strstr(buf, "sessions answered whole:") != NULL && strstr(buf, "p99 160ms (think times excluded, session_slo 100ms)") != NULL);
+  CHECK(strstr(buf, "journey shop ok → degraded  session p99 160ms") != NULL);
+  free(buf);
+  run_free(&r);
+}
+
+/* ---- recovery: back to the state before the fault ---- */
+
+/* s promises 5 ms but works exp 10 ms: degraded from the start. Every request fails from 20.5 s
+** to 30.5 s: down. When the fault ends it is degraded again, as before: that is its recovery. */
+static const char *pre_degraded =
+  "scenario { name = \"pre degraded\", duration = \"60s\", seed = 31, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"s\" { instances = 1, workers = 20, queue = 100, work = exp \"10ms\", slo = \"5ms\" }\n"
+  "traffic { rate = \"100/s\", mix = { s = 1 } }\n"
+  "fault { name = \"boom\", target = \"s\", kind = \"errors\", rate = 1, at = \"20.5s\", duration = \"10s\" }\n";
+
+TEST(a_service_degraded_before_the_fault_recovers_when_it_is_degraded_again) {
+  run_t r;
+  if (!run_text(&r, "pre_degraded.lua", pre_degraded)) return;
+  dump_changes(&r);
+  const fl_change_t *d = change_of(&r, "s", NULL, FL_HEALTH_DEGRADED);
+  CHECK(d != NULL && fl_time_to_sec(d->t) < 5);            /* degraded before the fault */
+  CHECK(change_of(&r, "s", NULL, FL_HEALTH_OK) == NULL);     /* never ok */
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  /* hits: s degraded -> down and its journey ok -> down; s down -> degraded is no hit, a recovery */
+  int svc_hits = 0;
+  for (int k = 0; k < fc->nhits; k++) {
+    const fl_change_t *h = &r.s.changes[fc->hits[k].change];
+    if (h->service < 0) { CHECK_EQ_INT(h->to, FL_HEALTH_DOWN); continue; }
+    svc_hits++;
+    CHECK_EQ_INT(h->from, FL_HEALTH_DEGRADED);
+    CHECK_EQ_INT(h->to, FL_HEALTH_DOWN);
+    CHECK_NEAR(fl_time_to_sec(h->t), 20, 1.01);
+    CHECK_NEAR(fl_time_to_sec(fc->hits[k].recovered), 31, 1.01);
+  }
+  CHECK_EQ_INT(svc_hits, 1);
+  CHECK_EQ_INT(fc->nhits, 2);
+  /* the fault ends at 30.5 s: window 30 is half failing (still down), 31 is degraded again */
+  note("recovered at %.1f s", fc->recovered >= 0 ? fl_time_to_sec(fc->recovered) : -1.0);
+  CHECK(fc->recovered >= 0);
+  CHECK_NEAR(fl_time_to_sec(fc->recovered), 31, 1.01);
+  cJSON *a = fl_report_cascade_json(&r.s, &c);
+  cJSON *rec = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "recovered");
+  CHECK(cJSON_IsNumber(rec) && rec->valuedouble == fl_time_to_sec(fc->recovered));
+  cJSON_Delete(a);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+TEST(a_fault_whose_traffic_stopped_is_never_recovered_by_empty_windows) {
+  run_t r;
+  if (!run_text(&r, "empty_recovery.lua", empty)) return;
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  CHECK(fc->nhits >= 1);
+  CHECK(fc->end >= 0 && fl_time_to_sec(fc->end) > 50);      /* the fault ended at 50.5 s */
+  CHECK_EQ_INT(fc->recovered, -1);                           /* no answer since 40 s: not recovered */
+  for (int h = 0; h < fc->nhits; h++) CHECK_EQ_INT(fc->hits[h].recovered, -1);
+  cJSON *a = fl_report_cascade_json(&r.s, &c);
+  CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "recovered")));
+  cJSON_Delete(a);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* ---- flapping as one episode on the timeline ---- */
+
+/* One worker, 4 ms of work, slo 30 ms: at 50/s (20% busy) the p99 is 4 ms; at 300/s (120%) the
+** queue grows by 60 a second and the p99 passes 300 ms. The rate alternates, 4 s high and 4 s low,
+** %d times from 20 s: s toggles around its slo once per burst. */
+static const char *flap =
+  "scenario { name = \"flap\", duration = \"70s\", seed = 37, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"s\" { instances = 1, workers = 1, queue = 10000, work = const \"4ms\", slo = \"30ms\" }\n"
+  "local pts = { { 0, 50 } }\n"
+  "for k = 0, %d - 1 do\n"
+  "  local t0 = 20 + 8 * k\n"
+  "  pts[#pts + 1] = { t0, 50 }; pts[#pts + 1] = { t0 + 0.001, 300 }\n"
+  "  pts[#pts + 1] = { t0 + 4, 300 }; pts[#pts + 1] = { t0 + 4.001, 50 }\n"
+  "end\n"
+  "%s\n"
+  "traffic { rate = piecewise(pts), mix = { s = 1 } }\n";
+
+TEST(a_subject_toggling_around_its_threshold_is_one_episode_of_the_timeline_with_its_raw_changes_kept) {
+  run_t r;
+  if (!run_path(&r, putf("flap.lua", flap, 5, ""), NULL, 0)) return;
+  dump_changes(&r);
+  /* the raw changes: one degradation per burst, each followed by its recovery */
+  int n = count_changes(&r, "s"), bad = 0;
+  for (int i = 0; i < r.s.nchanges; i++) bad += r.s.changes[i].to == FL_HEALTH_DEGRADED;
+  CHECK_EQ_INT(n, 10);
+  CHECK_EQ_INT(bad, 5);
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(c.nflaps, 1);
+  if (c.nflaps == 1) {
+    const fl_flap_t *fp = &c.flaps[0];
+    CHECK_EQ_INT(fp->changes, n);
+    CHECK_EQ_INT(fp->flaps, bad);
+    CHECK_NEAR(fl_time_to_sec(fp->t0), 20, 1.01);               /* the first burst */
+    CHECK_NEAR(fl_time_to_sec(fp->t1), 20 + 8 * 4 + 6, 1.01);   /* the last one's recovery */
+    CHECK_EQ_INT(fp->base, FL_HEALTH_OK);
+    CHECK_EQ_INT(fp->worst, FL_HEALTH_DEGRADED);
+    CHECK_EQ_INT(fp->last, FL_HEALTH_OK);
+  }
+  /* the JSON keeps every change: the first carries the episode, the others are folded into it */
+  cJSON *a = fl_report_timeline_json(&r.s, &c);
+  CHECK_EQ_INT(cJSON_GetArraySize(a), r.s.nchanges);
+  int episodes = 0, folded = 0;
+  for (int k = 0; k < cJSON_GetArraySize(a); k++) {
+    cJSON *e = cJSON_GetArrayItem(a, k), *ep = cJSON_GetObjectItem(e, "episode");
+    if (ep) {
+      episodes++;
+      CHECK_EQ_INT((int)cJSON_GetObjectItem(ep, "flaps")->valuedouble, bad);
+      CHECK_EQ_INT((int)cJSON_GetObjectItem(ep, "changes")->valuedouble, n);
+      CHECK(cJSON_GetObjectItem(ep, "first")->valuedouble == cJSON_GetObjectItem(e, "t")->valuedouble);
+      CHECK_EQ_STR(cJSON_GetObjectItem(ep, "ends")->valuestring, "ok");
+    }
+    if (cJSON_GetObjectItem(e, "folded")) folded++;
+  }
+  CHECK_EQ_INT(episodes, 1);
+  CHECK_EQ_INT(folded, n - 1);
+  cJSON_Delete(a);
+  /* the terminal: one line for the episode, none for the changes it folds */
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_report_cascade_lines(f, &r.s, &c, false);
+  fclose(f);
+  note("%s", buf);
+  CHECK(strstr(buf, "s ok ⇄ degraded  flapping: left ok 5 times, 10 changes to t=") != NULL);
+  CHECK(strstr(buf, "s degraded → ok") == NULL && strstr(buf, "s ok → degraded") == NULL);
+  free(buf);
+  fl_cascade_release(&c);
+  run_free(&r);
+  /* one burst: a degradation and its recovery, no flapping */
+  if (!run_path(&r, putf("flap1.lua", flap, 1, ""), NULL, 0)) return;
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(count_changes(&r, "s"), 2);
+  CHECK_EQ_INT(c.nflaps, 0);
+  for (int i = 0; i < r.s.nchanges; i++) CHECK_EQ_INT(c.flap[i], -1);
+  fl_cascade_release(&c);
+  run_free(&r);
+  /* three bursts, then high to the end: the last degradation never returns, and stays its own line */
+  if (!run_path(&r, putf("flap3.lua", flap, 3, "pts[#pts + 1] = { 44, 50 }; pts[#pts + 1] = { 44.001, 300 }"), NULL, 0)) return;
+  dump_changes(&r);
+  fl_cascade_init(&c, &r.s);
+  CHECK_EQ_INT(count_changes(&r, "s"), 7);
+  CHECK_EQ_INT(c.nflaps, 1);
+  if (c.nflaps == 1) { CHECK_EQ_INT(c.flaps[0].changes, 6); CHECK_EQ_INT(c.flaps[0].flaps, 3); }
+  const fl_change_t *lastc = NULL;
+  int li = -1;
+  for (int i = 0; i < r.s.nchanges; i++) if (r.s.changes[i].service >= 0) { lastc = &r.s.changes[i]; li = i; }
+  CHECK(lastc && lastc->to == FL_HEALTH_DEGRADED && fl_time_to_sec(lastc->t) >= 44);
+  if (li >= 0) CHECK_EQ_INT(c.flap[li], -1);
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+/* ---- a broker's backlog in the cascade of the fault that slowed its consumer ---- */
+
+/* The broker delivers 5 at a time to mail.send (20 ms each: 250/s for 200/s published). Slowed
+** x5 from 20.5 s, mail takes 50/s: the lag grows by 150 a second, while mail itself, 5 of 10
+** workers busy, changes no state. With confirm = 3 the broker's change is confirmed after the
+** 4.4 s fault has ended. */
+static const char *consumer_lag =
+  "scenario { name = \"consumer lag\", duration = \"60s\", seed = 11, window = \"1s\", warmup = \"5s\"%s }\n"
+  "service \"shop\" { instances = 1, workers = 100, queue = 1000, endpoints = {\n"
+  "  order = { work = const \"1ms\", calls = { call \"events\" { async = true } } } } }\n"
+  "service \"events\" { kind = \"broker\", consumers = { \"mail.send\" }, lag = 500, concurrency = 5 }\n"
+  "service \"mail\" { instances = 1, workers = 10, queue = 100, endpoints = { send = { work = const \"20ms\" } } }\n"
+  "traffic { rate = \"200/s\", mix = { [\"shop.order\"] = 1 } }\n"
+  "fault { name = \"slow mail\", target = \"mail\", kind = \"slowdown\", factor = 5, at = \"20.5s\", duration = \"%s\" }\n";
+
+static void check_broker_in_cascade(const char *name, const char *health, const char *duration) {
+  run_t r;
+  if (!run_path(&r, putf(name, consumer_lag, health, duration), NULL, 0)) return;
+  dump_changes(&r);
+  CHECK_EQ_INT(count_changes(&r, "mail"), 0);
+  fl_cascade_t c;
+  fl_cascade_init(&c, &r.s);
+  const fl_fault_cascade_t *fc = &c.fault[0];
+  int ev = svc_id(&r, "events");
+  bool hit = false;
+  for (int h = 0; h < fc->nhits; h++) {
+    const fl_change_t *ch = &r.s.changes[fc->hits[h].change];
+    if (ch->service == ev && ch->to == FL_HEALTH_DEGRADED) {
+      hit = true;
+      CHECK(strstr(ch->reason, "backlog: ") != NULL && strstr(ch->reason, "fault 'slow mail'") != NULL);
+      CHECK_EQ_INT(ch->fault, 0);
+    }
+  }
+  CHECK_MSG(hit, "%s: the broker's change is not in the fault's chain", name);
+  /* its lag as an effect: the highest window lag while the fault lasted, against before it */
+  const fl_effect_t *e = effect_of(&r, &c, 0, "events", FL_EFFECT_LAG);
+  CHECK(e != NULL);
+  if (e) {
+    const double *lag = sst(&r, "events")->series[FL_SER_LAG];
+    uint32_t d0 = 20, d1 = (uint32_t)((r.s.fault[0].ended + r.s.window - 1) / r.s.window);
+    double peak = 0;
+    for (uint32_t w = d0; w < d1; w++) if (lag[w] > peak) peak = lag[w];
+    note("%s: lag %.0f (was %.0f), series peak %.0f, theory %.0f", name, e->during, e->before, peak, 150 * (fl_time_to_sec(r.s.fault[0].ended) - 20.5));
+    CHECK(e->during == peak);
+    CHECK_NEAR(e->during, 150 * (fl_time_to_sec(r.s.fault[0].ended) - 20.5), 0.15 * e->during);   /* 150 more a second */
+    CHECK(e->before < 50);
+  }
+  fl_cascade_release(&c);
+  run_free(&r);
+}
+
+TEST(a_brokers_backlog_is_in_the_chain_of_the_fault_that_slowed_its_consumer_with_the_lag_as_its_effect) {
+  check_broker_in_cascade("consumer_lag.lua", "", "20s");
+  check_broker_in_cascade("consumer_lag_late.lua", ", health = { confirm = 3 }", "4.4s");
+}
+
+/* ---- a latency fault is in its target's own p99 ---- */
+
+/* Constant work, constant latency faults: front (1 ms) calls s.a (10 ms); s.b (20 ms) is a
+** journey of its own. 50 ms on s from 20.5 s to 30.5 s, 30 ms on s.b alone from 40.5 s to 50.5 s.
+** Theory: s.a answers in 10 + 50 ms during the first, s.b in 20 + 50 and then 20 + 30 ms, and
+** front in 1 + 10 + 50 ms: every latency exact, so every p99 is the sum, to the histogram's bucket. */
+static const char *own_latency =
+  "scenario { name = \"own latency\", duration = \"60s\", seed = 41, window = \"1s\", warmup = \"5s\" }\n"
+  "service \"front\" { instances = 1, workers = 100, queue = 100, endpoints = { go = { work = const \"1ms\", calls = { call \"s.a\" } } } }\n"
+  "service \"s\" { instances = 1, workers = 100, queue = 100, endpoints = {\n"
+  "  a = { work = const \"10ms\" }, b = { work = const \"20ms\" } } }\n"
+  "traffic { rate = \"100/s\", mix = { [\"front.go\"] = 0.5, [\"s.b\"] = 0.5 } }\n"
+  "fault { name = \"slow s\", target = \"s\", kind = \"latency\", latency = \"50ms\", at = \"20.5s\", duration = \"10s\" }\n"
+  "fault { name = \"slow b\", target = \"s.b\", kind = \"latency\", latency = \"30ms\", at = \"40.5s\", duration = \"10s\" }\n"
+  "expect \"a during\" { endpoint = \"s.a\", p99 = \"< 1s\", p50 = \"< 1s\", during = \"fault:slow s\" }\n"
+  "expect \"b during\" { endpoint = \"s.b\", p99 = \"< 1s\", p50 = \"< 1s\", during = { \"42s\", \"50s\" } }\n";
+
+/* A histogram's bucket: a quantile is within 0.4% of any value in it (buckets under 0.8% wide). */
+#define RES(x) (0.004 * (x))
+
+TEST(a_latency_fault_on_a_service_or_endpoint_is_in_its_own_p99_as_the_sum_of_work_and_latency) {
+  run_t r;
+  if (!run_text(&r, "own_latency.lua", own_latency)) return;
+  const double *sp = sst(&r, "s")->series[FL_SER_P99], *fp = sst(&r, "front")->series[FL_SER_P99];
+  note("s p99 before %.6f, during slow s %.6f, during slow b %.6f; front during slow s %.6f", sp[10], sp[25], sp[45], fp[25]);
+  CHECK_NEAR(sp[10], 0.020, RES(0.020));            /* the slower endpoint, b */
+  CHECK_NEAR(sp[25], 0.020 + 0.050, RES(0.020 + 0.050));    /* b with the service's 50 ms */
+  CHECK_NEAR(sp[45], 0.020 + 0.030, RES(0.020 + 0.030));    /* b with its own 30 ms */
+  CHECK_NEAR(fp[25], 0.001 + 0.010 + 0.050, RES(0.001 + 0.010 + 0.050));
+  CHECK_NEAR(fp[45], 0.011, RES(0.011));            /* front calls a, not b */
+  int a = exp_id(&r, "a during"), b = exp_id(&r, "b during");
+  note("s.a p99 %.6f p50 %.6f; s.b p99 %.6f", r.s.exp[a].p99, r.s.exp[a].p50, r.s.exp[b].p99);
+  CHECK_NEAR(r.s.exp[a].p99, 0.060, RES(0.060));
+  CHECK_NEAR(r.s.exp[b].p99, 0.050, RES(0.050));
+  CHECK_NEAR(r.s.exp[b].p50, 0.050, RES(0.050));
+  run_free(&r);
+}
+
+/* ---- sweep and size on every measure an expectation checks ---- */
+
+#include <math.h>
+
+#include "faultline/run.h"
+#include "faultline/size.h"
+#include "faultline/sweep.h"
+
+/* The broker scenario with an expectation on each of the other measures (and an endpoint and a
+** journey subject). */
+static const char *every_measure =
+  "expect \"mail endpoint\" { endpoint = \"mail.send\", p90 = \"< 1s\", p95 = \"< 1s\", mean = \"< 1s\" }\n"
+  "expect \"shop rates\" { service = \"shop\", error_rate = \"< 1%\", throughput = \">= 150/s\", utilization = \"< 50%\" }\n"
+  "expect \"journey tail\" { journey = \"shop.order\", p999 = \"< 1s\" }\n"
+  "expect \"backlog\" { service = \"events\", lag = \"< 100\", age = \"< 1s\", during = \"fault:slow mail\" }\n";
+
+TEST(sweep_reports_every_measure_an_expectation_checks_as_one_run_observes_it) {
+  char text[8192];
+  snprintf(text, sizeof text, "%s%s", broker_lag, every_measure);
+  const char *path = put("every_measure.lua", text);
+  fl_sweep_opts_t o = { .path = path, .reps = 1 };
+  fl_sweep_t sw;
+  char err[1024];
+  int rc = fl_sweep_init(&sw, &o, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) { fl_pool_opts_t po = { .threads = 1 }; rc = fl_sweep_run(&sw, &po, err, sizeof err); CHECK_MSG(rc == 0, "%s", err); }
+  if (rc) { fl_sweep_release(&sw); return; }
+  /* the source of truth: the same replication run alone, with its seed */
+  run_t r;
+  fl_load_opts_t lo = { .has_seed = true, .seed = sw.seeds[0] };
+  if (!run_opts(&r, path, &lo)) { fl_sweep_release(&sw); return; }
+  const fl_layout_t *l = &sw.layout;
+  int checked = 0;
+  for (int x = 0; x < r.m->nexpects; x++) {
+    const fl_expect_t *ex = &r.m->expects[x];
+    for (int k = 0; k < ex->nmore; k++) {
+      fl_xmeasure_t q = ex->more[k].measure;
+      int v = fl_layout_expect_metric(l, x, FL_XM_MORE + (int)q);
+      const fl_ci_t *c = fl_sweep_ci(&sw, 0, v);
+      const fl_ci_t *w = fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, x, FL_XM_MORE + (int)q, FL_PART_WANTED));
+      CHECK(c != NULL && w != NULL);
+      if (!c || !w) continue;
+      note("%s %s: sweep %.9g, run %.9g, wanted %.9g", ex->name, fl_xmeasure_name(q), c->mean, r.s.exp[x].more[q], w->mean);
+      CHECK(r.s.exp[x].seen[q]);
+      CHECK(c->mean == r.s.exp[x].more[q]);
+      CHECK(w->mean == ex->more[k].value);
+      CHECK_EQ_STR(fl_expect_metric_name(FL_XM_MORE + (int)q), fl_xmeasure_name(q));
+      checked++;
+    }
+    /* held as the run says */
+    CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect(l, x))->mean == (r.s.exp[x].passed ? 1 : 0));
+  }
+  CHECK_EQ_INT(checked, 9);   /* p90 p95 mean, error_rate throughput utilization, p999, lag age */
+  CHECK(!r.s.exp[exp_id(&r, "backlog")].passed && r.s.exp[exp_id(&r, "mail endpoint")].passed);
+  /* a quantile carries its histogram bucket as resolution; a rate none */
+  int mx = exp_id(&r, "mail endpoint"), sx = exp_id(&r, "shop rates");
+  CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, mx, FL_XM_MORE + FL_EXM_P95, FL_PART_RES))->mean > 0);
+  CHECK(fl_sweep_ci(&sw, 0, fl_layout_expect_part(l, sx, FL_XM_MORE + FL_EXM_THROUGHPUT, FL_PART_RES))->mean == 0);
+  /* the JSON and the terminal name them in their units */
+  cJSON *j = fl_sweep_json(&sw);
+  char *js = cJSON_PrintUnformatted(j);
+  CHECK(strstr(js, "\"throughput\":{") != NULL && strstr(js, "\"lag\":{") != NULL && strstr(js, "\"p999\":{") != NULL);
+  cJSON_free(js);
+  cJSON_Delete(j);
+  char *buf = NULL; size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fl_sweep_print(f, &sw);
+  fclose(f);
+  note("%s", buf);
+  char want[64];
+  snprintf(want, sizeof want, "lag %.6g (threshold 100)", r.s.exp[exp_id(&r, "backlog")].more[FL_EXM_LAG]);
+  CHECK(strstr(buf, want) != NULL);
+  snprintf(want, sizeof want, "throughput %.6g/s (threshold 150/s)", r.s.exp[sx].more[FL_EXM_THROUGHPUT]);
+  CHECK(strstr(buf, want) != NULL);
+  CHECK(strstr(buf, "utilization ") != NULL && strstr(buf, "% (threshold 50%)") != NULL);
+  free(buf);
+  run_free(&r);
+  fl_sweep_release(&sw);
+}
+
+/* size against a utilisation and a throughput: offered load 8 Erlangs (8/s of 1 s work) on c
+** workers is busy 8 / c, so "< 75%" needs c = 11 (72.7%; 10 would be 80%). */
+TEST(size_sizes_against_utilisation_and_throughput_as_theory_says) {
+  const char *p = put("size_util.lua",
+    "scenario { name = \"util\", duration = \"20000s\", seed = 7, warmup = \"500s\", window = \"100s\" }\n"
+    "service \"s\" { instances = 1, workers = 9, queue = math.huge, work = exp \"1s\" }\n"
+    "traffic { rate = 8, mix = { s = 1 } }\n"
+    "expect \"headroom\" { service = \"s\", utilization = \"< 75%\", throughput = \">= 7.8/s\" }\n");
+  fl_size_opts_t o = { .path = p, .vary = FL_SIZE_WORKERS, .reps = 2, .budget = 40, .threads = 2 };
+  fl_size_t z;
+  char err[1024];
+  int rc = fl_size_init(&z, &o, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) {
+    if (verbose()) fl_size_print(stdout, &z);
+    CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
+    CHECK_EQ_INT(z.svc[0].value, 11);
+    CHECK_EQ_INT(z.svc[0].binding, 0);
+    note("binding at 10: %s", z.svc[0].binding_observed ? z.svc[0].binding_observed : "-");
+    const char *u = z.svc[0].binding_observed ? strstr(z.svc[0].binding_observed, "utilization ") : NULL;
+    CHECK(u != NULL);
+    if (u) CHECK_NEAR(atof(u + 12), 80, 1.5);   /* 8 / 10, over 20000 s */
+  }
+  fl_size_release(&z);
+}
+
+TEST(a_session_slo_that_is_not_a_positive_duration_is_refused_with_its_line) {
+  static const char *const bad[][2] = {
+    { "session_slo = '0s'", "traffic: journey \"shop\": session_slo must be positive" },
+    { "session_slo = 'fast'", "session_slo: cannot read 'fast' as a duration" },
+    { "sesion_slo = '1s'", "unknown field 'sesion_slo' (expected one of: steps, continue, think, slo, session_slo)" },
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    char text[4096], err[512] = "";
+    snprintf(text, sizeof text,
+             "scenario { name = \"x\", duration = \"10s\" }\n"
+             "service \"web\" { instances = 1, workers = 5, endpoints = { a = { work = const \"1ms\" }, b = { work = const \"1ms\" } } }\n"
+             "traffic { rate = \"1/s\", mix = { shop = 1 },\n"
+             "  journeys = { shop = { steps = { \"web.a\", \"web.b\" }, %s } } }\n", bad[k][0]);
+    fl_model_t *m = NULL;
+    int rc = fl_scenario_load(put("bad_session.lua", text), NULL, &m, err, sizeof err);
+    note("%s", err);
+    CHECK(rc != 0);
+    CHECK_MSG(strstr(err, bad[k][1]) != NULL && strstr(err, "bad_session.lua:3") != NULL, "case %zu: '%s' not in '%s'", k, bad[k][1], err);
+    if (m) fl_model_free(m);
+  }
 }

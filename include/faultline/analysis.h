@@ -61,7 +61,8 @@ double fl_metrics_peak_utilization(const fl_sim_t *s, int i);
 typedef struct fl_hit {
   int change;                 /* index into s->changes */
   double delay;               /* seconds from the fault's scheduled start to the change */
-  fl_time_t recovered;        /* when the same service or journey was next ok, or -1 */
+  fl_time_t recovered;        /* when the same service or journey was next back at its state before the
+                              ** fault's chain reached it (or better), or -1; a window without data never is */
 } fl_hit_t;
 
 /* A journey's requests in one phase of a fault (before, during, after). */
@@ -98,13 +99,15 @@ typedef struct fl_episode {
 typedef struct fl_fault_cascade {
   fl_time_t end;              /* when the fault ended, or -1 (not yet, or never started) */
   int nhits;
-  fl_hit_t *hits;             /* changes away from ok whose chain starts at this fault, timeline order */
+  fl_hit_t *hits;             /* changes whose chain starts at this fault to a state worse than the subject's
+                              ** before the fault (away from ok for most), timeline order */
   int nepisodes;
   fl_episode_t *episodes;     /* the hits folded per (subject, state), in order of their first hit */
   int nservices, njourneys;
   int *services, *journeys;   /* the blast radius: those hit, in order of their first hit */
   fl_time_t first_hit;        /* the earliest hit, or -1 when nothing changed */
-  fl_time_t recovered;        /* the last recovery when every hit recovered, else -1 */
+  fl_time_t recovered;        /* the last recovery when every hit recovered (every subject back at its
+                              ** state before the fault), else -1 */
   fl_phase_t *impact;         /* [journey * 3 + phase]: before, during, after */
   int neffects;
   fl_effect_t *effects;       /* on what its chain reaches (the target, its callers, their journeys
@@ -116,11 +119,27 @@ typedef struct fl_fault_cascade {
 
 #define FL_CASCADE_EFFECTS 8
 
+/* A subject flapping on the timeline: its changes, each within FL_FLAP_SPAN windows of the one
+** before, up to its last return to the state it started from, leaving that state for a worse one
+** at least twice (a last excursion that has not returned stays out of it). */
+typedef struct fl_flap {
+  int first;                  /* its first change, index into s->changes */
+  int changes;                /* changes it folds (>= 3) */
+  int flaps;                  /* of them, those leaving the state it started from for a worse one (>= 2) */
+  fl_time_t t0, t1;           /* its first and last change */
+  fl_health_t base, worst, last;   /* the state it started from, the worst it reached, where it ended (<= base) */
+} fl_flap_t;
+
+#define FL_FLAP_SPAN 10       /* windows: changes of one subject at most this far apart fold together */
+
 typedef struct fl_cascade {
   int nchanges;
   int *order;                 /* change indices in timeline order: by time, then cause before
                               ** effect (depth in the chain), then as recorded */
   int *root;                  /* [change]: the fault its chain starts from, or -1 */
+  int nflaps;
+  fl_flap_t *flaps;           /* flapping episodes, in timeline order of their first change */
+  int *flap;                  /* [change]: the episode it folds into, or -1 */
   int nfaults;
   fl_fault_cascade_t *fault;  /* [fault], model order */
 } fl_cascade_t;

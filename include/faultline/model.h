@@ -220,6 +220,8 @@ typedef struct fl_journey {
   double *cont;               /* after step k succeeds, the user goes on with probability cont[k] */
   double think;               /* seconds between steps (exponential with this mean; 0: none) */
   double slo;                 /* seconds: a window p99 (of its steps, as users saw them) above this degrades it; 0: none */
+  double session_slo;         /* seconds: a window p99 of its sessions' time (the steps' answers summed, think
+                              ** times excluded, refreshes included) above this degrades it; 0: none */
   const char *file; int line;
 } fl_journey_t;
 

@@ -36,6 +36,10 @@ int fl_report_fault_instances(const fl_sim_t *s, int f);
 ** started and ended (when it did), and "active": whether it holds now. */
 cJSON *fl_report_fault_live_json(const fl_sim_t *s, int f);
 cJSON *fl_report_change_json(const fl_sim_t *s, int i);         /* health change s->changes[i] (timeline[]) */
+/* Journey j's sessions answered whole after warm-up (the steps' answers summed, think times
+** excluded): {answered, mean, p50, p90, p99, max (null when none), slo (its session_slo or null)};
+** NULL for a journey of one step without a session_slo. */
+cJSON *fl_report_session_time_json(const fl_sim_t *s, int j);
 cJSON *fl_report_scale_event_json(const fl_sim_t *s, int i);    /* instance count change s->sev[i] (scaling[]) */
 cJSON *fl_report_breaker_event_json(const fl_sim_t *s, int i);  /* breaker state change s->bev[i] (breakers[]) */
 cJSON *fl_report_log_line_json(const fl_sim_t *s, int i);       /* message of sim:log s->logs[i] (log[]) */

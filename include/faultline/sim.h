@@ -217,6 +217,9 @@ typedef struct fl_jrn_rt {
   int *from_set, nfrom_set;        /* this window: the origins written in fail_from or deg_from (cleared alone) */
   fl_time_t horizon_end;           /* thinning: end of the current bound's interval */
   double bound;                    /* thinning: rate bound over [.., horizon_end] */
+  fl_hist_t *hsess, *hsess_total;  /* multi-step journeys: the time of sessions that answered every step (the
+                                   ** steps' answers summed, think times excluded), this window and after warm-up; else NULL */
+  double *sess_p99;                /* ... and per window the p99 of the first (seconds; 0: none answered) */
   fl_stats_t st;
 } fl_jrn_rt_t;
 

@@ -61,8 +61,13 @@ enum { FL_JM_SUCCESS = 0, FL_JM_P99, FL_JM_MEAN, FL_JM__COUNT };
 ** workers)) and the mean utilisation (busy over live workers, after warm-up). */
 enum { FL_SM_PEAK_UTIL = 0, FL_SM_UTIL, FL_SM__COUNT };
 /* Per expectation: held (0/1), and what it observed inside its own `during` window: success
-** ratio, p99 and p50 (s); NaN for a criterion the expectation does not have. */
-enum { FL_XM_HELD = 0, FL_XM_SUCCESS, FL_XM_P99, FL_XM_P50, FL_XM__COUNT };
+** ratio, p99 and p50 (s), then from FL_XM_MORE each other measure an expectation checks
+** (FL_XM_MORE + fl_xmeasure_t: error_rate, p90, p95, p999, mean, throughput, utilization, lag,
+** age); NaN for a criterion the expectation does not have. */
+enum { FL_XM_HELD = 0, FL_XM_SUCCESS, FL_XM_P99, FL_XM_P50, FL_XM_MORE, FL_XM__COUNT = FL_XM_MORE + FL_EXM__COUNT };
+/* What an expectation metric's values are: a share (0..1), seconds, a rate (per second) or messages. */
+typedef enum { FL_XU_SHARE = 0, FL_XU_SECONDS, FL_XU_RATE, FL_XU_MESSAGES } fl_xunit_t;
+fl_xunit_t fl_expect_metric_unit(int k);
 /* Companion values a metric carries in the vector (not reported on their own): its resolution
 ** (the histogram bucket width of a latency quantile, 0 when exact) and, for an expectation's
 ** observed value, the threshold it is held to (NaN when none). */
@@ -98,7 +103,7 @@ void fl_layout_summary(const fl_layout_t *l, int v, const double *rows, size_t s
                        double level, fl_ci_t *out);
 
 const char *fl_journey_metric_name(int k);   /* "success_ratio", "p99", "latency_mean" */
-const char *fl_expect_metric_name(int k);    /* "held", "success_rate", "p99", "p50" */
+const char *fl_expect_metric_name(int k);    /* "held", "success_rate", "p99", "p50", then fl_xmeasure_name */
 const char *fl_service_metric_name(int k);   /* "peak_utilization", "utilization" */
 
 /* Fills 'l' with the names of 'm' (copies). Release with fl_layout_release. */

@@ -961,11 +961,14 @@
     clear(ol);
     if (!this.report.timeline.length) { ol.appendChild(el('li', { cls: 'empty', text: 'no health changes: every service stayed ok' })); return; }
     this.report.timeline.forEach(function (c) {
-      var subj = c.service || c.journey;
+      if (c.folded != null) return;   /* a flapping subject's later changes: its episode's entry tells them */
+      var subj = c.service || c.journey, ep = c.episode;
       var li = el('li', { 'data-t': c.t, 'data-base': 'depth' + (c._depth || 0), cls: 'depth' + (c._depth || 0), title: 'jump to t=' + fmtT(c.t) }, [
         el('span', { cls: 't', text: fmtT(c.t) }),
-        el('span', { cls: 'subj' }, [el('span', { cls: 'chip ' + c.to, text: (c.journey ? 'journey ' : '') + subj }), ' ', c.from + ' \u2192 ' + c.to]),
-        el('span', { cls: 'why', text: c.reason + (c.after ? '  (after ' + c.after + ')' : '') })
+        el('span', { cls: 'subj' }, [el('span', { cls: 'chip ' + (ep ? ep.worst : c.to), text: (c.journey ? 'journey ' : '') + subj }), ' ',
+          ep ? c.from + ' \u21c4 ' + ep.worst : c.from + ' \u2192 ' + c.to]),
+        el('span', { cls: 'why', text: (ep ? 'flapping: left ' + c.from + ' ' + ep.flaps + ' times, ' + ep.changes + ' changes to t=' + fmtT(ep.last) +
+          ', back ' + ep.ends + '; first ' : '') + c.reason + (c.after ? '  (after ' + c.after + ')' : '') })
       ]);
       li.addEventListener('click', function () {
         self.stop();
@@ -1103,8 +1106,10 @@
     names.forEach(function (n) {
       var j = r.journeys[n], f = j.failures || {}, done = (j.successes || 0) + (j.degraded || 0) + (f.total || 0);
       var causes = CAUSES.filter(function (k) { return f[k] > 0; }).map(function (k) { return k + ' ' + fmtNum(f[k]); }).join(', ');
+      var st = j.sessions && j.sessions.time;   /* a multi-step journey: its sessions' own time */
       var cells = [
-        el('td', null, el('b', { text: n })),
+        el('td', null, st ? [el('b', { text: n }), el('br'), el('small', { cls: st.slo != null && st.p99 > st.slo ? 'bad' : '',
+          text: 'session p99 ' + (st.p99 == null ? 'n/a' : fmtLat(st.p99)) + (st.slo != null ? ' (slo ' + fmtLat(st.slo) + ')' : '') })] : el('b', { text: n })),
         el('td', { cls: 'num', text: mixes[n] != null ? fmtPct(mixes[n], 0) : '' }),
         el('td', { cls: 'num', text: fmtNum(j.arrivals) }),
         el('td', { cls: 'num' + (j.success_ratio < 0.99 ? ' bad' : ''), text: fmtPct(j.success_ratio) }),

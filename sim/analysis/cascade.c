@@ -50,14 +50,35 @@ static int root_fault(const fl_sim_t *s, int i) {
   return -1;
 }
 
-/* When the entity of change i went back to ok after it, or -1. */
-static fl_time_t recovered_at(const fl_sim_t *s, int i) {
+static bool same_subject(const fl_change_t *a, const fl_change_t *b) {
+  return a->service >= 0 ? b->service == a->service : (b->service < 0 && b->journey == a->journey);
+}
+
+/* When the subject of change i was next back at 'pre' (its state before the fault) or better,
+** or -1. Only a change counts: a window without data keeps the state, so it never recovers. */
+static fl_time_t recovered_at(const fl_sim_t *s, int i, fl_health_t pre) {
   const fl_change_t *c = &s->changes[i];
   for (int k = i + 1; k < s->nchanges; k++) {
     const fl_change_t *d = &s->changes[k];
-    if (d->service == c->service && d->journey == c->journey && (c->service >= 0 || d->service < 0) && d->to == FL_HEALTH_OK) return d->t;
+    if (same_subject(c, d) && d->to <= pre) return d->t;
   }
   return -1;
+}
+
+/* Each subject's state before fault f's chain first reached it (ok for those it never reached):
+** pre[service], then pre[nservices + journey]. Changes are recorded in time order. */
+static void pre_fault_states(const fl_sim_t *s, const int *root, int f, fl_health_t *pre) {
+  int nsub = s->m->nservices + s->m->njourneys;
+  bool *reached = fl_xcalloc(count_of(nsub), sizeof *reached);
+  for (int k = 0; k < nsub; k++) pre[k] = FL_HEALTH_OK;
+  for (int i = 0; i < s->nchanges; i++) {
+    const fl_change_t *ch = &s->changes[i];
+    int k = ch->service >= 0 ? ch->service : s->m->nservices + ch->journey;
+    if (reached[k]) continue;
+    if (root[i] == f && ch->to > pre[k]) reached[k] = true;
+    else pre[k] = ch->to;
+  }
+  free(reached);
 }
 
 static fl_phase_t phase_of(const fl_acc_t *a) {
@@ -280,20 +301,24 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
   fc->journeys = fl_xmalloc(sizeof *fc->journeys * count_of(n));
   fc->first_hit = fc->recovered = -1;
   bool all_recovered = true;
+  fl_health_t *pre = fl_xmalloc(sizeof *pre * count_of(m->nservices + m->njourneys));
+  pre_fault_states(s, c->root, f, pre);
   for (int oi = 0; oi < s->nchanges; oi++) {
     int i = c->order[oi];
     const fl_change_t *ch = &s->changes[i];
-    if (ch->to == FL_HEALTH_OK || c->root[i] != f) continue;
+    fl_health_t was = pre[ch->service >= 0 ? ch->service : m->nservices + ch->journey];
+    if (ch->to <= was || c->root[i] != f) continue;   /* back to (or better than) its state before the fault: no hit */
     fl_hit_t *h = &fc->hits[fc->nhits++];
     h->change = i;
     h->delay = fl_time_to_sec(ch->t) - ft->at;
-    h->recovered = recovered_at(s, i);
+    h->recovered = recovered_at(s, i, was);
     if (ch->service >= 0) add_once(fc->services, &fc->nservices, ch->service);
     else add_once(fc->journeys, &fc->njourneys, ch->journey);
     if (fc->first_hit < 0 || ch->t < fc->first_hit) fc->first_hit = ch->t;
     if (h->recovered < 0) all_recovered = false;
     else if (h->recovered > fc->recovered) fc->recovered = h->recovered;
   }
+  free(pre);
   if (fc->first_hit < 0 || !all_recovered) fc->recovered = -1;
   fc->episodes = fl_xmalloc(sizeof *fc->episodes * count_of(fc->nhits));
   for (int h = 0; h < fc->nhits; h++) {
@@ -311,12 +336,59 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
   for (int k = 0; k < m->njourneys * 3; k++) fc->impact[k] = phase_of(&s->fault[f].phase[k]);
 }
 
+/* ---- flapping on the timeline ---- */
+
+/* Runs of each subject's changes, each within FL_FLAP_SPAN windows of the one before. A run's
+** episode is its changes up to its last return to the state it started from (an excursion still
+** out, as a final escalation, stays on the timeline as it is); it flaps when it left that state for
+** a worse one at least twice. */
+typedef struct run { fl_flap_t all, kept; } run_t;
+
+static void fold_flaps(fl_cascade_t *c, const fl_sim_t *s) {
+  int n = s->nchanges, nsub = s->m->nservices + s->m->njourneys;
+  fl_time_t span = (fl_time_t)FL_FLAP_SPAN * s->window;
+  int *run = fl_xmalloc(sizeof *run * count_of(n)), *pos = fl_xmalloc(sizeof *pos * count_of(n));
+  int *open = fl_xmalloc(sizeof *open * count_of(nsub));
+  fl_time_t *last = fl_xmalloc(sizeof *last * count_of(nsub));
+  run_t *r = fl_xcalloc(count_of(n), sizeof *r);   /* a run per change at most */
+  int nruns = 0;
+  for (int k = 0; k < nsub; k++) open[k] = -1;
+  for (int oi = 0; oi < n; oi++) {
+    const fl_change_t *ch = &s->changes[c->order[oi]];
+    int k = ch->service >= 0 ? ch->service : s->m->nservices + ch->journey;
+    if (open[k] < 0 || ch->t - last[k] > span) {
+      open[k] = nruns++;
+      r[open[k]].all = (fl_flap_t){ .first = c->order[oi], .t0 = ch->t, .base = ch->from, .worst = ch->from };
+    }
+    fl_flap_t *fp = &r[open[k]].all;
+    run[oi] = open[k];
+    pos[oi] = fp->changes++;
+    last[k] = fp->t1 = ch->t;
+    fp->last = ch->to;
+    if (ch->to > fp->worst) fp->worst = ch->to;
+    if (ch->from <= fp->base && ch->to > fp->base) fp->flaps++;
+    if (ch->to <= fp->base) r[open[k]].kept = *fp;   /* back where it started: the episode so far */
+  }
+  int *episode = open = fl_xrealloc(open, sizeof *open * count_of(nruns));
+  c->nflaps = 0;
+  for (int x = 0; x < nruns; x++) episode[x] = r[x].kept.changes >= 3 && r[x].kept.flaps >= 2 ? c->nflaps++ : -1;
+  c->flaps = fl_xmalloc(sizeof *c->flaps * count_of(c->nflaps));
+  for (int x = 0; x < nruns; x++) if (episode[x] >= 0) c->flaps[episode[x]] = r[x].kept;
+  c->flap = fl_xmalloc(sizeof *c->flap * count_of(n));
+  for (int oi = 0; oi < n; oi++) {
+    int e = episode[run[oi]];
+    c->flap[c->order[oi]] = e >= 0 && pos[oi] < c->flaps[e].changes ? e : -1;
+  }
+  free(run); free(pos); free(episode); free(last); free(r);
+}
+
 void fl_cascade_init(fl_cascade_t *c, const fl_sim_t *s) {
   int n = s->nchanges;
   c->nchanges = n;
   c->order = change_order(s);
   c->root = fl_xmalloc(sizeof *c->root * count_of(n));
   for (int i = 0; i < n; i++) c->root[i] = root_fault(s, i);
+  fold_flaps(c, s);
   c->nfaults = s->m->nfaults;
   c->fault = fl_xcalloc(count_of(c->nfaults), sizeof *c->fault);
   for (int f = 0; f < c->nfaults; f++) fault_cascade(&c->fault[f], c, s, f);
@@ -341,6 +413,8 @@ void fl_cascade_release(fl_cascade_t *c) {
     free(c->fault[f].overlaps);
   }
   free(c->fault);
+  free(c->flaps);
+  free(c->flap);
   free(c->order);
   free(c->root);
   *c = (fl_cascade_t){ 0 };

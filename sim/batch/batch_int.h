@@ -58,6 +58,10 @@ void fl__format_secs(char *buf, size_t n, const fl_ci_t *c);
 void fl__format_pct(char *buf, size_t n, const fl_ci_t *c);
 /* Expectation criterion k observed: "p99 212ms ± 8.1ms (threshold 300ms)". */
 void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wanted);
+/* A value in its unit ("12.5%", "212ms", "190/s", "3438"), with a + for a positive one when 'sign';
+** and "mean ± half" of an interval the same way. */
+void fl__format_value(char *buf, size_t n, fl_xunit_t unit, double v, bool sign);
+void fl__format_ci(char *buf, size_t n, fl_xunit_t unit, const fl_ci_t *c, bool sign);
 /* "[0.40, 1.00]": a pass share's binomial interval. */
 void fl__format_share(char *buf, size_t n, const fl_ci_t *c);
 

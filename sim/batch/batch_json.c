@@ -83,14 +83,33 @@ void fl__format_pct(char *buf, size_t n, const fl_ci_t *c) {
   else snprintf(buf, n, "%.2f%%", 100 * c->mean);
 }
 
+void fl__format_value(char *buf, size_t n, fl_xunit_t unit, double v, bool sign) {
+  switch (unit) {
+  case FL_XU_SHARE: snprintf(buf, n, sign ? "%+.2f%%" : "%.2f%%", 100 * v); break;
+  case FL_XU_RATE: snprintf(buf, n, sign ? "%+.6g/s" : "%.6g/s", v); break;
+  case FL_XU_MESSAGES: snprintf(buf, n, sign ? "%+.6g" : "%.6g", v); break;
+  default:
+    if (n < 2) { if (n) buf[0] = 0; break; }
+    fl_format_duration(v, buf + (sign && v >= 0), n - 1);
+    if (sign && v >= 0) buf[0] = '+';
+    break;
+  }
+}
+
+void fl__format_ci(char *buf, size_t n, fl_xunit_t unit, const fl_ci_t *c, bool sign) {
+  char m[32], h[32];
+  fl__format_value(m, sizeof m, unit, c->mean, sign);
+  if (isfinite(c->half)) { fl__format_value(h, sizeof h, unit, c->half, false); snprintf(buf, n, "%s ± %s", m, h); }
+  else snprintf(buf, n, "%s", m);
+}
+
 void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wanted) {
-  char v[64], w[32] = "";
-  if (k == FL_XM_SUCCESS) {
-    fl__format_pct(v, sizeof v, c);
-    if (isfinite(wanted)) snprintf(w, sizeof w, "%.6g%%", 100 * wanted);
-  } else {
-    fl__format_secs(v, sizeof v, c);
-    if (isfinite(wanted)) fl_format_duration(wanted, w, sizeof w);
+  char v[80], w[32] = "";
+  fl_xunit_t unit = fl_expect_metric_unit(k);
+  fl__format_ci(v, sizeof v, unit, c, false);
+  if (isfinite(wanted)) {
+    if (unit == FL_XU_SHARE) snprintf(w, sizeof w, "%.6g%%", 100 * wanted);
+    else fl__format_value(w, sizeof w, unit, wanted, false);
   }
   snprintf(buf, n, "%s %s%s%s%s", fl_expect_metric_name(k), v, w[0] ? " (threshold " : "", w, w[0] ? ")" : "");
 }

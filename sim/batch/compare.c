@@ -389,19 +389,6 @@ cJSON *fl_compare_json(const fl_compare_t *c) {
 
 static bool is_ratio(subj_t kind, int k) { return kind == SUBJ_SERVICE || k == FL_JM_SUCCESS; }
 
-static void fmt(char *buf, size_t n, const fl_ci_t *c, bool ratio, bool sign) {
-  char m[24], h[24];
-  if (ratio) {
-    snprintf(m, sizeof m, sign ? "%+.2f%%" : "%.2f%%", 100 * c->mean);
-    snprintf(h, sizeof h, "%.2f%%", 100 * c->half);
-  } else {
-    fl_format_duration(c->mean, m + (sign && c->mean >= 0), sizeof m - 1);
-    if (sign && c->mean >= 0) m[0] = '+';
-    fl_format_duration(c->half, h, sizeof h);
-  }
-  if (isfinite(c->half)) snprintf(buf, n, "%s ± %s", m, h);
-  else snprintf(buf, n, "%s", m);
-}
 
 static void subject_print(const fl_compare_t *c, subj_t kind, const char *name, int ia, int ib, void *user) {
   FILE *out = user;
@@ -415,9 +402,9 @@ static void subject_print(const fl_compare_t *c, subj_t kind, const char *name, 
     bool sig = false;
     if (ia >= 0 && ib >= 0) {
       fl_compare_diff(c, value_index(c, kind, 0, ia, k), value_index(c, kind, 1, ib, k), &ca, &cb, &cd);
-      fmt(a, sizeof a, &ca, is_ratio(kind, k), false);
-      fmt(b, sizeof b, &cb, is_ratio(kind, k), false);
-      fmt(d, sizeof d, &cd, is_ratio(kind, k), true);
+      fl__format_ci(a, sizeof a, is_ratio(kind, k) ? FL_XU_SHARE : FL_XU_SECONDS, &ca, false);
+      fl__format_ci(b, sizeof b, is_ratio(kind, k) ? FL_XU_SHARE : FL_XU_SECONDS, &cb, false);
+      fl__format_ci(d, sizeof d, is_ratio(kind, k) ? FL_XU_SHARE : FL_XU_SECONDS, &cd, true);
       sig = significant(&cd);
     }
     fprintf(out, "  %-17s A %-22s B %-22s B-A %s%s\n", mn, a, b, d, sig ? "  *" : "");
@@ -444,18 +431,19 @@ static void observed_print(FILE *out, const fl_compare_t *c, int xa, int xb) {
     int va = expect_value(c, 0, xa, k, FL_PART_VALUE), vb = expect_value(c, 1, xb, k, FL_PART_VALUE);
     fl_ci_t ca, cb, cd;
     char a[64] = "-", b[64] = "-", d[64] = "-", w[32] = "";
-    bool ratio = k == FL_XM_SUCCESS, sig = false;
+    fl_xunit_t unit = fl_expect_metric_unit(k);
+    bool sig = false;
     if (va >= 0 && vb >= 0 && !isnan(first_value(c, 0, va)) && !isnan(first_value(c, 1, vb))) {
       fl_compare_diff(c, va, vb, &ca, &cb, &cd);
-      fmt(a, sizeof a, &ca, ratio, false);
-      fmt(b, sizeof b, &cb, ratio, false);
-      fmt(d, sizeof d, &cd, ratio, true);
+      fl__format_ci(a, sizeof a, unit, &ca, false);
+      fl__format_ci(b, sizeof b, unit, &cb, false);
+      fl__format_ci(d, sizeof d, unit, &cd, true);
       sig = significant(&cd);
     }
     double want = wanted_of(c, xa, xb, k);
     if (isfinite(want)) {
-      if (ratio) snprintf(w, sizeof w, "%.6g%%", 100 * want);
-      else fl_format_duration(want, w, sizeof w);
+      if (unit == FL_XU_SHARE) snprintf(w, sizeof w, "%.6g%%", 100 * want);
+      else fl__format_value(w, sizeof w, unit, want, false);
     }
     fprintf(out, "    %-15s A %-22s B %-22s B-A %s%s%s%s\n", fl_expect_metric_name(k), a, b, d, sig ? "  *" : "",
             w[0] ? "   threshold " : "", w);

@@ -12,12 +12,36 @@
 #include <string.h>
 
 static const char *const journey_metrics[FL_JM__COUNT] = { "success_ratio", "p99", "latency_mean" };
-static const char *const expect_metrics[FL_XM__COUNT] = { "held", "success_rate", "p99", "p50" };
+static const char *const expect_metrics[FL_XM_MORE] = { "held", "success_rate", "p99", "p50" };
 static const char *const service_metrics[FL_SM__COUNT] = { "peak_utilization", "utilization" };
 
 const char *fl_journey_metric_name(int k) { return k >= 0 && k < FL_JM__COUNT ? journey_metrics[k] : "?"; }
 const char *fl_service_metric_name(int k) { return k >= 0 && k < FL_SM__COUNT ? service_metrics[k] : "?"; }
-const char *fl_expect_metric_name(int k) { return k >= 0 && k < FL_XM__COUNT ? expect_metrics[k] : "?"; }
+const char *fl_expect_metric_name(int k) {
+  if (k >= FL_XM_MORE && k < FL_XM__COUNT) return fl_xmeasure_name((fl_xmeasure_t)(k - FL_XM_MORE));
+  return k >= 0 && k < FL_XM_MORE ? expect_metrics[k] : "?";
+}
+
+fl_xunit_t fl_expect_metric_unit(int k) {
+  switch (k) {
+  case FL_XM_HELD: case FL_XM_SUCCESS: case FL_XM_MORE + FL_EXM_ERROR_RATE: case FL_XM_MORE + FL_EXM_UTILIZATION: return FL_XU_SHARE;
+  case FL_XM_MORE + FL_EXM_THROUGHPUT: return FL_XU_RATE;
+  case FL_XM_MORE + FL_EXM_LAG: return FL_XU_MESSAGES;
+  default: return FL_XU_SECONDS;
+  }
+}
+
+/* The quantile behind expectation metric k (its resolution is the histogram bucket's), or -1. */
+static double metric_quantile(int k) {
+  switch (k) {
+  case FL_XM_P99: return 0.99;
+  case FL_XM_P50: return 0.50;
+  case FL_XM_MORE + FL_EXM_P90: return 0.90;
+  case FL_XM_MORE + FL_EXM_P95: return 0.95;
+  case FL_XM_MORE + FL_EXM_P999: return 0.999;
+  default: return -1;
+  }
+}
 
 static void layout_size(fl_layout_t *l, int nj, int ns, int nx) {
   l->njourneys = nj; l->nservices = ns; l->nexpects = nx;
@@ -110,10 +134,16 @@ static void expect_values(const fl_sim_t *s, const fl_layout_t *l, int x, double
   bool has[FL_XM__COUNT] = { true, ex->subject && ex->has_success, ex->subject && ex->has_p99, ex->subject && ex->has_p50 };
   double val[FL_XM__COUNT] = { er->passed ? 1 : 0, er->success_rate, er->p99, er->p50 };
   double want[FL_XM__COUNT] = { NAN, ex->success_rate, ex->p99, ex->p50 };
+  for (int k = 0; k < ex->nmore; k++) {   /* the other measures it checks: NaN when nothing was observed */
+    int q = FL_XM_MORE + (int)ex->more[k].measure;
+    has[q] = ex->subject != NULL;
+    val[q] = er->seen[ex->more[k].measure] ? er->more[ex->more[k].measure] : NAN;
+    want[q] = ex->more[k].value;
+  }
   for (int k = 0; k < FL_XM__COUNT; k++) {
-    double res = 0;
-    if (has[k] && (k == FL_XM_P99 || k == FL_XM_P50) && er->windows)
-      res = quantile_resolution(er->acc.h, fl_hist_quantile(er->acc.h, k == FL_XM_P99 ? 0.99 : 0.50));
+    double res = 0, qk = metric_quantile(k);
+    if (has[k] && qk >= 0 && er->windows && er->acc.h)
+      res = quantile_resolution(er->acc.h, fl_hist_quantile(er->acc.h, qk));
     out[fl_layout_expect_part(l, x, k, FL_PART_VALUE)] = has[k] ? val[k] : NAN;
     out[fl_layout_expect_part(l, x, k, FL_PART_RES)] = has[k] ? res : NAN;
     out[fl_layout_expect_part(l, x, k, FL_PART_WANTED)] = has[k] && k != FL_XM_HELD ? want[k] : NAN;

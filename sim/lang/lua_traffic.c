@@ -256,9 +256,9 @@ typedef struct { const char *name; double share, slo; } mixent_t;
 static int cmp_mix(const void *a, const void *b) { return strcmp(((const mixent_t *)a)->name, ((const mixent_t *)b)->name); }
 
 /* A journey's slo (the value on top of the stack): positive seconds. */
-static double read_slo(lua_State *L, const char *ctx) {
-  double v = fl__read_duration(L, -1, ctx, "slo");
-  if (v <= 0) luaL_error(L, "%s: slo must be positive", ctx);
+static double read_slo(lua_State *L, const char *ctx, const char *key) {
+  double v = fl__read_duration(L, -1, ctx, key);
+  if (v <= 0) luaL_error(L, "%s: %s must be positive", ctx, key);
   return v;
 }
 
@@ -275,7 +275,8 @@ static void read_client(lua_State *L, fl_model_t *m) {
 }
 
 /* journeys = { shop = { steps = { "gateway.home", "gateway.cart", "gateway.checkout" }, continue = { 0.5, 0.3 },
-**              think = "20s" } }: a session visits its steps in order while the user goes on */
+**              think = "20s", slo = "1s", session_slo = "3s" } }: a session visits its steps in order while the
+**              user goes on; slo bounds each step's p99, session_slo the p99 of the whole session's time */
 static void read_journeys(lua_State *L, fl_model_t *m) {
   int i, n = m->njourneys;
   if (!lua_istable(L, -1)) luaL_error(L, "traffic: journeys must be a table of name = { steps = { ... }, continue = ..., think = ... }");
@@ -290,7 +291,7 @@ static void read_journeys(lua_State *L, fl_model_t *m) {
     for (i = 0; i < n; i++) if (strcmp(m->journeys[i].name, name) == 0) jn = &m->journeys[i];
     if (!jn) luaL_error(L, "%s is not in the mix (give it a share there)", ctx);
     int t = lua_gettop(L);
-    static const char *const jf[] = { "steps", "continue", "think", "slo", NULL };
+    static const char *const jf[] = { "steps", "continue", "think", "slo", "session_slo", NULL };
     fl__check_fields(L, t, ctx, jf);
     if (!fl__field(L, t, "steps") || !lua_istable(L, -1) || lua_rawlen(L, -1) < 1)
       luaL_error(L, "%s: steps must list entry endpoints, e.g. steps = { \"gateway.home\", \"gateway.checkout\" }", ctx);
@@ -318,7 +319,8 @@ static void read_journeys(lua_State *L, fl_model_t *m) {
       lua_pop(L, 1);
     }
     if (fl__field(L, t, "think")) { jn->think = fl__read_duration(L, -1, ctx, "think"); lua_pop(L, 1); }
-    if (fl__field(L, t, "slo")) { jn->slo = read_slo(L, ctx); lua_pop(L, 1); }
+    if (fl__field(L, t, "slo")) { jn->slo = read_slo(L, ctx, "slo"); lua_pop(L, 1); }
+    if (fl__field(L, t, "session_slo")) { jn->session_slo = read_slo(L, ctx, "session_slo"); lua_pop(L, 1); }
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -373,7 +375,7 @@ int fl__lua_traffic(lua_State *L) {
       fl__check_fields(L, et, ctx, mf);
       if (!fl__field(L, et, "share")) luaL_error(L, "%s: missing share", ctx);
       e[i].share = fl__read_fraction(L, -1, ctx, "share"); lua_pop(L, 1);
-      if (fl__field(L, et, "slo")) { e[i].slo = read_slo(L, ctx); lua_pop(L, 1); }
+      if (fl__field(L, et, "slo")) { e[i].slo = read_slo(L, ctx, "slo"); lua_pop(L, 1); }
     } else {
       e[i].share = fl__read_fraction(L, -1, ctx, "share");
     }

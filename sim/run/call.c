@@ -12,14 +12,18 @@ static void next_step(fl_sim_t *s, fl_req_t *q);
 /* ---- sending ---- */
 
 static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
-  fl__arrive(SIM(e), container_of(ev, fl_req_t, ev));
+  fl_req_t *q = container_of(ev, fl_req_t, ev);
+  fl__arrive_from(SIM(e), q, q->arrived);
 }
 
-/* Delivers a request to its service, after the latency a fault adds on the way. */
+/* Delivers a request to its service, after the latency faults add on the way: a link's ('extra')
+** is the caller's, before the service's door; the service's, its endpoint's and those on the
+** request's attributes are the service's own, in its latency (measured from the door). */
 static void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
   fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
   if (s->nep_active | s->nwhere_active) lat += s->ep[q->ep->id].latency + (s->nwhere_active ? fl__where_latency(s, q) : 0);
   if (lat > 0) {
+    q->arrived = s->eng.now + extra;
     q->ev.cb = on_delayed_arrival;
     fl_engine_schedule(&s->eng, &q->ev, lat);
   } else {

@@ -53,7 +53,14 @@ static int classify(const fl_sim_t *s, const fl_service_t *svc, const fl_svc_rt_
   return FL_HEALTH_OK;
 }
 
-static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const fl_stats_t *st, uint32_t w, int inflight) {
+/* A multi-step journey's sessions this window over its session_slo (with enough of them answered). */
+static bool sessions_over(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr, uint32_t w) {
+  return jn->session_slo > 0 && jr->hsess && jr->hsess->count >= min_answers(m) && jr->sess_p99[w] > jn->session_slo;
+}
+
+static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr, uint32_t w) {
+  const fl_stats_t *st = &jr->st;
+  int inflight = jr->inflight;
   const fl_counts_t *c = &st->win;
   uint64_t done = c->successes + c->degraded + c->failures;
   if (!done && inflight > 0 && c->arrivals > 0) return FL_HEALTH_DOWN;   /* nothing answered */
@@ -62,6 +69,7 @@ static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const f
   if (fr >= m->health.down_errors) return FL_HEALTH_DOWN;
   if (fr >= m->health.degraded_errors || dg >= m->health.degraded_share) return FL_HEALTH_DEGRADED;
   if (jn->slo > 0 && st->series[FL_SER_P99][w] > jn->slo) return FL_HEALTH_DEGRADED;
+  if (sessions_over(m, jn, jr, w)) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
@@ -101,13 +109,14 @@ static int top_origin(const fl_sim_t *s, const uint64_t *fail_from, uint64_t fai
   return best;
 }
 
-/* A fault on service i itself (or one on a link from it) active in the window, or -1. */
-static int own_fault(const fl_sim_t *s, int i) {
+/* A fault on service i itself (or one on a link from it) active since 'since' (the first window
+** that saw the new state: a fault may end while the change waits for its confirmation), or -1. */
+static int own_fault(const fl_sim_t *s, int i, fl_time_t since) {
   const fl_model_t *m = s->m;
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];
     bool hits = ft->from ? ft->from->id == i : ft->target->id == i;   /* a link's callee may be idle and healthy */
-    if (hits && fl__fault_in(s, f, (fl_time_t)s->wdone * s->window, s->eng.now)) return f;
+    if (hits && fl__fault_in(s, f, since, s->eng.now)) return f;
   }
   return -1;
 }
@@ -132,7 +141,7 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   int i = c->service;
   const fl_svc_rt_t *r = &s->svc[i];
   if (c->to == FL_HEALTH_OK) { snprintf(c->reason, sizeof c->reason, "recovered"); return; }
-  int f = own_fault(s, i);
+  int f = own_fault(s, i, c->t);
   if (f >= 0) {
     c->fault = f;
     const fl_fault_t *ft = &m->faults[f];
@@ -210,6 +219,12 @@ static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
     snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * jn->slo);
     return;
   }
+  if (d < 0 && fr < m->health.degraded_errors && sessions_over(m, jn, jr, s->wdone)) {
+    c->via = jn->entry->service->id;   /* linked further down its calls by fl__link_changes */
+    snprintf(c->reason, sizeof c->reason, "session p99 %.0fms over its session_slo of %.0fms (%d steps, think times excluded)",
+             1000 * jr->sess_p99[s->wdone], 1000 * jn->session_slo, jn->nsteps);
+    return;
+  }
   if (d >= 0) {
     c->via = d;
     snprintf(c->reason, sizeof c->reason, "%.0f%% failing, %.0f%% of failures originate at %s", 100 * fr, 100 * share, m->services[d].name);
@@ -243,7 +258,7 @@ void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
 void fl__journey_health(fl_sim_t *s, int j, uint32_t w) {
   fl_jrn_rt_t *jr = &s->jrn[j];
   fl_health_t was = jr->health;
-  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], &jr->st, w, jr->inflight)))
+  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], jr, w)))
     attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
 }
 
@@ -299,17 +314,20 @@ static void link_down_calls(fl_sim_t *s, fl_change_t *c, int self, fl_time_t wst
 }
 
 /* Links this window's changes (from 'first' on) to the standing changes of the dependencies they
-** blame, or to a fault on the dependency that did not change its state (latency, ...). */
+** blame, or to a fault on the dependency that did not change its state (latency, ...) active since
+** the change's first window (a fault may end while the change waits for its confirmation: a
+** slowed consumer's backlog outlives it). */
 void fl__link_changes(fl_sim_t *s, int first, fl_time_t wstart) {
   const fl_model_t *m = s->m;
   for (int i = first; i < s->nchanges; i++) {
     fl_change_t *c = &s->changes[i];
     if (c->via < 0 || c->to == FL_HEALTH_OK) continue;
+    if (c->t < wstart) wstart = c->t;   /* changes of one window share their date */
     int p = standing_change(s, c->via);
     c->parent = p != i ? p : -1;
     if (c->parent >= 0 || c->fault >= 0) continue;
     int f = fault_on(s, c->via, c->service, wstart);
     if (f >= 0) { note_fault(s, c, f); continue; }
-    if (c->service < 0 && m->journeys[c->journey].slo > 0) link_down_calls(s, c, i, wstart);
+    if (c->service < 0 && (m->journeys[c->journey].slo > 0 || m->journeys[c->journey].session_slo > 0)) link_down_calls(s, c, i, wstart);
   }
 }

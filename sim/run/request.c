@@ -226,11 +226,13 @@ static void drop(fl_sim_t *s, fl_req_t *q, fl_svc_rt_t *r, bool measured) {
 }
 
 /* A request reaches its endpoint's service: pick an instance, then a worker or a waiting place. */
-void fl__arrive(fl_sim_t *s, fl_req_t *q) {
+void fl__arrive(fl_sim_t *s, fl_req_t *q) { fl__arrive_from(s, q, s->eng.now); }
+
+void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[svc->id];
   bool measured = s->eng.now >= s->warmup;
-  q->arrived = s->eng.now;
+  q->arrived = since;
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
   r->st.win.arrivals++;
   r->a_arrivals++;

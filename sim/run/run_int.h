@@ -47,6 +47,7 @@ struct fl_session {
   bool user;              /* a closed-loop user's: at its end the user thinks and begins another */
   bool seen;              /* that user was counted in users.seen */
   fl_time_t step_sent;
+  fl_time_t spent;        /* the answered steps' time so far, as the user waited for them (think times excluded) */
   uint32_t attr[FL_MAX_ATTRS];   /* drawn when the user arrived: every step carries them */
   fl_time_t began;        /* when this session began (a user's next begins 1 ms later at the earliest) */
 };
@@ -140,6 +141,10 @@ static inline fl_time_t fl__scale_time(fl_time_t t, double f) {
 /* ---- request.c: the request pool, arrival, workers, the waiting room, completion ---- */
 fl_req_t *fl__req_alloc(fl_sim_t *s);
 void fl__arrive(fl_sim_t *s, fl_req_t *q);
+/* fl__arrive for a request the service's own latency fault held on its way: its latency counts
+** from 'since' (when it reached the service's door, after any link's delay), so the fault's
+** latency is in the service's own p99 as in its callers'. */
+void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since);
 /* Fails 'q' at the current time through an event, so that callers never re-enter. */
 void fl__defer_failure(fl_sim_t *s, fl_req_t *q, fl_cause_t cause, int origin);
 void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);

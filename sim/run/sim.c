@@ -140,7 +140,8 @@ static void release_service(fl_svc_rt_t *r) {
 void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
   for (int i = 0; s->m && i < s->m->nservices; i++) release_service(&s->svc[i]);
-  for (int j = 0; s->m && j < s->m->njourneys; j++) { fl__stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); free(s->jrn[j].from_set); }
+  for (int j = 0; s->m && j < s->m->njourneys; j++) { fl__stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); free(s->jrn[j].from_set);
+    free(s->jrn[j].hsess); free(s->jrn[j].hsess_total); free(s->jrn[j].sess_p99); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
     for (int k = 0; s->fault[f].phase && k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
     free(s->fault[f].phase);

@@ -110,6 +110,7 @@ void fl__session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   }
   /* the step's latency as the user saw it, refreshes included */
   fl_hist_add(jr->st.hwin, s->eng.now - x->step_sent);
+  x->spent += s->eng.now - x->step_sent;
   if (x->measured) { fl_hist_add(jr->st.htotal, s->eng.now - x->step_sent); jr->steps_done++; }
   if (out == FL_OUT_DEGRADED) { x->degraded = true; if (x->deg_origin < 0) x->deg_origin = origin; }
   x->attempt = 0;
@@ -121,8 +122,12 @@ void fl__session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
       return;
     }
     if (x->measured) jr->left++;
-  } else if (x->measured) {
-    jr->completed++;
+  } else {
+    if (x->measured) jr->completed++;
+    if (jr->hsess) {   /* every step answered: the session's time */
+      fl_hist_add(jr->hsess, x->spent);
+      if (x->measured) fl_hist_add(jr->hsess_total, x->spent);
+    }
   }
   if (x->degraded) session_end(s, x, FL_OUT_DEGRADED, FL_CAUSE_NONE, x->deg_origin);
   else session_end(s, x, FL_OUT_SUCCESS, FL_CAUSE_NONE, -1);
@@ -136,6 +141,7 @@ static void session_begin(fl_sim_t *s, fl_session_t *x, int j) {
   x->deg_origin = -1;
   x->degraded = false;
   x->began = s->eng.now;
+  x->spent = 0;
   x->measured = s->eng.now >= s->warmup;
   if (s->m->nattrs) fl__attrs_draw(s->m->attrs, s->m->nattrs, x->attr, &s->rng_attrs);   /* the user's product, country, ... */
   jr->st.win.arrivals++;
@@ -313,6 +319,11 @@ void fl__traffic_init(fl_sim_t *s) {
       jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
       jr->deg_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->deg_from);
       jr->from_set = fl_xmalloc((size_t)m->nservices * sizeof *jr->from_set);
+    }
+    if (m->journeys[j].nsteps > 1 || m->journeys[j].session_slo > 0) {
+      jr->hsess = fl_xmalloc(sizeof *jr->hsess); fl_hist_init(jr->hsess);
+      jr->hsess_total = fl_xmalloc(sizeof *jr->hsess_total); fl_hist_init(jr->hsess_total);
+      jr->sess_p99 = fl_xcalloc(s->nwindows ? s->nwindows : 1, sizeof *jr->sess_p99);
     }
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;

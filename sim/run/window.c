@@ -144,6 +144,7 @@ static void reset_windows(fl_sim_t *s, uint32_t w) {
   for (int j = 0; j < s->m->njourneys; j++) {
     reset_window(&s->jrn[j].st);
     fl_jrn_rt_t *jr = &s->jrn[j];   /* only the origins written this window */
+    if (jr->hsess) fl_hist_reset(jr->hsess);
     for (int k = 0; k < jr->nfrom_set; k++) jr->fail_from[jr->from_set[k]] = jr->deg_from[jr->from_set[k]] = 0;
     jr->nfrom_set = 0;
   }
@@ -158,6 +159,7 @@ static void close_window(fl_sim_t *s) {
   for (int i = 0; i < s->m->nservices; i++) close_service(s, i, w, len, measured);
   for (int j = 0; j < s->m->njourneys; j++) {
     close_stats(&s->jrn[j].st, w);
+    if (s->jrn[j].hsess) s->jrn[j].sess_p99[w] = fl_time_to_sec(fl_hist_quantile(s->jrn[j].hsess, 0.99));
     fl__journey_health(s, j, w);
   }
   fl__hedge_refresh(s);
