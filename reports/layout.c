@@ -304,7 +304,6 @@ static void grid_layout(arch_t *a) {
     if (w > cellw[k]) cellw[k] = w;
   }
   free(fill);
-  double area = 0;
   for (int k = 0; k < nb; k++) {
     int n = count[k];
     if (!n) continue;
@@ -319,7 +318,6 @@ static void grid_layout(arch_t *a) {
     int rows = (n + c - 1) / c;
     bw[k] = c * cw - CELL_GAP_X + 2 * GROUP_PAD;
     bh[k] = rows * ch - CELL_GAP_Y + 2 * GROUP_PAD + (k < a->ng ? GROUP_HEAD : 0);
-    area += (bw[k] + BLOCK_GAP) * (bh[k] + BLOCK_GAP);
   }
   /* blocks by their shallowest service (callers first), then first appearance; packed in shelves */
   int nbo = 0;
@@ -331,10 +329,23 @@ static void grid_layout(arch_t *a) {
   }
   double top = 0, jw = 0;
   for (int j = 0; j < nj; j++) jw += journey_w(str(a->jv[j], "name")) + CELL_GAP_X;
-  double target = sqrt(area * ASPECT), widest = 0;
-  for (int x = 0; x < nbo; x++) if (bw[blk[x]] > widest) widest = bw[blk[x]];
-  if (target < widest) target = widest;
+  double widest = 0, total = 0;
+  for (int x = 0; x < nbo; x++) { double w = bw[blk[x]]; total += w + BLOCK_GAP; if (w > widest) widest = w; }
   if (nj) top = JOURNEY_H + 2 * BLOCK_GAP;
+  /* the shelf width whose packing comes closest to the page's aspect, of 64 tried */
+  double target = widest, best = INFINITY;
+  for (int tr = 0; tr < 64; tr++) {
+    double t = widest + (total - widest) * tr / 63.0, px = 0, py = top, sh = 0, wmax = 0;
+    for (int x = 0; x < nbo; x++) {
+      int k = blk[x];
+      if (px > 0 && px + bw[k] > t) { px = 0; py += sh + BLOCK_GAP; sh = 0; }
+      px += bw[k] + BLOCK_GAP;
+      if (bh[k] > sh) sh = bh[k];
+      if (px - BLOCK_GAP > wmax) wmax = px - BLOCK_GAP;
+    }
+    double miss = fabs(log((wmax > 0 ? wmax : 1) / (py + sh > 0 ? py + sh : 1) / ASPECT));
+    if (miss < best - 1e-9) { best = miss; target = t; }
+  }
   double cx = 0, cy = top, shelf = 0, width = 0;
   for (int x = 0; x < nbo; x++) {
     int k = blk[x];
