@@ -673,7 +673,25 @@
     svg.setAttribute('data-scale', this.scale.toFixed(3));
   };
 
-  Dashboard.prototype.fit = function () { this.sizeDiagram(); this.setView(this.bounds); };
+  /* Fits what is shown: the whole layout, or with groups collapsed the box around the visible
+  ** nodes and group boxes. */
+  Dashboard.prototype.fit = function () {
+    this.sizeDiagram();
+    var self = this, hid = Object.keys(this.hiddenIn || {}).length;
+    if (!hid) { this.setView(this.bounds); return; }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    var add = function (d, w, h) {
+      x0 = Math.min(x0, d.x - w / 2); x1 = Math.max(x1, d.x + w / 2); y0 = Math.min(y0, d.y - h / 2); y1 = Math.max(y1, d.y + h / 2);
+    };
+    Object.keys(this.svc).forEach(function (n) { if (!self.hiddenIn[n]) add(self.svc[n].def, self.svc[n].w, self.svc[n].h); });
+    Object.keys(this.jrn).forEach(function (n) { add(self.jrn[n].def, self.jrn[n].w, self.jrn[n].h); });
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k];
+      if (gr.collapsed) add(gr.def, gr.w, gr.h); else add(gr.def, gr.def.w, gr.def.h);
+    });
+    if (!(x1 > x0)) { this.setView(this.bounds); return; }
+    this.setView({ x: x0 - MARGIN, y: y0 - MARGIN, w: x1 - x0 + 2 * MARGIN, h: y1 - y0 + 2 * MARGIN });
+  };
 
   /* Zooms by 'k' (> 1: closer) keeping layout point (px, py) (default: the middle) in place. */
   Dashboard.prototype.zoomBy = function (k, px, py) {

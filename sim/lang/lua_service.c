@@ -218,10 +218,10 @@ int fl__lua_service_body(lua_State *L) {
   if (!lua_istable(L, 1)) luaL_error(L, "service \"%s\": expected a table of fields, e.g. service \"%s\" { instances = 2, work = exp \"5ms\" }", name, name);
   char ctx[160];
   snprintf(ctx, sizeof ctx, "service \"%s\"", name);
-  static const char *const f[] = { "group", "instances", "workers", "cores", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
+  static const char *const f[] = { "instances", "workers", "cores", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
                                    "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries",
-                                   "lag", "age", NULL };
+                                   "lag", "age", "group", NULL };
   fl__check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
