@@ -92,9 +92,9 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   browser_test faults_test
   # 1,000 services in 20 groups: size, groups, decimation, search, jump to fault, collapse
   if [ "${FAULTLINE_SANITIZED:-0}" != 1 ]; then browser_test scale_test
-  else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 21)); fi
+  else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 22)); fi
 else
-  SKIPPED=$((SKIPPED + 69))
+  SKIPPED=$((SKIPPED + 70))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"

@@ -83,6 +83,15 @@ async function main() {
     const fa = full.series.services['svc-0-3'].arrivals, sums = ser.a.map((_, b) => fa.slice(b * every, (b + 1) * every).reduce((x, y) => x + y, 0));
     check('a_buckets_counts_are_the_sum_of_its_windows', every > 1 && ser.a.length === sums.length && ser.a.every((v, i) => v === sums[i]) && sums.some((v) => v > 0),
       `page ${ser.a.slice(0, 5)} vs json ${sums.slice(0, 5)}`);
+    // the worst of its windows for p99 and health (p99 to 3 significant digits)
+    const faulted = sc.faulted;
+    const pw = await page.evaluate((n) => { const s = FL.dashboard.report.series.services[n]; return { p99: s.p99, health: s.health }; }, faulted);
+    const fs99 = full.series.services[faulted].p99, fh = full.series.services[faulted].health;
+    const worst = (a, b) => Math.max.apply(null, a.slice(b * every, (b + 1) * every));
+    const p99bad = pw.p99.map((v, b) => [v, worst(fs99, b)]).filter(([v, w]) => Math.abs(v - w) > 0.005 * w + 1e-12);
+    const hbad = pw.health.map((v, b) => [v, worst(fh, b)]).filter(([v, w]) => v !== w);
+    check('a_buckets_p99_and_health_are_the_worst_of_its_windows', every > 1 && pw.p99.length === ser.t.length && !p99bad.length && !hbad.length &&
+      pw.health.some((v) => v === 2), `p99 off ${JSON.stringify(p99bad.slice(0, 3))}, health off ${JSON.stringify(hbad.slice(0, 3))}`);
     const note = await page.$eval('#fl-decimated', (e) => e.textContent).catch(() => '');
     check('the_page_says_it_is_decimated', /decimated/.test(note) && note.includes(String(full.series.t.length)), note);
 
