@@ -4,9 +4,9 @@
 
 typedef struct cJSON cJSON;
 
-/* Shrinks report->series in place for the HTML page when the page would hold more than
-** PAGE_VALUES service-window values: windows merge into buckets of 'every' windows so that
-** each series has at most max(60, min(2000, PAGE_VALUES / services)) points (counts summed,
+/* Shrinks report->series in place for the HTML page when it holds more than 20,000
+** service-window values: windows merge into buckets of 'every' windows so that each series
+** has at most max(60, min(2000, 80,000 / services)) points (counts summed,
 ** health, p50 and p99 the worst, instances the fewest, the rest averaged; "window" and "t"
 ** then describe the buckets), fractions keep 3 significant digits, series the page does not
 ** draw are dropped and a series of one value becomes that number. Adds series.decimated =
