@@ -907,7 +907,7 @@
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
         ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + (f.endpoint ? ' on ' + name + '.' + f.endpoint : '') + ')'; }).join(', ') : '');
     });
-    var eidx = {};
+    var eidx = {}, grid = ((this.graph || {}).layout || {}).engine === 'faultline grid';
     ser.edges.forEach(function (e) { eidx[e.from + '\u2192' + e.to] = e; });
     this.edgeEls.forEach(function (x) {
       var e = eidx[x.from + '\u2192' + x.to], calls = e ? at(e.calls, w) : 0, fails = e ? at(e.failures, w) : 0;
@@ -932,6 +932,7 @@
         var lt = rate > 0 ? fmtRate(rate) + (fl ? ' \u00b7 ' + fl : '') : part ? 'partitioned' : '';
         if (lt.length * 5.6 > x.el.label.room) lt = fl || (rate > 0 ? fmtRate(rate) : lt);   /* 10 px text: about 5.6 a character */
         if (lt.length * 5.6 > x.el.label.room) lt = '';
+        if (grid && !(ratio > 0 || part)) lt = '';   /* the grid's straight edges cross boxes: label the failing ones only */
         x.el.label.textContent = lt;
         x.el.label.setAttribute('class', 'elabel' + (ratio >= 0.05 || part ? ' bad' : ratio > 0 ? ' warn' : '') + self.edgeSelClass(x.from, x.to));
       }
