@@ -65,6 +65,7 @@ cJSON *fl_graph_json(const fl_model_t *m) {
     const fl_service_t *s = &m->services[i];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", s->name);
+    if (s->group) cJSON_AddStringToObject(o, "group", s->group);
     cJSON_AddNumberToObject(o, "instances", s->instances);
     cJSON_AddNumberToObject(o, "workers", s->workers);
     if (s->queue == INT64_MAX) cJSON_AddStringToObject(o, "queue", "unbounded");
@@ -116,6 +117,22 @@ cJSON *fl_graph_json(const fl_model_t *m) {
   free(d);
   free(e);
   return root;
+}
+
+/* The services in drawing order: the ungrouped in model order, then each group (in order of
+** its first service) with its members in model order. */
+static void group_order(const fl_model_t *m, int *order) {
+  int n = 0;
+  for (int i = 0; i < m->nservices; i++) if (!m->services[i].group) order[n++] = i;
+  for (int i = 0; i < m->nservices; i++) {
+    const char *g = m->services[i].group;
+    if (!g) continue;
+    bool seen = false;
+    for (int k = 0; k < i && !seen; k++) seen = m->services[k].group && strcmp(m->services[k].group, g) == 0;
+    if (seen) continue;
+    for (int k = i; k < m->nservices; k++)
+      if (m->services[k].group && strcmp(m->services[k].group, g) == 0) order[n++] = k;
+  }
 }
 
 /* ---- DOT ---- */
@@ -177,17 +194,28 @@ char *fl_graph_dot(const fl_model_t *m, const int *health) {
     }
     fl_text_printf(&b, "  }\n");
   }
-  for (int i = 0; i < m->nservices; i++) {
-    const fl_service_t *s = &m->services[i];
-    fl_text_printf(&b, "  \"");
+  /* services by group (first appearance), each group a cluster; the ungrouped first */
+  int *order = fl_xmalloc(sizeof *order * (size_t)(m->nservices ? m->nservices : 1));
+  group_order(m, order);
+  for (int k = 0, gi = -1; k < m->nservices; k++) {
+    const fl_service_t *s = &m->services[order[k]];
+    if (s->group && (gi < 0 || strcmp(m->services[order[k - 1]].group, s->group) != 0)) {
+      if (gi >= 0) fl_text_printf(&b, "  }\n");
+      fl_text_printf(&b, "  subgraph \"cluster_%d\" {\n    label=\"", ++gi);
+      dot_str(&b, s->group);
+      fl_text_printf(&b, "\";\n    style=\"rounded,dashed\";\n    color=\"#8a99ad\";\n");
+    }
+    fl_text_printf(&b, s->group ? "    \"" : "  \"");
     dot_str(&b, s->name);
     fl_text_printf(&b, "\" [label=\"");
     dot_str(&b, s->name);
     fl_text_printf(&b, "\\n%d x %d\"", s->instances, s->workers);
-    int h = health ? health[i] : -1;
+    int h = health ? health[order[k]] : -1;
     if (h >= 0 && h <= 2) fl_text_printf(&b, ", fillcolor=\"%s\", color=\"%s\", tooltip=\"worst health: %s\"", fill[h], stroke[h], health_class[h]);
     fl_text_printf(&b, "];\n");
+    if (k == m->nservices - 1 && gi >= 0) fl_text_printf(&b, "  }\n");
   }
+  free(order);
   for (int j = 0; j < m->njourneys; j++) {
     fl_text_printf(&b, "  \"journey:");
     dot_str(&b, m->journeys[j].name);
@@ -248,13 +276,25 @@ char *fl_graph_mermaid(const fl_model_t *m, const int *health) {
     mmd_text(&b, m->journeys[j].name);
     fl_text_printf(&b, " %.0f%%\"])\n", 100 * m->journeys[j].share);
   }
-  for (int i = 0; i < m->nservices; i++) {
-    fl_text_printf(&b, "  ");
+  int *order = fl_xmalloc(sizeof *order * (size_t)(m->nservices ? m->nservices : 1));
+  group_order(m, order);
+  for (int k = 0, gi = -1; k < m->nservices; k++) {
+    int i = order[k];
+    const char *g = m->services[i].group;
+    if (g && (gi < 0 || strcmp(m->services[order[k - 1]].group, g) != 0)) {
+      if (gi >= 0) fl_text_printf(&b, "  end\n");
+      fl_text_printf(&b, "  subgraph g%d [\"", ++gi);
+      mmd_text(&b, g);
+      fl_text_printf(&b, "\"]\n");
+    }
+    fl_text_printf(&b, g ? "    " : "  ");
     mmd_id(&b, 's', i, m->services[i].name);
     fl_text_printf(&b, "[\"");
     mmd_text(&b, m->services[i].name);
     fl_text_printf(&b, "\"]\n");
+    if (k == m->nservices - 1 && gi >= 0) fl_text_printf(&b, "  end\n");
   }
+  free(order);
   for (int j = 0; j < m->njourneys; j++) {
     fl_text_printf(&b, "  ");
     mmd_id(&b, 'j', j, m->journeys[j].name);

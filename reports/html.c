@@ -8,6 +8,7 @@
 #include "faultline/graph.h"
 #include "faultline/io.h"
 #include "faultline/report.h"
+#include "decimate.h"
 #include "web_assets.h"
 
 #include <cJSON.h>
@@ -157,6 +158,7 @@ static int write_page(char *page, size_t len, const char *path, char *err, size_
 
 int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
   cJSON *report = fl_report_json(s, run);
+  fl_report_decimate(report);   /* the page's copy: what a screen can show */
   cJSON *graph = fl_graph_json(s->m);
   int rc = fl_graph_layout(graph, err, errlen);
   if (rc == 0) {

@@ -65,6 +65,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
   for (int i = 0; i < m->nservices; i++) {
     const fl_service_t *s = &m->services[i];
     cJSON *o = add_obj(svcs, s->name);
+    if (s->group_set) cJSON_AddStringToObject(o, "group", s->group);
     add_num(o, "instances", s->instances);
     add_num(o, "workers", s->workers);
     if (s->cores > 0) add_num(o, "cores", s->cores);

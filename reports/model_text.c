@@ -48,6 +48,7 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
     if (s->queue == INT64_MAX) snprintf(q, sizeof q, "unbounded"); else snprintf(q, sizeof q, "%lld", (long long)s->queue);
     fprintf(out, "service %s: %d instance%s x %d worker%s, queue %s, %s, %s", s->name, s->instances, s->instances == 1 ? "" : "s", s->workers, s->workers == 1 ? "" : "s", q,
             fl_balancer_name(s->balancer), s->blocking ? "blocking" : "non-blocking");
+    if (s->group) fprintf(out, ", group %s%s", s->group, s->group_set ? "" : " (from its name)");
     if (s->cores > 0) fprintf(out, ", %d cores per instance", s->cores);
     if (s->overflow != FL_OVERFLOW_REJECT) fprintf(out, ", a full room %ss", fl_overflow_name(s->overflow));
     if (s->error_rate > 0) fprintf(out, ", error_rate %g", s->error_rate);

@@ -151,4 +151,74 @@ touch "$TMP/afile"
 expect_exit csv_onto_a_file_fails 2 "$F" run "$RO" -q --csv "$TMP/afile"
 expect_output csv_onto_a_file_says_so "not a folder"
 
+# ---- groups: written, or from a name's prefix; boxes around their services; the grid above 300 ----
+cat > "$TMP/groups.lua" <<'LUA'
+scenario { name = "groups", duration = "10s", seed = 1 }
+service "edge/gw" { workers = 8, work = exp "1ms", calls = { call "ledger", call "fx", call "cat" } }
+service "ledger" { group = "payments", workers = 8, work = exp "1ms" }
+service "fx" { group = "payments", workers = 8, work = exp "1ms" }
+service "cat" { workers = 8, work = exp "1ms" }
+traffic { rate = "10/s", mix = { ["edge/gw"] = 1 } }
+LUA
+expect_exit check_with_groups_passes 0 "$F" check "$TMP/groups.lua"
+expect_output check_names_a_written_group "service ledger: 1 instance x 8 workers, queue 100, round_robin, blocking, group payments"
+expect_output check_names_a_group_from_the_name "group edge (from its name)"
+"$F" graph "$TMP/groups.lua" --format dot > "$TMP/groups.dot" 2>&1
+if grep -q 'subgraph "cluster_1" {' "$TMP/groups.dot" && [ "$(grep -c '^    "' "$TMP/groups.dot")" = 4 ]; then t_ok dot_draws_each_group_as_a_cluster
+else t_fail dot_draws_each_group_as_a_cluster "$(cat "$TMP/groups.dot")"; fi
+sed 's/group = "payments", workers = 8/group = 7, workers = 8/' "$TMP/groups.lua" > "$TMP/badgroup.lua"
+expect_exit a_group_that_is_not_a_string_is_refused 2 "$F" check "$TMP/badgroup.lua"
+expect_output a_bad_group_names_the_line_and_what_was_expected 'badgroup.lua:3: service "ledger": group must be a non-empty string'
+# a group's box holds its services, in the dot layout and in the grid (400 services in 8 groups)
+python3 - "$TMP/big.lua" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('scenario { name = "big", duration = "10s", seed = 1 }\n')
+    for g in range(8):
+        for i in range(50):
+            calls = [c for c in (2 * i + 1, 2 * i + 2) if c < 50]
+            if g == 0 and i == 0: calls = ["t%d/s0" % h for h in range(1, 8)] + ["t0/s%d" % c for c in calls]
+            else: calls = ["t%d/s%d" % (g, c) for c in calls]
+            c = ", calls = { %s }" % ", ".join('call "%s"' % x for x in calls) if calls else ""
+            f.write('service "t%d/s%d" { workers = 8, work = exp "1ms"%s }\n' % (g, i, c))
+    f.write('traffic { rate = "10/s", mix = { ["t0/s0"] = 1 } }\n')
+PY
+for lua in groups big; do
+  "$F" graph "$TMP/$lua.lua" --format json -o "$TMP/$lua.json" > /dev/null 2>&1
+  res=$(python3 - "$TMP/$lua.json" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1])); bad = []
+boxes = {b["name"]: b for b in g.get("groups", [])}
+for s in g["services"]:
+    b = boxes.get(s.get("group"))
+    if s.get("group") and not b: bad.append("no box for " + s["group"])
+    elif b and (abs(s["x"] - b["x"]) + s["w"] / 2 > b["w"] / 2 or abs(s["y"] - b["y"]) + s["h"] / 2 > b["h"] / 2): bad.append(s["name"] + " outside " + b["name"])
+ss = g["services"]
+for i in range(len(ss)):
+    for k in range(i + 1, len(ss)):
+        a, b = ss[i], ss[k]
+        if abs(a["x"] - b["x"]) < (a["w"] + b["w"]) / 2 and abs(a["y"] - b["y"]) < (a["h"] + b["h"]) / 2: bad.append(a["name"] + " overlaps " + b["name"])
+gl = list(boxes.values())
+for i in range(len(gl)):
+    for k in range(i + 1, len(gl)):
+        a, b = gl[i], gl[k]
+        if abs(a["x"] - b["x"]) < (a["w"] + b["w"]) / 2 and abs(a["y"] - b["y"]) < (a["h"] + b["h"]) / 2: bad.append(a["name"] + " overlaps " + b["name"])
+lay = g["layout"]
+if any(len(e.get("path", [])) < 8 or len(e.get("arrow", [])) != 4 for e in g["edges"]): bad.append("an edge without a path")
+print("ok" if not bad else "; ".join(bad[:4]), len(boxes), lay["engine"], round(lay["width"] / lay["height"], 2))
+PY
+)
+  case $lua in
+    groups) want="ok 2 graphviz dot";;
+    big) want="ok 8 faultline grid";;
+  esac
+  if [ "${res% *}" = "$want" ]; then t_ok "${lua}_layout_puts_each_group_in_its_box_without_overlaps"
+  else t_fail "${lua}_layout_puts_each_group_in_its_box_without_overlaps" "$res"; fi
+  if [ "$lua" = big ]; then
+    aspect=${res##* }
+    if python3 -c "import sys; sys.exit(0 if 1.0 <= $aspect <= 2.5 else 1)"; then t_ok the_grid_is_wider_than_tall_not_one_column
+    else t_fail the_grid_is_wider_than_tall_not_one_column "width/height $aspect"; fi
+  fi
+done
+
 finish

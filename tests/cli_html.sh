@@ -2,8 +2,10 @@
 # The HTML report: one self-contained file (no network references, the data and scripts inline),
 # then the browser test (tests/browser/report_test.js: headless Chromium through playwright-core)
 # on the recommendation outage and, outside sanitizer builds, on Black Friday (size under 2 MB,
-# opens in under 2 s), and tests/browser/diagram_test.js (zoom, pan, fit, jump to the fault on a
-# generated 200-service model). Screenshots go to out/. Without Chromium or playwright-core the browser
+# opens in under 2 s), tests/browser/diagram_test.js (zoom, pan, fit, jump to the fault on a
+# generated 200-service model), tests/browser/faults_test.js and, outside sanitizer builds,
+# tests/browser/scale_test.js (a 1,000-service model in 20 groups: under 5 MB, every group drawn,
+# decimated series, search, jump to fault, collapsing a group). Screenshots go to out/. Without Chromium or playwright-core the browser
 # checks are counted as skipped, never as passed.
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -68,38 +70,31 @@ else
 fi
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/node_modules/playwright-core/package.json ]; then
-  CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules node tests/browser/report_test.js "$RO" $bf_arg > "$TMP/browser.out" 2>&1
-  cat "$TMP/browser.out" | grep -E '^(ok|FAIL) ' || true
-  grep -E '^# (black_friday|outage) report:' "$TMP/browser.out"
-  line=$(grep -E '^# report_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/browser.out")
-  if [ -n "$line" ]; then
-    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-  else
-    t_fail browser_test_ran "$(tail -5 "$TMP/browser.out")"
-  fi
+  # runs browser test $1 (tests/browser/$1.js, the rest its arguments) and adds its counts
+  browser_test() {
+    local name=$1; shift
+    FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 300 node "tests/browser/$name.js" "$@" > "$TMP/$name.out" 2>&1
+    grep -E '^(ok|FAIL) ' "$TMP/$name.out" || true
+    grep -E '^# [^:]*(report|page)[^:]*:' "$TMP/$name.out" || true
+    local line
+    line=$(grep -E "^# $name: [0-9]+ passed, [0-9]+ failed\$" "$TMP/$name.out")
+    if [ -n "$line" ]; then
+      T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+      T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+    else
+      t_fail "${name}_ran" "$(tail -5 "$TMP/$name.out")"
+    fi
+  }
+  browser_test report_test "$RO" $bf_arg
   # the diagram's zoom, pan, fit and jump to the fault on a generated 200-service model
-  FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/diagram_test.js > "$TMP/diagram.out" 2>&1
-  grep -E '^(ok|FAIL) ' "$TMP/diagram.out" || true
-  line=$(grep -E '^# diagram_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/diagram.out")
-  if [ -n "$line" ]; then
-    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-  else
-    t_fail diagram_test_ran "$(tail -5 "$TMP/diagram.out")"
-  fi
+  browser_test diagram_test
   # endpoint and link faults: a badge naming the endpoint, a badge on the link's edge, the callee unbadged
-  FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/faults_test.js > "$TMP/faults.out" 2>&1
-  grep -E '^(ok|FAIL) ' "$TMP/faults.out" || true
-  line=$(grep -E '^# faults_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/faults.out")
-  if [ -n "$line" ]; then
-    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-  else
-    t_fail faults_test_ran "$(tail -5 "$TMP/faults.out")"
-  fi
+  browser_test faults_test
+  # 1,000 services in 20 groups: size, groups, decimation, search, jump to fault, collapse
+  if [ "${FAULTLINE_SANITIZED:-0}" != 1 ]; then browser_test scale_test
+  else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 22)); fi
 else
-  SKIPPED=$((SKIPPED + 48))
+  SKIPPED=$((SKIPPED + 70))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"

@@ -151,7 +151,7 @@ static const bad_t bad[] = {
     SCN "service \"a\" { work = \"1ms\", replicas = 3 }\n" TRAFFIC_A,
     "$D/bad.lua:2: service \"a\": unknown field 'replicas' (expected one of: instances, workers, cores, queue, overflow, balancer, "
     "blocking, error_rate, slo, work, calls, endpoints, health_check, rate_limit, shed_after, outlier, startup, autoscale, "
-    "kind, capacity, consumers, concurrency, max_deliveries, lag, age)" },
+    "kind, capacity, consumers, concurrency, max_deliveries, lag, age, group)" },
   { "a service name with a dot",
     SCN "service \"a.b\" { work = \"1ms\" }\n" TRAFFIC_A,
     "$D/bad.lua:2: service name 'a.b' must be non-empty and contain no '.', '=' or ','" },

@@ -157,6 +157,9 @@ struct fl_endpoint {
 
 struct fl_service {
   char *name;
+  char *group;                /* the diagram's box around it: `group = "..."`, else the name's prefix
+                              ** before a '/' ("payments/ledger": payments); NULL: none */
+  bool group_set;             /* written in the scenario (not derived from the name) */
   const char *file; int line;
   int id;
   int instances, workers;

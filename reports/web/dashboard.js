@@ -282,7 +282,9 @@
     for (var i = 0; i < sp.options.length; i++) if (+sp.options[i].value <= want) sp.selectedIndex = i;
     var start = 0, faults = this.report.faults || [];
     if (faults.length) start = Math.floor(faults[0].start / this.win());
-    this.select(null);
+    this.sel = null; this.chain = null;   /* select(null) without its render: seek() draws */
+    this.applySelection();
+    this.renderSide();
     this.seek(Math.min(start, nw - 1));
   };
 
@@ -350,8 +352,24 @@
       services: {}, journeys: {}, faults: [], timeline: [], cascade: [], expectations: [] };
     r.series = r.series || { window: r.scenario.window || 1, t: [], services: {}, journeys: {}, edges: [] };
     r.series.edges = r.series.edges || [];
+    expandSeries(r.series);
     r.faults = r.faults || []; r.timeline = r.timeline || []; r.cascade = r.cascade || []; r.expectations = r.expectations || [];
     return r;
+  }
+
+  /* A large run's page holds its series compacted (reports/decimate.c): a series of one value is
+  ** that number. Back to arrays, one value per (bucket of) window(s). */
+  function expandSeries(ser) {
+    var n = ser.t.length;
+    var fix = function (o) {
+      Object.keys(o).forEach(function (k) {
+        if (typeof o[k] === 'number' && k !== 'window') { var a = new Array(n); for (var i = 0; i < n; i++) a[i] = o[k]; o[k] = a; }
+        else if (o[k] && typeof o[k] === 'object' && !Array.isArray(o[k])) fix(o[k]);
+      });
+    };
+    Object.keys(ser.services).forEach(function (k) { fix(ser.services[k]); });
+    Object.keys(ser.journeys).forEach(function (k) { fix(ser.journeys[k]); });
+    ser.edges.forEach(fix);
   }
 
   /* Endpoint-level reachability: who depends on whom, transitively. */
@@ -411,10 +429,13 @@
     var self = this, g = this.graph, lay = g.layout || { width: 600, height: 300 };
     var svg = byId('fl-diagram');
     clear(svg);
+    /* the names' font, read while the diagram is empty: reading it later restyles 1,000 nodes */
+    var font = global.getComputedStyle ? global.getComputedStyle(svg).fontFamily : '';
     this.initViewport(svg, lay);
     var gEdges = sv('g', { cls: 'edges' }), gLabels = sv('g', { cls: 'elabels' }), gNodes = sv('g', { cls: 'nodes' });
-    svg.appendChild(gEdges); svg.appendChild(gNodes); svg.appendChild(gLabels);   /* labels on top: short edges run under halos */
-    this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = [];
+    var gGroups = sv('g', { cls: 'groups' }), gAgg = sv('g', { cls: 'agg-edges' });
+    svg.appendChild(gGroups); svg.appendChild(gEdges); svg.appendChild(gAgg); svg.appendChild(gNodes); svg.appendChild(gLabels);   /* labels on top: short edges run under halos */
+    this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = []; this.grp = {}; this.gAgg = gAgg; this.aggEls = []; this.hiddenIn = {};
     function pathD(p) {
       if (!p || p.length < 4) return '';
       var d = 'M' + p[0] + ',' + p[1];
@@ -426,13 +447,12 @@
       var arrow = sv('path', { cls: 'arrow' });
       var hit = sv('path', { cls: 'edge-hit', d: pathD(e.path) }, sv('title', { text: title }));
       gEdges.appendChild(path); gEdges.appendChild(arrow); gEdges.appendChild(hit);
-      return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow };
+      return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow, mid: pathMid(e.path) };
     }
     /* an edge's label (rate, share failing) sits on its path's middle, readable without hovering */
     function label(x) {
-      var len = x.path.getTotalLength ? x.path.getTotalLength() : 0;
+      var m = x.mid, len = m.len, p = m;
       if (!(len > 0)) return null;
-      var p = x.path.getPointAtLength(len / 2);
       var t = sv('text', { cls: 'elabel', x: p.x.toFixed(1), y: (p.y - 3).toFixed(1) });
       t.room = len - 12;    /* the path's free length: a longer label would cover the boxes */
       gLabels.appendChild(t);
@@ -441,20 +461,21 @@
     (g.entries || []).forEach(function (e) {
       self.entryEls.push({ journey: e.journey, to: e.to, el: edge('edge entry', e, e.journey) });
     });
-    /* a link fault's badge: on the edge's middle, above its label (hidden until a fault is on) */
-    function edgeBadge(x, e) {
-      var len = x.path.getTotalLength ? x.path.getTotalLength() : 0;
-      if (!(len > 0)) return null;
-      var p = x.path.getPointAtLength(len / 2);
+    /* a link fault's badge: on the edge's middle, above its label; made when a fault first
+    ** hits the link (1,000 edges: 4,000 fewer elements to style and lay out) */
+    this.edgeBadge = function (x, e) {
+      var p = x.mid;
+      if (!(p.len > 0)) return null;
       var t = sv('text', { x: 0, y: 3 }), r = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
       var b = sv('g', { cls: 'ebadge', 'data-from': e.from, 'data-to': e.to, transform: 'translate(' + p.x.toFixed(1) + ',' + (p.y - 17).toFixed(1) + ')' }, [r, t, sv('title')]);
+      if (x.path.style.display === 'none') b.style.display = 'none';
       gLabels.appendChild(b);
       return { g: b, text: t, rect: r, tip: b.lastChild };
-    }
+    };
     (g.edges || []).forEach(function (e) {
       var x = edge('edge' + (e.optional ? ' optional' : ''), e, e.from + ' \u2192 ' + e.to);
       x.label = label(x);
-      x.badge = edgeBadge(x, e);
+      x.badge = null;
       self.edgeEls.push({ from: e.from, to: e.to, el: x, calls: e.calls || [] });
     });
     (g.services || []).forEach(function (s) {
@@ -487,17 +508,77 @@
       gNodes.appendChild(node);
       self.jrn[j.name] = { g: node, name: name, stat: stat, tip: tip, w: w, h: h, def: j };
     });
-    fitTexts(this.svc, 13, 10); fitTexts(this.jrn, 11.5, 8);
+    /* groups: a box around their services; collapsed, one node (worst health of its members) */
+    (g.groups || []).forEach(function (gr) {
+      var x0 = gr.x - gr.w / 2, y0 = gr.y - gr.h / 2;
+      var title = sv('text', { cls: 'gname', x: x0 + 10, y: y0 + 16, text: '\u25be ' + gr.name }, sv('title', { text: 'collapse ' + gr.name }));
+      title.addEventListener('click', function (ev) { ev.stopPropagation(); self.toggleGroup(gr.name, true); });
+      var box = sv('g', { cls: 'group', 'data-name': gr.name }, [sv('rect', { cls: 'gbox', x: x0, y: y0, width: gr.w, height: gr.h, rx: 10 }), title]);
+      gGroups.appendChild(box);
+      var w = Math.max(130, Math.round(7.6 * gr.name.length + 44)), h = 46;
+      var name = sv('text', { cls: 'name', x: w / 2, y: h / 2 - 3, text: '\u25b8 ' + gr.name });
+      var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 12 });
+      var badgeText = sv('text', { x: 0, y: 3 }), badgeRect = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
+      var tip = sv('title');
+      var node = sv('g', { cls: 'gnode ok', 'data-name': gr.name, transform: 'translate(' + (gr.x - w / 2) + ',' + (gr.y - h / 2) + ')', style: 'display:none' },
+        [sv('rect', { cls: 'box', width: w, height: h, rx: 8 }), sv('rect', { cls: 'box2', x: 4, y: 4, width: w - 8, height: h - 8, rx: 6 }), name, stat,
+          sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' }, [badgeRect, badgeText]), tip]);
+      node.addEventListener('click', function (ev) { ev.stopPropagation(); self.toggleGroup(gr.name, false); });
+      gNodes.appendChild(node);
+      self.grp[gr.name] = { def: gr, box: box, node: node, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, members: [], collapsed: false };
+    });
+    (g.services || []).forEach(function (s) { if (s.group && self.grp[s.group]) self.grp[s.group].members.push(s.name); });
+    var tools = byId('fl-groups');
+    if (tools) tools.hidden = !Object.keys(this.grp).length;
+    fitTexts(this.svc, 13, 10, '600', font); fitTexts(this.jrn, 11.5, 8, 'normal', font);
+    this.applyGroups();
     this.updateMax();
     this.applySelection();
     this.fit();
   };
 
+  /* The length of a path of cubic Bezier points (x0,y0, then 3 points a segment) and the point
+  ** half way along it, from 8 steps a segment: no layout (the browser's getTotalLength() forces
+  ** one per edge, seconds at 1,000 edges). */
+  function pathMid(p) {
+    var pts = [];
+    if (!p || p.length < 8) return { len: 0, x: 0, y: 0 };
+    pts.push([p[0], p[1]]);
+    for (var i = 2; i + 5 < p.length; i += 6) {
+      var x0 = p[i - 2], y0 = p[i - 1];
+      for (var k = 1; k <= 8; k++) {
+        var t = k / 8, u = 1 - t;
+        pts.push([u * u * u * x0 + 3 * u * u * t * p[i] + 3 * u * t * t * p[i + 2] + t * t * t * p[i + 4],
+          u * u * u * y0 + 3 * u * u * t * p[i + 1] + 3 * u * t * t * p[i + 3] + t * t * t * p[i + 5]]);
+      }
+    }
+    var seg = [], len = 0;
+    for (var j = 1; j < pts.length; j++) { var d = Math.hypot(pts[j][0] - pts[j - 1][0], pts[j][1] - pts[j - 1][1]); seg.push(d); len += d; }
+    var half = len / 2, acc = 0;
+    for (j = 0; j < seg.length; j++) {
+      if (acc + seg[j] >= half) {
+        var f = seg[j] > 0 ? (half - acc) / seg[j] : 0;
+        return { len: len, x: pts[j][0] + f * (pts[j + 1][0] - pts[j][0]), y: pts[j][1] + f * (pts[j + 1][1] - pts[j][1]) };
+      }
+      acc += seg[j];
+    }
+    return { len: len, x: pts[0][0], y: pts[0][1] };
+  }
+
   /* Names that overflow their boxes get a smaller font, then an ellipsis (the tooltip keeps the
   ** whole name). All measured first, then all changed: one layout pass. */
-  function fitTexts(nodes, size, pad) {
+  var measure = null;
+  function fitTexts(nodes, size, pad, weight, family) {
     var names = Object.keys(nodes);
-    var lens = names.map(function (n) { var t = nodes[n].name; return t && t.getComputedTextLength ? t.getComputedTextLength() : 0; });
+    /* measured on a canvas in the names' font: no style or layout of the diagram (1,000 names: ~1 s) */
+    if (measure == null) { var cv = document.createElement('canvas'); measure = (cv.getContext && cv.getContext('2d')) || false; }
+    var ctx = family && measure ? measure : null;
+    if (ctx) ctx.font = weight + ' ' + size + 'px ' + family;
+    var lens = names.map(function (n) {
+      var t = nodes[n].name;
+      if (ctx) return ctx.measureText(t.textContent).width;
+      return t && t.getComputedTextLength ? t.getComputedTextLength() : 0;
+    });
     names.forEach(function (n, i) {
       var node = nodes[n], room = node.w - 2 * pad, len = lens[i];
       node.statRoom = node.w - 8;
@@ -526,7 +607,13 @@
       el('button', { type: 'button', id: 'fl-zoom-in', title: 'zoom in (+)', text: '+', onclick: function () { self.zoomBy(1.4); } }),
       el('button', { type: 'button', id: 'fl-zoom-out', title: 'zoom out (\u2212)', text: '\u2212', onclick: function () { self.zoomBy(1 / 1.4); } }),
       el('button', { type: 'button', id: 'fl-fit', title: 'fit the whole diagram (0)', text: 'fit', onclick: function () { self.fit(); } }),
-      el('button', { type: 'button', id: 'fl-jump', title: 'jump to the faulted node (f)', text: 'jump to fault', onclick: function () { self.jumpToFault(); } })
+      el('button', { type: 'button', id: 'fl-jump', title: 'jump to the faulted node (f)', text: 'jump to fault', onclick: function () { self.jumpToFault(); } }),
+      el('button', { type: 'button', id: 'fl-groups', title: 'collapse every group to one node, or expand them all', text: 'collapse groups', hidden: true,
+        onclick: function () { var any = Object.keys(self.grp).some(function (k) { return !self.grp[k].collapsed; }); self.collapseAll(any); } }),
+      el('input', { type: 'search', id: 'fl-search', placeholder: 'find a service', title: 'find a service by name (Enter: the next match)', 'aria-label': 'find a service',
+        oninput: function () { self.search(this.value); },
+        onkeydown: function (e) { if (e.key === 'Enter') { e.preventDefault(); self.search(this.value, true); } } }),
+      el('span', { id: 'fl-search-n', cls: 'search-n' })
     ]);
     /* in the replay's control row, so that it never hides a node */
     var row = this.doc.querySelector('.diagram-panel .controls');
@@ -590,7 +677,25 @@
     svg.setAttribute('data-scale', this.scale.toFixed(3));
   };
 
-  Dashboard.prototype.fit = function () { this.sizeDiagram(); this.setView(this.bounds); };
+  /* Fits what is shown: the whole layout, or with groups collapsed the box around the visible
+  ** nodes and group boxes. */
+  Dashboard.prototype.fit = function () {
+    this.sizeDiagram();
+    var self = this, hid = Object.keys(this.hiddenIn || {}).length;
+    if (!hid) { this.setView(this.bounds); return; }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    var add = function (d, w, h) {
+      x0 = Math.min(x0, d.x - w / 2); x1 = Math.max(x1, d.x + w / 2); y0 = Math.min(y0, d.y - h / 2); y1 = Math.max(y1, d.y + h / 2);
+    };
+    Object.keys(this.svc).forEach(function (n) { if (!self.hiddenIn[n]) add(self.svc[n].def, self.svc[n].w, self.svc[n].h); });
+    Object.keys(this.jrn).forEach(function (n) { add(self.jrn[n].def, self.jrn[n].w, self.jrn[n].h); });
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k];
+      if (gr.collapsed) add(gr.def, gr.w, gr.h); else add(gr.def, gr.def.w, gr.def.h);
+    });
+    if (!(x1 > x0)) { this.setView(this.bounds); return; }
+    this.setView({ x: x0 - MARGIN, y: y0 - MARGIN, w: x1 - x0 + 2 * MARGIN, h: y1 - y0 + 2 * MARGIN });
+  };
 
   /* Zooms by 'k' (> 1: closer) keeping layout point (px, py) (default: the middle) in place. */
   Dashboard.prototype.zoomBy = function (k, px, py) {
@@ -608,14 +713,99 @@
   };
 
   /* Centres the faulted node, at natural size or closer, and flashes it. Returns its name. */
-  Dashboard.prototype.jumpToFault = function () {
-    var name = this.faultedNode(), n = name && this.svc[name];
+  Dashboard.prototype.jumpToFault = function () { return this.focus(this.faultedNode()); };
+
+  /* Centres service 'name' (opening its group if collapsed), at natural size or closer, and
+  ** flashes it. Returns the name, or null. */
+  Dashboard.prototype.focus = function (name) {
+    var n = name && this.svc[name];
     if (!n) return null;
+    if (this.hiddenIn[name]) this.toggleGroup(this.hiddenIn[name], false);
     var s = n.def, svg = byId('fl-diagram'), W = svg.clientWidth || 800;
     var w = Math.min(this.view.w, W, Math.max(6 * n.w, 360));
     this.setView({ x: s.x - w / 2, y: s.y - w / 2, w: w, h: w });
     n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash');
     setTimeout(function () { n.g.classList.remove('flash'); }, 2000);
+    return name;
+  };
+
+  /* ---- groups and search ---- */
+
+  Dashboard.prototype.toggleGroup = function (name, on) {
+    var gr = this.grp[name];
+    if (!gr) return;
+    gr.collapsed = on == null ? !gr.collapsed : !!on;
+    this.applyGroups();
+    this.render();
+  };
+  Dashboard.prototype.collapseAll = function (on) {
+    var self = this;
+    Object.keys(this.grp).forEach(function (k) { self.grp[k].collapsed = on; });
+    var b = byId('fl-groups');
+    if (b) b.textContent = on ? 'expand groups' : 'collapse groups';
+    this.applyGroups();
+    this.render();
+  };
+
+  /* Shows a collapsed group as its node: its members and their edges hidden, and the edges that
+  ** crossed its border drawn once per pair of visible ends (summed in render()). */
+  Dashboard.prototype.applyGroups = function () {
+    var self = this, hidden = {};
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k];
+      gr.box.style.display = gr.collapsed ? 'none' : '';
+      gr.node.style.display = gr.collapsed ? '' : 'none';
+      gr.members.forEach(function (m) {
+        if (gr.collapsed) hidden[m] = k;
+        if (self.svc[m]) self.svc[m].g.style.display = gr.collapsed ? 'none' : '';
+      });
+    });
+    this.hiddenIn = hidden;
+    var agg = {}, show = function (x, on) {
+      ['path', 'arrow', 'hit'].forEach(function (k) { x[k].style.display = on ? '' : 'none'; });
+      if (x.label) x.label.style.display = on ? '' : 'none';
+      if (x.badge) x.badge.g.style.display = on ? '' : 'none';
+    };
+    this.edgeEls.forEach(function (x) {
+      var a = hidden[x.from], b = hidden[x.to];
+      show(x.el, !a && !b);
+      if (!a && !b) return;
+      var f = a ? 'g:' + a : 's:' + x.from, t = b ? 'g:' + b : 's:' + x.to;
+      if (f === t) return;
+      var k = f + '\u2192' + t;
+      (agg[k] || (agg[k] = { from: f, to: t, edges: [] })).edges.push(x);
+    });
+    this.entryEls.forEach(function (x) { show(x.el, !hidden[x.to]); });
+    clear(this.gAgg);
+    this.aggEls = [];
+    var centre = function (k) {
+      var d = k.slice(0, 2) === 'g:' ? self.grp[k.slice(2)].def : self.svc[k.slice(2)].def;
+      return d;
+    };
+    Object.keys(agg).forEach(function (k) {
+      var e = agg[k], p = centre(e.from), q = centre(e.to);
+      var line = sv('line', { cls: 'edge agg', x1: p.x, y1: p.y, x2: q.x, y2: q.y }, sv('title'));
+      self.gAgg.appendChild(line);
+      self.aggEls.push({ el: line, edges: e.edges, name: e.from.slice(2) + ' \u2192 ' + e.to.slice(2) });
+    });
+  };
+
+  /* Highlights the services whose name holds 'q' and centres the first (with 'next': the one
+  ** after the last shown). Returns the name centred, or null. */
+  Dashboard.prototype.search = function (q, next) {
+    q = (q || '').trim().toLowerCase();
+    var names = q ? Object.keys(this.svc).filter(function (n) { return n.toLowerCase().indexOf(q) >= 0; }) : [];
+    names.sort(function (a, b) { return (b.toLowerCase() === q) - (a.toLowerCase() === q); });   /* an exact name first */
+    var same = next && this.found && this.found.join('\n') === names.join('\n');
+    this.found = names;
+    this.foundAt = same ? (this.foundAt + 1) % names.length : 0;
+    this.foundSet = {};
+    var self = this;
+    names.forEach(function (n) { self.foundSet[n] = true; });
+    byId('fl-search-n').textContent = q ? (names.length ? (this.foundAt + 1) + ' of ' + names.length : 'none') : '';
+    var name = names[this.foundAt] || null;
+    if (name) this.focus(name); else this.render();
+    if (name) this.render();
     return name;
   };
 
@@ -712,12 +902,12 @@
         n.badgeRect.setAttribute('x', 22 - bw); n.badgeRect.setAttribute('width', bw);
         n.badge.setAttribute('x', 22 - bw / 2);
       }
-      var cls = 'node ' + h + (fs.length ? ' faulted' : '');
+      var cls = 'node ' + h + (fs.length ? ' faulted' : '') + (self.foundSet && self.foundSet[name] ? ' found' : '');
       n.g.setAttribute('class', cls + self.selClass('service', name));
       n.tip.textContent = name + ': ' + h + ', ' + fmtRate(rate) + ', failures ' + fmtNum(at(s.failures, w)) +
         ', utilisation ' + fmtPct(at(s.utilization, w), 0) + (fs.length ? '\nfault: ' + fs.map(function (f) { return f.name + ' (' + f.kind + (f.endpoint ? ' on ' + name + '.' + f.endpoint : '') + ')'; }).join(', ') : '');
     });
-    var eidx = {};
+    var eidx = {}, grid = ((this.graph || {}).layout || {}).engine === 'faultline grid';
     ser.edges.forEach(function (e) { eidx[e.from + '\u2192' + e.to] = e; });
     this.edgeEls.forEach(function (x) {
       var e = eidx[x.from + '\u2192' + x.to], calls = e ? at(e.calls, w) : 0, fails = e ? at(e.failures, w) : 0;
@@ -725,6 +915,7 @@
       var rate = calls / win, k = self.maxCalls > 0 ? Math.sqrt(rate / self.maxCalls) : 0;
       var part = faults.some(function (f) { return f.kind === 'partition' && f.from === x.from && f.target === x.to; });
       var lf = faults.filter(function (f) { return f.from === x.from && f.target === x.to; });
+      if (lf.length && x.el.badge === null) x.el.badge = self.edgeBadge(x.el, x);
       if (x.el.badge) {
         var lt0 = lf.length ? lf[0].kind.toUpperCase().replace('_', ' ') : '';
         if (x.el.badge.text.textContent !== lt0) {
@@ -741,6 +932,7 @@
         var lt = rate > 0 ? fmtRate(rate) + (fl ? ' \u00b7 ' + fl : '') : part ? 'partitioned' : '';
         if (lt.length * 5.6 > x.el.label.room) lt = fl || (rate > 0 ? fmtRate(rate) : lt);   /* 10 px text: about 5.6 a character */
         if (lt.length * 5.6 > x.el.label.room) lt = '';
+        if (grid && !(ratio > 0 || part)) lt = '';   /* the grid's straight edges cross boxes: label the failing ones only */
         x.el.label.textContent = lt;
         x.el.label.setAttribute('class', 'elabel' + (ratio >= 0.05 || part ? ' bad' : ratio > 0 ? ' warn' : '') + self.edgeSelClass(x.from, x.to));
       }
@@ -748,6 +940,37 @@
         (part ? ' (partitioned)' : '') + '\n' + x.calls.map(function (c) { return c.from + ' \u2192 ' + c.to + (c.optional ? ' (optional)' : '') + (c.timeout ? ', timeout ' + fmtLat(c.timeout) : ''); }).join('\n');
       x.el.path.setAttribute('class', 'edge' + (x.el.path.getAttribute('class').indexOf('optional') >= 0 ? ' optional' : '') + (rate === 0 ? ' idle' : '') + (part ? ' partitioned' : '') + self.edgeSelClass(x.from, x.to));
       x.el.arrow.setAttribute('class', 'arrow' + self.edgeSelClass(x.from, x.to));
+    });
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k];
+      if (!gr.collapsed) return;
+      var worst = 0, rate = 0, fl = [];
+      gr.members.forEach(function (m) {
+        var s = ser.services[m] || {};
+        worst = Math.max(worst, at(s.health, w) || 0);
+        rate += at(s.arrivals, w) / win;
+        faults.forEach(function (f) { if (f.target === m && !f.from) fl.push(f); });
+      });
+      var h = HEALTH[worst] || 'ok', bt = fl.length ? fl[0].kind.toUpperCase().replace('_', ' ') : '';
+      if (gr.badge.textContent !== bt) {
+        var bw = Math.max(44, Math.round(bt.length * 6.6 + 10));
+        gr.badge.textContent = bt;
+        gr.badgeRect.setAttribute('x', 22 - bw); gr.badgeRect.setAttribute('width', bw);
+        gr.badge.setAttribute('x', 22 - bw / 2);
+      }
+      gr.stat.textContent = gr.members.length + ' services' + (nw ? ' \u00b7 ' + fmtRate(rate) : '');
+      gr.node.setAttribute('class', 'gnode ' + h + (fl.length ? ' faulted' : ''));
+      gr.tip.textContent = k + ' (' + gr.members.length + ' services, collapsed: click to open): worst health ' + h +
+        (fl.length ? '\nfault: ' + fl.map(function (f) { return f.name + ' (' + f.kind + ' on ' + f.target + ')'; }).join(', ') : '');
+    });
+    this.aggEls.forEach(function (x) {
+      var calls = 0, fails = 0;
+      x.edges.forEach(function (e0) { var e = eidx[e0.from + '\u2192' + e0.to]; if (e) { calls += at(e.calls, w); fails += at(e.failures, w); } });
+      var ratio = calls > 0 ? Math.min(1, fails / calls) : (fails > 0 ? 1 : 0), rate = calls / win;
+      var k = self.maxCalls > 0 ? Math.sqrt(Math.min(1, rate / self.maxCalls)) : 0;
+      x.el.style.strokeWidth = (1 + 7 * k).toFixed(2);
+      x.el.style.stroke = failColor(ratio);
+      x.el.firstChild.textContent = x.name + ' (' + x.edges.length + ' edges): ' + fmtRate(rate) + ', ' + fmtPct(ratio, 1) + ' failing';
     });
     this.entryEls.forEach(function (x) {
       var s = ser.journeys[x.journey] || {};
@@ -1003,6 +1226,11 @@
     if (r.run) meta.push(fmtNum(r.run.requests) + ' requests in ' + (r.run.wall_seconds || 0).toFixed(1) + 's');
     if (r.complete === false && r.schema) meta.push('PARTIAL: the run was interrupted');
     byId('fl-meta').textContent = meta.filter(Boolean).join(' \u00b7 ');
+    var dec = r.series && r.series.decimated;
+    if (dec) byId('fl-meta').appendChild(el('span', { id: 'fl-decimated', cls: 'decimated',
+      title: 'the JSON and CSV reports hold every window',
+      text: ' \u00b7 page decimated: ' + r.series.t.length + ' points of ' + dec.every + ' windows (' + fmtT(r.series.window) +
+        ') each, of ' + dec.windows + ' windows; --json and --csv hold them all' }));
     byId('fl-footer').textContent = 'faultline ' + (r.faultline || '') + ' \u00b7 report schema ' + (r.schema || '') +
       ' \u00b7 layout: ' + ((this.graph.layout || {}).engine || 'none') + ' \u00b7 charts: ' + (global.uPlot ? 'uPlot' : 'built-in SVG');
     this.renderExpectations();

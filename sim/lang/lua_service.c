@@ -190,6 +190,27 @@ static void read_endpoints(lua_State *L, loader_t *ld, fl_service_t *s, const ch
   }
 }
 
+/* group = "name": the diagram's box; else the name's prefix before a '/', if any. */
+static void read_group(lua_State *L, fl_model_t *m, fl_service_t *s, const char *ctx) {
+  if (fl__field(L, 1, "group")) {
+    const char *g = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (!g || !g[0]) luaL_error(L, "%s: group must be a non-empty string, e.g. group = \"payments\"", ctx);
+    s->group = fl__model_strdup(m, g);
+    s->group_set = true;
+    lua_pop(L, 1);
+    return;
+  }
+  const char *slash = strchr(s->name, '/');
+  if (slash && slash > s->name) {
+    size_t n = (size_t)(slash - s->name);
+    char buf[256];
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    memcpy(buf, s->name, n);
+    buf[n] = 0;
+    s->group = fl__model_strdup(m, buf);
+  }
+}
+
 int fl__lua_service_body(lua_State *L) {
   loader_t *ld = fl__getloader_alone(L);
   fl_model_t *m = ld->m;
@@ -200,7 +221,7 @@ int fl__lua_service_body(lua_State *L) {
   static const char *const f[] = { "instances", "workers", "cores", "queue", "overflow", "balancer", "blocking", "error_rate", "slo",
                                    "work", "calls", "endpoints", "health_check", "rate_limit", "shed_after", "outlier",
                                    "startup", "autoscale", "kind", "capacity", "consumers", "concurrency", "max_deliveries",
-                                   "lag", "age", NULL };
+                                   "lag", "age", "group", NULL };
   fl__check_fields(L, 1, ctx, f);
   if (m->nservices == ld->svc_cap) {
     ld->svc_cap = ld->svc_cap ? ld->svc_cap * 2 : 16;
@@ -211,6 +232,7 @@ int fl__lua_service_body(lua_State *L) {
   s->name = fl__model_strdup(m, name);
   fl__where(L, m, &s->file, &s->line);
   fl__service_defaults(s);
+  read_group(L, m, s, ctx);
   if (fl__field(L, 1, "health_check")) { s->health_check = fl__read_duration(L, -1, ctx, "health_check"); lua_pop(L, 1); }
   if (fl__field(L, 1, "rate_limit")) read_rate_limit(L, s, ctx);
   if (fl__field(L, 1, "startup")) { s->startup = fl__read_duration(L, -1, ctx, "startup"); lua_pop(L, 1); }

@@ -9,16 +9,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
-const { chromium } = require('playwright-core');
+const B = require('./browser');
 
-const FAULTLINE = process.env.FAULTLINE || 'build/faultline';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.OUT || 'out';
-let passed = 0, failed = 0;
-function check(name, cond, why) {
-  if (cond) { console.log('ok   ' + name); passed++; } else { console.log('FAIL ' + name + ': ' + (why || 'false')); failed++; }
-}
+const OUT = B.OUT;
+const T = B.checks('diagram_test'), check = T.check;
 
 const LAYERS = 8, WIDTH = 25;
 const WORDS = ['auth', 'catalog', 'inventory-reservation', 'pricing', 'search', 'recommendation-engine', 'payment', 'ledger',
@@ -52,16 +46,12 @@ async function main() {
   const sc = scenario();
   fs.writeFileSync(path.join(dir, 's200.lua'), sc.text);
   const html = path.join(dir, 's200.html');
-  try { execFileSync(FAULTLINE, ['run', path.join(dir, 's200.lua'), '-q', '--html', html], { stdio: 'pipe' }); } catch (e) { /* exit 1: expectations */ }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  B.faultline(['run', path.join(dir, 's200.lua'), '-q', '--html', html]);
+  const browser = await B.launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto('file://' + html);
-    await page.waitForFunction(() => document.documentElement.getAttribute('data-ready') === '1', null, { timeout: 20000 });
+    const { errors } = B.watch(page);
+    await B.openReport(page, html);
     const n = await page.$$eval('#fl-diagram .node', (ns) => ns.length);
     check('the_200_services_are_drawn', n === sc.n, `${n} nodes`);
 
@@ -133,8 +123,7 @@ async function main() {
     await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`# diagram_test: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  T.done();
 }
 
 main();

@@ -7,27 +7,17 @@
 // "# diff_test: N passed, N failed"; a screenshot goes to out/diff.png. Exits 0 when all passed.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const B = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.OUT || 'out';
-let passed = 0, failed = 0;
-function ok(name) { console.log('ok   ' + name); passed++; }
-function fail(name, why) { console.log('FAIL ' + name + ': ' + why); failed++; }
-function check(name, cond, why) { if (cond) ok(name); else fail(name, why || 'false'); }
+const OUT = B.OUT;
+const T = B.checks('diff_test'), check = T.check, fail = T.fail;
 
 async function diff(context, file) {
   const page = await context.newPage();
-  const errors = [], remote = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!/^(file|data|about):/.test(r.url())) remote.push(r.url()); });
-  const t0 = Date.now();
-  await page.goto('file://' + path.resolve(file));
-  await page.waitForFunction(() => document.documentElement.getAttribute('data-ready') === '1', null, { timeout: 15000 });
-  console.log(`# diff page: ${(fs.statSync(file).size / 1024).toFixed(0)} KB, opened in ${Date.now() - t0} ms`);
+  const { errors, remote } = B.watch(page);
+  const ms = await B.openReport(page, file, 15000);
+  console.log(`# diff page: ${(fs.statSync(file).size / 1024).toFixed(0)} KB, opened in ${ms} ms`);
   const cmp = JSON.parse(await page.$eval('#fl-compare', (e) => e.textContent));
   const ra = JSON.parse(await page.$eval('#fl-report-a', (e) => e.textContent));
   const rb = JSON.parse(await page.$eval('#fl-report-b', (e) => e.textContent));
@@ -90,21 +80,14 @@ async function diff(context, file) {
 
 (async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-chromium-'));
-  let context;
+  let c;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1500, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await diff(context, process.argv[2]);
+    c = await B.context();
+    await diff(c.context, process.argv[2]);
   } catch (e) {
     fail('browser_run', String(e && e.stack || e).split('\n').slice(0, 4).join(' '));
   } finally {
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    if (c) await c.close();
   }
-  console.log(`# diff_test: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  T.done();
 })();

@@ -10,16 +10,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
-const { chromium } = require('playwright-core');
+const B = require('./browser');
 
-const FAULTLINE = process.env.FAULTLINE || 'build/faultline';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.OUT || 'out';
-let passed = 0, failed = 0;
-function check(name, cond, why) {
-  if (cond) { console.log('ok   ' + name); passed++; } else { console.log('FAIL ' + name + ': ' + (why || 'false')); failed++; }
-}
+const OUT = B.OUT;
+const T = B.checks('faults_test'), check = T.check;
 
 const SCENARIO = `scenario { name = "precise faults", duration = "60s", seed = 3, window = "1s", warmup = "5s" }
 service "gateway" { instances = 1, workers = 1000, queue = 1000, endpoints = {
@@ -40,16 +34,12 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-faults-'));
   fs.writeFileSync(path.join(dir, 'precise.lua'), SCENARIO);
   const html = path.join(dir, 'precise.html');
-  try { execFileSync(FAULTLINE, ['run', path.join(dir, 'precise.lua'), '-q', '--html', html], { stdio: 'pipe' }); } catch (e) { /* exit 1: expectations */ }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  B.faultline(['run', path.join(dir, 'precise.lua'), '-q', '--html', html]);
+  const browser = await B.launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto('file://' + html);
-    await page.waitForFunction(() => document.documentElement.getAttribute('data-ready') === '1', null, { timeout: 20000 });
+    const { errors } = B.watch(page);
+    await B.openReport(page, html);
     await page.evaluate(() => { FL.dashboard.stop(); FL.dashboard.seekTime(30); });
     const report = JSON.parse(await page.$eval('#fl-report', (e) => e.textContent));
     const link = report.faults.find((f) => f.from);
@@ -78,7 +68,6 @@ async function main() {
     await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`# faults_test: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  T.done();
 }
-main().catch((e) => { console.log('FAIL faults_test_ran: ' + e); console.log(`# faults_test: ${passed} passed, ${failed + 1} failed`); process.exit(1); });
+main().catch((e) => { T.fail('faults_test_ran', String(e)); T.done(); });

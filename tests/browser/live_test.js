@@ -12,16 +12,12 @@ const path = require('path');
 const net = require('net');
 const fs = require('fs');
 const os = require('os');
-const { spawn, execFileSync } = require('child_process');
-const { chromium } = require('playwright-core');
+const { spawn } = require('child_process');
+const B = require('./browser');
 
-const FAULTLINE = process.env.FAULTLINE || 'build/faultline';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.OUT || 'out';
-let passed = 0, failed = 0;
-function check(name, cond, why) {
-  if (cond) { console.log('ok   ' + name); passed++; } else { console.log('FAIL ' + name + ': ' + (why || 'false')); failed++; }
-}
+const FAULTLINE = B.FAULTLINE;
+const OUT = B.OUT;
+const T = B.checks('live_test'), check = T.check;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -66,7 +62,7 @@ async function tenSecondWindows(browser, dir) {
     .replace('at = "4m", duration = "3m"', 'at = "2m", duration = "2m"');
   fs.writeFileSync(lua, src);
   const html = path.join(dir, 'outage10.html');
-  try { execFileSync(FAULTLINE, ['run', lua, '-q', '--html', html], { stdio: 'pipe' }); } catch (e) { /* exit 1: failed expectations */ }
+  B.faultline(['run', lua, '-q', '--html', html]);
   const srv = await serve([lua, '--speed', '60']);
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
   try {
@@ -120,9 +116,7 @@ async function main() {
   let serverOut = '';
   server.stdout.on('data', (d) => { serverOut += d; });
   server.stderr.on('data', (d) => { serverOut += d; });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-quic'] });
+  const browser = await B.launch(['--disable-quic']);
   try {
     for (let i = 0; i < 50 && !serverOut.includes('serving'); i++) await new Promise((r) => setTimeout(r, 100));
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
@@ -240,8 +234,7 @@ async function main() {
     await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`# live_test: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  T.done();
 }
 
 main();

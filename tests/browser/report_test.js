@@ -4,27 +4,16 @@
 // screenshots go to out/. Exits 0 when every check passed.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const B = require('./browser');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.OUT || 'out';
-let passed = 0, failed = 0;
-function ok(name) { console.log('ok   ' + name); passed++; }
-function fail(name, why) { console.log('FAIL ' + name + ': ' + why); failed++; }
-function check(name, cond, why) { if (cond) ok(name); else fail(name, why || 'false'); }
+const OUT = B.OUT;
+const T = B.checks('report_test'), check = T.check, fail = T.fail;
 
 async function open(context, file) {
   const page = await context.newPage();
-  const errors = [], remote = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!/^(file|data|about):/.test(r.url())) remote.push(r.url()); });
-  const t0 = Date.now();
-  await page.goto('file://' + path.resolve(file));
-  await page.waitForFunction(() => document.documentElement.getAttribute('data-ready') === '1', null, { timeout: 15000 });
-  const ms = Date.now() - t0;
+  const { errors, remote } = B.watch(page);
+  const ms = await B.openReport(page, file, 15000);
   return { page, errors, remote, ms };
 }
 
@@ -161,22 +150,15 @@ async function blackFriday(context, file) {
 
 (async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-chromium-'));
-  let context;
+  let c;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1500, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    await outage(context, process.argv[2]);
-    if (process.argv[3]) await blackFriday(context, process.argv[3]);
+    c = await B.context();
+    await outage(c.context, process.argv[2]);
+    if (process.argv[3]) await blackFriday(c.context, process.argv[3]);
   } catch (e) {
     fail('browser_run', String(e && e.stack || e).split('\n').slice(0, 4).join(' '));
   } finally {
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    if (c) await c.close();
   }
-  console.log(`# report_test: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  T.done();
 })();
