@@ -68,7 +68,8 @@ static void span_attrs(const fl_sim_t *s, const fl_trace_t *t, const fl_span_t *
   if (!unfinished && sp->origin >= 0 && sp->origin < m->nservices) a->str(to, "faultline.origin", m->services[sp->origin].name);
   if (sp->fault >= 0) a->str(to, "faultline.fault", m->faults[sp->fault].name);
   if (sp->instance >= 0) a->num(to, "faultline.instance", sp->instance);
-  if (sp == t->spans) {
+  if (sp->flags & FL_SPAN_FALLBACK) a->flag(to, "faultline.fallback", true);
+  if (sp == t->spans) {   /* the entry request */
     if (t->journey >= 0) a->str(to, "faultline.journey", m->journeys[t->journey].name);
     if (t->dropped) a->num(to, "faultline.spans_dropped", (int64_t)t->dropped);
     return;
@@ -79,7 +80,6 @@ static void span_attrs(const fl_sim_t *s, const fl_trace_t *t, const fl_span_t *
   if (sp->call_id >= 0 && s->calls[sp->call_id]->timeout > 0) a->dbl(to, "faultline.timeout", fl_time_to_sec(s->calls[sp->call_id]->timeout));
   if (sp->flags & FL_SPAN_ABANDONED) a->flag(to, "faultline.abandoned", true);
   if (sp->flags & FL_SPAN_OPTIONAL) a->flag(to, "faultline.optional", true);
-  if (sp->flags & FL_SPAN_FALLBACK) a->flag(to, "faultline.fallback", true);
   if (sp->flags & FL_SPAN_NOT_ARRIVED) a->flag(to, "faultline.not_arrived", true);
   if (sp->flags & FL_SPAN_ASYNC) a->flag(to, "faultline.async", true);
 }

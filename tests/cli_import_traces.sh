@@ -5,7 +5,8 @@
 # imported, checked and run for 50 simulated minutes (about 120000 requests), and the simulated
 # p50 and p99 of every operation must be within 5% of the traces' own, and the calls per request
 # of every caller -> callee within 4 standard errors of the difference of the two means (+10
-# requests in flight at the end). Then the small fixtures, the notes, and bad input (exit 2,
+# requests in flight at the end). The same round trip from traces that `faultline run --traces`
+# wrote of that model (tests/import/shop_model.lua). Then the small fixtures, the notes, and bad input (exit 2,
 # file:line).
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -21,6 +22,17 @@ for fmt in jaeger otlp; do
   expect_output round_trip_${fmt}_has_the_model "ok: 5 services, 6 endpoints, 2 journeys"
   expect_exit round_trip_${fmt}_runs 0 "$F" run "$TMP/$fmt.lua" --set scenario.warmup=0 --json "$TMP/$fmt.report.json" -q
   expect_exit round_trip_${fmt}_matches_the_traces 0 python3 $D/make_traces.py compare "$TMP/$fmt.json" "$TMP/$fmt.report.json"
+  [ -n "${FAULTLINE_IMPORT_VERBOSE:-}" ] && cat "$TMP/out"
+done
+# the same model simulated (tests/import/shop_model.lua), its traces written by `run --traces`
+# (all 20000 entry requests), imported, run again: the same bounds against the written traces
+for fmt in otlp jaeger; do
+  expect_exit run_traces_${fmt}_written 0 "$F" run $D/shop_model.lua --traces "$TMP/sim.$fmt.json" --traces-format $fmt --sample 1 -q
+  expect_exit run_traces_${fmt}_import 0 "$F" import traces "$TMP/sim.$fmt.json" --duration 3000s --out "$TMP/sim.$fmt.lua"
+  expect_exit run_traces_${fmt}_model_checks 0 "$F" check "$TMP/sim.$fmt.lua"
+  expect_output run_traces_${fmt}_same_model "ok: 5 services, 6 endpoints, 2 journeys"
+  expect_exit run_traces_${fmt}_imported_runs 0 "$F" run "$TMP/sim.$fmt.lua" --set scenario.warmup=0 --json "$TMP/sim.$fmt.report.json" -q
+  expect_exit run_traces_${fmt}_round_trip_matches 0 python3 $D/make_traces.py compare "$TMP/sim.$fmt.json" "$TMP/sim.$fmt.report.json"
   [ -n "${FAULTLINE_IMPORT_VERBOSE:-}" ] && cat "$TMP/out"
 done
 expect_exit same_traces_same_scenario 0 cmp <("$F" import traces "$TMP/jaeger.json" --duration 3000s 2>/dev/null) "$TMP/jaeger.lua"

@@ -31,7 +31,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
 
   q->journey = -1; q->step = q->pending = q->call = 0;
   q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
-  q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0; q->trace = 0;
+  q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;   /* trace: 0 once freed (trace.c) */
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
   if (s->m->nattr_keys) memset(q->attr, 0, sizeof q->attr);   /* without attribute keys nothing reads them */
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;

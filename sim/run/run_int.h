@@ -234,12 +234,14 @@ uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
 int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
 
 /* ---- trace.c: traces of sampled requests (only with a tracer: s->tracer) ---- */
+/* Cold: the hot path only tests a field; a request is never freed with its trace set (a freed
+** or never used request has trace 0, so allocation leaves it alone). */
 /* Entry request 'q' of a session: sampled or not. */
-void fl__trace_root(fl_sim_t *s, fl_req_t *q);
+__attribute__((cold)) void fl__trace_root(fl_sim_t *s, fl_req_t *q);
 /* Attempt 'c' of a call from traced 'parent' ('x' its call context, or NULL). */
-void fl__trace_child(fl_sim_t *s, const fl_req_t *parent, fl_req_t *c, const fl_callctx_t *x);
-/* Traced 'q' answered now (before it is freed). */
-void fl__trace_end(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
+__attribute__((cold)) void fl__trace_child(fl_sim_t *s, const fl_req_t *parent, fl_req_t *c, const fl_callctx_t *x);
+/* Traced 'q' answered now (before it is freed): clears q->trace. */
+__attribute__((cold)) void fl__trace_end(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
 void fl__trace_free(fl_sim_t *s);
 
 /* ---- window.c: windows, series, scopes ---- */
