@@ -77,6 +77,10 @@ expect_output sample_says_it_goes_with_traces "go with --traces FILE"
 expect_exit unknown_traces_format 2 "$F" run "$TMP/pol.lua" --traces "$TMP/x.json" --traces-format zipkin
 expect_exit traces_in_a_missing_folder 2 "$F" run "$TMP/pol.lua" --traces "$TMP/nope/x.json"
 expect_exit traces_over_the_scenario 2 "$F" run "$TMP/pol.lua" --traces "$TMP/pol.lua"
+# written through a temporary file renamed at the end; a device is written in place
+expect_exit traces_to_dev_null 0 "$F" run "$TMP/pol.lua" --traces /dev/null --sample 1 -q
+if [ -c /dev/null ]; then t_ok dev_null_stays_a_device; else t_fail dev_null_stays_a_device "replaced"; fi
+if ls "$TMP" | grep -q 'tmp-'; then t_fail no_temporary_file_left "$(ls "$TMP")"; else t_ok no_temporary_file_left; fi
 # a run that fails (a hook error) leaves no traces file
 printf 'scenario { name = "h", duration = "10s" }\nservice "a" { work = "1ms" }\ntraffic { rate = "10/s", mix = { a = 1 } }\nat("5s", function(sim) error("boom") end)\n' > "$TMP/hook.lua"
 expect_exit failed_run_exits_2 2 "$F" run "$TMP/hook.lua" --traces "$TMP/hook.json" --sample 1
