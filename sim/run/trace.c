@@ -11,7 +11,8 @@
 #include <string.h>
 
 struct fl_tracer {
-  double rate;
+  uint64_t below;              /* an entry request is sampled when its hash is below this (rate x 2^64) */
+  bool all;                    /* rate 1: every one */
   fl_trace_emit_cb emit;
   void *user;
   uint64_t entries;            /* entry requests seen */
@@ -30,7 +31,9 @@ static uint64_t mix64(uint64_t x) {   /* splitmix64's finaliser */
 int fl_trace_start(fl_sim_t *s, double rate, fl_trace_emit_cb emit, void *user) {
   if (s->tracer || !(rate > 0 && rate <= 1) || !emit) return -FL_EINVAL;
   struct fl_tracer *t = fl_xcalloc(1, sizeof *t);
-  t->rate = rate; t->emit = emit; t->user = user;
+  t->all = rate >= 1;
+  t->below = t->all ? UINT64_MAX : (uint64_t)(rate * 18446744073709551616.0);
+  t->emit = emit; t->user = user;
   s->tracer = t;
   return 0;
 }
@@ -55,8 +58,8 @@ static fl_span_t *new_span(fl_trace_t *tr, fl_time_t now) {
 
 void fl__trace_root(fl_sim_t *s, fl_req_t *q) {
   struct fl_tracer *t = s->tracer;
-  uint64_t h = mix64(s->m->seed ^ mix64(++t->entries));
-  if ((double)(h >> 11) * 0x1.0p-53 >= t->rate) return;
+  uint64_t h = mix64(s->m->seed ^ (++t->entries * 0xD1B54A32D192ED03ull));
+  if (h >= t->below && !t->all) return;
   if (t->nfree == 0) {
     if (t->nslots == t->cap) {
       t->cap = t->cap ? 2 * t->cap : 64;
