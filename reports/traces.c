@@ -118,14 +118,18 @@ static bool span_error(const fl_span_t *sp) { return !(sp->flags & FL_SPAN_UNFIN
 
 /* ---- OTLP ---- */
 
+/* An attribute's (a tag's) opening in its list: [,]{"key":K */
+static void key_open(fl_traces_out_t *o, const char *k) {
+  if (!o->first) fputc(',', o->file.f);
+  o->first = false;
+  fputs("{\"key\":", o->file.f);
+  jstr(o->file.f, k);
+}
+
 /* {"key":K,"value":{TYPE: */
 static void otlp_kv(fl_traces_out_t *o, const char *k, const char *type) {
-  FILE *f = o->file.f;
-  if (!o->first) fputc(',', f);
-  o->first = false;
-  fputs("{\"key\":", f);
-  jstr(f, k);
-  fprintf(f, ",\"value\":{\"%s\":", type);
+  key_open(o, k);
+  fprintf(o->file.f, ",\"value\":{\"%s\":", type);
 }
 static void otlp_str(fl_traces_out_t *o, const char *k, const char *v) { otlp_kv(o, k, "stringValue"); jstr(o->file.f, v); fputs("}}", o->file.f); }
 static void otlp_num(fl_traces_out_t *o, const char *k, int64_t v) {   /* int64 as a string, as OTLP JSON writes it */
@@ -185,13 +189,10 @@ static void write_otlp(fl_traces_out_t *o, const fl_sim_t *s, const fl_trace_t *
 
 /* ---- Jaeger ---- */
 
+/* {"key":K,"type":TYPE,"value": */
 static void jaeger_tag(fl_traces_out_t *o, const char *k, const char *type) {
-  FILE *f = o->file.f;
-  if (!o->first) fputc(',', f);
-  o->first = false;
-  fputs("{\"key\":", f);
-  jstr(f, k);
-  fprintf(f, ",\"type\":\"%s\",\"value\":", type);
+  key_open(o, k);
+  fprintf(o->file.f, ",\"type\":\"%s\",\"value\":", type);
 }
 static void jaeger_str(fl_traces_out_t *o, const char *k, const char *v) { jaeger_tag(o, k, "string"); jstr(o->file.f, v); fputc('}', o->file.f); }
 static void jaeger_num(fl_traces_out_t *o, const char *k, int64_t v) { jaeger_tag(o, k, "int64"); fprintf(o->file.f, "%" PRId64 "}", v); }

@@ -67,6 +67,19 @@ print("unfinished", n, "bad", bad)
 PY
 if grep -qE "^unfinished [1-9][0-9]* bad 0$" "$TMP/out"; then t_ok unfinished_spans_end_at_the_run_end; else t_fail unfinished_spans_end_at_the_run_end "$(cat "$TMP/out")"; fi
 
+# memory: a trace is held only until its last span ends. Ten times the run (120,000 traces of 4
+# spans, about 30 MB if they were held) leaves the peak within 4 MB
+for d in 300 3000; do
+  "$F" run tests/import/shop_model.lua --set duration=${d}s --traces /dev/null --sample 1 -q --json "$TMP/rss$d.json"
+done
+python3 - "$TMP/rss300.json" "$TMP/rss3000.json" > "$TMP/out" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["run"]["peak_rss_mb"] for p in sys.argv[1:3])
+print("peak %.1f MB -> %.1f MB" % (a, b))
+sys.exit(0 if b - a < 4 else 1)
+PY
+if [ $? = 0 ]; then t_ok traces_do_not_pile_up_in_memory; else t_fail traces_do_not_pile_up_in_memory "$(cat "$TMP/out")"; fi
+
 # usage
 expect_exit sample_zero_is_refused 2 "$F" run "$TMP/pol.lua" --traces "$TMP/x.json" --sample 0
 expect_output sample_says_its_range "--sample needs a share of the entry requests in (0, 1]"
