@@ -290,9 +290,9 @@ TEST(cumulative_counts_match_the_samples_and_the_quantiles) {
   for (int k = 0; k < nb; k++) {
     CHECK_MSG(got[k] == want[k], "le %lld: %llu vs %llu", (long long)le[k], (unsigned long long)got[k], (unsigned long long)want[k]);
     if (k > 0) CHECK(got[k] >= got[k - 1]);
-    double q = (double)got[k] / n;   /* the rank of the last value at or below le[k] */
-    if (got[k] > 0) CHECK(fl_hist_quantile(&h1, q) <= le[k]);
-    if (got[k] < (uint64_t)n) CHECK(fl_hist_quantile(&h1, ((double)got[k] + 1) / n) > le[k]);
+    /* rank got[k] (the last value at or below le[k]) and the next: ceil(q n) of a q half a rank below */
+    if (got[k] > 0) CHECK(fl_hist_quantile(&h1, ((double)got[k] - 0.5) / n) <= le[k]);
+    if (got[k] < (uint64_t)n) CHECK(fl_hist_quantile(&h1, ((double)got[k] + 0.5) / n) > le[k]);
   }
   fl_hist_init(&h2);
   fl_hist_cumulative(&h2, le, nb, got);
