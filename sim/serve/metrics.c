@@ -84,15 +84,13 @@ static void subjects(fl_text_t *t, const char *what, const char *key, int n, con
   for (int i = 0; i < n; i++) histogram(t, name, key, names[i], st[i]->htotal);
 }
 
-static void services(fl_text_t *t, fl_sim_t *s) {
+static void services(fl_text_t *t, const fl_sim_t *s) {
   const fl_model_t *m = s->m;
   int n = m->nservices;
   const char **names = fl_xcalloc((size_t)n + 1, sizeof *names);
   const fl_stats_t **st = fl_xcalloc((size_t)n + 1, sizeof *st);
   for (int i = 0; i < n; i++) { names[i] = m->services[i].name; st[i] = &s->svc[i].st; }
   subjects(t, "service", "service", n, names, st);
-  fl_live_stats_t *ls = fl_xcalloc((size_t)n + 1, sizeof *ls);
-  for (int i = 0; i < n; i++) fl_sim_service_stats(s, i, &ls[i]);
   static const struct { const char *name, *help; } gauges[] = {
     { "faultline_service_busy_workers", "Workers at work now, all instances." },
     { "faultline_service_queue", "Requests in the waiting rooms now, all instances." },
@@ -105,7 +103,9 @@ static void services(fl_text_t *t, fl_sim_t *s) {
     family(t, gauges[g].name, "gauge", gauges[g].help);
     for (int i = 0; i < n; i++) {
       const fl_svc_rt_t *r = &s->svc[i];
-      double v = g == 0 ? r->busy : g == 1 ? r->queued : g == 2 ? r->inflight : g == 3 ? ls[i].instances : g == 4 ? ls[i].desired : (double)ls[i].health;
+      /* the fields fl_sim_service_stats reads, read without touching the time integrals: a scrape
+      ** leaves the run exactly as it was */
+      double v = g == 0 ? r->busy : g == 1 ? r->queued : g == 2 ? r->inflight : g == 3 ? r->nup : g == 4 ? r->desired : (double)r->health;
       sample(t, gauges[g].name, "service", names[i], NULL, NULL, v);
     }
   }
@@ -121,10 +121,10 @@ static void services(fl_text_t *t, fl_sim_t *s) {
     for (int i = 0; i < n; i++)
       if (m->services[i].broker) sample(t, "faultline_broker_oldest_age_seconds", "service", names[i], NULL, NULL, s->wdone ? s->svc[i].st.series[FL_SER_LAG_AGE][w] : 0);
   }
-  free(ls); free(names); free(st);
+  free(names); free(st);
 }
 
-static void journeys(fl_text_t *t, fl_sim_t *s) {
+static void journeys(fl_text_t *t, const fl_sim_t *s) {
   const fl_model_t *m = s->m;
   int n = m->njourneys;
   if (n == 0) return;
@@ -163,7 +163,7 @@ void fl__serve_metrics(fl_serve_t *sv, client_t *c) {
   family(&t, "faultline_up", "gauge", "1 while a model runs, 0 when none loaded (see /api/status).");
   fl_text_printf(&t, "faultline_up %d\n", sv->run ? 1 : 0);
   if (sv->run) {
-    fl_sim_t *s = &sv->run->s;
+    const fl_sim_t *s = &sv->run->s;
     family(&t, "faultline_sim_time_seconds", "gauge", "Simulated time of the run, seconds.");
     fl_text_printf(&t, "faultline_sim_time_seconds %.17g\n", fl_time_to_sec(s->eng.now));
     family(&t, "faultline_run_generation", "gauge", "Models loaded so far: a change starts the counters over.");
