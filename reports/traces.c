@@ -105,7 +105,7 @@ static void span_attrs(fl_traces_out_t *o, const fl_sim_t *s, const fl_trace_t *
     return;
   }
   a->num(o, "faultline.attempt", sp->attempt);
-  a->num(o, "faultline.retry", sp->flags & FL_SPAN_HEDGE ? 0 : sp->attempt - 1);
+  a->num(o, "faultline.retry", sp->retry);
   if (sp->flags & FL_SPAN_HEDGE) a->flag(o, "faultline.hedge", true);
   if (sp->call_id >= 0 && s->calls[sp->call_id]->timeout > 0) a->dbl(o, "faultline.timeout", fl_time_to_sec(s->calls[sp->call_id]->timeout));
   if (sp->flags & FL_SPAN_ABANDONED) a->flag(o, "faultline.abandoned", true);

@@ -35,6 +35,17 @@ for fmt in otlp jaeger; do
   expect_exit ${fmt}_spans_name_the_fault_that_hit_them 0 $C faults "$TMP/pol.$fmt.json" slow backend 20 40
   expect_exit ${fmt}_spans_tell_retries_timeouts_and_fallbacks 0 $C policies "$TMP/pol.$fmt.json"
 done
+# hedges and retries together: every attempt is a span, each past the first a retry or a hedge
+cat > "$TMP/hedge.lua" <<'LUA'
+scenario { name = "hedge", duration = "20s", warmup = "0s", seed = 5, window = "1s" }
+service "gateway" { instances = 2, workers = 100, work = "1ms",
+  calls = { call "backend" { timeout = "200ms", retries = 1, hedge = { after = "20ms", max = 1 } } } }
+service "backend" { instances = 4, workers = 100, work = exp "10ms", error_rate = "5%" }
+traffic { rate = "50/s", mix = { gateway = 1 } }
+LUA
+"$F" run "$TMP/hedge.lua" --traces "$TMP/hedge.otlp.json" --sample 1 -q --json "$TMP/hedge.json"
+expect_exit attempts_are_the_reports_attempts 0 $C calls "$TMP/hedge.otlp.json" "$TMP/hedge.json"
+expect_exit pol_attempts_are_the_reports_attempts 0 $C calls "$TMP/pol.otlp.json" "$TMP/pol.otlp.report.json"
 # the format from the file's name
 "$F" run "$TMP/pol.lua" --traces "$TMP/named.jaeger.json" --sample 0.1 -q
 expect_exit jaeger_json_name_writes_jaeger 0 $C jaeger "$TMP/named.jaeger.json"

@@ -14,6 +14,8 @@
   traces_check.py faults FILE FAULT SERVICE FROM TO
                                        spans naming FAULT are SERVICE's and overlap [FROM, TO]
                                        (seconds of simulated time); some do
+  traces_check.py calls FILE REPORT    per call site, spans == the report's attempts and spans past
+                                       the first attempt == its retries + hedges (--sample 1)
   traces_check.py policies FILE        retries and hedges carry attempt > 1, abandoned spans end in
                                        their caller's timeout, optional calls say so
 Exit 1 with a message on the first broken rule."""
@@ -144,7 +146,7 @@ def main(a):
         by = {(s[0], s[1]): s for s in spans}
         retried = [s for s in spans if s[8].get("faultline.retry", 0) > 0]
         if not retried: fail("no retried attempt")
-        for s in retried:
+        for s in retried:   # no hedges here: the attempt after the k-th retry is the (k+1)-th
             if s[8]["faultline.attempt"] != s[8]["faultline.retry"] + 1: fail("span %s: attempt and retry disagree" % s[1])
         ab = [s for s in spans if s[8].get("faultline.abandoned")]
         if not ab: fail("no abandoned attempt")
@@ -155,6 +157,21 @@ def main(a):
         if not any(s[8].get("faultline.optional") for s in spans): fail("no optional call")
         if not any(s[8].get("faultline.fallback") for s in spans): fail("no fallback")
         print("%d retried attempts, %d abandoned, optional and fallback present" % (len(retried), len(ab)))
+    elif a[0] == "calls":
+        spans, rep = read_any(a[1]), json.load(open(a[2]))
+        by = {(s[0], s[1]): s for s in spans}
+        n, extra = {}, {}
+        for s in spans:
+            if s[2] is None: continue
+            p = by[(s[0], s[2])]
+            key = "%s.%s -> %s.%s" % (p[3], p[4], s[3], s[4])
+            n[key] = n.get(key, 0) + 1
+            extra[key] = extra.get(key, 0) + (s[8].get("faultline.attempt", 1) > 1)
+        for key, r in rep["calls"].items():
+            if n.get(key, 0) != r["attempts"] or extra.get(key, 0) != r["retries"] + r["hedges"]:
+                fail("%s: %d spans, %d past the first attempt; the report: %d attempts, %d retries + %d hedges" %
+                     (key, n.get(key, 0), extra.get(key, 0), r["attempts"], r["retries"], r["hedges"]))
+            print("%s: %d spans = attempts, %d = retries + hedges" % (key, n[key], extra[key]))
     else:
         sys.exit(__doc__)
 

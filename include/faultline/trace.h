@@ -13,7 +13,7 @@
 #define FL_TRACE_EPOCH_NS 1767225600000000000LL
 
 enum {
-  FL_SPAN_HEDGE = 1 << 0,      /* a hedged attempt */
+  FL_SPAN_HEDGE = 1 << 0,      /* sent as the run sends a hedge, away from the first attempt's instance (a hedge, or a retry after one) */
   FL_SPAN_ABANDONED = 1 << 1,  /* its caller timed out on it: the answer went nowhere */
   FL_SPAN_OPTIONAL = 1 << 2,   /* an optional call: its caller falls back when it fails */
   FL_SPAN_UNFINISHED = 1 << 3, /* still in flight when the run ended (end = the run's end) */
@@ -34,6 +34,7 @@ typedef struct fl_span {
   int origin;                  /* service a failure or degradation came from, or -1 */
   uint8_t outcome, cause;      /* fl_outcome_t, fl_cause_t */
   uint8_t attempt;             /* 1 for a call's first attempt, 2 for its first retry or hedge, ... */
+  uint8_t retry;               /* retries the call had sent with this attempt (a retry: which one; 0 before any) */
   uint8_t flags;               /* FL_SPAN_* */
 } fl_span_t;
 

@@ -90,6 +90,7 @@ void fl__trace_child(fl_sim_t *s, const fl_req_t *parent, fl_req_t *c, const fl_
   sp->call_id = c->call_id;
   if (x) sp->attempt = x->attempts;
   if (c->flags & F_HEDGE) sp->flags |= FL_SPAN_HEDGE;
+  if (x) sp->retry = (uint8_t)(x->attempts - 1 - x->hedges);
   if (c->call_id < 0) sp->flags |= FL_SPAN_ASYNC;   /* a publish */
   else if (s->calls[c->call_id]->optional) sp->flags |= FL_SPAN_OPTIONAL;
   c->trace = parent->trace;
