@@ -17,7 +17,7 @@ enum {
   FL_SPAN_ABANDONED = 1 << 1,  /* its caller timed out on it: the answer went nowhere */
   FL_SPAN_OPTIONAL = 1 << 2,   /* an optional call: its caller falls back when it fails */
   FL_SPAN_UNFINISHED = 1 << 3, /* still in flight when the run ended (end = the run's end) */
-  FL_SPAN_NOT_ARRIVED = 1 << 4,/* never reached its service (a breaker, bulkhead, partition or full room) */
+  FL_SPAN_NOT_ARRIVED = 1 << 4,/* no answer from its service: stopped by a breaker, bulkhead or partition, or dropped by a full room */
   FL_SPAN_FALLBACK = 1 << 5,   /* degraded: a failed optional call below it was answered by a fallback */
   FL_SPAN_ASYNC = 1 << 6,      /* a message published to a broker: nobody waits for its answer */
 };
