@@ -80,6 +80,7 @@ deps:
 	command -v python3 >/dev/null 2>&1 || tools="$$tools python3"; \
 	command -v curl >/dev/null 2>&1 || tools="$$tools curl"; \
 	command -v valgrind >/dev/null 2>&1 || tools="$$tools valgrind"; \
+	dpkg -s python3-prometheus-client >/dev/null 2>&1 || tools="$$tools python3-prometheus-client"; \
 	if [ -n "$$tools" ]; then \
 	  echo "faultline: installing$$tools (report charts and tests)"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

@@ -15,4 +15,17 @@ expect_exit() {
 expect_output() {
   if grep -qF -- "$2" "$TMP/out"; then t_ok "$1"; else t_fail "$1" "output lacks '$2': $(head -c 400 "$TMP/out")"; fi
 }
+# add_counts FILE NAME: the ok/FAIL lines of a helper's output FILE, and its closing line
+# "# NAME: N passed, N failed" folded into ours
+add_counts() {
+  local line
+  line=$(grep -E "^# $2: [0-9]+ passed, [0-9]+ failed$" "$1")
+  grep -E '^(ok|FAIL) ' "$1" || true
+  if [ -n "$line" ]; then
+    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+  else
+    t_fail "$2_ran" "$(tail -5 "$1")"
+  fi
+}
 finish() { echo "# $(basename "$0"): $T_PASSED passed, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }

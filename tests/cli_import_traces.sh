@@ -5,7 +5,8 @@
 # imported, checked and run for 50 simulated minutes (about 120000 requests), and the simulated
 # p50 and p99 of every operation must be within 5% of the traces' own, and the calls per request
 # of every caller -> callee within 4 standard errors of the difference of the two means (+10
-# requests in flight at the end). Then the small fixtures, the notes, and bad input (exit 2,
+# requests in flight at the end). The same round trip from traces that `faultline run --traces`
+# wrote of that model (tests/import/shop_model.lua). Then the small fixtures, the notes, and bad input (exit 2,
 # file:line).
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -13,17 +14,27 @@ F=$FAULTLINE
 D=tests/import
 if ! command -v python3 > /dev/null 2>&1; then echo "skip cli_import_traces.sh: no python3"; finish; exit $?; fi
 
+# round_trip NAME: $TMP/NAME.json imported, checked, run; the run held against the traces
+round_trip() {
+  expect_exit ${1}_imports 0 "$F" import traces "$TMP/$1.json" --duration 3000s --out "$TMP/$1.lua"
+  expect_exit ${1}_checks 0 "$F" check "$TMP/$1.lua"
+  expect_output ${1}_has_the_model "ok: 5 services, 6 endpoints, 2 journeys"
+  expect_exit ${1}_runs 0 "$F" run "$TMP/$1.lua" --set scenario.warmup=0 --json "$TMP/$1.report.json" -q
+  expect_exit ${1}_matches_the_traces 0 python3 $D/make_traces.py compare "$TMP/$1.json" "$TMP/$1.report.json"
+  [ -n "${FAULTLINE_IMPORT_VERBOSE:-}" ] && cat "$TMP/out"
+}
 for fmt in jaeger otlp; do
   seed=1; [ $fmt = otlp ] && seed=2
-  python3 $D/make_traces.py gen $fmt 20000 $seed "$TMP/$fmt.json"
-  expect_exit round_trip_${fmt}_imports 0 "$F" import traces "$TMP/$fmt.json" --duration 3000s --out "$TMP/$fmt.lua"
-  expect_exit round_trip_${fmt}_checks 0 "$F" check "$TMP/$fmt.lua"
-  expect_output round_trip_${fmt}_has_the_model "ok: 5 services, 6 endpoints, 2 journeys"
-  expect_exit round_trip_${fmt}_runs 0 "$F" run "$TMP/$fmt.lua" --set scenario.warmup=0 --json "$TMP/$fmt.report.json" -q
-  expect_exit round_trip_${fmt}_matches_the_traces 0 python3 $D/make_traces.py compare "$TMP/$fmt.json" "$TMP/$fmt.report.json"
-  [ -n "${FAULTLINE_IMPORT_VERBOSE:-}" ] && cat "$TMP/out"
+  python3 $D/make_traces.py gen $fmt 20000 $seed "$TMP/round_trip_$fmt.json"
+  round_trip round_trip_$fmt
 done
-expect_exit same_traces_same_scenario 0 cmp <("$F" import traces "$TMP/jaeger.json" --duration 3000s 2>/dev/null) "$TMP/jaeger.lua"
+# the same model simulated (tests/import/shop_model.lua), its traces written by `run --traces`
+# (all 20000 entry requests), imported, run again: the same bounds against the written traces
+for fmt in otlp jaeger; do
+  expect_exit run_traces_${fmt}_written 0 "$F" run $D/shop_model.lua --traces "$TMP/run_traces_$fmt.json" --traces-format $fmt --sample 1 -q
+  round_trip run_traces_$fmt
+done
+expect_exit same_traces_same_scenario 0 cmp <("$F" import traces "$TMP/round_trip_jaeger.json" --duration 3000s 2>/dev/null) "$TMP/round_trip_jaeger.lua"
 
 # ---- the fixtures (40 traces each) ----
 expect_exit jaeger_fixture_imports 0 "$F" import traces $D/shop.traces.jaeger.json --out "$TMP/fx.lua"

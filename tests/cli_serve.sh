@@ -2,17 +2,6 @@
 # loopback, then the HTTP, SSE and control tests (tests/serve_test.py) and the live page in
 # headless Chromium (tests/browser/live_test.js). Adds their counts to this file's closing line.
 . tests/cli.sh
-add_counts() {   # add_counts FILE NAME: fold a "# NAME: N passed, N failed" line into ours
-  local line
-  line=$(grep -E "^# $2: [0-9]+ passed, [0-9]+ failed$" "$1")
-  grep -E '^(ok|FAIL) ' "$1" || true
-  if [ -n "$line" ]; then
-    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-  else
-    t_fail "$2_ran" "$(tail -5 "$1")"
-  fi
-}
 # a FIFO as the scenario is refused at once (opening it would wait for a writer)
 mkfifo "$TMP/pipe.lua"
 expect_exit serve_refuses_a_fifo_scenario 2 timeout 10 "$FAULTLINE" serve "$TMP/pipe.lua" --port 0

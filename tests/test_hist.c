@@ -266,3 +266,35 @@ TEST(quantiles_in_one_scan_equal_quantile_one_at_a_time) {
   }
   free(h);
 }
+
+/* Cumulative counts at the bounds of a Prometheus histogram: exact for values away from a bound
+** (a value is read as its bucket's midpoint, within 1% of it), and the same count as the
+** quantiles read: fl_hist_quantile(q) <= le exactly when rank ceil(q n) <= the count at le. */
+TEST(cumulative_counts_match_the_samples_and_the_quantiles) {
+  static const int64_t le[] = { 5000000, 10000000, 25000000, 50000000, 100000000, 250000000 };
+  const int nb = (int)(sizeof le / sizeof *le);
+  fl_hist_init(&h1);
+  uint64_t want[6] = { 0 };
+  int n = 0;
+  for (int i = 0; i < 200000; i++) {
+    int64_t v = (int64_t)(-log(1 - lcg_unit()) * 30e6);   /* exponential, mean 30 ms */
+    bool near = false;
+    for (int k = 0; k < nb; k++) near |= fabs((double)(v - le[k])) < 0.01 * (double)le[k];
+    if (near) continue;                                     /* within a bucket's width of a bound */
+    fl_hist_add(&h1, v);
+    n++;
+    for (int k = 0; k < nb; k++) want[k] += v <= le[k];
+  }
+  uint64_t got[6];
+  fl_hist_cumulative(&h1, le, nb, got);
+  for (int k = 0; k < nb; k++) {
+    CHECK_MSG(got[k] == want[k], "le %lld: %llu vs %llu", (long long)le[k], (unsigned long long)got[k], (unsigned long long)want[k]);
+    if (k > 0) CHECK(got[k] >= got[k - 1]);
+    /* rank got[k] (the last value at or below le[k]) and the next: ceil(q n) of a q half a rank below */
+    if (got[k] > 0) CHECK(fl_hist_quantile(&h1, ((double)got[k] - 0.5) / n) <= le[k]);
+    if (got[k] < (uint64_t)n) CHECK(fl_hist_quantile(&h1, ((double)got[k] + 0.5) / n) > le[k]);
+  }
+  fl_hist_init(&h2);
+  fl_hist_cumulative(&h2, le, nb, got);
+  CHECK(got[0] == 0 && got[nb - 1] == 0);
+}

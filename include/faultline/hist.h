@@ -31,6 +31,9 @@ int64_t fl_hist_quantile(const fl_hist_t *h, double q);
 /* fl_hist_quantile of each of q[0..n) (ascending) into out[0..n), in one scan of the buckets. */
 void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out);
 double fl_hist_mean(const fl_hist_t *h);
+/* Cumulative counts at bounds le[0..n) (ascending, nanoseconds): out[k] = values <= le[k], each
+** value read as fl_hist_quantile reads it (its bucket's midpoint, clamped to [min, max]). */
+void fl_hist_cumulative(const fl_hist_t *h, const int64_t *le, int n, uint64_t *out);
 /* Bucket index for a value, and the bucket's [lo, hi] range in nanoseconds (for tests). */
 uint32_t fl_hist_bucket(int64_t value);
 void fl_hist_bucket_range(uint32_t idx, int64_t *lo, int64_t *hi);

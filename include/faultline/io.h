@@ -14,6 +14,18 @@
 ** write 'PATH': REASON" in err (the temporary file removed). */
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
+/* A file written as a stream, whole or not at all: fl_afile_open() opens "PATH.tmp-RANDOM" as
+** fl_write_atomic does (or, for a device or FIFO, the target itself), the caller writes to a->f,
+** and fl_afile_close() flushes, fsyncs and renames it over PATH (commit), or removes it (!commit).
+** Both return 0, or -FL_EIO with "cannot write 'PATH': REASON" in err (nothing left behind). */
+typedef struct fl_afile {
+  FILE *f;                    /* write here */
+  char *tmp;                  /* the temporary file (NULL: writing in place) */
+  char *path;                 /* the target */
+} fl_afile_t;
+int fl_afile_open(fl_afile_t *a, const char *path, char *err, size_t errlen);
+int fl_afile_close(fl_afile_t *a, bool commit, char *err, size_t errlen);
+
 /* Writes 'data' to an open stream and flushes it, checking the write, the flush and the stream's
 ** error flag (a full disk: stdout on /dev/full). Returns 0 or -FL_EIO (errno as the failure left it). */
 int fl_write_stream(FILE *f, const char *data, size_t len);

@@ -290,6 +290,7 @@ typedef struct fl_sim {
   volatile int stop;               /* set asynchronously to stop at the next window */
   bool complete;                   /* ran to the scenario's end */
   bool check_invariants;           /* FAULTLINE_CHECK_INVARIANTS=1 at init: checked after every window */
+  struct fl_tracer *tracer;        /* traces of sampled requests (trace.h), or NULL */
   void (*on_window)(struct fl_sim *s, uint32_t w, void *user);
   void *on_window_user;
 } fl_sim_t;

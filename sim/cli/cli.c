@@ -30,6 +30,9 @@ static const char usage[] =
   "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
   "  --html FILE          write the HTML report: one self-contained page (diagram, replay, charts)\n"
   "  --csv DIR            write the per-window series as CSV files into DIR (created if missing)\n"
+  "  --traces FILE        write traces of sampled requests: OTLP JSON (Jaeger's for *.jaeger.json)\n"
+  "  --sample R           share of entry requests traced, in (0, 1] (default 0.01)\n"
+  "  --traces-format F    otlp or jaeger, whatever FILE's name\n"
   "  -q, --quiet          no summary on stdout\n"
   "  --unsafe             lift the scenario sandbox (os, io, includes anywhere)\n"
   "\n"
@@ -71,6 +74,9 @@ static const char run_outputs[] =
   "  --junit FILE         write a JUnit XML file, one test case per expectation\n"
   "  --html FILE          write the HTML report: one self-contained page (diagram, replay, charts)\n"
   "  --csv DIR            write the per-window series as CSV files into DIR (created if missing)\n"
+  "  --traces FILE        write traces of sampled requests: OTLP JSON (Jaeger's for *.jaeger.json)\n"
+  "  --sample R           share of entry requests traced, in (0, 1] (default 0.01)\n"
+  "  --traces-format F    otlp or jaeger, whatever FILE's name\n"
   "  -q, --quiet          no summary on stdout\n";
 
 bool fl_cli_help(int argc, char **argv) {

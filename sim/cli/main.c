@@ -2,16 +2,21 @@
 ** (load, run, check, report) and check (load and print the resolved model). */
 #include "faultline/report.h"
 #include "faultline/run.h"
+#include "faultline/trace.h"
 #include "faultline/units.h"
 #include "cli.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 typedef struct cli {
   const char *cmd, *scenario, *json, *junit, *html, *csv;
+  const char *traces;          /* --traces FILE */
+  double sample;               /* --sample R: share of entry requests traced */
+  int traces_format;           /* fl_traces_format_t; -1: from the file's name */
   bool quiet, unsafe;
   fl_load_opts_t load;
   const char **sets; int nsets;
@@ -35,12 +40,16 @@ static int parse_args(int argc, char **argv, cli_t *c) {
   static const struct { const char *opt, *need; } files[] = {
     { "--json", "--json needs a file name" }, { "--junit", "--junit needs a file name" },
     { "--html", "--html needs a file name" }, { "--csv", "--csv needs a folder name" },
+    { "--traces", "--traces needs a file name" },
   };
-  const char **dest[] = { &c->json, &c->junit, &c->html, &c->csv };
+  const char **dest[] = { &c->json, &c->junit, &c->html, &c->csv, &c->traces };
+  c->sample = 0.01;
+  c->traces_format = -1;
+  bool sampled = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     int f = -1;
-    for (int k = 0; k < 4; k++) if (strcmp(a, files[k].opt) == 0) f = k;
+    for (int k = 0; k < 5; k++) if (strcmp(a, files[k].opt) == 0) f = k;
     if (f >= 0) {
       if (!(*dest[f] = value_of(argc, argv, &i))) return fl_cli_usage_error(verb, files[f].need, NULL);
     } else if (strcmp(a, "--seed") == 0) {
@@ -53,6 +62,20 @@ static int parse_args(int argc, char **argv, cli_t *c) {
       const char *v = value_of(argc, argv, &i);
       if (!v) return fl_cli_usage_error(verb, "--set needs PATH=VALUE", NULL);
       c->sets[c->nsets++] = v;
+    } else if (strcmp(a, "--sample") == 0) {
+      const char *v = value_of(argc, argv, &i);
+      char *end = NULL;
+      errno = 0;
+      double r = v && *v != '+' && *v != '-' ? strtod(v, &end) : 0;
+      if (!v || !end || *end || errno || !(r > 0 && r <= 1))
+        return fl_cli_usage_error(verb, "--sample needs a share of the entry requests in (0, 1], e.g. 0.01, got", v ? v : "nothing");
+      c->sample = r;
+      sampled = true;
+    } else if (strcmp(a, "--traces-format") == 0) {
+      const char *v = value_of(argc, argv, &i);
+      if (v && strcmp(v, "otlp") == 0) c->traces_format = FL_TRACES_OTLP;
+      else if (v && strcmp(v, "jaeger") == 0) c->traces_format = FL_TRACES_JAEGER;
+      else return fl_cli_usage_error(verb, "--traces-format needs otlp or jaeger, got", v ? v : "nothing");
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       c->quiet = true;
     } else if (strcmp(a, "--unsafe") == 0) {
@@ -66,6 +89,7 @@ static int parse_args(int argc, char **argv, cli_t *c) {
     }
   }
   if (!c->scenario) return fl_cli_usage_error(verb, "missing scenario file after", c->cmd);
+  if ((sampled || c->traces_format >= 0) && !c->traces) return fl_cli_usage_error(verb, "--sample and --traces-format go with --traces FILE", NULL);
   c->load.unsafe = c->unsafe;
   c->load.sets = c->sets;
   c->load.nsets = c->nsets;
@@ -101,11 +125,19 @@ static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t 
 }
 
 static int cmd_run(const cli_t *c, fl_run_t *r) {
-  const char *outs[] = { c->json, c->junit, c->html, c->csv }, *what[] = { "--json", "--junit", "--html", "--csv" };
-  if (fl_cli_check_targets(outs, what, 4, &c->scenario, 1) != 0) return FL_EXIT_USAGE;
+  const char *outs[] = { c->json, c->junit, c->html, c->csv, c->traces }, *what[] = { "--json", "--junit", "--html", "--csv", "--traces" };
+  if (fl_cli_check_targets(outs, what, 5, &c->scenario, 1) != 0) return FL_EXIT_USAGE;
   if ((c->json && fl_cli_check_output(c->json) != 0) || (c->junit && fl_cli_check_output(c->junit) != 0) ||
-      (c->html && fl_cli_check_output(c->html) != 0) || (c->csv && fl_cli_check_dir(c->csv) != 0)) return FL_EXIT_USAGE;
+      (c->html && fl_cli_check_output(c->html) != 0) || (c->csv && fl_cli_check_dir(c->csv) != 0) ||
+      (c->traces && fl_cli_check_output(c->traces) != 0)) return FL_EXIT_USAGE;
   fl_sim_t *s = &r->s;
+  fl_traces_out_t *tout = NULL;   /* --traces: written as the traces complete, put in place at the end */
+  if (c->traces) {
+    char terr[512];
+    fl_traces_format_t fmt = c->traces_format >= 0 ? (fl_traces_format_t)c->traces_format : fl_traces_format_of(c->traces);
+    if (!(tout = fl_traces_open(c->traces, fmt, terr, sizeof terr))) { fl_cli_error(terr, NULL); return FL_EXIT_INTERNAL; }
+    fl_trace_start(s, c->sample, fl_traces_write, tout);
+  }
   progress_t prog = { fl_run_clock(), 0, isatty(2) != 0 };
   s->on_window = on_window;
   s->on_window_user = &prog;
@@ -114,6 +146,12 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
   int ran = fl_run_all(r);
   fl_cli_stop_on_signal(NULL);
   if (prog.tty) fprintf(stderr, "\r%60s\r", "");
+  uint64_t ntraces = 0, nspans = 0;
+  if (tout) {   /* the traces of requests still in flight go out unfinished */
+    char terr[512];
+    fl_trace_stop(s, &ntraces, &nspans);
+    if (fl_traces_close(tout, ran >= 0, terr, sizeof terr) != 0) { fl_cli_error(terr, NULL); return FL_EXIT_INTERNAL; }
+  }
   if (ran < 0) {   /* a hook failed: a scenario error */
     fl_cli_error(s->error, NULL);
     return FL_EXIT_USAGE;
@@ -130,6 +168,7 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
     if (c->json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", c->json);
     if (c->html && rc != FL_EXIT_INTERNAL) printf("html report: %s\n", c->html);
     if (c->csv && rc != FL_EXIT_INTERNAL) printf("csv series: %s/\n", c->csv);
+    if (c->traces) printf("traces: %s (%llu traces, %llu spans)\n", c->traces, (unsigned long long)ntraces, (unsigned long long)nspans);
   }
   if (failed && c->quiet) fl_report_expectations_failed(stderr, s);   /* -q hides the summary, never a failure */
   if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, r->m->nexpects);

@@ -108,6 +108,20 @@ void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out)
   }
 }
 
+void fl_hist_cumulative(const fl_hist_t *h, const int64_t *le, int n, uint64_t *out) {
+  for (int k = 0; k < n; k++) out[k] = 0;
+  if (h->count == 0) return;
+  for (uint32_t i = h->lo; i <= h->hi; i++) {
+    if (!h->b[i]) continue;
+    int64_t lo, hi;
+    fl_hist_bucket_range(i, &lo, &hi);
+    int64_t mid = i == LAST ? h->max : lo + (hi - lo) / 2;
+    if (mid < h->min) mid = h->min;
+    if (mid > h->max) mid = h->max;
+    for (int k = 0; k < n; k++) if (mid <= le[k]) out[k] += h->b[i];
+  }
+}
+
 double fl_hist_mean(const fl_hist_t *h) {
   return h->count ? h->sum / (double)h->count : 0;
 }

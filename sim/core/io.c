@@ -59,27 +59,32 @@ static int write_in_place(const char *path, const char *data, size_t len, char *
   return e ? io_error(err, errlen, path, e) : 0;
 }
 
+/* Creates "PATH.tmp-RANDOM" (its name in *tmp, free()). Returns its descriptor, or -1 (errno set,
+** *tmp freed). */
+static int open_tmp(const char *path, char **tmp) {
+  size_t pl = strlen(path) + 32;
+  *tmp = fl_xmalloc(pl);
+  int fd = -1;
+  for (int tries = 0; tries < 100 && fd < 0; tries++) {
+    char suffix[16];
+    random_suffix(suffix, sizeof suffix);
+    snprintf(*tmp, pl, "%s.tmp-%s", path, suffix);
+    fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST && errno != EINTR) break;
+  }
+  if (fd < 0) { int e = errno; free(*tmp); *tmp = NULL; errno = e; }
+  return fd;
+}
+
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
     if (!S_ISREG(st.st_mode)) return write_in_place(path, data, len, err, errlen);
   }
-  size_t pl = strlen(path) + 32;
-  char *tmp = fl_xmalloc(pl);
-  int fd = -1;
-  for (int tries = 0; tries < 100 && fd < 0; tries++) {
-    char suffix[16];
-    random_suffix(suffix, sizeof suffix);
-    snprintf(tmp, pl, "%s.tmp-%s", path, suffix);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST && errno != EINTR) break;
-  }
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    return io_error(err, errlen, path, e);
-  }
+  char *tmp;
+  int fd = open_tmp(path, &tmp);
+  if (fd < 0) return io_error(err, errlen, path, errno);
   int e = 0;
   if (write_all(fd, data, len) != 0 || fsync(fd) != 0) e = errno;
   if (close(fd) != 0 && !e && errno != EINTR) e = errno;
@@ -87,6 +92,45 @@ int fl_write_atomic(const char *path, const char *data, size_t len, char *err, s
   if (e) unlink(tmp);
   free(tmp);
   return e ? io_error(err, errlen, path, e) : 0;
+}
+
+int fl_afile_open(fl_afile_t *a, const char *path, char *err, size_t errlen) {
+  memset(a, 0, sizeof *a);
+  struct stat st;
+  int fd;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {   /* a device, a FIFO: in place */
+    do fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  } else {
+    fd = open_tmp(path, &a->tmp);
+  }
+  if (fd < 0) return io_error(err, errlen, path, errno);
+  if (!(a->f = fdopen(fd, "w"))) {
+    int e = errno;
+    close(fd);
+    if (a->tmp) { unlink(a->tmp); free(a->tmp); a->tmp = NULL; }
+    return io_error(err, errlen, path, e);
+  }
+  a->path = fl_xstrdup(path);
+  return 0;
+}
+
+int fl_afile_close(fl_afile_t *a, bool commit, char *err, size_t errlen) {
+  if (!a->f) return 0;
+  int e = 0;
+  if (fflush(a->f) != 0 || ferror(a->f)) e = errno ? errno : EIO;
+  if (!e && a->tmp && commit && fsync(fileno(a->f)) != 0) e = errno;
+  if (fclose(a->f) != 0 && !e) e = errno;
+  a->f = NULL;
+  if (a->tmp) {
+    if (!e && commit && rename(a->tmp, a->path) != 0) e = errno;
+    if (e || !commit) unlink(a->tmp);
+    free(a->tmp);
+  }
+  int rc = e && commit ? io_error(err, errlen, a->path, e) : 0;
+  free(a->path);
+  memset(a, 0, sizeof *a);
+  return rc;
 }
 
 int fl_write_stream(FILE *f, const char *data, size_t len) {

@@ -12,6 +12,7 @@ void fl__publish(fl_sim_t *s, fl_req_t *parent, const fl_call_t *call) {
   s->svc[parent->ep->service->id].calls_via[call->slot]++;
   fl_req_t *c = fl__req_alloc(s);
   c->ep = call->target;
+  if (parent->trace) fl__trace_child(s, parent, c, NULL);   /* a sampled request (trace.c) */
   fl__send(s, c);
 }
 

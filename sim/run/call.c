@@ -151,6 +151,7 @@ static void launch(fl_sim_t *s, fl_req_t *parent, int ci, fl_callctx_t *x, const
   if (s->m->nattr_keys) memcpy(c->attr, attr, sizeof c->attr);   /* the request's attributes travel with its calls (none: never read) */
   if (x) { c->ctx = x; if (x->hedges && !x->waiting) c->flags |= F_HEDGE; x->attempts++; x->outstanding++; }
   else { c->parent = parent; c->parent_gen = parent->gen; }
+  if (parent->trace) fl__trace_child(s, parent, c, x);   /* a sampled request (trace.c) */
   cr->attempts++;
   if (call->deadline) {
     fl_time_t d = parent->deadline;

@@ -18,6 +18,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
     for (int i = CHUNK_REQS - 1; i >= 0; i--) {
       fl_req_t *r = &c->reqs[i];
       r->gen = 0;
+      r->trace = 0;
       fl_event_init(&r->ev, on_work_done);
       fl_event_init(&r->tmo, fl__on_timeout);
       r->next = s->free_reqs; s->free_reqs = r;
@@ -30,7 +31,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
 
   q->journey = -1; q->step = q->pending = q->call = 0;
   q->call_id = -1; q->caller_inst = -1; q->ctx = NULL; q->sess = NULL; q->deadline = 0; q->dgroup = -1;
-  q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;
+  q->origin = -1; q->cause = FL_CAUSE_NONE; q->flags = 0;   /* trace: 0 once freed (trace.c) */
   q->sent = q->arrived = s->eng.now; q->wait_until = 0;
   if (s->m->nattr_keys) memset(q->attr, 0, sizeof q->attr);   /* without attribute keys nothing reads them */
   if (++s->reqs_live > s->reqs_peak) s->reqs_peak = s->reqs_live;
@@ -307,6 +308,7 @@ void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, 
   fl_engine_cancel(&s->eng, &q->tmo);
   fl__attempt_release(s, q, out, cause);
   if (svc->outlier.consecutive_errors && q->inst && !(q->flags & (F_LIMBO | F_TIMED_OUT))) fl__outlier_record(s, svc, q->inst, out, cause, origin);
+  if (q->trace) fl__trace_end(s, q, out, cause, origin);   /* a sampled request (trace.c) */
   fl_req_t *p = q->parent;
   uint32_t pgen = q->parent_gen;
   fl_callctx_t *x = q->ctx;

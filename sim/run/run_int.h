@@ -81,11 +81,13 @@ struct fl_req {
   fl_session_t *sess;     /* a journey's root request: the user's session waiting on it */
   int32_t dgroup;         /* a broker's delivery: its consumer group, else -1 */
   uint8_t dattempts;      /* deliveries of its message before this one */
+  uint16_t tspan;         /* traced: its span in its trace (trace.c) */
   fl_time_t dmsg;         /* when its message was published */
   fl_time_t deadline;     /* propagated deadline, 0: none */
   uint8_t cause;
   uint16_t flags;
   uint32_t attr[FL_MAX_ATTRS];   /* the request's attribute value ids (0: none), carried downstream */
+  uint32_t trace;         /* traced: its trace's slot + 1 in the tracer (trace.c); 0: not traced */
 };
 
 #define CHUNK_REQS 1024
@@ -235,6 +237,17 @@ void fl__attrs_draw(const fl_attr_gen_t *g, int n, uint32_t *attr, fl_rng_t *rng
 uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
 /* Makes the fan-out call ci of q's step: returns how many calls it made (0 to FL_MAX_FANOUT). */
 int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
+
+/* ---- trace.c: traces of sampled requests (only with a tracer: s->tracer) ---- */
+/* Cold: the hot path only tests a field; a request is never freed with its trace set (a freed
+** or never used request has trace 0, so allocation leaves it alone). */
+/* Entry request 'q' of a session: sampled or not. */
+__attribute__((cold)) void fl__trace_root(fl_sim_t *s, fl_req_t *q);
+/* Attempt 'c' of a call from traced 'parent' ('x' its call context, or NULL). */
+__attribute__((cold)) void fl__trace_child(fl_sim_t *s, const fl_req_t *parent, fl_req_t *c, const fl_callctx_t *x);
+/* Traced 'q' answered now (before it is freed): clears q->trace. */
+__attribute__((cold)) void fl__trace_end(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin);
+void fl__trace_free(fl_sim_t *s);
 
 /* ---- window.c: windows, series, scopes ---- */
 void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin);

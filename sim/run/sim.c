@@ -158,6 +158,7 @@ void fl_sim_release(fl_sim_t *s) {
   free(s->fault); free(s->exp); free(s->changes);
   for (int k = 0; s->m && k < s->m->nendpoints; k++) free(s->ep[k].hwin);
   free(s->svc); free(s->ep); free(s->jrn);
+  fl__trace_free(s);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
   memset(s, 0, sizeof *s);
 }

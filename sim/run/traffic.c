@@ -57,6 +57,7 @@ static void session_send(fl_sim_t *s, fl_session_t *x) {
   q->ep = jn->steps[x->step];
   q->journey = x->journey;
   q->sess = x;
+  if (s->tracer) fl__trace_root(s, q);   /* sampled or not (trace.c) */
   if (s->m->nattr_keys) memcpy(q->attr, x->attr, sizeof q->attr);
   if (x->attempt == 0) x->step_sent = s->eng.now;
   if (x->user && x->measured) s->users.requests++;

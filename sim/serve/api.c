@@ -1,6 +1,7 @@
 /* The control API of faultline serve: the dashboard page, the model, the status, the event
 ** stream, the report so far, pause and resume, speed, restart, injecting a fault (the fields
-** of a scenario's fault, within the scenario language's bounds) and healing one. Requests pass
+** of a scenario's fault, within the scenario language's bounds), healing one, and the metrics
+** (metrics.c). Requests pass
 ** guard.c's checks first. */
 #include "serve_int.h"
 #include "faultline/units.h"
@@ -211,7 +212,7 @@ void fl__serve_handle(fl_serve_t *s, client_t *c, const fl_http_req_t *rq) {
   static const struct { const char *path; method_t method; } routes[] = {
     { "/", GET }, { "/index.html", GET }, { "/api/model", GET }, { "/api/status", GET }, { "/api/events", GET },
     { "/api/report", GET }, { "/api/pause", POST }, { "/api/resume", POST }, { "/api/speed", POST },
-    { "/api/restart", POST }, { "/api/faults", POST },
+    { "/api/restart", POST }, { "/api/faults", POST }, { "/metrics", GET },
   };
   static const char *const names[] = { "GET", "POST", "DELETE" };
   char msg[1200];
@@ -236,6 +237,7 @@ void fl__serve_handle(fl_serve_t *s, client_t *c, const fl_http_req_t *rq) {
   } else if (strcmp(p, "/api/status") == 0) fl__serve_respond_json(c, 200, fl__serve_status_json(s));
   else if (strcmp(p, "/api/events") == 0) fl__serve_sse_start(s, c);
   else if (strcmp(p, "/api/report") == 0) api_report(s, c);
+  else if (strcmp(p, "/metrics") == 0) fl__serve_metrics(s, c);
   else if (strcmp(p, "/api/faults") == 0) { api_inject(s, c, rq->body, rq->content_length); fl__serve_flush(s); }
   else api_control(s, c, rq);
 }

@@ -112,4 +112,9 @@ int fl__serve_draw_token(fl_serve_t *sv);
 /* Answers one complete request. */
 void fl__serve_handle(fl_serve_t *sv, client_t *c, const fl_http_req_t *rq);
 
+/* ---- metrics.c ---- */
+
+/* GET /metrics: the live run in Prometheus' text format. */
+void fl__serve_metrics(fl_serve_t *sv, client_t *c);
+
 #endif

@@ -140,7 +140,7 @@ def read_spans(path):
             svc = [a["value"]["stringValue"] for a in rs["resource"]["attributes"] if a["key"] == "service.name"][0]
             for sc in rs["scopeSpans"]:
                 for s in sc["spans"]:
-                    out.append((s["traceId"] + "/" + s["spanId"], s["traceId"] + "/" + s["parentSpanId"] if s["parentSpanId"] else None,
+                    out.append((s["traceId"] + "/" + s["spanId"], s["traceId"] + "/" + s["parentSpanId"] if s.get("parentSpanId") else None,
                                 svc, s["name"], int(s["startTimeUnixNano"]) * 1e-9, int(s["endTimeUnixNano"]) * 1e-9,
                                 s.get("status", {}).get("code") == 2, s.get("kind") == 3))
     else:
