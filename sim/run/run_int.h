@@ -232,8 +232,12 @@ uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
 int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
 
 /* ---- window.c: windows, series, scopes ---- */
-void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin);
+void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries);
 void fl__stats_release(fl_stats_t *st);
+/* ---- series.c: the stored series ---- */
+void fl__series_layout(fl_sim_t *s);                 /* before any statistics are allocated */
+void fl__edges_init(fl_sim_t *s, fl_svc_rt_t *r);    /* once r->ncallees is known */
+void fl__series_open(fl_sim_t *s, uint32_t w);       /* before window w is written: folds what leaves the ring */
 void fl__on_window(fl_engine_t *e, fl_event_t *ev);
 
 /* ---- health.c: health, its confirmation, the attribution of its changes ---- */

@@ -308,7 +308,7 @@ void fl__traffic_init(fl_sim_t *s) {
   for (int j = 0; j < m->njourneys; j++) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     fl_rng_init(&jr->rng, m->seed, m->journeys[j].name, "arrivals");
-    fl__stats_init(&jr->st, FL_SER_JOURNEY_COUNT, s->nwindows);
+    fl__stats_init(s, &jr->st, FL_SER_JOURNEY_COUNT);
     if ((double)m->nservices * m->njourneys <= 4e6) {
       jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
       jr->deg_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->deg_from);
