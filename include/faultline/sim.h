@@ -261,6 +261,7 @@ typedef struct fl_sim {
   uint32_t nentries, width;        /* consolidated: entries begun, windows per entry (a power of two) */
   uint32_t folded;                 /* consolidated: windows folded into the entries */
   bool finished;                   /* fl_sim_finish ran */
+  size_t series_alloc;             /* bytes allocated for the series (fl_sim_series_bytes) */
   fl_event_t window_ev;
   fl_group_t *groups; int ngroups;
   uint64_t *published, *publish_rejected;   /* per service (brokers) */
@@ -351,7 +352,7 @@ bool fl_sim_consolidated(const fl_sim_t *s);    /* an entry covers more than one
 ** (fl_sim_run, fl_run_all and fl_sim_check_expectations call it); no window closes after it.
 ** Idempotent. */
 void fl_sim_finish(fl_sim_t *s);
-/* Bytes allocated for the series (all services, journeys and edges). */
+/* Bytes allocated for the series now (all services, journeys and edges), counted as allocated. */
 size_t fl_sim_series_bytes(const fl_sim_t *s);
 
 /* Builds runtime state for 'm' (borrowed for the sim's lifetime). Returns 0 or -FL_E*. */

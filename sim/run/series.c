@@ -81,7 +81,7 @@ void fl_sim_plan(const fl_model_t *m, fl_stats_plan_t *p) {
   p->hist_bytes = hists * (double)sizeof(fl_hist_t);
   p->values = (double)m->nservices * (FL_SER__COUNT + FL_CAUSE__COUNT - 1) + (double)m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT - 1);
   int *mark = calloc(m->nservices > 0 ? (size_t)m->nservices : 1, sizeof *mark);
-  for (int i = 0; mark && i < m->nservices; i++) p->values += 2.0 * callees(m, i, mark);
+  for (int i = 0; mark && i < m->nservices; i++) { int c = callees(m, i, mark); p->values += 2.0 * (c ? c : 1); }   /* as allocated */
   free(mark);
   p->pool_bytes = pool_estimate(m) * (double)fl_sim_request_bytes();
   p->base_bytes = BASE_BYTES;
@@ -112,12 +112,14 @@ void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries) {
   st->nseries = nseries;
   st->hwin = fl_xmalloc(sizeof *st->hwin); fl_hist_init(st->hwin);
   st->htotal = fl_xmalloc(sizeof *st->htotal); fl_hist_init(st->htotal);
-  size_t n = s->stride ? s->stride : 1;
+  size_t n = s->stride ? s->stride : 1, arrays = (size_t)nseries + FL_CAUSE__COUNT - 1;
   for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(n, sizeof(double));
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(n, sizeof(double));
+  s->series_alloc += arrays * n * sizeof(double);
   if (!s->ring) return;
   for (int k = 0; k < nseries; k++) st->cons[k] = fl_xcalloc(s->ncons, sizeof(double));
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cons_cause[k] = fl_xcalloc(s->ncons, sizeof(double));
+  s->series_alloc += arrays * s->ncons * sizeof(double);
 }
 
 void fl__stats_release(fl_stats_t *st) {
@@ -140,18 +142,14 @@ void fl__edges_init(fl_sim_t *s, fl_svc_rt_t *r) {
   size_t nc = (size_t)(r->ncallees ? r->ncallees : 1);
   r->edge_calls = fl_xcalloc(nc * s->stride, sizeof *r->edge_calls);
   r->edge_fails = fl_xcalloc(nc * s->stride, sizeof *r->edge_fails);
+  s->series_alloc += 2 * nc * s->stride * sizeof(double);
   if (!s->ring) return;
   r->cons_calls = fl_xcalloc(nc * s->ncons, sizeof *r->cons_calls);
   r->cons_fails = fl_xcalloc(nc * s->ncons, sizeof *r->cons_fails);
+  s->series_alloc += 2 * nc * s->ncons * sizeof(double);
 }
 
-size_t fl_sim_series_bytes(const fl_sim_t *s) {
-  const fl_model_t *m = s->m;
-  size_t per = !s->ring ? s->stride : s->finished ? s->ncons : (size_t)s->ring + s->ncons, values = 0;
-  for (int i = 0; i < m->nservices; i++) values += FL_SER__COUNT + FL_CAUSE__COUNT - 1 + 2 * (size_t)s->svc[i].ncallees;
-  values += (size_t)m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT - 1);
-  return values * per * sizeof(double);
-}
+size_t fl_sim_series_bytes(const fl_sim_t *s) { return s->series_alloc; }
 
 /* ---- consolidation ---- */
 
@@ -248,11 +246,19 @@ void fl__series_open(fl_sim_t *s, uint32_t w) {
 
 static void swap(double **win, double **cons) { free(*win); *win = *cons; *cons = NULL; }
 
+/* The ring's arrays go: what is left is the entries. */
+static size_t ring_bytes(const fl_sim_t *s) {
+  size_t arrays = (size_t)s->m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT - 1);
+  for (int i = 0; i < s->m->nservices; i++) arrays += FL_SER__COUNT + FL_CAUSE__COUNT - 1 + 2 * (size_t)(s->svc[i].ncallees ? s->svc[i].ncallees : 1);
+  return arrays * s->ring * sizeof(double);
+}
+
 void fl_sim_finish(fl_sim_t *s) {
   if (s->finished) return;
   s->finished = true;
   if (!s->ring) return;
   while (s->folded < s->wdone) fold(s, s->folded++);
+  s->series_alloc -= ring_bytes(s);
   for (int i = 0; i < s->m->nservices; i++) {
     fl_svc_rt_t *r = &s->svc[i];
     for (int k = 0; k < r->st.nseries; k++) swap(&r->st.series[k], &r->st.cons[k]);
