@@ -349,7 +349,8 @@ double fl_sim_entry_t(const fl_sim_t *s, uint32_t e);
 double fl_sim_entry_width(const fl_sim_t *s, uint32_t e);
 bool fl_sim_consolidated(const fl_sim_t *s);    /* an entry covers more than one window */
 /* Folds the windows still held at full resolution into the stored series; once the run is over
-** (fl_sim_run, fl_run_all and fl_sim_check_expectations call it); no window closes after it.
+** (fl_sim_run and fl_run_all call it; a live run's report once it ended); no window closes after it.
+** Until then a consolidated run's reports hold no series (fl_sim_entries is 0).
 ** Idempotent. */
 void fl_sim_finish(fl_sim_t *s);
 /* Bytes allocated for the series now (all services, journeys and edges), counted as allocated. */

@@ -92,7 +92,6 @@ static void check_no_cascade(const fl_sim_t *s, const fl_service_t *root, fl_exp
 }
 
 int fl_sim_check_expectations(fl_sim_t *s) {
-  fl_sim_finish(s);
   const fl_model_t *m = s->m;
   int failed = 0;
   for (int x = 0; x < m->nexpects; x++) {
