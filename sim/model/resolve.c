@@ -83,7 +83,7 @@ double fl_model_default_window(double duration) {
 
 /* The settings, checked here rather than per --set so that overrides may come in any order. */
 static int check_settings(fl_model_t *m, char *err, size_t n) {
-  if (!m->window_set && m->duration > 0) m->window = fl_model_default_window(m->duration);
+  if (!m->window_set && m->duration >= FL_MIN_DURATION && m->duration <= FL_MAX_SECONDS) m->window = fl_model_default_window(m->duration);
   if (m->warmup >= m->duration)
     return errf(err, n, "%s:1: the warm-up (%gs) must be shorter than the duration (%gs)", m->file, m->warmup, m->duration);
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
