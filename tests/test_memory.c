@@ -260,3 +260,26 @@ TEST(the_default_window_follows_the_duration) {
   CHECK(fl_scenario_load(path, &o, &m, err, sizeof err) == 0);
   if (m) { CHECK(m->window == 1); fl_model_free(m); }
 }
+
+/* The invariant checker (sim/run/check.c) sees a ring that holds more than it can, and entries
+** that do not cover the windows folded. */
+TEST(the_invariant_checker_sees_broken_consolidation) {
+  run_t r;
+  const char *path = put("i.lua", scenario);
+  fl_load_opts_t o = { .memory = budget_for(path, 300) };
+  if (!start_opts(&r, path, &o)) return;
+  CHECK_EQ_INT(fl_run_until(&r, fl_sec_to_time(1000)), 0);
+  char why[256] = "";
+  CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), 0);
+  CHECK(r.s.folded > 0 && r.s.wdone - r.s.folded == r.s.ring);
+  r.s.folded -= 1;
+  CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), -FL_EINTERNAL);
+  CHECK_MSG(strstr(why, "more than the ring of 16 held") != NULL, "%s", why);
+  r.s.folded += 1;
+  r.s.nentries += 1;
+  CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), -FL_EINTERNAL);
+  CHECK_MSG(strstr(why, "entries of") != NULL, "%s", why);
+  r.s.nentries -= 1;
+  CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), 0);
+  run_free(&r);
+}
