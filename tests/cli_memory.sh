@@ -57,14 +57,7 @@ else t_fail consolidated_csv_has_a_width_column "$(head -2 "$TMP/csv/service-api
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/node_modules/playwright-core/package.json ]; then
   CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/consolidated_test.js "$TMP/c.html" > "$TMP/browser.out" 2>&1
-  grep -E '^(ok|FAIL) ' "$TMP/browser.out" || true
-  line=$(grep -E '^# consolidated_test: [0-9]+ passed, [0-9]+ failed$' "$TMP/browser.out")
-  if [ -n "$line" ]; then
-    T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
-  else
-    t_fail consolidated_browser_test_ran "$(tail -5 "$TMP/browser.out")"
-  fi
+  tally_results consolidated_test "$TMP/browser.out"
 else
   echo "# skipped: the browser check of a consolidated report (no Chromium or playwright-core)"
 fi
