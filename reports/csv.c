@@ -68,16 +68,17 @@ bool fl_report_csv_file(const char *name) {
          ((strncmp(name, "service-", 8) == 0 || strncmp(name, "journey-", 8) == 0) && ends_with(name, ".csv"));
 }
 
-static void header(buf_t *b, int nseries) {
-  add(b, "t,arrivals,successes,degraded,failures");
+static void header(buf_t *b, const fl_sim_t *s, int nseries) {
+  add(b, fl_sim_consolidated(s) ? "t,width,arrivals,successes,degraded,failures" : "t,arrivals,successes,degraded,failures");
   for (int k = 1; k < FL_CAUSE__COUNT; k++) { add(b, ","); add(b, fl_cause_name((fl_cause_t)k)); }
   for (int k = FL_SER_P50; k < nseries; k++) { add(b, ","); add(b, fl_series_name((fl_series_t)k)); }
   add(b, "\n");
 }
 
 static void rows(buf_t *b, const fl_sim_t *s, const fl_stats_t *st, int nseries) {
-  for (uint32_t w = 0; w < s->wdone; w++) {
-    add_num(b, fl_time_to_sec((fl_time_t)w * s->window));
+  for (uint32_t w = 0; w < fl_sim_entries(s); w++) {
+    add_num(b, fl_sim_entry_t(s, w));
+    if (fl_sim_consolidated(s)) { add(b, ","); add_num(b, fl_sim_entry_width(s, w)); }
     for (int k = FL_SER_ARRIVALS; k <= FL_SER_FAILURES; k++) { add(b, ","); add_num(b, st->series[k][w]); }
     for (int k = 1; k < FL_CAUSE__COUNT; k++) { add(b, ","); add_num(b, st->cause_series[k][w]); }
     for (int k = FL_SER_P50; k < nseries; k++) { add(b, ","); add_num(b, st->series[k][w]); }
@@ -103,28 +104,29 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
   char path[4400];
   for (int i = 0; i < m->nservices && rc == 0; i++) {
     int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
-    header(&b, nser);
+    header(&b, s, nser);
     rows(&b, s, &s->svc[i].st, nser);
     file_name(path, sizeof path, tmp, "service-", m->services[i].name, &used);
     rc = flush(&b, path, err, errlen);
   }
   for (int j = 0; j < m->njourneys && rc == 0; j++) {
-    header(&b, FL_SER_JOURNEY_COUNT);
+    header(&b, s, FL_SER_JOURNEY_COUNT);
     rows(&b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
     file_name(path, sizeof path, tmp, "journey-", m->journeys[j].name, &used);
     rc = flush(&b, path, err, errlen);
   }
   if (rc == 0) {
-    add(&b, "t,from,to,calls,failures\n");
-    for (uint32_t w = 0; w < s->wdone; w++)
+    add(&b, fl_sim_consolidated(s) ? "t,width,from,to,calls,failures\n" : "t,from,to,calls,failures\n");
+    for (uint32_t w = 0; w < fl_sim_entries(s); w++)
       for (int i = 0; i < m->nservices; i++) {
         const fl_svc_rt_t *r = &s->svc[i];
         for (int x = 0; x < r->ncallees; x++) {
-          add_num(&b, fl_time_to_sec((fl_time_t)w * s->window)); add(&b, ",");
+          add_num(&b, fl_sim_entry_t(s, w)); add(&b, ",");
+          if (fl_sim_consolidated(s)) { add_num(&b, fl_sim_entry_width(s, w)); add(&b, ","); }
           add_field(&b, m->services[i].name); add(&b, ",");
           add_field(&b, m->services[r->callee[x]].name); add(&b, ",");
-          add_num(&b, r->edge_calls[(size_t)x * s->nwindows + w]); add(&b, ",");
-          add_num(&b, r->edge_fails[(size_t)x * s->nwindows + w]); add(&b, "\n");
+          add_num(&b, r->edge_calls[(size_t)x * s->stride + w]); add(&b, ",");
+          add_num(&b, r->edge_fails[(size_t)x * s->stride + w]); add(&b, "\n");
         }
       }
     snprintf(path, sizeof path, "%s/edges.csv", tmp);

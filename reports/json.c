@@ -53,8 +53,8 @@ static cJSON *edges_json(const fl_sim_t *s, uint32_t nw) {
       cJSON *e = cJSON_CreateObject();
       cJSON_AddStringToObject(e, "from", s->m->services[i].name);
       cJSON_AddStringToObject(e, "to", s->m->services[r->callee[x]].name);
-      cJSON_AddItemToObject(e, "calls", series_arr(r->edge_calls + (size_t)x * s->nwindows, nw));
-      cJSON_AddItemToObject(e, "failures", series_arr(r->edge_fails + (size_t)x * s->nwindows, nw));
+      cJSON_AddItemToObject(e, "calls", series_arr(r->edge_calls + (size_t)x * s->stride, nw));
+      cJSON_AddItemToObject(e, "failures", series_arr(r->edge_fails + (size_t)x * s->stride, nw));
       cJSON_AddItemToArray(a, e);
     }
   }
@@ -146,10 +146,14 @@ static cJSON *users_json(const fl_sim_t *s, double secs) {
 static cJSON *series_json(const fl_sim_t *s) {
   const fl_model_t *m = s->m;
   cJSON *ser = cJSON_CreateObject();
-  uint32_t nw = s->wdone;
+  uint32_t nw = fl_sim_entries(s);
   add_num(ser, "window", m->window);
   cJSON *t = cJSON_AddArrayToObject(ser, "t");
-  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_time_to_sec((fl_time_t)w * s->window)));
+  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_sim_entry_t(s, w)));
+  if (fl_sim_consolidated(s)) {   /* entries merged from several windows: each one's length in seconds */
+    cJSON *wd = cJSON_AddArrayToObject(ser, "width");
+    for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(wd, cJSON_CreateNumber(fl_sim_entry_width(s, w)));
+  }
   cJSON *ss = add_obj(ser, "services");
   for (int i = 0; i < m->nservices; i++) {
     cJSON *o = add_obj(ss, m->services[i].name);

@@ -23,10 +23,9 @@ int fl_report_fault_instances(const fl_sim_t *s, int f) {
   const fl_fault_rt_t *fr = &s->fault[f];
   if (ft->instances > 0 || ft->fraction > 0) return fr->count;
   /* "all": the instances in rotation as it started (the slots it covers are the most there can be) */
-  const double *in = s->svc[ft->target->id].st.series[FL_SER_INSTANCES];
   fl_time_t at = fr->started >= 0 ? fr->started : fl_sec_to_time(ft->at);
   uint32_t w = s->window > 0 ? (uint32_t)(at / s->window) : 0;
-  int n = w > 0 && w <= s->wdone && in ? (int)in[w - 1] : ft->target->instances;
+  int n = w > 0 && w <= s->wdone && fr->inst_before >= 0 ? fr->inst_before : ft->target->instances;
   return n < fr->count ? n : fr->count;
 }
 
@@ -143,13 +142,15 @@ static void add_window_stats(cJSON *o, const fl_model_t *m, int service, const f
 
 cJSON *fl_report_window_json(const fl_sim_t *s, uint32_t w) {
   const fl_model_t *m = s->m;
+  FL_ASSERT(fl_sim_kept(s, w));
+  uint32_t slot = fl_sim_slot(s, w);
   cJSON *o = cJSON_CreateObject();
   add_num(o, "w", w);
   add_num(o, "t", fl_time_to_sec((fl_time_t)w * s->window));
   cJSON *svcs = cJSON_AddObjectToObject(o, "services");
-  for (int i = 0; i < m->nservices; i++) add_window_stats(cJSON_AddObjectToObject(svcs, m->services[i].name), m, i, &s->svc[i].st, w);
+  for (int i = 0; i < m->nservices; i++) add_window_stats(cJSON_AddObjectToObject(svcs, m->services[i].name), m, i, &s->svc[i].st, slot);
   cJSON *jrns = cJSON_AddObjectToObject(o, "journeys");
-  for (int j = 0; j < m->njourneys; j++) add_window_stats(cJSON_AddObjectToObject(jrns, m->journeys[j].name), m, -1, &s->jrn[j].st, w);
+  for (int j = 0; j < m->njourneys; j++) add_window_stats(cJSON_AddObjectToObject(jrns, m->journeys[j].name), m, -1, &s->jrn[j].st, slot);
   cJSON *edges = cJSON_AddArrayToObject(o, "edges");
   for (int i = 0; i < m->nservices; i++) {
     const fl_svc_rt_t *r = &s->svc[i];
@@ -157,8 +158,8 @@ cJSON *fl_report_window_json(const fl_sim_t *s, uint32_t w) {
       cJSON *e = cJSON_CreateObject();
       cJSON_AddStringToObject(e, "from", m->services[i].name);
       cJSON_AddStringToObject(e, "to", m->services[r->callee[x]].name);
-      add_num(e, "calls", r->edge_calls[(size_t)x * s->nwindows + w]);
-      add_num(e, "failures", r->edge_fails[(size_t)x * s->nwindows + w]);
+      add_num(e, "calls", r->edge_calls[(size_t)x * s->stride + slot]);
+      add_num(e, "failures", r->edge_fails[(size_t)x * s->stride + slot]);
       cJSON_AddItemToArray(edges, e);
     }
   }

@@ -62,10 +62,12 @@ static void summary(FILE *out, const void *sp, const void *runp, bool color) {
     for (int i = 0; i < m->nservices; i++) {
       fprintf(out, "  %-22s ", m->services[i].name);
       const double *h = s->svc[i].st.series[FL_SER_HEALTH];
+      uint32_t ne = fl_sim_entries(s);   /* entries: windows, or consolidated spans (worst state of theirs) */
       for (int c = 0; c < width; c++) {
-        uint32_t w0 = (uint32_t)((uint64_t)c * nw / (uint32_t)width), w1 = (uint32_t)((uint64_t)(c + 1) * nw / (uint32_t)width);
+        uint32_t w0 = (uint32_t)((uint64_t)c * ne / (uint32_t)width), w1 = (uint32_t)((uint64_t)(c + 1) * ne / (uint32_t)width);
+        if (w1 <= w0 && w0 < ne) w1 = w0 + 1;
         int worst = 0;
-        for (uint32_t w = w0; w < w1 && w < nw; w++) if (h[w] > worst) worst = (int)h[w];
+        for (uint32_t w = w0; w < w1 && w < ne; w++) if (h[w] > worst) worst = (int)h[w];
         if (color) fputs(worst == 2 ? "\033[31m█\033[0m" : worst == 1 ? "\033[33m▆\033[0m" : "\033[32m▁\033[0m", out);
         else fputc(worst == 2 ? 'X' : worst == 1 ? '-' : '.', out);
       }

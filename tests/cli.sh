@@ -29,3 +29,12 @@ add_counts() {
   fi
 }
 finish() { echo "# $(basename "$0"): $T_PASSED passed, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }
+# tally_results NAME FILE: adds the "# NAME: N passed, N failed" line of FILE (a node browser test's
+# output) to this script's counts, its ok/FAIL lines echoed; a missing line is a failure
+tally_results() {
+  grep -E '^(ok|FAIL) ' "$2" || true
+  local line; line=$(grep -E "^# $1: [0-9]+ passed, [0-9]+ failed$" "$2")
+  if [ -z "$line" ]; then t_fail "${1}_ran" "$(tail -5 "$2")"; return; fi
+  T_PASSED=$((T_PASSED + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+  T_FAILED=$((T_FAILED + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+}

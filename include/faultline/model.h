@@ -299,6 +299,8 @@ typedef struct fl_model {
   char *name;
   char *file;                 /* the scenario's path as given */
   double duration, window, warmup;   /* seconds */
+  bool window_set;                   /* the scenario (or --set) gave the window; else fl_model_default_window */
+  double memory;                     /* bytes the run may keep (--memory), 0: the default (fl_sim_plan) */
   uint64_t seed;
   fl_service_t *services; int nservices;
   int nendpoints;
@@ -364,5 +366,9 @@ const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 /* The index of the journey named 'name', or -1. */
 int fl_model_find_journey(const fl_model_t *m, const char *name);
+
+/* The window of a run of 'duration' seconds whose scenario sets none (resolve.c). */
+#define FL_DEFAULT_WINDOWS 262144.0
+double fl_model_default_window(double duration);
 
 #endif

@@ -44,7 +44,8 @@ cJSON *fl_report_scale_event_json(const fl_sim_t *s, int i);    /* instance coun
 cJSON *fl_report_breaker_event_json(const fl_sim_t *s, int i);  /* breaker state change s->bev[i] (breakers[]) */
 cJSON *fl_report_log_line_json(const fl_sim_t *s, int i);       /* message of sim:log s->logs[i] (log[]) */
 /* Window w's values: {w, t, services: {NAME: {SERIES: v, ..., failures_by_cause}}, journeys: {...},
-** edges: [{from, to, calls, failures}]}: one column of the report's series. */
+** edges: [{from, to, calls, failures}]}: one column of the report's series, while the run holds
+** the window at full resolution (fl_sim_kept). */
 cJSON *fl_report_window_json(const fl_sim_t *s, uint32_t w);
 /* Whether the report carries series k of service 'service' (-1: of a journey): a journey its
 ** first FL_SER_JOURNEY_COUNT, a service all of them but FL_SER_LAG and FL_SER_LAG_AGE, which

@@ -12,6 +12,7 @@ typedef struct fl_load_opts {
   uint64_t seed;
   const char *const *sets;  /* --set PATH=VALUE assignments, applied after the script ran */
   int nsets;
+  double memory;            /* --memory: bytes the run may keep (0: the default, see fl_sim_plan) */
 } fl_load_opts_t;
 
 /* Runs the script at 'path' and returns a resolved, validated model in *out (free with

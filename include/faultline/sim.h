@@ -77,6 +77,7 @@ typedef struct fl_fault_rt {
   int64_t pause_k;            /* turns taken so far: the next at started + every * pause_k / pause_n */
   int pause_n, pause_next;    /* instances taking turns (existing at the start); the next slot to try */
   fl_acc_t *phase;            /* [journey * 3 + phase]: before, during, after */
+  int inst_before;            /* the target's instances in rotation at the close of the last window before the one it starts in, or -1 */
 } fl_fault_rt_t;
 
 typedef struct fl_exp_rt {
@@ -106,10 +107,12 @@ typedef struct fl_change {
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
 typedef struct fl_stats {
+  int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */
   fl_counts_t win, total;     /* this window; after warm-up */
   fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests */
-  double *series[FL_SER__COUNT];
+  double *series[FL_SER__COUNT];           /* per window (see fl_sim_slot); after fl_sim_finish, per entry */
   double *cause_series[FL_CAUSE__COUNT];   /* failures per window by cause ([0] unused) */
+  double *cons[FL_SER__COUNT], *cons_cause[FL_CAUSE__COUNT];   /* consolidated entries while running (ring mode) */
 } fl_stats_t;
 
 typedef struct fl_svc_rt {
@@ -126,6 +129,7 @@ typedef struct fl_svc_rt {
   int *lb_min;                     /* least_outstanding, p2c: fewest outstanding per subtree, INT_MAX out of rotation */
   int busy, queued, inflight;      /* current, over all instances */
   int64_t queue_max;               /* after warm-up */
+  double peak_util, peak_util_all; /* highest window utilisation of its instances: after warm-up; over every window */
   int inst_min, inst_max;          /* after warm-up */
   fl_time_t last;                  /* time of the last integral update */
   double w_busy, w_queue, w_inflight, w_workers;   /* integrals over this window */
@@ -139,7 +143,8 @@ typedef struct fl_svc_rt {
   int ncallees; int *callee;       /* distinct services its endpoints call */
   uint64_t *fail_via;              /* this window: failed calls, per callee */
   uint64_t *calls_via;             /* this window: calls made, per callee */
-  double *edge_calls, *edge_fails; /* per window: calls made and failed, [slot * nwindows + w] */
+  double *edge_calls, *edge_fails; /* per window: calls made and failed, [callee slot * s->stride + fl_sim_slot(w)] */
+  double *cons_calls, *cons_fails; /* consolidated entries while running (ring mode), [callee slot * s->ncons + entry] */
   int *wcount;                     /* workers now waiting in a step that calls each callee */
   double *wint;                    /* this window: integral of wcount (count x ns) */
   int *acount;                     /* requests now waiting in a step that calls each callee, worker held or not */
@@ -219,7 +224,7 @@ typedef struct fl_jrn_rt {
   double bound;                    /* thinning: rate bound over [.., horizon_end] */
   fl_hist_t *hsess, *hsess_total;  /* multi-step journeys: the time of sessions that answered every step (the
                                    ** steps' answers summed, think times excluded), this window and after warm-up; else NULL */
-  double *sess_p99;                /* ... and per window the p99 of the first (seconds; 0: none answered) */
+  double sess_p99;                 /* ... and the p99 of the first over the last closed window (seconds; 0: none answered) */
   fl_stats_t st;
 } fl_jrn_rt_t;
 
@@ -249,6 +254,17 @@ typedef struct fl_sim {
   fl_jrn_rt_t *jrn;
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
   uint32_t nwindows, wdone;        /* windows in the run; windows closed so far */
+  /* Stored series (series.c). Dense: every window kept, series indexed by window (ring 0).
+  ** Consolidated: while running, the last 'ring' windows at full resolution (series indexed by
+  ** window mod ring) and older ones folded into at most 'ncons' entries of 'width' windows each;
+  ** fl_sim_finish folds the rest, after which series hold the entries. */
+  uint32_t ring;                   /* 0 dense, else a power of two */
+  uint32_t ncons;                  /* entries a consolidated series holds at most (even) */
+  uint32_t stride;                 /* slots per series: nwindows dense, ring while running, ncons when finished */
+  uint32_t nentries, width;        /* consolidated: entries begun, windows per entry (a power of two) */
+  uint32_t folded;                 /* consolidated: windows folded into the entries */
+  bool finished;                   /* fl_sim_finish ran */
+  size_t series_alloc;             /* bytes allocated for the series (fl_sim_series_bytes) */
   fl_event_t window_ev;
   fl_group_t *groups; int ngroups;
   uint64_t *published, *publish_rejected;   /* per service (brokers) */
@@ -295,10 +311,60 @@ typedef struct fl_sim {
   void *on_window_user;
 } fl_sim_t;
 
+/* Where window w's values are while the run holds them (dense: always; consolidated: the last
+** s->ring windows, see fl_sim_kept). */
+static inline uint32_t fl_sim_slot(const fl_sim_t *s, uint32_t w) { return s->ring ? w & (s->ring - 1) : w; }
+static inline bool fl_sim_kept(const fl_sim_t *s, uint32_t w) {
+  return w < s->wdone && (!s->ring ? true : !s->finished && w + s->ring >= s->wdone);
+}
+
+/* The memory a run of a model keeps (series.c): its statistics, laid out against a budget. */
+typedef struct fl_stats_plan {
+  uint32_t windows;           /* windows in the run */
+  uint32_t entries;           /* entries a series holds at most: 'windows' when dense */
+  uint32_t ring;              /* 0 dense; else the recent windows held at full resolution while running */
+  uint32_t width;             /* windows per entry at the end of a complete run (1: dense) */
+  double values;              /* series values per entry, over every service, journey and edge */
+  double hist_bytes;          /* latency histograms */
+  double series_bytes;        /* series as laid out */
+  double min_bytes;           /* statistics at the fewest entries a consolidated run keeps */
+  double pool_bytes;          /* requests in flight at the peak rate, Little's law without queueing (estimate, outside the budget) */
+  double base_bytes;          /* the process, the model and its runtime state (estimate) */
+  double budget;              /* bytes: the model's memory or the default */
+  bool given;                 /* the budget came from --memory */
+  bool fits;                  /* min_bytes + base_bytes fit in the budget */
+} fl_stats_plan_t;
+/* Lays out the statistics of a run of 'm' within m->memory bytes (0: FL_MEMORY_DEFAULT and at
+** most FL_SERIES_DEFAULT entries per series). */
+void fl_sim_plan(const fl_model_t *m, fl_stats_plan_t *p);
+/* When !p->fits: "FILE:1: scenario: the run needs at least N MB of memory, more than ..." into
+** err; returns -FL_ESCENARIO. */
+int fl_sim_plan_error(const fl_model_t *m, const fl_stats_plan_t *p, char *err, size_t n);
+/* One line, "memory: about N MB kept: ...", for `faultline check`. */
+void fl_sim_plan_text(const fl_stats_plan_t *p, char *buf, size_t n);
+#define FL_MEMORY_DEFAULT (1024.0 * 1024 * 1024)
+#define FL_SERIES_DEFAULT 65536u
+#define FL_SERIES_MIN 64u     /* entries a consolidated series keeps at least */
+
+/* The stored series once the run is over (after fl_sim_finish): how many entries, each one's
+** start and length in seconds. Dense: one entry per closed window. */
+uint32_t fl_sim_entries(const fl_sim_t *s);
+double fl_sim_entry_t(const fl_sim_t *s, uint32_t e);
+double fl_sim_entry_width(const fl_sim_t *s, uint32_t e);
+bool fl_sim_consolidated(const fl_sim_t *s);    /* an entry covers more than one window */
+/* Folds the windows still held at full resolution into the stored series; once the run is over
+** (fl_sim_run and fl_run_all call it; a live run's report once it ended); no window closes after it.
+** Until then a consolidated run's reports hold no series (fl_sim_entries is 0).
+** Idempotent. */
+void fl_sim_finish(fl_sim_t *s);
+/* Bytes allocated for the series now (all services, journeys and edges), counted as allocated. */
+size_t fl_sim_series_bytes(const fl_sim_t *s);
+
 /* Builds runtime state for 'm' (borrowed for the sim's lifetime). Returns 0 or -FL_E*. */
 int fl_sim_init(fl_sim_t *s, fl_model_t *m);
 void fl_sim_release(fl_sim_t *s);
-/* Runs to the end of the scenario, or until s->stop is set (checked at window boundaries). */
+/* Runs to the end of the scenario, or until s->stop is set (checked at window boundaries), then
+** fl_sim_finish. */
 void fl_sim_run(fl_sim_t *s);
 /* Runs until simulated time 'until' (for paced live runs). Returns false when the run is over. */
 bool fl_sim_run_until(fl_sim_t *s, fl_time_t until);

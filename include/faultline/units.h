@@ -13,6 +13,10 @@ int fl_parse_duration(const char *text, double *seconds);
 ** also "2000 rps". Rejects negatives, NaN, inf. Returns 0 or -FL_EPARSE. */
 int fl_parse_rate(const char *text, double *per_second);
 
+/* Size text -> bytes: a number followed by B, kB|KB|KiB, MB|MiB, GB|GiB or TB|TiB, each 1024 times
+** the one before ("500MB", "1.5 GiB"), or a bare number (bytes). Must be above 0. */
+int fl_parse_size(const char *text, double *bytes);
+
 /* Percentage or ratio -> fraction. "99.5%" -> 0.995, "0.5" -> 0.5. Must end in [0,1]. */
 int fl_parse_fraction(const char *text, double *fraction);
 

@@ -270,6 +270,18 @@
 
   Dashboard.prototype.nw = function () { return this.report ? this.report.series.t.length : 0; };
   Dashboard.prototype.win = function () { return this.report ? this.report.series.window || 1 : 1; };
+  /* Seconds entry i spans: the window, or a consolidated entry's width (series.width). */
+  Dashboard.prototype.wAt = function (i) {
+    var wd = this.report && this.report.series.width;
+    return wd && wd[i] > 0 ? wd[i] : this.win();
+  };
+  /* The entry holding time t. */
+  Dashboard.prototype.indexAt = function (t) {
+    var x = this.report ? this.report.series.t : [], lo = 0, hi = x.length - 1;
+    if (!this.report.series.width) return Math.floor(t / this.win() + 1e-9);
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (x[mid] <= t + 1e-9) lo = mid; else hi = mid - 1; }
+    return Math.max(lo, 0);
+  };
 
   /* Everything at once: the static report. */
   Dashboard.prototype.load = function (report, graph) {
@@ -281,7 +293,7 @@
     var want = Math.max(2, nw / 30);
     for (var i = 0; i < sp.options.length; i++) if (+sp.options[i].value <= want) sp.selectedIndex = i;
     var start = 0, faults = this.report.faults || [];
-    if (faults.length) start = Math.floor(faults[0].start / this.win());
+    if (faults.length) start = this.indexAt(faults[0].start);
     this.sel = null; this.chain = null;   /* select(null) without its render: seek() draws */
     this.applySelection();
     this.renderSide();
@@ -708,7 +720,7 @@
   Dashboard.prototype.faultedNode = function () {
     var r = this.report, nw = this.nw(), t = nw ? r.series.t[this.w] : 0, self = this;
     var has = function (f) { return f.target && self.svc[f.target]; };
-    var f = activeFaults(r.faults, t, this.win()).filter(has)[0] || r.faults.filter(has)[0];
+    var f = activeFaults(r.faults, t, this.wAt(this.w)).filter(has)[0] || r.faults.filter(has)[0];
     return f ? f.target : null;
   };
 
@@ -811,18 +823,18 @@
 
   /* Maxima that scale halos and edge widths (from window 'from' on, for live feeding). */
   Dashboard.prototype.updateMax = function (from) {
-    var ser = this.report.series, win = this.win(), self = this;
+    var ser = this.report.series, self = this;
     if (from == null) { this.maxRate = 0; this.maxCalls = 0; this.maxJrn = 0; from = 0; }
     Object.keys(ser.services).forEach(function (n) {
       var a = ser.services[n].arrivals || [];
-      for (var i = from; i < a.length; i++) if (a[i] / win > self.maxRate) self.maxRate = a[i] / win;
+      for (var i = from; i < a.length; i++) if (a[i] / self.wAt(i) > self.maxRate) self.maxRate = a[i] / self.wAt(i);
     });
     ser.edges.forEach(function (e) {
-      for (var i = from; i < e.calls.length; i++) if (e.calls[i] / win > self.maxCalls) self.maxCalls = e.calls[i] / win;
+      for (var i = from; i < e.calls.length; i++) if (e.calls[i] / self.wAt(i) > self.maxCalls) self.maxCalls = e.calls[i] / self.wAt(i);
     });
     Object.keys(ser.journeys).forEach(function (n) {
       var a = ser.journeys[n].arrivals || [];
-      for (var i = from; i < a.length; i++) if (a[i] / win > self.maxJrn) self.maxJrn = a[i] / win;
+      for (var i = from; i < a.length; i++) if (a[i] / self.wAt(i) > self.maxJrn) self.maxJrn = a[i] / self.wAt(i);
     });
   };
 
@@ -848,7 +860,7 @@
     if (+sl.value !== w) sl.value = w;
     this.render();
   };
-  Dashboard.prototype.seekTime = function (t) { this.seek(Math.floor(t / this.win() + 1e-9)); };
+  Dashboard.prototype.seekTime = function (t) { this.seek(this.indexAt(t)); };
 
   Dashboard.prototype.toggle = function () { if (this.playing) this.stop(); else this.play(); };
   Dashboard.prototype.play = function () {
@@ -874,7 +886,7 @@
 
   /* Paints window this.w on the diagram, the clock, the timeline and the charts' cursors. */
   Dashboard.prototype.render = function () {
-    var self = this, r = this.report, ser = r.series, w = this.w, win = this.win();
+    var self = this, r = this.report, ser = r.series, w = this.w, win = this.wAt(w);
     var nw = this.nw(), t = nw ? ser.t[w] : 0;
     var faults = activeFaults(r.faults, t, win);
     var dur = r.scenario && r.scenario.duration;
@@ -1051,12 +1063,12 @@
     var box = byId('fl-charts'), info = byId('fl-sel-info');
     clear(box); clear(info);
     var width = Math.max(260, box.clientWidth || 420);
-    var ser = r.series, win = this.win(), x = ser.t;
+    var ser = r.series, x = ser.t;
     var seek = function (t) { self.stop(); self.seekTime(t); };
     var faultsFor = function (name) {
       return r.faults.map(function (f) { return { start: f.start, end: f.end, own: f.target === name || f.from === name }; });
     };
-    var perSec = function (a) { return (a || []).map(function (v) { return v / win; }); };
+    var perSec = function (a) { return (a || []).map(function (v, i) { return v / self.wAt(i); }); };
     var add = function (spec) { spec.x = x; spec.onSeek = seek; self.charts.push(makeChart(box, spec, width)); };
     this.chartDefs = [];
     if (!sel) {
@@ -1095,7 +1107,7 @@
       this.chartDefs = [
         function () { return { title: 'Requests/s', fmt: fmtNum, faults: fl, series: [
           { label: 'arrivals', color: '#2563eb', data: perSec(s.arrivals) },
-          { label: 'answered', color: '#16a34a', data: (s.arrivals || []).map(function (v, i) { return (at(s.successes, i) + at(s.degraded, i)) / win; }) }] }; },
+          { label: 'answered', color: '#16a34a', data: (s.arrivals || []).map(function (v, i) { return (at(s.successes, i) + at(s.degraded, i)) / self.wAt(i); }) }] }; },
         function () {
           var sr = [{ label: 'p50', color: '#0891b2', data: latency(s, 'p50') }, { label: 'p99', color: '#7c3aed', data: latency(s, 'p99') }];
           if (d.slo) sr.push({ label: 'SLO', color: '#94a3b8', dash: [4, 4], data: x.map(function () { return d.slo; }) });
@@ -1123,7 +1135,7 @@
       this.chartDefs = [
         function () { return { title: 'Requests/s', fmt: fmtNum, faults: fj, series: [
           { label: 'arrivals', color: '#2563eb', data: perSec(j.arrivals) },
-          { label: 'answered', color: '#16a34a', data: (j.arrivals || []).map(function (v, i) { return (at(j.successes, i) + at(j.degraded, i)) / win; }) },
+          { label: 'answered', color: '#16a34a', data: (j.arrivals || []).map(function (v, i) { return (at(j.successes, i) + at(j.degraded, i)) / self.wAt(i); }) },
           { label: 'degraded', color: '#d97706', data: perSec(j.degraded) }] }; },
         function () { return { title: 'Latency p50 / p99', fmt: fmtLat, faults: fj, series: [
           { label: 'p50', color: '#0891b2', data: latency(j, 'p50') }, { label: 'p99', color: '#7c3aed', data: latency(j, 'p99') }] }; },
@@ -1163,7 +1175,7 @@
     var lis = byId('fl-timeline').children;
     for (var i = 0; i < lis.length; i++) {
       var ct = +lis[i].getAttribute('data-t');
-      lis[i].className = lis[i].getAttribute('data-base') + (ct > t + this.win() - 1e-9 ? ' future' : ct > t - this.win() * 2 ? ' now' : '');
+      lis[i].className = lis[i].getAttribute('data-base') + (ct > t + this.wAt(this.w) - 1e-9 ? ' future' : ct > t - this.wAt(this.w) * 2 ? ' now' : '');
     }
   };
 

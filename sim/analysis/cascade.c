@@ -269,6 +269,12 @@ static void fault_effects(fl_fault_cascade_t *fc, const fl_sim_t *s, int f, bool
   fl_effect_t *fx = fl_xmalloc(sizeof *fx * count_of(cap));
   int n = 0;
   if (fault_windows(s, f, &b0, &b1, &d0, &d1)) {
+    if (fl_sim_consolidated(s)) {   /* the entries holding those windows */
+      uint32_t wd = s->width, ne = fl_sim_entries(s);
+      b0 /= wd; b1 = (b1 + wd - 1) / wd; d0 /= wd; d1 = (d1 + wd - 1) / wd;
+      if (b1 > ne) b1 = ne;
+      if (d1 > ne) d1 = ne;
+    }
     double *tmp = fl_xmalloc(sizeof *tmp * (size_t)(s->nwindows ? s->nwindows : 1));
     for (int i = 0; i < m->nservices; i++)
       if (service_reached(&m->services[i], reach[f]))

@@ -28,16 +28,9 @@ double fl_metrics_utilization(const fl_sim_t *s, int i) {
 }
 
 double fl_metrics_peak_utilization(const fl_sim_t *s, int i) {
-  const fl_svc_rt_t *r = &s->svc[i];
-  double workers = s->m->services[i].workers, peak = 0;
+  const fl_svc_rt_t *r = &s->svc[i];   /* kept per window as the run went (window.c): after warm-up, else every window */
   uint32_t w0 = s->window > 0 ? (uint32_t)(s->warmup / s->window) : 0;
-  if (w0 >= s->wdone) w0 = 0;
-  for (uint32_t w = w0; w < s->wdone; w++) {
-    double inst = r->st.series[FL_SER_INSTANCES][w];
-    if (inst <= 0) continue;
-    double u = r->st.series[FL_SER_BUSY][w] / (inst * workers);
-    if (u > peak) peak = u;
-  }
+  double peak = w0 < s->wdone ? r->peak_util : r->peak_util_all;
   return peak > 1 ? 1 : peak;
 }
 

@@ -24,6 +24,15 @@ int fl_run_load(fl_run_t *r, const char *path, const fl_load_opts_t *opts, char 
   r->failed = -1;
   int rc = fl_scenario_load(path, opts, &r->m, err, errlen);
   if (rc) { r->m = NULL; return rc; }
+  if (opts && opts->memory > 0) r->m->memory = opts->memory;
+  fl_stats_plan_t plan;   /* within the memory budget, or refused before anything is allocated */
+  fl_sim_plan(r->m, &plan);
+  if (!plan.fits) {
+    rc = fl_sim_plan_error(r->m, &plan, err, errlen);
+    fl_model_free(r->m);
+    r->m = NULL;
+    return rc;
+  }
   if (fl_sim_init(&r->s, r->m) != 0) {
     snprintf(err, errlen, "%s: cannot initialise the simulation", path);
     fl_model_free(r->m);
@@ -45,6 +54,7 @@ int fl_run_until(fl_run_t *r, fl_time_t t) {
 int fl_run_all(fl_run_t *r) {
   FL_ASSERT(r->m);
   int rc = fl_run_until(r, r->s.end);
+  fl_sim_finish(&r->s);
   return rc < 0 ? rc : r->s.complete ? 0 : 1;
 }
 

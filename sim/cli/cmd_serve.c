@@ -78,6 +78,7 @@ static int write_report(fl_serve_t *sv, const char *path) {
   if (!r) return 0;
   fl_run_info_t info;
   fl_cli_run_info(r, &info);
+  fl_sim_finish(&r->s);   /* stopped: its series are whole */
   fl_run_check(r);
   char err[512];
   if (fl_report_write_json(&r->s, &info, path, err, sizeof err) != 0) { fl_cli_error(err, NULL); return FL_EXIT_INTERNAL; }

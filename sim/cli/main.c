@@ -58,6 +58,10 @@ static int parse_args(int argc, char **argv, cli_t *c) {
       if (!v) return fl_cli_usage_error(verb, "--seed needs a number", NULL);
       if (!fl_cli_parse_u64(v, ~0ull, &seed)) return fl_cli_usage_error(verb, "--seed needs a non-negative whole number, got", v);
       c->load.has_seed = true; c->load.seed = seed;
+    } else if (strcmp(a, "--memory") == 0) {
+      const char *v = value_of(argc, argv, &i);
+      if (!v) return fl_cli_usage_error(verb, "--memory needs a size", NULL);
+      if (fl_parse_size(v, &c->load.memory) != 0) return fl_cli_usage_error(verb, "--memory needs a size such as 500MB or 2GB, got", v);
     } else if (strcmp(a, "--set") == 0) {
       const char *v = value_of(argc, argv, &i);
       if (!v) return fl_cli_usage_error(verb, "--set needs PATH=VALUE", NULL);
@@ -202,9 +206,18 @@ int main(int argc, char **argv) {
     fl_model_t *m = NULL;
     rc = fl_scenario_load(c.scenario, &c.load, &m, err, sizeof err);
     if (rc == 0) {
-      fl_report_model(stdout, m);
-      printf("ok: %d service%s, %d endpoint%s, %d journey%s\n", m->nservices, m->nservices == 1 ? "" : "s",
-             m->nendpoints, m->nendpoints == 1 ? "" : "s", m->njourneys, m->njourneys == 1 ? "" : "s");
+      fl_stats_plan_t plan;   /* what the run will keep, within the budget */
+      if (c.load.memory > 0) m->memory = c.load.memory;
+      fl_sim_plan(m, &plan);
+      if (!plan.fits) rc = fl_sim_plan_error(m, &plan, err, sizeof err);
+      else {
+        char line[768];
+        fl_report_model(stdout, m);
+        fl_sim_plan_text(&plan, line, sizeof line);
+        printf("%s\n", line);
+        printf("ok: %d service%s, %d endpoint%s, %d journey%s\n", m->nservices, m->nservices == 1 ? "" : "s",
+               m->nendpoints, m->nendpoints == 1 ? "" : "s", m->njourneys, m->njourneys == 1 ? "" : "s");
+      }
       fl_model_free(m);
     }
   } else {

@@ -125,6 +125,23 @@ int fl_parse_rate(const char *text, double *per_second) {
   return 0;
 }
 
+static const unit_t size_units[] = {
+  {"B", 0, 1}, {"kB", 0, 1024.0}, {"KB", 0, 1024.0}, {"KiB", 0, 1024.0}, {"MB", 0, 1048576.0}, {"MiB", 0, 1048576.0},
+  {"GB", 0, 1073741824.0}, {"GiB", 0, 1073741824.0}, {"TB", 0, 1099511627776.0}, {"TiB", 0, 1099511627776.0},
+};
+
+int fl_parse_size(const char *text, double *bytes) {
+  num_t n; const char *u; size_t len;
+  double v;
+  if (!split(text, &n, &u, &len)) return -FL_EPARSE;
+  const unit_t *t = len ? find_unit(size_units, COUNT(size_units), u, len) : &size_units[0];
+  if (!t || !to_double(&n, 0, &v)) return -FL_EPARSE;
+  v *= t->mul;
+  if (!isfinite(v) || v <= 0) return -FL_EPARSE;
+  *bytes = v;
+  return 0;
+}
+
 /* Out-of-range values ("150%", "1.5") are -FL_EPARSE too, like the other parsers. */
 int fl_parse_fraction(const char *text, double *fraction) {
   num_t n; const char *u; size_t len;

@@ -14,7 +14,7 @@
 
 #define FL_LANG_MAX_MEMORY (256u << 20)   /* Lua's heap, the model and what hooks record: the memory cap */
 #define FL_LANG_MAX_ENTRIES 10000   /* a service's endpoints, faults, expectations, hooks: each found by a linear search */
-#define FL_LANG_MAX_SERVICES 100000 /* services: found by hash (model.c); statistics past 4 GiB are refused at resolve */
+#define FL_LANG_MAX_SERVICES 100000 /* services: found by hash (model.c); statistics past the memory budget are refused at load (fl_sim_plan) */
 
 /* ---- the loader (load.c) ---- */
 

@@ -37,7 +37,7 @@ int fl__lua_scenario(lua_State *L) {
     if (!ld->opts->has_seed) m->seed = seed;
     lua_pop(L, 1);
   }
-  if (fl__field(L, 1, "window")) { m->window = fl__read_duration(L, -1, "scenario", "window"); lua_pop(L, 1); }
+  if (fl__field(L, 1, "window")) { m->window = fl__read_duration(L, -1, "scenario", "window"); m->window_set = true; lua_pop(L, 1); }
   if (m->window < FL_MIN_WINDOW) luaL_error(L, "scenario: window must be at least 1ms");
   if (fl__field(L, 1, "warmup")) { m->warmup = fl__read_duration(L, -1, "scenario", "warmup"); lua_pop(L, 1); }
   if (m->warmup >= m->duration) luaL_error(L, "scenario: warmup must be shorter than duration");

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RUN_STATS (4.0 * (1 << 30))   /* bytes of histograms and series a run may keep */
+#define MAX_WINDOWS 4294967295.0   /* windows a run counts in 32 bits */
 
 static int errf(char *err, size_t n, const char *fmt, ...) {
   va_list ap;
@@ -72,19 +72,18 @@ static int find_cycle(fl_model_t *m, fl_endpoint_t **byid, fl_endpoint_t *ep, ch
   return 0;
 }
 
-/* What fl_sim_init will allocate for statistics, in bytes (an estimate that follows its layout):
-** two latency histograms per service and journey, one per expectation, three per fault and
-** journey (before, during, after); per window, each service's and journey's series. */
-static double run_stats_bytes(const fl_model_t *m, double windows) {
-  double hists = 2.0 * (m->nservices + m->njourneys) + m->nexpects + 3.0 * m->nfaults * m->njourneys;
-  double per_window = (double)m->nservices * (FL_SER__COUNT + FL_CAUSE__COUNT) + (double)m->njourneys * (FL_SER_JOURNEY_COUNT + FL_CAUSE__COUNT);
-  for (int i = 0; i < m->nservices; i++)
-    for (int k = 0; k < m->services[i].nendpoints; k++) per_window += 2.0 * m->services[i].endpoints[k].ncalls;
-  return hists * sizeof(fl_hist_t) + windows * per_window * sizeof(double);
+/* The window when the scenario sets none: 1 s while the run has at most FL_DEFAULT_WINDOWS of
+** them, else the first of 2 s, 5 s, 10 s, ... 1 d that keeps it within. */
+double fl_model_default_window(double duration) {
+  static const double steps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400 };
+  size_t n = sizeof steps / sizeof steps[0];
+  for (size_t k = 0; k < n; k++) if (ceil(duration / steps[k]) <= FL_DEFAULT_WINDOWS) return steps[k];
+  return steps[n - 1];
 }
 
 /* The settings, checked here rather than per --set so that overrides may come in any order. */
-static int check_settings(const fl_model_t *m, char *err, size_t n) {
+static int check_settings(fl_model_t *m, char *err, size_t n) {
+  if (!m->window_set && m->duration >= FL_MIN_DURATION && m->duration <= FL_MAX_SECONDS) m->window = fl_model_default_window(m->duration);
   if (m->warmup >= m->duration)
     return errf(err, n, "%s:1: the warm-up (%gs) must be shorter than the duration (%gs)", m->file, m->warmup, m->duration);
   if (m->nservices == 0) return errf(err, n, "%s:1: no services (expected at least one service \"name\" { ... })", m->file);
@@ -96,12 +95,9 @@ static int check_settings(const fl_model_t *m, char *err, size_t n) {
   double peak = fl_profile_max(&m->rate, 0, m->duration);   /* products and sums of profiles too */
   if (!(peak <= FL_MAX_RATE))
     return errf(err, n, "%s:%d: traffic: the rate reaches %g per second (at most 1000000000)", m->traffic_file, m->traffic_line, peak);
-  double windows = ceil(m->duration / m->window), bytes = run_stats_bytes(m, windows);
-  if (bytes > MAX_RUN_STATS)
-    return errf(err, n, "%s:1: scenario: the run would keep about %.1f GiB of statistics (%d services, %d journeys, %d faults "
-                "with three latency histograms per journey each, %.0f windows of series; at most %.0f GiB): use a longer window, "
-                "fewer journeys or fewer faults", m->file, bytes / (1 << 30), m->nservices, m->njourneys, m->nfaults, windows,
-                MAX_RUN_STATS / (1 << 30));
+  double windows = ceil(m->duration / m->window);
+  if (windows > MAX_WINDOWS)   /* statistics themselves are laid out within the run's memory (fl_sim_plan) */
+    return errf(err, n, "%s:1: scenario: the run would have %.0f windows (at most %.0f): use a longer window", m->file, windows, MAX_WINDOWS);
   return 0;
 }
 

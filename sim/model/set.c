@@ -191,7 +191,7 @@ static int set_scenario(fl_model_t *m, const char *k, const char *a, const char 
   int rc;
   if (strcmp(k, "duration") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d <= 0) return set_err(err, n, a, "duration must be positive"); m->duration = d; }
   else if (strcmp(k, "warmup") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; m->warmup = d; }
-  else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < FL_MIN_WINDOW) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; }
+  else if (strcmp(k, "window") == 0) { if ((rc = set_duration(a, v, &d, err, n))) return rc; if (d < FL_MIN_WINDOW) return set_err(err, n, a, "window must be at least 1ms"); m->window = d; m->window_set = true; }
   else if (strcmp(k, "name") == 0) m->name = fl__model_strdup(m, v);
   else return set_err(err, n, a, "unknown scenario field '%s' (expected duration, warmup, window, name; the seed is --seed)", k);
   return 0;

@@ -1,6 +1,7 @@
 /* The run state's invariant checker (debug): the counts kept per service agree with those of
 ** its instances, requests in flight balance with the pool, and waiting rooms, workers, breakers'
-** windows and brokers' rings stay within their bounds, the balancer's trees follow the instances. Tests run it after every window
+** windows and brokers' rings stay within their bounds, the balancer's trees follow the instances, consolidating series fold
+** what leaves their ring into entries that cover exactly the windows folded. Tests run it after every window
 ** (FAULTLINE_CHECK_INVARIANTS=1); it is never on the hot path. */
 #include "run_int.h"
 
@@ -136,5 +137,12 @@ int fl_sim_check_invariants(const fl_sim_t *s, char *why, size_t n) {
   if ((uint64_t)inflight > s->reqs_live)
     return broken(why, n, "services count %lld requests in flight but only %llu are live", (long long)inflight, (unsigned long long)s->reqs_live);
   if (s->wdone > s->nwindows) return broken(why, n, "%u windows closed of %u", s->wdone, s->nwindows);
+  if (s->ring && !s->finished) {   /* consolidating (series.c): the ring holds what is not folded, the entries their windows */
+    uint64_t held = (uint64_t)s->nentries * s->width;
+    if (s->folded > s->wdone || s->wdone - s->folded > s->ring)
+      return broken(why, n, "%u windows closed, %u folded: more than the ring of %u held", s->wdone, s->folded, s->ring);
+    if (s->nentries > s->ncons || held < s->folded || (s->folded && held >= (uint64_t)s->folded + s->width))
+      return broken(why, n, "%u entries of %u windows (at most %u) for %u windows folded", s->nentries, s->width, s->ncons, s->folded);
+  }
   return check_policies(s, why, n);
 }

@@ -345,6 +345,7 @@ static void fault_init(fl_sim_t *s, int f) {
   fr->count = ft->instances ? ft->instances : ft->fraction > 0 ? (int)ceil(ft->fraction * n - 1e-9) : s->svc[ft->target->id].cap;
   if (fr->count > s->svc[ft->target->id].cap) fr->count = s->svc[ft->target->id].cap;
   fr->started = fr->ended = -1;
+  fr->inst_before = -1;
   fr->phase = fl_xcalloc((size_t)(m->njourneys * 3 + 1), sizeof *fr->phase);
   for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
   fl_event_init(&fr->ev, on_fault);

@@ -43,9 +43,9 @@ static int classify(const fl_sim_t *s, const fl_service_t *svc, const fl_svc_rt_
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
   /* no live instance, or holding requests without answering any */
   if (r->nup == 0 || (!done && r->inflight > 0)) return FL_HEALTH_DOWN;
-  bool backlog = backlog_over(svc, r, w);
+  bool backlog = backlog_over(svc, r, fl_sim_slot(s, w));
   if (done < min_answers(m) && util < m->health.saturation && !backlog) return NO_DATA;
-  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = r->st.series[FL_SER_P99][w], ep99 = 0;
+  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = r->st.series[FL_SER_P99][fl_sim_slot(s, w)], ep99 = 0;
   if (done >= min_answers(m) && fr >= m->health.down_errors) return FL_HEALTH_DOWN;
   if ((done >= min_answers(m) && (fr >= m->health.degraded_errors || (svc->slo > 0 && p99 > svc->slo) || slow_endpoint(s, svc, &ep99))) ||
       util >= m->health.saturation || backlog)
@@ -54,11 +54,11 @@ static int classify(const fl_sim_t *s, const fl_service_t *svc, const fl_svc_rt_
 }
 
 /* A multi-step journey's sessions this window over its session_slo (with enough of them answered). */
-static bool sessions_over(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr, uint32_t w) {
-  return jn->session_slo > 0 && jr->hsess && jr->hsess->count >= min_answers(m) && jr->sess_p99[w] > jn->session_slo;
+static bool sessions_over(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr) {
+  return jn->session_slo > 0 && jr->hsess && jr->hsess->count >= min_answers(m) && jr->sess_p99 > jn->session_slo;
 }
 
-static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr, uint32_t w) {
+static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const fl_jrn_rt_t *jr, uint32_t slot) {
   const fl_stats_t *st = &jr->st;
   int inflight = jr->inflight;
   const fl_counts_t *c = &st->win;
@@ -68,8 +68,8 @@ static int classify_journey(const fl_model_t *m, const fl_journey_t *jn, const f
   double fr = (double)c->failures / (double)done, dg = (double)c->degraded / (double)done;
   if (fr >= m->health.down_errors) return FL_HEALTH_DOWN;
   if (fr >= m->health.degraded_errors || dg >= m->health.degraded_share) return FL_HEALTH_DEGRADED;
-  if (jn->slo > 0 && st->series[FL_SER_P99][w] > jn->slo) return FL_HEALTH_DEGRADED;
-  if (sessions_over(m, jn, jr, w)) return FL_HEALTH_DEGRADED;
+  if (jn->slo > 0 && st->series[FL_SER_P99][slot] > jn->slo) return FL_HEALTH_DEGRADED;
+  if (sessions_over(m, jn, jr)) return FL_HEALTH_DEGRADED;
   return FL_HEALTH_OK;
 }
 
@@ -155,7 +155,7 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
   double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
   const fl_service_t *svc = &m->services[i];
-  uint32_t w = s->wdone;
+  uint32_t w = fl_sim_slot(s, s->wdone);
   if (backlog_over(svc, r, w)) { attribute_backlog(s, c, w); return; }
   int k = -1;
   for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;
@@ -213,16 +213,16 @@ static void attribute_journey(fl_sim_t *s, fl_change_t *c) {
   uint64_t done = jr->st.win.successes + jr->st.win.degraded + jr->st.win.failures;
   double fr = done ? (double)jr->st.win.failures / (double)done : 0;
   const fl_journey_t *jn = &m->journeys[c->journey];
-  double p99 = jr->st.series[FL_SER_P99][s->wdone];
+  double p99 = jr->st.series[FL_SER_P99][fl_sim_slot(s, s->wdone)];
   if (d < 0 && fr < m->health.degraded_errors && jn->slo > 0 && p99 > jn->slo) {
     c->via = jn->entry->service->id;   /* linked further down its calls by fl__link_changes */
     snprintf(c->reason, sizeof c->reason, "p99 %.0fms over its slo of %.0fms", 1000 * p99, 1000 * jn->slo);
     return;
   }
-  if (d < 0 && fr < m->health.degraded_errors && sessions_over(m, jn, jr, s->wdone)) {
+  if (d < 0 && fr < m->health.degraded_errors && sessions_over(m, jn, jr)) {
     c->via = jn->entry->service->id;   /* linked further down its calls by fl__link_changes */
     snprintf(c->reason, sizeof c->reason, "session p99 %.0fms over its session_slo of %.0fms (%d steps, think times excluded)",
-             1000 * jr->sess_p99[s->wdone], 1000 * jn->session_slo, jn->nsteps);
+             1000 * jr->sess_p99, 1000 * jn->session_slo, jn->nsteps);
     return;
   }
   if (d >= 0) {
@@ -252,13 +252,13 @@ void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
   if (!confirm_state(s, &r->health, &r->pending, &r->npending, classify(s, &s->m->services[i], r, util, w)))
     return;
   attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
-  for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][w - (uint32_t)k] = r->health;
+  for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][fl_sim_slot(s, w - (uint32_t)k)] = r->health;
 }
 
 void fl__journey_health(fl_sim_t *s, int j, uint32_t w) {
   fl_jrn_rt_t *jr = &s->jrn[j];
   fl_health_t was = jr->health;
-  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], jr, w)))
+  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], jr, fl_sim_slot(s, w))))
     attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
 }
 

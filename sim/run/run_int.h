@@ -250,8 +250,12 @@ __attribute__((cold)) void fl__trace_end(fl_sim_t *s, fl_req_t *q, fl_outcome_t 
 void fl__trace_free(fl_sim_t *s);
 
 /* ---- window.c: windows, series, scopes ---- */
-void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin);
+void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries);
 void fl__stats_release(fl_stats_t *st);
+/* ---- series.c: the stored series ---- */
+void fl__series_layout(fl_sim_t *s);                 /* before any statistics are allocated */
+void fl__edges_init(fl_sim_t *s, fl_svc_rt_t *r);    /* once r->ncallees is known */
+void fl__series_open(fl_sim_t *s, uint32_t w);       /* before window w is written: folds what leaves the ring */
 void fl__on_window(fl_engine_t *e, fl_event_t *ev);
 
 /* ---- health.c: health, its confirmation, the attribution of its changes ---- */

@@ -62,11 +62,9 @@ static void init_callees(fl_sim_t *s, int i) {
       call->slot = x;
     }
   int nc = r->ncallees ? r->ncallees : 1;
-  size_t nw = s->nwindows ? s->nwindows : 1;
   r->fail_via = fl_xcalloc((size_t)nc, sizeof *r->fail_via);
   r->calls_via = fl_xcalloc((size_t)nc, sizeof *r->calls_via);
-  r->edge_calls = fl_xcalloc((size_t)nc * nw, sizeof *r->edge_calls);
-  r->edge_fails = fl_xcalloc((size_t)nc * nw, sizeof *r->edge_fails);
+  fl__edges_init(s, r);
   r->wcount = fl_xcalloc((size_t)nc, sizeof *r->wcount);
   r->wint = fl_xcalloc((size_t)nc, sizeof *r->wint);
   r->acount = fl_xcalloc((size_t)nc, sizeof *r->acount);
@@ -86,7 +84,7 @@ static void init_service(fl_sim_t *s, int i) {
   init_callees(s, i);
   r->inst_min = INT32_MAX; r->inst_max = 0;
   fl_rng_init(&r->rng_lb, m->seed, svc->name, "balancer");
-  fl__stats_init(&r->st, FL_SER__COUNT, s->nwindows);
+  fl__stats_init(s, &r->st, FL_SER__COUNT);
   for (int k = 0; k < svc->nendpoints; k++) {
     const fl_endpoint_t *ep = &svc->endpoints[k];
     fl_rng_init(&s->ep[ep->id].rng_work, m->seed, ep->full_name, "work");
@@ -110,6 +108,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->nwindows = (uint32_t)((s->end + s->window - 1) / s->window);
   fl_time_t wu = fl_sec_to_time(m->warmup);
   s->warmup = (wu + s->window - 1) / s->window * s->window;
+  fl__series_layout(s);
   s->svc = fl_xcalloc((size_t)m->nservices, sizeof *s->svc);
   s->ep = fl_xcalloc((size_t)(m->nendpoints ? m->nendpoints : 1), sizeof *s->ep);
   s->jrn = fl_xcalloc((size_t)(m->njourneys ? m->njourneys : 1), sizeof *s->jrn);
@@ -133,7 +132,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
 static void release_service(fl_svc_rt_t *r) {
   free(r->inst); fl__balancer_release(r); fl__stats_release(&r->st);
   free(r->recs); free(r->rec_t);
-  free(r->callee); free(r->fail_via); free(r->calls_via); free(r->edge_calls); free(r->edge_fails);
+  free(r->callee); free(r->fail_via); free(r->calls_via); free(r->edge_calls); free(r->edge_fails); free(r->cons_calls); free(r->cons_fails);
   free(r->wcount); free(r->wint); free(r->wlast); free(r->acount); free(r->aint);
 }
 
@@ -141,7 +140,7 @@ void fl_sim_release(fl_sim_t *s) {
   fl_engine_release(&s->eng);
   for (int i = 0; s->m && i < s->m->nservices; i++) release_service(&s->svc[i]);
   for (int j = 0; s->m && j < s->m->njourneys; j++) { fl__stats_release(&s->jrn[j].st); free(s->jrn[j].fail_from); free(s->jrn[j].deg_from); free(s->jrn[j].from_set);
-    free(s->jrn[j].hsess); free(s->jrn[j].hsess_total); free(s->jrn[j].sess_p99); }
+    free(s->jrn[j].hsess); free(s->jrn[j].hsess_total); }
   for (int f = 0; s->m && f < s->m->nfaults; f++) {
     for (int k = 0; s->fault[f].phase && k < s->m->njourneys * 3; k++) free(s->fault[f].phase[k].h);
     free(s->fault[f].phase);
@@ -167,7 +166,7 @@ void fl_sim_release(fl_sim_t *s) {
 
 bool fl_sim_run_until(fl_sim_t *s, fl_time_t until) {
   if (until > s->end) until = s->end;
-  while (s->wdone < s->nwindows && !s->stop) {
+  while (s->wdone < s->nwindows && !s->stop && !s->finished) {
     fl_time_t boundary = s->window_ev.time;
     if (boundary > until) { fl_engine_run_until(&s->eng, until); break; }
     fl_engine_run_until(&s->eng, boundary);
@@ -176,4 +175,4 @@ bool fl_sim_run_until(fl_sim_t *s, fl_time_t until) {
   return !s->complete && !s->stop;
 }
 
-void fl_sim_run(fl_sim_t *s) { fl_sim_run_until(s, s->end); }
+void fl_sim_run(fl_sim_t *s) { fl_sim_run_until(s, s->end); fl_sim_finish(s); }

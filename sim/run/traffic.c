@@ -315,7 +315,7 @@ void fl__traffic_init(fl_sim_t *s) {
   for (int j = 0; j < m->njourneys; j++) {
     fl_jrn_rt_t *jr = &s->jrn[j];
     fl_rng_init(&jr->rng, m->seed, m->journeys[j].name, "arrivals");
-    fl__stats_init(&jr->st, FL_SER_JOURNEY_COUNT, s->nwindows);
+    fl__stats_init(s, &jr->st, FL_SER_JOURNEY_COUNT);
     if ((double)m->nservices * m->njourneys <= 4e6) {
       jr->fail_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->fail_from);
       jr->deg_from = fl_xcalloc((size_t)m->nservices, sizeof *jr->deg_from);
@@ -324,7 +324,6 @@ void fl__traffic_init(fl_sim_t *s) {
     if (m->journeys[j].nsteps > 1 || m->journeys[j].session_slo > 0) {
       jr->hsess = fl_xmalloc(sizeof *jr->hsess); fl_hist_init(jr->hsess);
       jr->hsess_total = fl_xmalloc(sizeof *jr->hsess_total); fl_hist_init(jr->hsess_total);
-      jr->sess_p99 = fl_xcalloc(s->nwindows ? s->nwindows : 1, sizeof *jr->sess_p99);
     }
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;

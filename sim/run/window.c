@@ -14,21 +14,6 @@ static const char *const series_names[FL_SER__COUNT] = {
 
 const char *fl_series_name(fl_series_t s) { return (unsigned)s < FL_SER__COUNT ? series_names[s] : "?"; }
 
-void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin) {
-  memset(st, 0, sizeof *st);
-  st->hwin = fl_xmalloc(sizeof *st->hwin); fl_hist_init(st->hwin);
-  st->htotal = fl_xmalloc(sizeof *st->htotal); fl_hist_init(st->htotal);
-  for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
-  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(nwin ? nwin : 1, sizeof(double));
-}
-
-void fl__stats_release(fl_stats_t *st) {
-  free(st->hwin); free(st->htotal);
-  for (int k = 0; k < FL_SER__COUNT; k++) free(st->series[k]);
-  for (int k = 0; k < FL_CAUSE__COUNT; k++) free(st->cause_series[k]);
-  memset(st, 0, sizeof *st);
-}
-
 /* ---- scopes ---- */
 
 static void accumulate(fl_acc_t *a, const fl_stats_t *st) {
@@ -67,12 +52,17 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
     const fl_stats_t *st = ex->service ? &s->svc[ex->service->id].st : &s->jrn[ex->journey].st;
     accumulate(&er->acc, st);
     if (!ex->service) continue;
-    uint32_t w = s->wdone;
+    uint32_t w = fl_sim_slot(s, s->wdone);
     er->util_sum += st->series[FL_SER_UTILIZATION][w]; er->util_n++;
     if (ex->service->broker) {
       if (st->series[FL_SER_LAG][w] > er->lag_max) er->lag_max = st->series[FL_SER_LAG][w];
       if (st->series[FL_SER_LAG_AGE][w] > er->age_max) er->age_max = st->series[FL_SER_LAG_AGE][w];
     }
+  }
+  for (int f = 0; f < m->nfaults; f++) {   /* instances before a fault's window, for the report's "all" */
+    fl_fault_rt_t *fr = &s->fault[f];
+    fl_time_t at = fr->started >= 0 ? fr->started : fl_sec_to_time(m->faults[f].at);
+    if (at >= wend && m->faults[f].target) fr->inst_before = s->svc[m->faults[f].target->id].nup;
   }
   for (int f = 0; f < m->nfaults; f++) {
     fl_fault_rt_t *fr = &s->fault[f];
@@ -104,19 +94,25 @@ static void reset_window(fl_stats_t *st) {
 
 /* Service i's series for window w (of length 'len'), its health, and its after-warm-up totals. */
 static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool measured) {
+  uint32_t slot = fl_sim_slot(s, w);
   const fl_service_t *svc = &s->m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   fl__svc_touch(s, r, svc);
   for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0, 0);
-  close_stats(&r->st, w);
-  double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0;
-  r->st.series[FL_SER_BUSY][w] = len > 0 ? r->w_busy / (double)len : 0;
-  r->st.series[FL_SER_QUEUE][w] = len > 0 ? r->w_queue / (double)len : 0;
-  r->st.series[FL_SER_INSTANCES][w] = r->nup;
-  r->st.series[FL_SER_UTILIZATION][w] = util;
-  if (svc->broker) fl__broker_close_window(s, i, w);
+  close_stats(&r->st, slot);
+  double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0, busy = len > 0 ? r->w_busy / (double)len : 0;
+  r->st.series[FL_SER_BUSY][slot] = busy;
+  r->st.series[FL_SER_QUEUE][slot] = len > 0 ? r->w_queue / (double)len : 0;
+  r->st.series[FL_SER_INSTANCES][slot] = r->nup;
+  r->st.series[FL_SER_UTILIZATION][slot] = util;
+  if (svc->broker) fl__broker_close_window(s, i, slot);
   fl__service_health(s, i, w, util);
-  r->st.series[FL_SER_HEALTH][w] = r->health;
+  r->st.series[FL_SER_HEALTH][slot] = r->health;
+  if (r->nup > 0) {   /* the busiest window's share of its instances' workers */
+    double u = busy / ((double)r->nup * svc->workers);
+    if (u > r->peak_util_all) r->peak_util_all = u;
+    if (measured && u > r->peak_util) r->peak_util = u;
+  }
   if (measured) {
     r->t_busy += r->w_busy; r->t_queue += r->w_queue;
     r->t_inflight += r->w_inflight; r->t_workers += r->w_workers;
@@ -128,14 +124,15 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
 /* Starts window w + 1: this window's counts, integrals and per-callee tallies go back to zero
 ** (the tallies kept per window as the edges' series). */
 static void reset_windows(fl_sim_t *s, uint32_t w) {
+  uint32_t slot = fl_sim_slot(s, w);
   for (int k = 0; k < s->m->nendpoints; k++) if (s->ep[k].hwin) fl_hist_reset(s->ep[k].hwin);
   for (int i = 0; i < s->m->nservices; i++) {
     fl_svc_rt_t *r = &s->svc[i];
     r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
     reset_window(&r->st);
     for (int x = 0; x < r->ncallees; x++) {
-      r->edge_calls[(size_t)x * s->nwindows + w] = (double)r->calls_via[x];
-      r->edge_fails[(size_t)x * s->nwindows + w] = (double)r->fail_via[x];
+      r->edge_calls[(size_t)x * s->stride + slot] = (double)r->calls_via[x];
+      r->edge_fails[(size_t)x * s->stride + slot] = (double)r->fail_via[x];
     }
     memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
     memset(r->calls_via, 0, sizeof *r->calls_via * (size_t)r->ncallees);
@@ -156,10 +153,11 @@ static void close_window(fl_sim_t *s) {
   fl_time_t wstart = (fl_time_t)w * s->window;
   fl_time_t len = s->eng.now - wstart;
   bool measured = wstart >= s->warmup;
+  fl__series_open(s, w);
   for (int i = 0; i < s->m->nservices; i++) close_service(s, i, w, len, measured);
   for (int j = 0; j < s->m->njourneys; j++) {
-    close_stats(&s->jrn[j].st, w);
-    if (s->jrn[j].hsess) s->jrn[j].sess_p99[w] = fl_time_to_sec(fl_hist_quantile(s->jrn[j].hsess, 0.99));
+    close_stats(&s->jrn[j].st, fl_sim_slot(s, w));
+    if (s->jrn[j].hsess) s->jrn[j].sess_p99 = fl_time_to_sec(fl_hist_quantile(s->jrn[j].hsess, 0.99));
     fl__journey_health(s, j, w);
   }
   fl__hedge_refresh(s);
@@ -189,6 +187,12 @@ void fl__on_window(fl_engine_t *e, fl_event_t *ev) {
 
 /* ---- live view ---- */
 
+/* Where the last complete window's values are: its slot, or once a consolidated run finished,
+** the last entry (which it is part of). */
+static uint32_t last_slot(const fl_sim_t *s) {
+  return s->ring && s->finished ? (s->nentries ? s->nentries - 1 : 0) : fl_sim_slot(s, s->wdone - 1);
+}
+
 /* The last complete window (the one in progress before the first closes). */
 static void live_common(fl_sim_t *s, const fl_stats_t *st, fl_live_stats_t *o) {
   if (s->wdone == 0) {
@@ -197,7 +201,7 @@ static void live_common(fl_sim_t *s, const fl_stats_t *st, fl_live_stats_t *o) {
     o->p99 = fl_time_to_sec(fl_hist_quantile(st->hwin, 0.99));
     return;
   }
-  uint32_t w = s->wdone - 1;
+  uint32_t w = last_slot(s);
   o->c.arrivals = (uint64_t)st->series[FL_SER_ARRIVALS][w];
   o->c.successes = (uint64_t)st->series[FL_SER_SUCCESSES][w];
   o->c.degraded = (uint64_t)st->series[FL_SER_DEGRADED][w];
@@ -213,7 +217,7 @@ void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
   fl__svc_touch(s, r, &s->m->services[i]);
   live_common(s, &r->st, o);
   if (s->wdone > 0) {
-    uint32_t w = s->wdone - 1;
+    uint32_t w = last_slot(s);
     o->utilization = r->st.series[FL_SER_UTILIZATION][w];
     o->busy = r->st.series[FL_SER_BUSY][w];
     o->queue = r->st.series[FL_SER_QUEUE][w];

@@ -182,6 +182,7 @@ static void api_report(fl_serve_t *s, client_t *c) {
   if (!s->run) { fl__serve_respond_error(c, 503, "no run: %s", s->error); return; }
   fl_run_info_t run;
   fl__serve_run_info(s, &run);
+  if (s->run->s.complete) fl_sim_finish(&s->run->s);   /* over: its series are whole */
   fl_run_check(s->run);
   fl__serve_respond_json(c, 200, fl_report_json(&s->run->s, &run));
 }

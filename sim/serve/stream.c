@@ -190,7 +190,8 @@ static void flush_faults(fl_serve_t *sv) {
 void fl__serve_flush(fl_serve_t *sv) {
   if (!sv->run) return;
   const fl_sim_t *sim = &sv->run->s;
-  while (sv->sent_windows < sim->wdone) fl__serve_broadcast(sv, "window", fl_report_window_json(sim, sv->sent_windows++));
+  for (; sv->sent_windows < sim->wdone; sv->sent_windows++)   /* a long run holds its recent windows only (fl_sim_kept) */
+    if (fl_sim_kept(sim, sv->sent_windows)) fl__serve_broadcast(sv, "window", fl_report_window_json(sim, sv->sent_windows));
   while (sv->sent_changes < sim->nchanges) fl__serve_broadcast(sv, "change", fl_report_change_json(sim, sv->sent_changes++));
   for (; sv->sent_scaling < sim->nsev; sv->sent_scaling++) fl__serve_broadcast(sv, "scaling", fl_report_scale_event_json(sim, sv->sent_scaling));
   for (; sv->sent_logs < sim->nlogs; sv->sent_logs++) fl__serve_broadcast(sv, "log", fl_report_log_line_json(sim, sv->sent_logs));
@@ -221,7 +222,8 @@ void fl__serve_sse_start(fl_serve_t *sv, client_t *c) {
   const fl_sim_t *sim = &sv->run->s;
   for (int f = 0; f < sim->m->nfaults; f++)
     if (sim->fault[f].started >= 0) sse_send(c, "fault", fl_report_fault_live_json(sim, f));
-  for (uint32_t w = 0; w < sv->sent_windows; w++) sse_send(c, "window", fl_report_window_json(sim, w));
+  for (uint32_t w = 0; w < sv->sent_windows; w++)
+    if (fl_sim_kept(sim, w)) sse_send(c, "window", fl_report_window_json(sim, w));
   for (int i = 0; i < sv->sent_changes; i++) sse_send(c, "change", fl_report_change_json(sim, i));
 }
 

@@ -5,14 +5,23 @@
 # request: on a shared machine it moves less than the wall time.
 #   services   10/100/1,000/5,000, the same request count, every arrival making 40 service visits
 #   instances  1/100/10,000/100,000 of one service, for each balancer
-#   duration   1 h / 1 d / 7 d at 1 s windows, 10 services
+#   duration   1 h / 1 d / 7 d at 1 s windows, 10 services; then the same with --json --html, whose
+#              "peak" is the simulation's (before the writers) and "proc MB" the whole process's
 # FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
 # Usage: curves.py BIN OUTDIR
 import os, re, subprocess, sys
 
 BIN, OUT = sys.argv[1], sys.argv[2]
 BIG = os.environ.get("FAULTLINE_BENCH_BIG", "1") != "0"
-RUN = re.compile(r"^run: ([0-9.]+)s wall, (\d+) events .*?, (\d+) requests .*?, peak (\d+) MB", re.M)
+RUN = re.compile(r"^run: (\S+) wall, (\d+) events .*?, (\d+) requests .*?, peak (\d+) MB", re.M)
+
+
+def seconds(text):
+    """The summary's wall time: "850ms", "12.3s", "1m25s", "2h03m"."""
+    total = 0.0
+    for num, unit in re.findall(r"([0-9.]+)(ms|s|m|h)", text):
+        total += float(num) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    return total
 
 
 def services_scenario(n):
@@ -51,31 +60,36 @@ def duration_scenario(seconds):
     return "\n".join(lines) + "\n"
 
 
-def run(text, name):
+def run(text, name, reports=False):
     path = os.path.join(OUT, name + ".lua")
     with open(path, "w") as f:
         f.write(text)
     out, err = os.path.join(OUT, name + ".out"), os.path.join(OUT, name + ".err")
     with open(out, "w") as fo, open(err, "w") as fe:
-        p = subprocess.Popen([BIN, "run", path], stdout=fo, stderr=fe)
+        extra = ["--json", os.path.join(OUT, name + ".json"), "--html", os.path.join(OUT, name + ".html")] if reports else []
+        p = subprocess.Popen([BIN, "run", path] + extra, stdout=fo, stderr=fe)
         _, status, ru = os.wait4(p.pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     m = RUN.search(open(out).read())
     if rc not in (0, 1) or not m:
         sys.exit("bench: %s failed (exit %d): %s" % (name, rc, open(err).read().strip()[-400:]))
-    wall, reqs, peak = float(m.group(1)), int(m.group(3)), int(m.group(4))
+    wall, reqs, peak = seconds(m.group(1)), int(m.group(3)), int(m.group(4))
     cpu = ru.ru_utime + ru.ru_stime   # load and run, in CPU time: steadier than wall time on a shared machine
-    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak}
+    for ext in (".json", ".html"):   # only their cost is of interest
+        if reports and os.path.exists(os.path.join(OUT, name + ext)):
+            os.remove(os.path.join(OUT, name + ext))
+    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak, "proc": ru.ru_maxrss // 1024}
 
 
-def curve(title, points):
-    print("\n%-28s %12s %10s %10s %9s %9s %8s %8s" % (title, "requests", "ns/req", "run wall", "cpu", "peak MB", "x ns/req", "x peak"))
+def curve(title, points, reports=False):
+    print("\n%-28s %12s %10s %10s %9s %9s %8s %8s%s" % (title, "requests", "ns/req", "run wall", "cpu", "peak MB", "x ns/req", "x peak",
+                                                     " %9s" % "proc MB" if reports else ""))
     first = None
     for label, text, name in points:
-        r = run(text, name)
+        r = run(text, name, reports)
         first = first or r
-        print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f" % (label, r["reqs"], r["ns"], r["wall"], r["cpu"], r["peak"],
-              r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1)))
+        print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f%s" % (label, r["reqs"], r["ns"], r["wall"], r["cpu"], r["peak"],
+              r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1), " %9d" % r["proc"] if reports else ""))
         sys.stdout.flush()
 
 
@@ -86,3 +100,6 @@ for lb in ("round_robin", "random", "least_outstanding", "p2c"):
           [("%d instances" % n, instances_scenario(n, lb), "inst_%s_%d" % (lb, n)) for n in (1, 100, 10000, 100000) if BIG or n < 100000])
 curve("duration (1 s windows)",
       [(label, duration_scenario(sec), "dur%d" % sec) for label, sec in (("1 h", 3600), ("1 d", 86400), ("7 d", 7 * 86400)) if BIG or sec < 7 * 86400])
+curve("duration, --json --html",
+      [(label, duration_scenario(sec), "durr%d" % sec) for label, sec in (("1 h", 3600), ("1 d", 86400), ("7 d", 7 * 86400)) if BIG or sec < 7 * 86400],
+      reports=True)
