@@ -48,45 +48,82 @@ static int io_error(char *err, size_t errlen, const char *path, int e) {
   return -FL_EIO;
 }
 
-/* Into an existing target that is not a regular file (a device, a FIFO): in place, since a
-** rename would replace the device itself (as root, --json /dev/null made /dev/null a file). */
-static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen) {
-  int fd;
-  do fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  if (fd < 0) return io_error(err, errlen, path, errno);
-  int e = write_all(fd, data, len) == 0 ? 0 : errno;
-  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
-  return e ? io_error(err, errlen, path, e) : 0;
-}
-
-int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+int fl_atomic_open(fl_atomic_t *a, const char *path, char *err, size_t errlen) {
+  memset(a, 0, sizeof *a);
+  a->fd = -1;
+  a->path = path;
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
-    if (!S_ISREG(st.st_mode)) return write_in_place(path, data, len, err, errlen);
+    if (!S_ISREG(st.st_mode)) {   /* a device or FIFO: in place, since a rename would replace the device itself */
+      do a->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (a->fd < 0 && errno == EINTR);
+      return a->fd < 0 ? io_error(err, errlen, path, errno) : 0;
+    }
   }
   size_t pl = strlen(path) + 32;
-  char *tmp = fl_xmalloc(pl);
-  int fd = -1;
-  for (int tries = 0; tries < 100 && fd < 0; tries++) {
+  a->tmp = malloc(pl);
+  if (!a->tmp) return io_error(err, errlen, path, ENOMEM);
+  for (int tries = 0; tries < 100 && a->fd < 0; tries++) {
     char suffix[16];
     random_suffix(suffix, sizeof suffix);
-    snprintf(tmp, pl, "%s.tmp-%s", path, suffix);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST && errno != EINTR) break;
+    snprintf(a->tmp, pl, "%s.tmp-%s", path, suffix);
+    a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (a->fd < 0 && errno != EEXIST && errno != EINTR) break;
   }
-  if (fd < 0) {
+  if (a->fd < 0) {
     int e = errno;
-    free(tmp);
+    free(a->tmp);
+    a->tmp = NULL;
     return io_error(err, errlen, path, e);
   }
-  int e = 0;
-  if (write_all(fd, data, len) != 0 || fsync(fd) != 0) e = errno;
-  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
-  if (!e && rename(tmp, path) != 0) e = errno;
-  if (e) unlink(tmp);
-  free(tmp);
-  return e ? io_error(err, errlen, path, e) : 0;
+  return 0;
+}
+
+/* Empties the buffer into the file; the first failure sticks in a->error. */
+static void atomic_drain(fl_atomic_t *a) {
+  if (a->n && !a->error && write_all(a->fd, a->buf, a->n) != 0) a->error = errno ? errno : EIO;
+  a->n = 0;
+}
+
+void fl_atomic_write(fl_atomic_t *a, const void *data, size_t len) {
+  if (a->error) return;
+  if (a->n + len > sizeof a->buf) {
+    atomic_drain(a);
+    if (len >= sizeof a->buf) {
+      if (!a->error && write_all(a->fd, data, len) != 0) a->error = errno ? errno : EIO;
+      return;
+    }
+  }
+  memcpy(a->buf + a->n, data, len);
+  a->n += len;
+}
+
+void fl_atomic_fail(fl_atomic_t *a, int e) {
+  if (!a->error) a->error = e;
+}
+
+int fl_atomic_close(fl_atomic_t *a, char *err, size_t errlen) {
+  if (a->fd < 0) return io_error(err, errlen, a->path, a->error ? a->error : EBADF);
+  atomic_drain(a);
+  int e = a->error;
+  if (!e && a->tmp && fsync(a->fd) != 0) e = errno;
+  if (close(a->fd) != 0 && !e && errno != EINTR) e = errno;
+  a->fd = -1;
+  if (a->tmp) {
+    if (!e && rename(a->tmp, a->path) != 0) e = errno;
+    if (e) unlink(a->tmp);
+    free(a->tmp);
+    a->tmp = NULL;
+  }
+  return e ? io_error(err, errlen, a->path, e) : 0;
+}
+
+int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+  fl_atomic_t a;
+  int rc = fl_atomic_open(&a, path, err, errlen);
+  if (rc) return rc;
+  fl_atomic_write(&a, data, len);
+  return fl_atomic_close(&a, err, errlen);
 }
 
 int fl_write_stream(FILE *f, const char *data, size_t len) {
