@@ -47,6 +47,7 @@ static void put_string(fl_jsonw_t *w, const char *s) {
       for (size_t len = 2; len <= 4 && !k && i + len <= n; len++)
         if (fl_utf8_valid(s + i, len)) k = len;
       if (k) { i += k; continue; }
+      k = 1;   /* this byte alone becomes U+FFFD */
       esc = "\xEF\xBF\xBD";
     } else if (c == '"') esc = "\\\"";
     else if (c == '\\') esc = "\\\\";
