@@ -1,6 +1,7 @@
 /* The per-window series as CSV files, one per service, one per journey, and one for the call
 ** edges, for spreadsheets and notebooks. Numbers print in the fewest digits that read back to
-** the same double, as in the JSON report. */
+** the same double, as in the JSON report. Each file is written as its rows come (no copy of the
+** series in memory), whole or not at all. */
 #include "faultline/io.h"
 #include "faultline/report.h"
 
@@ -9,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef fl_text_t buf_t;
+typedef fl_atomic_t buf_t;
 
-static void add(buf_t *b, const char *s) { fl_text_puts(b, s); }
+static void add(buf_t *b, const char *s) { fl_atomic_write(b, s, strlen(s)); }
 
 static void add_num(buf_t *b, double v) {
   char s[40];
@@ -85,12 +86,6 @@ static void rows(buf_t *b, const fl_sim_t *s, const fl_stats_t *st, int nseries)
   }
 }
 
-static int flush(buf_t *b, const char *path, char *err, size_t errlen) {
-  int rc = fl_write_atomic(path, b->p ? b->p : "", b->n, err, errlen);
-  fl_text_clear(b);
-  return rc;
-}
-
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen) {
   const fl_model_t *m = s->m;
   /* every file goes into a fresh folder first, which then takes dir's place whole: an interrupted
@@ -98,39 +93,45 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
   char tmp[4096];
   int rc = fl_dir_fresh(dir, tmp, sizeof tmp, err, errlen);
   if (rc) return rc;
-  buf_t b = { 0 };
+  buf_t *b = malloc(sizeof *b);
+  if (!b) { snprintf(err, errlen, "cannot write into '%s': out of memory", dir); rc = -FL_ENOMEM; }
   names_t used = { 0 };
   char path[4400];
   for (int i = 0; i < m->nservices && rc == 0; i++) {
     int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
-    header(&b, nser);
-    rows(&b, s, &s->svc[i].st, nser);
     file_name(path, sizeof path, tmp, "service-", m->services[i].name, &used);
-    rc = flush(&b, path, err, errlen);
+    if ((rc = fl_atomic_open(b, path, err, errlen))) break;
+    header(b, nser);
+    rows(b, s, &s->svc[i].st, nser);
+    rc = fl_atomic_close(b, err, errlen);
   }
   for (int j = 0; j < m->njourneys && rc == 0; j++) {
-    header(&b, FL_SER_JOURNEY_COUNT);
-    rows(&b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
     file_name(path, sizeof path, tmp, "journey-", m->journeys[j].name, &used);
-    rc = flush(&b, path, err, errlen);
+    if ((rc = fl_atomic_open(b, path, err, errlen))) break;
+    header(b, FL_SER_JOURNEY_COUNT);
+    rows(b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
+    rc = fl_atomic_close(b, err, errlen);
   }
   if (rc == 0) {
-    add(&b, "t,from,to,calls,failures\n");
+    snprintf(path, sizeof path, "%s/edges.csv", tmp);
+    rc = fl_atomic_open(b, path, err, errlen);
+  }
+  if (rc == 0) {
+    add(b, "t,from,to,calls,failures\n");
     for (uint32_t w = 0; w < s->wdone; w++)
       for (int i = 0; i < m->nservices; i++) {
         const fl_svc_rt_t *r = &s->svc[i];
         for (int x = 0; x < r->ncallees; x++) {
-          add_num(&b, fl_time_to_sec((fl_time_t)w * s->window)); add(&b, ",");
-          add_field(&b, m->services[i].name); add(&b, ",");
-          add_field(&b, m->services[r->callee[x]].name); add(&b, ",");
-          add_num(&b, r->edge_calls[(size_t)x * s->nwindows + w]); add(&b, ",");
-          add_num(&b, r->edge_fails[(size_t)x * s->nwindows + w]); add(&b, "\n");
+          add_num(b, fl_time_to_sec((fl_time_t)w * s->window)); add(b, ",");
+          add_field(b, m->services[i].name); add(b, ",");
+          add_field(b, m->services[r->callee[x]].name); add(b, ",");
+          add_num(b, r->edge_calls[(size_t)x * s->nwindows + w]); add(b, ",");
+          add_num(b, r->edge_fails[(size_t)x * s->nwindows + w]); add(b, "\n");
         }
       }
-    snprintf(path, sizeof path, "%s/edges.csv", tmp);
-    rc = flush(&b, path, err, errlen);
+    rc = fl_atomic_close(b, err, errlen);
   }
-  fl_text_release(&b);
+  free(b);
   for (int i = 0; i < used.n; i++) free(used.v[i]);
   free(used.v);
   if (rc == 0) return fl_dir_swap(tmp, dir, fl_report_csv_file, err, errlen);

@@ -89,14 +89,23 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
 
-/* Writes the reports asked for. Returns FL_EXIT_INTERNAL when one could not be written, else 0. */
-static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t *run) {
+/* Writes the reports asked for, each whole or not at all; one that fails (a full disk, out of
+** memory) is named on stderr and the others are still written. ok[] says which were written
+** (junit, json, html, csv). Returns FL_EXIT_INTERNAL when one could not be written, else 0. */
+static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t *run, bool ok[4]) {
   int rc = 0;
   char err[512];
-  if (c->junit && fl_report_write_junit(s, run, c->junit, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->json && fl_report_write_json(s, run, c->json, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->html && fl_report_write_html(s, run, c->html, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->csv && fl_report_write_csv(s, c->csv, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+  for (int k = 0; k < 4; k++) {
+    int e = 0;
+    switch (k) {
+    case 0: if (c->junit) e = fl_report_write_junit(s, run, c->junit, err, sizeof err); break;
+    case 1: if (c->json) e = fl_report_write_json(s, run, c->json, err, sizeof err); break;
+    case 2: if (c->html) e = fl_report_write_html(s, run, c->html, err, sizeof err); break;
+    default: if (c->csv) e = fl_report_write_csv(s, c->csv, err, sizeof err); break;
+    }
+    ok[k] = e == 0;
+    if (e) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+  }
   return rc;
 }
 
@@ -121,15 +130,19 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
   fl_run_info_t run;
   fl_cli_run_info(r, &run);
   int failed = fl_run_check(r);
-  int rc = write_reports(c, s, &run);
-  if (rc == 0 && failed) rc = FL_EXIT_EXPECT;
-  if (!c->quiet) {
+  if (!c->quiet) {   /* the summary first: a report that cannot be written never costs the run */
     bool color = isatty(1) && !getenv("NO_COLOR");
     fl_report_summary(stdout, s, &run, color);
     fl_report_cascade_text(stdout, s, color);
-    if (c->json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", c->json);
-    if (c->html && rc != FL_EXIT_INTERNAL) printf("html report: %s\n", c->html);
-    if (c->csv && rc != FL_EXIT_INTERNAL) printf("csv series: %s/\n", c->csv);
+    fflush(stdout);
+  }
+  bool ok[4];
+  int rc = write_reports(c, s, &run, ok);
+  if (rc == 0 && failed) rc = FL_EXIT_EXPECT;
+  if (!c->quiet) {
+    if (c->json && ok[1]) printf("report: %s\n", c->json);
+    if (c->html && ok[2]) printf("html report: %s\n", c->html);
+    if (c->csv && ok[3]) printf("csv series: %s/\n", c->csv);
   }
   if (failed && c->quiet) fl_report_expectations_failed(stderr, s);   /* -q hides the summary, never a failure */
   if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, r->m->nexpects);
