@@ -86,34 +86,35 @@ static void rows(buf_t *b, const fl_sim_t *s, const fl_stats_t *st, int nseries)
   }
 }
 
-int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen) {
+typedef struct job { const fl_sim_t *s; const char *tmp; buf_t *b; names_t used; char *err; size_t errlen; } job_t;
+
+/* Every file into folder j->tmp. */
+static int write_files(void *arg) {
+  job_t *j = arg;
+  const fl_sim_t *s = j->s;
   const fl_model_t *m = s->m;
-  /* every file goes into a fresh folder first, which then takes dir's place whole: an interrupted
-  ** run never leaves a mix of old and new files */
-  char tmp[4096];
-  int rc = fl_dir_fresh(dir, tmp, sizeof tmp, err, errlen);
-  if (rc) return rc;
-  buf_t *b = malloc(sizeof *b);
-  if (!b) { snprintf(err, errlen, "cannot write into '%s': out of memory", dir); rc = -FL_ENOMEM; }
-  names_t used = { 0 };
+  buf_t *b = j->b;
+  char *err = j->err;
+  size_t errlen = j->errlen;
+  int rc = 0;
   char path[4400];
   for (int i = 0; i < m->nservices && rc == 0; i++) {
     int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
-    file_name(path, sizeof path, tmp, "service-", m->services[i].name, &used);
+    file_name(path, sizeof path, j->tmp, "service-", m->services[i].name, &j->used);
     if ((rc = fl_atomic_open(b, path, err, errlen))) break;
     header(b, nser);
     rows(b, s, &s->svc[i].st, nser);
     rc = fl_atomic_close(b, err, errlen);
   }
-  for (int j = 0; j < m->njourneys && rc == 0; j++) {
-    file_name(path, sizeof path, tmp, "journey-", m->journeys[j].name, &used);
+  for (int k = 0; k < m->njourneys && rc == 0; k++) {
+    file_name(path, sizeof path, j->tmp, "journey-", m->journeys[k].name, &j->used);
     if ((rc = fl_atomic_open(b, path, err, errlen))) break;
     header(b, FL_SER_JOURNEY_COUNT);
-    rows(b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
+    rows(b, s, &s->jrn[k].st, FL_SER_JOURNEY_COUNT);
     rc = fl_atomic_close(b, err, errlen);
   }
   if (rc == 0) {
-    snprintf(path, sizeof path, "%s/edges.csv", tmp);
+    snprintf(path, sizeof path, "%s/edges.csv", j->tmp);
     rc = fl_atomic_open(b, path, err, errlen);
   }
   if (rc == 0) {
@@ -131,9 +132,28 @@ int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t er
       }
     rc = fl_atomic_close(b, err, errlen);
   }
-  free(b);
-  for (int i = 0; i < used.n; i++) free(used.v[i]);
-  free(used.v);
+  return rc;
+}
+
+int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen) {
+  /* every file goes into a fresh folder first, which then takes dir's place whole: an interrupted
+  ** run never leaves a mix of old and new files */
+  char tmp[4096];
+  int rc = fl_dir_fresh(dir, tmp, sizeof tmp, err, errlen);
+  if (rc) return rc;
+  job_t j = { s, tmp, malloc(sizeof *j.b), { 0 }, err, errlen };
+  if (!j.b) rc = -FL_ENOMEM;
+  else {
+    j.b->fd = -1;
+    rc = fl_try_alloc(write_files, &j);
+  }
+  if (rc == -FL_ENOMEM) {   /* out of memory: the file being written is dropped with the folder */
+    if (j.b && j.b->fd >= 0) { fl_atomic_fail(j.b, ENOMEM); fl_atomic_close(j.b, err, errlen); }
+    snprintf(err, errlen, "cannot write into '%s': out of memory", dir);
+  }
+  free(j.b);
+  for (int i = 0; i < j.used.n; i++) free(j.used.v[i]);
+  free(j.used.v);
   if (rc == 0) return fl_dir_swap(tmp, dir, fl_report_csv_file, err, errlen);
   fl_dir_remove(tmp, fl_report_csv_file);
   return rc;

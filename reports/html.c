@@ -12,6 +12,7 @@
 #include "web_assets.h"
 
 #include <cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,7 +157,15 @@ char *fl_report_live_page(const cJSON *graph, size_t *len) {
   return fl_text_take(&t, len);
 }
 
-/* Writes the page of template 'tmpl' to 'path', whole or not at all. */
+typedef struct job { out_t *b; const unsigned char *tmpl; size_t tlen; const report_data_t *report; const diff_data_t *diff; } job_t;
+
+static int fill_job(void *arg) {
+  job_t *j = arg;
+  fill(j->b, j->tmpl, j->tlen, j->report, j->diff);
+  return 0;
+}
+
+/* Writes the page of template 'tmpl' to 'path', whole or not at all (out of memory included). */
 static int write_page(const unsigned char *tmpl, size_t tlen, const report_data_t *report, const diff_data_t *diff,
                       const char *path, char *err, size_t errlen) {
   fl_atomic_t *a = malloc(sizeof *a);
@@ -165,16 +174,35 @@ static int write_page(const unsigned char *tmpl, size_t tlen, const report_data_
   if (rc == 0) {
     out_t b;
     fl_jsonw_init(&b, fl_jsonw_to_atomic, a, false);
-    fill(&b, tmpl, tlen, report, diff);
+    job_t job = { &b, tmpl, tlen, report, diff };
+    if (fl_try_alloc(fill_job, &job) != 0) fl_atomic_fail(a, ENOMEM);
     rc = fl_atomic_close(a, err, errlen);
   }
   free(a);
   return rc;
 }
 
+/* Model m's architecture laid out (Graphviz) into *graph; out of memory returns -FL_ENOMEM. */
+typedef struct graph_job { const fl_model_t *m; cJSON *graph; char *err; size_t errlen; } graph_job_t;
+
+static int graph_job(void *arg) {
+  graph_job_t *g = arg;
+  g->graph = fl_graph_json(g->m);
+  return fl_graph_layout(g->graph, g->err, g->errlen);
+}
+
+static int laid_out(const fl_model_t *m, cJSON **graph, const char *path, char *err, size_t errlen) {
+  graph_job_t g = { m, NULL, err, errlen };
+  int rc = fl_try_alloc(graph_job, &g);
+  if (rc == -FL_ENOMEM) { snprintf(err, errlen, "cannot write '%s': out of memory", path); g.graph = NULL; }
+  if (rc) { cJSON_Delete(g.graph); g.graph = NULL; }
+  *graph = g.graph;
+  return rc;
+}
+
 int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
-  cJSON *graph = fl_graph_json(s->m);
-  int rc = fl_graph_layout(graph, err, errlen);
+  cJSON *graph;
+  int rc = laid_out(s->m, &graph, path, err, errlen);
   if (rc == 0) {
     report_data_t d = { s, run, graph, false };
     rc = write_page(fl_web_report_html, fl_web_report_html_len, &d, NULL, path, err, errlen);
@@ -186,13 +214,14 @@ int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char
 int fl_report_write_diff_html(const cJSON *compare, const fl_sim_t *a, const fl_sim_t *b, const char *path, char *err,
                               size_t errlen) {
   diff_data_t d = { compare, { a, b }, { NULL, NULL } };
+  cJSON *g[2] = { NULL, NULL };
   int rc = 0;
-  for (int v = 0; v < 2 && rc == 0; v++) {
-    cJSON *g = fl_graph_json(d.sims[v]->m);
-    d.graphs[v] = g;
-    rc = fl_graph_layout(g, err, errlen);
+  for (int v = 0; v < 2 && rc == 0; v++) rc = laid_out(d.sims[v]->m, &g[v], path, err, errlen);
+  if (rc == 0) {
+    d.graphs[0] = g[0];
+    d.graphs[1] = g[1];
+    rc = write_page(fl_web_diff_html, fl_web_diff_html_len, NULL, &d, path, err, errlen);
   }
-  if (rc == 0) rc = write_page(fl_web_diff_html, fl_web_diff_html_len, NULL, &d, path, err, errlen);
-  for (int v = 0; v < 2; v++) cJSON_Delete((cJSON *)d.graphs[v]);
+  for (int v = 0; v < 2; v++) cJSON_Delete(g[v]);
   return rc;
 }

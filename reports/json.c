@@ -10,6 +10,7 @@
 #include "faultline/report.h"
 
 #include <cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,14 @@ char *fl_report_json_text(const fl_sim_t *s, const fl_run_info_t *run, size_t *l
   return fl_text_take(&t, len);
 }
 
+typedef struct job { fl_jsonw_t *w; const fl_sim_t *s; const fl_run_info_t *run; } job_t;
+
+static int write_job(void *arg) {
+  job_t *j = arg;
+  fl_report_json_write(j->w, j->s, j->run);
+  return 0;
+}
+
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
   fl_atomic_t *a = malloc(sizeof *a);
   if (!a) { snprintf(err, errlen, "cannot write '%s': out of memory", path); return -FL_ENOMEM; }
@@ -271,7 +280,8 @@ int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char
   if (rc == 0) {
     fl_jsonw_t w;
     fl_jsonw_init(&w, fl_jsonw_to_atomic, a, true);
-    fl_report_json_write(&w, s, run);
+    job_t job = { &w, s, run };
+    if (fl_try_alloc(write_job, &job) != 0) fl_atomic_fail(a, ENOMEM);   /* out of memory: no file, the run goes on */
     rc = fl_atomic_close(a, err, errlen);
   }
   free(a);

@@ -164,3 +164,8 @@ void fl_jsonw_tree(fl_jsonw_t *w, const char *key, const cJSON *v) {
   else if (cJSON_IsBool(v)) fl_jsonw_bool(w, key, cJSON_IsTrue(v));
   else fl_jsonw_null(w, key);
 }
+
+void fl_jsonw_hooks(void) {
+  cJSON_Hooks h = { fl_xmalloc, free };
+  cJSON_InitHooks(&h);
+}

@@ -51,4 +51,8 @@ void fl_jsonw_put(fl_jsonw_t *w, const void *data, size_t n);
 ** 15 digits do not read back as the same double (within cJSON's tolerance). Returns the length. */
 size_t fl_jsonw_format_number(double v, char out[32]);
 
+/* Makes cJSON allocate through fl_xmalloc(): out of memory in a tree exits 3, or returns to
+** fl_try_alloc(), instead of leaving the tree silently short of items. Call before the first tree. */
+void fl_jsonw_hooks(void);
+
 #endif

@@ -1,5 +1,6 @@
 /* The faultline binary: dispatch to the commands, and the two that work on one scenario, run
 ** (load, run, check, report) and check (load and print the resolved model). */
+#include "faultline/jsonw.h"
 #include "faultline/report.h"
 #include "faultline/run.h"
 #include "faultline/units.h"
@@ -152,6 +153,7 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
 }
 
 int main(int argc, char **argv) {
+  fl_jsonw_hooks();
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
     fl_cli_print_usage(stdout);
     return 0;
