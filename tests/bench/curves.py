@@ -6,6 +6,8 @@
 #   services   10/100/1,000/5,000, the same request count, every arrival making 40 service visits
 #   instances  1/100/10,000/100,000 of one service, for each balancer
 #   duration   1 h / 1 d / 7 d at 1 s windows, 10 services
+#   reports    the 1 d run with no report, --json, --html, --csv: the process's peak memory (the
+#              reports are written as streams, so it should stay the run's own)
 # FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
 # Usage: curves.py BIN OUTDIR
 import os, re, subprocess, sys
@@ -51,13 +53,13 @@ def duration_scenario(seconds):
     return "\n".join(lines) + "\n"
 
 
-def run(text, name):
+def run(text, name, extra=()):
     path = os.path.join(OUT, name + ".lua")
     with open(path, "w") as f:
         f.write(text)
     out, err = os.path.join(OUT, name + ".out"), os.path.join(OUT, name + ".err")
     with open(out, "w") as fo, open(err, "w") as fe:
-        p = subprocess.Popen([BIN, "run", path], stdout=fo, stderr=fe)
+        p = subprocess.Popen([BIN, "run", path] + [a.replace("OUT", OUT) for a in extra], stdout=fo, stderr=fe)
         _, status, ru = os.wait4(p.pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     m = RUN.search(open(out).read())
@@ -65,7 +67,8 @@ def run(text, name):
         sys.exit("bench: %s failed (exit %d): %s" % (name, rc, open(err).read().strip()[-400:]))
     wall, reqs, peak = float(m.group(1)), int(m.group(3)), int(m.group(4))
     cpu = ru.ru_utime + ru.ru_stime   # load and run, in CPU time: steadier than wall time on a shared machine
-    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak}
+    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak,
+            "rss": ru.ru_maxrss / 1024}
 
 
 def curve(title, points):
@@ -86,3 +89,19 @@ for lb in ("round_robin", "random", "least_outstanding", "p2c"):
           [("%d instances" % n, instances_scenario(n, lb), "inst_%s_%d" % (lb, n)) for n in (1, 100, 10000, 100000) if BIG or n < 100000])
 curve("duration (1 s windows)",
       [(label, duration_scenario(sec), "dur%d" % sec) for label, sec in (("1 h", 3600), ("1 d", 86400), ("7 d", 7 * 86400)) if BIG or sec < 7 * 86400])
+
+
+def reports_curve(seconds):
+    """The process's peak memory (reports included, which the summary's peak is not) and CPU time
+    writing each report of one run, as ratios to the run with none."""
+    print("\n%-28s %12s %10s %10s %8s" % ("reports (1 d, 1 s windows)", "process MB", "cpu", "x MB", "x cpu"))
+    first = None
+    for label, extra in (("no report", ()), ("--json", ("--json", "OUT/r.json")), ("--html", ("--html", "OUT/r.html")),
+                         ("--csv", ("--csv", "OUT/csv"))):
+        r = run(duration_scenario(seconds), "rep%d" % seconds, extra)
+        first = first or r
+        print("%-28s %12.0f %9.2fs %10.2f %8.2f" % (label, r["rss"], r["cpu"], r["rss"] / first["rss"], r["cpu"] / first["cpu"]))
+        sys.stdout.flush()
+
+
+reports_curve(86400)
