@@ -12,7 +12,6 @@
 #include "web_assets.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,29 +156,18 @@ char *fl_report_live_page(const cJSON *graph, size_t *len) {
   return fl_text_take(&t, len);
 }
 
-typedef struct job { out_t *b; const unsigned char *tmpl; size_t tlen; const report_data_t *report; const diff_data_t *diff; } job_t;
+typedef struct job { const unsigned char *tmpl; size_t tlen; const report_data_t *report; const diff_data_t *diff; } job_t;
 
-static int fill_job(void *arg) {
-  job_t *j = arg;
-  fill(j->b, j->tmpl, j->tlen, j->report, j->diff);
-  return 0;
+static void fill_job(out_t *b, const void *arg) {
+  const job_t *j = arg;
+  fill(b, j->tmpl, j->tlen, j->report, j->diff);
 }
 
 /* Writes the page of template 'tmpl' to 'path', whole or not at all (out of memory included). */
 static int write_page(const unsigned char *tmpl, size_t tlen, const report_data_t *report, const diff_data_t *diff,
                       const char *path, char *err, size_t errlen) {
-  fl_atomic_t *a = malloc(sizeof *a);
-  if (!a) { snprintf(err, errlen, "cannot write '%s': out of memory", path); return -FL_ENOMEM; }
-  int rc = fl_atomic_open(a, path, err, errlen);
-  if (rc == 0) {
-    out_t b;
-    fl_jsonw_init(&b, fl_jsonw_to_atomic, a, false);
-    job_t job = { &b, tmpl, tlen, report, diff };
-    if (fl_try_alloc(fill_job, &job) != 0) fl_atomic_fail(a, ENOMEM);
-    rc = fl_atomic_close(a, err, errlen);
-  }
-  free(a);
-  return rc;
+  job_t job = { tmpl, tlen, report, diff };
+  return fl_jsonw_write_file(path, false, fill_job, &job, err, errlen);
 }
 
 /* Model m's architecture laid out (Graphviz) into *graph; out of memory returns -FL_ENOMEM. */

@@ -10,9 +10,7 @@
 #include "faultline/report.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static cJSON *add_obj(cJSON *parent, const char *key) { return cJSON_AddObjectToObject(parent, key); }
@@ -265,25 +263,14 @@ char *fl_report_json_text(const fl_sim_t *s, const fl_run_info_t *run, size_t *l
   return fl_text_take(&t, len);
 }
 
-typedef struct job { fl_jsonw_t *w; const fl_sim_t *s; const fl_run_info_t *run; } job_t;
+typedef struct job { const fl_sim_t *s; const fl_run_info_t *run; } job_t;
 
-static int write_job(void *arg) {
-  job_t *j = arg;
-  fl_report_json_write(j->w, j->s, j->run);
-  return 0;
+static void write_job(fl_jsonw_t *w, const void *arg) {
+  const job_t *j = arg;
+  fl_report_json_write(w, j->s, j->run);
 }
 
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
-  fl_atomic_t *a = malloc(sizeof *a);
-  if (!a) { snprintf(err, errlen, "cannot write '%s': out of memory", path); return -FL_ENOMEM; }
-  int rc = fl_atomic_open(a, path, err, errlen);
-  if (rc == 0) {
-    fl_jsonw_t w;
-    fl_jsonw_init(&w, fl_jsonw_to_atomic, a, true);
-    job_t job = { &w, s, run };
-    if (fl_try_alloc(write_job, &job) != 0) fl_atomic_fail(a, ENOMEM);   /* out of memory: no file, the run goes on */
-    rc = fl_atomic_close(a, err, errlen);
-  }
-  free(a);
-  return rc;
+  job_t job = { s, run };
+  return fl_jsonw_write_file(path, true, write_job, &job, err, errlen);
 }

@@ -4,6 +4,7 @@
 #include "faultline/jsonw.h"
 
 #include <cJSON.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -168,4 +169,28 @@ void fl_jsonw_tree(fl_jsonw_t *w, const char *key, const cJSON *v) {
 void fl_jsonw_hooks(void) {
   cJSON_Hooks h = { fl_xmalloc, free };
   cJSON_InitHooks(&h);
+}
+
+typedef struct file_job { fl_jsonw_t *w; void (*write)(fl_jsonw_t *w, const void *arg); const void *arg; } file_job_t;
+
+static int file_job(void *arg) {
+  file_job_t *j = arg;
+  j->write(j->w, j->arg);
+  return 0;
+}
+
+int fl_jsonw_write_file(const char *path, bool pretty, void (*write)(fl_jsonw_t *w, const void *arg), const void *arg,
+                        char *err, size_t errlen) {
+  fl_atomic_t *a = malloc(sizeof *a);
+  if (!a) { snprintf(err, errlen, "cannot write '%s': %s", path, strerror(ENOMEM)); return -FL_ENOMEM; }
+  int rc = fl_atomic_open(a, path, err, errlen);
+  if (rc == 0) {
+    fl_jsonw_t w;
+    fl_jsonw_init(&w, fl_jsonw_to_atomic, a, pretty);
+    file_job_t job = { &w, write, arg };
+    if (fl_try_alloc(file_job, &job) != 0) fl_atomic_fail(a, ENOMEM);   /* out of memory: no file, the run goes on */
+    rc = fl_atomic_close(a, err, errlen);
+  }
+  free(a);
+  return rc;
 }

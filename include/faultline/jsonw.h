@@ -51,6 +51,12 @@ void fl_jsonw_put(fl_jsonw_t *w, const void *data, size_t n);
 ** 15 digits do not read back as the same double (within cJSON's tolerance). Returns the length. */
 size_t fl_jsonw_format_number(double v, char out[32]);
 
+/* Writes 'path' whole or not at all through a writer (cJSON_Print's layout when 'pretty') that
+** write(w, arg) fills; an allocation failing inside write() (fl_try_alloc) leaves no file and
+** returns -FL_EIO with "cannot write 'PATH': Cannot allocate memory" in err. Returns 0 or
+** -FL_EIO / -FL_ENOMEM. */
+int fl_jsonw_write_file(const char *path, bool pretty, void (*write)(fl_jsonw_t *w, const void *arg), const void *arg,
+                        char *err, size_t errlen);
 /* Makes cJSON allocate through fl_xmalloc(): out of memory in a tree exits 3, or returns to
 ** fl_try_alloc(), instead of leaving the tree silently short of items. Call before the first tree. */
 void fl_jsonw_hooks(void);
