@@ -12,33 +12,6 @@ static void add_time_or_null(cJSON *o, const char *k, fl_time_t t) {
   if (t >= 0) add_num(o, k, fl_time_to_sec(t)); else cJSON_AddNullToObject(o, k);
 }
 
-cJSON *fl_report_timeline_json(const fl_sim_t *s, const fl_cascade_t *c) {
-  fl_cascade_t own;
-  if (!c) { fl_cascade_init(&own, s); c = &own; }
-  cJSON *a = cJSON_CreateArray();
-  for (int oi = 0; oi < c->nchanges; oi++) {
-    int i = c->order[oi];
-    cJSON *e = fl_report_change_json(s, i);
-    if (c->flap[i] >= 0) {   /* a flapping subject: its first change carries the episode, the rest are folded */
-      const fl_flap_t *fp = &c->flaps[c->flap[i]];
-      if (fp->first == i) {
-        cJSON *ep = cJSON_AddObjectToObject(e, "episode");
-        add_num(ep, "flaps", fp->flaps);
-        add_num(ep, "changes", fp->changes);
-        add_num(ep, "first", fl_time_to_sec(fp->t0));
-        add_num(ep, "last", fl_time_to_sec(fp->t1));
-        cJSON_AddStringToObject(ep, "worst", fl_health_name(fp->worst));
-        cJSON_AddStringToObject(ep, "ends", fl_health_name(fp->last));
-      } else {
-        add_num(e, "folded", fl_time_to_sec(fp->t0));
-      }
-    }
-    cJSON_AddItemToArray(a, e);
-  }
-  if (c == &own) fl_cascade_release(&own);
-  return a;
-}
-
 static cJSON *phase_json(const fl_phase_t *p) {
   cJSON *o = cJSON_CreateObject();
   add_num(o, "requests", (double)p->out.answered);
@@ -92,46 +65,77 @@ static void effect_text(const fl_sim_t *s, const fl_effect_t *e, char *buf, size
   }
 }
 
-cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
+cJSON *fl_report_fault_cascade_json(const fl_sim_t *s, const fl_cascade_t *c, int f) {
   const fl_model_t *m = s->m;
-  cJSON *a = cJSON_CreateArray();
-  for (int f = 0; f < m->nfaults; f++) {
-    const fl_fault_t *ft = &m->faults[f];
-    const fl_fault_cascade_t *fc = &c->fault[f];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "fault", ft->name);
-    cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
-    cJSON_AddStringToObject(o, "target", ft->target->name);
-    if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
-    if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
-    add_num(o, "start", ft->at);
-    add_time_or_null(o, "end", fc->end);
-    cJSON *chain = cJSON_AddArrayToObject(o, "chain");
-    for (int h = 0; h < fc->nhits; h++) {
-      cJSON *e = fl_report_change_json(s, fc->hits[h].change);
-      add_num(e, "delay", fc->hits[h].delay);
-      add_time_or_null(e, "recovered", fc->hits[h].recovered);
-      cJSON_AddItemToArray(chain, e);
-    }
-    cJSON *svcs = cJSON_AddArrayToObject(o, "services");
-    for (int k = 0; k < fc->nservices; k++) cJSON_AddItemToArray(svcs, cJSON_CreateString(m->services[fc->services[k]].name));
-    cJSON *jrns = cJSON_AddArrayToObject(o, "journeys");
-    for (int k = 0; k < fc->njourneys; k++) cJSON_AddItemToArray(jrns, cJSON_CreateString(m->journeys[fc->journeys[k]].name));
-    add_time_or_null(o, "first_hit", fc->first_hit);
-    add_time_or_null(o, "recovered", fc->recovered);
-    cJSON *imp = cJSON_AddObjectToObject(o, "impact");
-    for (int j = 0; j < m->njourneys; j++) {
-      cJSON *jo = cJSON_AddObjectToObject(imp, m->journeys[j].name);
-      cJSON_AddItemToObject(jo, "before", phase_json(&fc->impact[j * 3 + 0]));
-      cJSON_AddItemToObject(jo, "during", phase_json(&fc->impact[j * 3 + 1]));
-      cJSON_AddItemToObject(jo, "after", phase_json(&fc->impact[j * 3 + 2]));
-    }
-    cJSON *fx = cJSON_AddArrayToObject(o, "effects");
-    for (int k = 0; k < fc->neffects; k++) cJSON_AddItemToArray(fx, effect_json(s, &fc->effects[k]));
-    cJSON *ov = cJSON_AddArrayToObject(o, "overlaps");
-    for (int k = 0; k < fc->noverlaps; k++) cJSON_AddItemToArray(ov, cJSON_CreateString(m->faults[fc->overlaps[k]].name));
-    cJSON_AddItemToArray(a, o);
+  const fl_fault_t *ft = &m->faults[f];
+  const fl_fault_cascade_t *fc = &c->fault[f];
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "fault", ft->name);
+  cJSON_AddStringToObject(o, "kind", fl_fault_kind_name(ft->kind));
+  cJSON_AddStringToObject(o, "target", ft->target->name);
+  if (ft->endpoint) cJSON_AddStringToObject(o, "endpoint", ft->endpoint->name);
+  if (ft->from) { cJSON_AddStringToObject(o, "from", ft->from->name); cJSON_AddStringToObject(o, "to", fl_fault_target_label(ft)); }
+  add_num(o, "start", ft->at);
+  add_time_or_null(o, "end", fc->end);
+  cJSON *chain = cJSON_AddArrayToObject(o, "chain");
+  for (int h = 0; h < fc->nhits; h++) {
+    cJSON *e = fl_report_change_json(s, fc->hits[h].change);
+    add_num(e, "delay", fc->hits[h].delay);
+    add_time_or_null(e, "recovered", fc->hits[h].recovered);
+    cJSON_AddItemToArray(chain, e);
   }
+  cJSON *svcs = cJSON_AddArrayToObject(o, "services");
+  for (int k = 0; k < fc->nservices; k++) cJSON_AddItemToArray(svcs, cJSON_CreateString(m->services[fc->services[k]].name));
+  cJSON *jrns = cJSON_AddArrayToObject(o, "journeys");
+  for (int k = 0; k < fc->njourneys; k++) cJSON_AddItemToArray(jrns, cJSON_CreateString(m->journeys[fc->journeys[k]].name));
+  add_time_or_null(o, "first_hit", fc->first_hit);
+  add_time_or_null(o, "recovered", fc->recovered);
+  cJSON *imp = cJSON_AddObjectToObject(o, "impact");
+  for (int j = 0; j < m->njourneys; j++) {
+    cJSON *jo = cJSON_AddObjectToObject(imp, m->journeys[j].name);
+    cJSON_AddItemToObject(jo, "before", phase_json(&fc->impact[j * 3 + 0]));
+    cJSON_AddItemToObject(jo, "during", phase_json(&fc->impact[j * 3 + 1]));
+    cJSON_AddItemToObject(jo, "after", phase_json(&fc->impact[j * 3 + 2]));
+  }
+  cJSON *fx = cJSON_AddArrayToObject(o, "effects");
+  for (int k = 0; k < fc->neffects; k++) cJSON_AddItemToArray(fx, effect_json(s, &fc->effects[k]));
+  cJSON *ov = cJSON_AddArrayToObject(o, "overlaps");
+  for (int k = 0; k < fc->noverlaps; k++) cJSON_AddItemToArray(ov, cJSON_CreateString(m->faults[fc->overlaps[k]].name));
+  return o;
+}
+
+cJSON *fl_report_timeline_entry_json(const fl_sim_t *s, const fl_cascade_t *c, int oi) {
+  int i = c->order[oi];
+  cJSON *e = fl_report_change_json(s, i);
+  if (c->flap[i] >= 0) {   /* a flapping subject: its first change carries the episode, the rest are folded */
+    const fl_flap_t *fp = &c->flaps[c->flap[i]];
+    if (fp->first == i) {
+      cJSON *ep = cJSON_AddObjectToObject(e, "episode");
+      add_num(ep, "flaps", fp->flaps);
+      add_num(ep, "changes", fp->changes);
+      add_num(ep, "first", fl_time_to_sec(fp->t0));
+      add_num(ep, "last", fl_time_to_sec(fp->t1));
+      cJSON_AddStringToObject(ep, "worst", fl_health_name(fp->worst));
+      cJSON_AddStringToObject(ep, "ends", fl_health_name(fp->last));
+    } else {
+      add_num(e, "folded", fl_time_to_sec(fp->t0));
+    }
+  }
+  return e;
+}
+
+cJSON *fl_report_timeline_json(const fl_sim_t *s, const fl_cascade_t *c) {
+  fl_cascade_t own;
+  if (!c) { fl_cascade_init(&own, s); c = &own; }
+  cJSON *a = cJSON_CreateArray();
+  for (int oi = 0; oi < c->nchanges; oi++) cJSON_AddItemToArray(a, fl_report_timeline_entry_json(s, c, oi));
+  if (c == &own) fl_cascade_release(&own);
+  return a;
+}
+
+cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c) {
+  cJSON *a = cJSON_CreateArray();
+  for (int f = 0; f < s->m->nfaults; f++) cJSON_AddItemToArray(a, fl_report_fault_cascade_json(s, c, f));
   return a;
 }
 

@@ -1,6 +1,7 @@
 /* The per-window series as CSV files, one per service, one per journey, and one for the call
 ** edges, for spreadsheets and notebooks. Numbers print in the fewest digits that read back to
-** the same double, as in the JSON report. */
+** the same double, as in the JSON report. Each file is written as its rows come (no copy of the
+** series in memory), whole or not at all. */
 #include "faultline/io.h"
 #include "faultline/report.h"
 
@@ -9,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef fl_text_t buf_t;
+typedef fl_atomic_t buf_t;
 
-static void add(buf_t *b, const char *s) { fl_text_puts(b, s); }
+static void add(buf_t *b, const char *s) { fl_atomic_write(b, s, strlen(s)); }
 
 static void add_num(buf_t *b, double v) {
   char s[40];
@@ -86,55 +87,75 @@ static void rows(buf_t *b, const fl_sim_t *s, const fl_stats_t *st, int nseries)
   }
 }
 
-static int flush(buf_t *b, const char *path, char *err, size_t errlen) {
-  int rc = fl_write_atomic(path, b->p ? b->p : "", b->n, err, errlen);
-  fl_text_clear(b);
+typedef struct job { const fl_sim_t *s; const char *tmp; buf_t *b; names_t used; char *err; size_t errlen; } job_t;
+
+/* Every file into folder j->tmp. */
+static int write_files(void *arg) {
+  job_t *j = arg;
+  const fl_sim_t *s = j->s;
+  const fl_model_t *m = s->m;
+  buf_t *b = j->b;
+  char *err = j->err;
+  size_t errlen = j->errlen;
+  int rc = 0;
+  char path[4400];
+  for (int i = 0; i < m->nservices && rc == 0; i++) {
+    int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
+    file_name(path, sizeof path, j->tmp, "service-", m->services[i].name, &j->used);
+    if ((rc = fl_atomic_open(b, path, err, errlen))) break;
+    header(b, s, nser);
+    rows(b, s, &s->svc[i].st, nser);
+    rc = fl_atomic_close(b, err, errlen);
+  }
+  for (int k = 0; k < m->njourneys && rc == 0; k++) {
+    file_name(path, sizeof path, j->tmp, "journey-", m->journeys[k].name, &j->used);
+    if ((rc = fl_atomic_open(b, path, err, errlen))) break;
+    header(b, s, FL_SER_JOURNEY_COUNT);
+    rows(b, s, &s->jrn[k].st, FL_SER_JOURNEY_COUNT);
+    rc = fl_atomic_close(b, err, errlen);
+  }
+  if (rc == 0) {
+    snprintf(path, sizeof path, "%s/edges.csv", j->tmp);
+    rc = fl_atomic_open(b, path, err, errlen);
+  }
+  if (rc == 0) {
+    add(b, fl_sim_consolidated(s) ? "t,width,from,to,calls,failures\n" : "t,from,to,calls,failures\n");
+    for (uint32_t w = 0; w < fl_sim_entries(s); w++)
+      for (int i = 0; i < m->nservices; i++) {
+        const fl_svc_rt_t *r = &s->svc[i];
+        for (int x = 0; x < r->ncallees; x++) {
+          add_num(b, fl_sim_entry_t(s, w)); add(b, ",");
+          if (fl_sim_consolidated(s)) { add_num(b, fl_sim_entry_width(s, w)); add(b, ","); }
+          add_field(b, m->services[i].name); add(b, ",");
+          add_field(b, m->services[r->callee[x]].name); add(b, ",");
+          add_num(b, r->edge_calls[(size_t)x * s->stride + w]); add(b, ",");
+          add_num(b, r->edge_fails[(size_t)x * s->stride + w]); add(b, "\n");
+        }
+      }
+    rc = fl_atomic_close(b, err, errlen);
+  }
   return rc;
 }
 
 int fl_report_write_csv(const fl_sim_t *s, const char *dir, char *err, size_t errlen) {
-  const fl_model_t *m = s->m;
   /* every file goes into a fresh folder first, which then takes dir's place whole: an interrupted
   ** run never leaves a mix of old and new files */
   char tmp[4096];
   int rc = fl_dir_fresh(dir, tmp, sizeof tmp, err, errlen);
   if (rc) return rc;
-  buf_t b = { 0 };
-  names_t used = { 0 };
-  char path[4400];
-  for (int i = 0; i < m->nservices && rc == 0; i++) {
-    int nser = m->services[i].broker ? FL_SER__COUNT : FL_SER_LAG;   /* lag columns for brokers only */
-    header(&b, s, nser);
-    rows(&b, s, &s->svc[i].st, nser);
-    file_name(path, sizeof path, tmp, "service-", m->services[i].name, &used);
-    rc = flush(&b, path, err, errlen);
+  job_t j = { s, tmp, malloc(sizeof *j.b), { 0 }, err, errlen };
+  if (!j.b) rc = -FL_ENOMEM;
+  else {
+    j.b->fd = -1;
+    rc = fl_try_alloc(write_files, &j);
   }
-  for (int j = 0; j < m->njourneys && rc == 0; j++) {
-    header(&b, s, FL_SER_JOURNEY_COUNT);
-    rows(&b, s, &s->jrn[j].st, FL_SER_JOURNEY_COUNT);
-    file_name(path, sizeof path, tmp, "journey-", m->journeys[j].name, &used);
-    rc = flush(&b, path, err, errlen);
+  if (rc == -FL_ENOMEM) {   /* out of memory: the file being written is dropped with the folder */
+    if (j.b && j.b->fd >= 0) { fl_atomic_fail(j.b, ENOMEM); fl_atomic_close(j.b, err, errlen); }
+    snprintf(err, errlen, "cannot write into '%s': out of memory", dir);
   }
-  if (rc == 0) {
-    add(&b, fl_sim_consolidated(s) ? "t,width,from,to,calls,failures\n" : "t,from,to,calls,failures\n");
-    for (uint32_t w = 0; w < fl_sim_entries(s); w++)
-      for (int i = 0; i < m->nservices; i++) {
-        const fl_svc_rt_t *r = &s->svc[i];
-        for (int x = 0; x < r->ncallees; x++) {
-          add_num(&b, fl_sim_entry_t(s, w)); add(&b, ",");
-          if (fl_sim_consolidated(s)) { add_num(&b, fl_sim_entry_width(s, w)); add(&b, ","); }
-          add_field(&b, m->services[i].name); add(&b, ",");
-          add_field(&b, m->services[r->callee[x]].name); add(&b, ",");
-          add_num(&b, r->edge_calls[(size_t)x * s->stride + w]); add(&b, ",");
-          add_num(&b, r->edge_fails[(size_t)x * s->stride + w]); add(&b, "\n");
-        }
-      }
-    snprintf(path, sizeof path, "%s/edges.csv", tmp);
-    rc = flush(&b, path, err, errlen);
-  }
-  fl_text_release(&b);
-  for (int i = 0; i < used.n; i++) free(used.v[i]);
-  free(used.v);
+  free(j.b);
+  for (int i = 0; i < j.used.n; i++) free(j.used.v[i]);
+  free(j.used.v);
   if (rc == 0) return fl_dir_swap(tmp, dir, fl_report_csv_file, err, errlen);
   fl_dir_remove(tmp, fl_report_csv_file);
   return rc;

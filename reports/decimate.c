@@ -1,11 +1,10 @@
 /* The HTML page's series, decimated: a large run's page holds what a screen can show, not every
-** window (see decimate.h). Counts stay sums, so that rates over a bucket read as over a window. */
+** window (see decimate.h). Counts stay sums, so that rates over a point read as over its windows.
+** The series are written as they are merged (jsonw.h): no copy of them is kept. */
 #include "decimate.h"
-#include "faultline/core.h"
+#include "faultline/jsonw.h"
 
-#include <cJSON.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define PAGE_VALUES 80000.0    /* services x points the page holds at most (1,000 services: 80 points) */
@@ -17,7 +16,7 @@ typedef enum { SUM, WORST, FEWEST, MEAN } merge_t;
 
 static merge_t merge_of(const char *key) {
   static const char *const sums[] = { "arrivals", "successes", "degraded", "failures", "calls", "rejected", "timeout",
-                                      "unavailable", "error", "breaker_open", "deadline", NULL };
+                                      "unavailable", "error", "breaker_open", "deadline", "width", NULL };
   for (int i = 0; sums[i]; i++) if (strcmp(key, sums[i]) == 0) return SUM;
   if (strcmp(key, "health") == 0 || strcmp(key, "p50") == 0 || strcmp(key, "p99") == 0) return WORST;
   if (strcmp(key, "instances") == 0) return FEWEST;
@@ -31,70 +30,34 @@ static double short_num(double v) {
   return round(v * p) / p;
 }
 
-/* The series 'arr' merged 'every' windows to a point, as 'how' says; a number when every
-** point is the same. */
-static cJSON *merged(const cJSON *arr, int every, merge_t how) {
-  int n = cJSON_GetArraySize(arr), m = (n + every - 1) / every;
-  double *v = fl_xmalloc(sizeof *v * (size_t)(n ? n : 1));
-  int i = 0;
-  const cJSON *x;
-  cJSON_ArrayForEach(x, arr) v[i++] = cJSON_IsNumber(x) ? x->valuedouble : 0;
-  cJSON *out = cJSON_CreateArray();
-  bool same = true;
-  double first = 0;
-  for (int b = 0; b < m; b++) {
-    int lo = b * every, hi = lo + every < n ? lo + every : n;
-    double acc = how == FEWEST ? INFINITY : how == WORST ? -INFINITY : 0;
-    for (int k = lo; k < hi; k++) {
-      if (how == FEWEST) acc = v[k] < acc ? v[k] : acc;
-      else if (how == WORST) acc = v[k] > acc ? v[k] : acc;
-      else acc += v[k];
-    }
-    if (how == MEAN) acc /= hi - lo;
-    acc = short_num(acc);
-    if (b == 0) first = acc; else if (acc != first) same = false;
-    cJSON_AddItemToArray(out, cJSON_CreateNumber(acc));
-  }
-  free(v);
-  if (same && m > 0) { cJSON_Delete(out); return cJSON_CreateNumber(first); }
-  return out;
-}
-
-/* Every array member of object 'o' (and of its failures_by_cause) merged. */
-static void merge_object(cJSON *o, int every) {
-  cJSON_DeleteItemFromObjectCaseSensitive(o, "busy_workers");   /* the page draws utilisation */
-  for (cJSON *k = o ? o->child : NULL, *next; k; k = next) {
-    next = k->next;
-    if (cJSON_IsObject(k)) merge_object(k, every);
-    else if (cJSON_IsArray(k) && k->string) cJSON_ReplaceItemInObjectCaseSensitive(o, k->string, merged(k, every, merge_of(k->string)));
-  }
-}
-
-int fl_report_decimate(cJSON *report) {
-  cJSON *ser = cJSON_GetObjectItemCaseSensitive(report, "series");
-  cJSON *t = cJSON_GetObjectItemCaseSensitive(ser, "t");
-  cJSON *svcs = cJSON_GetObjectItemCaseSensitive(ser, "services");
-  int nw = cJSON_GetArraySize(t), ns = cJSON_GetArraySize(svcs);
-  if (!cJSON_IsArray(t) || (double)ns * nw <= PAGE_COMPACT) return 1;
-  int points = (int)(PAGE_VALUES / (ns ? ns : 1));
+int fl_report_page_every(uint32_t nw, int nservices) {
+  if ((double)nservices * nw <= PAGE_COMPACT) return 0;
+  int points = (int)(PAGE_VALUES / (nservices ? nservices : 1));
   points = points < MIN_POINTS ? MIN_POINTS : points > MAX_POINTS ? MAX_POINTS : points;
-  int every = nw > points ? (nw + points - 1) / points : 1;
-  cJSON *k;
-  cJSON_ArrayForEach(k, svcs) merge_object(k, every);
-  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(ser, "journeys")) merge_object(k, every);
-  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(ser, "edges")) merge_object(k, every);
-  if (every > 1) {
-    cJSON *nt = cJSON_CreateArray();
-    int i = 0;
-    cJSON_ArrayForEach(k, t) if (i++ % every == 0) cJSON_AddItemToArray(nt, cJSON_CreateNumber(k->valuedouble));
-    cJSON_ReplaceItemInObjectCaseSensitive(ser, "t", nt);
-    cJSON *w = cJSON_GetObjectItemCaseSensitive(ser, "window");
-    double win = cJSON_IsNumber(w) ? w->valuedouble : 1;
-    cJSON *d = cJSON_AddObjectToObject(ser, "decimated");
-    cJSON_AddNumberToObject(d, "windows", nw);
-    cJSON_AddNumberToObject(d, "every", every);
-    cJSON_AddNumberToObject(d, "window", win);
-    cJSON_ReplaceItemInObjectCaseSensitive(ser, "window", cJSON_CreateNumber(win * every));
+  return nw > (uint32_t)points ? (int)((nw + (uint32_t)points - 1) / (uint32_t)points) : 1;
+}
+
+/* Point b of v[0..n) merged as 'how' says. */
+static double point(const double *v, uint32_t n, uint32_t b, int every, merge_t how) {
+  uint32_t lo = b * (uint32_t)every, hi = lo + (uint32_t)every < n ? lo + (uint32_t)every : n;
+  double acc = how == FEWEST ? INFINITY : how == WORST ? -INFINITY : 0;
+  for (uint32_t k = lo; k < hi; k++) {
+    if (how == FEWEST) acc = v[k] < acc ? v[k] : acc;
+    else if (how == WORST) acc = v[k] > acc ? v[k] : acc;
+    else acc += v[k];
   }
-  return every;
+  if (how == MEAN) acc /= hi - lo;
+  return short_num(acc);
+}
+
+void fl_report_page_series(fl_jsonw_t *w, const char *key, const double *v, uint32_t n, int every) {
+  merge_t how = merge_of(key);
+  uint32_t m = (n + (uint32_t)every - 1) / (uint32_t)every;
+  double first = m ? point(v, n, 0, every, how) : 0;
+  bool same = m > 0;
+  for (uint32_t b = 1; b < m && same; b++) same = point(v, n, b, every, how) == first;
+  if (same) { fl_jsonw_number(w, key, first); return; }
+  fl_jsonw_array(w, key);
+  for (uint32_t b = 0; b < m; b++) fl_jsonw_number(w, NULL, point(v, n, b, every, how));
+  fl_jsonw_end(w);
 }

@@ -1,9 +1,14 @@
 /* The JSON report: the scenario and its resolved model, per service and journey summaries, the
 ** per-window series, then the records (faults, timeline, scaling, breakers, log), cascades and
 ** expectations, and the wall-clock "run" object (the only non-deterministic part). It assembles;
-** what the numbers mean comes from sim/analysis/. */
+** what the numbers mean comes from sim/analysis/. The report is written as it goes (jsonw.h): the
+** series (windows x entities) straight from the run's arrays, the small parts (a service's totals,
+** the model, one record, the cascades) as cJSON subtrees printed in and freed at once, so that
+** writing costs memory for the entities, not for the windows. */
 #include "faultline/io.h"
+#include "faultline/jsonw.h"
 #include "faultline/report.h"
+#include "decimate.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -32,33 +37,35 @@ static void add_latency(cJSON *o, const fl_hist_t *h) {
   add_num(l, "max", h->count ? fl_time_to_sec(h->max) : 0);
 }
 
-static cJSON *series_arr(const double *v, uint32_t n) {
-  cJSON *a = cJSON_CreateArray();
-  for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
-  return a;
+/* Series 'key' of v[0..n): every value, or with 'every' > 0 as the HTML page holds it (decimate.h). */
+static void series_arr(fl_jsonw_t *w, const char *key, const double *v, uint32_t n, int every) {
+  if (every) { fl_report_page_series(w, key, v, n, every); return; }
+  fl_jsonw_array(w, key);
+  for (uint32_t i = 0; i < n; i++) fl_jsonw_number(w, NULL, v[i]);
+  fl_jsonw_end(w);
 }
 
-static void add_causes(cJSON *o, const fl_stats_t *st, uint32_t nw) {
-  cJSON *c = add_obj(o, "failures_by_cause");
-  for (int k = 1; k < FL_CAUSE__COUNT; k++)
-    cJSON_AddItemToObject(c, fl_cause_name((fl_cause_t)k), series_arr(st->cause_series[k], nw));
+static void write_causes(fl_jsonw_t *w, const fl_stats_t *st, uint32_t nw, int every) {
+  fl_jsonw_object(w, "failures_by_cause");
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) series_arr(w, fl_cause_name((fl_cause_t)k), st->cause_series[k], nw, every);
+  fl_jsonw_end(w);
 }
 
 /* Per call edge (caller service -> callee service): calls made and failed per window. */
-static cJSON *edges_json(const fl_sim_t *s, uint32_t nw) {
-  cJSON *a = cJSON_CreateArray();
+static void write_edges(fl_jsonw_t *w, const fl_sim_t *s, uint32_t nw, int every) {
+  fl_jsonw_array(w, "edges");
   for (int i = 0; i < s->m->nservices; i++) {
     const fl_svc_rt_t *r = &s->svc[i];
     for (int x = 0; x < r->ncallees; x++) {
-      cJSON *e = cJSON_CreateObject();
-      cJSON_AddStringToObject(e, "from", s->m->services[i].name);
-      cJSON_AddStringToObject(e, "to", s->m->services[r->callee[x]].name);
-      cJSON_AddItemToObject(e, "calls", series_arr(r->edge_calls + (size_t)x * s->stride, nw));
-      cJSON_AddItemToObject(e, "failures", series_arr(r->edge_fails + (size_t)x * s->stride, nw));
-      cJSON_AddItemToArray(a, e);
+      fl_jsonw_object(w, NULL);
+      fl_jsonw_string(w, "from", s->m->services[i].name);
+      fl_jsonw_string(w, "to", s->m->services[r->callee[x]].name);
+      series_arr(w, "calls", r->edge_calls + (size_t)x * s->stride, nw, every);
+      series_arr(w, "failures", r->edge_fails + (size_t)x * s->stride, nw, every);
+      fl_jsonw_end(w);
     }
   }
-  return a;
+  fl_jsonw_end(w);
 }
 
 /* Service i's totals after warm-up: counts, latency, utilisation, queue, rejections, broker. */
@@ -142,113 +149,160 @@ static cJSON *users_json(const fl_sim_t *s, double secs) {
 }
 
 /* The per-window series: times, then per service and journey each measure and failures by
-** cause, then the call edges. */
-static cJSON *series_json(const fl_sim_t *s) {
+** cause, then the call edges. 'every' > 0: as the HTML page holds them (decimate.h): 'every'
+** entries a point, "window" and "t" (and "width") then describing the points, busy_workers left
+** out (the page draws utilisation), and "decimated" saying what the run had. */
+static void write_series(fl_jsonw_t *w, const fl_sim_t *s, int every) {
   const fl_model_t *m = s->m;
-  cJSON *ser = cJSON_CreateObject();
   uint32_t nw = fl_sim_entries(s);
-  add_num(ser, "window", m->window);
-  cJSON *t = cJSON_AddArrayToObject(ser, "t");
-  for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(t, cJSON_CreateNumber(fl_sim_entry_t(s, w)));
+  bool merged = every > 1;
+  fl_jsonw_object(w, "series");
+  fl_jsonw_number(w, "window", merged ? m->window * every : m->window);
+  fl_jsonw_array(w, "t");
+  for (uint32_t i = 0; i < nw; i += merged ? (uint32_t)every : 1) fl_jsonw_number(w, NULL, fl_sim_entry_t(s, i));
+  fl_jsonw_end(w);
   if (fl_sim_consolidated(s)) {   /* entries merged from several windows: each one's length in seconds */
-    cJSON *wd = cJSON_AddArrayToObject(ser, "width");
-    for (uint32_t w = 0; w < nw; w++) cJSON_AddItemToArray(wd, cJSON_CreateNumber(fl_sim_entry_width(s, w)));
+    fl_jsonw_array(w, "width");
+    for (uint32_t i = 0; i < nw; i += merged ? (uint32_t)every : 1) {
+      double wd = 0;
+      for (uint32_t k = i; k < nw && k < i + (merged ? (uint32_t)every : 1); k++) wd += fl_sim_entry_width(s, k);
+      fl_jsonw_number(w, NULL, wd);
+    }
+    fl_jsonw_end(w);
   }
-  cJSON *ss = add_obj(ser, "services");
+  fl_jsonw_object(w, "services");
   for (int i = 0; i < m->nservices; i++) {
-    cJSON *o = add_obj(ss, m->services[i].name);
+    fl_jsonw_object(w, m->services[i].name);
     for (int k = 0; k < FL_SER__COUNT; k++)
-      if (fl_report_has_series(m, i, (fl_series_t)k))
-        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->svc[i].st.series[k], nw));
-    add_causes(o, &s->svc[i].st, nw);
+      if (fl_report_has_series(m, i, (fl_series_t)k) && !(every && k == FL_SER_BUSY))
+        series_arr(w, fl_series_name((fl_series_t)k), s->svc[i].st.series[k], nw, every);
+    write_causes(w, &s->svc[i].st, nw, every);
+    fl_jsonw_end(w);
   }
-  cJSON *sj = add_obj(ser, "journeys");
+  fl_jsonw_end(w);
+  fl_jsonw_object(w, "journeys");
   for (int j = 0; j < m->njourneys; j++) {
-    cJSON *o = add_obj(sj, m->journeys[j].name);
+    fl_jsonw_object(w, m->journeys[j].name);
     for (int k = 0; k < FL_SER__COUNT; k++)
-      if (fl_report_has_series(m, -1, (fl_series_t)k))
-        cJSON_AddItemToObject(o, fl_series_name((fl_series_t)k), series_arr(s->jrn[j].st.series[k], nw));
-    add_causes(o, &s->jrn[j].st, nw);
+      if (fl_report_has_series(m, -1, (fl_series_t)k) && !(every && k == FL_SER_BUSY))
+        series_arr(w, fl_series_name((fl_series_t)k), s->jrn[j].st.series[k], nw, every);
+    write_causes(w, &s->jrn[j].st, nw, every);
+    fl_jsonw_end(w);
   }
-  cJSON_AddItemToObject(ser, "edges", edges_json(s, nw));
-  return ser;
+  fl_jsonw_end(w);
+  write_edges(w, s, nw, every);
+  if (merged) {
+    fl_jsonw_object(w, "decimated");
+    fl_jsonw_number(w, "windows", nw);
+    fl_jsonw_number(w, "every", every);
+    fl_jsonw_number(w, "window", m->window);
+    fl_jsonw_end(w);
+  }
+  fl_jsonw_end(w);
 }
 
-cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
+/* Prints subtree 'o' under 'key' and frees it. */
+static void put_tree(fl_jsonw_t *w, const char *key, cJSON *o) {
+  fl_jsonw_tree(w, key, o);
+  cJSON_Delete(o);
+}
+
+static void write_report(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *run, int every) {
   const fl_model_t *m = s->m;
   fl_metrics_t x;
   fl_cascade_t cas;
   fl_metrics_init(&x, s);
   fl_cascade_init(&cas, s);
   double secs = x.measured;
-  cJSON *root = cJSON_CreateObject();
-  cJSON_AddStringToObject(root, "faultline", FL_VERSION);
-  add_num(root, "schema", FL_REPORT_SCHEMA);
-  cJSON_AddBoolToObject(root, "complete", s->complete);
-  cJSON *sc = add_obj(root, "scenario");
-  cJSON_AddStringToObject(sc, "name", m->name);
-  cJSON_AddStringToObject(sc, "file", m->file);
+  fl_jsonw_object(w, NULL);
+  fl_jsonw_string(w, "faultline", FL_VERSION);
+  fl_jsonw_number(w, "schema", FL_REPORT_SCHEMA);
+  fl_jsonw_bool(w, "complete", s->complete);
+  fl_jsonw_object(w, "scenario");
+  fl_jsonw_string(w, "name", m->name);
+  fl_jsonw_string(w, "file", m->file);
   {   /* seeds up to 2^64: printed whole, not rounded to a double's 15 digits */
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
-    cJSON_AddItemToObject(sc, "seed", cJSON_CreateRaw(seed));
+    fl_jsonw_raw(w, "seed", seed);
   }
-  add_num(sc, "duration", m->duration);
-  add_num(sc, "window", m->window);
-  add_num(sc, "warmup", fl_time_to_sec(s->warmup));
-  add_num(sc, "measured", secs);
-  cJSON_AddItemToObject(sc, "model", fl_report_model_json(m));
+  fl_jsonw_number(w, "duration", m->duration);
+  fl_jsonw_number(w, "window", m->window);
+  fl_jsonw_number(w, "warmup", fl_time_to_sec(s->warmup));
+  fl_jsonw_number(w, "measured", secs);
+  put_tree(w, "model", fl_report_model_json(m));
+  fl_jsonw_end(w);
 
-  cJSON *svcs = add_obj(root, "services");
-  for (int i = 0; i < m->nservices; i++) cJSON_AddItemToObject(svcs, m->services[i].name, service_json(s, i, &x.svc[i]));
-  cJSON *jrns = add_obj(root, "journeys");
-  for (int j = 0; j < m->njourneys; j++) cJSON_AddItemToObject(jrns, m->journeys[j].name, journey_json(s, j, &x.jrn[j]));
-  if (m->has_users) cJSON_AddItemToObject(root, "users", users_json(s, secs));
-  cJSON_AddItemToObject(root, "series", series_json(s));
+  fl_jsonw_object(w, "services");
+  for (int i = 0; i < m->nservices; i++) put_tree(w, m->services[i].name, service_json(s, i, &x.svc[i]));
+  fl_jsonw_end(w);
+  fl_jsonw_object(w, "journeys");
+  for (int j = 0; j < m->njourneys; j++) put_tree(w, m->journeys[j].name, journey_json(s, j, &x.jrn[j]));
+  fl_jsonw_end(w);
+  if (m->has_users) put_tree(w, "users", users_json(s, secs));
+  write_series(w, s, every);
 
-  cJSON *a = cJSON_AddArrayToObject(root, "faults");
-  for (int f = 0; f < m->nfaults; f++) cJSON_AddItemToArray(a, fl_report_fault_json(s, f));
-  cJSON_AddItemToObject(root, "calls", fl_report_calls_json(s, &x));
-  a = cJSON_AddArrayToObject(root, "scaling");
-  for (int i = 0; i < s->nsev; i++) cJSON_AddItemToArray(a, fl_report_scale_event_json(s, i));
-  a = cJSON_AddArrayToObject(root, "breakers");
-  for (int i = 0; i < s->nbev; i++) cJSON_AddItemToArray(a, fl_report_breaker_event_json(s, i));
-  a = cJSON_AddArrayToObject(root, "log");
-  for (int i = 0; i < s->nlogs; i++) cJSON_AddItemToArray(a, fl_report_log_line_json(s, i));
-  cJSON_AddItemToObject(root, "timeline", fl_report_timeline_json(s, &cas));
-  cJSON_AddItemToObject(root, "cascade", fl_report_cascade_json(s, &cas));
-  cJSON_AddItemToObject(root, "expectations", fl_report_expectations_json(s));
+  fl_jsonw_array(w, "faults");
+  for (int f = 0; f < m->nfaults; f++) put_tree(w, NULL, fl_report_fault_json(s, f));
+  fl_jsonw_end(w);
+  put_tree(w, "calls", fl_report_calls_json(s, &x));
+  fl_jsonw_array(w, "scaling");
+  for (int i = 0; i < s->nsev; i++) put_tree(w, NULL, fl_report_scale_event_json(s, i));
+  fl_jsonw_end(w);
+  fl_jsonw_array(w, "breakers");
+  for (int i = 0; i < s->nbev; i++) put_tree(w, NULL, fl_report_breaker_event_json(s, i));
+  fl_jsonw_end(w);
+  fl_jsonw_array(w, "log");
+  for (int i = 0; i < s->nlogs; i++) put_tree(w, NULL, fl_report_log_line_json(s, i));
+  fl_jsonw_end(w);
+  fl_jsonw_array(w, "timeline");
+  for (int i = 0; i < cas.nchanges; i++) put_tree(w, NULL, fl_report_timeline_entry_json(s, &cas, i));
+  fl_jsonw_end(w);
+  fl_jsonw_array(w, "cascade");
+  for (int f = 0; f < m->nfaults; f++) put_tree(w, NULL, fl_report_fault_cascade_json(s, &cas, f));
+  fl_jsonw_end(w);
+  put_tree(w, "expectations", fl_report_expectations_json(s));
   fl_cascade_release(&cas);
   fl_metrics_release(&x);
 
-  cJSON *ro = add_obj(root, "run");
-  add_num(ro, "wall_seconds", run->wall_seconds);
-  add_num(ro, "events", (double)run->events);
-  add_num(ro, "events_per_second", run->wall_seconds > 0 ? (double)run->events / run->wall_seconds : 0);
-  add_num(ro, "requests", (double)s->requests);
-  add_num(ro, "requests_per_second", run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds : 0);
-  add_num(ro, "peak_rss_mb", run->peak_rss_mb);
-  add_num(ro, "peak_requests_in_flight", (double)s->reqs_peak);
-  add_num(ro, "request_bytes", (double)fl_sim_request_bytes());
-  cJSON_AddStringToObject(ro, "host", run->host);
-  return root;
+  if (run) {
+    fl_jsonw_object(w, "run");
+    fl_jsonw_number(w, "wall_seconds", run->wall_seconds);
+    fl_jsonw_number(w, "events", (double)run->events);
+    fl_jsonw_number(w, "events_per_second", run->wall_seconds > 0 ? (double)run->events / run->wall_seconds : 0);
+    fl_jsonw_number(w, "requests", (double)s->requests);
+    fl_jsonw_number(w, "requests_per_second", run->wall_seconds > 0 ? (double)s->requests / run->wall_seconds : 0);
+    fl_jsonw_number(w, "peak_rss_mb", run->peak_rss_mb);
+    fl_jsonw_number(w, "peak_requests_in_flight", (double)s->reqs_peak);
+    fl_jsonw_number(w, "request_bytes", (double)fl_sim_request_bytes());
+    fl_jsonw_string(w, "host", run->host);
+    fl_jsonw_end(w);
+  }
+  fl_jsonw_end(w);
+}
+
+void fl_report_json_write(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *run) { write_report(w, s, run, 0); }
+
+void fl_report_json_write_page(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *run) {
+  write_report(w, s, run, fl_report_page_every(fl_sim_entries(s), s->m->nservices));
+}
+
+char *fl_report_json_text(const fl_sim_t *s, const fl_run_info_t *run, size_t *len) {
+  fl_text_t t = { 0 };
+  fl_jsonw_t w;
+  fl_jsonw_init(&w, fl_jsonw_to_text, &t, false);
+  fl_report_json_write(&w, s, run);
+  return fl_text_take(&t, len);
+}
+
+typedef struct job { const fl_sim_t *s; const fl_run_info_t *run; } job_t;
+
+static void write_job(fl_jsonw_t *w, const void *arg) {
+  const job_t *j = arg;
+  fl_report_json_write(w, j->s, j->run);
 }
 
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen) {
-  cJSON *root = fl_report_json(s, run);
-  char *text = cJSON_Print(root);
-  cJSON_Delete(root);
-  if (!text) { snprintf(err, errlen, "out of memory printing the report"); return -FL_ENOMEM; }
-  size_t len = strlen(text);
-  int rc;
-  if (fl_utf8_valid(text, len)) {
-    rc = fl_write_atomic(path, text, len, err, errlen);
-  } else {   /* a Latin-1 scenario: JSON is UTF-8 (RFC 8259), each stray byte becomes U+FFFD */
-    fl_text_t t = { 0 };
-    fl_text_put_utf8(&t, text, len);
-    rc = fl_write_atomic(path, t.p, t.n, err, errlen);
-    fl_text_release(&t);
-  }
-  cJSON_free(text);
-  return rc;
+  job_t job = { s, run };
+  return fl_jsonw_write_file(path, true, write_job, &job, err, errlen);
 }

@@ -51,5 +51,12 @@ void *fl_xmalloc(size_t n);
 void *fl_xcalloc(size_t count, size_t n);
 void *fl_xrealloc(void *p, size_t n);
 char *fl_xstrdup(const char *s);
+/* Runs fn(arg) so that an allocation failing inside it (fl_x*, and cJSON's once
+** fl_jsonw_hooks() ran) returns here with -FL_ENOMEM instead of exiting; else fn's result. What
+** fn allocated before the failure stays allocated (the process is short of memory and near its
+** end): the caller cleans up only what it set up before. Nests. For tests, the environment
+** variable FAULTLINE_FAIL_ALLOC_AFTER=N makes the allocation after the first N inside these
+** scopes (counted over the process) fail, once. */
+int fl_try_alloc(int (*fn)(void *arg), void *arg);
 
 #endif

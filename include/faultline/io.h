@@ -14,8 +14,29 @@
 ** write 'PATH': REASON" in err (the temporary file removed). */
 int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
-/* A file written as a stream, whole or not at all: fl_afile_open() opens "PATH.tmp-RANDOM" as
-** fl_write_atomic does (or, for a device or FIFO, the target itself), the caller writes to a->f,
+/* The same, written as it comes: fl_atomic_open() creates the temporary file (or opens the device
+** in place), fl_atomic_write() appends through a buffer (the first failure is kept and later
+** writes are dropped), fl_atomic_fail() marks the output failed (an error of the producer, such
+** as ENOMEM: errno-style), and fl_atomic_close() renames it into place or, after any failure,
+** removes it, so that nothing partial is ever left at 'path'. 'path' is borrowed until close.
+** Open and close return 0 or -FL_EIO with "cannot write 'PATH': REASON" in err; a failed open
+** needs no close. */
+typedef struct fl_atomic {
+  int fd;
+  char *tmp;                  /* the temporary file's name; NULL when written in place */
+  const char *path;
+  int error;                  /* the first failure (errno), 0 while all is well */
+  size_t n;                   /* bytes waiting in buf */
+  char buf[32768];
+} fl_atomic_t;
+
+int fl_atomic_open(fl_atomic_t *a, const char *path, char *err, size_t errlen);
+void fl_atomic_write(fl_atomic_t *a, const void *data, size_t len);
+void fl_atomic_fail(fl_atomic_t *a, int e);
+int fl_atomic_close(fl_atomic_t *a, char *err, size_t errlen);
+
+/* The same through a FILE (for fprintf): fl_afile_open() opens "PATH.tmp-RANDOM" as
+** fl_atomic_open does (or, for a device or FIFO, the target itself), the caller writes to a->f,
 ** and fl_afile_close() flushes, fsyncs and renames it over PATH (commit), or removes it (!commit).
 ** Both return 0, or -FL_EIO with "cannot write 'PATH': REASON" in err (nothing left behind). */
 typedef struct fl_afile {

@@ -8,6 +8,7 @@
 #include "analysis.h"
 
 typedef struct cJSON cJSON;
+typedef struct fl_jsonw fl_jsonw_t;
 
 /* Wall-clock facts: they go to the report's "run" object only. */
 typedef struct fl_run_info {
@@ -19,9 +20,16 @@ typedef struct fl_run_info {
 
 /* ---- the JSON report (reports/json.c, model_json.c) ---- */
 
-/* Builds the whole report of a run. The caller owns the tree (cJSON_Delete). */
-cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
-/* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
+/* Writes the whole report of a run into 'w' as it goes (no tree in memory); 'run' NULL leaves
+** the "run" object out. */
+void fl_report_json_write(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *run);
+/* The same as the HTML page embeds it: a large run's series decimated to what a screen can show
+** (reports/decimate.h); the JSON and CSV reports keep every window. */
+void fl_report_json_write_page(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *run);
+/* The report as unformatted JSON text (free()), its length in *len. */
+char *fl_report_json_text(const fl_sim_t *s, const fl_run_info_t *run, size_t *len);
+/* Writes the report as JSON (cJSON_Print's layout) to 'path', whole or not at all. Returns 0 or
+** -FL_EIO / -FL_ENOMEM with a message in err. */
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
 /* The resolved model, as the report's scenario.model holds it. */
 cJSON *fl_report_model_json(const fl_model_t *m);
@@ -56,11 +64,16 @@ void fl_report_call_name(const fl_sim_t *s, int id, char *buf, size_t n);
 
 /* ---- cascades, policies, expectations (reports/cascade.c, policies.c, expect.c) ---- */
 
+/* Fault f's cascade: chain (with delay and recovery), services and journeys reached, first hit,
+** recovery, and the journeys' impact before, during and after (the report's cascade[f]; its
+** timeline[] holds fl_report_change_json() of each change in c->order). */
+cJSON *fl_report_fault_cascade_json(const fl_sim_t *s, const fl_cascade_t *c, int f);
 /* The health timeline: every change in timeline order (fl_cascade_t.order; 'c' NULL: worked out
 ** here). */
 cJSON *fl_report_timeline_json(const fl_sim_t *s, const fl_cascade_t *c);
-/* Per fault: chain (with delay and recovery), services and journeys reached, first hit,
-** recovery, and the journeys' impact before, during and after. */
+/* Entry oi of that timeline (change c->order[oi], with its flapping episode or "folded"). */
+cJSON *fl_report_timeline_entry_json(const fl_sim_t *s, const fl_cascade_t *c, int oi);
+/* Every fault's cascade, as the report's cascade[] holds them. */
 cJSON *fl_report_cascade_json(const fl_sim_t *s, const fl_cascade_t *c);
 /* The health timeline and each fault's cascade, for the terminal. */
 void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c, bool color);
@@ -117,18 +130,12 @@ bool fl_report_csv_file(const char *name);
 /* The HTML report: one self-contained page, the report and the laid-out architecture embedded
 ** as JSON, the script and charts inlined. Returns 0 or -FL_E* with a message in err. */
 int fl_report_write_html(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
-/* The page's text around 'report' and 'graph' (either may be NULL: a page that receives its
-** data later). Returns a new string (free()), its length in *len. */
-char *fl_report_html_page(const cJSON *report, const cJSON *graph, size_t *len);
 /* The diff page of `compare --html`: one self-contained page drawing two runs side by side and
 ** overlaid (diagrams, health strips, cascades, journey charts) with the comparison's paired
 ** differences. 'compare' is fl_compare_json()'s tree; a and b one replication of each variant
 ** (their reports embedded without "run"). Returns 0 or -FL_E* with a message in err. */
 int fl_report_write_diff_html(const cJSON *compare, const fl_sim_t *a, const fl_sim_t *b, const char *path, char *err,
                               size_t errlen);
-/* The diff page's text around the comparison and each variant's report and laid-out graph
-** (reports[v], graphs[v]: 0 A, 1 B). Returns a new string (free()), its length in *len. */
-char *fl_report_diff_page(const cJSON *compare, const cJSON *const reports[2], const cJSON *const graphs[2], size_t *len);
 /* The live dashboard of `serve`: the page around 'graph' with no report, its live script
 ** (reports/web/live.js, fed by the event stream) spliced in at the template's LIVE marker.
 ** Returns a new string (free()), its length in *len; NULL when 'graph' is NULL. */

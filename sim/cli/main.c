@@ -1,5 +1,6 @@
 /* The faultline binary: dispatch to the commands, and the two that work on one scenario, run
 ** (load, run, check, report) and check (load and print the resolved model). */
+#include "faultline/jsonw.h"
 #include "faultline/report.h"
 #include "faultline/run.h"
 #include "faultline/trace.h"
@@ -117,14 +118,23 @@ static void on_window(fl_sim_t *s, uint32_t w, void *user) {
           el > 0 ? (double)s->eng.dispatched / el / 1e6 : 0, e);
 }
 
-/* Writes the reports asked for. Returns FL_EXIT_INTERNAL when one could not be written, else 0. */
-static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t *run) {
+/* Writes the reports asked for, each whole or not at all; one that fails (a full disk, out of
+** memory) is named on stderr and the others are still written. ok[] says which were written
+** (junit, json, html, csv). Returns FL_EXIT_INTERNAL when one could not be written, else 0. */
+static int write_reports(const cli_t *c, const fl_sim_t *s, const fl_run_info_t *run, bool ok[4]) {
   int rc = 0;
   char err[512];
-  if (c->junit && fl_report_write_junit(s, run, c->junit, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->json && fl_report_write_json(s, run, c->json, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->html && fl_report_write_html(s, run, c->html, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
-  if (c->csv && fl_report_write_csv(s, c->csv, err, sizeof err) != 0) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+  for (int k = 0; k < 4; k++) {
+    int e = 0;
+    switch (k) {
+    case 0: if (c->junit) e = fl_report_write_junit(s, run, c->junit, err, sizeof err); break;
+    case 1: if (c->json) e = fl_report_write_json(s, run, c->json, err, sizeof err); break;
+    case 2: if (c->html) e = fl_report_write_html(s, run, c->html, err, sizeof err); break;
+    default: if (c->csv) e = fl_report_write_csv(s, c->csv, err, sizeof err); break;
+    }
+    ok[k] = e == 0;
+    if (e) { fl_cli_error(err, NULL); rc = FL_EXIT_INTERNAL; }
+  }
   return rc;
 }
 
@@ -151,10 +161,11 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
   fl_cli_stop_on_signal(NULL);
   if (prog.tty) fprintf(stderr, "\r%60s\r", "");
   uint64_t ntraces = 0, nspans = 0;
+  bool traces_failed = false;   /* named at once; the summary and the reports still follow */
   if (tout) {   /* the traces of requests still in flight go out unfinished */
     char terr[512];
     fl_trace_stop(s, &ntraces, &nspans);
-    if (fl_traces_close(tout, ran >= 0, terr, sizeof terr) != 0) { fl_cli_error(terr, NULL); return FL_EXIT_INTERNAL; }
+    if (fl_traces_close(tout, ran >= 0, terr, sizeof terr) != 0) { fl_cli_error(terr, NULL); traces_failed = true; }
   }
   if (ran < 0) {   /* a hook failed: a scenario error */
     fl_cli_error(s->error, NULL);
@@ -163,16 +174,21 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
   fl_run_info_t run;
   fl_cli_run_info(r, &run);
   int failed = fl_run_check(r);
-  int rc = write_reports(c, s, &run);
-  if (rc == 0 && failed) rc = FL_EXIT_EXPECT;
-  if (!c->quiet) {
+  if (!c->quiet) {   /* the summary first: a report that cannot be written never costs the run */
     bool color = isatty(1) && !getenv("NO_COLOR");
     fl_report_summary(stdout, s, &run, color);
     fl_report_cascade_text(stdout, s, color);
-    if (c->json && rc != FL_EXIT_INTERNAL) printf("report: %s\n", c->json);
-    if (c->html && rc != FL_EXIT_INTERNAL) printf("html report: %s\n", c->html);
-    if (c->csv && rc != FL_EXIT_INTERNAL) printf("csv series: %s/\n", c->csv);
-    if (c->traces) printf("traces: %s (%llu traces, %llu spans)\n", c->traces, (unsigned long long)ntraces, (unsigned long long)nspans);
+    fflush(stdout);
+  }
+  bool ok[4];
+  int rc = write_reports(c, s, &run, ok);
+  if (traces_failed) rc = FL_EXIT_INTERNAL;
+  if (rc == 0 && failed) rc = FL_EXIT_EXPECT;
+  if (!c->quiet) {
+    if (c->json && ok[1]) printf("report: %s\n", c->json);
+    if (c->html && ok[2]) printf("html report: %s\n", c->html);
+    if (c->csv && ok[3]) printf("csv series: %s/\n", c->csv);
+    if (c->traces && !traces_failed) printf("traces: %s (%llu traces, %llu spans)\n", c->traces, (unsigned long long)ntraces, (unsigned long long)nspans);
   }
   if (failed && c->quiet) fl_report_expectations_failed(stderr, s);   /* -q hides the summary, never a failure */
   if (failed) fprintf(stderr, "faultline: %d of %d expectations failed\n", failed, r->m->nexpects);
@@ -182,6 +198,7 @@ static int cmd_run(const cli_t *c, fl_run_t *r) {
 }
 
 int main(int argc, char **argv) {
+  fl_jsonw_hooks();
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
     fl_cli_print_usage(stdout);
     return 0;

@@ -48,67 +48,106 @@ static int io_error(char *err, size_t errlen, const char *path, int e) {
   return -FL_EIO;
 }
 
-/* Into an existing target that is not a regular file (a device, a FIFO): in place, since a
-** rename would replace the device itself (as root, --json /dev/null made /dev/null a file). */
-static int write_in_place(const char *path, const char *data, size_t len, char *err, size_t errlen) {
-  int fd;
-  do fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  if (fd < 0) return io_error(err, errlen, path, errno);
-  int e = write_all(fd, data, len) == 0 ? 0 : errno;
-  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
-  return e ? io_error(err, errlen, path, e) : 0;
-}
-
-/* Creates "PATH.tmp-RANDOM" (its name in *tmp, free()). Returns its descriptor, or -1 (errno set,
-** *tmp freed). */
-static int open_tmp(const char *path, char **tmp) {
-  size_t pl = strlen(path) + 32;
-  *tmp = fl_xmalloc(pl);
-  int fd = -1;
-  for (int tries = 0; tries < 100 && fd < 0; tries++) {
-    char suffix[16];
-    random_suffix(suffix, sizeof suffix);
-    snprintf(*tmp, pl, "%s.tmp-%s", path, suffix);
-    fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST && errno != EINTR) break;
-  }
-  if (fd < 0) { int e = errno; free(*tmp); *tmp = NULL; errno = e; }
-  return fd;
-}
-
-int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+/* Opens what a whole-or-nothing write goes to: "PATH.tmp-RANDOM" (its name in *tmp, to free), or
+** for an existing target that is not a regular file (a device, a FIFO) the target itself, in place
+** (*tmp NULL), since a rename would replace the device (as root, --json /dev/null made /dev/null a
+** file). Returns 0 with *fd open, or -FL_EIO with "cannot write 'PATH': REASON" in err. */
+static int open_target(const char *path, int *fd, char **tmp, char *err, size_t errlen) {
+  *fd = -1; *tmp = NULL;
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
-    if (!S_ISREG(st.st_mode)) return write_in_place(path, data, len, err, errlen);
+    if (!S_ISREG(st.st_mode)) {
+      do *fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (*fd < 0 && errno == EINTR);
+      return *fd < 0 ? io_error(err, errlen, path, errno) : 0;
+    }
   }
-  char *tmp;
-  int fd = open_tmp(path, &tmp);
-  if (fd < 0) return io_error(err, errlen, path, errno);
-  int e = 0;
-  if (write_all(fd, data, len) != 0 || fsync(fd) != 0) e = errno;
-  if (close(fd) != 0 && !e && errno != EINTR) e = errno;
-  if (!e && rename(tmp, path) != 0) e = errno;
-  if (e) unlink(tmp);
+  size_t pl = strlen(path) + 32;
+  if (!(*tmp = malloc(pl))) return io_error(err, errlen, path, ENOMEM);   /* no abort: the run is kept */
+  for (int tries = 0; tries < 100 && *fd < 0; tries++) {
+    char suffix[16];
+    random_suffix(suffix, sizeof suffix);
+    snprintf(*tmp, pl, "%s.tmp-%s", path, suffix);
+    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+    if (*fd < 0 && errno != EEXIST && errno != EINTR) break;
+  }
+  if (*fd < 0) {
+    int e = errno;
+    free(*tmp);
+    *tmp = NULL;
+    return io_error(err, errlen, path, e);
+  }
+  return 0;
+}
+
+/* After the file is closed: renames the temporary file over 'path' when all went well (e == 0)
+** and 'commit', else removes it; frees tmp. Returns the first failure (errno), or 0. */
+static int put_in_place(char *tmp, const char *path, int e, bool commit) {
+  if (!tmp) return e;
+  if (!e && commit && rename(tmp, path) != 0) e = errno;
+  if (e || !commit) unlink(tmp);
   free(tmp);
-  return e ? io_error(err, errlen, path, e) : 0;
+  return e;
+}
+
+int fl_atomic_open(fl_atomic_t *a, const char *path, char *err, size_t errlen) {
+  memset(a, 0, sizeof *a);
+  a->path = path;
+  return open_target(path, &a->fd, &a->tmp, err, errlen);
+}
+
+/* Empties the buffer into the file; the first failure sticks in a->error. */
+static void atomic_drain(fl_atomic_t *a) {
+  if (a->n && !a->error && write_all(a->fd, a->buf, a->n) != 0) a->error = errno ? errno : EIO;
+  a->n = 0;
+}
+
+void fl_atomic_write(fl_atomic_t *a, const void *data, size_t len) {
+  if (a->error) return;
+  if (a->n + len > sizeof a->buf) {
+    atomic_drain(a);
+    if (len >= sizeof a->buf) {
+      if (!a->error && write_all(a->fd, data, len) != 0) a->error = errno ? errno : EIO;
+      return;
+    }
+  }
+  memcpy(a->buf + a->n, data, len);
+  a->n += len;
+}
+
+void fl_atomic_fail(fl_atomic_t *a, int e) {
+  if (!a->error) a->error = e;
+}
+
+int fl_atomic_close(fl_atomic_t *a, char *err, size_t errlen) {
+  if (a->fd < 0) return io_error(err, errlen, a->path, a->error ? a->error : EBADF);
+  atomic_drain(a);
+  int e = a->error;
+  if (!e && a->tmp && fsync(a->fd) != 0) e = errno;
+  if (close(a->fd) != 0 && !e && errno != EINTR) e = errno;
+  a->fd = -1;
+  e = put_in_place(a->tmp, a->path, e, true);
+  a->tmp = NULL;
+  return e ? io_error(err, errlen, a->path, e) : 0;
+}
+
+int fl_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+  fl_atomic_t a;
+  int rc = fl_atomic_open(&a, path, err, errlen);
+  if (rc) return rc;
+  fl_atomic_write(&a, data, len);
+  return fl_atomic_close(&a, err, errlen);
 }
 
 int fl_afile_open(fl_afile_t *a, const char *path, char *err, size_t errlen) {
   memset(a, 0, sizeof *a);
-  struct stat st;
   int fd;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return io_error(err, errlen, path, EISDIR);
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {   /* a device, a FIFO: in place */
-    do fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  } else {
-    fd = open_tmp(path, &a->tmp);
-  }
-  if (fd < 0) return io_error(err, errlen, path, errno);
+  if (open_target(path, &fd, &a->tmp, err, errlen) != 0) return -FL_EIO;
   if (!(a->f = fdopen(fd, "w"))) {
     int e = errno;
     close(fd);
-    if (a->tmp) { unlink(a->tmp); free(a->tmp); a->tmp = NULL; }
+    put_in_place(a->tmp, path, e, false);
+    a->tmp = NULL;
     return io_error(err, errlen, path, e);
   }
   a->path = fl_xstrdup(path);
@@ -122,11 +161,7 @@ int fl_afile_close(fl_afile_t *a, bool commit, char *err, size_t errlen) {
   if (!e && a->tmp && commit && fsync(fileno(a->f)) != 0) e = errno;
   if (fclose(a->f) != 0 && !e) e = errno;
   a->f = NULL;
-  if (a->tmp) {
-    if (!e && commit && rename(a->tmp, a->path) != 0) e = errno;
-    if (e || !commit) unlink(a->tmp);
-    free(a->tmp);
-  }
+  e = put_in_place(a->tmp, a->path, e, commit);
   int rc = e && commit ? io_error(err, errlen, a->path, e) : 0;
   free(a->path);
   memset(a, 0, sizeof *a);

@@ -184,7 +184,10 @@ static void api_report(fl_serve_t *s, client_t *c) {
   fl__serve_run_info(s, &run);
   if (s->run->s.complete) fl_sim_finish(&s->run->s);   /* over: its series are whole */
   fl_run_check(s->run);
-  fl__serve_respond_json(c, 200, fl_report_json(&s->run->s, &run));
+  size_t len;
+  char *text = fl_report_json_text(&s->run->s, &run, &len);
+  fl__serve_respond(c, 200, "application/json", text, len);
+  free(text);
 }
 
 static void api_control(fl_serve_t *s, client_t *c, const fl_http_req_t *rq) {

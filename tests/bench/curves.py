@@ -7,6 +7,8 @@
 #   instances  1/100/10,000/100,000 of one service, for each balancer
 #   duration   1 h / 1 d / 7 d at 1 s windows, 10 services; then the same with --json --html, whose
 #              "peak" is the simulation's (before the writers) and "proc MB" the whole process's
+#   reports    the 1 d run with no report, --json, --html, --csv: the process's peak memory (the
+#              reports are written as streams, so it should stay the run's own)
 # FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
 # Usage: curves.py BIN OUTDIR
 import os, re, subprocess, sys
@@ -60,14 +62,13 @@ def duration_scenario(seconds):
     return "\n".join(lines) + "\n"
 
 
-def run(text, name, reports=False):
+def run(text, name, extra=()):
     path = os.path.join(OUT, name + ".lua")
     with open(path, "w") as f:
         f.write(text)
     out, err = os.path.join(OUT, name + ".out"), os.path.join(OUT, name + ".err")
     with open(out, "w") as fo, open(err, "w") as fe:
-        extra = ["--json", os.path.join(OUT, name + ".json"), "--html", os.path.join(OUT, name + ".html")] if reports else []
-        p = subprocess.Popen([BIN, "run", path] + extra, stdout=fo, stderr=fe)
+        p = subprocess.Popen([BIN, "run", path] + [a.replace("OUT", OUT) for a in extra], stdout=fo, stderr=fe)
         _, status, ru = os.wait4(p.pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     m = RUN.search(open(out).read())
@@ -75,10 +76,12 @@ def run(text, name, reports=False):
         sys.exit("bench: %s failed (exit %d): %s" % (name, rc, open(err).read().strip()[-400:]))
     wall, reqs, peak = seconds(m.group(1)), int(m.group(3)), int(m.group(4))
     cpu = ru.ru_utime + ru.ru_stime   # load and run, in CPU time: steadier than wall time on a shared machine
-    for ext in (".json", ".html"):   # only their cost is of interest
-        if reports and os.path.exists(os.path.join(OUT, name + ext)):
-            os.remove(os.path.join(OUT, name + ext))
-    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak, "proc": ru.ru_maxrss // 1024}
+    for a in extra:   # only the reports' cost is of interest, not their files
+        a = a.replace("OUT", OUT)
+        if a.endswith((".json", ".html")) and os.path.exists(a):
+            os.remove(a)
+    return {"ns": cpu * 1e9 / max(reqs, 1), "wall": wall, "cpu": cpu, "reqs": reqs, "peak": peak,
+            "rss": ru.ru_maxrss / 1024}
 
 
 def curve(title, points, reports=False):
@@ -86,10 +89,10 @@ def curve(title, points, reports=False):
                                                      " %9s" % "proc MB" if reports else ""))
     first = None
     for label, text, name in points:
-        r = run(text, name, reports)
+        r = run(text, name, ("--json", "OUT/%s.json" % name, "--html", "OUT/%s.html" % name) if reports else ())
         first = first or r
         print("%-28s %12d %10.0f %9.2fs %8.2fs %9d %8.2f %8.2f%s" % (label, r["reqs"], r["ns"], r["wall"], r["cpu"], r["peak"],
-              r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1), " %9d" % r["proc"] if reports else ""))
+              r["ns"] / first["ns"], r["peak"] / max(first["peak"], 1), " %9d" % r["rss"] if reports else ""))
         sys.stdout.flush()
 
 
@@ -103,3 +106,19 @@ curve("duration (1 s windows)",
 curve("duration, --json --html",
       [(label, duration_scenario(sec), "durr%d" % sec) for label, sec in (("1 h", 3600), ("1 d", 86400), ("7 d", 7 * 86400)) if BIG or sec < 7 * 86400],
       reports=True)
+
+
+def reports_curve(seconds):
+    """The process's peak memory (reports included, which the summary's peak is not) and CPU time
+    writing each report of one run, as ratios to the run with none."""
+    print("\n%-28s %12s %10s %10s %8s" % ("reports (1 d, 1 s windows)", "process MB", "cpu", "x MB", "x cpu"))
+    first = None
+    for label, extra in (("no report", ()), ("--json", ("--json", "OUT/r.json")), ("--html", ("--html", "OUT/r.html")),
+                         ("--csv", ("--csv", "OUT/csv"))):
+        r = run(duration_scenario(seconds), "rep%d" % seconds, extra)
+        first = first or r
+        print("%-28s %12.0f %9.2fs %10.2f %8.2f" % (label, r["rss"], r["cpu"], r["rss"] / first["rss"], r["cpu"] / first["cpu"]))
+        sys.stdout.flush()
+
+
+reports_curve(86400)
