@@ -310,3 +310,53 @@ TEST(a_hook_sets_the_whole_mix_and_one_share_alone_is_refused) {
   fl_sim_release(&s);
   fl_model_free(m);
 }
+
+/* ---- expectations on the requests whose attributes match ---- */
+
+TEST(an_expectation_with_where_sees_only_its_requests) {
+  run_t r;
+  if (!run_text(&r, "exp_where.lua", SHOP
+      "fault { target = \"payment\", kind = \"latency\", latency = \"500ms\", where = { country = \"!US\" }, at = \"0s\" }\n"
+      "expect \"CA orders\" { journey = \"web.order\", where = { country = \"CA\" }, p50 = \"> 400ms\", mean = \"> 400ms\" }\n"
+      "expect \"US orders\" { journey = \"web.order\", where = { country = \"US\" }, p99 = \"< 10ms\", success_rate = \"== 100%\" }\n"
+      "expect \"CA payments\" { service = \"payment\", where = { country = \"!US\" }, p99 = \"< 10ms\" }\n")) return;
+  const fl_exp_rt_t *ca = &r.s.exp[exp_id(&r, "CA orders")], *us = &r.s.exp[exp_id(&r, "US orders")];
+  const fl_exp_rt_t *pay = &r.s.exp[exp_id(&r, "CA payments")];
+  const fl_stats_t *o = jst(&r, "web.order");
+  double n = (double)o->total.arrivals, share = (double)ca->acc.c.arrivals / n;
+  note("orders %.0f: CA %llu (%.4f), US %llu; CA p50 %.4f mean %.4f, US p99 %.4f; payments from CA %llu p99 %.4f", n,
+       (unsigned long long)ca->acc.c.arrivals, share, (unsigned long long)us->acc.c.arrivals, ca->p50, ca->more[FL_EXM_MEAN],
+       us->p99, (unsigned long long)pay->acc.c.arrivals, pay->p99);
+  /* every order is from the US or Canada: the two scopes split the journey exactly */
+  CHECK_EQ_INT(ca->acc.c.arrivals + us->acc.c.arrivals, o->total.arrivals);
+  CHECK_EQ_INT(ca->acc.h->count + us->acc.h->count, o->htotal->count);
+  CHECK_NEAR(share, 1.0 / 9, 0.009);                  /* n ~ 20000: sd 0.22% */
+  /* theory: 1 ms + 2 ms, and 500 ms more on the way to payment from Canada */
+  CHECK_NEAR(ca->p50, 0.503, 0.003);
+  CHECK_NEAR(ca->more[FL_EXM_MEAN], 0.503, 0.003);
+  CHECK_NEAR(us->p99, 0.003, 0.0003);
+  CHECK(ca->passed && us->passed);
+  /* the service's view: the delay is on the way, not in payment's own 2 ms, and the same orders */
+  CHECK_NEAR(pay->p99, 0.002, 0.0002);
+  CHECK(pay->passed);
+  /* each answered Canadian order had its payment answered (the way back takes no time); orders of
+  ** the last 0.5 s are still on their way to payment: ~100/s x 1/9 x 0.5 s = 5.6 of them */
+  CHECK_EQ_INT(pay->acc.c.successes, ca->acc.h->count);
+  CHECK(ca->acc.c.arrivals >= pay->acc.c.arrivals && ca->acc.c.arrivals - pay->acc.c.arrivals <= 15);
+  cJSON *a = fl_report_expectations_json(&r.s);
+  cJSON *w = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "where");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(w, "country")), "CA");
+  cJSON_Delete(a);
+  run_free(&r);
+}
+
+TEST(an_expectations_where_is_checked_at_load) {
+  const char *e = load_error("exp_where_bad.lua", SHOP "expect \"x\" { journey = \"web.order\", where = { country = \"FR\" }, p99 = \"< 1s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "exp_where_bad.lua:12: expect \"x\": where: attribute 'country' is never drawn as 'FR'") != NULL);
+  e = load_error("exp_where_key.lua", SHOP "expect \"x\" { journey = \"web.order\", where = { tenant = \"a\" }, p99 = \"< 1s\" }\n");
+  CHECK(strstr(e, "exp_where_key.lua:12: expect \"x\": where: no request draws the attribute 'tenant'") != NULL);
+  e = load_error("exp_where_util.lua", SHOP "expect \"x\" { service = \"payment\", where = { country = \"US\" }, utilization = \"< 50%\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "exp_where_util.lua:12:") != NULL && strstr(e, "utilization is not a measure of requests") != NULL);
+}

@@ -278,6 +278,7 @@ typedef struct fl_expect {
   fl_xcheck_t more[FL_EXM__COUNT]; int nmore;   /* the other measures checked, as written */
   char *no_cascade_from;              /* nothing beyond its direct callers changes state */
   fl_service_t *no_cascade;
+  fl_attr_match_t *where; int nwhere; /* only the requests whose attributes match (where = { ... }) */
   const char *file; int line;
 } fl_expect_t;
 

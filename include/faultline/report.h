@@ -29,6 +29,9 @@ cJSON *fl_report_model_json(const fl_model_t *m);
 /* ---- one record each (reports/records.c) ----
 ** Each builds a new object owned by the caller. The JSON report's arrays hold exactly these, and
 ** `serve` streams the same objects as events, so the live page reads what the report says. */
+/* A selector as written: { "product": "X", "country": "!US" }, or the text "product = X, country = !US". */
+cJSON *fl_report_where_json(const fl_model_t *m, const fl_attr_match_t *w, int n);
+void fl_report_where_text(const fl_model_t *m, const fl_attr_match_t *w, int n, char *buf, size_t len);
 cJSON *fl_report_fault_json(const fl_sim_t *s, int f);          /* fault f as scheduled (faults[]) */
 /* Instances fault f hits: its count or share, or for "all" the instances in rotation as it started. */
 int fl_report_fault_instances(const fl_sim_t *s, int f);

@@ -81,6 +81,7 @@ typedef struct fl_fault_rt {
 
 typedef struct fl_exp_rt {
   fl_acc_t acc;
+  fl_counts_t wwin; fl_hist_t *whist;   /* where = { ... }: this window's matching requests */
   uint32_t windows;           /* windows in scope */
   bool passed;
   double success_rate, p99, p50;
@@ -277,6 +278,7 @@ typedef struct fl_sim {
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
   int nwhere_active;               /* faults that select requests by attribute, active now */
+  int nexp_where;                  /* expectations with where = { ... }: requests ending are matched against them */
   int nep_active;                  /* faults on one endpoint (not a link), active now: the hot path looks at
                                       the endpoints' fault state only then */
   fl_rng_t rng_attrs;              /* request attributes: drawn at entry and per fan-out item */

@@ -318,6 +318,9 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
       if ((q == FL_EXM_LAG || q == FL_EXM_AGE) && !(x->service && x->service->broker))
         return errf(err, n, "%s:%d: expect \"%s\": %s is a broker's (kind = \"broker\")", x->file, x->line, x->name, fl_xmeasure_name(q));
     }
+    char why[256];
+    if (x->nwhere && link_matches(m, x->where, x->nwhere, why, sizeof why))
+      return errf(err, n, "%s:%d: expect \"%s\": where: %s", x->file, x->line, x->name, why);
     if (x->during == FL_EXPECT_FAULT || x->during == FL_EXPECT_AFTER) {
       for (int k = 0; k < m->nfaults; k++) if (strcmp(m->faults[k].name, x->fault_name) == 0) x->fault = k;
       if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);

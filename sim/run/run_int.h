@@ -231,6 +231,15 @@ uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
 /* Makes the fan-out call ci of q's step: returns how many calls it made (0 to FL_MAX_FANOUT). */
 int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
 
+/* ---- expect.c: expectations with where = { ... } count the matching requests themselves ---- */
+/* A session of journey 'journey' (ep NULL), or a request to the endpoint 'ep', with attributes
+** 'attr': arrived (what = FL_EXPECT_ARRIVED), was answered after 'latency' (FL_EXPECT_ANSWERED),
+** or ended with the outcome 'what' (an fl_outcome_t) and 'cause'. Called only while s->nexp_where. */
+#define FL_EXPECT_ARRIVED (-1)
+#define FL_EXPECT_ANSWERED (-2)
+void fl__expect_where(fl_sim_t *s, int journey, const fl_endpoint_t *ep, const uint32_t *attr, int what, fl_cause_t cause,
+                      fl_time_t latency);
+
 /* ---- window.c: windows, series, scopes ---- */
 void fl__stats_init(fl_stats_t *st, int nseries, uint32_t nwin);
 void fl__stats_release(fl_stats_t *st);

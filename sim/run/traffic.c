@@ -88,6 +88,7 @@ static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
     if (origin >= 0 && jr->fail_from) fl__journey_from(jr, jr->fail_from, origin);
     break;
   }
+  if (s->nexp_where) fl__expect_where(s, x->journey, NULL, x->attr, (int)out, cause, 0);
   if (x->user) { user_next(s, x); return; }
   x->next = s->free_sess; s->free_sess = x;
 }
@@ -111,6 +112,7 @@ void fl__session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   /* the step's latency as the user saw it, refreshes included */
   fl_hist_add(jr->st.hwin, s->eng.now - x->step_sent);
   if (x->measured) { fl_hist_add(jr->st.htotal, s->eng.now - x->step_sent); jr->steps_done++; }
+  if (s->nexp_where) fl__expect_where(s, x->journey, NULL, x->attr, FL_EXPECT_ANSWERED, FL_CAUSE_NONE, s->eng.now - x->step_sent);
   if (out == FL_OUT_DEGRADED) { x->degraded = true; if (x->deg_origin < 0) x->deg_origin = origin; }
   x->attempt = 0;
   if (x->step + 1 < jn->nsteps) {
@@ -140,6 +142,7 @@ static void session_begin(fl_sim_t *s, fl_session_t *x, int j) {
   if (s->m->nattrs) fl__attrs_draw(s->m->attrs, s->m->nattrs, x->attr, &s->rng_attrs);   /* the user's product, country, ... */
   jr->st.win.arrivals++;
   jr->inflight++;
+  if (s->nexp_where) fl__expect_where(s, j, NULL, x->attr, FL_EXPECT_ARRIVED, FL_CAUSE_NONE, 0);
   if (x->measured) { jr->st.total.arrivals++; jr->sessions++; }
   session_send(s, x);
 }
