@@ -59,6 +59,13 @@ static cJSON *profile_json(const fl_profile_t *p) {
   return rate;
 }
 
+/* attrs: { "country": "share { CA = 0.1111, US = 0.8889 }", ... } */
+static void add_attrs(cJSON *o, const fl_model_t *m, const fl_attr_gen_t *g, int n) {
+  cJSON *a = add_obj(o, "attrs");
+  char buf[1024];
+  for (int i = 0; i < n; i++) cJSON_AddStringToObject(a, m->attr_keys[g[i].key].name, fl_attr_gen_format(&g[i], m, buf, sizeof buf));
+}
+
 cJSON *fl_report_model_json(const fl_model_t *m) {
   cJSON *root = cJSON_CreateObject();
   cJSON *svcs = add_obj(root, "services");
@@ -143,6 +150,9 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
             add_num(b, "open_for", fl_time_to_sec(call->breaker.open_for));
             add_num(b, "half_open_calls", call->breaker.half_open_calls);
           }
+          if (call->nwhen) cJSON_AddItemToObject(co, "when", fl_report_where_json(m, call->when, call->nwhen));
+          if (call->count) { char cnt[200]; cJSON_AddStringToObject(co, "count", fl_call_count_format(call, cnt, sizeof cnt)); }
+          if (call->nitems) add_attrs(co, m, call->items, call->nitems);
           if (call->bulkhead) add_num(co, "bulkhead", call->bulkhead);
           if (call->deadline) cJSON_AddBoolToObject(co, "deadline", true);
           if (call->hedge.on) {
@@ -166,6 +176,7 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
     fl_dist_format(&m->users_think, th, sizeof th);
     cJSON_AddStringToObject(us, "think", th);
   }
+  if (m->nattrs) add_attrs(tr, m, m->attrs, m->nattrs);
   cJSON *mix = add_obj(tr, "mix");
   for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
   if (m->client_timeout > 0 || m->client_retries > 0) {

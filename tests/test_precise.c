@@ -360,3 +360,35 @@ TEST(an_expectations_where_is_checked_at_load) {
   note("%s", e);
   CHECK(strstr(e, "exp_where_util.lua:12:") != NULL && strstr(e, "utilization is not a measure of requests") != NULL);
 }
+
+/* ---- attributes in the model's JSON and in check ---- */
+
+TEST(the_model_shows_attributes_as_written) {
+  fl_model_t *m = NULL;
+  char err[512];
+  fl_load_opts_t o = { 0 };
+  if (fl_scenario_load(put("attrs_model.lua", SHOP), &o, &m, err, sizeof err) != 0) { CHECK_FAIL_("cannot load: %s", err); return; }
+  cJSON *j = fl_report_model_json(m);
+  cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "traffic"), "attrs");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "country")), "share { CA = 0.1111, US = 0.8889 }");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "user")), "zipf { n = 1000, s = 1.1 }");
+  cJSON *eps = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "services"), "web"), "endpoints");
+  cJSON *page = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(eps, "page"), "calls"), 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(page, "count")), "4");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(page, "attrs"), "product")),
+               "choice { \"P0\", \"P1\", \"P2\", \"P3\", \"P4\", \"P5\", \"P6\", \"P7\", ... (10 values) }");
+  cJSON *exp = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(eps, "export"), "calls"), 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(exp, "when"), "country")), "!US");
+  cJSON_Delete(j);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  fl_report_model(f, m);
+  fclose(f);
+  note("%s", text);
+  CHECK(strstr(text, "  attributes: country = share { CA = 0.1111, US = 0.8889 }, user = zipf { n = 1000, s = 1.1 }\n") != NULL);
+  CHECK(strstr(text, "→ customs.default when country = !US\n") != NULL);
+  CHECK(strstr(text, "→ catalog.get count 4 per item product = choice { \"P0\",") != NULL);
+  free(text);
+  fl_model_free(m);
+}

@@ -356,6 +356,11 @@ const char *fl_fault_target_label(const fl_fault_t *ft);
 const char *fl_call_target_label(const fl_call_t *c);
 /* "errors on payment", or on a link "errors on checkout → payment", in buf (n bytes). */
 const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
+/* How an attribute is drawn, as a scenario writes it: choice { "P0", "P1", ... } (the first 8
+** values, then how many), share { CA = 0.1111, US = 0.8889 }, zipf { n = 1000, s = 1.1 }; in buf. */
+const char *fl_attr_gen_format(const fl_attr_gen_t *g, const fl_model_t *m, char *buf, size_t n);
+/* A fan-out's count as text: "4", or a distribution read in items ("exp(mean=3s), mean 3 items"). */
+const char *fl_call_count_format(const fl_call_t *c, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 /* The index of the journey named 'name', or -1. */
