@@ -191,7 +191,7 @@ cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run) {
   add_num(sc, "window", m->window);
   add_num(sc, "warmup", fl_time_to_sec(s->warmup));
   add_num(sc, "measured", secs);
-  cJSON_AddItemToObject(sc, "model", fl_report_model_json(m));
+  fl_report_scenario_model(s, sc);
 
   cJSON *svcs = add_obj(root, "services");
   for (int i = 0; i < m->nservices; i++) cJSON_AddItemToObject(svcs, m->services[i].name, service_json(s, i, &x.svc[i]));

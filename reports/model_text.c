@@ -136,6 +136,13 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
     dur(m->client_timeout, a, sizeof a); dur(m->client_think, b, sizeof b);
     fprintf(out, "  clients give up after %s, refresh %d times after %s\n", a, m->client_retries, b);
   }
+  for (int k = 0; k < m->nmix_at; k++) {   /* the mix's timed changes */
+    const fl_mix_at_t *x = &m->mix_at[k];
+    dur(x->at, a, sizeof a);
+    fprintf(out, "  mix from %s:", a);
+    for (int j = 0; j < m->njourneys; j++) fprintf(out, "%s %s %.4g%%", j ? "," : "", m->journeys[j].name, x->share ? 100 * x->share[j] : 0);
+    fputc('\n', out);
+  }
   for (int j = 0; j < m->njourneys; j++) {
     const fl_journey_t *jn = &m->journeys[j];
     fprintf(out, "  journey %s: %.4g%%", jn->name, 100 * jn->share);

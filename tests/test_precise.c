@@ -392,3 +392,92 @@ TEST(the_model_shows_attributes_as_written) {
   free(text);
   fl_model_free(m);
 }
+
+/* ---- the report's model is the model as it started, with every change ---- */
+
+TEST(the_report_shows_the_model_as_it_started_and_each_hooks_change) {
+  run_t r;
+  if (!run_text(&r, "changes.lua", CATALOG
+      "at(\"20s\", function(sim) sim:set(\"traffic.mix\", { [\"front.list\"] = 0.2, [\"front.get\"] = 0.8 }) end)\n"
+      "at(\"25s\", function(sim) sim:scale(\"catalog\", 4); sim:set(\"catalog.endpoints.get.error_rate\", 0.1) end)\n"
+      "at(\"30s\", function(sim) sim:set(\"traffic.rate\", \"400/s\") end)\n")) return;   /* the same rate: no change */
+  fl_run_info_t info = { 0 };
+  cJSON *j = fl_report_json(&r.s, &info);
+  cJSON *sc = cJSON_GetObjectItem(j, "scenario"), *model = cJSON_GetObjectItem(sc, "model");
+  cJSON *mix = cJSON_GetObjectItem(cJSON_GetObjectItem(model, "traffic"), "mix");
+  /* as it ran at the start, not as the hooks left it */
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(mix, "front.get")), 0.5, 1e-12);
+  cJSON *cat = cJSON_GetObjectItem(cJSON_GetObjectItem(model, "services"), "catalog");
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cat, "instances")), 2, 0);
+  CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cat, "endpoints"), "get"), "error_rate"));
+  CHECK_NEAR(r.m->journeys[1].share + r.m->journeys[0].share, 1, 1e-12);
+  cJSON *ch = cJSON_GetObjectItem(sc, "changes");
+  char *text = cJSON_PrintUnformatted(ch);
+  note("%s", text);
+  CHECK_EQ_STR(text, "[{\"t\":20,\"path\":\"traffic.mix\",\"from\":{\"front.get\":0.5,\"front.list\":0.5},\"to\":{\"front.get\":0.8,\"front.list\":0.2}},"
+                     "{\"t\":25,\"path\":\"catalog.instances\",\"from\":2,\"to\":4},"
+                     "{\"t\":25,\"path\":\"catalog.endpoints.get.error_rate\",\"from\":null,\"to\":0.1}]");
+  cJSON_free(text);
+  cJSON_Delete(j);
+  /* the other view: the run did change, at those times (the mix moved arrivals at 20 s) */
+  double g = sum(jst(&r, "front.get"), FL_SER_ARRIVALS, 21, 25), l = sum(jst(&r, "front.list"), FL_SER_ARRIVALS, 21, 25);
+  CHECK_NEAR(g / (g + l), 0.8, 0.04);                 /* n ~ 1600: sd 1% */
+  CHECK_NEAR(r.s.svc[svc_id(&r, "catalog")].st.series[FL_SER_INSTANCES][30], 4, 0);
+  run_free(&r);
+}
+
+/* ---- the mix as a function of time ---- */
+
+#define TIMED_MIX(at2) \
+  "scenario { name = \"endpoint\", duration = \"40s\", seed = 3, window = \"1s\", warmup = \"5s\" }\n" \
+  "service \"front\" { instances = 1, workers = 1000, queue = 1000, endpoints = {\n" \
+  "  list = { work = const \"1ms\" }, get = { work = const \"1ms\" } } }\n" \
+  "traffic { rate = \"400/s\", mix = { [\"front.list\"] = 0.5, [\"front.get\"] = 0.5,\n" \
+  "  at \"15s\" { [\"front.list\"] = 0.2, [\"front.get\"] = 0.8 },\n" \
+  "  " at2 " } }\n"
+
+TEST(a_timed_mix_moves_arrivals_at_its_times) {
+  run_t r;
+  if (!run_text(&r, "mix_at.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 1 }"))) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  /* Poisson counts: rate x share x seconds, within 4 standard deviations */
+  static const struct { int w0, w1; double list, get; } phase[] = { { 0, 15, 0.5, 0.5 }, { 15, 30, 0.2, 0.8 }, { 30, 40, 1, 0 } };
+  for (int k = 0; k < 3; k++) {
+    double l = sum(list, FL_SER_ARRIVALS, phase[k].w0, phase[k].w1), g = sum(get, FL_SER_ARRIVALS, phase[k].w0, phase[k].w1);
+    double el = 400 * phase[k].list * (phase[k].w1 - phase[k].w0), eg = 400 * phase[k].get * (phase[k].w1 - phase[k].w0);
+    note("windows %d-%d: list %.0f (theory %.0f), get %.0f (theory %.0f)", phase[k].w0, phase[k].w1, l, el, g, eg);
+    CHECK_NEAR(l, el, 4 * sqrt(el));
+    CHECK_NEAR(g, eg, 4 * sqrt(eg) + 1e-9);
+  }
+  /* at the right time: the window before 30 s still has gets, none after */
+  CHECK(get->series[FL_SER_ARRIVALS][29] > 0);
+  CHECK_EQ_INT(sum(get, FL_SER_ARRIVALS, 30, 40), 0);
+  /* the report's model is the mix as it started, the changes listed at their times */
+  cJSON *mj = fl_report_model_start_json(&r.s);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(mj, "traffic"), "mix"), "front.get")), 0.5, 1e-12);
+  cJSON *ats = cJSON_GetObjectItem(cJSON_GetObjectItem(mj, "traffic"), "mix_at");
+  CHECK_EQ_INT(cJSON_GetArraySize(ats), 2);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ats, 1), "at")), 30, 0);
+  cJSON_Delete(mj);
+  cJSON *ch = fl_report_model_changes_json(&r.s);
+  CHECK_EQ_INT(cJSON_GetArraySize(ch), 2);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ch, 0), "t")), 15, 0);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(ch, 1), "to"), "front.get")), 0, 0);
+  cJSON_Delete(ch);
+  run_free(&r);
+}
+
+TEST(a_bad_timed_mix_is_refused_with_its_line) {
+  const char *e = load_error("mix_at_sum.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 0.5, [\"front.get\"] = 0.83 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_sum.lua:6: traffic: mix at 30s: shares sum to 1.33 (expected 1)") != NULL);
+  e = load_error("mix_at_name.lua", TIMED_MIX("at \"30s\" { [\"front.lst\"] = 1 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_name.lua:6: traffic: mix at 30s: 'front.lst' is not a journey of the mix") != NULL);
+  e = load_error("mix_at_twice.lua", TIMED_MIX("at \"15s\" { [\"front.list\"] = 1 }"));
+  note("%s", e);
+  CHECK(strstr(e, "traffic: mix at 15s: two changes at the same time") != NULL);
+  e = load_error("mix_at_share.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 2 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_share.lua:") != NULL && strstr(e, "front.list") != NULL);
+}

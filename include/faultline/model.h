@@ -223,6 +223,15 @@ typedef struct fl_journey {
   const char *file; int line;
 } fl_journey_t;
 
+/* A timed change of the mix (mix = { ..., at "20m" { ["a"] = 0.2, ["b"] = 0.8 } }): from 'at' on,
+** the journeys' shares are these (those not named: 0). */
+typedef struct fl_mix_at {
+  double at;                  /* seconds */
+  int n; char **names; double *shares;   /* as written */
+  double *share;              /* resolved: one per journey, in the journeys' order */
+  const char *file; int line;
+} fl_mix_at_t;
+
 typedef enum {
   FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
   FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT_PAUSE, FL_FAULT_CPU_HOG, FL_FAULT__COUNT
@@ -300,6 +309,7 @@ typedef struct fl_model {
   int nendpoints;
   fl_profile_t rate;
   fl_journey_t *journeys; int njourneys;
+  fl_mix_at_t *mix_at; int nmix_at;  /* the mix's timed changes, in time order */
   const char *traffic_file; int traffic_line;
   double client_timeout;      /* users give up after this (seconds; 0: never) */
   int client_retries;         /* and press refresh this many times */

@@ -23,8 +23,23 @@ typedef struct fl_run_info {
 cJSON *fl_report_json(const fl_sim_t *s, const fl_run_info_t *run);
 /* Prints and writes the report as JSON to 'path'. Returns 0 or -FL_EIO. */
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
-/* The resolved model, as the report's scenario.model holds it. */
+/* The resolved model as it is now. */
 cJSON *fl_report_model_json(const fl_model_t *m);
+/* Watches the model's changes during s's run (hooks' sim:set, the timed mix): from then on the
+** report's scenario.model is the model as the run started, and scenario.changes lists each
+** change. Installed by fl_run_load; state freed by fl_sim_release. */
+void fl_report_model_watch(fl_sim_t *s);
+/* The model as the run started (as now when nothing changed it), new. */
+cJSON *fl_report_model_start_json(const fl_sim_t *s);
+/* Each change in time order: { t, path (as sim:set takes it), from, to } with from and to the
+** smallest parts of the model that changed (a number, or an object such as the mix), and the
+** hooks' scaling as SVC.instances; new. Up to 10000 model changes, then only their count: */
+cJSON *fl_report_model_changes_json(const fl_sim_t *s);
+int fl_report_model_changes_dropped(const fl_sim_t *s);
+/* The terminal's "model changes" section (the hooks' scaling is in "scaling"); nothing when none. */
+void fl_report_model_changes_text(FILE *out, const fl_sim_t *s);
+/* Adds "model" (as it started) and, when something changed it, "changes" to the report's scenario object. */
+void fl_report_scenario_model(const fl_sim_t *s, cJSON *scenario);
 
 /* ---- one record each (reports/records.c) ----
 ** Each builds a new object owned by the caller. The JSON report's arrays hold exactly these, and

@@ -152,6 +152,7 @@ void fl_sim_release(fl_sim_t *s) {
   }
   for (int i = 0; i < s->nlogs; i++) free(s->logs[i].msg);
   free(s->logs); free(s->hook_ev);
+  if (s->model_watch_free) s->model_watch_free(s->model_watch_state);
   for (int x = 0; s->m && x < s->m->nexpects; x++) { free(s->exp[x].acc.h); free(s->exp[x].whist); }
   for (int id = 0; id < s->ncalls; id++) fl__policies_release(s, id);
   free(s->call); free(s->calls); free(s->call_ep); free(s->bev); free(s->sev);

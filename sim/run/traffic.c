@@ -305,6 +305,20 @@ void fl_sim_traffic_changed(fl_sim_t *s) {
   if (s->m->has_users) users_schedule(s);   /* more users start now; fewer stop as their sessions end */
 }
 
+/* The mix's timed change: the shares from now on, then the next change. */
+static void on_mix_at(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  const fl_model_t *m = s->m;
+  const fl_mix_at_t *x = &m->mix_at[s->mix_next++];
+  (void)ev;
+  if (s->model_watch) s->model_watch(s, "traffic.mix", false);
+  for (int j = 0; j < m->njourneys; j++) m->journeys[j].share = x->share[j];
+  if (s->model_watch) s->model_watch(s, "traffic.mix", true);
+  fl_sim_traffic_changed(s);
+  if (s->mix_next < m->nmix_at && fl_sec_to_time(m->mix_at[s->mix_next].at) < s->end)
+    fl_engine_schedule_at(e, &s->mix_ev, fl_sec_to_time(m->mix_at[s->mix_next].at));
+}
+
 /* Journeys' state and statistics, their first arrivals, or the trace's first timestamp. */
 void fl__traffic_init(fl_sim_t *s) {
   const fl_model_t *m = s->m;
@@ -332,5 +346,7 @@ void fl__traffic_init(fl_sim_t *s) {
   fl_rng_init(&s->users.rng, m->seed, "users", "journeys");   /* ready for a live --set traffic.users too */
   fl_rng_init(&s->users.rng_think, m->seed, "users", "think");
   fl_event_init(&s->users.spawn, on_spawn);
+  fl_event_init(&s->mix_ev, on_mix_at);
+  if (m->nmix_at && fl_sec_to_time(m->mix_at[0].at) < s->end) fl_engine_schedule_at(&s->eng, &s->mix_ev, fl_sec_to_time(m->mix_at[0].at));
   if (m->has_users) users_schedule(s);
 }
