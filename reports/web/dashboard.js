@@ -977,6 +977,23 @@
     });
   };
 
+  /* The changes hooks and the timed mix made to the model during the run (scenario.changes). */
+  Dashboard.prototype.renderChanges = function () {
+    var self = this, ol = byId('fl-changes'), head = byId('fl-changes-head'), chs = (this.report.scenario || {}).changes || [];
+    if (!ol || !head) return;
+    clear(ol);
+    ol.hidden = head.hidden = !chs.length;
+    chs.forEach(function (c) {
+      var li = el('li', { 'data-t': c.t, title: 'jump to t=' + fmtT(c.t) }, [
+        el('span', { cls: 't', text: fmtT(c.t) }),
+        el('span', { cls: 'subj', text: c.path }),
+        el('span', { cls: 'why', text: JSON.stringify(c.from) + ' \u2192 ' + JSON.stringify(c.to) })
+      ]);
+      li.addEventListener('click', function () { self.stop(); self.seekTime(c.t); });
+      ol.appendChild(li);
+    });
+  };
+
   Dashboard.prototype.renderFaultbar = function () {
     var self = this, bar = byId('fl-faultbar'), r = this.report, dur = r.scenario && r.scenario.duration;
     clear(bar);
@@ -1007,6 +1024,7 @@
     this.renderJourneys();
     this.prepTimeline();
     this.renderTimeline();
+    this.renderChanges();
     this.renderFaultbar();
   };
 
