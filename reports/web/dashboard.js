@@ -1059,7 +1059,8 @@
         if (wt) obs = 'its window has not come yet';
         t.appendChild(el('tr', null, [
           el('td', null, el('span', { cls: 'chip ' + (wt ? 'wait' : e.passed ? 'pass' : 'fail'), text: wt ? 'WAIT' : e.passed ? 'PASS' : 'FAIL' })),
-          el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || '') + (e.during ? ' during ' + e.during : '') })]),
+          el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || e.endpoint || '') + (e.during ? ' during ' + e.during : '') +
+            (e.where ? ', where ' + Object.keys(e.where).map(function (k) { return k + ' = ' + e.where[k]; }).join(', ') : '') })]),
           el('td', { text: e.wanted || '' }),
           el('td', { cls: e.passed || wt ? '' : 'bad', text: obs || '-' })
         ]));
