@@ -1,6 +1,7 @@
 /* The resolved model as the JSON report's scenario.model holds it: services (instances, workers,
 ** queue, policies, autoscaling, brokers), endpoints with their calls and policies, and traffic
-** (rate profile, mix, clients, journeys' steps). */
+** (rate profile, mix and its timed changes, attributes, clients, journeys' steps); and the model
+** as the run started, with each change hooks and the timed mix made (watched as they happen). */
 #include "faultline/report.h"
 
 #include <cJSON.h>

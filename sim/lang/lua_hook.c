@@ -1,5 +1,6 @@
 /* Hooks in the scenario language: at(time, function(sim) ... end) and every(interval, ...), kept
-** in the model as registry references that the simulation runs (lua_sim.c). */
+** in the model as registry references that the simulation runs (lua_sim.c); and at "20m" { ... },
+** a timed change inside a mix. */
 #include "lang_int.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* Expectations: once the run is over, each expectation's scope (its windows' counts and
-** latency) against its thresholds, and no_cascade_from against the attributed health changes. */
+** latency) against its thresholds, and no_cascade_from against the attributed health changes;
+** during the run, the counts of the requests an expectation's where = { ... } selects. */
 #include "run_int.h"
 
 #include <math.h>

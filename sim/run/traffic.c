@@ -1,7 +1,7 @@
 /* Traffic: journeys' open-loop arrivals (a Poisson process thinned to the rate profile), the
 ** replay of a trace of timestamps, closed-loop users (a count over time: each user runs a
 ** session, thinks, runs the next), and each session: its steps, the client's timeout, refreshes
-** and think time, and the journey's outcome when the session ends. */
+** and think time, and the journey's outcome when the session ends; the mix's timed changes. */
 #include "run_int.h"
 
 #include <math.h>
