@@ -49,6 +49,16 @@ static void during_text(const fl_expect_t *x, char *buf, size_t n) {
   }
 }
 
+/* The scope as the terminal shows it: "all", or "all, where country = !US". */
+static void scope_text(const fl_model_t *m, const fl_expect_t *x, char *buf, size_t n) {
+  during_text(x, buf, n);
+  if (!x->nwhere) return;
+  size_t k = strlen(buf);
+  if (k + 9 >= n) return;
+  memcpy(buf + k, ", where ", 9);
+  fl_report_where_text(m, x->where, x->nwhere, buf + k + 8, n - k - 8);
+}
+
 /* Requests answered in the scope (success_rate's denominator), and those with a latency. */
 static uint64_t answered(const fl_exp_rt_t *er) { return er->acc.c.successes + er->acc.c.degraded + er->acc.c.failures; }
 static bool has_latency(const fl_exp_rt_t *er) { return er->acc.h && er->acc.h->count > 0; }
@@ -97,6 +107,7 @@ cJSON *fl_report_expectations_json(const fl_sim_t *s) {
     if (ex->subject) cJSON_AddStringToObject(o, ex->endpoint ? "endpoint" : ex->service ? "service" : "journey", ex->subject);
     during_text(ex, buf, sizeof buf);
     cJSON_AddStringToObject(o, "during", buf);
+    if (ex->nwhere) cJSON_AddItemToObject(o, "where", fl_report_where_json(s->m, ex->where, ex->nwhere));
     fl_expect_wanted(ex, buf, sizeof buf);
     cJSON_AddStringToObject(o, "wanted", buf);
     cJSON *obs = cJSON_AddObjectToObject(o, "observed");
@@ -120,10 +131,10 @@ void fl_report_expectations_text(FILE *out, const fl_sim_t *s, bool color) {
   if (!m->nexpects) return;
   fprintf(out, "\nexpectations\n");
   for (int x = 0; x < m->nexpects; x++) {
-    char w[512], o[512], d[64];
+    char w[512], o[512], d[320];
     fl_expect_wanted(&m->expects[x], w, sizeof w);
     fl_expect_observed(s, x, o, sizeof o);
-    during_text(&m->expects[x], d, sizeof d);
+    scope_text(m, &m->expects[x], d, sizeof d);
     bool ok = s->exp[x].passed;
     fprintf(out, "  %s%s%s %s — wanted %s (during %s), observed %s\n", ok ? grn : red, ok ? "PASS" : "FAIL", off,
             m->expects[x].name, w, d, o);
@@ -134,10 +145,10 @@ void fl_report_expectations_failed(FILE *out, const fl_sim_t *s) {
   const fl_model_t *m = s->m;
   for (int x = 0; x < m->nexpects; x++) {
     if (s->exp[x].passed) continue;
-    char w[512], o[512], d[64];
+    char w[512], o[512], d[320];
     fl_expect_wanted(&m->expects[x], w, sizeof w);
     fl_expect_observed(s, x, o, sizeof o);
-    during_text(&m->expects[x], d, sizeof d);
+    scope_text(m, &m->expects[x], d, sizeof d);
     fprintf(out, "FAIL %s — wanted %s (during %s), observed %s\n", m->expects[x].name, w, d, o);
   }
 }

@@ -230,7 +230,7 @@ static void write_report(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *
   fl_jsonw_number(w, "window", m->window);
   fl_jsonw_number(w, "warmup", fl_time_to_sec(s->warmup));
   fl_jsonw_number(w, "measured", secs);
-  put_tree(w, "model", fl_report_model_json(m));
+  fl_report_scenario_model(w, s);
   fl_jsonw_end(w);
 
   fl_jsonw_object(w, "services");

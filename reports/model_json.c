@@ -1,9 +1,13 @@
 /* The resolved model as the JSON report's scenario.model holds it: services (instances, workers,
 ** queue, policies, autoscaling, brokers), endpoints with their calls and policies, and traffic
-** (rate profile, mix, clients, journeys' steps). */
+** (rate profile, mix and its timed changes, attributes, clients, journeys' steps); and the model
+** as the run started, with each change hooks and the timed mix made (watched as they happen). */
+#include "faultline/jsonw.h"
 #include "faultline/report.h"
 
 #include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static cJSON *add_obj(cJSON *parent, const char *key) { return cJSON_AddObjectToObject(parent, key); }
@@ -57,6 +61,13 @@ static cJSON *profile_json(const fl_profile_t *p) {
     break;
   }
   return rate;
+}
+
+/* attrs: { "country": "share { CA = 0.1111, US = 0.8889 }", ... } */
+static void add_attrs(cJSON *o, const fl_model_t *m, const fl_attr_gen_t *g, int n) {
+  cJSON *a = add_obj(o, "attrs");
+  char buf[1024];
+  for (int i = 0; i < n; i++) cJSON_AddStringToObject(a, m->attr_keys[g[i].key].name, fl_attr_gen_format(&g[i], m, buf, sizeof buf));
 }
 
 cJSON *fl_report_model_json(const fl_model_t *m) {
@@ -144,6 +155,9 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
             add_num(b, "open_for", fl_time_to_sec(call->breaker.open_for));
             add_num(b, "half_open_calls", call->breaker.half_open_calls);
           }
+          if (call->nwhen) cJSON_AddItemToObject(co, "when", fl_report_where_json(m, call->when, call->nwhen));
+          if (call->count) { char cnt[200]; cJSON_AddStringToObject(co, "count", fl_call_count_format(call, cnt, sizeof cnt)); }
+          if (call->nitems) add_attrs(co, m, call->items, call->nitems);
           if (call->bulkhead) add_num(co, "bulkhead", call->bulkhead);
           if (call->deadline) cJSON_AddBoolToObject(co, "deadline", true);
           if (call->hedge.on) {
@@ -167,8 +181,20 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
     fl_dist_format(&m->users_think, th, sizeof th);
     cJSON_AddStringToObject(us, "think", th);
   }
+  if (m->nattrs) add_attrs(tr, m, m->attrs, m->nattrs);
   cJSON *mix = add_obj(tr, "mix");
   for (int j = 0; j < m->njourneys; j++) add_num(mix, m->journeys[j].name, m->journeys[j].share);
+  if (m->nmix_at) {   /* the timed changes: [{ "at": 1200, "mix": { ... } }] */
+    cJSON *ats = cJSON_AddArrayToObject(tr, "mix_at");
+    for (int k = 0; k < m->nmix_at; k++) {
+      const fl_mix_at_t *x = &m->mix_at[k];
+      cJSON *o = cJSON_CreateObject(), *mx;
+      add_num(o, "at", x->at);
+      mx = add_obj(o, "mix");
+      for (int j = 0; j < m->njourneys; j++) add_num(mx, m->journeys[j].name, x->share ? x->share[j] : 0);
+      cJSON_AddItemToArray(ats, o);
+    }
+  }
   if (m->client_timeout > 0 || m->client_retries > 0) {
     cJSON *cl = add_obj(tr, "client");
     add_num(cl, "timeout", m->client_timeout); add_num(cl, "retries", m->client_retries); add_num(cl, "think", m->client_think);
@@ -189,4 +215,137 @@ cJSON *fl_report_model_json(const fl_model_t *m) {
     if (jn->session_slo > 0) add_num(o, "session_slo", jn->session_slo);
   }
   return root;
+}
+
+/* ---- the model as it started, and its changes during the run ---- */
+
+#define WATCH_MAX 10000   /* changes kept per run; past them only their number */
+
+typedef struct watch {
+  cJSON *start;     /* the model before the first change */
+  cJSON *prev;      /* the model after the last change (start until one) */
+  cJSON *changes;   /* [{ t, path, from, to }] */
+  int *nsev;        /* per change: the scaling events recorded before it (the hooks' sim:scale sort among them) */
+  int dropped;
+} watch_t;
+
+static void watch_free(void *p) {
+  watch_t *w = p;
+  if (!w) return;
+  if (w->prev != w->start) cJSON_Delete(w->prev);
+  cJSON_Delete(w->start);
+  cJSON_Delete(w->changes);
+  free(w->nsev);
+  free(w);
+}
+
+/* The smallest parts of a and b in which they differ: descends while exactly one member of two
+** objects (or one item of two arrays of one length) differs. Returns false when a equals b; a
+** member on one side only reads as NULL on the other. */
+static bool diff(cJSON *a, cJSON *b, cJSON **from, cJSON **to) {
+  if (cJSON_Compare(a, b, true)) return false;
+  for (;;) {
+    cJSON *da = NULL, *db = NULL;
+    int ndiff = 0;
+    if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+      for (cJSON *x = a->child; x && ndiff < 2; x = x->next) {
+        cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+        if (!y || !cJSON_Compare(x, y, true)) { ndiff++; da = x; db = y; }
+      }
+      for (cJSON *y = b->child; y && ndiff < 2; y = y->next)
+        if (!cJSON_GetObjectItemCaseSensitive(a, y->string)) { ndiff++; da = NULL; db = y; }
+    } else if (cJSON_IsArray(a) && cJSON_IsArray(b) && cJSON_GetArraySize(a) == cJSON_GetArraySize(b)) {
+      for (cJSON *x = a->child, *y = b->child; x && y && ndiff < 2; x = x->next, y = y->next)
+        if (!cJSON_Compare(x, y, true)) { ndiff++; da = x; db = y; }
+    } else ndiff = 2;
+    if (ndiff != 1 || !da || !db) { *from = ndiff == 1 ? da : a; *to = ndiff == 1 ? db : b; return true; }
+    a = da; b = db;
+  }
+}
+
+static cJSON *dup_or_null(const cJSON *x) { return x ? cJSON_Duplicate(x, true) : cJSON_CreateNull(); }
+
+static void watch(fl_sim_t *s, const char *path, bool done) {
+  watch_t *w = s->model_watch_state;
+  if (!w->start) w->start = w->prev = fl_report_model_json(s->m);
+  if (!done) return;
+  if (cJSON_GetArraySize(w->changes) >= WATCH_MAX) { w->dropped++; return; }
+  cJSON *now = fl_report_model_json(s->m), *from = NULL, *to = NULL;
+  if (diff(w->prev, now, &from, &to)) {
+    cJSON *c = cJSON_CreateObject();
+    add_num(c, "t", fl_time_to_sec(s->eng.now));
+    cJSON_AddStringToObject(c, "path", path);
+    cJSON_AddItemToObject(c, "from", dup_or_null(from));
+    cJSON_AddItemToObject(c, "to", dup_or_null(to));
+    int n = cJSON_GetArraySize(w->changes);
+    if ((n & (n - 1)) == 0) w->nsev = fl_xrealloc(w->nsev, sizeof *w->nsev * (size_t)(n ? 2 * n : 1));
+    w->nsev[n] = s->nsev;
+    cJSON_AddItemToArray(w->changes, c);
+  }
+  if (w->prev != w->start) cJSON_Delete(w->prev);
+  w->prev = now;
+}
+
+void fl_report_model_watch(fl_sim_t *s) {
+  if (s->model_watch) return;
+  watch_t *w = fl_xcalloc(1, sizeof *w);
+  w->changes = cJSON_CreateArray();
+  s->model_watch = watch;
+  s->model_watch_state = w;
+  s->model_watch_free = watch_free;
+}
+
+cJSON *fl_report_model_start_json(const fl_sim_t *s) {
+  const watch_t *w = s->model_watch == watch ? s->model_watch_state : NULL;
+  return w && w->start ? cJSON_Duplicate(w->start, true) : fl_report_model_json(s->m);
+}
+
+cJSON *fl_report_model_changes_json(const fl_sim_t *s) {
+  const watch_t *w = s->model_watch == watch ? s->model_watch_state : NULL;
+  cJSON *a = cJSON_CreateArray(), *c = w ? w->changes->child : NULL;
+  int k = 0;
+  /* the model's changes and the hooks' scaling, in the order they happened */
+  for (int i = 0; i <= s->nsev; i++) {
+    const fl_scale_event_t *e = i < s->nsev ? &s->sev[i] : NULL;
+    if (e && strcmp(e->reason, FL_SCALED_BY_HOOK) != 0) continue;
+    for (; c && (!e || w->nsev[k] <= i); c = c->next, k++) cJSON_AddItemToArray(a, cJSON_Duplicate(c, true));
+    if (!e) break;
+    double t = fl_time_to_sec(e->t);
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "t", t);
+    char path[300];
+    snprintf(path, sizeof path, "%s.instances", s->m->services[e->service].name);
+    cJSON_AddStringToObject(o, "path", path);
+    add_num(o, "from", e->from);
+    add_num(o, "to", e->to);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
+int fl_report_model_changes_dropped(const fl_sim_t *s) {
+  const watch_t *w = s->model_watch == watch ? s->model_watch_state : NULL;
+  return w ? w->dropped : 0;
+}
+
+void fl_report_scenario_model(fl_jsonw_t *w, const fl_sim_t *s) {
+  cJSON *model = fl_report_model_start_json(s), *c = fl_report_model_changes_json(s);
+  fl_jsonw_tree(w, "model", model);
+  if (cJSON_GetArraySize(c)) fl_jsonw_tree(w, "changes", c);   /* only when something changed */
+  cJSON_Delete(model);
+  cJSON_Delete(c);
+}
+
+void fl_report_model_changes_text(FILE *out, const fl_sim_t *s) {
+  const watch_t *w = s->model_watch == watch ? s->model_watch_state : NULL;
+  if (!w || !cJSON_GetArraySize(w->changes)) return;
+  fprintf(out, "\nmodel changes (the report's model is the model as the run started)\n");
+  for (const cJSON *c = w->changes->child; c; c = c->next) {
+    char t[32];
+    fl_report_time(s->m, cJSON_GetNumberValue(cJSON_GetObjectItem(c, "t")), t, sizeof t);
+    char *from = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "from")), *to = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "to"));
+    fprintf(out, "  t=%-7s %s: %s → %s\n", t, cJSON_GetStringValue(cJSON_GetObjectItem(c, "path")), from, to);
+    cJSON_free(from); cJSON_free(to);
+  }
+  if (w->dropped) fprintf(out, "  (%d more changes not kept: %d at most per run)\n", w->dropped, WATCH_MAX);
 }

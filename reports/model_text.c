@@ -94,6 +94,12 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
             fprintf(out, " breaker %g%% of %d (min %d), open %s, %d half-open", 100 * call->breaker.failure_rate, call->breaker.window,
                     call->breaker.min_calls, a, call->breaker.half_open_calls);
           }
+          if (call->nwhen) { char sel[512]; fl_report_where_text(m, call->when, call->nwhen, sel, sizeof sel); fprintf(out, " when %s", sel); }
+          if (call->count) { char d[200]; fprintf(out, " count %s", fl_call_count_format(call, d, sizeof d)); }
+          for (int g = 0; g < call->nitems; g++) {
+            char d[1024];
+            fprintf(out, "%s%s = %s", g ? ", " : " per item ", m->attr_keys[call->items[g].key].name, fl_attr_gen_format(&call->items[g], m, d, sizeof d));
+          }
           if (call->bulkhead) fprintf(out, " bulkhead %d", call->bulkhead);
           if (call->deadline) fprintf(out, " deadline");
           if (call->hedge.on) {
@@ -122,9 +128,21 @@ static void model_text(FILE *out, const void *mp, const void *unused, bool color
     if (m->spawn_rate > 0) fprintf(out, ", started at most %g/s", m->spawn_rate);
     fputc('\n', out);
   }
+  for (int g = 0; g < m->nattrs; g++) {   /* request attributes, drawn as a session starts */
+    char d[1024];
+    fprintf(out, "%s%s = %s", g ? ", " : "  attributes: ", m->attr_keys[m->attrs[g].key].name, fl_attr_gen_format(&m->attrs[g], m, d, sizeof d));
+    if (g + 1 == m->nattrs) fputc('\n', out);
+  }
   if (m->client_timeout > 0 || m->client_retries > 0) {
     dur(m->client_timeout, a, sizeof a); dur(m->client_think, b, sizeof b);
     fprintf(out, "  clients give up after %s, refresh %d times after %s\n", a, m->client_retries, b);
+  }
+  for (int k = 0; k < m->nmix_at; k++) {   /* the mix's timed changes */
+    const fl_mix_at_t *x = &m->mix_at[k];
+    dur(x->at, a, sizeof a);
+    fprintf(out, "  mix from %s:", a);
+    for (int j = 0; j < m->njourneys; j++) fprintf(out, "%s %s %.4g%%", j ? "," : "", m->journeys[j].name, x->share ? 100 * x->share[j] : 0);
+    fputc('\n', out);
   }
   for (int j = 0; j < m->njourneys; j++) {
     const fl_journey_t *jn = &m->journeys[j];

@@ -13,6 +13,23 @@ void fl_report_call_name(const fl_sim_t *s, int id, char *buf, size_t n) {
   snprintf(buf, n, "%s -> %s", s->call_ep[id]->full_name, fl_call_target_label(s->calls[id]));
 }
 
+cJSON *fl_report_where_json(const fl_model_t *m, const fl_attr_match_t *w, int n) {
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; i < n; i++) {
+    char v[256];
+    snprintf(v, sizeof v, "%s%s", w[i].negate ? "!" : "", w[i].value);
+    cJSON_AddStringToObject(o, m->attr_keys[w[i].key].name, v);
+  }
+  return o;
+}
+
+void fl_report_where_text(const fl_model_t *m, const fl_attr_match_t *w, int n, char *buf, size_t len) {
+  size_t k = 0;
+  buf[0] = 0;
+  for (int i = 0; i < n && k < len; i++)
+    k += (size_t)snprintf(buf + k, len - k, "%s%s = %s%s", i ? ", " : "", m->attr_keys[w[i].key].name, w[i].negate ? "!" : "", w[i].value);
+}
+
 bool fl_report_has_series(const fl_model_t *m, int service, fl_series_t k) {
   if (service < 0) return k < FL_SER_JOURNEY_COUNT;
   return (k != FL_SER_LAG && k != FL_SER_LAG_AGE) || m->services[service].broker;
@@ -44,14 +61,7 @@ cJSON *fl_report_fault_json(const fl_sim_t *s, int f) {
   if (ft->kind == FL_FAULT_LATENCY) add_num(o, "latency", ft->value);
   if (ft->kind == FL_FAULT_SLOWDOWN) add_num(o, "factor", ft->value);
   if (ft->kind == FL_FAULT_ERRORS) add_num(o, "rate", ft->value);
-  if (ft->nwhere) {   /* the requests it selects: { "product": "X", "country": "!US" } */
-    cJSON *w = cJSON_AddObjectToObject(o, "where");
-    for (int i = 0; i < ft->nwhere; i++) {
-      char v[256];
-      snprintf(v, sizeof v, "%s%s", ft->where[i].negate ? "!" : "", ft->where[i].value);
-      cJSON_AddStringToObject(w, s->m->attr_keys[ft->where[i].key].name, v);
-    }
-  }
+  if (ft->nwhere) cJSON_AddItemToObject(o, "where", fl_report_where_json(s->m, ft->where, ft->nwhere));
   if (ft->kind == FL_FAULT_CPU_HOG) add_num(o, "share", ft->value);
   if (ft->kind == FL_FAULT_PAUSE) {
     char d[128];

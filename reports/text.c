@@ -82,6 +82,7 @@ static void cascade_text(FILE *out, const void *sp, const void *unused, bool col
       fprintf(out, "  t=%-7s %s %d → %d  %s\n", t, m->services[s->sev[i].service].name, s->sev[i].from, s->sev[i].to, s->sev[i].reason);
     }
   }
+  fl_report_model_changes_text(out, s);
   fl_report_expectations_text(out, s, color);
 }
 

@@ -61,6 +61,39 @@ if [ -e "$TMP/never.lua" ]; then t_fail no_output_file_on_error "$TMP/never.lua 
 expect_exit toxiproxy_import_exits_0 0 "$F" import toxiproxy $D/toxiproxy.json
 expect_output toxiproxy_latency_becomes_a_fault 'target = "payment", kind = "latency", latency = "300ms"'
 expect_output toxiproxy_says_what_has_no_equivalent '-- no equivalent: proxy "redis_cache"'
+# HTTPChaos on one path: a fault on the endpoint the path names (with a scenario that has it)
+cat > "$TMP/httpchaos.yaml" <<'YAML'
+apiVersion: chaos-mesh.org/v1alpha1
+kind: HTTPChaos
+metadata: { name: slow-get }
+spec:
+  mode: all
+  selector: { labelSelectors: { app: catalog } }
+  target: Request
+  port: 8080
+  method: GET
+  path: /api/catalog/get
+  delay: 300ms
+  duration: 5m
+YAML
+printf 'scenario { name = "cat", duration = "10m" }\nservice "web" { work = const "1ms", calls = { call "catalog.get", call "catalog.list" } }\nservice "catalog" { endpoints = { get = { work = const "1ms" }, list = { work = const "1ms" } } }\ntraffic { rate = "1/s", mix = { web = 1 } }\n' > "$TMP/cat.lua"
+expect_exit httpchaos_path_with_scenario 0 "$F" import chaos-mesh "$TMP/httpchaos.yaml" --scenario "$TMP/cat.lua"
+expect_output httpchaos_path_names_an_endpoint 'target = "catalog.get", kind = "latency", latency = "300ms"'
+expect_output httpchaos_path_says_so 'the path /api/catalog/get is the endpoint catalog.get'
+expect_exit httpchaos_path_without_scenario 0 "$F" import chaos-mesh "$TMP/httpchaos.yaml"
+expect_output httpchaos_path_without_scenario_hits_the_service 'target = "catalog", kind = "latency"'
+expect_output httpchaos_path_without_scenario_says_how 'with --scenario, a path naming one of its endpoints'
+# one host on two ports: a fault on the endpoint each port stands for; a disabled port fails its calls only
+cat > "$TMP/ports.json" <<'JSON'
+[ { "name": "cart_http", "listen": "0.0.0.0:18080", "upstream": "cart:8080", "enabled": false },
+  { "name": "cart_grpc", "listen": "0.0.0.0:19090", "upstream": "cart:9090",
+    "toxics": [ { "type": "latency", "attributes": { "latency": 40 } } ] } ]
+JSON
+expect_exit toxiproxy_ports_exit_0 0 "$F" import toxiproxy "$TMP/ports.json"
+expect_output toxiproxy_disabled_port_fails_its_endpoint 'target = "cart.http", kind = "errors", rate = "100%"'
+expect_output toxiproxy_slow_port_slows_its_endpoint 'target = "cart.grpc", kind = "latency", latency = "40ms"'
+if grep -q 'target = "cart",' "$TMP/out" || grep -q 'kind = "crash"' "$TMP/out"; then t_fail toxiproxy_ports_leave_the_service_whole "$(grep 'fault {' "$TMP/out")"
+else t_ok toxiproxy_ports_leave_the_service_whole; fi
 expect_exit chaos_mesh_import_exits_0 0 "$F" import chaos-mesh $D/chaos-mesh.yaml --at 30s --out "$TMP/mesh.lua"
 { "$F" import jaeger $D/shop.jaeger.json --window 1h --duration 5m; cat "$TMP/mesh.lua"; } > "$TMP/shop_mesh.lua" 2>/dev/null
 expect_exit chaos_mesh_faults_fit_the_shop 0 "$F" check "$TMP/shop_mesh.lua"

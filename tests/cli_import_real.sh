@@ -20,12 +20,22 @@ stub_check() {   # stub_check NAME FAULTFILE
   names=$(grep -o -E '(target|from|to) = "[^"]*"' "$2" | sed -E 's/^[a-z]+ = "(.*)"$/\1/' | sort -u)
   {
     echo 'scenario { name = "stub", duration = "10m", seed = 1 }'
-    local calls=""
+    local calls="" svcs
+    # a target "svc.ep" is an endpoint: its service gets one endpoint per such target
+    svcs=$(sed 's/\..*//' <<< "$names" | sort -u)
     while IFS= read -r s; do
       [ -n "$s" ] || continue
-      printf 'service "%s" { instances = 10, workers = 4, work = exp "1ms" }\n' "$s"
-      calls="$calls call \"$s\","
-    done <<< "$names"
+      local eps
+      eps=$(grep -F "$s." <<< "$names" | grep "^$s\." | sed "s/^$s\.//")
+      if [ -n "$eps" ]; then
+        printf 'service "%s" { instances = 10, workers = 4, endpoints = {' "$s"
+        while IFS= read -r e; do printf ' ["%s"] = { work = exp "1ms" },' "$e"; calls="$calls call \"$s.$e\","; done <<< "$eps"
+        printf ' } }\n'
+      else
+        printf 'service "%s" { instances = 10, workers = 4, work = exp "1ms" }\n' "$s"
+        calls="$calls call \"$s\","
+      fi
+    done <<< "$svcs"
     echo "service \"stub_client\" { instances = 1, workers = 4, work = exp \"1ms\", calls = { $calls } }"
     echo 'traffic { rate = "1/s", mix = { stub_client = 1 } }'
     cat "$2"
@@ -212,8 +222,19 @@ expect_output otel_failing_service_says_why "so the call keeps its observed rate
 expect_exit otlp_metrics_are_read 0 "$F" import otel $R/otel/otelcol-contrib-virtual-node-label-expected-metrics.yaml
 expect_output otlp_metrics_name_their_source "OTLP"
 expect_output otlp_metrics_read_the_window "from the points' startTimeUnixNano to their timeUnixNano"
-# 3: two proxies to one host on two ports do not add up
+# 3: two proxies to one host on two ports do not add up: a fault on the endpoint each port stands for
 expect_exit two_ports_import 0 "$F" import toxiproxy $R/toxiproxy/lion0913__rest-vs-grpc-performance__toxiproxy.json
+n=$(grep -c '^fault {.*target = "service-b.http", kind = "latency", latency = "2ms"' "$TMP/out")
+m=$(grep -c '^fault {.*target = "service-b.grpc", kind = "latency", latency = "10ms"' "$TMP/out")
+if [ "$n" = 1 ] && [ "$m" = 1 ] && ! grep -q 'target = "service-b"' "$TMP/out"; then t_ok two_ports_one_endpoint_fault_each
+else t_fail two_ports_one_endpoint_fault_each "$n on http, $m on grpc"; fi
+expect_output two_ports_say_why "each carries only the calls on its own port, so this is a fault on the endpoint service-b.grpc"
+# ... with a scenario whose service-b has those endpoints: kept; without them: one fault, the other an alternative
+printf 'scenario { name = "eps", duration = "10m" }\nservice "a" { work = const "1ms", calls = { call "service-b.http", call "service-b.grpc" } }\nservice "service-b" { endpoints = { http = { work = const "1ms" }, grpc = { work = const "1ms" } } }\ntraffic { rate = "1/s", mix = { a = 1 } }\n' > "$TMP/eps.lua"
+expect_exit two_ports_with_endpoints 0 "$F" import toxiproxy $R/toxiproxy/lion0913__rest-vs-grpc-performance__toxiproxy.json --scenario "$TMP/eps.lua"
+if [ "$(grep -c '^fault {.*target = "service-b\.\(http\|grpc\)"' "$TMP/out")" = 2 ]; then t_ok two_ports_with_endpoints_keep_them; else t_fail two_ports_with_endpoints_keep_them "$(grep 'fault {' "$TMP/out")"; fi
+printf 'scenario { name = "noeps", duration = "10m" }\nservice "a" { work = const "1ms", calls = { call "service-b" } }\nservice "service-b" { work = const "1ms" }\ntraffic { rate = "1/s", mix = { a = 1 } }\n' > "$TMP/noeps.lua"
+expect_exit two_ports_without_endpoints 0 "$F" import toxiproxy $R/toxiproxy/lion0913__rest-vs-grpc-performance__toxiproxy.json --scenario "$TMP/noeps.lua"
 n=$(grep -c '^fault {.*target = "service-b"' "$TMP/out"); m=$(grep -c '^-- fault {.*target = "service-b"' "$TMP/out")
 if [ "$n" = 1 ] && [ "$m" = 1 ]; then t_ok two_ports_one_fault_one_alternative; else t_fail two_ports_one_fault_one_alternative "$n active, $m commented"; fi
 expect_output two_ports_say_they_would_add_up "both would add up (2ms + 10ms on every call)"

@@ -310,3 +310,174 @@ TEST(a_hook_sets_the_whole_mix_and_one_share_alone_is_refused) {
   fl_sim_release(&s);
   fl_model_free(m);
 }
+
+/* ---- expectations on the requests whose attributes match ---- */
+
+TEST(an_expectation_with_where_sees_only_its_requests) {
+  run_t r;
+  if (!run_text(&r, "exp_where.lua", SHOP
+      "fault { target = \"payment\", kind = \"latency\", latency = \"500ms\", where = { country = \"!US\" }, at = \"0s\" }\n"
+      "expect \"CA orders\" { journey = \"web.order\", where = { country = \"CA\" }, p50 = \"> 400ms\", mean = \"> 400ms\" }\n"
+      "expect \"US orders\" { journey = \"web.order\", where = { country = \"US\" }, p99 = \"< 10ms\", success_rate = \"== 100%\" }\n"
+      "expect \"CA payments\" { service = \"payment\", where = { country = \"!US\" }, p99 = \"< 10ms\" }\n")) return;
+  const fl_exp_rt_t *ca = &r.s.exp[exp_id(&r, "CA orders")], *us = &r.s.exp[exp_id(&r, "US orders")];
+  const fl_exp_rt_t *pay = &r.s.exp[exp_id(&r, "CA payments")];
+  const fl_stats_t *o = jst(&r, "web.order");
+  double n = (double)o->total.arrivals, share = (double)ca->acc.c.arrivals / n;
+  note("orders %.0f: CA %llu (%.4f), US %llu; CA p50 %.4f mean %.4f, US p99 %.4f; payments from CA %llu p99 %.4f", n,
+       (unsigned long long)ca->acc.c.arrivals, share, (unsigned long long)us->acc.c.arrivals, ca->p50, ca->more[FL_EXM_MEAN],
+       us->p99, (unsigned long long)pay->acc.c.arrivals, pay->p99);
+  /* every order is from the US or Canada: the two scopes split the journey exactly */
+  CHECK_EQ_INT(ca->acc.c.arrivals + us->acc.c.arrivals, o->total.arrivals);
+  CHECK_EQ_INT(ca->acc.h->count + us->acc.h->count, o->htotal->count);
+  CHECK_NEAR(share, 1.0 / 9, 0.009);                  /* n ~ 20000: sd 0.22% */
+  /* theory: 1 ms + 2 ms, and 500 ms more on the way to payment from Canada */
+  CHECK_NEAR(ca->p50, 0.503, 0.003);
+  CHECK_NEAR(ca->more[FL_EXM_MEAN], 0.503, 0.003);
+  CHECK_NEAR(us->p99, 0.003, 0.0003);
+  CHECK(ca->passed && us->passed);
+  /* the service's view: the delay is on the way, not in payment's own 2 ms, and the same orders */
+  CHECK_NEAR(pay->p99, 0.002, 0.0002);
+  CHECK(pay->passed);
+  /* each answered Canadian order had its payment answered (the way back takes no time); orders of
+  ** the last 0.5 s are still on their way to payment: ~100/s x 1/9 x 0.5 s = 5.6 of them */
+  CHECK_EQ_INT(pay->acc.c.successes, ca->acc.h->count);
+  CHECK(ca->acc.c.arrivals >= pay->acc.c.arrivals && ca->acc.c.arrivals - pay->acc.c.arrivals <= 15);
+  cJSON *a = fl_report_expectations_json(&r.s);
+  cJSON *w = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "where");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(w, "country")), "CA");
+  cJSON_Delete(a);
+  run_free(&r);
+}
+
+TEST(an_expectations_where_is_checked_at_load) {
+  const char *e = load_error("exp_where_bad.lua", SHOP "expect \"x\" { journey = \"web.order\", where = { country = \"FR\" }, p99 = \"< 1s\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "exp_where_bad.lua:12: expect \"x\": where: attribute 'country' is never drawn as 'FR'") != NULL);
+  e = load_error("exp_where_key.lua", SHOP "expect \"x\" { journey = \"web.order\", where = { tenant = \"a\" }, p99 = \"< 1s\" }\n");
+  CHECK(strstr(e, "exp_where_key.lua:12: expect \"x\": where: no request draws the attribute 'tenant'") != NULL);
+  e = load_error("exp_where_util.lua", SHOP "expect \"x\" { service = \"payment\", where = { country = \"US\" }, utilization = \"< 50%\" }\n");
+  note("%s", e);
+  CHECK(strstr(e, "exp_where_util.lua:12:") != NULL && strstr(e, "utilization is not a measure of requests") != NULL);
+}
+
+/* ---- attributes in the model's JSON and in check ---- */
+
+TEST(the_model_shows_attributes_as_written) {
+  fl_model_t *m = NULL;
+  char err[512];
+  fl_load_opts_t o = { 0 };
+  if (fl_scenario_load(put("attrs_model.lua", SHOP), &o, &m, err, sizeof err) != 0) { CHECK_FAIL_("cannot load: %s", err); return; }
+  cJSON *j = fl_report_model_json(m);
+  cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "traffic"), "attrs");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "country")), "share { CA = 0.1111, US = 0.8889 }");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "user")), "zipf { n = 1000, s = 1.1 }");
+  cJSON *eps = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "services"), "web"), "endpoints");
+  cJSON *page = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(eps, "page"), "calls"), 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(page, "count")), "4");
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(page, "attrs"), "product")),
+               "choice { \"P0\", \"P1\", \"P2\", \"P3\", \"P4\", \"P5\", \"P6\", \"P7\", ... (10 values) }");
+  cJSON *exp = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(eps, "export"), "calls"), 0);
+  CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(exp, "when"), "country")), "!US");
+  cJSON_Delete(j);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  fl_report_model(f, m);
+  fclose(f);
+  note("%s", text);
+  CHECK(strstr(text, "  attributes: country = share { CA = 0.1111, US = 0.8889 }, user = zipf { n = 1000, s = 1.1 }\n") != NULL);
+  CHECK(strstr(text, "→ customs.default when country = !US\n") != NULL);
+  CHECK(strstr(text, "→ catalog.get count 4 per item product = choice { \"P0\",") != NULL);
+  free(text);
+  fl_model_free(m);
+}
+
+/* ---- the report's model is the model as it started, with every change ---- */
+
+TEST(the_report_shows_the_model_as_it_started_and_each_hooks_change) {
+  run_t r;
+  if (!run_text(&r, "changes.lua", CATALOG
+      "at(\"20s\", function(sim) sim:set(\"traffic.mix\", { [\"front.list\"] = 0.2, [\"front.get\"] = 0.8 }) end)\n"
+      "at(\"25s\", function(sim) sim:scale(\"catalog\", 4); sim:set(\"catalog.endpoints.get.error_rate\", 0.1) end)\n"
+      "at(\"30s\", function(sim) sim:set(\"traffic.rate\", \"400/s\") end)\n")) return;   /* the same rate: no change */
+  fl_run_info_t info = { 0 };
+  cJSON *j = fl_report_json(&r.s, &info);
+  cJSON *sc = cJSON_GetObjectItem(j, "scenario"), *model = cJSON_GetObjectItem(sc, "model");
+  cJSON *mix = cJSON_GetObjectItem(cJSON_GetObjectItem(model, "traffic"), "mix");
+  /* as it ran at the start, not as the hooks left it */
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(mix, "front.get")), 0.5, 1e-12);
+  cJSON *cat = cJSON_GetObjectItem(cJSON_GetObjectItem(model, "services"), "catalog");
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cat, "instances")), 2, 0);
+  CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cat, "endpoints"), "get"), "error_rate"));
+  CHECK_NEAR(r.m->journeys[1].share + r.m->journeys[0].share, 1, 1e-12);
+  cJSON *ch = cJSON_GetObjectItem(sc, "changes");
+  char *text = cJSON_PrintUnformatted(ch);
+  note("%s", text);
+  CHECK_EQ_STR(text, "[{\"t\":20,\"path\":\"traffic.mix\",\"from\":{\"front.get\":0.5,\"front.list\":0.5},\"to\":{\"front.get\":0.8,\"front.list\":0.2}},"
+                     "{\"t\":25,\"path\":\"catalog.instances\",\"from\":2,\"to\":4},"
+                     "{\"t\":25,\"path\":\"catalog.endpoints.get.error_rate\",\"from\":null,\"to\":0.1}]");
+  cJSON_free(text);
+  cJSON_Delete(j);
+  /* the other view: the run did change, at those times (the mix moved arrivals at 20 s) */
+  double g = sum(jst(&r, "front.get"), FL_SER_ARRIVALS, 21, 25), l = sum(jst(&r, "front.list"), FL_SER_ARRIVALS, 21, 25);
+  CHECK_NEAR(g / (g + l), 0.8, 0.04);                 /* n ~ 1600: sd 1% */
+  CHECK_NEAR(r.s.svc[svc_id(&r, "catalog")].st.series[FL_SER_INSTANCES][30], 4, 0);
+  run_free(&r);
+}
+
+/* ---- the mix as a function of time ---- */
+
+#define TIMED_MIX(at2) \
+  "scenario { name = \"endpoint\", duration = \"40s\", seed = 3, window = \"1s\", warmup = \"5s\" }\n" \
+  "service \"front\" { instances = 1, workers = 1000, queue = 1000, endpoints = {\n" \
+  "  list = { work = const \"1ms\" }, get = { work = const \"1ms\" } } }\n" \
+  "traffic { rate = \"400/s\", mix = { [\"front.list\"] = 0.5, [\"front.get\"] = 0.5,\n" \
+  "  at \"15s\" { [\"front.list\"] = 0.2, [\"front.get\"] = 0.8 },\n" \
+  "  " at2 " } }\n"
+
+TEST(a_timed_mix_moves_arrivals_at_its_times) {
+  run_t r;
+  if (!run_text(&r, "mix_at.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 1 }"))) return;
+  const fl_stats_t *get = jst(&r, "front.get"), *list = jst(&r, "front.list");
+  /* Poisson counts: rate x share x seconds, within 4 standard deviations */
+  static const struct { int w0, w1; double list, get; } phase[] = { { 0, 15, 0.5, 0.5 }, { 15, 30, 0.2, 0.8 }, { 30, 40, 1, 0 } };
+  for (int k = 0; k < 3; k++) {
+    double l = sum(list, FL_SER_ARRIVALS, phase[k].w0, phase[k].w1), g = sum(get, FL_SER_ARRIVALS, phase[k].w0, phase[k].w1);
+    double el = 400 * phase[k].list * (phase[k].w1 - phase[k].w0), eg = 400 * phase[k].get * (phase[k].w1 - phase[k].w0);
+    note("windows %d-%d: list %.0f (theory %.0f), get %.0f (theory %.0f)", phase[k].w0, phase[k].w1, l, el, g, eg);
+    CHECK_NEAR(l, el, 4 * sqrt(el));
+    CHECK_NEAR(g, eg, 4 * sqrt(eg) + 1e-9);
+  }
+  /* at the right time: the window before 30 s still has gets, none after */
+  CHECK(get->series[FL_SER_ARRIVALS][29] > 0);
+  CHECK_EQ_INT(sum(get, FL_SER_ARRIVALS, 30, 40), 0);
+  /* the report's model is the mix as it started, the changes listed at their times */
+  cJSON *mj = fl_report_model_start_json(&r.s);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(mj, "traffic"), "mix"), "front.get")), 0.5, 1e-12);
+  cJSON *ats = cJSON_GetObjectItem(cJSON_GetObjectItem(mj, "traffic"), "mix_at");
+  CHECK_EQ_INT(cJSON_GetArraySize(ats), 2);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ats, 1), "at")), 30, 0);
+  cJSON_Delete(mj);
+  cJSON *ch = fl_report_model_changes_json(&r.s);
+  CHECK_EQ_INT(cJSON_GetArraySize(ch), 2);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ch, 0), "t")), 15, 0);
+  CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(ch, 1), "to"), "front.get")), 0, 0);
+  cJSON_Delete(ch);
+  run_free(&r);
+}
+
+TEST(a_bad_timed_mix_is_refused_with_its_line) {
+  const char *e = load_error("mix_at_sum.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 0.5, [\"front.get\"] = 0.83 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_sum.lua:6: traffic: mix at 30s: shares sum to 1.33 (expected 1)") != NULL);
+  e = load_error("mix_at_name.lua", TIMED_MIX("at \"30s\" { [\"front.lst\"] = 1 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_name.lua:6: traffic: mix at 30s: 'front.lst' is not a journey of the mix") != NULL);
+  e = load_error("mix_at_twice.lua", TIMED_MIX("at \"15s\" { [\"front.list\"] = 1 }"));
+  note("%s", e);
+  CHECK(strstr(e, "traffic: mix at 15s: two changes at the same time") != NULL);
+  e = load_error("mix_at_share.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 2 }"));
+  note("%s", e);
+  CHECK(strstr(e, "mix_at_share.lua:") != NULL && strstr(e, "front.list") != NULL);
+}

@@ -228,6 +228,15 @@ typedef struct fl_journey {
   const char *file; int line;
 } fl_journey_t;
 
+/* A timed change of the mix (mix = { ..., at "20m" { ["a"] = 0.2, ["b"] = 0.8 } }): from 'at' on,
+** the journeys' shares are these (those not named: 0). */
+typedef struct fl_mix_at {
+  double at;                  /* seconds */
+  int n; char **names; double *shares;   /* as written */
+  double *share;              /* resolved: one per journey, in the journeys' order */
+  const char *file; int line;
+} fl_mix_at_t;
+
 typedef enum {
   FL_FAULT_CRASH = 0, FL_FAULT_LATENCY, FL_FAULT_SLOWDOWN, FL_FAULT_ERRORS, FL_FAULT_HANG,
   FL_FAULT_PARTITION, FL_FAULT_CAPACITY, FL_FAULT_LEAK, FL_FAULT_COLD_CACHE, FL_FAULT_PAUSE, FL_FAULT_CPU_HOG, FL_FAULT__COUNT
@@ -283,6 +292,7 @@ typedef struct fl_expect {
   fl_xcheck_t more[FL_EXM__COUNT]; int nmore;   /* the other measures checked, as written */
   char *no_cascade_from;              /* nothing beyond its direct callers changes state */
   fl_service_t *no_cascade;
+  fl_attr_match_t *where; int nwhere; /* only the requests whose attributes match (where = { ... }) */
   const char *file; int line;
 } fl_expect_t;
 
@@ -306,6 +316,7 @@ typedef struct fl_model {
   int nendpoints;
   fl_profile_t rate;
   fl_journey_t *journeys; int njourneys;
+  fl_mix_at_t *mix_at; int nmix_at;  /* the mix's timed changes, in time order */
   const char *traffic_file; int traffic_line;
   double client_timeout;      /* users give up after this (seconds; 0: never) */
   int client_retries;         /* and press refresh this many times */
@@ -362,6 +373,11 @@ const char *fl_fault_target_label(const fl_fault_t *ft);
 const char *fl_call_target_label(const fl_call_t *c);
 /* "errors on payment", or on a link "errors on checkout → payment", in buf (n bytes). */
 const char *fl_fault_describe(const fl_fault_t *ft, char *buf, size_t n);
+/* How an attribute is drawn, as a scenario writes it: choice { "P0", "P1", ... } (the first 8
+** values, then how many), share { CA = 0.1111, US = 0.8889 }, zipf { n = 1000, s = 1.1 }; in buf. */
+const char *fl_attr_gen_format(const fl_attr_gen_t *g, const fl_model_t *m, char *buf, size_t n);
+/* A fan-out's count as text: "4", or a distribution read in items ("exp(mean=3s), mean 3 items"). */
+const char *fl_call_count_format(const fl_call_t *c, char *buf, size_t n);
 /* "svc.ep" or "svc" (its only or 'default' endpoint). NULL when unknown. */
 fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name);
 /* The index of the journey named 'name', or -1. */

@@ -31,12 +31,30 @@ char *fl_report_json_text(const fl_sim_t *s, const fl_run_info_t *run, size_t *l
 /* Writes the report as JSON (cJSON_Print's layout) to 'path', whole or not at all. Returns 0 or
 ** -FL_EIO / -FL_ENOMEM with a message in err. */
 int fl_report_write_json(const fl_sim_t *s, const fl_run_info_t *run, const char *path, char *err, size_t errlen);
-/* The resolved model, as the report's scenario.model holds it. */
+/* The resolved model as it is now. */
 cJSON *fl_report_model_json(const fl_model_t *m);
+/* Watches the model's changes during s's run (hooks' sim:set, the timed mix): from then on the
+** report's scenario.model is the model as the run started, and scenario.changes lists each
+** change. Installed by fl_run_load; state freed by fl_sim_release. */
+void fl_report_model_watch(fl_sim_t *s);
+/* The model as the run started (as now when nothing changed it), new. */
+cJSON *fl_report_model_start_json(const fl_sim_t *s);
+/* Each change in time order: { t, path (as sim:set takes it), from, to } with from and to the
+** smallest parts of the model that changed (a number, or an object such as the mix), and the
+** hooks' scaling as SVC.instances; new. Up to 10000 model changes, then only their count: */
+cJSON *fl_report_model_changes_json(const fl_sim_t *s);
+int fl_report_model_changes_dropped(const fl_sim_t *s);
+/* The terminal's "model changes" section (the hooks' scaling is in "scaling"); nothing when none. */
+void fl_report_model_changes_text(FILE *out, const fl_sim_t *s);
+/* Adds "model" (as it started) and, when something changed it, "changes" to the report's scenario object. */
+void fl_report_scenario_model(fl_jsonw_t *w, const fl_sim_t *s);
 
 /* ---- one record each (reports/records.c) ----
 ** Each builds a new object owned by the caller. The JSON report's arrays hold exactly these, and
 ** `serve` streams the same objects as events, so the live page reads what the report says. */
+/* A selector as written: { "product": "X", "country": "!US" }, or the text "product = X, country = !US". */
+cJSON *fl_report_where_json(const fl_model_t *m, const fl_attr_match_t *w, int n);
+void fl_report_where_text(const fl_model_t *m, const fl_attr_match_t *w, int n, char *buf, size_t len);
 cJSON *fl_report_fault_json(const fl_sim_t *s, int f);          /* fault f as scheduled (faults[]) */
 /* Instances fault f hits: its count or share, or for "all" the instances in rotation as it started. */
 int fl_report_fault_instances(const fl_sim_t *s, int f);

@@ -82,6 +82,7 @@ typedef struct fl_fault_rt {
 
 typedef struct fl_exp_rt {
   fl_acc_t acc;
+  fl_counts_t wwin; fl_hist_t *whist;   /* where = { ... }: this window's matching requests */
   uint32_t windows;           /* windows in scope */
   bool passed;
   double success_rate, p99, p50;
@@ -196,6 +197,7 @@ typedef struct fl_group {
 
 /* An instance count change: autoscaler, hook or fault. */
 typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[128]; } fl_scale_event_t;
+#define FL_SCALED_BY_HOOK "scaled by a hook"   /* the reason of a hook's sim:scale (a change of the model as it ran) */
 
 /* A breaker changing state, for the report's events. */
 typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
@@ -282,6 +284,7 @@ typedef struct fl_sim {
   int64_t replay_i;
   fl_rng_t rng_replay;
   fl_users_rt_t users;             /* closed-loop users (unused without traffic.users) */
+  fl_event_t mix_ev; int mix_next; /* the mix's next timed change (m->mix_at[mix_next]) */
   void *ctx_chunks;
   fl_fault_rt_t *fault;
   int fault_cap;                   /* faults the model can hold: its own and those injected */
@@ -290,12 +293,19 @@ typedef struct fl_sim {
   uint64_t logs_dropped;           /* sim:log lines past the log's bound (sim/lang/ notes them in its last line) */
   size_t hook_bytes;               /* records the hooks made (log lines, scaling changes): the loader counts them
                                       against the scenario's memory cap */
+  /* Told before (done false) and after (done true) a hook or the timed mix changes the model at
+  ** 'path' (sim:set's), so a report can show the model as it started and every change: set by
+  ** the report layer (fl_report_model_watch), which owns the state and frees it. NULL: none. */
+  void (*model_watch)(struct fl_sim *s, const char *path, bool done);
+  void *model_watch_state;
+  void (*model_watch_free)(void *state);
   char error[1024];                /* a hook failed: the run stopped with this message */
   fl_exp_rt_t *exp;
   fl_change_t *changes; int nchanges, changes_cap;
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
   int nwhere_active;               /* faults that select requests by attribute, active now */
+  int nexp_where;                  /* expectations with where = { ... }: requests ending are matched against them */
   int nep_active;                  /* faults on one endpoint (not a link), active now: the hot path looks at
                                       the endpoints' fault state only then */
   fl_rng_t rng_attrs;              /* request attributes: drawn at entry and per fan-out item */

@@ -1215,6 +1215,23 @@
     });
   };
 
+  /* The changes hooks and the timed mix made to the model during the run (scenario.changes). */
+  Dashboard.prototype.renderChanges = function () {
+    var self = this, ol = byId('fl-changes'), head = byId('fl-changes-head'), chs = (this.report.scenario || {}).changes || [];
+    if (!ol || !head) return;
+    clear(ol);
+    ol.hidden = head.hidden = !chs.length;
+    chs.forEach(function (c) {
+      var li = el('li', { 'data-t': c.t, title: 'jump to t=' + fmtT(c.t) }, [
+        el('span', { cls: 't', text: fmtT(c.t) }),
+        el('span', { cls: 'subj', text: c.path }),
+        el('span', { cls: 'why', text: JSON.stringify(c.from) + ' \u2192 ' + JSON.stringify(c.to) })
+      ]);
+      li.addEventListener('click', function () { self.stop(); self.seekTime(c.t); });
+      ol.appendChild(li);
+    });
+  };
+
   Dashboard.prototype.renderFaultbar = function () {
     var self = this, bar = byId('fl-faultbar'), r = this.report, dur = r.scenario && r.scenario.duration;
     clear(bar);
@@ -1250,6 +1267,7 @@
     this.renderJourneys();
     this.prepTimeline();
     this.renderTimeline();
+    this.renderChanges();
     this.renderFaultbar();
   };
 
@@ -1284,7 +1302,8 @@
         if (wt) obs = 'its window has not come yet';
         t.appendChild(el('tr', null, [
           el('td', null, el('span', { cls: 'chip ' + (wt ? 'wait' : e.passed ? 'pass' : 'fail'), text: wt ? 'WAIT' : e.passed ? 'PASS' : 'FAIL' })),
-          el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || '') + (e.during ? ' during ' + e.during : '') })]),
+          el('td', null, [e.name, el('div', { cls: 'why', style: 'color:var(--muted);font-size:11.5px', text: (e.journey || e.service || e.endpoint || '') + (e.during ? ' during ' + e.during : '') +
+            (e.where ? ', where ' + Object.keys(e.where).map(function (k) { return k + ' = ' + e.where[k]; }).join(', ') : '') })]),
           el('td', { text: e.wanted || '' }),
           el('td', { cls: e.passed || wt ? '' : 'bad', text: obs || '-' })
         ]));

@@ -2,6 +2,7 @@
 ** simulation built on it, owned together and released together on every path; the wall clock
 ** and how a wall-clock span is written. */
 #include "faultline/run.h"
+#include "faultline/report.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,7 @@ int fl_run_load(fl_run_t *r, const char *path, const fl_load_opts_t *opts, char 
     r->m = NULL;
     return -FL_EINTERNAL;
   }
+  if (r->m->nhooks || r->m->nmix_at) fl_report_model_watch(&r->s);   /* the report shows the model as it started, and each change */
   return 0;
 }
 

@@ -605,8 +605,9 @@ static int http(exp_t *x, char *err, size_t n) {
         fl__fault_why(f, "the path %s is the endpoint %s of %s: the fault hits that endpoint only%s", path, ep, x->fs->o->scenario->file,
                       method ? " (whatever the method)" : "");
         snprintf(f->target, sizeof f->target, "%s", ep);
-      } else if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s", method ? method : "", method && path ? " " : "",
-                                        path ? path : "", f->target);
+      } else if (path || method) fl__fault_why(f, "only %s%s%s requests are hit; faultline's fault hits every endpoint of %s%s", method ? method : "", method && path ? " " : "",
+                                        path ? path : "", f->target, path && !x->fs->o->scenario ?
+                                        " (with --scenario, a path naming one of its endpoints, /api/get for get, makes it a fault on that endpoint)" : "");
       if (fwd) {
         char others[256];
         fl__fault_why(f, "X-Forwarded-Host: %s narrows the hit to requests forwarded by a gateway or proxy for that host; faultline's fault hits "

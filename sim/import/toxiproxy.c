@@ -9,6 +9,9 @@
 **   reset_peer  -> crash (every connection reset at once), else errors at rate t (+ latency T)
 **   bandwidth, limit_data, slow_close, slicer -> no equivalent (faultline models no payloads)
 **   a disabled proxy (enabled: false) -> crash, or a partition of its link
+** Proxies to one host on several ports (its HTTP and gRPC ports) become faults on the endpoint each
+** port stands for (named after the proxy, "cart_grpc" -> cart.grpc, else "portN"; a crash there,
+** errors at rate 1), so they do not add up on the whole service.
 ** Field names match case-insensitively, as Go's encoding/json (and so Toxiproxy) reads them.
 ** Toxiproxy has no schedule: --at and --duration place the faults (guessed otherwise). */
 #include "import_int.h"
@@ -16,6 +19,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
   fl_ifaults_t *fs;
@@ -300,32 +304,72 @@ static int read_proxy(fl_ifaults_t *fs, const fl_json_t *j, const cJSON *p, cons
   return 0;
 }
 
+/* The endpoint that proxy f's port stands for: its proxy's name less the service's ("service-b-grpc"
+** in front of service-b: "grpc"), else "portN". */
+static void port_endpoint(const fl_ifault_t *f, char *ep, size_t n) {
+  char px[128];
+  snprintf(px, sizeof px, "%.*s", (int)strcspn(f->name, "/"), f->name);
+  size_t tl = strlen(f->target);
+  const char *rest = strncasecmp(px, f->target, tl) == 0 ? px + tl : "";
+  while (*rest == '-' || *rest == '_' || *rest == '.') rest++;
+  if (*rest && !strchr(rest, '.')) snprintf(ep, n, "%s", rest);
+  else { const char *port = strrchr(f->via, ':'); snprintf(ep, n, "port%s", port ? port + 1 : ""); }
+}
+
 /* Two proxies in front of one service on two ports (its HTTP and gRPC ports, say) each carry only
-** the calls on their port, while faultline's service-wide faults hit every call: written
-** together they would add up. The first stays; the others of the same kind are written
-** commented out, and each says so. */
+** the calls on their port, while a fault on the whole service hits every call: written so they
+** would add up. Each becomes a fault on the endpoint its port stands for (a crash, a refused
+** port, as errors on it); with a scenario whose service lacks those endpoints, the first stays on
+** the service and the others of the same kind are written commented out, each saying so. */
 static void same_host(fl_ifaults_t *fs) {
+  const fl_model_t *m = fs->o->scenario;
   for (int i = 0; i < fs->n; i++) {
     fl_ifault_t *f = &fs->v[i];
-    if (!f->kind || f->link || !f->via[0]) continue;
-    for (int j = 0; j < i; j++) {
-      fl_ifault_t *g = &fs->v[j];
-      if (!g->kind || g->link || !g->via[0] || strcmp(g->target, f->target) != 0 || strcmp(g->via, f->via) == 0) continue;
-      if (!g->template_only && !f->template_only && strcmp(g->kind, f->kind) == 0) {
-        char a[32], b[32];
-        fl__fmt_dur(a, sizeof a, g->value); fl__fmt_dur(b, sizeof b, f->value);
-        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries only the calls on its own port, but faultline's %s fault acts on "
-                      "every call to %s, so both would add up%s%s%s%s%s: this one is written commented out; use it instead of the other for the "
-                      "calls on this port", f->target, g->name, g->via, f->kind, f->target,
-                      strcmp(f->kind, "latency") == 0 ? " (" : "", strcmp(f->kind, "latency") == 0 ? a : "",
-                      strcmp(f->kind, "latency") == 0 ? " + " : "", strcmp(f->kind, "latency") == 0 ? b : "",
-                      strcmp(f->kind, "latency") == 0 ? " on every call)" : "");
-        f->template_only = true;
-      } else {
-        fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries the calls on its own port; faultline's faults act on all of "
-                      "%s's calls", f->target, g->name, g->via, f->target);
+    if (!f->kind || f->link || !f->via[0] || strchr(f->target, '.')) continue;
+    int other = -1;
+    for (int j = 0; j < fs->n && other < 0; j++) {
+      const fl_ifault_t *g = &fs->v[j];
+      if (j != i && g->kind && !g->link && g->via[0] && strcmp(g->via, f->via) != 0 &&
+          (strcmp(g->target, f->target) == 0 || (strncmp(g->target, f->target, strlen(f->target)) == 0 && g->target[strlen(f->target)] == '.')))
+        other = j;
+    }
+    if (other < 0) continue;
+    char ep[128], full[260];
+    port_endpoint(f, ep, sizeof ep);
+    snprintf(full, sizeof full, "%s.%s", f->target, ep);
+    const fl_service_t *svc = m ? fl_model_find_service(m, f->target) : NULL;
+    if (!m || (svc && !svc->implicit && fl_model_find_endpoint(m, full))) {
+      char svcname[128];
+      snprintf(svcname, sizeof svcname, "%s", f->target);
+      snprintf(f->target, sizeof f->target, "%s", full);
+      fl__fault_why(f, "%s is behind several proxies, one per port (also %.*s, upstream %s): each carries only the calls on its own port, "
+                    "so this is a fault on the endpoint %s, not on all of %s's calls%s", svcname, (int)strcspn(fs->v[other].name, "/"), fs->v[other].name,
+                    fs->v[other].via, full, svcname,
+                    m ? "" : ": name the endpoints of " "the service so in your scenario (one per port)");
+      if (strcmp(f->kind, "crash") == 0) {
+        f->kind = "errors"; f->value = 1; f->instances = 0; f->share = 0;
+        fl__fault_why(f, "a refused port fails the calls to it, as errors at rate 1 on that endpoint (the service's other ports still answer)");
+      } else if (f->share > 0 || f->instances > 0) {
+        f->share = 0; f->instances = 0;
+        fl__fault_why(f, "a fault on one endpoint hits all its instances: the share of connections is not kept");
       }
-      break;
+      continue;
+    }
+    if (other > i) continue;   /* the first of the group stays on the service */
+    const fl_ifault_t *g = &fs->v[other];
+    if (!g->template_only && !f->template_only && strcmp(g->kind, f->kind) == 0) {
+      char a[32], b[32];
+      fl__fmt_dur(a, sizeof a, g->value); fl__fmt_dur(b, sizeof b, f->value);
+      bool lat = strcmp(f->kind, "latency") == 0;
+      fl__fault_why(f, "%s is also behind proxy %s (upstream %s), and %s has no endpoint %s: each proxy carries only the calls on its own port, but "
+                    "faultline's %s fault on the service acts on every call to %s, so both would add up%s%s%s%s%s: this one is written commented "
+                    "out; use it instead of the other for the calls on this port, or give %s an endpoint per port", f->target, g->name, g->via,
+                    m->file, full, f->kind, f->target, lat ? " (" : "", lat ? a : "", lat ? " + " : "", lat ? b : "", lat ? " on every call)" : "",
+                    f->target);
+      f->template_only = true;
+    } else {
+      fl__fault_why(f, "%s is also behind proxy %s (upstream %s): each proxy carries the calls on its own port; faultline's faults act on all of "
+                    "%s's calls (give it an endpoint per port, %s, to tell them apart)", f->target, g->name, g->via, f->target, full);
     }
   }
 }

@@ -260,6 +260,7 @@ static void open_sandbox(lua_State *L, loader_t *ld) {
   lua_pop(L, 1);
   luaL_newmetatable(L, "fl.parallel"); lua_pop(L, 1);
   luaL_newmetatable(L, "fl.attrgen"); lua_pop(L, 1);
+  luaL_newmetatable(L, "fl.mixat"); lua_pop(L, 1);
   fl__open_sim(L);
   luaL_newmetatable(L, "fl.call");
   lua_pushlightuserdata(L, ld); lua_pushcclosure(L, fl__lua_call_options, 1);   /* the loader: when, attrs */

@@ -170,7 +170,7 @@ int fl__lua_expect_body(lua_State *L) {
   if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table, e.g. { journey = \"gateway.checkout\", success_rate = \">= 99.5%%\" }", ctx);
   static const char *const f[] = { "journey", "service", "endpoint", "success_rate", "p99", "p50", "during", "no_cascade_from",
                                    "error_rate", "p90", "p95", "p999", "mean", "throughput", "utilization", "lag", "age",
-                                   "recovers_within", NULL };
+                                   "recovers_within", "where", NULL };
   /* how each extra measure reads, in fl_xmeasure_t order */
   static const int xkind[FL_EXM__COUNT] = { CMP_SHARE, CMP_DURATION, CMP_DURATION, CMP_DURATION, CMP_DURATION, CMP_RATE,
                                            CMP_SHARE, CMP_COUNT, CMP_DURATION };
@@ -231,6 +231,14 @@ int fl__lua_expect_body(lua_State *L) {
     x->recovers_within = fl__read_duration(L, -1, ctx, "recovers_within"); lua_pop(L, 1);
     if (x->during == FL_EXPECT_FAULT) x->during = FL_EXPECT_AFTER;
     if (x->during != FL_EXPECT_AFTER) luaL_error(L, "%s: recovers_within needs during = \"after:NAME\" (the fault it recovers from)", ctx);
+  }
+  if (fl__field(L, 1, "where")) {   /* judged on the requests whose attributes match */
+    if (!x->subject) luaL_error(L, "%s: where needs journey = \"...\", service = \"...\" or endpoint = \"...\"", ctx);
+    for (int k = 0; k < x->nmore; k++)
+      if (x->more[k].measure >= FL_EXM_UTILIZATION)
+        luaL_error(L, "%s: where selects requests: %s is not a measure of requests", ctx, fl_xmeasure_name(x->more[k].measure));
+    fl__read_where(L, m, -1, ctx, "where", &x->where, &x->nwhere);
+    lua_pop(L, 1);
   }
   m->nexpects++;
   return 0;

@@ -76,7 +76,7 @@ static int sim_scale(lua_State *L) {
   /* a change makes one record of the run's scaling: counted against the memory cap */
   fl__charge_record(L, s, sizeof *s->sev, "sim:scale");
   int before = s->nsev;
-  int rc = n < 0 ? -FL_ERANGE : fl_sim_scale(s, svc->id, (int)n, "scaled by a hook");
+  int rc = n < 0 ? -FL_ERANGE : fl_sim_scale(s, svc->id, (int)n, FL_SCALED_BY_HOOK);
   if (s->nsev == before) s->hook_bytes -= sizeof *s->sev;
   if (rc != 0) return luaL_error(L, "sim:scale: %s can run 0 to %d instances, not %d", name, s->svc[svc->id].cap, (int)n);
   return 0;
@@ -112,7 +112,9 @@ static int set_mix(lua_State *L, fl_sim_t *s) {
     snprintf(msg, sizeof msg, "sim:set: traffic.mix: shares sum to %g (expected 1)", sum);
     return luaL_error(L, "%s", msg);
   }
+  if (s->model_watch) s->model_watch(s, "traffic.mix", false);
   for (int j = 0; j < m->njourneys; j++) m->journeys[j].share = share[j];
+  if (s->model_watch) s->model_watch(s, "traffic.mix", true);
   fl_sim_traffic_changed(s);
   return 0;
 }
@@ -137,6 +139,7 @@ static int sim_set(lua_State *L) {
   double before[MIX_MAX];
   int nj = s->m->njourneys < MIX_MAX ? s->m->njourneys : MIX_MAX;
   for (int j = 0; j < nj; j++) before[j] = s->m->journeys[j].share;
+  if (s->model_watch) s->model_watch(s, path, false);
   if (fl_model_set(s->m, buf, err, sizeof err) != 0) return luaL_error(L, "sim:set: %s", err);
   if (strncmp(path, "traffic.mix.", 12) == 0 && fabs(mix_sum(s->m) - 1) > 1e-6) {
     /* checked as --set is: one share alone would change the total rate */
@@ -147,6 +150,7 @@ static int sim_set(lua_State *L) {
              "sim:set(\"traffic.mix\", { [\"%s\"] = ..., ... })", sum, s->m->journeys[0].name);
     return luaL_error(L, "%s", msg);
   }
+  if (s->model_watch) s->model_watch(s, path, true);
   if (strncmp(path, "traffic.", 8) == 0) fl_sim_traffic_changed(s);
   return 0;
 }

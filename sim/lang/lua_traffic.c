@@ -356,15 +356,19 @@ int fl__lua_traffic(lua_State *L) {
   }
   if (!fl__field(L, 1, "mix") || !lua_istable(L, -1))
     luaL_error(L, "traffic: missing mix (e.g. mix = { [\"gateway.home\"] = 0.7, [\"gateway.checkout\"] = 0.3 })");
-  int mt = lua_gettop(L), n = 0;
+  int mt = lua_gettop(L), n = 0, nat = 0;
   lua_pushnil(L);
-  while (lua_next(L, mt)) { n++; lua_pop(L, 1); }
+  while (lua_next(L, mt)) { if (luaL_testudata(L, -1, "fl.mixat")) nat++; else n++; lua_pop(L, 1); }
+  if (nat > 10000) luaL_error(L, "traffic: mix has %d timed changes (at most 10000)", nat);
   if (n == 0) luaL_error(L, "traffic: mix is empty");
   if (n > 100000) luaL_error(L, "traffic: mix has %d journeys (at most 100000)", n);
   mixent_t *e = fl__model_alloc(m, sizeof *e * (size_t)n);
   int i = 0;
   lua_pushnil(L);
+  m->mix_at = fl__model_alloc(m, sizeof *m->mix_at * (size_t)(nat ? nat : 1));
   while (lua_next(L, mt)) {
+    fl_mix_at_t **at = luaL_testudata(L, -1, "fl.mixat");
+    if (at) { m->mix_at[m->nmix_at++] = **at; lua_pop(L, 1); continue; }   /* at "20m" { ... } */
     if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "traffic: mix keys must be entry endpoints such as \"gateway.home\"");
     e[i].name = fl__model_strdup(m, lua_tostring(L, -2));
     char ctx[300];
@@ -383,6 +387,8 @@ int fl__lua_traffic(lua_State *L) {
     lua_pop(L, 1);
   }
   qsort(e, (size_t)n, sizeof *e, cmp_mix);
+  for (int a = 1; a < m->nmix_at; a++)   /* in time order (stable: two at the same time are refused by resolve.c) */
+    for (int b = a; b > 0 && m->mix_at[b - 1].at > m->mix_at[b].at; b--) { fl_mix_at_t t = m->mix_at[b]; m->mix_at[b] = m->mix_at[b - 1]; m->mix_at[b - 1] = t; }
   m->journeys = fl_xcalloc((size_t)n, sizeof *m->journeys);
   m->njourneys = n;
   for (i = 0; i < n; i++) {

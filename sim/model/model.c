@@ -4,6 +4,7 @@
 #include "faultline/scenario.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,30 @@ fl_endpoint_t *fl_model_find_endpoint(const fl_model_t *m, const char *name) {
     if (strcmp(s->endpoints[j].name, dot + 1) == 0) return &s->endpoints[j];
   /* a service declared without endpoints has one, whatever its callers call it */
   return s->implicit ? &s->endpoints[0] : NULL;
+}
+
+/* ---- request attributes as written ---- */
+
+const char *fl_attr_gen_format(const fl_attr_gen_t *g, const fl_model_t *m, char *buf, size_t n) {
+  if (g->kind == FL_ATTR_ZIPF) { snprintf(buf, n, "zipf { n = %d, s = %g }", g->n, g->s); return buf; }
+  const fl_attr_key_t *k = &m->attr_keys[g->key];
+  size_t w = (size_t)snprintf(buf, n, "%s {", g->kind == FL_ATTR_CHOICE ? "choice" : "share");
+  for (int i = 0; i < g->n && i < 8 && w < n; i++) {
+    const char *v = g->ids ? k->values[g->ids[i] - 1] : g->names[i];
+    if (g->kind == FL_ATTR_CHOICE) w += (size_t)snprintf(buf + w, n - w, "%s \"%s\"", i ? "," : "", v);
+    else w += (size_t)snprintf(buf + w, n - w, "%s %s = %.4g", i ? "," : "", v, g->cdf[i] - (i ? g->cdf[i - 1] : 0));
+  }
+  if (g->n > 8 && w < n) w += (size_t)snprintf(buf + w, n - w, ", ... (%d values)", g->n);
+  if (w < n) snprintf(buf + w, n - w, " }");
+  return buf;
+}
+
+const char *fl_call_count_format(const fl_call_t *c, char *buf, size_t n) {
+  if (c->count->kind == FL_DIST_CONST) { snprintf(buf, n, "%g", c->count->a); return buf; }
+  char d[160];
+  fl_dist_format(c->count, d, sizeof d);
+  snprintf(buf, n, "%s, mean %g items", d, fl_dist_mean(c->count));
+  return buf;
 }
 
 /* ---- the arena ---- */

@@ -4,6 +4,7 @@
 #include "model_int.h"
 #include "faultline/scenario.h"
 #include "faultline/sim.h"
+#include "faultline/units.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -181,6 +182,23 @@ static int link_journeys(fl_model_t *m, char *err, size_t n) {
   }
   if (fabs(sum - 1) > 1e-6)
     return errf(err, n, "%s:%d: traffic: mix shares sum to %g (expected 1)", m->traffic_file, m->traffic_line, sum);
+  for (int a = 0; a < m->nmix_at; a++) {   /* timed changes: checked as the static mix is */
+    fl_mix_at_t *x = &m->mix_at[a];
+    char when[32];
+    fl_format_duration(x->at, when, sizeof when);
+    if (a > 0 && x->at <= m->mix_at[a - 1].at)
+      return errf(err, n, "%s:%d: traffic: mix at %s: two changes at the same time", x->file, x->line, when);
+    x->share = fl__model_alloc(m, sizeof *x->share * (size_t)m->njourneys);
+    double total = 0;
+    for (int k = 0; k < x->n; k++) {
+      int j = fl_model_find_journey(m, x->names[k]);
+      if (j < 0) return errf(err, n, "%s:%d: traffic: mix at %s: '%s' is not a journey of the mix (give it a share there, 0 if it starts later)",
+                             x->file, x->line, when, x->names[k]);
+      x->share[j] = x->shares[k];
+      total += x->shares[k];
+    }
+    if (fabs(total - 1) > 1e-6) return errf(err, n, "%s:%d: traffic: mix at %s: shares sum to %g (expected 1)", x->file, x->line, when, total);
+  }
   return 0;
 }
 
@@ -314,6 +332,9 @@ static int link_faults_and_expects(fl_model_t *m, char *err, size_t n) {
       if ((q == FL_EXM_LAG || q == FL_EXM_AGE) && !(x->service && x->service->broker))
         return errf(err, n, "%s:%d: expect \"%s\": %s is a broker's (kind = \"broker\")", x->file, x->line, x->name, fl_xmeasure_name(q));
     }
+    char why[256];
+    if (x->nwhere && link_matches(m, x->where, x->nwhere, why, sizeof why))
+      return errf(err, n, "%s:%d: expect \"%s\": where: %s", x->file, x->line, x->name, why);
     if (x->during == FL_EXPECT_FAULT || x->during == FL_EXPECT_AFTER) {
       for (int k = 0; k < m->nfaults; k++) if (strcmp(m->faults[k].name, x->fault_name) == 0) x->fault = k;
       if (x->fault < 0) return errf(err, n, "%s:%d: expect \"%s\": no fault named '%s'", x->file, x->line, x->name, x->fault_name);

@@ -26,29 +26,25 @@ void fl__attrs_draw(const fl_attr_gen_t *g, int n, uint32_t *attr, fl_rng_t *rng
   for (int i = 0; i < n; i++) attr[g[i].key] = fl__attr_draw(&g[i], rng);
 }
 
-int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *)) {
-  const fl_call_t *call = &q->ep->calls[ci];
-  double c = floor(fl_time_to_sec(fl_dist_sample(call->count, &s->rng_attrs)) + 0.5);
-  int k = c <= 0 ? 0 : c >= FL_MAX_FANOUT ? FL_MAX_FANOUT : (int)c;
-  if (k == 0) return 0;
-  q->pending = (uint16_t)(q->pending + k - 1);   /* answers come through events: none arrives while we issue */
-  uint32_t chosen[FL_MAX_ATTRS][FL_MAX_FANOUT];
-  for (int j = 0; j < k; j++) {
-    uint32_t a[FL_MAX_ATTRS];
-    for (int x = 0; x < FL_MAX_ATTRS; x++) a[x] = q->attr[x];
-    for (int gi = 0; gi < call->nitems; gi++) {
-      const fl_attr_gen_t *g = &call->items[gi];
-      uint32_t v = fl__attr_draw(g, &s->rng_attrs);
-      /* a page of 4 products shows 4 distinct ones: choice redraws a value already taken */
-      if (g->kind == FL_ATTR_CHOICE && k <= g->n)
-        for (int again = 1; again;) {
-          again = 0;
-          for (int p = 0; p < j; p++) if (chosen[gi][p] == v) { again = 1; v = fl__attr_draw(g, &s->rng_attrs); break; }
-        }
-      chosen[gi][j] = v;
-      a[g->key] = v;
-    }
-    issue(s, q, ci, a);
+int fl__fan_out_count(fl_sim_t *s, const fl_call_t *call) {
+  /* by inversion, not fl_dist_sample: that one is inlined in the hot path while it has one caller */
+  double u = fl_rng_uniform(&s->rng_attrs);
+  double c = floor(fl_dist_quantile(call->count, u > 0 ? u : 0x1p-53) + 0.5);
+  return c <= 0 ? 0 : c >= FL_MAX_FANOUT ? FL_MAX_FANOUT : (int)c;
+}
+
+void fl__fan_out_item(fl_sim_t *s, const fl_req_t *q, const fl_call_t *call, int j, int k, uint32_t chosen[][FL_MAX_FANOUT], uint32_t *a) {
+  for (int x = 0; x < FL_MAX_ATTRS; x++) a[x] = q->attr[x];
+  for (int gi = 0; gi < call->nitems; gi++) {
+    const fl_attr_gen_t *g = &call->items[gi];
+    uint32_t v = fl__attr_draw(g, &s->rng_attrs);
+    /* a page of 4 products shows 4 distinct ones: choice redraws a value already taken */
+    if (g->kind == FL_ATTR_CHOICE && k <= g->n)
+      for (int again = 1; again;) {
+        again = 0;
+        for (int p = 0; p < j; p++) if (chosen[gi][p] == v) { again = 1; v = fl__attr_draw(g, &s->rng_attrs); break; }
+      }
+    chosen[gi][j] = v;
+    a[g->key] = v;
   }
-  return k;
 }

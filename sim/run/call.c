@@ -16,12 +16,18 @@ static void on_delayed_arrival(fl_engine_t *e, fl_event_t *ev) {
   fl__arrive_from(SIM(e), q, q->arrived);
 }
 
+/* The latency faults on q's endpoint, or on the requests whose attributes match, add on the way:
+** out of line, so that the hot path (send_after, inlined in its two callers) stays small. */
+static __attribute__((noinline)) fl_time_t precise_latency(const fl_sim_t *s, const fl_req_t *q) {
+  return s->ep[q->ep->id].latency + (s->nwhere_active ? fl__where_latency(s, q) : 0);
+}
+
 /* Delivers a request to its service, after the latency faults add on the way: a link's ('extra')
 ** is the caller's, before the service's door; the service's, its endpoint's and those on the
 ** request's attributes are the service's own, in its latency (measured from the door). */
-static void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
+static inline __attribute__((always_inline)) void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
   fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
-  if (s->nep_active | s->nwhere_active) lat += s->ep[q->ep->id].latency + (s->nwhere_active ? fl__where_latency(s, q) : 0);
+  if (s->nep_active | s->nwhere_active) lat += precise_latency(s, q);
   if (lat > 0) {
     q->arrived = s->eng.now + extra;
     q->ev.cb = on_delayed_arrival;
@@ -122,7 +128,8 @@ void fl__deliver(fl_sim_t *s, fl_req_t *p, uint32_t pgen, fl_callctx_t *x, int c
 
 /* ---- calls and their attempts ---- */
 
-static void issue_call(fl_sim_t *s, fl_req_t *parent, int ci, const uint32_t *attr) {
+/* Inlined in its two callers (a step's call, a fan-out's item): one call per request on the hot path. */
+static inline __attribute__((always_inline)) void issue_call(fl_sim_t *s, fl_req_t *parent, int ci, const uint32_t *attr) {
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_call_rt_t *cr = &s->call[call->id];
   cr->calls++;
@@ -197,6 +204,21 @@ static bool cache_hit(fl_sim_t *s, const fl_req_t *q, const fl_call_t *call) {
   return false;
 }
 
+/* Makes the fan-out call ci of q's step: one call per item, each with its attributes; returns how
+** many it made (0 to FL_MAX_FANOUT). */
+static __attribute__((noinline)) int fan_out(fl_sim_t *s, fl_req_t *q, int ci) {
+  const fl_call_t *call = &q->ep->calls[ci];
+  int k = fl__fan_out_count(s, call);
+  if (k == 0) return 0;
+  q->pending = (uint16_t)(q->pending + k - 1);   /* answers come through events: none arrives while we issue */
+  uint32_t chosen[FL_MAX_ATTRS][FL_MAX_FANOUT], a[FL_MAX_ATTRS];
+  for (int j = 0; j < k; j++) {
+    fl__fan_out_item(s, q, call, j, k, chosen, a);
+    issue_call(s, q, ci, a);
+  }
+  return k;
+}
+
 void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
   const fl_step_t *st = &q->ep->steps[q->step];
   q->pending = (uint16_t)st->count;
@@ -214,7 +236,7 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
     if (call->async) { fl__publish(s, q, call); skipped++; continue; }   /* sent; nobody waits for the answer */
     if (call->nwhen && !fl__attrs_match(q->attr, call->when, call->nwhen)) { skipped++; continue; }   /* when = { ... } */
     if (call->cache_hit > 0 && cache_hit(s, q, call)) { skipped++; continue; }
-    if (call->count) { if (!fl__fan_out(s, q, st->first + i, issue_call)) skipped++; continue; }   /* one call per item */
+    if (call->count) { if (!fan_out(s, q, st->first + i)) skipped++; continue; }   /* one call per item */
     issue_call(s, q, st->first + i, q->attr);
   }
   if (skipped) {

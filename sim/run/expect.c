@@ -1,5 +1,6 @@
 /* Expectations: once the run is over, each expectation's scope (its windows' counts and
-** latency) against its thresholds, and no_cascade_from against the attributed health changes. */
+** latency) against its thresholds, and no_cascade_from against the attributed health changes;
+** during the run, the counts of the requests an expectation's where = { ... } selects. */
 #include "run_int.h"
 
 #include <math.h>
@@ -88,6 +89,25 @@ static void check_no_cascade(const fl_sim_t *s, const fl_service_t *root, fl_exp
     snprintf(er->detail, sizeof er->detail, "%s (not a direct caller of %s) went %s at t=%.0fs (%s)", svc->name, root->name,
              fl_health_name(c->to), fl_time_to_sec(c->t), c->reason);
     return;
+  }
+}
+
+void fl__expect_where(fl_sim_t *s, int journey, const fl_endpoint_t *ep, const uint32_t *attr, int what, fl_cause_t cause,
+                      fl_time_t latency) {
+  const fl_model_t *m = s->m;
+  for (int x = 0; x < m->nexpects; x++) {
+    const fl_expect_t *ex = &m->expects[x];
+    if (!ex->nwhere) continue;
+    if (ep ? !(ex->endpoint == ep || ex->service == ep->service) : (ex->endpoint || ex->service || ex->journey != journey)) continue;
+    if (!fl__attrs_match(attr, ex->where, ex->nwhere)) continue;
+    fl_exp_rt_t *er = &s->exp[x];
+    switch (what) {
+    case FL_EXPECT_ARRIVED: er->wwin.arrivals++; break;
+    case FL_EXPECT_ANSWERED: fl_hist_add(er->whist, latency); break;
+    case FL_OUT_SUCCESS: er->wwin.successes++; break;
+    case FL_OUT_DEGRADED: er->wwin.degraded++; break;
+    default: er->wwin.failures++; er->wwin.cause[cause]++; break;
+    }
   }
 }
 

@@ -63,6 +63,12 @@ static inline void count_outcome(fl_stats_t *st, bool measured, fl_outcome_t out
   if (measured) fl_hist_add(st->htotal, latency);
 }
 
+/* The same for the expectations with where = { ... } on q's service or endpoint. */
+static void count_where(fl_sim_t *s, const fl_req_t *q, fl_outcome_t out, fl_cause_t cause, fl_time_t latency) {
+  fl__expect_where(s, -1, q->ep, q->attr, (int)out, cause, 0);
+  if (out != FL_OUT_FAILURE) fl__expect_where(s, -1, q->ep, q->attr, FL_EXPECT_ANSWERED, cause, latency);
+}
+
 /* ---- cores: processor sharing ---- */
 
 /* Speed of each job at work on the instance: all of a core while the jobs fit on the cores left
@@ -220,6 +226,7 @@ static void drop(fl_sim_t *s, fl_req_t *q, fl_svc_rt_t *r, bool measured) {
   fl__svc_touch(s, r, q->ep->service);
   r->inflight--;
   count_outcome(&r->st, measured, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
+  if (s->nexp_where) count_where(s, q, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
   q->flags |= F_LIMBO;
   q->cause = FL_CAUSE_TIMEOUT; q->origin = (int16_t)q->ep->service->id;
   q->ev.cb = on_deferred;
@@ -237,6 +244,7 @@ void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
   r->st.win.arrivals++;
   r->a_arrivals++;
+  if (s->nexp_where) fl__expect_where(s, -1, q->ep, q->attr, FL_EXPECT_ARRIVED, FL_CAUSE_NONE, 0);
   fl__svc_touch(s, r, svc);
   r->inflight++;
   if (svc->rate_limit > 0) {   /* token bucket at the door */
@@ -299,6 +307,7 @@ void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, 
       if (q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
     }
     count_outcome(&r->st, measured, out, cause, latency);
+    if (s->nexp_where) count_where(s, q, out, cause, latency);
     fl_hist_t *eh = s->ep[q->ep->id].hwin;   /* an endpoint with its own slo */
     if (eh && out != FL_OUT_FAILURE) fl_hist_add(eh, latency);
   }

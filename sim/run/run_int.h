@@ -235,8 +235,20 @@ static inline bool fl__attrs_match(const uint32_t *attr, const fl_attr_match_t *
 }
 void fl__attrs_draw(const fl_attr_gen_t *g, int n, uint32_t *attr, fl_rng_t *rng);
 uint32_t fl__attr_draw(const fl_attr_gen_t *g, fl_rng_t *rng);
-/* Makes the fan-out call ci of q's step: returns how many calls it made (0 to FL_MAX_FANOUT). */
-int fl__fan_out(fl_sim_t *s, fl_req_t *q, int ci, void (*issue)(fl_sim_t *, fl_req_t *, int, const uint32_t *));
+/* A fan-out call's number of items this time (0 to FL_MAX_FANOUT), and item j's attributes of k:
+** q's, with one drawn per item for each of call's attrs ('chosen' holds the draws of items 0..j-1:
+** choice draws distinct values while there are enough). */
+int fl__fan_out_count(fl_sim_t *s, const fl_call_t *call);
+void fl__fan_out_item(fl_sim_t *s, const fl_req_t *q, const fl_call_t *call, int j, int k, uint32_t chosen[][FL_MAX_FANOUT], uint32_t *a);
+
+/* ---- expect.c: expectations with where = { ... } count the matching requests themselves ---- */
+/* A session of journey 'journey' (ep NULL), or a request to the endpoint 'ep', with attributes
+** 'attr': arrived (what = FL_EXPECT_ARRIVED), was answered after 'latency' (FL_EXPECT_ANSWERED),
+** or ended with the outcome 'what' (an fl_outcome_t) and 'cause'. Called only while s->nexp_where. */
+#define FL_EXPECT_ARRIVED (-1)
+#define FL_EXPECT_ANSWERED (-2)
+void fl__expect_where(fl_sim_t *s, int journey, const fl_endpoint_t *ep, const uint32_t *attr, int what, fl_cause_t cause,
+                      fl_time_t latency);
 
 /* ---- trace.c: traces of sampled requests (only with a tracer: s->tracer) ---- */
 /* Cold: the hot path only tests a field; a request is never freed with its trace set (a freed

@@ -119,7 +119,12 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->confirm = m->health.confirm > 0 ? m->health.confirm : 2;
   fl__faults_init(s);
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
-  for (int x = 0; x < m->nexpects; x++) { s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h); }
+  for (int x = 0; x < m->nexpects; x++) {
+    s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h);
+    if (!m->expects[x].nwhere) continue;
+    s->exp[x].whist = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].whist);
+    s->nexp_where++;
+  }
   fl_event_init(&s->window_ev, fl__on_window);
   fl_engine_schedule_first_at(&s->eng, &s->window_ev, s->window < s->end ? s->window : s->end);
   const char *chk = getenv("FAULTLINE_CHECK_INVARIANTS");   /* read once: never on the hot path */
@@ -147,7 +152,8 @@ void fl_sim_release(fl_sim_t *s) {
   }
   for (int i = 0; i < s->nlogs; i++) free(s->logs[i].msg);
   free(s->logs); free(s->hook_ev);
-  for (int x = 0; s->m && x < s->m->nexpects; x++) free(s->exp[x].acc.h);
+  if (s->model_watch_free) s->model_watch_free(s->model_watch_state);
+  for (int x = 0; s->m && x < s->m->nexpects; x++) { free(s->exp[x].acc.h); free(s->exp[x].whist); }
   for (int id = 0; id < s->ncalls; id++) fl__policies_release(s, id);
   free(s->call); free(s->calls); free(s->call_ep); free(s->bev); free(s->sev);
   for (int g = 0; g < s->ngroups; g++) free(s->groups[g].ring);

@@ -1,7 +1,7 @@
 /* Traffic: journeys' open-loop arrivals (a Poisson process thinned to the rate profile), the
 ** replay of a trace of timestamps, closed-loop users (a count over time: each user runs a
 ** session, thinks, runs the next), and each session: its steps, the client's timeout, refreshes
-** and think time, and the journey's outcome when the session ends. */
+** and think time, and the journey's outcome when the session ends; the mix's timed changes. */
 #include "run_int.h"
 
 #include <math.h>
@@ -89,6 +89,7 @@ static void session_end(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
     if (origin >= 0 && jr->fail_from) fl__journey_from(jr, jr->fail_from, origin);
     break;
   }
+  if (s->nexp_where) fl__expect_where(s, x->journey, NULL, x->attr, (int)out, cause, 0);
   if (x->user) { user_next(s, x); return; }
   x->next = s->free_sess; s->free_sess = x;
 }
@@ -113,6 +114,7 @@ void fl__session_answer(fl_sim_t *s, fl_session_t *x, fl_outcome_t out, fl_cause
   fl_hist_add(jr->st.hwin, s->eng.now - x->step_sent);
   x->spent += s->eng.now - x->step_sent;
   if (x->measured) { fl_hist_add(jr->st.htotal, s->eng.now - x->step_sent); jr->steps_done++; }
+  if (s->nexp_where) fl__expect_where(s, x->journey, NULL, x->attr, FL_EXPECT_ANSWERED, FL_CAUSE_NONE, s->eng.now - x->step_sent);
   if (out == FL_OUT_DEGRADED) { x->degraded = true; if (x->deg_origin < 0) x->deg_origin = origin; }
   x->attempt = 0;
   if (x->step + 1 < jn->nsteps) {
@@ -147,6 +149,7 @@ static void session_begin(fl_sim_t *s, fl_session_t *x, int j) {
   if (s->m->nattrs) fl__attrs_draw(s->m->attrs, s->m->nattrs, x->attr, &s->rng_attrs);   /* the user's product, country, ... */
   jr->st.win.arrivals++;
   jr->inflight++;
+  if (s->nexp_where) fl__expect_where(s, j, NULL, x->attr, FL_EXPECT_ARRIVED, FL_CAUSE_NONE, 0);
   if (x->measured) { jr->st.total.arrivals++; jr->sessions++; }
   session_send(s, x);
 }
@@ -250,7 +253,9 @@ static void user_next(fl_sim_t *s, fl_session_t *x) {
     users_schedule(s);   /* the profile may want users again later */
     return;
   }
-  fl_time_t think = fl_dist_sample(&m->users_think, &u->rng_think);
+  /* by inversion, not fl_dist_sample: that one is inlined in the hot path (work) while it has one caller */
+  double v = fl_rng_uniform(&u->rng_think);
+  fl_time_t think = fl_sec_to_time(fl_dist_quantile(&m->users_think, v > 0 ? v : 0x1p-53));
   if (now >= s->warmup) { u->think_s += fl_time_to_sec(think); u->thinks++; }
   fl_time_t at = think > FL_TIME_MAX - now ? FL_TIME_MAX : now + think;
   if (at < x->began + USER_MIN_LOOP) at = x->began + USER_MIN_LOOP;
@@ -309,6 +314,20 @@ void fl_sim_traffic_changed(fl_sim_t *s) {
   if (s->m->has_users) users_schedule(s);   /* more users start now; fewer stop as their sessions end */
 }
 
+/* The mix's timed change: the shares from now on, then the next change. */
+static void on_mix_at(fl_engine_t *e, fl_event_t *ev) {
+  fl_sim_t *s = SIM(e);
+  const fl_model_t *m = s->m;
+  const fl_mix_at_t *x = &m->mix_at[s->mix_next++];
+  (void)ev;
+  if (s->model_watch) s->model_watch(s, "traffic.mix", false);
+  for (int j = 0; j < m->njourneys; j++) m->journeys[j].share = x->share[j];
+  if (s->model_watch) s->model_watch(s, "traffic.mix", true);
+  fl_sim_traffic_changed(s);
+  if (s->mix_next < m->nmix_at && fl_sec_to_time(m->mix_at[s->mix_next].at) < s->end)
+    fl_engine_schedule_at(e, &s->mix_ev, fl_sec_to_time(m->mix_at[s->mix_next].at));
+}
+
 /* Journeys' state and statistics, their first arrivals, or the trace's first timestamp. */
 void fl__traffic_init(fl_sim_t *s) {
   const fl_model_t *m = s->m;
@@ -340,5 +359,7 @@ void fl__traffic_init(fl_sim_t *s) {
   fl_rng_init(&s->users.rng, m->seed, "users", "journeys");   /* ready for a live --set traffic.users too */
   fl_rng_init(&s->users.rng_think, m->seed, "users", "think");
   fl_event_init(&s->users.spawn, on_spawn);
+  fl_event_init(&s->mix_ev, on_mix_at);
+  if (m->nmix_at && fl_sec_to_time(m->mix_at[0].at) < s->end) fl_engine_schedule_at(&s->eng, &s->mix_ev, fl_sec_to_time(m->mix_at[0].at));
   if (m->has_users) users_schedule(s);
 }

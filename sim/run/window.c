@@ -16,12 +16,14 @@ const char *fl_series_name(fl_series_t s) { return (unsigned)s < FL_SER__COUNT ?
 
 /* ---- scopes ---- */
 
-static void accumulate(fl_acc_t *a, const fl_stats_t *st) {
-  a->c.arrivals += st->win.arrivals; a->c.successes += st->win.successes;
-  a->c.degraded += st->win.degraded; a->c.failures += st->win.failures;
-  for (int k = 0; k < FL_CAUSE__COUNT; k++) a->c.cause[k] += st->win.cause[k];
-  fl_hist_merge(a->h, st->hwin);
+static void add_window(fl_acc_t *a, const fl_counts_t *c, const fl_hist_t *h) {
+  a->c.arrivals += c->arrivals; a->c.successes += c->successes;
+  a->c.degraded += c->degraded; a->c.failures += c->failures;
+  for (int k = 0; k < FL_CAUSE__COUNT; k++) a->c.cause[k] += c->cause[k];
+  fl_hist_merge(a->h, h);
 }
+
+static void accumulate(fl_acc_t *a, const fl_stats_t *st) { add_window(a, &st->win, st->hwin); }
 
 /* Which scopes a window belongs to: expectations and the faults' before/during/after phases. */
 static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
@@ -44,8 +46,18 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
     }
     default: in = measured; break;
     }
-    if (!in) continue;
     fl_exp_rt_t *er = &s->exp[x];
+    if (ex->nwhere) {   /* its own counts of the matching requests, whatever the scope */
+      if (in) {
+        er->windows++;
+        er->secs += fl_time_to_sec(wend - wstart);
+        add_window(&er->acc, &er->wwin, er->whist);
+      }
+      memset(&er->wwin, 0, sizeof er->wwin);
+      fl_hist_reset(er->whist);
+      continue;
+    }
+    if (!in) continue;
     er->windows++;
     er->secs += fl_time_to_sec(wend - wstart);
     if (ex->endpoint) { fl_hist_merge(er->acc.h, s->ep[ex->endpoint->id].hwin); continue; }

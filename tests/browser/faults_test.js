@@ -3,7 +3,9 @@
 // two endpoints, refunds -> payment), with errors on the link checkout -> payment and errors on
 // the endpoint catalog.get, runs `faultline run --html` on it and checks, in a window during the
 // faults, that the link's badge is on the edge checkout -> payment, that payment (which the link
-// fault never reaches) stays healthy and unbadged, and that catalog's badge names the endpoint.
+// fault never reaches) stays healthy and unbadged, and that catalog's badge names the endpoint; a
+// hook changes the mix at 50 s: the report's model is the mix as it started, the page lists the change;
+// an expectation with where shows its selector.
 // usage: node tests/browser/faults_test.js; prints "ok NAME" / "FAIL NAME: why" and
 // "# faults_test: N passed, N failed"; screenshots go to out/.
 'use strict';
@@ -24,9 +26,12 @@ service "checkout" { instances = 1, workers = 1000, queue = 1000, work = const "
 service "refunds" { instances = 1, workers = 100, work = const "1ms", calls = { call "payment" } }
 service "catalog" { instances = 2, workers = 100, endpoints = { get = { work = const "2ms" }, list = { work = const "2ms" } } }
 service "payment" { instances = 2, workers = 100, work = const "5ms" }
-traffic { rate = "300/s", mix = { ["gateway.buy"] = 0.4, ["gateway.item"] = 0.2, ["gateway.list"] = 0.2, refunds = 0.2 } }
+traffic { rate = "300/s", mix = { ["gateway.buy"] = 0.4, ["gateway.item"] = 0.2, ["gateway.list"] = 0.2, refunds = 0.2 },
+  attrs = { region = share { eu = 0.5, us = 0.5 } } }
 fault { from = "checkout", to = "payment", kind = "errors", rate = "100%", at = "20.5s", duration = "20s" }
 fault { target = "catalog.get", kind = "errors", rate = "100%", at = "20.5s", duration = "20s" }
+expect "items from one region" { journey = "gateway.item", where = { region = "eu" }, p99 = "< 1s" }
+at("50s", function(sim) sim:set("traffic.mix", { ["gateway.buy"] = 0.7, ["gateway.item"] = 0.1, ["gateway.list"] = 0.1, refunds = 0.1 }) end)
 `;
 
 async function main() {
@@ -47,6 +52,14 @@ async function main() {
     const ep = report.faults.find((f) => f.endpoint);
     check('the_json_names_the_endpoint', ep && ep.target === 'catalog' && ep.endpoint === 'get', JSON.stringify(ep));
 
+    /* a hook's change of the mix: the model as it started, and the change listed with its time */
+    check('the_json_model_is_the_model_as_it_started', report.scenario.model.traffic.mix['gateway.buy'] === 0.4, JSON.stringify(report.scenario.model.traffic.mix));
+    const changes = await page.$$eval('#fl-changes li', (lis) => lis.map((li) => li.textContent));
+    const shown = await page.$eval('#fl-changes', (e) => !e.hidden);
+    check('the_page_lists_the_hooks_change', shown && changes.length === 1 && changes[0].indexOf('50s') >= 0 && changes[0].indexOf('traffic.mix') >= 0 &&
+          changes[0].indexOf('"gateway.buy":0.4') >= 0 && changes[0].indexOf('"gateway.buy":0.7') >= 0, JSON.stringify(changes));
+    const exp = await page.$eval('#fl-expectations', (e) => e.textContent);
+    check('the_expectation_shows_its_where', exp.indexOf('gateway.item during all, where region = eu') >= 0, exp.slice(0, 300));
     const badge = await page.$eval('#fl-diagram .ebadge[data-from="checkout"][data-to="payment"]',
       (g) => ({ cls: g.getAttribute('class'), text: g.querySelector('text').textContent, shown: getComputedStyle(g).display !== 'none' })).catch((e) => ({ err: String(e) }));
     check('the_link_fault_is_a_badge_on_its_edge', badge.cls === 'ebadge on' && badge.text === 'ERRORS' && badge.shown, JSON.stringify(badge));
