@@ -341,7 +341,9 @@ static void same_host(fl_ifaults_t *fs) {
     if (!m || (svc && !svc->implicit && fl_model_find_endpoint(m, full))) {
       char svcname[128];
       snprintf(svcname, sizeof svcname, "%s", f->target);
-      snprintf(f->target, sizeof f->target, "%s", full);
+      size_t fl = strlen(full);
+      if (fl >= sizeof f->target) continue;   /* a name too long for a target: left as it was */
+      memcpy(f->target, full, fl + 1);
       fl__fault_why(f, "%s is behind several proxies, one per port (also %.*s, upstream %s): each carries only the calls on its own port, "
                     "so this is a fault on the endpoint %s, not on all of %s's calls%s", svcname, (int)strcspn(fs->v[other].name, "/"), fs->v[other].name,
                     fs->v[other].via, full, svcname,
