@@ -113,7 +113,7 @@ TEST(trees_lay_out_byte_for_byte_as_cjson_print_and_print_unformatted) {
   int bad = 0;
   for (int i = 0; i < 3000 && !bad; i++) {
     cJSON *j = cJSON_CreateObject();
-    for (int k = 0; k < 4; k++) { char key[8]; snprintf(key, sizeof key, "k%d", k); cJSON_AddItemToObject(j, key, random_tree(&r, 0)); }
+    for (int k = 0; k < 4; k++) { char key[16]; snprintf(key, sizeof key, "k%d", k); cJSON_AddItemToObject(j, key, random_tree(&r, 0)); }
     for (int pretty = 0; pretty < 2; pretty++) {
       char *want = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
       char *got = writer_text(j, pretty, false);
