@@ -484,4 +484,12 @@ TEST(a_bad_timed_mix_is_refused_with_its_line) {
   e = load_error("mix_at_share.lua", TIMED_MIX("at \"30s\" { [\"front.list\"] = 2 }"));
   note("%s", e);
   CHECK(strstr(e, "mix_at_share.lua:") != NULL && strstr(e, "front.list") != NULL);
+  /* at("45s") alone is neither a hook nor a mix change: refused at its line, not dropped */
+  e = load_error("at_alone.lua", CATALOG "\n\nat(\"45s\")\nat(\"50s\", function(sim) end)\n");
+  note("%s", e);
+  int line = 1;
+  for (const char *c = CATALOG; *c; c++) line += *c == '\n';
+  char want[64];
+  snprintf(want, sizeof want, "at_alone.lua:%d: at: expected a function", line + 2);
+  CHECK_MSG(strstr(e, want) != NULL, "'%s' should say '%s'", e, want);
 }

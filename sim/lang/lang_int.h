@@ -36,6 +36,9 @@ typedef struct loader {
   int hook_line;             /* has no position of its own */
   struct fl_sim *run_sim;    /* the run whose hook is running (NULL while the script loads) */
   bool stop_before;          /* run_sim->stop was set before the hook started (not an interrupt) */
+  int mixat_open;            /* at "T" without its { ... } yet (a hook's at() missing its function) */
+  const char *mixat_file;    /* ... where the first of them was written */
+  int mixat_line;
 } loader_t;
 
 /* The loader, for a constructor (upvalue 1): refused once the script has run (from a hook or a

@@ -322,6 +322,10 @@ int fl_scenario_load(const char *path, const fl_load_opts_t *opts, fl_model_t **
       else snprintf(err, errlen, "%s", msg ? msg : "unknown error");
     }
     rc = -FL_ESCENARIO;
+  } else if (ld.mixat_open > 0) {   /* at("45m") alone: a hook without its function */
+    snprintf(err, errlen, "%s:%d: at: expected a function: at(\"45m\", function(sim) ... end) (or, inside a mix, at \"45m\" { ... })",
+             ld.mixat_file ? ld.mixat_file : path, ld.mixat_line);
+    rc = -FL_ESCENARIO;
   } else if (!ld.seen_scenario) {
     snprintf(err, errlen, "%s:1: no scenario { duration = ... } (expected e.g. scenario { name = \"shop\", duration = \"1h\" })", path);
     rc = -FL_ESCENARIO;

@@ -32,7 +32,11 @@ static int mix_at(lua_State *L, double t, int tbl) {
   return 1;
 }
 
-static int mix_at_body(lua_State *L) { return mix_at(L, lua_tonumber(L, lua_upvalueindex(2)), 1); }
+static int mix_at_body(lua_State *L) {
+  loader_t *ld = lua_touserdata(L, lua_upvalueindex(1));
+  if (ld->mixat_open > 0 && --ld->mixat_open == 0) ld->mixat_line = 0;
+  return mix_at(L, lua_tonumber(L, lua_upvalueindex(2)), 1);
+}
 
 /* at("45m", function(sim) ... end) and every("1m", function(sim) ... end) */
 static int add_hook(lua_State *L, bool repeat) {
@@ -42,6 +46,7 @@ static int add_hook(lua_State *L, bool repeat) {
   double t = fl__read_duration(L, 1, what, repeat ? "interval" : "time");
   if (repeat && t <= 0) luaL_error(L, "every: the interval must be positive");
   if (!repeat && lua_isnoneornil(L, 2)) {   /* at "20m" { ... }: the loader and the time */
+    if (ld->mixat_open++ == 0) fl__where(L, m, &ld->mixat_file, &ld->mixat_line);   /* never given its { ... }: an error at the end */
     lua_pushvalue(L, lua_upvalueindex(1)); lua_pushnumber(L, t);
     lua_pushcclosure(L, mix_at_body, 2);
     return 1;
