@@ -593,6 +593,41 @@ static const char *pre_degraded =
   "traffic { rate = \"100/s\", mix = { s = 1 } }\n"
   "fault { name = \"boom\", target = \"s\", kind = \"errors\", rate = 1, at = \"20.5s\", duration = \"10s\" }\n";
 
+/* --set reaches a journey's slo and session_slo: the same run with a session_slo of 200 ms (over
+** the 160 ms the fault makes) never degrades the journey; a step slo of 25 ms (under the 30 ms
+** step) degrades it from the start, by its steps, not its sessions. */
+TEST(set_changes_a_journeys_slo_and_session_slo) {
+  static const char *const loose[] = { "traffic.journeys.shop.session_slo=200ms" };
+  static const char *const tight[] = { "traffic.journeys.shop.slo=25ms", "traffic.journeys.shop.session_slo=1s" };
+  run_t r;
+  if (!run_path(&r, put("session_loose.lua", session_slo), loose, 1)) { run_free(&r); return; }
+  CHECK_NEAR(r.m->journeys[jrn_id(&r, "shop")].session_slo, 0.2, 1e-12);
+  CHECK(change_of(&r, NULL, "shop", FL_HEALTH_DEGRADED) == NULL);
+  run_free(&r);
+  if (!run_path(&r, put("session_tight.lua", session_slo), tight, 2)) { run_free(&r); return; }
+  const fl_change_t *c = change_of(&r, NULL, "shop", FL_HEALTH_DEGRADED);
+  CHECK(c != NULL);
+  if (c) {
+    note("%s at %.0f s", c->reason, fl_time_to_sec(c->t));
+    CHECK(fl_time_to_sec(c->t) <= 10);   /* the first windows after the warm-up */
+    CHECK(strstr(c->reason, "over its slo of 25ms") != NULL);
+  }
+  run_free(&r);
+  /* bad paths and values name what was expected */
+  static const char *const bad[][1] = { { "traffic.journeys.nope.slo=1s" }, { "traffic.journeys.shop.p99=1s" },
+                                        { "traffic.journeys.shop.slo=fast" } };
+  static const char *const says[] = { "no journey 'nope'", "unknown journey field 'p99' (expected slo, session_slo)",
+                                      "expected a duration" };
+  for (int k = 0; k < 3; k++) {
+    fl_model_t *m = NULL;
+    char err[512] = "";
+    fl_load_opts_t o = { .sets = bad[k], .nsets = 1 };
+    CHECK(fl_scenario_load(put("session_bad.lua", session_slo), &o, &m, err, sizeof err) != 0);
+    CHECK_MSG(strstr(err, says[k]) != NULL, "'%s' should say '%s'", err, says[k]);
+    fl_model_free(m);
+  }
+}
+
 TEST(a_service_degraded_before_the_fault_recovers_when_it_is_degraded_again) {
   run_t r;
   if (!run_text(&r, "pre_degraded.lua", pre_degraded)) return;

@@ -234,7 +234,21 @@ static int set_traffic(fl_model_t *m, const char *rest, const char *a, const cha
       if (strcmp(m->journeys[j].name, rest + 4) == 0) return set_fraction(a, v, &m->journeys[j].share, err, n);
     return set_err(err, n, a, "no journey '%s' in the mix", rest + 4);
   }
-  return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., users, spawn_rate, mix.NAME)", rest);
+  if (strncmp(rest, "journeys.", 9) == 0) {   /* journeys.NAME.slo, journeys.NAME.session_slo (NAME may hold dots) */
+    const char *name = rest + 9, *dot = strrchr(name, '.');
+    for (int j = 0; dot && j < m->njourneys; j++) {
+      fl_journey_t *jn = &m->journeys[j];
+      if (strlen(jn->name) != (size_t)(dot - name) || strncmp(jn->name, name, (size_t)(dot - name)) != 0) continue;
+      if (strcmp(dot + 1, "slo") == 0) return set_duration(a, v, &jn->slo, err, n);
+      if (strcmp(dot + 1, "session_slo") == 0) {
+        if (jn->nsteps < 2) return set_err(err, n, a, "journey '%s' has no steps: session_slo bounds a multi-step journey's sessions", jn->name);
+        return set_duration(a, v, &jn->session_slo, err, n);
+      }
+      return set_err(err, n, a, "unknown journey field '%s' (expected slo, session_slo)", dot + 1);
+    }
+    return set_err(err, n, a, "no journey '%.*s' (expected traffic.journeys.NAME.slo or .session_slo)", dot ? (int)(dot - name) : (int)strlen(name), name);
+  }
+  return set_err(err, n, a, "unknown traffic field '%s' (expected rate, rate.peak, ..., users, spawn_rate, mix.NAME, journeys.NAME.slo)", rest);
 }
 
 /* SVC.autoscale.FIELD, for a service that declared autoscale { ... }. */
