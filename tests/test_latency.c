@@ -866,12 +866,11 @@ TEST(a_latency_fault_on_a_service_or_endpoint_is_in_its_own_p99_as_the_sum_of_wo
   run_free(&r);
 }
 
-/* ---- sweep and size on every measure an expectation checks ---- */
+/* ---- sweep on every measure an expectation checks (size: test_sizing.c) ---- */
 
 #include <math.h>
 
 #include "faultline/run.h"
-#include "faultline/size.h"
 #include "faultline/sweep.h"
 
 /* The broker scenario with an expectation on each of the other measures (and an endpoint and a
@@ -944,34 +943,6 @@ TEST(sweep_reports_every_measure_an_expectation_checks_as_one_run_observes_it) {
   free(buf);
   run_free(&r);
   fl_sweep_release(&sw);
-}
-
-/* size against a utilisation and a throughput: offered load 8 Erlangs (8/s of 1 s work) on c
-** workers is busy 8 / c, so "< 75%" needs c = 11 (72.7%; 10 would be 80%). */
-TEST(size_sizes_against_utilisation_and_throughput_as_theory_says) {
-  const char *p = put("size_util.lua",
-    "scenario { name = \"util\", duration = \"20000s\", seed = 7, warmup = \"500s\", window = \"100s\" }\n"
-    "service \"s\" { instances = 1, workers = 9, queue = math.huge, work = exp \"1s\" }\n"
-    "traffic { rate = 8, mix = { s = 1 } }\n"
-    "expect \"headroom\" { service = \"s\", utilization = \"< 75%\", throughput = \">= 7.8/s\" }\n");
-  fl_size_opts_t o = { .path = p, .vary = FL_SIZE_WORKERS, .reps = 2, .budget = 40, .threads = 2 };
-  fl_size_t z;
-  char err[1024];
-  int rc = fl_size_init(&z, &o, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) {
-    if (verbose()) fl_size_print(stdout, &z);
-    CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
-    CHECK_EQ_INT(z.svc[0].value, 11);
-    CHECK_EQ_INT(z.svc[0].binding, 0);
-    note("binding at 10: %s", z.svc[0].binding_observed ? z.svc[0].binding_observed : "-");
-    const char *u = z.svc[0].binding_observed ? strstr(z.svc[0].binding_observed, "utilization ") : NULL;
-    CHECK(u != NULL);
-    if (u) CHECK_NEAR(atof(u + 12), 80, 1.5);   /* 8 / 10, over 20000 s */
-  }
-  fl_size_release(&z);
 }
 
 TEST(a_session_slo_that_is_not_a_positive_duration_is_refused_with_its_line) {

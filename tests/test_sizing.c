@@ -288,6 +288,18 @@ static double mmc_p99(int c, double lambda, double mu) {
   return (lo + hi) / 2;
 }
 
+/* Sizes with 'o' (fl_size_init, then fl_size_run), a check failure naming the error when either
+** fails; printed with FAULTLINE_VERBOSE. z is released by the caller either way. */
+static bool size_ran(fl_size_t *z, const fl_size_opts_t *o) {
+  char err[1024];
+  int rc = fl_size_init(z, o, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0) rc = fl_size_run(z, err, sizeof err);
+  CHECK_MSG(rc == 0, "%s", err);
+  if (rc == 0 && verbose()) fl_size_print(stdout, z);
+  return rc == 0;
+}
+
 TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
   const double lambda = 8, mu = 1, bound = 5.5;
   int want = 1;
@@ -305,13 +317,7 @@ TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
     "expect \"p99 under bound\" { journey = \"s\", p99 = \"< %gs\" }\n", lambda, bound);
   fl_size_opts_t o = { .path = p, .vary = FL_SIZE_WORKERS, .reps = 2, .budget = 60, .threads = 2 };
   fl_size_t z;
-  char err[1024];
-  int rc = fl_size_init(&z, &o, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) {
-    if (verbose()) fl_size_print(stdout, &z);
+  if (size_ran(&z, &o)) {
     CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
     CHECK_EQ_INT(z.svc[0].value, want);
     CHECK(z.svc[0].minimal);
@@ -323,6 +329,28 @@ TEST(size_vary_workers_finds_the_c_of_the_exact_mmc_p99) {
     /* how sure: 2 of 2 held, so P(pass) >= 0.05^(1/2) at the default 95% */
     CHECK(z.confidence == 0.95);
     CHECK_NEAR(z.pass_lower, sqrt(0.05), 1e-12);
+  }
+  fl_size_release(&z);
+}
+
+/* size against a utilisation and a throughput: offered load 8 Erlangs (8/s of 1 s work) on c
+** workers is busy 8 / c, so "< 75%" needs c = 11 (72.7%; 10 would be 80%). */
+TEST(size_sizes_against_utilisation_and_throughput_as_theory_says) {
+  const char *p = put("size_util.lua",
+    "scenario { name = \"util\", duration = \"20000s\", seed = 7, warmup = \"500s\", window = \"100s\" }\n"
+    "service \"s\" { instances = 1, workers = 9, queue = math.huge, work = exp \"1s\" }\n"
+    "traffic { rate = 8, mix = { s = 1 } }\n"
+    "expect \"headroom\" { service = \"s\", utilization = \"< 75%\", throughput = \">= 7.8/s\" }\n");
+  fl_size_opts_t o = { .path = p, .vary = FL_SIZE_WORKERS, .reps = 2, .budget = 40, .threads = 2 };
+  fl_size_t z;
+  if (size_ran(&z, &o)) {
+    CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
+    CHECK_EQ_INT(z.svc[0].value, 11);
+    CHECK_EQ_INT(z.svc[0].binding, 0);
+    note("binding at 10: %s", z.svc[0].binding_observed ? z.svc[0].binding_observed : "-");
+    const char *u = z.svc[0].binding_observed ? strstr(z.svc[0].binding_observed, "utilization ") : NULL;
+    CHECK(u != NULL);
+    if (u) CHECK_NEAR(atof(u + 12), 80, 1.5);   /* 8 / 10, over 20000 s */
   }
   fl_size_release(&z);
 }
@@ -368,13 +396,7 @@ static const char *two_tier(void) {
 TEST(size_instances_is_minimal_one_service_at_a_time_and_names_what_binds) {
   fl_size_opts_t o = { .path = two_tier(), .reps = 1, .budget = 100, .threads = 1 };
   fl_size_t z;
-  char err[1024];
-  int rc = fl_size_init(&z, &o, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) rc = fl_size_run(&z, err, sizeof err);
-  CHECK_MSG(rc == 0, "%s", err);
-  if (rc == 0) {
-    if (verbose()) fl_size_print(stdout, &z);
+  if (size_ran(&z, &o)) {
     CHECK_EQ_INT(z.stopped, FL_SIZE_CONVERGED);
     CHECK(z.found);
     /* callees first */
