@@ -3,7 +3,8 @@
 # --set-b (a 50 ms optional recommend call). One self-contained file (no network references),
 # holding the comparison and replication 0 of each side, whose reports are what `run --seed
 # seeds[0]` writes; then the browser test (tests/browser/diff_test.js: headless Chromium through
-# playwright-core), screenshot in out/diff.png. Without Chromium or playwright-core the browser
+# playwright-core), screenshot in out/diff.png, and tests/browser/diff_width_test.js (a consolidated
+# run against one at 5 s windows: one time axis; service groups). Without Chromium or playwright-core the browser
 # checks are counted as skipped, never as passed.
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -57,8 +58,11 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   else
     t_fail diff_browser_test_ran "$(tail -5 "$TMP/browser.out")"
   fi
+  # entries of different lengths (a consolidated run against one at 5 s windows) and groups
+  FAULTLINE=$F CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 180 node tests/browser/diff_width_test.js > "$TMP/width.out" 2>&1
+  tally_results diff_width_test "$TMP/width.out"
 else
-  SKIPPED=$((SKIPPED + 19))
+  SKIPPED=$((SKIPPED + 42))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node, reports/web/node_modules/playwright-core (make deps) and the page"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_diff.sh: $SKIPPED skipped"

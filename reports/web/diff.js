@@ -53,12 +53,12 @@
     this.cmp = readJSON('fl-compare');
     this.rep = { a: readJSON('fl-report-a'), b: readJSON('fl-report-b') };
     this.graph = { a: readJSON('fl-graph-a'), b: readJSON('fl-graph-b') };
-    var ra = this.rep.a, rb = this.rep.b;
-    this.win = { a: ra.series.window || 1, b: rb.series.window || 1 };
-    this.end = Math.max(ra.scenario.duration || 0, rb.scenario.duration || 0,
-      ra.series.t.length * this.win.a, rb.series.t.length * this.win.b) || 1;
-    /* the slider steps through the finer of the two windows */
-    this.step = Math.min(this.win.a, this.win.b);
+    var ra = this.rep.a, rb = this.rep.b, self = this;
+    SIDES.forEach(function (v) { expandSeries(self.rep[v].series); });
+    /* both sides on one time axis: an entry starts at series.t[i] and lasts its width */
+    this.end = Math.max(ra.scenario.duration || 0, rb.scenario.duration || 0, this.until('a'), this.until('b')) || 1;
+    /* the slider steps through the finer of the two sides' entries */
+    this.step = Math.min(this.wd('a', 0), this.wd('b', 0));
     this.nsteps = Math.max(1, Math.ceil(this.end / this.step));
     this.t = 0;
     this.same = sameShape(this.graph.a, this.graph.b);
@@ -77,10 +77,41 @@
     return key(ga) === key(gb);
   }
 
-  /* Window of side v that holds time t (clamped). */
-  Diff.prototype.wOf = function (v, t) {
+  /* A large run's page holds its series compacted (reports/decimate.c): a series of one value is
+  ** that number. Back to arrays, one value per entry. */
+  function expandSeries(ser) {
+    var n = ser.t.length;
+    function fix(o) {
+      Object.keys(o).forEach(function (k) {
+        if (typeof o[k] === 'number' && k !== 'window') { var a = new Array(n); for (var i = 0; i < n; i++) a[i] = o[k]; o[k] = a; }
+        else if (o[k] && typeof o[k] === 'object' && !Array.isArray(o[k])) fix(o[k]);
+      });
+    }
+    [ser.services || {}, ser.journeys || {}].forEach(function (m) { Object.keys(m).forEach(function (k) { fix(m[k]); }); });
+    (ser.edges || []).forEach(fix);
+  }
+
+  /* Seconds entry i of side v lasts: the window, or a consolidated entry's width (series.width). */
+  Diff.prototype.wd = function (v, i) {
+    var ser = this.rep[v].series, w = ser.width;
+    return w && w[i] > 0 ? w[i] : ser.window || 1;
+  };
+  /* Where side v's entry i starts. */
+  Diff.prototype.t0 = function (v, i) {
+    var x = this.rep[v].series.t;
+    return x[i] != null ? x[i] : i * (this.rep[v].series.window || 1);
+  };
+  /* Where side v's last entry ends. */
+  Diff.prototype.until = function (v) {
     var n = this.rep[v].series.t.length;
-    return Math.max(0, Math.min(n - 1, Math.floor(t / this.win[v] + 1e-9)));
+    return n ? this.t0(v, n - 1) + this.wd(v, n - 1) : 0;
+  };
+
+  /* Entry of side v that holds time t (clamped). */
+  Diff.prototype.wOf = function (v, t) {
+    var x = this.rep[v].series.t, lo = 0, hi = x.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (x[mid] <= t + 1e-9) lo = mid; else hi = mid - 1; }
+    return Math.max(lo, 0);
   };
 
   function faultsOn(r, name) {
@@ -143,7 +174,13 @@
     var pos = {}, jpos = {};
     geo.services.forEach(function (s) { pos[s.name] = s; });
     (geo.journeys || []).forEach(function (j) { jpos[j.name] = j; });
-    var gE = sv('g'), gN = sv('g');
+    var gG = sv('g', { cls: 'groups' }), gE = sv('g'), gN = sv('g');
+    /* groups: a box around their services, as on the report page */
+    (geo.groups || []).forEach(function (gr) {
+      var x0 = gr.x - gr.w / 2, y0 = gr.y - gr.h / 2;
+      gG.appendChild(sv('g', { cls: 'group', 'data-name': gr.name }, [sv('rect', { cls: 'gbox', x: x0, y: y0, width: gr.w, height: gr.h, rx: 10 }),
+        sv('text', { cls: 'gname', x: x0 + 10, y: y0 + 16, text: gr.name })]));
+    });
     geo.edges.forEach(function (e) {
       var opt = e.optional || (e.calls || []).every(function (c) { return c.optional; });
       var path = sv('path', { cls: 'edge' + (opt ? ' optional' : ''), d: pathD(e.path) }, [sv('title', { text: e.from + ' \u2192 ' + e.to })]);
@@ -178,8 +215,11 @@
       gN.appendChild(node);
       self.nodes[v][s.name] = node;
     });
-    svg.appendChild(gE); svg.appendChild(gN);
+    svg.appendChild(gG); svg.appendChild(gE); svg.appendChild(gN);
   };
+
+  /* Requests/s as the diagram writes them: whole above 10, one decimal below. */
+  function rate(x) { return x >= 10 ? String(Math.round(x)) : String(Math.round(x * 10) / 10); }
 
   function failColor(r) {
     if (!(r > 0)) return '#8a99ad';
@@ -189,7 +229,7 @@
   }
 
   Diff.prototype.paintDiagram = function (v) {
-    var r = this.rep[v], ser = r.series, w = this.wOf(v, this.t), t = this.t, nodes = this.nodes[v];
+    var r = this.rep[v], ser = r.series, w = this.wOf(v, this.t), t = this.t, nodes = this.nodes[v], self = this;
     Object.keys(ser.services).forEach(function (name) {
       var n = nodes[name];
       if (!n) return;
@@ -197,7 +237,7 @@
       var active = (r.faults || []).filter(function (f) { return (f.target === name || f.from === name) && t >= f.start && (f.end == null || t < f.end); });
       n.setAttribute('class', 'node ' + h + (active.length ? ' faulted' : ''));
       var arr = (s.arrivals || [])[w] || 0, fail = (s.failures || [])[w] || 0;
-      n.stat.textContent = Math.round(arr / (ser.window || 1)) + '/s' + (arr ? ' \u00b7 ' + fmtPct(fail / arr, 0) + ' fail' : '');
+      n.stat.textContent = rate(arr / self.wd(v, w)) + '/s' + (arr ? ' \u00b7 ' + fmtPct(fail / arr, 0) + ' fail' : '');
       n.badge.setAttribute('visibility', active.length ? 'visible' : 'hidden');
       if (active.length) n.badge.lastChild.textContent = String(active[0].kind).toUpperCase().slice(0, 7);
     });
@@ -227,18 +267,29 @@
     return out;
   }
 
-  Diff.prototype.strip = function (v, name) {
-    var r = this.rep[v], s = r.series.services[name], win = this.win[v], self = this;
-    var svg = sv('svg', { cls: 'strip', viewBox: '0 0 ' + this.end + ' 1', preserveAspectRatio: 'none', 'data-side': v, 'data-service': name });
-    if (!s) { svg.appendChild(sv('rect', { x: 0, y: 0, width: this.end, height: 1, fill: '#eee' })); return svg; }
-    var h = s.health || [], i = 0;
+  /* Side v's health strip of service 'name', or with 'members' of group 'name': the worst of
+  ** theirs per entry. */
+  Diff.prototype.strip = function (v, name, members) {
+    var r = this.rep[v], ser = r.series.services, self = this, h = null, faults = [];
+    var svg = sv('svg', { cls: 'strip', viewBox: '0 0 ' + this.end + ' 1', preserveAspectRatio: 'none', 'data-side': v });
+    svg.setAttribute(members ? 'data-group' : 'data-service', name);
+    (members || [name]).forEach(function (m) {
+      var s = ser[m];
+      if (!s) return;
+      var mh = s.health || [];
+      if (!h) h = mh.slice(); else for (var k = 0; k < h.length; k++) h[k] = Math.max(h[k] || 0, mh[k] || 0);
+      faults = faults.concat(faultsOn(r, m).filter(function (f) { return faults.indexOf(f) < 0; }));
+    });
+    if (!h) { svg.appendChild(sv('rect', { x: 0, y: 0, width: this.end, height: 1, fill: '#eee' })); return svg; }
+    var i = 0;
     while (i < h.length) {
       var j = i;
       while (j < h.length && h[j] === h[i]) j++;
-      svg.appendChild(sv('rect', { cls: HEALTH[h[i]] || 'ok', x: i * win, y: 0, width: (j - i) * win, height: 1, 'data-health': HEALTH[h[i]] || 'ok' }));
+      var x0 = this.t0(v, i);
+      svg.appendChild(sv('rect', { cls: HEALTH[h[i]] || 'ok', x: x0, y: 0, width: this.t0(v, j - 1) + this.wd(v, j - 1) - x0, height: 1, 'data-health': HEALTH[h[i]] || 'ok', 'data-i': i }));
       i = j;
     }
-    faultsOn(r, name).forEach(function (f) {
+    faults.forEach(function (f) {
       svg.appendChild(sv('rect', { cls: 'fault', x: f.start, y: 0.05, width: (f.end == null ? self.end : f.end) - f.start, height: 0.9, 'vector-effect': 'non-scaling-stroke' }));
     });
     var cur = sv('line', { cls: 'cur', x1: 0, x2: 0, y1: 0, y2: 1 });
@@ -254,11 +305,42 @@
   Diff.prototype.renderStrips = function () {
     var box = byId('fl-strips'), self = this;
     var names = union(Object.keys(this.rep.a.series.services), Object.keys(this.rep.b.series.services));
-    names.forEach(function (name) {
+    function pair(name, members, into) {
       SIDES.forEach(function (v) {
-        box.appendChild(el('div', { cls: 'lbl', title: name + ' in ' + v.toUpperCase() }, [v === 'a' ? name : '', el('small', {}, [el('span', { cls: 'tag ' + v, text: v.toUpperCase() })])]));
-        box.appendChild(self.strip(v, name));
+        var label = v === 'a' ? (members ? '\u25b8 ' + name + ' (worst of ' + members.length + ')' : name) : '';
+        into.push(el('div', { cls: 'lbl', title: name + ' in ' + v.toUpperCase() }, [label, el('small', {}, [el('span', { cls: 'tag ' + v, text: v.toUpperCase() })])]));
+        into.push(self.strip(v, name, members && members.filter(function (m) { return self.rep[v].series.services[m]; })));
       });
+    }
+    /* services in groups (A's, else B's) under their group's heading, as on the report page;
+    ** click it to fold its services into one strip of their worst health */
+    var groupOf = {}, order = [];
+    SIDES.slice().reverse().forEach(function (v) {
+      (self.graph[v].services || []).forEach(function (s) { if (s.group) groupOf[s.name] = s.group; else delete groupOf[s.name]; });
+    });
+    var members = {};
+    names.forEach(function (n) {
+      var g = groupOf[n] || '';
+      if (!members[g]) { members[g] = []; order.push(g); }
+      members[g].push(n);
+    });
+    if (order.length === 1 && order[0] === '') { names.forEach(function (n) { var rows = []; pair(n, null, rows); rows.forEach(function (x) { box.appendChild(x); }); }); }
+    else order.forEach(function (g) {
+      var rows = [], folded = [];
+      members[g].forEach(function (n) { pair(n, null, rows); });
+      if (!g) { rows.forEach(function (x) { box.appendChild(x); }); return; }
+      pair(g, members[g], folded);
+      folded.forEach(function (x) { x.style.display = 'none'; });
+      var head = el('div', { cls: 'ghead', 'data-group': g, title: 'fold ' + g + ' into one strip of its worst health', text: '\u25be ' + g });
+      head.addEventListener('click', function () {
+        var fold = !head.classList.contains('folded');
+        head.classList.toggle('folded', fold);
+        head.textContent = (fold ? '\u25b8 ' : '\u25be ') + g;
+        rows.forEach(function (x) { x.style.display = fold ? 'none' : ''; });
+        folded.forEach(function (x) { x.style.display = fold ? '' : 'none'; });
+      });
+      box.appendChild(head);
+      rows.concat(folded).forEach(function (x) { box.appendChild(x); });
     });
     box.appendChild(el('div'));
     box.appendChild(el('div', { cls: 'axis' }, [el('span', { text: '0s' }), el('span', { text: fmtT(this.end / 2) }), el('span', { text: fmtT(this.end) })]));
@@ -294,10 +376,10 @@
     });
     SIDES.forEach(function (v) {
       if (!series[v]) return;
-      var win = self.win[v], d = '', pen = false;
+      var d = '', pen = false;
       series[v].forEach(function (x, w) {
         if (x == null || !isFinite(x)) { pen = false; return; }
-        var px = (w + 0.5) * win, py = y(x);
+        var px = self.t0(v, w) + self.wd(v, w) / 2, py = y(x);
         d += (pen ? ' L' : ' M') + px.toFixed(2) + ',' + py.toFixed(2);
         pen = true;
       });
