@@ -3,7 +3,8 @@
 # then the browser test (tests/browser/report_test.js: headless Chromium through playwright-core)
 # on the recommendation outage and, outside sanitizer builds, on Black Friday (size under 2 MB,
 # opens in under 2 s), tests/browser/diagram_test.js (zoom, pan, fit, jump to the fault on a
-# generated 200-service model), tests/browser/faults_test.js and, outside sanitizer builds,
+# generated 200-service model), tests/browser/faults_test.js, tests/browser/timeline_test.js (a flapping
+# service is one timeline entry) and, outside sanitizer builds,
 # tests/browser/scale_test.js (a 1,000-service model in 20 groups: under 5 MB, every group drawn,
 # decimated series, search, jump to fault, collapsing a group). Screenshots go to out/. Without Chromium or playwright-core the browser
 # checks are counted as skipped, never as passed.
@@ -90,11 +91,13 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   browser_test diagram_test
   # endpoint and link faults: a badge naming the endpoint, a badge on the link's edge, the callee unbadged
   browser_test faults_test
+  # a flapping service's changes folded into one timeline entry (scenarios/retry_storm.lua)
+  browser_test timeline_test
   # 1,000 services in 20 groups: size, groups, decimation, search, jump to fault, collapse
   if [ "${FAULTLINE_SANITIZED:-0}" != 1 ]; then browser_test scale_test
   else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 22)); fi
 else
-  SKIPPED=$((SKIPPED + 70))
+  SKIPPED=$((SKIPPED + 78))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"
