@@ -4,9 +4,10 @@
 # on the recommendation outage and, outside sanitizer builds, on Black Friday (size under 2 MB,
 # opens in under 2 s), tests/browser/diagram_test.js (zoom, pan, fit, jump to the fault on a
 # generated 200-service model), tests/browser/faults_test.js, tests/browser/timeline_test.js (a flapping
-# service is one timeline entry) and, outside sanitizer builds,
+# service is one timeline entry), tests/browser/groups_test.js (collapsing a group lays the diagram
+# out again) and, outside sanitizer builds,
 # tests/browser/scale_test.js (a 1,000-service model in 20 groups: under 5 MB, every group drawn,
-# decimated series, search, jump to fault, collapsing a group). Screenshots go to out/. Without Chromium or playwright-core the browser
+# decimated series, search, jump to fault, collapsing a group and the re-layout). Screenshots go to out/. Without Chromium or playwright-core the browser
 # checks are counted as skipped, never as passed.
 cd "$(dirname "$0")/.." || exit 3
 . tests/cli.sh
@@ -93,11 +94,13 @@ if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/no
   browser_test faults_test
   # a flapping service's changes folded into one timeline entry (scenarios/retry_storm.lua)
   browser_test timeline_test
+  # collapsing a group lays the diagram out again (5 groups of 7 services, Graphviz's layout)
+  browser_test groups_test
   # 1,000 services in 20 groups: size, groups, decimation, search, jump to fault, collapse
   if [ "${FAULTLINE_SANITIZED:-0}" != 1 ]; then browser_test scale_test
-  else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 22)); fi
+  else echo "# skipped: the 1,000-service page (too slow under sanitizers)"; SKIPPED=$((SKIPPED + 25)); fi
 else
-  SKIPPED=$((SKIPPED + 78))
+  SKIPPED=$((SKIPPED + 93))
   echo "# skipped: $SKIPPED browser checks: need $CHROMIUM, node and reports/web/node_modules/playwright-core (make deps)"
 fi
 [ "$SKIPPED" -gt 0 ] && echo "# cli_html.sh: $SKIPPED skipped"

@@ -448,18 +448,13 @@
     var gGroups = sv('g', { cls: 'groups' }), gAgg = sv('g', { cls: 'agg-edges' });
     svg.appendChild(gGroups); svg.appendChild(gEdges); svg.appendChild(gAgg); svg.appendChild(gNodes); svg.appendChild(gLabels);   /* labels on top: short edges run under halos */
     this.svc = {}; this.jrn = {}; this.edgeEls = []; this.entryEls = []; this.grp = {}; this.gAgg = gAgg; this.aggEls = []; this.hiddenIn = {};
-    function pathD(p) {
-      if (!p || p.length < 4) return '';
-      var d = 'M' + p[0] + ',' + p[1];
-      for (var i = 2; i + 5 < p.length + 0; i += 6) d += ' C' + p.slice(i, i + 6).join(',');
-      return d;
-    }
+    this.layout = lay; this.relaidOut = false;
     function edge(cls, e, title) {
       var path = sv('path', { cls: cls, d: pathD(e.path) });
       var arrow = sv('path', { cls: 'arrow' });
       var hit = sv('path', { cls: 'edge-hit', d: pathD(e.path) }, sv('title', { text: title }));
       gEdges.appendChild(path); gEdges.appendChild(arrow); gEdges.appendChild(hit);
-      return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow, mid: pathMid(e.path) };
+      return { path: path, arrow: arrow, hit: hit, title: hit.firstChild, a: e.arrow, mid: pathMid(e.path), p0: e.path, a0: e.arrow };
     }
     /* an edge's label (rate, share failing) sits on its path's middle, readable without hovering */
     function label(x) {
@@ -505,7 +500,7 @@
         [halo, box, name, stat, badge, tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'service', name: s.name }); });
       gNodes.appendChild(node);
-      self.svc[s.name] = { g: node, halo: halo, name: name, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, def: s };
+      self.svc[s.name] = { g: node, halo: halo, name: name, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, def: s, at: { x: s.x, y: s.y } };
     });
     (g.journeys || []).forEach(function (j) {
       if (j.x == null) return;
@@ -518,7 +513,7 @@
         [box, name, stat, tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.select({ kind: 'journey', name: j.name }); });
       gNodes.appendChild(node);
-      self.jrn[j.name] = { g: node, name: name, stat: stat, tip: tip, w: w, h: h, def: j };
+      self.jrn[j.name] = { g: node, name: name, stat: stat, tip: tip, w: w, h: h, def: j, at: { x: j.x, y: j.y } };
     });
     /* groups: a box around their services; collapsed, one node (worst health of its members) */
     (g.groups || []).forEach(function (gr) {
@@ -532,12 +527,14 @@
       var stat = sv('text', { cls: 'stat', x: w / 2, y: h / 2 + 12 });
       var badgeText = sv('text', { x: 0, y: 3 }), badgeRect = sv('rect', { x: -22, y: -7, width: 44, height: 13, rx: 3 });
       var tip = sv('title');
-      var node = sv('g', { cls: 'gnode ok', 'data-name': gr.name, transform: 'translate(' + (gr.x - w / 2) + ',' + (gr.y - h / 2) + ')', style: 'display:none' },
+      /* collapsed, at its box's top-left corner: relayout() moves the rest into the room freed */
+      var node = sv('g', { cls: 'gnode ok', 'data-name': gr.name, transform: 'translate(' + x0 + ',' + y0 + ')', style: 'display:none' },
         [sv('rect', { cls: 'box', width: w, height: h, rx: 8 }), sv('rect', { cls: 'box2', x: 4, y: 4, width: w - 8, height: h - 8, rx: 6 }), name, stat,
           sv('g', { cls: 'badge', transform: 'translate(' + (w - 22) + ',-2)' }, [badgeRect, badgeText]), tip]);
       node.addEventListener('click', function (ev) { ev.stopPropagation(); self.toggleGroup(gr.name, false); });
       gNodes.appendChild(node);
-      self.grp[gr.name] = { def: gr, box: box, node: node, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, members: [], collapsed: false };
+      self.grp[gr.name] = { def: gr, box: box, node: node, stat: stat, badge: badgeText, badgeRect: badgeRect, tip: tip, w: w, h: h, members: [], collapsed: false,
+        at: { x: x0 + w / 2, y: y0 + h / 2 } };
     });
     (g.services || []).forEach(function (s) { if (s.group && self.grp[s.group]) self.grp[s.group].members.push(s.name); });
     var tools = byId('fl-groups');
@@ -548,6 +545,14 @@
     this.applySelection();
     this.fit();
   };
+
+  /* SVG path data of cubic Bezier points (x0,y0, then 3 points a segment). */
+  function pathD(p) {
+    if (!p || p.length < 4) return '';
+    var d = 'M' + p[0] + ',' + p[1];
+    for (var i = 2; i + 5 < p.length; i += 6) d += ' C' + p.slice(i, i + 6).join(',');
+    return d;
+  }
 
   /* The length of a path of cubic Bezier points (x0,y0, then 3 points a segment) and the point
   ** half way along it, from 8 steps a segment: no layout (the browser's getTotalLength() forces
@@ -689,24 +694,10 @@
     svg.setAttribute('data-scale', this.scale.toFixed(3));
   };
 
-  /* Fits what is shown: the whole layout, or with groups collapsed the box around the visible
-  ** nodes and group boxes. */
+  /* Fits what is shown: the layout, laid out again around the collapsed groups (relayout()). */
   Dashboard.prototype.fit = function () {
     this.sizeDiagram();
-    var self = this, hid = Object.keys(this.hiddenIn || {}).length;
-    if (!hid) { this.setView(this.bounds); return; }
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    var add = function (d, w, h) {
-      x0 = Math.min(x0, d.x - w / 2); x1 = Math.max(x1, d.x + w / 2); y0 = Math.min(y0, d.y - h / 2); y1 = Math.max(y1, d.y + h / 2);
-    };
-    Object.keys(this.svc).forEach(function (n) { if (!self.hiddenIn[n]) add(self.svc[n].def, self.svc[n].w, self.svc[n].h); });
-    Object.keys(this.jrn).forEach(function (n) { add(self.jrn[n].def, self.jrn[n].w, self.jrn[n].h); });
-    Object.keys(this.grp).forEach(function (k) {
-      var gr = self.grp[k];
-      if (gr.collapsed) add(gr.def, gr.w, gr.h); else add(gr.def, gr.def.w, gr.def.h);
-    });
-    if (!(x1 > x0)) { this.setView(this.bounds); return; }
-    this.setView({ x: x0 - MARGIN, y: y0 - MARGIN, w: x1 - x0 + 2 * MARGIN, h: y1 - y0 + 2 * MARGIN });
+    this.setView(this.bounds);
   };
 
   /* Zooms by 'k' (> 1: closer) keeping layout point (px, py) (default: the middle) in place. */
@@ -733,7 +724,7 @@
     var n = name && this.svc[name];
     if (!n) return null;
     if (this.hiddenIn[name]) this.toggleGroup(this.hiddenIn[name], false);
-    var s = n.def, svg = byId('fl-diagram'), W = svg.clientWidth || 800;
+    var s = n.at, svg = byId('fl-diagram'), W = svg.clientWidth || 800;
     var w = Math.min(this.view.w, W, Math.max(6 * n.w, 360));
     this.setView({ x: s.x - w / 2, y: s.y - w / 2, w: w, h: w });
     n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash');
@@ -748,6 +739,7 @@
     if (!gr) return;
     gr.collapsed = on == null ? !gr.collapsed : !!on;
     this.applyGroups();
+    this.fit();
     this.render();
   };
   Dashboard.prototype.collapseAll = function (on) {
@@ -756,6 +748,7 @@
     var b = byId('fl-groups');
     if (b) b.textContent = on ? 'expand groups' : 'collapse groups';
     this.applyGroups();
+    this.fit();
     this.render();
   };
 
@@ -773,6 +766,7 @@
       });
     });
     this.hiddenIn = hidden;
+    this.relayout();
     var agg = {}, show = function (x, on) {
       ['path', 'arrow', 'hit'].forEach(function (k) { x[k].style.display = on ? '' : 'none'; });
       if (x.label) x.label.style.display = on ? '' : 'none';
@@ -791,8 +785,7 @@
     clear(this.gAgg);
     this.aggEls = [];
     var centre = function (k) {
-      var d = k.slice(0, 2) === 'g:' ? self.grp[k.slice(2)].def : self.svc[k.slice(2)].def;
-      return d;
+      return k.slice(0, 2) === 'g:' ? self.grp[k.slice(2)].at : self.svc[k.slice(2)].at;
     };
     Object.keys(agg).forEach(function (k) {
       var e = agg[k], p = centre(e.from), q = centre(e.to);
@@ -801,6 +794,130 @@
       self.aggEls.push({ el: line, edges: e.edges, name: e.from.slice(2) + ' \u2192 ' + e.to.slice(2) });
     });
   };
+
+  var GAP = 24;   /* the least room a re-layout leaves between two boxes that had more */
+
+  /* Lays the diagram out again around the collapsed groups: each collapsed group is one node at
+  ** its box's top-left corner, then each box (a group with its services, a service outside
+  ** groups, a journey) moves left, then up, into the room freed by the boxes before it that
+  ** shrank, keeping its distance to the others: no two boxes overlap, none moves right or down,
+  ** and with every group open it is the report's layout again. Edges follow their ends, labels
+  ** and badges their edges; the bounds (what fit() shows) are those of what is shown. */
+  Dashboard.prototype.relayout = function () {
+    var self = this, blocks = [], of = {}, any = false;
+    function block(x, y, w, h, nw, nh) {
+      var b = { x: x, y: y, ow: w, oh: h, w: nw, h: nh, nx: x, ny: y };
+      blocks.push(b);
+      return b;
+    }
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k], d = gr.def;
+      if (gr.collapsed) any = true;
+      gr.block = block(d.x - d.w / 2, d.y - d.h / 2, d.w, d.h, gr.collapsed ? gr.w : d.w, gr.collapsed ? gr.h : d.h);
+    });
+    if (!any && !this.relaidOut) return;   /* as laid out: nothing to move (opening a page costs nothing) */
+    Object.keys(this.svc).forEach(function (n) {
+      var s = self.svc[n], gr = s.def.group && self.grp[s.def.group];
+      of['s:' + n] = gr ? gr.block : block(s.def.x - s.w / 2, s.def.y - s.h / 2, s.w, s.h, s.w, s.h);
+    });
+    Object.keys(this.jrn).forEach(function (n) {
+      var j = self.jrn[n];
+      of['j:' + n] = block(j.def.x - j.w / 2, j.def.y - j.h / 2, j.w, j.h, j.w, j.h);
+    });
+    if (any) { compact(blocks, 'x'); compact(blocks, 'y'); squeeze(blocks, 'x'); squeeze(blocks, 'y'); }
+    this.relaidOut = any;
+    var shift = function (b) { return { x: b.nx - b.x, y: b.ny - b.y }; };
+    var place = function (n, c, d) {
+      n.at = { x: c.x + d.x, y: c.y + d.y };
+      n.g.setAttribute('transform', 'translate(' + (n.at.x - n.w / 2) + ',' + (n.at.y - n.h / 2) + ')');
+    };
+    Object.keys(this.svc).forEach(function (n) { place(self.svc[n], self.svc[n].def, shift(of['s:' + n])); });
+    Object.keys(this.jrn).forEach(function (n) { place(self.jrn[n], self.jrn[n].def, shift(of['j:' + n])); });
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    Object.keys(this.grp).forEach(function (k) {
+      var gr = self.grp[k], b = gr.block, d = shift(b);
+      gr.box.setAttribute('transform', 'translate(' + d.x + ',' + d.y + ')');
+      gr.at = { x: b.nx + gr.w / 2, y: b.ny + gr.h / 2 };
+      gr.node.setAttribute('transform', 'translate(' + b.nx + ',' + b.ny + ')');
+    });
+    blocks.forEach(function (b) {
+      x0 = Math.min(x0, b.nx); y0 = Math.min(y0, b.ny); x1 = Math.max(x1, b.nx + b.w); y1 = Math.max(y1, b.ny + b.h);
+    });
+    var lay = this.layout;
+    this.bounds = any && x1 > x0 ? { x: x0 - MARGIN, y: y0 - MARGIN, w: x1 - x0 + 2 * MARGIN, h: y1 - y0 + 2 * MARGIN }
+      : { x: -MARGIN, y: -MARGIN, w: lay.width + 2 * MARGIN, h: lay.height + 2 * MARGIN };
+    var follow = function (x, da, db) {
+      var p = x.p0 || [], n = p.length >> 1, q = new Array(p.length);
+      for (var i = 0; i < n; i++) {
+        var t = n > 1 ? i / (n - 1) : 0;
+        q[2 * i] = p[2 * i] + da.x + (db.x - da.x) * t;
+        q[2 * i + 1] = p[2 * i + 1] + da.y + (db.y - da.y) * t;
+      }
+      var d = pathD(q);
+      x.path.setAttribute('d', d); x.hit.setAttribute('d', d);
+      x.a = x.a0 && x.a0.length === 4 ? [x.a0[0] + db.x, x.a0[1] + db.y, x.a0[2] + db.x, x.a0[3] + db.y] : x.a0;
+      x.mid = pathMid(q);
+      if (x.label) { x.label.setAttribute('x', x.mid.x.toFixed(1)); x.label.setAttribute('y', (x.mid.y - 3).toFixed(1)); x.label.room = x.mid.len - 12; }
+      if (x.badge) x.badge.g.setAttribute('transform', 'translate(' + x.mid.x.toFixed(1) + ',' + (x.mid.y - 17).toFixed(1) + ')');
+    };
+    this.edgeEls.forEach(function (e) { follow(e.el, shift(of['s:' + e.from]), shift(of['s:' + e.to])); });
+    this.entryEls.forEach(function (e) {
+      var a = of['j:' + e.journey], b = of['s:' + e.to];
+      if (a && b) follow(e.el, shift(a), shift(b));
+    });
+  };
+
+  /* Moves each block back along 'ax' ('x': left, 'y': up) by the room freed before it: a block
+  ** faces those before it whose spans across the axis overlap its own (for 'x' at the original
+  ** places, for 'y' at the new ones); it moves as far as the nearest of them moved plus what that
+  ** one shrank, and never closer to any of them than it was or than GAP. A block that faces none,
+  ** or whose nearest neighbours neither moved nor shrank, stays. */
+  function compact(blocks, ax) {
+    var x = ax, ow = 'o' + (ax === 'x' ? 'w' : 'h'), w = ax === 'x' ? 'w' : 'h', h = ax === 'x' ? 'h' : 'w';
+    var nx = 'n' + x, ny = ax === 'x' ? 'ny' : 'nx';
+    var order = blocks.slice().sort(function (a, b) { return a[x] - b[x]; });
+    var faces = function (a, b) { return a[ny] + a[h] > b[ny] + 0.5 && b[ny] + b[h] > a[ny] + 0.5; };
+    order.forEach(function (b, i) {
+      var before = [];
+      for (var k = 0; k < i; k++) if (faces(order[k], b)) before.push(order[k]);
+      var shift = null;
+      before.forEach(function (a) {
+        var was = b[x] - a[x] - a[ow], now = b[x] - a[x] - a[w];   /* the room between them, before and after a shrank */
+        var lim = now - Math.max(0, Math.min(GAP, was));
+        /* nearest: no other block it faces stands wholly between them across their common span */
+        var near = !before.some(function (c) {
+          return c !== a && c[x] >= a[x] + a[ow] - 0.5 && c[ny] <= Math.max(a[ny], b[ny]) + 0.5 && c[ny] + c[h] >= Math.min(a[ny] + a[h], b[ny] + b[h]) - 0.5;
+        });
+        if (near) lim = Math.min(lim, a[ow] - a[w]);
+        var sh = (a[x] - a[nx]) + lim;
+        if (shift == null || sh < shift) shift = sh;
+      });
+      b[nx] = b[x] - (shift == null ? 0 : shift);
+    });
+  }
+
+  /* Closes the empty stretches along 'ax' that are wider than any the layout had (at least GAP)
+  ** to that width: what stood beyond them moves back with all it holds. */
+  function squeeze(blocks, ax) {
+    var x = ax, w = ax === 'x' ? 'w' : 'h', ow = 'o' + w, nx = 'n' + x;
+    function spans(at, size) {
+      var s = blocks.map(function (b) { return [b[at], b[at] + b[size], b]; }).sort(function (a, b) { return a[0] - b[0]; });
+      var out = [];
+      s.forEach(function (p) {
+        var last = out[out.length - 1];
+        if (last && p[0] <= last.end) { last.end = Math.max(last.end, p[1]); last.blocks.push(p[2]); }
+        else out.push({ start: p[0], end: p[1], blocks: [p[2]] });
+      });
+      return out;
+    }
+    var was = spans(x, ow), widest = GAP;
+    for (var i = 1; i < was.length; i++) widest = Math.max(widest, was[i].start - was[i - 1].end);
+    var now = spans(nx, w), cut = 0;
+    now.forEach(function (sp, k) {
+      if (k) cut += Math.max(0, sp.start - now[k - 1].end - widest);
+      sp.blocks.forEach(function (b) { b[nx] -= cut; });
+    });
+  }
 
   /* Highlights the services whose name holds 'q' and centres the first (with 'next': the one
   ** after the last shown). Returns the name centred, or null. */

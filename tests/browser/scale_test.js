@@ -41,6 +41,13 @@ function scenario() {
 const rectOf = (page, sel) => page.$eval(sel, (e) => { const r = e.getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom, w: r.width }; });
 const inside = (a, box) => a.w > 0 && a.l >= box.l - 0.5 && a.t >= box.t - 0.5 && a.r <= box.r + 0.5 && a.b <= box.b + 0.5;
 const win = (page) => page.evaluate(() => ({ l: 0, t: 0, r: window.innerWidth, b: window.innerHeight }));
+// The diagram's extent (layout units squared), where each service is and how many nodes are drawn.
+const layoutNow = (page) => page.evaluate(() => {
+  const d = FL.dashboard, at = {};
+  Object.keys(d.svc).forEach((n) => { at[n] = d.svc[n].g.getAttribute('transform'); });
+  const drawn = [...document.querySelectorAll('#fl-diagram .node, #fl-diagram .gnode')].filter((e) => e.getBoundingClientRect().width > 0).length;
+  return { area: d.bounds.w * d.bounds.h, at, drawn };
+});
 const seek = (page, t) => page.evaluate((tt) => { FL.dashboard.seekTime(tt); }, t);
 
 async function main() {
@@ -117,7 +124,12 @@ async function main() {
 
     // collapse the faulted node's group: one node, worst health of its members, members hidden
     await page.click('#fl-fit');
+    const laid = await layoutNow(page);
     await page.click(`#fl-diagram .group[data-name="${sc.group}"] .gname`);
+    const one = await layoutNow(page);
+    const moved = Object.keys(one.at).filter((k) => one.at[k] !== laid.at[k]);
+    check('collapsing_a_group_lays_the_diagram_out_again', one.drawn === laid.drawn - PER + 1 && moved.length > 0 && one.area < laid.area,
+      `${laid.drawn} -> ${one.drawn} drawn, ${moved.length} services moved, area ${laid.area.toFixed(0)} -> ${one.area.toFixed(0)}`);
     const hidden = await page.evaluate((g) => FL.dashboard.grp[g].members.filter((m) => {
       const r = document.querySelector(`#fl-diagram .node[data-name="${m}"]`).getBoundingClientRect();
       return r.width === 0 && r.height === 0;
@@ -143,11 +155,15 @@ async function main() {
     await page.click('#fl-groups');
     const gn = await page.$$eval('#fl-diagram .gnode', (gs) => gs.filter((g) => g.getBoundingClientRect().width > 0).length);
     check('collapse_groups_leaves_one_node_per_group', gn === GROUPS, `${gn} group nodes shown`);
+    const all = await layoutNow(page);
+    check('collapse_groups_shrinks_the_diagram_to_under_a_quarter', all.area < 0.25 * laid.area, `area ${laid.area.toFixed(0)} -> ${all.area.toFixed(0)}`);
     await page.click('#fl-fit');
     await page.screenshot({ path: path.join(B.OUT, 'scale-1000-all-collapsed.png') });
     await page.click('#fl-groups');
     const back = await page.$$eval('#fl-diagram .node', (ns) => ns.filter((g) => g.getBoundingClientRect().width > 0).length);
     check('expand_groups_shows_every_service_again', back === GROUPS * PER, `${back} shown`);
+    const again = await layoutNow(page);
+    check('expand_groups_restores_the_layout', again.area === laid.area && Object.keys(laid.at).every((k) => again.at[k] === laid.at[k]), `area ${again.area} vs ${laid.area}`);
     check('no_console_errors', errors.length === 0, errors.slice(0, 3).join(' | '));
     check('no_network_requests', remote.length === 0, remote.slice(0, 3).join(' '));
   } catch (e) {
