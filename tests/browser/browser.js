@@ -1,7 +1,7 @@
 // What every browser test shares: headless Debian Chromium driven by playwright-core (a browser,
 // or a context on a throw-away profile), the "ok NAME" / "FAIL NAME: why" checks and their
 // "# NAME: N passed, N failed" line, a page's console errors and network requests, opening a
-// report until its page says it is drawn, and running faultline.
+// report until its page says it is drawn, running faultline, and running a test's body.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -59,4 +59,12 @@ function faultline(args) {
   try { execFileSync(FAULTLINE, args, { stdio: 'pipe' }); } catch (e) { if (e.status !== 1) throw e; }
 }
 
-module.exports = { CHROMIUM, FAULTLINE, OUT, launch, context, checks, watch, openReport, faultline };
+/* Runs test body 'body' (async) with the checks 't': an exception counts as the failed check
+** NAME_ran; then 'cleanup' (async, may be absent) and t.done(). */
+async function run(t, name, body, cleanup) {
+  try { await body(); } catch (e) { t.fail(name + '_ran', String(e && e.stack || e).split('\n').slice(0, 4).join(' ')); }
+  finally { if (cleanup) await cleanup(); }
+  t.done();
+}
+
+module.exports = { CHROMIUM, FAULTLINE, OUT, launch, context, checks, watch, openReport, faultline, run };

@@ -32,7 +32,7 @@ async function main() {
   const lua = path.join(dir, 'long.lua'), html = path.join(dir, 'd.html');
   fs.writeFileSync(lua, SCENARIO);
   let c;
-  try {
+  await B.run(T, 'diff_width_test', async () => {
     B.faultline(['compare', lua, '--set-b', 'window=5s', '--reps', '2', '-j', '1', '-q', '--html', html]);
     c = await B.context();
     const page = await c.context.newPage();
@@ -107,13 +107,10 @@ async function main() {
     check('unfolding_restores_its_services', (await shown('.strip[data-service="db"], .strip[data-service="cache"]')) === 4 && (await shown('.strip[data-group="data"]')) === 0, 'still folded');
     await page.screenshot({ path: path.join(B.OUT, 'diff-width.png'), fullPage: true });
     check('no_console_errors', errors.length === 0, errors.slice(0, 3).join(' | '));
-  } catch (e) {
-    T.fail('diff_width_test_ran', String(e && e.stack || e).split('\n').slice(0, 4).join(' '));
-  } finally {
+  }, async () => {
     if (c) await c.close();
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-  T.done();
+  });
 }
 
 main();

@@ -91,7 +91,7 @@ async function main() {
   const lua = path.join(dir, 'groups.lua'), html = path.join(dir, 'groups.html');
   fs.writeFileSync(lua, scenario());
   let browser;
-  try {
+  await B.run(T, 'groups_test', async () => {
     B.faultline(['run', lua, '-q', '--html', html]);
     browser = await B.launch();
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
@@ -136,13 +136,10 @@ async function main() {
     const s4 = await state(page);
     check('expand_groups_restores_the_layout', Object.keys(s0.tr).every((n) => s0.tr[n] === s4.tr[n]) && JSON.stringify(s4.bounds) === JSON.stringify(s0.bounds), 'positions or extent differ');
     check('no_console_errors', errors.length === 0, errors.slice(0, 3).join(' | '));
-  } catch (e) {
-    T.fail('groups_test_ran', String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
-  } finally {
+  }, async () => {
     if (browser) await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-  T.done();
+  });
 }
 
 main();

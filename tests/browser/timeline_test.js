@@ -17,7 +17,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-timeline-'));
   const html = path.join(dir, 'storm.html');
   let browser;
-  try {
+  await B.run(T, 'timeline_test', async () => {
     B.faultline(['run', 'scenarios/retry_storm.lua', '-q', '--html', html]);
     browser = await B.launch();
     const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
@@ -48,13 +48,10 @@ async function main() {
     const at = await page.evaluate(() => FL.dashboard.report.series.t[FL.dashboard.w]);
     check('clicking_the_episode_jumps_to_its_first_change', at <= eps[0].t && eps[0].t < at + (await page.evaluate(() => FL.dashboard.wAt(FL.dashboard.w))), `at t=${at}`);
     check('no_console_errors', errors.length === 0, errors.slice(0, 3).join(' | '));
-  } catch (e) {
-    T.fail('timeline_test_ran', String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
-  } finally {
+  }, async () => {
     if (browser) await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-  T.done();
+  });
 }
 
 main();
