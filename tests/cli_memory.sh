@@ -186,6 +186,11 @@ print("ok")
 ' "$TMP/serve.out" "$TMP/sv_run.json"
 kill -INT "$SERVE_PID" 2> /dev/null; wait "$SERVE_PID" 2> /dev/null
 
+for cmd in sweep compare size serve; do
+  expect_exit ${cmd}_help 0 "$F" $cmd --help
+  expect_output ${cmd}_help_lists_memory "--memory SIZE"
+done
+
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [ -x "$CHROMIUM" ] && command -v node > /dev/null 2>&1 && [ -f reports/web/node_modules/playwright-core/package.json ]; then
   CHROMIUM=$CHROMIUM OUT=out NODE_PATH=reports/web/node_modules timeout 120 node tests/browser/consolidated_test.js "$TMP/c.html" > "$TMP/browser.out" 2>&1
