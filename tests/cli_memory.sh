@@ -80,6 +80,7 @@ py sweep_results_are_those_of_runs_with_half_the_budget_and_of_no_budget '
 import json, sys
 t = sys.argv[1]
 m, d = json.load(open(t + "/sm.json")), json.load(open(t + "/sd.json"))
+assert m["run"]["memory_per_run"] == 20 * 2**20 and "memory_per_run" not in d["run"], (m["run"], d["run"])
 m.pop("run"); d.pop("run")
 assert m == d, "the budget changed the sweep"
 for p in (0, 1):
@@ -99,7 +100,8 @@ for p in (0, 1):
     assert res["expectations"][0]["held"] == sum(r["expectations"][0]["passed"] for r in runs)
 print("ok")
 ' "$TMP"
-expect_exit one_run_at_a_time_fits_in_20MB 0 "$F" sweep "$TMP/longx.lua" --reps 2 -j 1 --memory 20MB -q
+expect_exit one_run_at_a_time_fits_in_20MB 0 "$F" sweep "$TMP/longx.lua" --reps 2 -j 1 --memory 20MB
+expect_output the_sweep_header_says_each_runs_share "2 replications, base seed 5, 1 thread, 20.0 MB a run,"
 expect_exit two_runs_at_once_do_not 2 "$F" sweep "$TMP/longx.lua" --reps 2 -j 2 --memory 20MB -q
 expect_output the_sweep_refusal_names_the_budget_that_fits "scenario: 2 runs at once need at least 33 MB of memory, more than the --memory budget of 20 MB: each run needs at least 16.2 MB and gets 10.0 MB"
 expect_output the_sweep_refusal_offers_fewer_threads "give --memory 33MB or more, or -j 1"
@@ -122,6 +124,7 @@ py compare_html_embeds_the_runs_with_half_the_budget_and_the_budget_changes_no_r
 import json, re, sys
 t = sys.argv[1]
 m, d = json.load(open(t + "/cm.json")), json.load(open(t + "/cd.json"))
+assert m["run"]["memory_per_run"] == 20 * 2**20, m["run"]
 m.pop("run"); d.pop("run")
 assert m == d, "the budget changed the comparison"
 html = open(t + "/cm.html").read()
@@ -145,6 +148,7 @@ expect_exit size_without_a_budget 0 "$F" "${SIZE[@]}" -j 2 --json "$TMP/zd.json"
 py size_results_do_not_depend_on_the_budget '
 import json, sys
 m, d = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert m["run"]["memory_per_run"] == 20 * 2**20, m["run"]
 m.pop("run"); d.pop("run")
 assert m == d, "the budget changed the answer"
 assert m["evaluations"], "nothing evaluated"

@@ -141,6 +141,7 @@ typedef struct fl_batch_info {
   int runs;                   /* runs completed */
   double wall_seconds;
   uint64_t events;
+  double memory;              /* each run's share of --memory (bytes); 0: no budget */
   char host[128];
 } fl_batch_info_t;
 

@@ -122,6 +122,7 @@ int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t e
   po.threads = threads;
   memset(&c->run, 0, sizeof c->run);
   int rc = fl_pool_run(2 * c->o.reps, &po, compare_job, compare_done, &cr, &c->run);
+  c->run.memory = c->memory;
   if (rc < 0) {
     int w = atomic_load(&cr.failed_worker);
     snprintf(err, errlen, "%s", w >= 0 ? cr.err[w] : "a run failed");
@@ -464,9 +465,11 @@ void fl_compare_print(FILE *out, const fl_compare_t *c) {
   fprintf(out, ") with B = %s (%s", c->name[1], c->o.b);
   own_sets(out, c, 1);
   fprintf(out, ")\n");
-  fprintf(out, "%d replication%s each, %s, base seed %llu, %d thread%s, %s\n", c->o.reps, c->o.reps == 1 ? "" : "s",
+  char mem[48];
+  fl__format_memory(mem, sizeof mem, &c->run);
+  fprintf(out, "%d replication%s each, %s, base seed %llu, %d thread%s%s, %s\n", c->o.reps, c->o.reps == 1 ? "" : "s",
           c->o.independent ? "independent seeds (no common random numbers)" : "common random numbers",
-          (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", d);
+          (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", mem, d);
   fprintf(out, "mean ± 95%% confidence interval; B-A %s; * marks a difference whose interval excludes 0;\n"
                "latency quantiles are known to their histogram bucket (at most 0.8%%): no interval is narrower;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n",

@@ -62,6 +62,7 @@ int fl_size_init(fl_size_t *z, const fl_size_opts_t *o, char *err, size_t errlen
     fl_model_free(m);
     return rc;
   }
+  z->run.memory = z->memory;
   z->file = fl_xstrdup(o->path);
   z->name = fl_xstrdup(m->name ? m->name : "scenario");
   z->seed = m->seed;

@@ -211,6 +211,7 @@ int fl_sweep_run(fl_sweep_t *sw, const fl_pool_opts_t *p, char *err, size_t errl
   po.threads = threads;
   memset(&sw->run, 0, sizeof sw->run);
   int rc = fl_pool_run(njobs, &po, sweep_job, sweep_done, &sr, &sw->run);
+  sw->run.memory = sw->memory;
   if (rc < 0) {
     int w = atomic_load(&sr.failed_worker);
     snprintf(err, errlen, "%s", w >= 0 ? sr.err[w] : "a run failed");
@@ -390,9 +391,11 @@ void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
   const fl_layout_t *l = &sw->layout;
   char d[16];
   fl_format_wall(sw->run.wall_seconds, d, sizeof d);
-  fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s, %s\n", sw->name, sw->file,
+  char mem[48];
+  fl__format_memory(mem, sizeof mem, &sw->run);
+  fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s%s, %s\n", sw->name, sw->file,
           sw->npoints, sw->npoints == 1 ? "" : "s", sw->reps, sw->reps == 1 ? "" : "s", (unsigned long long)sw->seed,
-          sw->run.threads, sw->run.threads == 1 ? "" : "s", d);
+          sw->run.threads, sw->run.threads == 1 ? "" : "s", mem, d);
   fprintf(out, "mean ± 95%% confidence interval (Student t) over the replications; latency quantiles are read from\n"
                "histogram buckets (at most 0.8%% wide) and their intervals are never narrower than a bucket;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n");
