@@ -18,7 +18,7 @@ typedef struct fl_serve fl_serve_t;
 
 typedef struct fl_serve_opts {
   const char *path;           /* the scenario (borrowed): watched, every save rebuilds the run */
-  fl_load_opts_t load;        /* --seed, --set, --unsafe (borrowed) */
+  fl_load_opts_t load;        /* --seed, --set, --unsafe (borrowed), --memory: the budget of each run it builds */
   const char *host;           /* the address to listen on, an IP address */
   int port;                   /* 0: any free port (fl_serve_port says which) */
   double speed;               /* simulated seconds per wall second, > 0; 0: as fast as possible */

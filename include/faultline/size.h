@@ -57,6 +57,8 @@ typedef struct fl_size_opts {
   bool has_seed; uint64_t seed;
   bool unsafe;
   int threads;                /* <= 0: the cores available */
+  double memory;              /* --memory: bytes for the whole search, shared by a candidate's replications
+                              ** (they run at once); 0: none, each run has run's default */
   volatile sig_atomic_t *interrupted;
   /* Called before each evaluation (from the calling thread), e.g. for a progress line. */
   void (*progress)(void *user, const char *what, int sims, int budget);
@@ -97,6 +99,7 @@ typedef struct fl_size {
   fl_size_opts_t o;
   char *file, *name;
   uint64_t seed;              /* base seed: replication r runs with seed + r */
+  double memory;              /* each run's budget (--memory / replications at once); 0: run's default */
   int nexpects; char **expects;
   fl_size_svc_t *svc; int nsvc;
   int *order;                 /* [nsvc]: the order services are sized in (callees first) */

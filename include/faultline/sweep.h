@@ -141,8 +141,22 @@ typedef struct fl_batch_info {
   int runs;                   /* runs completed */
   double wall_seconds;
   uint64_t events;
+  double memory;              /* each run's share of --memory (bytes); 0: no budget */
   char host[128];
 } fl_batch_info_t;
+
+/* ---- the memory of a batch (sim/batch/memory.c) ------------------------------------------------ */
+
+/* The runs a batch of 'njobs' holds at once on 'threads' threads (<= 0: the cores available),
+** and never fewer than 'at_least'. */
+int fl_batch_at_once(int threads, int njobs, int at_least);
+/* Shares a batch's --memory budget 'memory' (bytes for the whole command; 0: none, each run has
+** run's default) among 'at_once' runs: *per_run = memory / at_once (0 without a budget), the
+** budget each run loads with (fl_load_opts_t.memory), also set as m->memory. Returns 0 when a
+** run of 'm' fits its share (fl_sim_plan); else -FL_ESCENARIO with "FILE:1: scenario: ..." in
+** err: run's own message for one run at a time, else the budget all of them need and the -j
+** (at least 'at_least') that fits this one. */
+int fl_batch_memory(fl_model_t *m, double memory, int at_once, int at_least, double *per_run, char *err, size_t errlen);
 
 /* ---- sweeps (sim/batch/sweep.c) ------------------------------------------------------------------- */
 
@@ -154,6 +168,8 @@ typedef struct fl_sweep_opts {
   bool has_seed; uint64_t seed;
   bool unsafe;
   int shard, nshards;         /* run only shard 'shard' (1-based) of 'nshards'; 0, 0: all */
+  double memory;              /* --memory: bytes for the whole sweep, shared by the runs held at once; 0: none */
+  int threads;                /* the threads fl_sweep_run will get (<= 0: the cores): the runs held at once */
 } fl_sweep_opts_t;
 
 typedef struct fl_axis { char *path; int nvalues; char **values; } fl_axis_t;
@@ -171,6 +187,8 @@ typedef struct fl_sweep {
   uint64_t *seeds;            /* [reps] */
   fl_layout_t layout;
   int shard, nshards;
+  double memory;              /* each run's budget (--memory / runs at once); 0: each run has run's default */
+  int at_once;                /* the runs held at once: fl_sweep_run never runs more */
   bool complete;              /* every run of the sweep (or of the shard) done */
   /* results, unsharded or merged: a summary per (point, value) once all the point's reps are in */
   fl_ci_t *ci;                /* [point * nvalues + value] */
@@ -185,7 +203,8 @@ typedef struct fl_sweep {
 } fl_sweep_t;
 
 /* Parses the axes, loads the scenario at the first grid point (and at each axis value once, to
-** report bad values before any run), derives the seeds. Returns 0, or -FL_E* with a message. */
+** report bad values, and runs too big for their share of --memory, before any run), derives the
+** seeds. Returns 0, or -FL_E* with a message. */
 int fl_sweep_init(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t errlen);
 void fl_sweep_release(fl_sweep_t *sw);
 
@@ -225,6 +244,8 @@ typedef struct fl_compare_opts {
   bool has_seed; uint64_t seed;
   bool unsafe;
   bool independent;           /* B gets its own seeds: no common random numbers (for measuring CRN) */
+  double memory;              /* --memory: bytes for the whole comparison, shared by the runs held at once; 0: none */
+  int threads;                /* the threads fl_compare_run will get (<= 0: the cores) */
 } fl_compare_opts_t;
 
 typedef struct fl_compare {
@@ -236,6 +257,8 @@ typedef struct fl_compare {
   fl_layout_t layout[2];
   double *values[2];          /* [rep * nvalues] */
   bool *done[2];              /* [rep] */
+  double memory;              /* each run's budget (--memory / runs at once); 0: each run has run's default */
+  int at_once;                /* the runs held at once (at least the pair fl_compare_replay's caller draws) */
   bool complete;
   fl_batch_info_t run;
 } fl_compare_t;
@@ -252,8 +275,8 @@ void fl_compare_print(FILE *out, const fl_compare_t *c);
 /* Expectations held in every replication of A but not of B: a regression (exit 1). */
 int fl_compare_regressions(const fl_compare_t *c);
 /* Runs replication 'rep' of variant v (0 A, 1 B) again, whole, into 'r' (its seed and --set
-** list, as the comparison ran it: with common random numbers both variants see the same
-** arrivals), its expectations checked: the per-window views of `compare --html`. Returns 0;
+** list and share of --memory, as the comparison ran it: with common random numbers both variants
+** see the same arrivals), its expectations checked: the per-window views of `compare --html`. Returns 0;
 ** 1 when stopped early (r->s.stop); or -FL_E* with a message, and then 'r' holds nothing.
 ** Release 'r' with fl_run_release. */
 typedef struct fl_run fl_run_t;

@@ -62,6 +62,8 @@ void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wa
 ** and "mean ± half" of an interval the same way. */
 void fl__format_value(char *buf, size_t n, fl_xunit_t unit, double v, bool sign);
 void fl__format_ci(char *buf, size_t n, fl_xunit_t unit, const fl_ci_t *c, bool sign);
+/* ", 20.0 MB a run" when the runs had a share of --memory, else "". */
+void fl__format_memory(char *buf, size_t n, const fl_batch_info_t *run);
 /* "[0.40, 1.00]": a pass share's binomial interval. */
 void fl__format_share(char *buf, size_t n, const fl_ci_t *c);
 

@@ -60,6 +60,7 @@ void fl__json_batch_run(cJSON *root, const fl_batch_info_t *info, bool rate) {
   fl__json_num(run, "wall_seconds", info->wall_seconds);
   fl__json_num(run, "events", (double)info->events);
   if (rate) fl__json_num(run, "events_per_second", info->wall_seconds > 0 ? (double)info->events / info->wall_seconds : 0);
+  if (info->memory > 0) fl__json_num(run, "memory_per_run", info->memory);
   cJSON_AddStringToObject(run, "host", info->host);
 }
 
@@ -112,6 +113,11 @@ void fl__format_observed(char *buf, size_t n, int k, const fl_ci_t *c, double wa
     else fl__format_value(w, sizeof w, unit, wanted, false);
   }
   snprintf(buf, n, "%s %s%s%s%s", fl_expect_metric_name(k), v, w[0] ? " (threshold " : "", w, w[0] ? ")" : "");
+}
+
+void fl__format_memory(char *buf, size_t n, const fl_batch_info_t *run) {
+  if (run->memory > 0) snprintf(buf, n, ", %.1f MB a run", run->memory / 1048576.0);
+  else if (n) buf[0] = 0;
 }
 
 void fl__format_share(char *buf, size_t n, const fl_ci_t *c) {

@@ -28,6 +28,7 @@ static int load_variant(fl_compare_t *c, int v, const char *path, char *err, siz
   fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = c->o.has_seed, .seed = c->o.seed, .sets = c->vsets[v], .nsets = c->nvsets[v] };
   fl_model_t *m = NULL;
   int rc = fl_scenario_load(path, &lo, &m, err, errlen);
+  if (rc == 0 && (rc = fl_batch_memory(m, c->o.memory, c->at_once, 2, &c->memory, err, errlen)) != 0) fl_model_free(m);
   if (rc) return rc;
   c->name[v] = fl_xstrdup(m->name);
   fl_layout_init(&c->layout[v], m);
@@ -47,6 +48,8 @@ int fl_compare_init(fl_compare_t *c, const fl_compare_opts_t *o, char *err, size
   }
   variant_sets(c, 0);
   variant_sets(c, 1);
+  /* --memory is shared by the runs held at once, at least a pair: --html draws replication 0 of both */
+  c->at_once = fl_batch_at_once(o->threads, 2 * o->reps, 2);
   uint64_t sa = 0, sb = 0;
   int rc = load_variant(c, 0, o->a, err, errlen, &sa);
   if (rc == 0) rc = load_variant(c, 1, c->o.b, err, errlen, &sb);
@@ -85,7 +88,8 @@ static int compare_job(void *ctx, int k, int worker, fl_run_ctl_t *ctl) {
   compare_run_t *cr = ctx;
   fl_compare_t *c = cr->c;
   int v = k % 2, r = k / 2;
-  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][r], .sets = c->vsets[v], .nsets = c->nvsets[v] };
+  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][r], .sets = c->vsets[v], .nsets = c->nvsets[v],
+                        .memory = c->memory };
   int rc = fl_run_values(v ? c->o.b : c->o.a, &lo, &c->layout[v], cr->vals + (size_t)worker * (size_t)cr->stride, ctl,
                          cr->err[worker], sizeof cr->err[worker]);
   if (rc < 0) {
@@ -106,6 +110,7 @@ static void compare_done(void *ctx, int k, int worker) {
 
 int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t errlen) {
   int threads = p->threads > 0 ? p->threads : fl_pool_default_threads();
+  if (c->memory > 0 && threads > c->at_once) threads = c->at_once;   /* --memory was shared among at_once runs */
   compare_run_t cr;
   memset(&cr, 0, sizeof cr);
   cr.c = c;
@@ -117,6 +122,7 @@ int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t e
   po.threads = threads;
   memset(&c->run, 0, sizeof c->run);
   int rc = fl_pool_run(2 * c->o.reps, &po, compare_job, compare_done, &cr, &c->run);
+  c->run.memory = c->memory;
   if (rc < 0) {
     int w = atomic_load(&cr.failed_worker);
     snprintf(err, errlen, "%s", w >= 0 ? cr.err[w] : "a run failed");
@@ -129,7 +135,8 @@ int fl_compare_run(fl_compare_t *c, const fl_pool_opts_t *p, char *err, size_t e
 int fl_compare_replay(const fl_compare_t *c, int v, int rep, fl_run_t *r, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   if (v < 0 || v > 1 || rep < 0 || rep >= c->o.reps) { snprintf(err, errlen, "no replication %d of variant %d", rep, v); return -FL_EINVAL; }
-  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][rep], .sets = c->vsets[v], .nsets = c->nvsets[v] };
+  fl_load_opts_t lo = { .unsafe = c->o.unsafe, .has_seed = true, .seed = c->seeds[v][rep], .sets = c->vsets[v], .nsets = c->nvsets[v],
+                        .memory = c->memory };
   int rc = fl_run_load(r, v ? c->o.b : c->o.a, &lo, err, errlen);
   if (rc) return rc;
   rc = fl_run_all(r);
@@ -458,9 +465,11 @@ void fl_compare_print(FILE *out, const fl_compare_t *c) {
   fprintf(out, ") with B = %s (%s", c->name[1], c->o.b);
   own_sets(out, c, 1);
   fprintf(out, ")\n");
-  fprintf(out, "%d replication%s each, %s, base seed %llu, %d thread%s, %s\n", c->o.reps, c->o.reps == 1 ? "" : "s",
+  char mem[48];
+  fl__format_memory(mem, sizeof mem, &c->run);
+  fprintf(out, "%d replication%s each, %s, base seed %llu, %d thread%s%s, %s\n", c->o.reps, c->o.reps == 1 ? "" : "s",
           c->o.independent ? "independent seeds (no common random numbers)" : "common random numbers",
-          (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", d);
+          (unsigned long long)c->seed, c->run.threads, c->run.threads == 1 ? "" : "s", mem, d);
   fprintf(out, "mean ± 95%% confidence interval; B-A %s; * marks a difference whose interval excludes 0;\n"
                "latency quantiles are known to their histogram bucket (at most 0.8%%): no interval is narrower;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n",

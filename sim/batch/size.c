@@ -57,6 +57,12 @@ int fl_size_init(fl_size_t *z, const fl_size_opts_t *o, char *err, size_t errlen
   fl_model_t *m = NULL;
   int rc = fl_scenario_load(o->path, &lo, &m, err, errlen);
   if (rc) return rc;
+  /* a candidate's replications run at once: --memory is shared among them (sizes do not change what a run keeps) */
+  if ((rc = fl_batch_memory(m, o->memory, fl_batch_at_once(o->threads, o->reps, 1), 1, &z->memory, err, errlen)) != 0) {
+    fl_model_free(m);
+    return rc;
+  }
+  z->run.memory = z->memory;
   z->file = fl_xstrdup(o->path);
   z->name = fl_xstrdup(m->name ? m->name : "scenario");
   z->seed = m->seed;
@@ -183,7 +189,7 @@ static int rep_job(void *ctx, int rep, int worker, fl_run_ctl_t *ctl) {
   (void)worker;
   if (atomic_load(&c->first_fail) < rep) return 0;   /* an earlier replication failed: not needed */
   fl_load_opts_t lo = { .unsafe = z->o.unsafe, .has_seed = true, .seed = z->seed + (uint64_t)rep,
-                        .sets = c->sets, .nsets = c->nsets };
+                        .sets = c->sets, .nsets = c->nsets, .memory = z->memory };
   fl_run_t r;
   char err[1024];
   int rc = fl_run_load(&r, z->o.path, &lo, err, sizeof err);

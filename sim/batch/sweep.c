@@ -25,11 +25,17 @@ uint64_t fl_sweep_seed(uint64_t base, int rep) {
 
 /* ---- the plan ----------------------------------------------------------------------------- */
 
+/* The runs of the sweep, or of its shard. */
+static int jobs_of(const fl_sweep_t *sw) {
+  size_t total = (size_t)sw->npoints * (size_t)sw->reps, first = (size_t)sw->shard - 1;
+  if (sw->nshards <= 0) return (int)total;
+  return first < total ? (int)((total - first + (size_t)sw->nshards - 1) / (size_t)sw->nshards) : 0;
+}
+
 void fl__sweep_alloc_results(fl_sweep_t *sw) {
   size_t nv = (size_t)sw->layout.nvalues, total = (size_t)sw->npoints * (size_t)sw->reps;
   if (sw->nshards > 0) {
-    size_t first = (size_t)sw->shard - 1;
-    sw->njobs_shard = first < total ? (int)((total - first + (size_t)sw->nshards - 1) / (size_t)sw->nshards) : 0;
+    sw->njobs_shard = jobs_of(sw);
     sw->raw = fl_xcalloc((size_t)sw->njobs_shard * nv, sizeof *sw->raw);
     sw->raw_done = fl_xcalloc((size_t)sw->njobs_shard, sizeof *sw->raw_done);
     return;
@@ -53,6 +59,7 @@ int fl_sweep_init(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t er
   sw->shard = o->shard; sw->nshards = o->nshards;
   int rc = fl__sweep_parse_axes(sw, o, err, errlen);
   if (rc) return rc;
+  sw->at_once = fl_batch_at_once(o->threads, jobs_of(sw), 1);
 
   /* the first grid point: name, seed, layout; then every axis value once, early */
   size_t bufn = fl__sweep_sets_size(sw);
@@ -63,6 +70,7 @@ int fl_sweep_init(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t er
   fl__sweep_sets_of(sw, idx, sets, buf, bufn);
   fl_model_t *m = NULL;
   rc = fl_scenario_load(o->path, &lo, &m, err, errlen);
+  if (rc == 0 && (rc = fl_batch_memory(m, o->memory, sw->at_once, 1, &sw->memory, err, errlen)) != 0) fl_model_free(m);
   if (rc == 0) {
     sw->name = fl_xstrdup(m->name);
     sw->seed = o->has_seed ? o->seed : m->seed;
@@ -78,7 +86,7 @@ int fl_sweep_init(fl_sweep_t *sw, const fl_sweep_opts_t *o, char *err, size_t er
         if (!fl_layout_matches(&sw->layout, m)) {
           snprintf(err, errlen, "--set %s: the journeys, services or expectations differ from those of the first grid point", sets[a]);
           rc = -FL_EINVAL;
-        }
+        } else rc = fl_batch_memory(m, o->memory, sw->at_once, 1, &sw->memory, err, errlen);
         fl_model_free(m);
       }
       idx[a] = 0;
@@ -162,7 +170,8 @@ static int sweep_job(void *ctx, int local, int worker, fl_run_ctl_t *ctl) {
   int j = global_job(sw, local), p = j / sw->reps, r = j % sw->reps;
   const char *sets[sw->naxes > 0 ? sw->naxes : 1];
   fl_sweep_point_sets(sw, p, sets, sr->sets_buf + (size_t)worker * sr->bufn, sr->bufn);
-  fl_load_opts_t lo = { .unsafe = sw->unsafe, .has_seed = true, .seed = sw->seeds[r], .sets = sets, .nsets = sw->naxes };
+  fl_load_opts_t lo = { .unsafe = sw->unsafe, .has_seed = true, .seed = sw->seeds[r], .sets = sets, .nsets = sw->naxes,
+                        .memory = sw->memory };
   int rc = fl_run_values(sw->file, &lo, &sw->layout, sr->vals + (size_t)worker * (size_t)sw->layout.nvalues, ctl,
                          sr->err[worker], sizeof sr->err[worker]);
   if (rc < 0) {
@@ -188,7 +197,8 @@ static void sweep_done(void *ctx, int local, int worker) {
 
 int fl_sweep_run(fl_sweep_t *sw, const fl_pool_opts_t *p, char *err, size_t errlen) {
   int threads = p->threads > 0 ? p->threads : fl_pool_default_threads();
-  int njobs = sw->nshards > 0 ? sw->njobs_shard : sw->npoints * sw->reps;
+  if (sw->memory > 0 && threads > sw->at_once) threads = sw->at_once;   /* --memory was shared among at_once runs */
+  int njobs = jobs_of(sw);
   sweep_run_t sr;
   memset(&sr, 0, sizeof sr);
   sr.sw = sw;
@@ -201,6 +211,7 @@ int fl_sweep_run(fl_sweep_t *sw, const fl_pool_opts_t *p, char *err, size_t errl
   po.threads = threads;
   memset(&sw->run, 0, sizeof sw->run);
   int rc = fl_pool_run(njobs, &po, sweep_job, sweep_done, &sr, &sw->run);
+  sw->run.memory = sw->memory;
   if (rc < 0) {
     int w = atomic_load(&sr.failed_worker);
     snprintf(err, errlen, "%s", w >= 0 ? sr.err[w] : "a run failed");
@@ -380,9 +391,11 @@ void fl_sweep_print(FILE *out, const fl_sweep_t *sw) {
   const fl_layout_t *l = &sw->layout;
   char d[16];
   fl_format_wall(sw->run.wall_seconds, d, sizeof d);
-  fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s, %s\n", sw->name, sw->file,
+  char mem[48];
+  fl__format_memory(mem, sizeof mem, &sw->run);
+  fprintf(out, "sweep %s — %s: %d point%s x %d replication%s, base seed %llu, %d thread%s%s, %s\n", sw->name, sw->file,
           sw->npoints, sw->npoints == 1 ? "" : "s", sw->reps, sw->reps == 1 ? "" : "s", (unsigned long long)sw->seed,
-          sw->run.threads, sw->run.threads == 1 ? "" : "s", d);
+          sw->run.threads, sw->run.threads == 1 ? "" : "s", mem, d);
   fprintf(out, "mean ± 95%% confidence interval (Student t) over the replications; latency quantiles are read from\n"
                "histogram buckets (at most 0.8%% wide) and their intervals are never narrower than a bucket;\n"
                "P(held): exact 95%% binomial interval (Clopper-Pearson); an expectation's values are observed inside its own 'during'\n");

@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700   /* realpath() */
 #include "cli.h"
 #include "faultline/io.h"
+#include "faultline/units.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -107,6 +108,12 @@ bool fl_cli_help(int argc, char **argv) {
 int fl_cli_exit_of(int rc) { return rc == -FL_EINTERNAL || rc == -FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE; }
 
 /* ---- arguments ---------------------------------------------------------------------------- */
+
+int fl_cli_parse_memory(const char *cmd, const char *v, double *bytes) {
+  if (!v) return fl_cli_usage_error(cmd, "--memory needs a size", NULL);
+  if (fl_parse_size(v, bytes) != 0) return fl_cli_usage_error(cmd, "--memory needs a size such as 500MB or 2GB, got", v);
+  return 0;
+}
 
 bool fl_cli_parse_int(const char *s, long long min, long long max, long long *out) {
   if (!s || !*s || *s == '+') return false;

@@ -56,6 +56,10 @@ bool fl_cli_parse_int(const char *s, long long min, long long max, long long *ou
 bool fl_cli_parse_level(const char *s, double *out);
 /* A non-negative whole number up to max, digits only. Returns false otherwise. */
 bool fl_cli_parse_u64(const char *s, unsigned long long max, unsigned long long *out);
+/* --memory's value 'v' (NULL: the option was last) into *bytes ("500MB", "2GB", a bare number
+** of bytes), for run, check and every command that takes it. Returns 0, or the usage error of
+** command 'cmd' (NULL: faultline's own) with its message printed. */
+int fl_cli_parse_memory(const char *cmd, const char *v, double *bytes);
 
 /* ---- output files ---- */
 

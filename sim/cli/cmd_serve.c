@@ -43,6 +43,10 @@ static int parse_args(int argc, char **argv, serve_args_t *a, const char **sets)
     } else if (strcmp(arg, "--seed") == 0) {
       if (!fl_cli_parse_u64(val, ~0ull, &u)) return fl_cli_usage_error("serve", "--seed needs a whole number, got", val ? val : "nothing");
       a->o.load.has_seed = true; a->o.load.seed = u; i++;
+    } else if (strcmp(arg, "--memory") == 0) {
+      int rc = fl_cli_parse_memory("serve", val, &a->o.load.memory);
+      if (rc) return rc;
+      i++;
     } else if (strcmp(arg, "--set") == 0) {
       if (!val) return fl_cli_usage_error("serve", "--set needs PATH=VALUE", NULL);
       sets[a->o.load.nsets++] = argv[++i];

@@ -79,6 +79,9 @@ int fl__cmd_size(int argc, char **argv) {
         break;
       }
       o.has_seed = true; o.seed = v; i++;
+    } else if (strcmp(a, "--memory") == 0) {
+      if ((rc = fl_cli_parse_memory("size", val, &o.memory)) != 0) break;
+      i++;
     } else if (strcmp(a, "--json") == 0) {
       if (!val) { rc = fl_cli_usage_error("size", "--json needs a file name", NULL); break; }
       json = argv[++i];

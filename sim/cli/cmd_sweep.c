@@ -18,6 +18,7 @@ typedef struct batch_args {
   const char **sets; int nsets;
   const char **sets_a, **sets_b; int nsets_a, nsets_b;   /* compare: one side's own */
   int reps, threads;
+  double memory;                   /* --memory: for the whole command (0: none) */
   bool has_seed; uint64_t seed;
   const char *json, *csv, *html;   /* html: compare's diff page */
   int shard, nshards;
@@ -61,6 +62,10 @@ static int parse_batch(int argc, char **argv, const char *allowed, int max_files
     } else if (strcmp(o, "--seed") == 0) {
       if (!fl_cli_parse_u64(val, 1ull << 53, &v)) return fl_cli_usage_error(cmd, "--seed needs a whole number from 0 to 2^53, got", val ? val : "nothing");
       a->has_seed = true; a->seed = v; i++;
+    } else if (strcmp(o, "--memory") == 0) {
+      int rc = fl_cli_parse_memory(cmd, val, &a->memory);
+      if (rc) return rc;
+      i++;
     } else if (strcmp(o, "--json") == 0) {
       if (!val) return fl_cli_usage_error(cmd, "--json needs a file name", NULL);
       a->json = argv[++i];
@@ -135,12 +140,13 @@ static int finish_sweep(fl_sweep_t *sw, const batch_args_t *a, bool to_stdout) {
 static int cmd_sweep(int argc, char **argv) {
   batch_args_t a;
   fl_cli_catch_signals(false);   /* before loading: an early interrupt then stops the batch before any run */
-  int rc = parse_batch(argc, argv, " --set --reps -j --jobs --seed --json --csv --shard -q --quiet --unsafe ", 1, &a);
+  int rc = parse_batch(argc, argv, " --set --reps -j --jobs --seed --memory --json --csv --shard -q --quiet --unsafe ", 1, &a);
   if (rc) { free_batch(&a); return rc; }
   if (a.nfiles == 0) { free_batch(&a); return fl_cli_usage_error(argv[0], "missing scenario file after", argv[0]); }
   if (a.nshards && a.csv) { free_batch(&a); return fl_cli_usage_error(argv[0], "--csv needs the whole sweep: merge the shards, then use merge --csv", NULL); }
   fl_sweep_opts_t o = { .path = a.files[0], .sets = a.sets, .nsets = a.nsets, .reps = a.reps, .has_seed = a.has_seed,
-                        .seed = a.seed, .unsafe = a.unsafe, .shard = a.shard, .nshards = a.nshards };
+                        .seed = a.seed, .unsafe = a.unsafe, .shard = a.shard, .nshards = a.nshards, .memory = a.memory,
+                        .threads = a.threads };
   fl_sweep_t sw;
   char err[1024];
   if (fl_sweep_init(&sw, &o, err, sizeof err) != 0) {
@@ -231,7 +237,7 @@ static int write_diff(const fl_compare_t *c, const cJSON *cmp, const char *path)
 static int cmd_compare(int argc, char **argv) {
   batch_args_t a;
   fl_cli_catch_signals(false);
-  int rc = parse_batch(argc, argv, " --set --set-a --set-b --reps -j --jobs --seed --json --html -q --quiet --unsafe --independent ", 2, &a);
+  int rc = parse_batch(argc, argv, " --set --set-a --set-b --reps -j --jobs --seed --memory --json --html -q --quiet --unsafe --independent ", 2, &a);
   if (rc) { free_batch(&a); return rc; }
   if (a.nfiles < 2 && !(a.nfiles == 1 && (a.nsets_a || a.nsets_b))) {
     free_batch(&a);
@@ -240,7 +246,8 @@ static int cmd_compare(int argc, char **argv) {
   }
   fl_compare_opts_t o = { .a = a.files[0], .b = a.nfiles > 1 ? a.files[1] : NULL, .sets = a.sets, .nsets = a.nsets,
                           .sets_a = a.sets_a, .nsets_a = a.nsets_a, .sets_b = a.sets_b, .nsets_b = a.nsets_b, .reps = a.reps,
-                          .has_seed = a.has_seed, .seed = a.seed, .unsafe = a.unsafe, .independent = a.independent };
+                          .has_seed = a.has_seed, .seed = a.seed, .unsafe = a.unsafe, .independent = a.independent,
+                          .memory = a.memory, .threads = a.threads };
   fl_compare_t c;
   char err[1024];
   if (fl_compare_init(&c, &o, err, sizeof err) != 0) {

@@ -60,9 +60,8 @@ static int parse_args(int argc, char **argv, cli_t *c) {
       if (!fl_cli_parse_u64(v, ~0ull, &seed)) return fl_cli_usage_error(verb, "--seed needs a non-negative whole number, got", v);
       c->load.has_seed = true; c->load.seed = seed;
     } else if (strcmp(a, "--memory") == 0) {
-      const char *v = value_of(argc, argv, &i);
-      if (!v) return fl_cli_usage_error(verb, "--memory needs a size", NULL);
-      if (fl_parse_size(v, &c->load.memory) != 0) return fl_cli_usage_error(verb, "--memory needs a size such as 500MB or 2GB, got", v);
+      int rc = fl_cli_parse_memory(verb, value_of(argc, argv, &i), &c->load.memory);
+      if (rc) return rc;
     } else if (strcmp(a, "--set") == 0) {
       const char *v = value_of(argc, argv, &i);
       if (!v) return fl_cli_usage_error(verb, "--set needs PATH=VALUE", NULL);
