@@ -110,7 +110,9 @@ typedef struct fl_change {
 typedef struct fl_stats {
   int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */
   fl_counts_t win, total;     /* this window; after warm-up */
-  fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests */
+  fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests; a service's
+                                 htotal lags by the open window while the sim's total_by_window is
+                                 set (fl_sim_latency_total reads it whole) */
   double *series[FL_SER__COUNT];           /* per window (see fl_sim_slot); after fl_sim_finish, per entry */
   double *cause_series[FL_CAUSE__COUNT];   /* failures per window by cause ([0] unused) */
   double *cons[FL_SER__COUNT], *cons_cause[FL_CAUSE__COUNT];   /* consolidated entries while running (ring mode) */
@@ -312,6 +314,10 @@ typedef struct fl_sim {
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;
+  uint64_t unmeasured_live;        /* live requests that arrived before the warm-up's end (F_UNMEASURED) */
+  bool total_by_window;            /* every request ending in the open window is measured: the services'
+                                      htotal takes their hwin as a window closes, not request by request
+                                      (one histogram line touched per request instead of two) */
   uint64_t requests;               /* requests created (all services) */
   volatile int stop;               /* set asynchronously to stop at the next window */
   bool complete;                   /* ran to the scenario's end */
@@ -405,6 +411,9 @@ typedef struct fl_live_stats {
   fl_health_t health;
 } fl_live_stats_t;
 void fl_sim_service_stats(fl_sim_t *s, int svc, fl_live_stats_t *out);
+/* Service svc's latency after warm-up up to now: its htotal, or while the open window is not yet
+** merged into it (total_by_window, a run not finished), 'scratch' filled with both. */
+const fl_hist_t *fl_sim_service_latency(const fl_sim_t *s, int svc, fl_hist_t *scratch);
 void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 
 /* Evaluates the expectations once the run is over. Returns how many failed. */

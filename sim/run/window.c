@@ -112,6 +112,7 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
   fl__svc_touch(s, r, svc);
   for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0, 0);
   close_stats(&r->st, slot);
+  if (s->total_by_window) fl_hist_merge(r->st.htotal, r->st.hwin);
   double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0, busy = len > 0 ? r->w_busy / (double)len : 0;
   r->st.series[FL_SER_BUSY][slot] = busy;
   r->st.series[FL_SER_QUEUE][slot] = len > 0 ? r->w_queue / (double)len : 0;
@@ -177,6 +178,7 @@ static void close_window(fl_sim_t *s) {
   close_scopes(s, wstart, s->eng.now);
   reset_windows(s, w);
   s->wdone++;
+  s->total_by_window = s->eng.now >= s->warmup && s->unmeasured_live == 0;   /* once set, stays: no arrival is unmeasured */
   if (s->on_window) s->on_window(s, w, s->on_window_user);
 }
 
@@ -195,6 +197,14 @@ void fl__on_window(fl_engine_t *e, fl_event_t *ev) {
     fl_engine_schedule_first_at(e, ev, next < s->end ? next : s->end);
     fl__schedule_faults(s, e->now, next);
   }
+}
+
+const fl_hist_t *fl_sim_service_latency(const fl_sim_t *s, int svc, fl_hist_t *scratch) {
+  const fl_stats_t *st = &s->svc[svc].st;
+  if (!s->total_by_window || s->finished || st->hwin->count == 0) return st->htotal;
+  *scratch = *st->htotal;
+  fl_hist_merge(scratch, st->hwin);
+  return scratch;
 }
 
 /* ---- live view ---- */
