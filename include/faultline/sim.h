@@ -156,6 +156,7 @@ typedef struct fl_svc_rt {
   double tokens; fl_time_t tlast;  /* rate limiter */
   uint64_t rej_queue, rej_rate, rej_shed, ejections;   /* after warm-up */
   uint64_t drop_queue;        /* after warm-up: arrivals a full room (overflow = "drop") or a hung instance left unanswered */
+  bool scoped;                /* an expectation's scope reads its window histogram as the window closes */
   fl_stats_t st;
 } fl_svc_rt_t;
 

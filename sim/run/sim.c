@@ -122,6 +122,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) {
     s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h);
+    if (m->expects[x].service) s->svc[m->expects[x].service->id].scoped = true;
     if (!m->expects[x].nwhere) continue;
     s->exp[x].whist = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].whist);
     s->nexp_where++;

@@ -82,9 +82,8 @@ static void subjects(fl_text_t *t, const fl_sim_t *s, const char *what, const ch
   snprintf(help, sizeof help, "Latency of the %s's answered requests after warm-up, seconds.", key);
   family(t, name, "histogram", help);
   bool svc = !strcmp(what, "service");
-  fl_hist_t *whole = svc ? fl_xmalloc(sizeof *whole) : NULL;   /* a service's total with its open window */
-  for (int i = 0; i < n; i++) histogram(t, name, key, names[i], svc ? fl_sim_service_latency(s, i, whole) : st[i]->htotal);
-  free(whole);
+  fl_hist_t whole;   /* a service's total with its open window */
+  for (int i = 0; i < n; i++) histogram(t, name, key, names[i], svc ? fl_sim_service_latency(s, i, &whole) : st[i]->htotal);
 }
 
 static void services(fl_text_t *t, const fl_sim_t *s) {
