@@ -9,7 +9,7 @@
 ** Values at or above 2^FL_HIST_MAX_EXP ns (~78 h) go to the last bucket. */
 #define FL_HIST_SUB_BITS 7
 #define FL_HIST_MAX_EXP 48
-#define FL_HIST_BUCKETS ((FL_HIST_MAX_EXP - FL_HIST_SUB_BITS + 1) << FL_HIST_SUB_BITS)
+#define FL_HIST_BUCKETS ((FL_HIST_MAX_EXP - FL_HIST_SUB_BITS + 1) << FL_HIST_SUB_BITS)   /* a multiple of 8 */
 
 typedef struct fl_hist {
   uint64_t count;
@@ -28,6 +28,9 @@ void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src);
 /* q in [0,1]; returns nanoseconds (midpoint of the bucket holding rank ceil(q*count),
 ** clamped to [min, max]); 0 when empty. */
 int64_t fl_hist_quantile(const fl_hist_t *h, double q);
+/* Closing a window's histogram in one visit of its buckets: fl_hist_quantiles of src into out,
+** then src merged into dst (unless NULL) and reset. */
+void fl_hist_take(fl_hist_t *src, fl_hist_t *dst, const double *q, int n, int64_t *out);
 /* fl_hist_quantile of each of q[0..n) (ascending) into out[0..n), in one scan of the buckets. */
 void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out);
 double fl_hist_mean(const fl_hist_t *h);

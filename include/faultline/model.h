@@ -143,24 +143,22 @@ typedef struct fl_call {
 typedef struct fl_step { int first, count; bool parallel; } fl_step_t;
 
 struct fl_endpoint {
+  /* read by every visit: first, for the cache (the order is for the cache) */
+  int id;                     /* index over all endpoints of the model */
+  int nsteps;
+  fl_service_t *service;
+  double error_rate;          /* < 0: the service's */
+  fl_step_t *steps;
+  fl_call_t *calls; int ncalls;
+  fl_dist_t work;
+  double slo;                 /* seconds: its window p99 above this degrades its service; 0: none */
   char *name;                 /* "list" */
   char *full_name;            /* "catalog.list" */
   const char *file; int line;
-  int id;                     /* index over all endpoints of the model */
-  fl_service_t *service;
-  fl_dist_t work;
-  double error_rate;          /* < 0: the service's */
-  double slo;                 /* seconds: its window p99 above this degrades its service; 0: none */
-  fl_call_t *calls; int ncalls;
-  fl_step_t *steps; int nsteps;
 };
 
 struct fl_service {
-  char *name;
-  char *group;                /* the diagram's box around it: `group = "..."`, else the name's prefix
-                              ** before a '/' ("payments/ledger": payments); NULL: none */
-  bool group_set;             /* written in the scenario (not derived from the name) */
-  const char *file; int line;
+  /* read by every visit: first, for the cache (the order is for the cache) */
   int id;
   int instances, workers;
   int cores;                  /* per instance: busy workers share them (processor sharing); 0: no CPU model, work is time */
@@ -168,29 +166,35 @@ struct fl_service {
   fl_overflow_t overflow;     /* what a full room does to a newcomer: reject it at once, or drop it unanswered */
   fl_balancer_t balancer;
   bool blocking;
+  bool implicit;              /* no endpoints table: its one endpoint answers to any endpoint name */
+  /* kind = "broker": a message queue. Each consumer endpoint gets every message, delivered as
+  ** its concurrency allows; a failed delivery is retried up to max_deliveries, then dead-lettered. */
+  bool broker;
   double error_rate;
-  double slo;                 /* seconds; 0: none */
-  double health_check;        /* seconds until the balancer notices a crashed instance */
-  double rate_limit, rate_burst;     /* token bucket at the door (per second, tokens); 0: none */
+  double rate_limit;          /* token bucket at the door (per second); 0: none */
   double shed_after;          /* reject when the expected wait exceeds this (seconds); 0: none */
-  double startup;             /* seconds before a new instance is ready (scaling, restarts) */
+  double rate_burst;          /* the token bucket's size (tokens) */
   struct {
+    int consecutive_errors;   /* 0: no outlier ejection */
+    double interval, base_ejection, max_ejected;
+  } outlier;
+  struct {
+    double warmup, warmup_factor;   /* a new instance works warmup_factor x slower, easing to 1 over warmup */
     bool on;
     int metric;               /* fl_scale_metric_t */
     double target;            /* per instance: utilization share, in-flight, queue length or rps */
     int min, max;
     double period, tolerance, stabilize_down, delay;
-    double warmup, warmup_factor;   /* a new instance works warmup_factor x slower, easing to 1 over warmup */
   } autoscale;
-  struct {
-    int consecutive_errors;   /* 0: no outlier ejection */
-    double interval, base_ejection, max_ejected;
-  } outlier;
+  char *name;
+  char *group;                /* the diagram's box around it: `group = "..."`, else the name's prefix
+                              ** before a '/' ("payments/ledger": payments); NULL: none */
+  bool group_set;             /* written in the scenario (not derived from the name) */
+  const char *file; int line;
+  double slo;                 /* seconds; 0: none */
+  double health_check;        /* seconds until the balancer notices a crashed instance */
+  double startup;             /* seconds before a new instance is ready (scaling, restarts) */
   fl_endpoint_t *endpoints; int nendpoints;
-  bool implicit;              /* no endpoints table: its one endpoint answers to any endpoint name */
-  /* kind = "broker": a message queue. Each consumer endpoint gets every message, delivered as
-  ** its concurrency allows; a failed delivery is retried up to max_deliveries, then dead-lettered. */
-  bool broker;
   int64_t capacity;           /* messages held per consumer; INT64_MAX: unbounded */
   int nconsumers;
   char **consumer_names;

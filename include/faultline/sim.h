@@ -108,53 +108,59 @@ typedef struct fl_change {
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
 typedef struct fl_stats {
+  fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests; a service's
+                                 htotal lags by the open window while the sim's total_by_window is
+                                 set (fl_sim_service_latency reads it whole) */
+  fl_counts_t win, total;     /* this window; after warm-up (with hwin: a visit's first cache lines) */
   int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */
-  fl_counts_t win, total;     /* this window; after warm-up */
-  fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests */
   double *series[FL_SER__COUNT];           /* per window (see fl_sim_slot); after fl_sim_finish, per entry */
   double *cause_series[FL_CAUSE__COUNT];   /* failures per window by cause ([0] unused) */
   double *cons[FL_SER__COUNT], *cons_cause[FL_CAUSE__COUNT];   /* consolidated entries while running (ring mode) */
 } fl_stats_t;
 
 typedef struct fl_svc_rt {
+  /* Touched by (nearly) every visit: arrival, instance pick, work, call waits, completion; kept
+  ** together at the start so that a visit reads few cache lines (the order is for the cache). */
   fl_instance_t *inst; int ninst, nup;   /* slots in use (highest existing + 1); in rotation */
-  int cap;                         /* slots allocated: the most instances it can scale to */
-  int desired;                     /* instances wanted: starting + running, draining not counted */
-  fl_event_t hpa_ev;               /* the autoscaler's sync */
-  double a_busy, a_workers, a_queue, a_inflight; uint64_t a_arrivals; fl_time_t a_start;
-  int *recs; fl_time_t *rec_t; int nrecs, rec_cap;   /* recommendations kept for scale-down stabilisation */
+  int busy, queued, inflight;      /* current, over all instances */
+  int nalive;
   uint32_t rr;
-  fl_rng_t rng_lb;
   int lb_size;                     /* balancer.c's trees over the slots: leaves, a power of two >= cap */
   int *lb_up;                      /* instances in rotation per subtree (picks by rank in O(log n)) */
   int *lb_min;                     /* least_outstanding, p2c: fewest outstanding per subtree, INT_MAX out of rotation */
-  int busy, queued, inflight;      /* current, over all instances */
-  int64_t queue_max;               /* after warm-up */
-  double peak_util, peak_util_all; /* highest window utilisation of its instances: after warm-up; over every window */
-  int inst_min, inst_max;          /* after warm-up */
   fl_time_t last;                  /* time of the last integral update */
   double w_busy, w_queue, w_inflight, w_workers;   /* integrals over this window */
-  double t_busy, t_queue, t_inflight, t_workers;   /* integrals after warm-up */
-  fl_health_t health, pending;     /* confirmed state; a different raw state seen 'npending' times */
-  int npending;
-  int nalive;
+  double a_busy, a_workers, a_queue, a_inflight; uint64_t a_arrivals; fl_time_t a_start;
   double slow;                     /* product of active slowdown factors */
   double err_extra;                /* combined rate of active error faults */
   fl_time_t latency;               /* sum of active latency faults */
   int ncallees; int *callee;       /* distinct services its endpoints call */
   uint64_t *fail_via;              /* this window: failed calls, per callee */
   uint64_t *calls_via;             /* this window: calls made, per callee */
-  double *edge_calls, *edge_fails; /* per window: calls made and failed, [callee slot * s->stride + fl_sim_slot(w)] */
-  double *cons_calls, *cons_fails; /* consolidated entries while running (ring mode), [callee slot * s->ncons + entry] */
   int *wcount;                     /* workers now waiting in a step that calls each callee */
   double *wint;                    /* this window: integral of wcount (count x ns) */
   int *acount;                     /* requests now waiting in a step that calls each callee, worker held or not */
   double *aint;                    /* this window: integral of acount (count x ns): time spent waiting on each callee */
   fl_time_t *wlast;
+  fl_stats_t st;
+  /* the rest: faults, scaling, the rate limiter, the window's close */
+  fl_rng_t rng_lb;
+  int cap;                         /* slots allocated: the most instances it can scale to */
+  int desired;                     /* instances wanted: starting + running, draining not counted */
+  fl_event_t hpa_ev;               /* the autoscaler's sync */
+  int *recs; fl_time_t *rec_t; int nrecs, rec_cap;   /* recommendations kept for scale-down stabilisation */
+  int64_t queue_max;               /* after warm-up */
+  double peak_util, peak_util_all; /* highest window utilisation of its instances: after warm-up; over every window */
+  int inst_min, inst_max;          /* after warm-up */
+  double t_busy, t_queue, t_inflight, t_workers;   /* integrals after warm-up */
+  fl_health_t health, pending;     /* confirmed state; a different raw state seen 'npending' times */
+  int npending;
+  double *edge_calls, *edge_fails; /* per window: calls made and failed, [callee slot * s->stride + fl_sim_slot(w)] */
+  double *cons_calls, *cons_fails; /* consolidated entries while running (ring mode), [callee slot * s->ncons + entry] */
   double tokens; fl_time_t tlast;  /* rate limiter */
   uint64_t rej_queue, rej_rate, rej_shed, ejections;   /* after warm-up */
   uint64_t drop_queue;        /* after warm-up: arrivals a full room (overflow = "drop") or a hung instance left unanswered */
-  fl_stats_t st;
+  bool scoped;                /* an expectation's scope reads its window histogram as the window closes */
 } fl_svc_rt_t;
 
 typedef enum { FL_BREAKER_CLOSED = 0, FL_BREAKER_OPEN, FL_BREAKER_HALF_OPEN } fl_breaker_state_t;
@@ -312,6 +318,10 @@ typedef struct fl_sim {
   fl_req_t *free_reqs;
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;
+  uint64_t unmeasured_live;        /* live requests that arrived before the warm-up's end (F_UNMEASURED) */
+  bool total_by_window;            /* every request ending in the open window is measured: the services'
+                                      htotal takes their hwin as a window closes, not request by request
+                                      (one histogram line touched per request instead of two) */
   uint64_t requests;               /* requests created (all services) */
   volatile int stop;               /* set asynchronously to stop at the next window */
   bool complete;                   /* ran to the scenario's end */
@@ -405,6 +415,9 @@ typedef struct fl_live_stats {
   fl_health_t health;
 } fl_live_stats_t;
 void fl_sim_service_stats(fl_sim_t *s, int svc, fl_live_stats_t *out);
+/* Service svc's latency after warm-up up to now: its htotal, or while the open window is not yet
+** merged into it (total_by_window, a run not finished), 'scratch' filled with both. */
+const fl_hist_t *fl_sim_service_latency(const fl_sim_t *s, int svc, fl_hist_t *scratch);
 void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 
 /* Evaluates the expectations once the run is over. Returns how many failed. */

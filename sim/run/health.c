@@ -153,9 +153,9 @@ static void attribute_service(fl_sim_t *s, fl_change_t *c, double util) {
   }
   uint64_t bad = r->st.win.failures + r->st.win.degraded;
   uint64_t done = r->st.win.successes + r->st.win.degraded + r->st.win.failures;
-  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = fl_time_to_sec(fl_hist_quantile(r->st.hwin, 0.99));
-  const fl_service_t *svc = &m->services[i];
   uint32_t w = fl_sim_slot(s, s->wdone);
+  double fr = done ? (double)r->st.win.failures / (double)done : 0, p99 = r->st.series[FL_SER_P99][w];   /* the window's, as closed */
+  const fl_service_t *svc = &m->services[i];
   if (backlog_over(svc, r, w)) { attribute_backlog(s, c, w); return; }
   int k = -1;
   for (int x = 0; x < r->ncallees; x++) if (r->fail_via[x] && (k < 0 || r->fail_via[x] > r->fail_via[k])) k = x;

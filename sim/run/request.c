@@ -41,6 +41,7 @@ fl_req_t *fl__req_alloc(fl_sim_t *s) {
 
 static void req_free(fl_sim_t *s, fl_req_t *q) {
   FL_ASSERT(!fl_event_pending(&q->ev) && !fl_event_pending(&q->tmo));
+  if (q->flags & F_UNMEASURED) s->unmeasured_live--;
   q->gen++;
   q->next = s->free_reqs; s->free_reqs = q;
   s->reqs_live--;
@@ -50,7 +51,7 @@ size_t fl_sim_request_bytes(void) { return sizeof(fl_req_t); }
 
 /* ---- workers ---- */
 
-static inline void count_outcome(fl_stats_t *st, bool measured, fl_outcome_t out, fl_cause_t cause, fl_time_t latency) {
+static inline void count_outcome(const fl_sim_t *s, fl_stats_t *st, bool measured, fl_outcome_t out, fl_cause_t cause, fl_time_t latency) {
   switch (out) {
   case FL_OUT_SUCCESS: st->win.successes++; if (measured) st->total.successes++; break;
   case FL_OUT_DEGRADED: st->win.degraded++; if (measured) st->total.degraded++; break;
@@ -60,7 +61,7 @@ static inline void count_outcome(fl_stats_t *st, bool measured, fl_outcome_t out
     return;
   }
   fl_hist_add(st->hwin, latency);
-  if (measured) fl_hist_add(st->htotal, latency);
+  if (measured && !s->total_by_window) fl_hist_add(st->htotal, latency);   /* else as the window closes */
 }
 
 /* The same for the expectations with where = { ... } on q's service or endpoint. */
@@ -225,7 +226,7 @@ static void drop(fl_sim_t *s, fl_req_t *q, fl_svc_rt_t *r, bool measured) {
   if (measured) r->drop_queue++;
   fl__svc_touch(s, r, q->ep->service);
   r->inflight--;
-  count_outcome(&r->st, measured, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
+  count_outcome(s, &r->st, measured, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
   if (s->nexp_where) count_where(s, q, FL_OUT_FAILURE, FL_CAUSE_REJECTED, 0);
   q->flags |= F_LIMBO;
   q->cause = FL_CAUSE_TIMEOUT; q->origin = (int16_t)q->ep->service->id;
@@ -242,6 +243,7 @@ void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
   bool measured = s->eng.now >= s->warmup;
   q->arrived = since;
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
+  else if (!(q->flags & F_UNMEASURED)) { q->flags |= F_UNMEASURED; s->unmeasured_live++; }
   r->st.win.arrivals++;
   r->a_arrivals++;
   if (s->nexp_where) fl__expect_where(s, -1, q->ep, q->attr, FL_EXPECT_ARRIVED, FL_CAUSE_NONE, 0);
@@ -306,7 +308,7 @@ void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, 
       fl__lb_outstanding(r, q->inst);
       if (q->inst->outstanding == 0 && q->inst->draining) fl__retire(s, svc, q->inst);
     }
-    count_outcome(&r->st, measured, out, cause, latency);
+    count_outcome(s, &r->st, measured, out, cause, latency);
     if (s->nexp_where) count_where(s, q, out, cause, latency);
     fl_hist_t *eh = s->ep[q->ep->id].hwin;   /* an endpoint with its own slo */
     if (eh && out != FL_OUT_FAILURE) fl_hist_add(eh, latency);

@@ -24,6 +24,7 @@ enum {
   F_TIMED_OUT = 1 << 9, /* its caller gave up on it: its answer says nothing of the instance */
   F_HEDGE = 1 << 10,    /* a hedged attempt: avoids the first attempt's instance */
   F_CPU = 1 << 11,      /* at work on a service with cores: one of its instance's ncpu */
+  F_UNMEASURED = 1 << 12, /* arrived during the warm-up: counted in the sim's unmeasured_live */
 };
 
 /* A call with retries or hedging: the attempts of one call of one request. */

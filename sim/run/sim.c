@@ -108,6 +108,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->nwindows = (uint32_t)((s->end + s->window - 1) / s->window);
   fl_time_t wu = fl_sec_to_time(m->warmup);
   s->warmup = (wu + s->window - 1) / s->window * s->window;
+  s->total_by_window = s->warmup == 0;
   fl__series_layout(s);
   s->svc = fl_xcalloc((size_t)m->nservices, sizeof *s->svc);
   s->ep = fl_xcalloc((size_t)(m->nendpoints ? m->nendpoints : 1), sizeof *s->ep);
@@ -121,6 +122,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) {
     s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h);
+    if (m->expects[x].service) s->svc[m->expects[x].service->id].scoped = true;
     if (!m->expects[x].nwhere) continue;
     s->exp[x].whist = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].whist);
     s->nexp_where++;
