@@ -267,6 +267,40 @@ TEST(quantiles_in_one_scan_equal_quantile_one_at_a_time) {
   free(h);
 }
 
+/* Taking a window's histogram (quantiles, merge into a total, reset, in one visit) equals the
+** three steps one after the other, for ranges that start and end anywhere in the eight-bucket
+** steps merges add, and leaves the buckets outside the range alone. */
+TEST(take_equals_quantiles_then_merge_then_reset) {
+  static const double qs[] = { 0.5, 0.99 };
+  fl_hist_t *total = malloc(sizeof *total), *ref = malloc(sizeof *ref), *win = malloc(sizeof *win);
+  CHECK(total && ref && win);
+  if (!total || !ref || !win) { free(total); free(ref); free(win); return; }
+  fl_hist_init(total); fl_hist_init(ref); fl_hist_init(win);
+  uint64_t x = 2463534242ull;
+  for (int round = 0; round < 200; round++) {
+    int n = round % 7 == 0 ? 0 : 1 + (int)(round % 50);
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      int64_t v = round % 3 == 0 ? (int64_t)(x % 300) : (int64_t)(x % 20000000) >> (x % 9);
+      fl_hist_add(win, v);
+    }
+    int64_t want[2], got[2];
+    fl_hist_quantiles(win, qs, 2, want);
+    fl_hist_merge(ref, win);
+    fl_hist_take(win, total, qs, 2, got);
+    CHECK_MSG(got[0] == want[0] && got[1] == want[1], "round %d: %lld %lld vs %lld %lld", round, (long long)got[0], (long long)got[1],
+              (long long)want[0], (long long)want[1]);
+    CHECK(same_hist(total, ref));
+    CHECK_EQ_INT(win->count, 0);
+    int zero = 1;
+    for (uint32_t i = 0; i < FL_HIST_BUCKETS; i++) zero &= win->b[i] == 0;
+    CHECK(zero);
+  }
+  fl_hist_take(win, NULL, qs, 2, (int64_t[2]){ 0 });   /* no total: only quantiles and the reset */
+  CHECK_EQ_INT(win->count, 0);
+  free(total); free(ref); free(win);
+}
+
 /* Cumulative counts at the bounds of a Prometheus histogram: exact for values away from a bound
 ** (a value is read as its bucket's midpoint, within 1% of it), and the same count as the
 ** quantiles read: fl_hist_quantile(q) <= le exactly when rank ceil(q n) <= the count at le. */
