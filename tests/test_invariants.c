@@ -1,6 +1,7 @@
 /* The run state's invariant checker: it holds after every window of real runs (the repository's
 ** incident scenarios, and one that crashes, scales, hangs, partitions, leaks and retries), and
-** it catches a state broken on purpose through the private run_int.h. */
+** it catches a state broken on purpose through the private run_int.h; and a large fleet's
+** balancers look ahead without moving their stream. */
 #define CHECK_MAIN
 #include "check.h"
 
@@ -83,6 +84,37 @@ TEST(invariants_hold_after_every_window_of_the_incident_scenarios) {
   holds_over("scenarios/incidents/cache_flush.lua");
   holds_over("scenarios/incidents/cart_retry_storm.lua");
   holds_over("scenarios/incidents/flash_sale_autoscale.lua");
+}
+
+/* Past 4,096 instances random and p2c fetch their next pick ahead from a copy of their stream:
+** the stream itself moves only by the picks' own draws (one per request, two for p2c). Replayed
+** from its first state, after the run it must stand exactly where the service's stream does; and
+** the instance slots are 64-byte aligned, as their layout assumes. */
+TEST(random_and_p2c_draw_only_their_picks_from_their_stream_among_5000_instances) {
+  static const char *const lbs[] = { "random", "p2c" };
+  for (size_t i = 0; i < sizeof lbs / sizeof *lbs; i++) {
+    char text[512], name[64];
+    snprintf(text, sizeof text,
+      "scenario { duration = '20s', seed = 11, window = '5s' }\n"
+      "service 's' { instances = 5000, balancer = '%s', workers = 2, queue = 4, work = exp '2ms' }\n"
+      "traffic { rate = '2000/s', mix = { s = 1 } }\n", lbs[i]);
+    snprintf(name, sizeof name, "draws_%s.lua", lbs[i]);
+    run_t r;
+    watch_t x;
+    if (!start(&r, &x, put(name, text))) { run_free(&r); continue; }
+    fl_rng_t ref = srt(&r, "s")->rng_lb;
+    finish(&r);
+    const fl_svc_rt_t *rt = srt(&r, "s");
+    CHECK_EQ_INT(rt->nup, 5000);
+    CHECK(rt->st.total.arrivals > 30000);
+    CHECK((uintptr_t)rt->inst % 64 == 0);
+    for (uint64_t k = 0; k < rt->st.total.arrivals; k++) {
+      fl_rng_below(&ref, 5000);
+      if (i == 1) fl_rng_below(&ref, 4999);
+    }
+    CHECK_MSG(memcmp(&ref, &rt->rng_lb, sizeof ref) == 0, "%s: its stream moved by more than its picks' draws", lbs[i]);
+    run_free(&r);
+  }
 }
 
 /* A run stopped half-way, with requests in flight, for the broken-state tests. */

@@ -49,6 +49,9 @@ _Noreturn void fl__assert_fail(const char *cond, const char *file, int line);
 /* Allocation that aborts with a message rather than returning NULL. */
 void *fl_xmalloc(size_t n);
 void *fl_xcalloc(size_t count, size_t n);
+/* Zeroed like fl_xcalloc(), aligned to 'align' (a power of two, a multiple of sizeof(void *)):
+** for arrays of a type declared _Alignas(align). Freed with free(). */
+void *fl_xcalloc_aligned(size_t count, size_t n, size_t align);
 void *fl_xrealloc(void *p, size_t n);
 char *fl_xstrdup(const char *s);
 /* Runs fn(arg) so that an allocation failing inside it (fl_x*, and cJSON's once

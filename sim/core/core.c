@@ -63,6 +63,16 @@ void *fl_xcalloc(size_t count, size_t n) {
   return p;
 }
 
+void *fl_xcalloc_aligned(size_t count, size_t n, size_t align) {
+  if (!count) count = 1;
+  if (!n) n = 1;
+  if (count > (SIZE_MAX - align) / n) oom();   /* count * n rounded up to align overflows */
+  size_t size = (count * n + align - 1) / align * align;   /* aligned_alloc wants a multiple */
+  void *p = injected() ? NULL : aligned_alloc(align, size);
+  if (!p) oom();
+  return memset(p, 0, size);
+}
+
 void *fl_xrealloc(void *p, size_t n) {
   void *q = injected() ? NULL : realloc(p, n ? n : 1);
   if (!q) oom();

@@ -95,6 +95,24 @@ void fl__balancer_release(fl_svc_rt_t *r) {
 
 /* ---- choosing ---- */
 
+/* Past this many slots an instance picked at random is seldom in the cache, and a pick costs a
+** miss to memory. random and p2c know their next picks ahead: the next draws of their stream,
+** taken here from a copy of it (the stream itself does not move, and no choice changes). So
+** each pick asks the memory for the next one's instance (and p2c's leaves) while the request it
+** chose goes on; if the rotation changes meanwhile, the fetch was merely wasted. */
+#define PREFETCH_FROM 4096
+
+static void prefetch_next(const fl_svc_rt_t *r, bool two) {
+  fl_rng_t peek = r->rng_lb;
+  int ka = (int)fl_rng_below(&peek, (uint64_t)r->nup), a = up_select(r, ka);
+  __builtin_prefetch(&r->inst[a], 1);
+  if (!two) return;
+  int kb = (int)fl_rng_below(&peek, (uint64_t)r->nup - 1), b = up_select(r, kb >= ka ? kb + 1 : kb);
+  __builtin_prefetch(&r->inst[b], 1);
+  __builtin_prefetch(&r->lb_min[r->lb_size + a]);
+  __builtin_prefetch(&r->lb_min[r->lb_size + b]);
+}
+
 static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
   int n = r->ninst;
   if (r->nup == 0) return NULL;
@@ -114,8 +132,11 @@ static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
     r->rr += (uint32_t)(k >= k0 ? k - k0 : n - k0 + k) + 1;
     return &r->inst[k];
   }
-  case FL_LB_RANDOM:
-    return &r->inst[up_select(r, (int)fl_rng_below(&r->rng_lb, (uint64_t)r->nup))];
+  case FL_LB_RANDOM: {
+    fl_instance_t *in = &r->inst[up_select(r, (int)fl_rng_below(&r->rng_lb, (uint64_t)r->nup))];
+    if (n >= PREFETCH_FROM) prefetch_next(r, false);
+    return in;
+  }
   case FL_LB_LEAST_OUTSTANDING: {
     /* the first instance with the fewest outstanding, looking from the rotation counter on */
     uint32_t start = r->rr++;
@@ -137,7 +158,9 @@ static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
     if (kb >= ka) kb++;
     /* the counts from the tree's leaves: a dense array, not two instances far apart */
     int a = up_select(r, (int)ka), b = up_select(r, (int)kb);
-    return &r->inst[r->lb_min[r->lb_size + b] < r->lb_min[r->lb_size + a] ? b : a];
+    fl_instance_t *in = &r->inst[r->lb_min[r->lb_size + b] < r->lb_min[r->lb_size + a] ? b : a];
+    if (n >= PREFETCH_FROM) prefetch_next(r, true);
+    return in;
   }
   default: return NULL;
   }

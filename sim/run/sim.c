@@ -3,10 +3,13 @@
 ** by window to the scenario's end or a live run's pace. */
 #include "run_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- building the run ---- */
+
+_Static_assert(offsetof(fl_instance_t, life_ev) <= 64, "what a request reads of an instance fits one cache line");
 
 /* Service i's instance slots (room to scale to: 4x and at least 64 more, or the autoscaler's
 ** max), the first svc->instances of them running. */
@@ -17,7 +20,7 @@ static void init_instances(fl_sim_t *s, int i) {
   r->cap = svc->instances * 4 > svc->instances + 64 ? svc->instances * 4 : svc->instances + 64;
   if (svc->autoscale.on && svc->autoscale.max > r->cap) r->cap = svc->autoscale.max;
   if (r->cap > 100000) r->cap = svc->instances > 100000 ? svc->instances : 100000;
-  r->inst = fl_xcalloc((size_t)r->cap, sizeof *r->inst);
+  r->inst = fl_xcalloc_aligned((size_t)r->cap, sizeof *r->inst, _Alignof(fl_instance_t));
   for (int k = 0; k < r->cap; k++) {
     fl_instance_t *in = &r->inst[k];
     fl_event_init(&in->notice, fl__on_notice); in->notice.aux = (uint32_t)i;

@@ -10,11 +10,17 @@
 #   reports    the 1 d run with no report, --json, --html, --csv: the process's peak memory (the
 #              reports are written as streams, so it should stay the run's own)
 # FAULTLINE_BENCH_BIG=0 leaves out the largest points (5,000 services, 100,000 instances, 7 days).
+# Each point runs FAULTLINE_BENCH_REPS times in a row (default 3) and shows the minimum of each
+# measure over them: on a shared machine other work only ever adds time.
 # Usage: curves.py BIN OUTDIR
 import os, re, subprocess, sys
 
 BIN, OUT = sys.argv[1], sys.argv[2]
 BIG = os.environ.get("FAULTLINE_BENCH_BIG", "1") != "0"
+try:
+    REPS = max(1, int(os.environ.get("FAULTLINE_BENCH_REPS", "3")))
+except ValueError:
+    sys.exit("bench: FAULTLINE_BENCH_REPS must be a whole number of runs, not %r" % os.environ["FAULTLINE_BENCH_REPS"])
 RUN = re.compile(r"^run: (\S+) wall, (\d+) events .*?, (\d+) requests .*?, peak (\d+) MB", re.M)
 
 
@@ -63,6 +69,12 @@ def duration_scenario(seconds):
 
 
 def run(text, name, extra=()):
+    """The point's measures, each the minimum over REPS runs."""
+    runs = [run_once(text, name, extra) for _ in range(REPS)]
+    return {k: min(r[k] for r in runs) for k in runs[0]}
+
+
+def run_once(text, name, extra=()):
     path = os.path.join(OUT, name + ".lua")
     with open(path, "w") as f:
         f.write(text)
