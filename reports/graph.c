@@ -11,32 +11,43 @@
 /* ---- the service graph ---- */
 
 /* Distinct service-to-service edges in order of first appearance; 'optional' when every call
-** along the edge is optional. Returns the count; *out is freed by the caller. */
+** along the edge is optional. An edge's first call is made by its 'from' service, so the edges
+** come grouped by 'from' in model order: those of service i are e[first[i]] .. e[first[i + 1] - 1].
+** Linear in services and calls: 'at[to]' is the edge from the current service to 'to' when it is
+** at or past that service's first edge. */
 typedef struct sedge { int from, to; bool optional; } sedge_t;
+typedef struct sgraph { sedge_t *e; int ne; int *first; } sgraph_t;
 
-static int service_edges(const fl_model_t *m, sedge_t **out) {
-  int cap = 8, n = 0;
+static void service_edges(const fl_model_t *m, sgraph_t *g) {
+  int cap = 8, n = 0, ns = m->nservices;
   sedge_t *e = fl_xmalloc(sizeof *e * (size_t)cap);
-  for (int i = 0; i < m->nservices; i++) {
+  int *first = fl_xmalloc(sizeof *first * ((size_t)ns + 1)), *at = fl_xmalloc(sizeof *at * (size_t)(ns ? ns : 1));
+  for (int i = 0; i < ns; i++) at[i] = -1;
+  for (int i = 0; i < ns; i++) {
     const fl_service_t *s = &m->services[i];
+    first[i] = n;
     for (int k = 0; k < s->nendpoints; k++)
       for (int c = 0; c < s->endpoints[k].ncalls; c++) {
         const fl_call_t *call = &s->endpoints[k].calls[c];
-        int to = call->target->service->id, x = 0;
-        while (x < n && !(e[x].from == i && e[x].to == to)) x++;
-        if (x == n) {
+        int to = call->target->service->id, x = at[to];
+        if (x < first[i]) {
           if (n == cap) { cap *= 2; e = fl_xrealloc(e, sizeof *e * (size_t)cap); }
-          e[n++] = (sedge_t){ i, to, true };
+          e[n] = (sedge_t){ i, to, true };
+          x = at[to] = n++;
         }
         if (!call->optional) e[x].optional = false;
       }
   }
-  *out = e;
-  return n;
+  first[ns] = n;
+  free(at);
+  *g = (sgraph_t){ e, n, first };
 }
 
-/* Call depth of each service from the journeys' entry services (breadth first); -1: unreached. */
-static int *depths(const fl_model_t *m, const sedge_t *e, int ne) {
+static void sgraph_release(sgraph_t *g) { free(g->e); free(g->first); }
+
+/* Call depth of each service from the journeys' entry services (breadth first, each service's
+** edges in their order); -1: unreached. */
+static int *depths(const fl_model_t *m, const sgraph_t *g) {
   int n = m->nservices;
   int *d = fl_xmalloc(sizeof *d * (size_t)(n ? n : 1)), *queue = fl_xmalloc(sizeof *queue * (size_t)(n ? n : 1));
   int qh = 0, qt = 0;
@@ -47,17 +58,17 @@ static int *depths(const fl_model_t *m, const sedge_t *e, int ne) {
   }
   while (qh < qt) {
     int s = queue[qh++];
-    for (int x = 0; x < ne; x++)
-      if (e[x].from == s && d[e[x].to] < 0) { d[e[x].to] = d[s] + 1; queue[qt++] = e[x].to; }
+    for (int x = g->first[s]; x < g->first[s + 1]; x++)
+      if (d[g->e[x].to] < 0) { d[g->e[x].to] = d[s] + 1; queue[qt++] = g->e[x].to; }
   }
   free(queue);
   return d;
 }
 
 cJSON *fl_graph_json(const fl_model_t *m) {
-  sedge_t *e;
-  int ne = service_edges(m, &e);
-  int *d = depths(m, e, ne);
+  sgraph_t g;
+  service_edges(m, &g);
+  int *d = depths(m, &g);
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "name", m->name ? m->name : "");
   cJSON *svcs = cJSON_AddArrayToObject(root, "services");
@@ -93,46 +104,66 @@ cJSON *fl_graph_json(const fl_model_t *m) {
     cJSON_AddStringToObject(o, "service", jr->entry->service->name);
     cJSON_AddItemToArray(jrns, o);
   }
+  /* the edges in order, each with its calls: a service's calls are walked once, each appended to
+  ** its edge's list (its edges' objects made first) */
   cJSON *edges = cJSON_AddArrayToObject(root, "edges");
-  for (int x = 0; x < ne; x++) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "from", m->services[e[x].from].name);
-    cJSON_AddStringToObject(o, "to", m->services[e[x].to].name);
-    cJSON_AddBoolToObject(o, "optional", e[x].optional);
-    cJSON *calls = cJSON_AddArrayToObject(o, "calls");
-    const fl_service_t *s = &m->services[e[x].from];
+  cJSON **calls = fl_xmalloc(sizeof *calls * (size_t)(g.ne ? g.ne : 1));
+  int *at = fl_xmalloc(sizeof *at * (size_t)(m->nservices ? m->nservices : 1));
+  for (int i = 0; i < m->nservices; i++) {
+    const fl_service_t *s = &m->services[i];
+    for (int x = g.first[i]; x < g.first[i + 1]; x++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "from", s->name);
+      cJSON_AddStringToObject(o, "to", m->services[g.e[x].to].name);
+      cJSON_AddBoolToObject(o, "optional", g.e[x].optional);
+      calls[x] = cJSON_AddArrayToObject(o, "calls");
+      cJSON_AddItemToArray(edges, o);
+      at[g.e[x].to] = x;
+    }
     for (int k = 0; k < s->nendpoints; k++)
       for (int c = 0; c < s->endpoints[k].ncalls; c++) {
         const fl_call_t *call = &s->endpoints[k].calls[c];
-        if (call->target->service->id != e[x].to) continue;
         cJSON *co = cJSON_CreateObject();
         cJSON_AddStringToObject(co, "from", s->endpoints[k].full_name);
         cJSON_AddStringToObject(co, "to", call->target->full_name);
         cJSON_AddBoolToObject(co, "optional", call->optional);
         if (call->timeout > 0) cJSON_AddNumberToObject(co, "timeout", fl_time_to_sec(call->timeout));
-        cJSON_AddItemToArray(calls, co);
+        cJSON_AddItemToArray(calls[at[call->target->service->id]], co);
       }
-    cJSON_AddItemToArray(edges, o);
   }
+  free(at);
+  free(calls);
   free(d);
-  free(e);
+  sgraph_release(&g);
   return root;
 }
 
 /* The services in drawing order: the ungrouped in model order, then each group (in order of
-** its first service) with its members in model order. */
+** its first service) with its members in model order. In n log n: the grouped services sorted
+** by (group, index) give each its group's first service, and the services are then bucketed by
+** that first index. */
+typedef struct gkey { const char *group; int i; } gkey_t;
+
+static int by_group(const void *pa, const void *pb) {
+  const gkey_t *a = pa, *b = pb;
+  int c = strcmp(a->group, b->group);
+  return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
 static void group_order(const fl_model_t *m, int *order) {
-  int n = 0;
-  for (int i = 0; i < m->nservices; i++) if (!m->services[i].group) order[n++] = i;
-  for (int i = 0; i < m->nservices; i++) {
-    const char *g = m->services[i].group;
-    if (!g) continue;
-    bool seen = false;
-    for (int k = 0; k < i && !seen; k++) seen = m->services[k].group && strcmp(m->services[k].group, g) == 0;
-    if (seen) continue;
-    for (int k = i; k < m->nservices; k++)
-      if (m->services[k].group && strcmp(m->services[k].group, g) == 0) order[n++] = k;
+  int ns = m->nservices, n = 0, ng = 0;
+  for (int i = 0; i < ns; i++) if (!m->services[i].group) order[n++] = i;
+  gkey_t *k = fl_xmalloc(sizeof *k * (size_t)(ns ? ns : 1));
+  for (int i = 0; i < ns; i++) if (m->services[i].group) k[ng++] = (gkey_t){ m->services[i].group, i };
+  qsort(k, (size_t)ng, sizeof *k, by_group);
+  int *lead = fl_xmalloc(sizeof *lead * (size_t)(ns ? ns : 1)), *count = fl_xcalloc((size_t)ns + 1, sizeof *count);
+  for (int x = 0; x < ng; x++) {
+    lead[k[x].i] = x > 0 && strcmp(k[x - 1].group, k[x].group) == 0 ? lead[k[x - 1].i] : k[x].i;
+    count[lead[k[x].i] + 1]++;
   }
+  for (int i = 0; i < ns; i++) count[i + 1] += count[i];   /* count[f]: where group f's members start */
+  for (int i = 0; i < ns; i++) if (m->services[i].group) order[n + count[lead[i]]++] = i;
+  free(k); free(lead); free(count);
 }
 
 /* ---- DOT ---- */
@@ -164,16 +195,18 @@ static void comment_str(fl_text_t *b, const char *s) {
 static void dot_str(fl_text_t *b, const char *s) {
   char *c = clean(s);
   for (const char *p = c; *p; p++) {
-    if (*p == '"' || *p == '\\') fl_text_printf(b, "\\%c", *p);
-    else fl_text_printf(b, "%c", *p);
+    if (*p == '"' || *p == '\\') fl_text_put(b, "\\", 1);
+    fl_text_put(b, p, 1);
   }
   free(c);
 }
 
 char *fl_graph_dot(const fl_model_t *m, const int *health) {
   fl_text_t b = { 0 };
-  sedge_t *e;
-  int ne = service_edges(m, &e);
+  sgraph_t sg;
+  service_edges(m, &sg);
+  const sedge_t *e = sg.e;
+  int ne = sg.ne;
   fl_text_puts(&b, "// ");
   comment_str(&b, m->name ? m->name : "");
   fl_text_puts(&b, ": the architecture drawn by faultline from ");
@@ -231,7 +264,7 @@ char *fl_graph_dot(const fl_model_t *m, const int *health) {
     fl_text_printf(&b, "\"%s;\n", e[x].optional ? " [style=dotted, tooltip=\"optional\"]" : "");
   }
   fl_text_printf(&b, "}\n");
-  free(e);
+  sgraph_release(&sg);
   return b.p;
 }
 
@@ -243,7 +276,7 @@ static void mmd_id(fl_text_t *b, char kind, int i, const char *name) {
   for (const char *p = name; *p; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    fl_text_printf(b, "%c", ok ? c : '_');
+    fl_text_put(b, ok ? &c : "_", 1);
   }
 }
 
@@ -257,15 +290,17 @@ static void mmd_text(fl_text_t *b, const char *s) {
     else if (*p == '>') fl_text_printf(b, "#gt;");
     else if (*p == '#') fl_text_printf(b, "#35;");
     else if (*p == '`') fl_text_printf(b, "#96;");
-    else fl_text_printf(b, "%c", *p);
+    else fl_text_put(b, p, 1);
   }
   free(c);
 }
 
 char *fl_graph_mermaid(const fl_model_t *m, const int *health) {
   fl_text_t b = { 0 };
-  sedge_t *e;
-  int ne = service_edges(m, &e);
+  sgraph_t sg;
+  service_edges(m, &sg);
+  const sedge_t *e = sg.e;
+  int ne = sg.ne;
   fl_text_puts(&b, "%% ");
   comment_str(&b, m->name ? m->name : "");
   fl_text_puts(&b, ": the architecture drawn by faultline\nflowchart LR\n");
@@ -323,6 +358,6 @@ char *fl_graph_mermaid(const fl_model_t *m, const int *health) {
       if (any) fl_text_printf(&b, " %s\n", health_class[h]);
     }
   }
-  free(e);
+  sgraph_release(&sg);
   return b.p;
 }

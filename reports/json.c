@@ -253,6 +253,7 @@ static void write_report(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *
   fl_jsonw_array(w, "breakers");
   for (int i = 0; i < s->nbev; i++) put_tree(w, NULL, fl_report_breaker_event_json(s, i));
   fl_jsonw_end(w);
+  if (s->bev_dropped) fl_jsonw_number(w, "breakers_dropped", (double)s->bev_dropped);
   fl_jsonw_array(w, "log");
   for (int i = 0; i < s->nlogs; i++) put_tree(w, NULL, fl_report_log_line_json(s, i));
   fl_jsonw_end(w);

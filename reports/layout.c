@@ -131,21 +131,25 @@ static void arch_init(arch_t *a, cJSON *graph) {
   cJSON_ArrayForEach(o, a->jrns) { a->jv[i] = o; a->jto[i] = find(a, str(o, "service")); i++; }
   i = 0;
   cJSON_ArrayForEach(o, a->edges) { a->ev[i] = o; a->efrom[i] = find(a, str(o, "from")); a->eto[i] = find(a, str(o, "to")); i++; }
-  /* groups in order of first appearance (a name index of the groups seen so far: sorted firsts) */
-  named_t *seen = fl_xcalloc((size_t)a->ns + 1, sizeof *seen);
+  /* groups in order of first appearance: the grouped services sorted by (group, index) give
+  ** each its group's first service (n log n, where inserting each new group into a sorted
+  ** index of those seen so far moved a quadratic number of entries) */
+  named_t *gs = fl_xcalloc((size_t)a->ns + 1, sizeof *gs);
+  int *lead = fl_xcalloc((size_t)a->ns + 1, sizeof *lead), ngs = 0;
   for (i = 0; i < a->ns; i++) {
     const char *g = str(a->sv[i], "group");
     a->grp[i] = -1;
-    if (!g[0]) continue;
-    int lo = 0, hi = a->ng;
-    while (lo < hi) { int mid = (lo + hi) / 2; if (strcmp(seen[mid].name, g) < 0) lo = mid + 1; else hi = mid; }
-    if (lo < a->ng && strcmp(seen[lo].name, g) == 0) { a->grp[i] = seen[lo].i; continue; }
-    memmove(&seen[lo + 1], &seen[lo], sizeof *seen * (size_t)(a->ng - lo));
-    seen[lo] = (named_t){ g, a->ng };
-    a->gname[a->ng] = g;
-    a->grp[i] = a->ng++;
+    if (g[0]) gs[ngs++] = (named_t){ g, i };
   }
-  free(seen);
+  qsort(gs, (size_t)ngs, sizeof *gs, by_name);
+  for (int x = 0; x < ngs; x++) lead[gs[x].i] = x > 0 && strcmp(gs[x - 1].name, gs[x].name) == 0 ? lead[gs[x - 1].i] : gs[x].i;
+  for (i = 0; i < a->ns; i++) {   /* in model order: a group's first service numbers it */
+    if (!str(a->sv[i], "group")[0]) continue;
+    if (lead[i] == i) a->gname[a->ng++] = str(a->sv[i], "group");
+    a->grp[i] = lead[i] == i ? a->ng - 1 : a->grp[lead[i]];
+  }
+  free(gs);
+  free(lead);
 }
 
 static void arch_release(arch_t *a) {

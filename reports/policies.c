@@ -3,19 +3,38 @@
 ** the terminal's "policies" block. */
 #include "faultline/report.h"
 
+#include "faultline/rng.h"
+
 #include <cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void add_num(cJSON *o, const char *k, double v) { cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v)); }
 
+/* The keys given so far (the objects' own strings), hashed open-addressing at most half full:
+** a call site whose name is taken gets its id appended, found in constant time, not by a scan of
+** the object (which made the report quadratic in call sites). */
+typedef struct keyset { const char **slot; size_t mask; } keyset_t;
+
+static const char **key_slot(const keyset_t *k, const char *name) {
+  size_t h = (size_t)fl_hash_str(name) & k->mask;
+  while (k->slot[h] && strcmp(k->slot[h], name) != 0) h = (h + 1) & k->mask;
+  return &k->slot[h];
+}
+
 cJSON *fl_report_calls_json(const fl_sim_t *s, const fl_metrics_t *x) {
   cJSON *o = cJSON_CreateObject();
+  keyset_t keys = { NULL, 63 };
+  while (keys.mask < 2 * (size_t)s->ncalls) keys.mask = 2 * keys.mask + 1;
+  keys.slot = fl_xcalloc(keys.mask + 1, sizeof *keys.slot);
   for (int id = 0; id < s->ncalls; id++) {
     const fl_call_rt_t *cr = &s->call[id];
     char name[300];
     fl_report_call_name(s, id, name, sizeof name);
-    if (cJSON_GetObjectItemCaseSensitive(o, name)) snprintf(name + strlen(name), sizeof name - strlen(name), " #%d", id);
+    if (*key_slot(&keys, name)) snprintf(name + strlen(name), sizeof name - strlen(name), " #%d", id);
     cJSON *c = cJSON_AddObjectToObject(o, name);
+    const char **slot = key_slot(&keys, c->string);
+    if (!*slot) *slot = c->string;
     add_num(c, "calls", (double)cr->calls);
     add_num(c, "attempts", (double)cr->attempts);
     add_num(c, "retries", (double)cr->retries);
@@ -26,6 +45,7 @@ cJSON *fl_report_calls_json(const fl_sim_t *s, const fl_metrics_t *x) {
     add_num(c, "breaker_opens", (double)cr->breaker_opens);
     add_num(c, "breaker_open_seconds", x->breaker_open[id]);
   }
+  free(keys.slot);
   return o;
 }
 

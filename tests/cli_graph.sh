@@ -221,4 +221,107 @@ PY
   fi
 done
 
+# ---- depths, edges and drawing order on a deep generated graph ----
+# A chain of 600 services (the grid's size) where c_i calls c_i+1 and, when i is a multiple of 3,
+# also c_i+3 (optional, p = 0): the shortest call path to c_i has i // 3 + i % 3 steps. Beside it
+# a diamond (top calls left and right, both call bottom; right's call optional, so the edge
+# right -> bottom is optional and left -> bottom is not), a service top calls that calls bottom
+# from two endpoints and twice from one (one edge, its three calls), and one no journey reaches
+# (depth -1). The chain's groups interleave. The generator's own list of calls is the reference: the
+# edges in order of first appearance, their calls, breadth-first depths, the groups' order.
+python3 - "$TMP/deep.lua" "$TMP/deep.ref" <<'PY'
+import json, sys
+from collections import deque
+N = 600
+svcs = []   # (name, group, {endpoint: [(target, optional, extra)]})
+for i in range(N):
+    calls = [("c%d" % (i + 1), False, "")] if i + 1 < N else []
+    if i % 3 == 0 and i + 3 < N: calls.append(("c%d" % (i + 3), True, "optional = true, p = 0"))
+    svcs.append(("c%d" % i, "g%d" % (i * 7 % 5), {"default": calls}))
+svcs.append(("top", None, {"default": [("left", False, ""), ("right", False, ""), ("twice.a", False, "")]}))
+svcs.append(("left", None, {"default": [("bottom", False, "")]}))
+svcs.append(("right", None, {"default": [("bottom", True, "optional = true")]}))
+svcs.append(("bottom", None, {"default": []}))
+svcs.append(("twice", "g1", {"a": [("bottom", True, "optional = true"), ("bottom", False, "")], "b": [("bottom", True, "optional = true")]}))
+svcs.append(("orphan", None, {"default": [("bottom", False, "")]}))
+lines = ['scenario { name = "deep", duration = "2s", seed = 1, window = "1s" }']
+for name, group, eps in svcs:
+    def calls(cs): return ", ".join('call "%s"%s' % (t, " { %s }" % x if x else "") for t, _, x in cs)
+    g = ' group = "%s",' % group if group else ""
+    if list(eps) == ["default"]:
+        c = calls(eps["default"])
+        lines.append('service "%s" {%s workers = 4, queue = math.huge, blocking = false, work = "1ms"%s }' % (name, g, ", calls = { %s }" % c if c else ""))
+    else:
+        e = ", ".join('%s = { work = "1ms", calls = { %s } }' % (k, calls(v)) for k, v in eps.items())
+        lines.append('service "%s" {%s workers = 4, queue = math.huge, blocking = false, endpoints = { %s } }' % (name, g, e))
+lines.append('traffic { rate = "5/s", mix = { c0 = 0.5, top = 0.5 } }')
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+index = {s[0]: i for i, s in enumerate(svcs)}
+edges, where = [], {}
+for name, _, eps in svcs:
+    for ep, cs in eps.items():
+        for t, opt, _ in cs:
+            k = (name, t.split(".")[0])
+            if k not in where: where[k] = len(edges); edges.append({"from": name, "to": k[1], "optional": True, "calls": []})
+            e = edges[where[k]]
+            e["optional"] = e["optional"] and opt
+            e["calls"].append(["%s.%s" % (name, ep), t if "." in t else t + ".default", opt])
+depth = {s[0]: -1 for s in svcs}
+q = deque()
+for entry in ("c0", "top"):
+    if depth[entry] < 0: depth[entry] = 0; q.append(entry)
+out = {}
+for e in edges: out.setdefault(e["from"], []).append(e["to"])
+while q:
+    s = q.popleft()
+    for t in out.get(s, []):
+        if depth[t] < 0: depth[t] = depth[s] + 1; q.append(t)
+assert all(depth["c%d" % i] == i // 3 + i % 3 for i in range(N))
+groups = []
+for name, g, _ in svcs:
+    if g and g not in groups: groups.append(g)
+order = [s[0] for s in svcs if not s[1]] + [s[0] for g in groups for s in svcs if s[1] == g]
+sites = ["%s.%s -> %s" % (name, ep, t if "." in t else t + ".default") for name, _, eps in svcs for ep, cs in eps.items() for t, _, _ in cs]
+json.dump({"edges": edges, "depth": depth, "groups": groups, "order": order, "sites": sites}, open(sys.argv[2], "w"))
+PY
+for fmt in json dot mermaid; do "$F" graph "$TMP/deep.lua" --format $fmt -o "$TMP/deep.$fmt" 2> "$TMP/deep.err" || echo "graph --format $fmt failed: $(head -c 300 "$TMP/deep.err")" >> "$TMP/deep.fail"; done
+res=$(python3 - "$TMP/deep.json" "$TMP/deep.dot" "$TMP/deep.mermaid" "$TMP/deep.ref" <<'PY' 2>&1
+import json, re, sys
+g, dot, mmd, ref = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), open(sys.argv[3]).read(), json.load(open(sys.argv[4]))
+bad = []
+got = [{"from": e["from"], "to": e["to"], "optional": e["optional"], "calls": [[c["from"], c["to"], c["optional"]] for c in e["calls"]]} for e in g["edges"]]
+if got != ref["edges"]: bad.append("edges differ: first %s" % next(((a, b) for a, b in zip(got, ref["edges"]) if a != b), (len(got), len(ref["edges"]))))
+d = {s["name"]: s["depth"] for s in g["services"]}
+wrong = [(k, d.get(k), v) for k, v in ref["depth"].items() if d.get(k) != v]
+if wrong: bad.append("depths differ (name, got, want): %s" % wrong[:3])
+if (d["c599"], d["bottom"], d["twice"], d["orphan"]) != (201, 2, 1, -1): bad.append("known depths: %s" % [d["c599"], d["bottom"], d["twice"], d["orphan"]])
+if g["layout"]["engine"] != "faultline grid": bad.append("engine " + g["layout"]["engine"])
+if [x["name"] for x in g["groups"]] != ref["groups"]: bad.append("layout groups %s" % [x["name"] for x in g["groups"]][:6])
+nodes = [x for x in re.findall(r'^\s*"([^"]+)" \[label=', dot, re.M) if not x.startswith("journey:")]
+if nodes != ref["order"]: bad.append("DOT node order differs at %s" % next((i for i, (a, b) in enumerate(zip(nodes, ref["order"])) if a != b), len(nodes)))
+if re.findall(r'label="(g\d)";', dot) != ref["groups"]: bad.append("DOT clusters %s" % re.findall(r'label="(g\d)";', dot))
+want = ['"%s" -> "%s"%s;' % (e["from"], e["to"], " [style=dotted" if e["optional"] else "") for e in ref["edges"]]
+dedges = re.findall(r'^  ("[^"]+" -> "[^"]+"(?: \[style=dotted)?)', dot, re.M)
+dedges = [x + ";" if "[" not in x else x for x in dedges if not x.startswith('"journey:')]
+if dedges != [w.rstrip(";") + ";" if "[" not in w else w.rstrip(";") for w in want]: bad.append("DOT edges differ")
+medges = re.findall(r'^  s\d+_(\w+) (-->|-\. optional \.->) s\d+_(\w+)$', mmd, re.M)
+if medges != [(e["from"], " -. optional .-> ".strip() if e["optional"] else "-->", e["to"]) for e in ref["edges"]]: bad.append("Mermaid edges differ")
+print("ok" if not bad else "; ".join(bad))
+PY
+)
+if [ "$res" = ok ] && [ ! -e "$TMP/deep.fail" ]; then t_ok graph_edges_depths_and_order_match_a_reference_on_a_deep_chain_and_a_diamond
+else t_fail graph_edges_depths_and_order_match_a_reference_on_a_deep_chain_and_a_diamond "$res $(cat "$TMP/deep.fail" 2> /dev/null)"; fi
+# The report names each call site once: in model order, twice.a's second call to bottom with its
+# id (its place in that order) appended.
+"$F" run "$TMP/deep.lua" -q --json "$TMP/deep.rep.json" 2> "$TMP/deep.err"
+res=$(python3 - "$TMP/deep.rep.json" "$TMP/deep.ref" <<'PY' 2>&1
+import json, sys
+c, sites = json.load(open(sys.argv[1]))["calls"], json.load(open(sys.argv[2]))["sites"]
+want = [s if s not in sites[:i] else "%s #%d" % (s, i) for i, s in enumerate(sites)]
+print("ok" if list(c) == want and sum(v["calls"] for v in c.values()) > 0 else "calls: %d, %s" % (len(c), [k for k in c if "#" in k]))
+PY
+)
+if [ "$res" = ok ]; then t_ok the_report_names_a_repeated_call_site_by_its_id
+else t_fail the_report_names_a_repeated_call_site_by_its_id "$res"; fi
+
 finish

@@ -531,6 +531,36 @@ TEST(breakers_are_per_caller_instance_and_an_open_one_uses_the_fallback) {
   run_free(&r);
 }
 
+/* A breaker that flaps for the whole run: every call fails, open_for is 1 ms and one failed
+** half-open trial opens it again, so it changes state thousands of times a second. The run keeps
+** the first FL_BREAKER_EVENTS_MAX changes and counts the rest; together they are every change,
+** which the call site's opens count independently: closed -> open once, then each further open
+** is preceded by open -> half_open and half_open -> open (and the run may end half-open). */
+static const char *flapping_breaker =
+  "scenario { name = \"flapping breaker\", duration = \"120s\", seed = 3, window = \"10s\" }\n"
+  "service \"client\" { instances = 1, workers = 100000, queue = 0, blocking = false, work = const \"0s\", calls = {\n"
+  "  call \"dead\" { breaker = { failure_rate = 0.5, window = 1, min_calls = 1, open_for = \"1ms\", half_open_calls = 1 } } } }\n"
+  "service \"dead\" { instances = 1, workers = 1000, queue = 0, work = const \"0s\", error_rate = 1 }\n"
+  "traffic { rate = \"2000/s\", mix = { client = 1 } }\n";
+
+TEST(a_flapping_breaker_keeps_a_bounded_list_of_changes_and_counts_the_rest) {
+  run_t r;
+  if (!run_text(&r, "flapping.lua", flapping_breaker)) return;
+  const fl_call_rt_t *c = crt(&r, "client.default", "dead");
+  uint64_t all = (uint64_t)r.s.nbev + r.s.bev_dropped;
+  note("opens %llu, kept %d, dropped %llu", (unsigned long long)c->breaker_opens, r.s.nbev, (unsigned long long)r.s.bev_dropped);
+  CHECK_EQ_INT(r.s.nbev, FL_BREAKER_EVENTS_MAX);
+  CHECK(r.s.bev_dropped > 0);
+  CHECK_MSG(all == 2 * c->breaker_opens - 1 || all == 2 * c->breaker_opens, "%llu changes for %llu opens",
+            (unsigned long long)all, (unsigned long long)c->breaker_opens);
+  /* the first ones are kept, in time order */
+  CHECK(r.s.bev[0].from == FL_BREAKER_CLOSED && r.s.bev[0].to == FL_BREAKER_OPEN);
+  bool ordered = true;
+  for (int i = 1; i < r.s.nbev; i++) ordered = ordered && r.s.bev[i].t >= r.s.bev[i - 1].t && r.s.bev[i].from == r.s.bev[i - 1].to;
+  CHECK(ordered);
+  run_free(&r);
+}
+
 /* ---- bulkhead ---- */
 
 /* Two caller instances with a bulkhead of 5 each; the callee has exactly 10 workers and no

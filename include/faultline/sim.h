@@ -211,8 +211,12 @@ typedef struct fl_group {
 typedef struct fl_scale_event { fl_time_t t; int service, from, to; char reason[128]; } fl_scale_event_t;
 #define FL_SCALED_BY_HOOK "scaled by a hook"   /* the reason of a hook's sim:scale (a change of the model as it ran) */
 
-/* A breaker changing state, for the report's events. */
+/* A breaker changing state, for the report's events. A run keeps the first FL_BREAKER_EVENTS_MAX
+** (2.4 MB) and counts the rest in bev_dropped: a breaker flapping for days (open, half-open, open
+** every open_for) would otherwise grow the list, and the report, without bound. The call sites'
+** totals (opens, open time, rejections) count every change. */
 typedef struct fl_bevent { fl_time_t t; int call, instance; uint8_t from, to; } fl_bevent_t;
+#define FL_BREAKER_EVENTS_MAX 100000
 
 typedef struct fl_ep_rt {
   fl_rng_t rng_work, rng_error, rng_calls;
@@ -287,6 +291,7 @@ typedef struct fl_sim {
   const fl_endpoint_t **call_ep;   /* the endpoint each call site belongs to */
   int ncalls;
   fl_bevent_t *bev; int nbev, bev_cap;
+  uint64_t bev_dropped;            /* breaker changes past FL_BREAKER_EVENTS_MAX, not in bev */
   fl_scale_event_t *sev; int nsev, sev_cap;
   fl_callctx_t *free_ctx;
   fl_session_t *free_sess;

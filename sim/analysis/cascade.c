@@ -101,32 +101,58 @@ const char *fl_effect_kind_name(fl_effect_kind_t k) {
   return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
+/* The callers that wait on each endpoint: the endpoints with a call to it that is not an async
+** publish, as lists by endpoint id (those of endpoint t: ep[start[t]] .. ep[start[t + 1] - 1]). */
+typedef struct waiters { int *start, *ep; } waiters_t;
+
+static void waiters_init(waiters_t *w, const fl_model_t *m) {
+  int ne = m->nendpoints;
+  w->start = fl_xcalloc(count_of(ne) + 1, sizeof *w->start);
+  for (int pass = 0; pass < 2; pass++) {   /* count, then fill */
+    for (int i = 0; i < m->nservices; i++)
+      for (int e = 0; e < m->services[i].nendpoints; e++) {
+        const fl_endpoint_t *ep = &m->services[i].endpoints[e];
+        for (int k = 0; k < ep->ncalls; k++) {
+          const fl_call_t *cl = &ep->calls[k];
+          if (cl->async || !cl->target) continue;
+          if (pass == 0) w->start[cl->target->id + 1]++;
+          else w->ep[w->start[cl->target->id]++] = ep->id;
+        }
+      }
+    if (pass == 0) {
+      for (int t = 0; t < ne; t++) w->start[t + 1] += w->start[t];
+      w->ep = fl_xmalloc(sizeof *w->ep * count_of(w->start[ne]));
+    } else {
+      for (int t = ne; t > 0; t--) w->start[t] = w->start[t - 1];   /* the fill moved each start to the next */
+      w->start[0] = 0;
+    }
+  }
+}
+
+static void waiters_release(waiters_t *w) { free(w->start); free(w->ep); }
+
 /* What fault f's chain reaches: endpoints (reach[id]), from the target's endpoints (a link fault:
 ** the caller's endpoints that call the callee) up through the callers that wait on them (not
-** async publishes). Services, journeys and brokers are reached through their endpoints. */
-static void chain_reach(const fl_model_t *m, const fl_fault_t *ft, bool *reach) {
+** async publishes). Services, journeys and brokers are reached through their endpoints. Linear
+** in the model: breadth first over the waiters, 'queue' room for every endpoint. */
+static void chain_reach(const fl_model_t *m, const fl_fault_t *ft, const waiters_t *w, bool *reach, int *queue) {
   memset(reach, 0, sizeof *reach * count_of(m->nendpoints));
+  int qh = 0, qt = 0;
   for (int i = 0; i < m->nservices; i++) {
     const fl_service_t *sv = &m->services[i];
     for (int e = 0; e < sv->nendpoints; e++) {
       const fl_endpoint_t *ep = &sv->endpoints[e];
-      if (!ft->from) { if (sv == ft->target) reach[ep->id] = true; continue; }
-      if (sv != ft->from) continue;
-      for (int k = 0; k < ep->ncalls; k++)
-        if (ep->calls[k].target && ep->calls[k].target->service == ft->target) reach[ep->id] = true;
+      bool hit = false;
+      if (!ft->from) hit = sv == ft->target;
+      else if (sv == ft->from)
+        for (int k = 0; k < ep->ncalls && !hit; k++) hit = ep->calls[k].target && ep->calls[k].target->service == ft->target;
+      if (hit && !reach[ep->id]) { reach[ep->id] = true; queue[qt++] = ep->id; }
     }
   }
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (int i = 0; i < m->nservices; i++)
-      for (int e = 0; e < m->services[i].nendpoints; e++) {
-        const fl_endpoint_t *ep = &m->services[i].endpoints[e];
-        if (reach[ep->id]) continue;
-        for (int k = 0; k < ep->ncalls && !reach[ep->id]; k++) {
-          const fl_call_t *cl = &ep->calls[k];
-          if (!cl->async && cl->target && reach[cl->target->id]) reach[ep->id] = grew = true;
-        }
-      }
+  while (qh < qt) {
+    int t = queue[qh++];
+    for (int x = w->start[t]; x < w->start[t + 1]; x++)
+      if (!reach[w->ep[x]]) { reach[w->ep[x]] = true; queue[qt++] = w->ep[x]; }
   }
 }
 
@@ -399,10 +425,15 @@ void fl_cascade_init(fl_cascade_t *c, const fl_sim_t *s) {
   c->fault = fl_xcalloc(count_of(c->nfaults), sizeof *c->fault);
   for (int f = 0; f < c->nfaults; f++) fault_cascade(&c->fault[f], c, s, f);
   bool **reach = fl_xmalloc(sizeof *reach * count_of(c->nfaults));
+  waiters_t w;
+  waiters_init(&w, s->m);
+  int *queue = fl_xmalloc(sizeof *queue * count_of(s->m->nendpoints));
   for (int f = 0; f < c->nfaults; f++) {
     reach[f] = fl_xmalloc(sizeof **reach * count_of(s->m->nendpoints));
-    chain_reach(s->m, &s->m->faults[f], reach[f]);
+    chain_reach(s->m, &s->m->faults[f], &w, reach[f], queue);
   }
+  free(queue);
+  waiters_release(&w);
   for (int f = 0; f < c->nfaults; f++) fault_effects(&c->fault[f], s, f, reach);
   for (int f = 0; f < c->nfaults; f++) free(reach[f]);
   free(reach);

@@ -35,12 +35,19 @@ static int *worst_health(const fl_model_t *m, const char *path, char *err, size_
     return NULL;
   }
   int *h = fl_xmalloc(sizeof *h * (size_t)(m->nservices ? m->nservices : 1));
-  for (int i = 0; i < m->nservices; i++) {
-    h[i] = -1;
-    cJSON *o = cJSON_GetObjectItemCaseSensitive(svcs, m->services[i].name);
+  bool *seen = fl_xcalloc((size_t)m->nservices + 1, sizeof *seen);
+  for (int i = 0; i < m->nservices; i++) h[i] = -1;
+  /* the report's services in one pass, each found in the model by name (its first entry counts) */
+  cJSON *o;
+  cJSON_ArrayForEach(o, svcs) {
+    const fl_service_t *sv = o->string ? fl_model_find_service(m, o->string) : NULL;
+    if (!sv || seen[sv->id]) continue;
+    int i = sv->id;
+    seen[i] = true;
     cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "health"), *v;
     cJSON_ArrayForEach(v, a) if (cJSON_IsNumber(v) && v->valueint > h[i] && v->valueint <= FL_HEALTH_DOWN) h[i] = v->valueint;
   }
+  free(seen);
   cJSON_Delete(root);
   return h;
 }

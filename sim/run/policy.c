@@ -15,6 +15,7 @@ const char *fl_breaker_state_name(fl_breaker_state_t b) {
 /* ---- circuit breaker ---- */
 
 static void bevent(fl_sim_t *s, int call, int inst, int from, int to) {
+  if (s->nbev >= FL_BREAKER_EVENTS_MAX) { s->bev_dropped++; return; }
   if (s->nbev == s->bev_cap) {
     s->bev_cap = s->bev_cap ? 2 * s->bev_cap : 64;
     s->bev = fl_xrealloc(s->bev, sizeof *s->bev * (size_t)s->bev_cap);

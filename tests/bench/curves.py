@@ -134,3 +134,62 @@ def reports_curve(seconds):
 
 
 reports_curve(86400)
+
+
+def graph_scenario(n):
+    """n services in a chain with a diamond at every step (c_i calls c_i+1, and c_i+2 with p = 0 so
+    that a request makes one visit per service), depth n - 1 along the chain and about n / 2 by the
+    shortest path, in n / 50 groups, with a fault on the last: the deep graph whose depths, edges,
+    groups and fault chain the reports compute. 5 arrivals/s for 2 s: the run itself is cheap."""
+    lines = ['scenario { name = "bench graph %d", duration = "2s", seed = 1, window = "1s" }' % n]
+    for i in range(n):
+        calls = ['call "c%d"' % (i + 1)] if i + 1 < n else []
+        if i + 2 < n:
+            calls.append('call "c%d" { p = 0 }' % (i + 2))
+        lines.append('service "c%d" { group = "g%d", workers = 4, queue = math.huge, blocking = false, work = exp "1ms"%s }'
+                     % (i, i * 50 // n, ", calls = { %s }" % ", ".join(calls) if calls else ""))
+    lines.append('fault { target = "c%d", kind = "errors", rate = 1, at = "1s" }' % (n - 1))
+    lines.append('traffic { rate = "5/s", mix = { c0 = 1 } }')
+    return "\n".join(lines) + "\n"
+
+
+def timed(args, name):
+    """CPU seconds (user + system) and wall seconds of one faultline command; exits on failure."""
+    import time
+    err = os.path.join(OUT, name + ".err")
+    t0 = time.monotonic()
+    with open(os.devnull, "w") as fo, open(err, "w") as fe:
+        p = subprocess.Popen([BIN] + args, stdout=fo, stderr=fe)
+        _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit("bench: %s failed: %s" % (" ".join(args), open(err).read().strip()[-400:]))
+    return ru.ru_utime + ru.ru_stime, wall
+
+
+def graph_curve():
+    """`graph` (DOT, Mermaid, JSON with its layout) and `run --html` on graph_scenario at 1,000 and
+    5,000 services: CPU and wall seconds, and the CPU as a ratio to 1,000 (5x the services: about
+    5x the time when the cost is linear)."""
+    print("\n%-28s %10s %10s %10s %10s %10s %10s" % ("graph (deep chain)", "dot cpu", "mmd cpu", "json cpu", "json wall",
+                                                    "html cpu", "html wall"))
+    first = None
+    for n in (1000, 5000):
+        path = os.path.join(OUT, "graph%d.lua" % n)
+        with open(path, "w") as f:
+            f.write(graph_scenario(n))
+        dot, _ = timed(["graph", path, "--format", "dot", "-o", os.path.join(OUT, "g.dot")], "gdot%d" % n)
+        mmd, _ = timed(["graph", path, "--format", "mermaid", "-o", os.path.join(OUT, "g.mmd")], "gmmd%d" % n)
+        js, jsw = timed(["graph", path, "--format", "json", "-o", os.path.join(OUT, "g.json")], "gjson%d" % n)
+        html, htmlw = timed(["run", path, "-q", "--html", os.path.join(OUT, "g.html")], "ghtml%d" % n)
+        first = first or (dot, mmd, js, html)
+        print("%-28s %9.2fs %9.2fs %9.2fs %9.2fs %9.2fs %9.2fs" % ("%d services" % n, dot, mmd, js, jsw, html, htmlw))
+        print("%-28s %10.2f %10.2f %10.2f %10s %10.2f" % ("  x 1,000", dot / max(first[0], 1e-3), mmd / max(first[1], 1e-3),
+                                                           js / max(first[2], 1e-3), "", html / max(first[3], 1e-3)))
+        sys.stdout.flush()
+    for f in ("g.dot", "g.mmd", "g.json", "g.html"):
+        if os.path.exists(os.path.join(OUT, f)):
+            os.remove(os.path.join(OUT, f))
+
+
+graph_curve()

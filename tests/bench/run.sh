@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench: runs the fixed benchmark scenarios and prints simulated requests (arrivals) per wall
 # second, all requests (every service visit) per second, events per second and peak memory; then
-# the growth curves (tests/bench/curves.py: services, instances per balancer, duration), each point
-# as a ratio to its curve's smallest. FAULTLINE_BENCH_BIG=0 skips the big run and the curves'
+# the growth curves (tests/bench/curves.py: services, instances per balancer, duration, reports,
+# and `graph` / `run --html` at 1,000 and 5,000 services), each point as a ratio to its curve's smallest. FAULTLINE_BENCH_BIG=0 skips the big run and the curves'
 # largest points; FAULTLINE_BENCH_CURVES=0 skips the curves.
 set -eu
 BUILD=${BUILD:-build}
