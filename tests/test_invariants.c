@@ -211,7 +211,7 @@ TEST(a_crash_that_ends_restores_only_the_instances_it_crashed) {
 }
 
 /* Requests that arrive in the warm-up and end after it are not measured: while one is alive the
-** services' latency totals take answers request by request; once none is, window by window. The
+** services' latency totals take answers one by one; once none is, a few at a time with the window's. The
 ** checker compares each service's latency total with its answers after warm-up after every
 ** window (and the JSON's latency count with the answers at the end). */
 static const char *const straddle_text =
@@ -221,27 +221,27 @@ static const char *const straddle_text =
   "traffic { rate = '4/s', mix = { ['front.get'] = 1 } }\n";
 
 static watch_t straddle_watch;
-static uint32_t first_by_window;
+static uint32_t first_batched;
 
 static void straddle_window(fl_sim_t *s, uint32_t w, void *user) {
   after_window(s, w, user);
-  if (s->total_by_window && !first_by_window) first_by_window = w + 1;
+  if (s->total_batched && !first_batched) first_batched = w + 1;
 }
 
-TEST(latency_totals_switch_to_window_by_window_once_the_warm_up_requests_are_gone) {
+TEST(latency_totals_switch_to_batches_once_the_warm_up_requests_are_gone) {
   run_t r;
   memset(&straddle_watch, 0, sizeof straddle_watch);
-  first_by_window = 0;
+  first_batched = 0;
   if (!start_path(&r, put("straddle.lua", straddle_text), NULL, 0)) { run_free(&r); return; }
   r.s.on_window = straddle_window;
   r.s.on_window_user = &straddle_watch;
-  CHECK(!r.s.total_by_window);   /* a warm-up: request by request from the start */
+  CHECK(!r.s.total_batched);   /* a warm-up: request by request from the start */
   finish(&r);
   CHECK(r.s.complete);
   CHECK_MSG(straddle_watch.broken == 0, "%d windows broke an invariant, first: %s", straddle_watch.broken, straddle_watch.why);
-  note("window by window from window %u (warm-up ends after window 3)", first_by_window);
-  CHECK(first_by_window > 3);    /* requests of 12 s on average outlive the warm-up's end */
-  CHECK(first_by_window < 24);
+  note("batched from window %u (warm-up ends after window 3)", first_batched);
+  CHECK(first_batched > 3);    /* requests of 12 s on average outlive the warm-up's end */
+  CHECK(first_batched < 24);
   for (int i = 0; i < r.s.m->nservices; i++) {
     const fl_stats_t *st = &r.s.svc[i].st;
     CHECK_EQ_INT(st->htotal->count, st->total.successes + st->total.degraded);

@@ -112,12 +112,18 @@ typedef struct fl_change {
   char reason[160];
 } fl_change_t;
 
+#define FL_STATS_PEND 8
+
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
 typedef struct fl_stats {
   fl_hist_t *hwin, *htotal;   /* latency of answered (successful or degraded) requests; a service's
-                                 htotal lags by the open window while the sim's total_by_window is
-                                 set (fl_sim_service_latency reads it whole) */
+                                 last few (pend) are in neither yet (fl_sim_service_latency reads
+                                 its total whole) */
   fl_counts_t win, total;     /* this window; after warm-up (with hwin: a visit's first cache lines) */
+  /* services: answered requests' latencies not yet in hwin, added FL_STATS_PEND at a time so that
+  ** the histogram's cache misses overlap; fl__stats_flush puts them in before hwin is read */
+  uint32_t npend;
+  int64_t pend[FL_STATS_PEND];
   int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */
   double *series[FL_SER__COUNT];           /* per window (see fl_sim_slot); after fl_sim_finish, per entry */
   double *cause_series[FL_CAUSE__COUNT];   /* failures per window by cause ([0] unused) */
@@ -330,9 +336,9 @@ typedef struct fl_sim {
   fl_req_chunk_t *chunks;
   uint64_t reqs_live, reqs_peak, reqs_allocated;
   uint64_t unmeasured_live;        /* live requests that arrived before the warm-up's end (F_UNMEASURED) */
-  bool total_by_window;            /* every request ending in the open window is measured: the services'
-                                      htotal takes their hwin as a window closes, not request by request
-                                      (one histogram line touched per request instead of two) */
+  bool total_batched;              /* every request ending now is measured: the services' htotal takes their
+                                      pending latencies with hwin, a few at a time (fl__stats_flush), instead
+                                      of one by one (set at a window's close once no warm-up request lives) */
   uint64_t requests;               /* requests created (all services) */
   volatile int stop;               /* set asynchronously to stop at the next window */
   bool complete;                   /* ran to the scenario's end */
@@ -426,8 +432,8 @@ typedef struct fl_live_stats {
   fl_health_t health;
 } fl_live_stats_t;
 void fl_sim_service_stats(fl_sim_t *s, int svc, fl_live_stats_t *out);
-/* Service svc's latency after warm-up up to now: its htotal, or while the open window is not yet
-** merged into it (total_by_window, a run not finished), 'scratch' filled with both. */
+/* Service svc's latency after warm-up up to now: its htotal, or with latencies still pending,
+** 'scratch' filled with both. */
 const fl_hist_t *fl_sim_service_latency(const fl_sim_t *s, int svc, fl_hist_t *scratch);
 void fl_sim_journey_stats(fl_sim_t *s, int j, fl_live_stats_t *out);
 

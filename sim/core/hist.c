@@ -72,6 +72,25 @@ static void add_buckets(uint32_t *restrict d, const uint32_t *restrict s, uint32
   }
 }
 
+void fl_hist_add_many(fl_hist_t *h, const int64_t *v, int n) {
+  uint32_t idx[64];
+  while (n > 0) {
+    int m = n < 64 ? n : 64;
+    for (int k = 0; k < m; k++) idx[k] = fl_hist_bucket(v[k]);
+    for (int k = 0; k < m; k++) h->b[idx[k]]++;
+    for (int k = 0; k < m; k++) {
+      int64_t x = v[k] < 0 ? 0 : v[k];
+      h->sum += (double)x;
+      h->min = x < h->min ? x : h->min;
+      h->max = x > h->max ? x : h->max;
+      h->lo = idx[k] < h->lo ? idx[k] : h->lo;
+      h->hi = idx[k] > h->hi ? idx[k] : h->hi;
+    }
+    h->count += (uint64_t)m;
+    v += m; n -= m;
+  }
+}
+
 void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src) {
   if (src->count == 0) return;
   add_buckets(dst->b, src->b, src->lo, src->hi);

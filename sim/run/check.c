@@ -93,9 +93,10 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
     if (r->wcount[x] < 0) return broken(why, n, "service '%s': %d workers waiting on a callee", svc->name, r->wcount[x]);
   for (int x = 0; x < r->ncallees; x++)
     if (r->acount[x] < r->wcount[x]) return broken(why, n, "service '%s': fewer requests (%d) than workers (%d) waiting on a callee", svc->name, r->acount[x], r->wcount[x]);
-  /* the latency total holds every answer after warm-up: request by request, or window by window
-  ** with the open window still in hwin (total_by_window) */
-  uint64_t held = r->st.htotal->count + (s->total_by_window && !s->finished ? r->st.hwin->count : 0);
+  /* the latency total holds every answer after warm-up: request by request, or a few at a time
+  ** with the last few still pending (total_batched) */
+  uint64_t held = r->st.htotal->count + (s->total_batched ? r->st.npend : 0);
+  if (r->st.npend >= FL_STATS_PEND) return broken(why, n, "service '%s': %u latencies pending", svc->name, r->st.npend);
   if (held != r->st.total.successes + r->st.total.degraded)
     return broken(why, n, "service '%s': its latency total holds %llu answers but it counts %llu after warm-up", svc->name,
                   (unsigned long long)held, (unsigned long long)(r->st.total.successes + r->st.total.degraded));
@@ -141,8 +142,8 @@ int fl_sim_check_invariants(const fl_sim_t *s, char *why, size_t n) {
                   (unsigned long long)free_reqs, (unsigned long long)s->reqs_live);
   if (s->unmeasured_live > s->reqs_live)
     return broken(why, n, "%llu requests of the warm-up live, more than the %llu live", (unsigned long long)s->unmeasured_live, (unsigned long long)s->reqs_live);
-  if (s->total_by_window && s->unmeasured_live)
-    return broken(why, n, "latency totals taken window by window with %llu requests of the warm-up live", (unsigned long long)s->unmeasured_live);
+  if (s->total_batched && s->unmeasured_live)
+    return broken(why, n, "latency totals taken in batches with %llu requests of the warm-up live", (unsigned long long)s->unmeasured_live);
   if (s->reqs_live > s->reqs_peak) return broken(why, n, "%llu requests live, over the peak of %llu", (unsigned long long)s->reqs_live, (unsigned long long)s->reqs_peak);
   if ((uint64_t)inflight > s->reqs_live)
     return broken(why, n, "services count %lld requests in flight but only %llu are live", (long long)inflight, (unsigned long long)s->reqs_live);

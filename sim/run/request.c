@@ -60,8 +60,9 @@ static inline void count_outcome(const fl_sim_t *s, fl_stats_t *st, bool measure
     if (measured) { st->total.failures++; st->total.cause[cause]++; }
     return;
   }
-  fl_hist_add(st->hwin, latency);
-  if (measured && !s->total_by_window) fl_hist_add(st->htotal, latency);   /* else as the window closes */
+  if (measured && !s->total_batched) fl_hist_add(st->htotal, latency);   /* else with hwin's */
+  st->pend[st->npend++] = latency;   /* into hwin a few at a time */
+  if (st->npend == FL_STATS_PEND) fl__stats_flush(s, st);
 }
 
 /* The same for the expectations with where = { ... } on q's service or endpoint. */

@@ -113,6 +113,15 @@ static inline void fl__list_del(fl_req_t *q) {
 }
 
 /* Brings the service's time integrals (this window's and the autoscaler's) up to now. */
+/* A service's pending latencies (fl_stats_t.pend) into its window histogram, and into its total
+** when every request ending now is measured (total_batched; else the total took each one). */
+static inline void fl__stats_flush(const fl_sim_t *s, fl_stats_t *st) {
+  if (!st->npend) return;
+  fl_hist_add_many(st->hwin, st->pend, (int)st->npend);
+  if (s->total_batched) fl_hist_add_many(st->htotal, st->pend, (int)st->npend);
+  st->npend = 0;
+}
+
 static inline void fl__svc_touch(fl_sim_t *s, fl_svc_rt_t *r, const fl_service_t *svc) {
   fl_time_t now = s->eng.now;
   if (now == r->last) return;

@@ -256,8 +256,7 @@ static size_t ring_bytes(const fl_sim_t *s) {
 void fl_sim_finish(fl_sim_t *s) {
   if (s->finished) return;
   s->finished = true;
-  if (s->total_by_window)   /* a run stopped mid-window: the services' totals take its requests */
-    for (int i = 0; i < s->m->nservices; i++) fl_hist_merge(s->svc[i].st.htotal, s->svc[i].st.hwin);
+  for (int i = 0; i < s->m->nservices; i++) fl__stats_flush(s, &s->svc[i].st);   /* a run stopped mid-window */
   if (!s->ring) return;
   while (s->folded < s->wdone) fold(s, s->folded++);
   s->series_alloc -= ring_bytes(s);

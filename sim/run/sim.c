@@ -111,7 +111,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->nwindows = (uint32_t)((s->end + s->window - 1) / s->window);
   fl_time_t wu = fl_sec_to_time(m->warmup);
   s->warmup = (wu + s->window - 1) / s->window * s->window;
-  s->total_by_window = s->warmup == 0;
+  s->total_batched = s->warmup == 0;
   fl__series_layout(s);
   s->svc = fl_xcalloc((size_t)m->nservices, sizeof *s->svc);
   s->ep = fl_xcalloc((size_t)(m->nendpoints ? m->nendpoints : 1), sizeof *s->ep);

@@ -86,20 +86,17 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
 
 /* ---- closing a window ---- */
 
-/* Window w's counts and quantiles into the series. 'into' (unless NULL) takes the window's
-** histogram; with 'take' the histogram is also reset in the same visit of its buckets. */
-static void close_stats(fl_stats_t *st, uint32_t w, fl_hist_t *into, bool take) {
+/* Window w's counts and quantiles into the series; with 'take' the histogram is also reset in
+** the same visit of its buckets. */
+static void close_stats(fl_stats_t *st, uint32_t w, bool take) {
   st->series[FL_SER_ARRIVALS][w] = (double)st->win.arrivals;
   st->series[FL_SER_SUCCESSES][w] = (double)st->win.successes;
   st->series[FL_SER_DEGRADED][w] = (double)st->win.degraded;
   st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
   static const double qs[2] = { 0.5, 0.99 };
   int64_t qv[2];
-  if (take) fl_hist_take(st->hwin, into, qs, 2, qv);
-  else {
-    fl_hist_quantiles(st->hwin, qs, 2, qv);
-    if (into) fl_hist_merge(into, st->hwin);
-  }
+  if (take) fl_hist_take(st->hwin, NULL, qs, 2, qv);
+  else fl_hist_quantiles(st->hwin, qs, 2, qv);
   st->series[FL_SER_P50][w] = fl_time_to_sec(qv[0]);
   st->series[FL_SER_P99][w] = fl_time_to_sec(qv[1]);
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
@@ -117,9 +114,10 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
   fl_svc_rt_t *r = &s->svc[i];
   fl__svc_touch(s, r, svc);
   for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0, 0);
-  /* the window's latency goes to the total now (total_by_window) and is cleared at once, unless an
-  ** expectation on the service reads it as the scopes close */
-  close_stats(&r->st, slot, s->total_by_window ? r->st.htotal : NULL, !r->scoped);
+  /* the window's latency histogram is cleared at once, unless an expectation on the service reads
+  ** it as the scopes close */
+  fl__stats_flush(s, &r->st);
+  close_stats(&r->st, slot, !r->scoped);
   double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0, busy = len > 0 ? r->w_busy / (double)len : 0;
   r->st.series[FL_SER_BUSY][slot] = busy;
   r->st.series[FL_SER_QUEUE][slot] = len > 0 ? r->w_queue / (double)len : 0;
@@ -176,7 +174,7 @@ static void close_window(fl_sim_t *s) {
   fl__series_open(s, w);
   for (int i = 0; i < s->m->nservices; i++) close_service(s, i, w, len, measured);
   for (int j = 0; j < s->m->njourneys; j++) {
-    close_stats(&s->jrn[j].st, fl_sim_slot(s, w), NULL, false);
+    close_stats(&s->jrn[j].st, fl_sim_slot(s, w), false);
     if (s->jrn[j].hsess) s->jrn[j].sess_p99 = fl_time_to_sec(fl_hist_quantile(s->jrn[j].hsess, 0.99));
     fl__journey_health(s, j, w);
   }
@@ -185,7 +183,7 @@ static void close_window(fl_sim_t *s) {
   close_scopes(s, wstart, s->eng.now);
   reset_windows(s, w);
   s->wdone++;
-  s->total_by_window = s->eng.now >= s->warmup && s->unmeasured_live == 0;   /* once set, stays: no arrival is unmeasured */
+  s->total_batched = s->eng.now >= s->warmup && s->unmeasured_live == 0;   /* once set, stays: no arrival is unmeasured */
   if (s->on_window) s->on_window(s, w, s->on_window_user);
 }
 
@@ -208,9 +206,9 @@ void fl__on_window(fl_engine_t *e, fl_event_t *ev) {
 
 const fl_hist_t *fl_sim_service_latency(const fl_sim_t *s, int svc, fl_hist_t *scratch) {
   const fl_stats_t *st = &s->svc[svc].st;
-  if (!s->total_by_window || s->finished || st->hwin->count == 0) return st->htotal;
+  if (!s->total_batched || st->npend == 0) return st->htotal;
   *scratch = *st->htotal;
-  fl_hist_merge(scratch, st->hwin);
+  fl_hist_add_many(scratch, st->pend, (int)st->npend);
   return scratch;
 }
 
@@ -244,6 +242,7 @@ void fl_sim_service_stats(fl_sim_t *s, int i, fl_live_stats_t *o) {
   memset(o, 0, sizeof *o);
   fl_svc_rt_t *r = &s->svc[i];
   fl__svc_touch(s, r, &s->m->services[i]);
+  fl__stats_flush(s, &r->st);
   live_common(s, &r->st, o);
   if (s->wdone > 0) {
     uint32_t w = last_slot(s);
