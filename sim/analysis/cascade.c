@@ -62,7 +62,8 @@ static fl_time_t recovered_at(const fl_sim_t *s, int i, fl_health_t pre) {
     const fl_change_t *d = &s->changes[k];
     if (same_subject(c, d) && d->to <= pre) return d->t;
   }
-  return -1;
+  if (!s->change_run || pre > FL_HEALTH_DEGRADED) return -1;   /* past FL_CHANGES_MAX: as the run followed it */
+  return s->change_run[c->service >= 0 ? c->service : s->m->nservices + c->journey].back[pre];
 }
 
 /* Each subject's state before fault f's chain first reached it (ok for those it never reached):
@@ -350,6 +351,15 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     if (h->recovered < 0) all_recovered = false;
     else if (h->recovered > fc->recovered) fc->recovered = h->recovered;
   }
+  /* past FL_CHANGES_MAX: a subject it hit that went worse than its state before the fault again
+  ** recovered when its latest change was back to that state */
+  for (int k = 0; s->change_run && k < fc->nservices + fc->njourneys; k++) {
+    int x = k < fc->nservices ? fc->services[k] : m->nservices + fc->journeys[k - fc->nservices];
+    const fl_change_run_t *cr = &s->change_run[x];
+    if (pre[x] > FL_HEALTH_DEGRADED || cr->left_last[pre[x]] < 0) continue;
+    if (cr->back_last[pre[x]] < cr->left_last[pre[x]]) all_recovered = false;
+    else if (cr->back_last[pre[x]] > fc->recovered) fc->recovered = cr->back_last[pre[x]];
+  }
   free(pre);
   if (fc->first_hit < 0 || !all_recovered) fc->recovered = -1;
   fc->episodes = fl_xmalloc(sizeof *fc->episodes * count_of(fc->nhits));
@@ -400,6 +410,14 @@ static void fold_flaps(fl_cascade_t *c, const fl_sim_t *s) {
     if (ch->to > fp->worst) fp->worst = ch->to;
     if (ch->from <= fp->base && ch->to > fp->base) fp->flaps++;
     if (ch->to <= fp->base) r[open[k]].kept = *fp;   /* back where it started: the episode so far */
+  }
+  /* past FL_CHANGES_MAX: a subject's last run that went on without records, as the run followed it */
+  for (int k = 0; s->changes_dropped && k < nsub; k++) {
+    const fl_change_run_t *cr = s->change_run ? &s->change_run[k] : NULL;
+    if (cr && open[k] >= 0 && cr->all.first == r[open[k]].all.first && cr->all.changes > r[open[k]].all.changes) {
+      r[open[k]].all = cr->all;
+      r[open[k]].kept = cr->kept;
+    }
   }
   int *episode = open = fl_xrealloc(open, sizeof *open * count_of(nruns));
   c->nflaps = 0;
