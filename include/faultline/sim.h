@@ -396,7 +396,8 @@ typedef struct fl_stats_plan {
   double series_bytes;        /* series as laid out */
   double min_bytes;           /* statistics at the fewest entries a consolidated run keeps */
   double pool_bytes;          /* requests in flight at the peak rate, Little's law without queueing (estimate, outside the budget) */
-  double base_bytes;          /* the process, the model and its runtime state (estimate) */
+  double base_bytes;          /* the process, the model and its runtime state (estimate), changes_bytes included */
+  double changes_bytes;       /* the health changes at most: FL_CHANGES_MAX records and each subject's run */
   double budget;              /* bytes: the model's memory or the default */
   bool given;                 /* the budget came from --memory */
   bool fits;                  /* min_bytes + base_bytes fit in the budget */
