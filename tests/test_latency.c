@@ -526,7 +526,7 @@ static const char *flapping_6h =
 ** departures from ok up to then, its first change and last return, the worst state; every change
 ** ('all'), and the state it ended the run in. A change is a window whose state differs from the
 ** one before (ok before the first). */
-typedef struct { int changes, flaps, all, worst, end; double first, last; } series_episode_t;
+typedef struct { int changes, flaps, all, worst, end, out; double first, last, out_last; } series_episode_t;
 
 static series_episode_t episode_of_states(const int *h, int n) {
   series_episode_t e = { .first = -1 };
@@ -535,7 +535,7 @@ static series_episode_t episode_of_states(const int *h, int n) {
     if (h[w] == was) continue;
     e.all++;
     if (e.first < 0) e.first = w;
-    if (was == FL_HEALTH_OK) out++;
+    if (was == FL_HEALTH_OK) { out++; e.out = out; e.out_last = w; }   /* every departure, the last one too */
     if (h[w] > e.worst) e.worst = h[w];
     if (h[w] == FL_HEALTH_OK) { e.changes = e.all; e.flaps = out; e.last = w; }   /* back where it started */
     was = h[w];
@@ -579,6 +579,21 @@ TEST(a_subject_flapping_past_the_cap_keeps_a_bounded_list_and_its_episode_counts
     series_episode_t want = episode_of_states(k ? journey_state : service_state, N);
     all += want.all;
     still_out += want.end != FL_HEALTH_OK;
+    /* the cascade: the fault's hits on the subject (every departure from ok, all to down) fold into
+    ** one episode with their count and the last one's time */
+    fl_cascade_t c;
+    fl_cascade_init(&c, &r.s);
+    const fl_fault_cascade_t *fc = &c.fault[0];
+    int found = 0;
+    for (int e = 0; e < fc->nepisodes; e++) {
+      const fl_change_t *first = &r.s.changes[fc->hits[fc->episodes[e].hit].change];
+      if ((first->service >= 0) != (k == 0)) continue;
+      found++;
+      CHECK_EQ_INT(fc->episodes[e].count, want.out);
+      CHECK(fl_time_to_sec(fc->episodes[e].last) == want.out_last);
+    }
+    CHECK_EQ_INT(found, 1);
+    fl_cascade_release(&c);
     const cJSON *ep = NULL;   /* the subject's first timeline entry carries its episode */
     for (int i = 0; i < cJSON_GetArraySize(timeline) && !ep; i++) {
       const cJSON *e = cJSON_GetArrayItem(timeline, i);

@@ -138,6 +138,9 @@ typedef struct fl_change_run {
   /* past the cap, [h]: ok (0) or no worse than degraded (1); -1: none */
   fl_time_t back[2], back_last[2];   /* the first and the latest change to h or better */
   fl_time_t left_last[2];     /* the latest change to worse than h */
+  fl_time_t past;             /* its first change past the cap, or -1 */
+  uint32_t into[3];           /* changes past the cap into each state ... */
+  fl_time_t into_last[3];     /* ... and the latest of them */
 } fl_change_run_t;
 
 #define FL_STATS_PEND 8

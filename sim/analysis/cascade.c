@@ -351,11 +351,14 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     if (h->recovered < 0) all_recovered = false;
     else if (h->recovered > fc->recovered) fc->recovered = h->recovered;
   }
-  /* past FL_CHANGES_MAX: a subject it hit that went worse than its state before the fault again
-  ** recovered when its latest change was back to that state */
+  /* past FL_CHANGES_MAX, while the fault lasted (or its last changes were confirmed): a subject it
+  ** hit that went worse than its state before the fault again recovered when its latest change was
+  ** back to that state */
+  fl_time_t until = fc->end >= 0 ? fc->end + (fl_time_t)s->confirm * s->window : -1;
   for (int k = 0; s->change_run && k < fc->nservices + fc->njourneys; k++) {
     int x = k < fc->nservices ? fc->services[k] : m->nservices + fc->journeys[k - fc->nservices];
     const fl_change_run_t *cr = &s->change_run[x];
+    if (cr->past < 0 || (until >= 0 && cr->past > until)) continue;
     if (pre[x] > FL_HEALTH_DEGRADED || cr->left_last[pre[x]] < 0) continue;
     if (cr->back_last[pre[x]] < cr->left_last[pre[x]]) all_recovered = false;
     else if (cr->back_last[pre[x]] > fc->recovered) fc->recovered = cr->back_last[pre[x]];
@@ -373,6 +376,13 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     if (e == fc->nepisodes) fc->episodes[fc->nepisodes++] = (fl_episode_t){ .hit = h, .count = 0 };
     fc->episodes[e].count++;
     fc->episodes[e].last = ch->t;
+  }
+  for (int e = 0; s->change_run && e < fc->nepisodes; e++) {   /* its hits past FL_CHANGES_MAX, as above */
+    const fl_change_t *first = &s->changes[fc->hits[fc->episodes[e].hit].change];
+    const fl_change_run_t *cr = &s->change_run[first->service >= 0 ? first->service : m->nservices + first->journey];
+    if (cr->past < 0 || (until >= 0 && cr->past > until) || !cr->into[first->to]) continue;
+    fc->episodes[e].count += (int)cr->into[first->to];
+    fc->episodes[e].last = cr->into_last[first->to];
   }
   fc->impact = fl_xmalloc(sizeof *fc->impact * count_of(m->njourneys * 3));
   for (int k = 0; k < m->njourneys * 3; k++) fc->impact[k] = phase_of(&s->fault[f].phase[k]);

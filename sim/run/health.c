@@ -92,8 +92,11 @@ static void follow_run(fl_sim_t *s, int k, int rec, fl_time_t t, fl_health_t fro
   if (!s->change_run) {
     int nsub = s->m->nservices + s->m->njourneys;
     s->change_run = fl_xcalloc(nsub > 0 ? (size_t)nsub : 1, sizeof *s->change_run);
-    for (int x = 0; x < nsub; x++)
-      for (int h = 0; h < 2; h++) s->change_run[x].back[h] = s->change_run[x].back_last[h] = s->change_run[x].left_last[h] = -1;
+    for (int x = 0; x < nsub; x++) {
+      fl_change_run_t *c = &s->change_run[x];
+      c->past = -1;
+      for (int h = 0; h < 2; h++) c->back[h] = c->back_last[h] = c->left_last[h] = -1;
+    }
   }
   fl_change_run_t *cr = &s->change_run[k];
   fl_flap_t *fp = &cr->all;
@@ -107,6 +110,11 @@ static void follow_run(fl_sim_t *s, int k, int rec, fl_time_t t, fl_health_t fro
   if (to > fp->worst) fp->worst = to;
   if (from <= fp->base && to > fp->base) fp->flaps++;
   if (to <= fp->base) cr->kept = *fp;   /* back where it started: the episode so far */
+  if (rec < 0) {
+    if (cr->past < 0) cr->past = t;
+    cr->into[to]++;
+    cr->into_last[to] = t;
+  }
   if (rec < 0)
     for (int h = 0; h < 2; h++) {
       if (to > (fl_health_t)h) cr->left_last[h] = t;
