@@ -125,6 +125,9 @@ typedef struct fl_flap {
 } fl_flap_t;
 
 #define FL_FLAP_SPAN 10       /* windows: changes of one subject at most this far apart fold together */
+/* Adds a subject's change (its record 'rec', or -1) to its run 'all' (empty: the change starts
+** it) and to 'kept', the run up to its last return to the state it started from. */
+void fl_flap_add(fl_flap_t *all, fl_flap_t *kept, int rec, fl_time_t t, fl_health_t from, fl_health_t to);
 
 /* The run keeps the first FL_CHANGES_MAX health changes as records (1.9 MB); past them a change
 ** has no record: a subject flapping every couple of windows for days would otherwise grow the

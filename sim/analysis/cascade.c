@@ -408,18 +408,11 @@ static void fold_flaps(fl_cascade_t *c, const fl_sim_t *s) {
   for (int oi = 0; oi < n; oi++) {
     const fl_change_t *ch = &s->changes[c->order[oi]];
     int k = ch->service >= 0 ? ch->service : s->m->nservices + ch->journey;
-    if (open[k] < 0 || ch->t - last[k] > span) {
-      open[k] = nruns++;
-      r[open[k]].all = (fl_flap_t){ .first = c->order[oi], .t0 = ch->t, .base = ch->from, .worst = ch->from };
-    }
-    fl_flap_t *fp = &r[open[k]].all;
+    if (open[k] < 0 || ch->t - last[k] > span) open[k] = nruns++;
     run[oi] = open[k];
-    pos[oi] = fp->changes++;
-    last[k] = fp->t1 = ch->t;
-    fp->last = ch->to;
-    if (ch->to > fp->worst) fp->worst = ch->to;
-    if (ch->from <= fp->base && ch->to > fp->base) fp->flaps++;
-    if (ch->to <= fp->base) r[open[k]].kept = *fp;   /* back where it started: the episode so far */
+    pos[oi] = r[open[k]].all.changes;
+    last[k] = ch->t;
+    fl_flap_add(&r[open[k]].all, &r[open[k]].kept, c->order[oi], ch->t, ch->from, ch->to);
   }
   /* past FL_CHANGES_MAX: a subject's last run that went on without records, as the run followed it */
   for (int k = 0; s->changes_dropped && k < nsub; k++) {

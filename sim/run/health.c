@@ -85,6 +85,16 @@ static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend
   return true;
 }
 
+void fl_flap_add(fl_flap_t *all, fl_flap_t *kept, int rec, fl_time_t t, fl_health_t from, fl_health_t to) {
+  if (!all->changes) *all = (fl_flap_t){ .first = rec, .t0 = t, .base = from, .worst = from };
+  all->changes++;
+  all->t1 = t;
+  all->last = to;
+  if (to > all->worst) all->worst = to;
+  if (from <= all->base && to > all->base) all->flaps++;
+  if (to <= all->base) *kept = *all;   /* back where it started: the episode so far */
+}
+
 /* Follows subject k's run of changes (fold_flaps in the cascade analysis does the same over the
 ** records): a change more than FL_FLAP_SPAN windows after the subject's last one starts a new run.
 ** 'rec' is the change's record, or -1 past the cap. */
@@ -99,17 +109,8 @@ static void follow_run(fl_sim_t *s, int k, int rec, fl_time_t t, fl_health_t fro
     }
   }
   fl_change_run_t *cr = &s->change_run[k];
-  fl_flap_t *fp = &cr->all;
-  if (!fp->changes || t - fp->t1 > (fl_time_t)FL_FLAP_SPAN * s->window) {
-    *fp = (fl_flap_t){ .first = rec, .t0 = t, .base = from, .worst = from };
-    cr->kept = (fl_flap_t){ 0 };
-  }
-  fp->changes++;
-  fp->t1 = t;
-  fp->last = to;
-  if (to > fp->worst) fp->worst = to;
-  if (from <= fp->base && to > fp->base) fp->flaps++;
-  if (to <= fp->base) cr->kept = *fp;   /* back where it started: the episode so far */
+  if (cr->all.changes && t - cr->all.t1 > (fl_time_t)FL_FLAP_SPAN * s->window) cr->all = cr->kept = (fl_flap_t){ 0 };
+  fl_flap_add(&cr->all, &cr->kept, rec, t, from, to);
   if (rec < 0) {
     if (cr->past < 0) cr->past = t;
     cr->into[to]++;
