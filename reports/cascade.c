@@ -166,6 +166,9 @@ void fl_report_cascade_lines(FILE *out, const fl_sim_t *s, const fl_cascade_t *c
       if (ch->parent >= 0) fprintf(out, " ← %s", fl_change_subject(s, &s->changes[ch->parent]));
       fputc('\n', out);
     }
+    if (s->changes_dropped)
+      fprintf(out, "  ... and %llu changes past the first %d, not listed (a flapping subject's line counts them)\n",
+              (unsigned long long)s->changes_dropped, FL_CHANGES_MAX);
   }
   for (int f = 0; f < m->nfaults; f++) {
     const fl_fault_t *ft = &m->faults[f];

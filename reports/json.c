@@ -260,6 +260,7 @@ static void write_report(fl_jsonw_t *w, const fl_sim_t *s, const fl_run_info_t *
   fl_jsonw_array(w, "timeline");
   for (int i = 0; i < cas.nchanges; i++) put_tree(w, NULL, fl_report_timeline_entry_json(s, &cas, i));
   fl_jsonw_end(w);
+  if (s->changes_dropped) fl_jsonw_number(w, "changes_dropped", (double)s->changes_dropped);
   fl_jsonw_array(w, "cascade");
   for (int f = 0; f < m->nfaults; f++) put_tree(w, NULL, fl_report_fault_cascade_json(s, &cas, f));
   fl_jsonw_end(w);

@@ -511,6 +511,116 @@ TEST(a_subject_that_flaps_is_one_episode_of_the_cascade_with_its_count) {
   run_free(&r);
 }
 
+/* A service paused for 2 s every 4 s for 6 hours at 1 s windows, confirmed in one window: it and
+** its journey change state every 2 s, 21,590 changes in all, over FL_CHANGES_MAX. The run keeps
+** the first FL_CHANGES_MAX records and counts the rest; each subject's episode is checked against
+** the other view of the same run, its health series as the JSON report writes it (one entry per
+** window: a change is a window whose state differs from the one before, ok before the first). */
+static const char *flapping_6h =
+  "scenario { name = \"flapping\", duration = \"6h\", seed = 5, window = \"1s\", health = { confirm = 1, min_requests = 1 } }\n"
+  "service \"api\" { instances = 1, workers = 10, queue = 100, work = const \"1ms\" }\n"
+  "traffic { rate = \"50/s\", mix = { api = 1 } }\n"
+  "fault { name = \"gc\", target = \"api\", kind = \"pause\", pause = const \"2s\", every = \"4s\", at = \"10s\" }\n";
+
+/* The episode a subject's states window by window make: changes up to its last return to ok,
+** departures from ok up to then, its first change and last return, the worst state; every change
+** ('all'), and the state it ended the run in. A change is a window whose state differs from the
+** one before (ok before the first). */
+typedef struct { int changes, flaps, all, worst, end, out; double first, last, out_last; } series_episode_t;
+
+static series_episode_t episode_of_states(const int *h, int n) {
+  series_episode_t e = { .first = -1 };
+  int was = FL_HEALTH_OK, out = 0;
+  for (int w = 0; w < n; w++) {
+    if (h[w] == was) continue;
+    e.all++;
+    if (e.first < 0) e.first = w;
+    if (was == FL_HEALTH_OK) { out++; e.out = out; e.out_last = w; }   /* every departure, the last one too */
+    if (h[w] > e.worst) e.worst = h[w];
+    if (h[w] == FL_HEALTH_OK) { e.changes = e.all; e.flaps = out; e.last = w; }   /* back where it started */
+    was = h[w];
+  }
+  e.end = was;
+  return e;
+}
+
+/* The journey's confirmed state at each window's close (its series has no health). */
+static int journey_state[6 * 3600];
+static void keep_journey_state(fl_sim_t *s, uint32_t w, void *user) {
+  (void)user;
+  if (w < 6 * 3600) journey_state[w] = s->jrn[0].health;
+}
+
+TEST(a_subject_flapping_past_the_cap_keeps_a_bounded_list_and_its_episode_counts_every_change) {
+  run_t r;
+  if (!start_path(&r, put("flapping_6h.lua", flapping_6h), NULL, 0)) { run_free(&r); return; }
+  r.s.on_window = keep_journey_state;
+  finish(&r);
+  note("kept %d (room for %d), dropped %llu", r.s.nchanges, r.s.changes_cap, (unsigned long long)r.s.changes_dropped);
+  CHECK_EQ_INT(r.s.nchanges, FL_CHANGES_MAX);
+  CHECK(r.s.changes_cap <= FL_CHANGES_MAX);
+  CHECK(r.s.changes_dropped > 0);
+  size_t len = 0;
+  char *text = fl_report_json_text(&r.s, NULL, &len);
+  cJSON *doc = cJSON_ParseWithLength(text, len);
+  free(text);
+  CHECK(doc != NULL);
+  if (!doc) { run_free(&r); return; }
+  const cJSON *series = cJSON_GetObjectItem(doc, "series"), *timeline = cJSON_GetObjectItem(doc, "timeline");
+  const cJSON *health = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(series, "services"), "api"), "health");
+  enum { N = 6 * 3600 };
+  CHECK_EQ_INT(cJSON_GetArraySize(timeline), FL_CHANGES_MAX);
+  CHECK_EQ_INT(cJSON_GetArraySize(health), N);   /* dense: one entry per window */
+  static int service_state[N];
+  for (int w = 0; w < N && w < cJSON_GetArraySize(health); w++) service_state[w] = cJSON_GetArrayItem(health, w)->valueint;
+  const char *key[2] = { "service", "journey" };
+  int all = 0, still_out = 0;
+  for (int k = 0; k < 2; k++) {
+    series_episode_t want = episode_of_states(k ? journey_state : service_state, N);
+    all += want.all;
+    still_out += want.end != FL_HEALTH_OK;
+    /* the cascade: the fault's hits on the subject (every departure from ok, all to down) fold into
+    ** one episode with their count and the last one's time */
+    fl_cascade_t c;
+    fl_cascade_init(&c, &r.s);
+    const fl_fault_cascade_t *fc = &c.fault[0];
+    int found = 0;
+    for (int e = 0; e < fc->nepisodes; e++) {
+      const fl_change_t *first = &r.s.changes[fc->hits[fc->episodes[e].hit].change];
+      if ((first->service >= 0) != (k == 0)) continue;
+      found++;
+      CHECK_EQ_INT(fc->episodes[e].count, want.out);
+      CHECK(fl_time_to_sec(fc->episodes[e].last) == want.out_last);
+    }
+    CHECK_EQ_INT(found, 1);
+    fl_cascade_release(&c);
+    const cJSON *ep = NULL;   /* the subject's first timeline entry carries its episode */
+    for (int i = 0; i < cJSON_GetArraySize(timeline) && !ep; i++) {
+      const cJSON *e = cJSON_GetArrayItem(timeline, i);
+      if (cJSON_GetObjectItem(e, key[k])) ep = cJSON_GetObjectItem(e, "episode");
+    }
+    CHECK_MSG(ep != NULL, "%s: no episode", key[k]);
+    if (!ep) continue;
+    note("%s: %d changes, %d flaps, %d in all; episode %d, %d", key[k], want.changes, want.flaps, want.all,
+         cJSON_GetObjectItem(ep, "changes")->valueint, cJSON_GetObjectItem(ep, "flaps")->valueint);
+    CHECK(want.all > FL_CHANGES_MAX / 2);
+    CHECK_EQ_INT(cJSON_GetObjectItem(ep, "changes")->valueint, want.changes);
+    CHECK_EQ_INT(cJSON_GetObjectItem(ep, "flaps")->valueint, want.flaps);
+    CHECK(cJSON_GetObjectItem(ep, "first")->valuedouble == want.first);
+    CHECK(cJSON_GetObjectItem(ep, "last")->valuedouble == want.last);
+    CHECK(strcmp(cJSON_GetObjectItem(ep, "worst")->valuestring, fl_health_name((fl_health_t)want.worst)) == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(ep, "ends")->valuestring, "ok") == 0);
+  }
+  /* every change is a record or counted */
+  const cJSON *dropped = cJSON_GetObjectItem(doc, "changes_dropped");
+  CHECK(dropped && dropped->valuedouble == (double)(all - FL_CHANGES_MAX));
+  /* the fault never ends: it recovered only if both subjects ended the run ok */
+  const cJSON *rec = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "cascade"), 0), "recovered");
+  CHECK(still_out ? cJSON_IsNull(rec) : cJSON_IsNumber(rec));
+  cJSON_Delete(doc);
+  run_free(&r);
+}
+
 /* ---- a multi-step journey's end-to-end session time ---- */
 
 /* Three steps of constant work (10, 20 and 30 ms, no calls, no queueing: 50 workers for 20

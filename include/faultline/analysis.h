@@ -119,19 +119,6 @@ typedef struct fl_fault_cascade {
 
 #define FL_CASCADE_EFFECTS 8
 
-/* A subject flapping on the timeline: its changes, each within FL_FLAP_SPAN windows of the one
-** before, up to its last return to the state it started from, leaving that state for a worse one
-** at least twice (a last excursion that has not returned stays out of it). */
-typedef struct fl_flap {
-  int first;                  /* its first change, index into s->changes */
-  int changes;                /* changes it folds (>= 3) */
-  int flaps;                  /* of them, those leaving the state it started from for a worse one (>= 2) */
-  fl_time_t t0, t1;           /* its first and last change */
-  fl_health_t base, worst, last;   /* the state it started from, the worst it reached, where it ended (<= base) */
-} fl_flap_t;
-
-#define FL_FLAP_SPAN 10       /* windows: changes of one subject at most this far apart fold together */
-
 typedef struct fl_cascade {
   int nchanges;
   int *order;                 /* change indices in timeline order: by time, then cause before

@@ -112,6 +112,40 @@ typedef struct fl_change {
   char reason[160];
 } fl_change_t;
 
+/* A subject flapping on the timeline (the report's episodes, faultline/analysis.h): its changes,
+** each within FL_FLAP_SPAN windows of the one before, up to its last return to the state it
+** started from, leaving that state for a worse one at least twice (a last excursion that has not
+** returned stays out of it). */
+typedef struct fl_flap {
+  int first;                  /* its first change, index into s->changes */
+  int changes;                /* changes it folds (>= 3) */
+  int flaps;                  /* of them, those leaving the state it started from for a worse one (>= 2) */
+  fl_time_t t0, t1;           /* its first and last change */
+  fl_health_t base, worst, last;   /* the state it started from, the worst it reached, where it ended (<= base) */
+} fl_flap_t;
+
+#define FL_FLAP_SPAN 10       /* windows: changes of one subject at most this far apart fold together */
+/* Adds a subject's change (its record 'rec', or -1) to its run 'all' (empty: the change starts
+** it) and to 'kept', the run up to its last return to the state it started from. */
+void fl_flap_add(fl_flap_t *all, fl_flap_t *kept, int rec, fl_time_t t, fl_health_t from, fl_health_t to);
+
+/* The run keeps the first FL_CHANGES_MAX health changes as records (1.9 MB); past them a change
+** has no record: a subject flapping every couple of windows for days would otherwise grow the
+** list (and the report) without bound. Each subject's latest run of changes is followed as they
+** happen (what the report folds into an episode), so a flapping subject's episode still counts
+** the changes past the cap; changes_dropped counts every change without a record. */
+#define FL_CHANGES_MAX 10000
+typedef struct fl_change_run {
+  fl_flap_t all, kept;        /* the run so far, and up to its last return to 'base' (first: -1, a run
+                              ** that began past the cap) */
+  /* past the cap, [h]: ok (0) or no worse than degraded (1); -1: none */
+  fl_time_t back[2], back_last[2];   /* the first and the latest change to h or better */
+  fl_time_t left_last[2];     /* the latest change to worse than h */
+  fl_time_t past;             /* its first change past the cap, or -1 */
+  uint32_t into[3];           /* changes past the cap into each state ... */
+  fl_time_t into_last[3];     /* ... and the latest of them */
+} fl_change_run_t;
+
 #define FL_STATS_PEND 8
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
@@ -325,6 +359,8 @@ typedef struct fl_sim {
   char error[1024];                /* a hook failed: the run stopped with this message */
   fl_exp_rt_t *exp;
   fl_change_t *changes; int nchanges, changes_cap;
+  fl_change_run_t *change_run;     /* [service], then [nservices + journey]; NULL before the first change */
+  uint64_t changes_dropped;        /* health changes past FL_CHANGES_MAX, not in changes */
   int confirm;                     /* windows in a row before a health change is confirmed */
   int npart_active;                /* partitions active now */
   int nwhere_active;               /* faults that select requests by attribute, active now */
@@ -366,7 +402,8 @@ typedef struct fl_stats_plan {
   double series_bytes;        /* series as laid out */
   double min_bytes;           /* statistics at the fewest entries a consolidated run keeps */
   double pool_bytes;          /* requests in flight at the peak rate, Little's law without queueing (estimate, outside the budget) */
-  double base_bytes;          /* the process, the model and its runtime state (estimate) */
+  double base_bytes;          /* the process, the model and its runtime state (estimate), changes_bytes included */
+  double changes_bytes;       /* the health changes at most: FL_CHANGES_MAX records and each subject's run */
   double budget;              /* bytes: the model's memory or the default */
   bool given;                 /* the budget came from --memory */
   bool fits;                  /* min_bytes + base_bytes fit in the budget */

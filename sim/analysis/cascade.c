@@ -62,7 +62,8 @@ static fl_time_t recovered_at(const fl_sim_t *s, int i, fl_health_t pre) {
     const fl_change_t *d = &s->changes[k];
     if (same_subject(c, d) && d->to <= pre) return d->t;
   }
-  return -1;
+  if (!s->change_run || pre > FL_HEALTH_DEGRADED) return -1;   /* past FL_CHANGES_MAX: as the run followed it */
+  return s->change_run[c->service >= 0 ? c->service : s->m->nservices + c->journey].back[pre];
 }
 
 /* Each subject's state before fault f's chain first reached it (ok for those it never reached):
@@ -350,6 +351,18 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     if (h->recovered < 0) all_recovered = false;
     else if (h->recovered > fc->recovered) fc->recovered = h->recovered;
   }
+  /* past FL_CHANGES_MAX, while the fault lasted (or its last changes were confirmed): a subject it
+  ** hit that went worse than its state before the fault again recovered when its latest change was
+  ** back to that state */
+  fl_time_t until = fc->end >= 0 ? fc->end + (fl_time_t)s->confirm * s->window : -1;
+  for (int k = 0; s->change_run && k < fc->nservices + fc->njourneys; k++) {
+    int x = k < fc->nservices ? fc->services[k] : m->nservices + fc->journeys[k - fc->nservices];
+    const fl_change_run_t *cr = &s->change_run[x];
+    if (cr->past < 0 || (until >= 0 && cr->past > until)) continue;
+    if (pre[x] > FL_HEALTH_DEGRADED || cr->left_last[pre[x]] < 0) continue;
+    if (cr->back_last[pre[x]] < cr->left_last[pre[x]]) all_recovered = false;
+    else if (cr->back_last[pre[x]] > fc->recovered) fc->recovered = cr->back_last[pre[x]];
+  }
   free(pre);
   if (fc->first_hit < 0 || !all_recovered) fc->recovered = -1;
   fc->episodes = fl_xmalloc(sizeof *fc->episodes * count_of(fc->nhits));
@@ -363,6 +376,13 @@ static void fault_cascade(fl_fault_cascade_t *fc, const fl_cascade_t *c, const f
     if (e == fc->nepisodes) fc->episodes[fc->nepisodes++] = (fl_episode_t){ .hit = h, .count = 0 };
     fc->episodes[e].count++;
     fc->episodes[e].last = ch->t;
+  }
+  for (int e = 0; s->change_run && e < fc->nepisodes; e++) {   /* its hits past FL_CHANGES_MAX, as above */
+    const fl_change_t *first = &s->changes[fc->hits[fc->episodes[e].hit].change];
+    const fl_change_run_t *cr = &s->change_run[first->service >= 0 ? first->service : m->nservices + first->journey];
+    if (cr->past < 0 || (until >= 0 && cr->past > until) || !cr->into[first->to]) continue;
+    fc->episodes[e].count += (int)cr->into[first->to];
+    fc->episodes[e].last = cr->into_last[first->to];
   }
   fc->impact = fl_xmalloc(sizeof *fc->impact * count_of(m->njourneys * 3));
   for (int k = 0; k < m->njourneys * 3; k++) fc->impact[k] = phase_of(&s->fault[f].phase[k]);
@@ -388,18 +408,19 @@ static void fold_flaps(fl_cascade_t *c, const fl_sim_t *s) {
   for (int oi = 0; oi < n; oi++) {
     const fl_change_t *ch = &s->changes[c->order[oi]];
     int k = ch->service >= 0 ? ch->service : s->m->nservices + ch->journey;
-    if (open[k] < 0 || ch->t - last[k] > span) {
-      open[k] = nruns++;
-      r[open[k]].all = (fl_flap_t){ .first = c->order[oi], .t0 = ch->t, .base = ch->from, .worst = ch->from };
-    }
-    fl_flap_t *fp = &r[open[k]].all;
+    if (open[k] < 0 || ch->t - last[k] > span) open[k] = nruns++;
     run[oi] = open[k];
-    pos[oi] = fp->changes++;
-    last[k] = fp->t1 = ch->t;
-    fp->last = ch->to;
-    if (ch->to > fp->worst) fp->worst = ch->to;
-    if (ch->from <= fp->base && ch->to > fp->base) fp->flaps++;
-    if (ch->to <= fp->base) r[open[k]].kept = *fp;   /* back where it started: the episode so far */
+    pos[oi] = r[open[k]].all.changes;
+    last[k] = ch->t;
+    fl_flap_add(&r[open[k]].all, &r[open[k]].kept, c->order[oi], ch->t, ch->from, ch->to);
+  }
+  /* past FL_CHANGES_MAX: a subject's last run that went on without records, as the run followed it */
+  for (int k = 0; s->changes_dropped && k < nsub; k++) {
+    const fl_change_run_t *cr = s->change_run ? &s->change_run[k] : NULL;
+    if (cr && open[k] >= 0 && cr->all.first == r[open[k]].all.first && cr->all.changes > r[open[k]].all.changes) {
+      r[open[k]].all = cr->all;
+      r[open[k]].kept = cr->kept;
+    }
   }
   int *episode = open = fl_xrealloc(open, sizeof *open * count_of(nruns));
   c->nflaps = 0;

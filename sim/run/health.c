@@ -85,14 +85,63 @@ static bool confirm_state(const fl_sim_t *s, fl_health_t *cur, fl_health_t *pend
   return true;
 }
 
+void fl_flap_add(fl_flap_t *all, fl_flap_t *kept, int rec, fl_time_t t, fl_health_t from, fl_health_t to) {
+  if (!all->changes) *all = (fl_flap_t){ .first = rec, .t0 = t, .base = from, .worst = from };
+  all->changes++;
+  all->t1 = t;
+  all->last = to;
+  if (to > all->worst) all->worst = to;
+  if (from <= all->base && to > all->base) all->flaps++;
+  if (to <= all->base) *kept = *all;   /* back where it started: the episode so far */
+}
+
+/* Follows subject k's run of changes (fold_flaps in the cascade analysis does the same over the
+** records): a change more than FL_FLAP_SPAN windows after the subject's last one starts a new run.
+** 'rec' is the change's record, or -1 past the cap. */
+static void follow_run(fl_sim_t *s, int k, int rec, fl_time_t t, fl_health_t from, fl_health_t to) {
+  if (!s->change_run) {
+    int nsub = s->m->nservices + s->m->njourneys;
+    s->change_run = fl_xcalloc(nsub > 0 ? (size_t)nsub : 1, sizeof *s->change_run);
+    for (int x = 0; x < nsub; x++) {
+      fl_change_run_t *c = &s->change_run[x];
+      c->past = -1;
+      for (int h = 0; h < 2; h++) c->back[h] = c->back_last[h] = c->left_last[h] = -1;
+    }
+  }
+  fl_change_run_t *cr = &s->change_run[k];
+  if (cr->all.changes && t - cr->all.t1 > (fl_time_t)FL_FLAP_SPAN * s->window) cr->all = cr->kept = (fl_flap_t){ 0 };
+  fl_flap_add(&cr->all, &cr->kept, rec, t, from, to);
+  if (rec < 0) {
+    if (cr->past < 0) cr->past = t;
+    cr->into[to]++;
+    cr->into_last[to] = t;
+  }
+  if (rec < 0)
+    for (int h = 0; h < 2; h++) {
+      if (to > (fl_health_t)h) cr->left_last[h] = t;
+      else { if (cr->back[h] < 0) cr->back[h] = t; cr->back_last[h] = t; }
+    }
+}
+
+/* A confirmed change at the close of window w: its record, or NULL past FL_CHANGES_MAX (counted,
+** and followed in its subject's run). */
 static fl_change_t *add_change(fl_sim_t *s, uint32_t w, int svc, int jrn, fl_health_t from, fl_health_t to) {
+  fl_time_t t = (fl_time_t)(w + 1 - (uint32_t)s->confirm) * s->window;
+  int k = svc >= 0 ? svc : s->m->nservices + jrn;
+  if (s->nchanges >= FL_CHANGES_MAX) {
+    s->changes_dropped++;
+    follow_run(s, k, -1, t, from, to);
+    return NULL;
+  }
   if (s->nchanges == s->changes_cap) {
     s->changes_cap = s->changes_cap ? s->changes_cap * 2 : 64;
+    if (s->changes_cap > FL_CHANGES_MAX) s->changes_cap = FL_CHANGES_MAX;
     s->changes = fl_xrealloc(s->changes, sizeof *s->changes * (size_t)s->changes_cap);
   }
+  follow_run(s, k, s->nchanges, t, from, to);
   fl_change_t *c = &s->changes[s->nchanges++];
   memset(c, 0, sizeof *c);
-  c->t = (fl_time_t)(w + 1 - (uint32_t)s->confirm) * s->window;
+  c->t = t;
   c->service = svc; c->journey = jrn; c->from = from; c->to = to;
   c->fault = -1; c->via = -1; c->parent = -1;
   return c;
@@ -251,15 +300,18 @@ void fl__service_health(fl_sim_t *s, int i, uint32_t w, double util) {
   fl_health_t was = r->health;
   if (!confirm_state(s, &r->health, &r->pending, &r->npending, classify(s, &s->m->services[i], r, util, w)))
     return;
-  attribute_service(s, add_change(s, w, i, -1, was, r->health), util);
+  fl_change_t *c = add_change(s, w, i, -1, was, r->health);
+  if (c) attribute_service(s, c, util);
   for (int k = 1; k < s->confirm && (uint32_t)k <= w; k++) r->st.series[FL_SER_HEALTH][fl_sim_slot(s, w - (uint32_t)k)] = r->health;
 }
 
 void fl__journey_health(fl_sim_t *s, int j, uint32_t w) {
   fl_jrn_rt_t *jr = &s->jrn[j];
   fl_health_t was = jr->health;
-  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], jr, fl_sim_slot(s, w))))
-    attribute_journey(s, add_change(s, w, -1, j, was, jr->health));
+  if (confirm_state(s, &jr->health, &jr->pending, &jr->npending, classify_journey(s->m, &s->m->journeys[j], jr, fl_sim_slot(s, w)))) {
+    fl_change_t *c = add_change(s, w, -1, j, was, jr->health);
+    if (c) attribute_journey(s, c);
+  }
 }
 
 /* The latest change of service 'svc' into a bad state that still stands, or -1. */

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BASE_BYTES (16.0 * 1024 * 1024)   /* the process, Lua, the model: what a small run takes */
+/* The process, Lua, the model: what a small run takes (a one-service run of 2 hours peaks at 12 MB
+** resident), the health changes' records at their bound (FL_CHANGES_MAX, 1.9 MB) included. */
+#define BASE_BYTES (16.0 * 1024 * 1024)
 #define RING_MIN 16u
 
 /* ---- the plan ---- */
@@ -84,7 +86,9 @@ void fl_sim_plan(const fl_model_t *m, fl_stats_plan_t *p) {
   for (int i = 0; mark && i < m->nservices; i++) { int c = callees(m, i, mark); p->values += 2.0 * (c ? c : 1); }   /* as allocated */
   free(mark);
   p->pool_bytes = pool_estimate(m) * (double)fl_sim_request_bytes();
-  p->base_bytes = BASE_BYTES;
+  double runs = (double)(m->nservices + m->njourneys) * sizeof(fl_change_run_t);
+  p->changes_bytes = (double)FL_CHANGES_MAX * sizeof(fl_change_t) + runs;
+  p->base_bytes = BASE_BYTES + runs;   /* the records' bound is within BASE_BYTES */
   p->given = m->memory > 0;
   p->budget = p->given ? m->memory : FL_MEMORY_DEFAULT;
   double per_entry = p->values * sizeof(double), avail = p->budget - p->base_bytes - p->hist_bytes;
@@ -314,9 +318,9 @@ void fl_sim_plan_text(const fl_stats_plan_t *p, char *buf, size_t n) {
   else snprintf(how, sizeof how, "%u windows, consolidated to at most %u entries (%u window%s each at the end)", p->windows,
                 p->entries, p->width, p->width == 1 ? "" : "s");
   snprintf(buf, n, "memory: about %.0f MB kept: statistics %.1f MB (histograms %.1f MB, series %.1f MB: %s), the process "
-           "about %.0f MB, within a budget of %.0f MB (%s); requests in flight about %.1f MB more at the peak rate (%zu B each, "
+           "about %.0f MB (the health changes at most %.1f MB of it: %d kept, the rest counted), within a budget of %.0f MB (%s); requests in flight about %.1f MB more at the peak rate (%zu B each, "
            "by Little's law without queueing: backlogs add to it)",
            ceil(MB(p->hist_bytes + p->series_bytes + p->pool_bytes + p->base_bytes)), MB(p->hist_bytes + p->series_bytes),
-           MB(p->hist_bytes), MB(p->series_bytes), how, MB(p->base_bytes), MB(p->budget), p->given ? "--memory" : "the default",
+           MB(p->hist_bytes), MB(p->series_bytes), how, MB(p->base_bytes), MB(p->changes_bytes), FL_CHANGES_MAX, MB(p->budget), p->given ? "--memory" : "the default",
            MB(p->pool_bytes), fl_sim_request_bytes());
 }

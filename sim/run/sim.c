@@ -165,7 +165,7 @@ void fl_sim_release(fl_sim_t *s) {
   free(s->groups); free(s->published); free(s->publish_rejected);
   while (s->ctx_chunks) { ctx_chunk_t *c = s->ctx_chunks; s->ctx_chunks = c->next; free(c); }
   while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
-  free(s->fault); free(s->exp); free(s->changes);
+  free(s->fault); free(s->exp); free(s->changes); free(s->change_run);
   for (int k = 0; s->m && k < s->m->nendpoints; k++) free(s->ep[k].hwin);
   free(s->svc); free(s->ep); free(s->jrn);
   fl__trace_free(s);
