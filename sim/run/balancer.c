@@ -191,11 +191,19 @@ void fl__set_rotation(fl_svc_rt_t *r, fl_instance_t *in) {
 
 /* ---- outlier ejection (Envoy) ---- */
 
+/* Sets an instance's ejection, counting the ejected ones among the slots in use (r->nejected,
+** kept as the slots in use change by scaling.c). */
+void fl__set_ejected(fl_svc_rt_t *r, fl_instance_t *in, bool ejected) {
+  if (in->ejected == ejected) return;
+  in->ejected = ejected;
+  if (in - r->inst < r->ninst) r->nejected += ejected ? 1 : -1;
+}
+
 void fl__on_uneject(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   fl_svc_rt_t *r = &s->svc[ev->aux];
   fl_instance_t *in = container_of(ev, fl_instance_t, eject_ev);
-  in->ejected = false;
+  fl__set_ejected(r, in, false);
   in->consecutive_errors = 0;
   fl__set_rotation(r, in);
 }
@@ -207,12 +215,10 @@ void fl__outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in,
   if (origin != svc->id || (cause != FL_CAUSE_ERROR && cause != FL_CAUSE_UNAVAILABLE && cause != FL_CAUSE_TIMEOUT)) return;
   if (++in->consecutive_errors < svc->outlier.consecutive_errors || in->ejected) return;
   fl_svc_rt_t *r = &s->svc[svc->id];
-  int out_now = 0;
-  for (int k = 0; k < r->ninst; k++) out_now += r->inst[k].ejected;
   int cap = (int)floor(svc->outlier.max_ejected * r->ninst + 1e-9);
   if (cap < 1) cap = 1;
-  if (out_now >= cap) return;
-  in->ejected = true;
+  if (r->nejected >= cap) return;
+  fl__set_ejected(r, in, true);
   in->ejections++;
   if (s->eng.now >= s->warmup) r->ejections++;
   fl__set_rotation(r, in);

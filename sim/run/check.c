@@ -1,5 +1,5 @@
 /* The run state's invariant checker (debug): the counts kept per service agree with those of
-** its instances, requests in flight balance with the pool, and waiting rooms, workers, breakers'
+** its instances (the ejected ones too), requests in flight balance with the pool, and waiting rooms, workers, breakers'
 ** windows and brokers' rings stay within their bounds, the balancer's trees follow the instances, consolidating series fold
 ** what leaves their ring into entries that cover exactly the windows folded. Tests run it after every window
 ** (FAULTLINE_CHECK_INVARIANTS=1); it is never on the hot path. */
@@ -72,7 +72,7 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   const fl_service_t *svc = &s->m->services[i];
   const fl_svc_rt_t *r = &s->svc[i];
   if (r->ninst < 0 || r->ninst > r->cap) return broken(why, n, "service '%s': %d slots in use of %d", svc->name, r->ninst, r->cap);
-  int busy = 0, queued = 0, up = 0, desired = 0, outstanding = 0, alive = 0;
+  int busy = 0, queued = 0, up = 0, desired = 0, outstanding = 0, alive = 0, ejected = 0;
   for (int k = 0; k < r->cap; k++) {
     const fl_instance_t *in = &r->inst[k];
     if (k >= r->ninst && in->exists) return broken(why, n, "service '%s': instance %d exists past the %d slots in use", svc->name, k, r->ninst);
@@ -80,11 +80,13 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
     if (rc) return rc;
     busy += in->busy; queued += in->queued; up += in->up; outstanding += in->outstanding; alive += in->alive;
     desired += in->exists && !in->draining;
+    ejected += k < r->ninst && in->ejected;
   }
   if (busy != r->busy) return broken(why, n, "service '%s': %d busy workers but its instances' sum is %d", svc->name, r->busy, busy);
   if (queued != r->queued) return broken(why, n, "service '%s': %d queued but its instances' sum is %d", svc->name, r->queued, queued);
   if (up != r->nup) return broken(why, n, "service '%s': %d instances in rotation but %d are up", svc->name, r->nup, up);
   if (alive != r->nalive) return broken(why, n, "service '%s': %d instances alive but %d are", svc->name, r->nalive, alive);
+  if (ejected != r->nejected) return broken(why, n, "service '%s': %d instances ejected but %d are", svc->name, r->nejected, ejected);
   if (desired != r->desired) return broken(why, n, "service '%s': %d instances desired but %d exist undrained", svc->name, r->desired, desired);
   if (r->inflight < outstanding) return broken(why, n, "service '%s': %d requests in flight but its instances hold %d", svc->name, r->inflight, outstanding);
   int rc = check_balancer(svc, r, why, n);
