@@ -211,6 +211,20 @@ TEST(invariants_catch_a_balancer_tree_off_its_instances) {
   b->lb_up[1]++;
   expect_broken(&r, "balancer count tree");
   b->lb_up[1]--;
+  /* its min tree is kept up to the node over the first 4 slots (4 in use): above it, no node is
+  ** read, and none is checked; below it, every one */
+  CHECK_EQ_INT(b->lb_top, b->lb_size / 4);
+  int root = b->lb_min[1];
+  b->lb_min[1] = -1;
+  char why[256];
+  CHECK_MSG(fl_sim_check_invariants(&r.s, why, sizeof why) == 0, "%s", why);
+  b->lb_min[1] = root;
+  b->lb_min[b->lb_top]--;
+  expect_broken(&r, "min tree node");
+  b->lb_min[b->lb_top]++;
+  b->lb_top *= 2;                       /* over the first 2 slots only, with later ones in rotation */
+  expect_broken(&r, "past the balancer min tree's kept node");
+  b->lb_top /= 2;
   run_free(&r);
 }
 

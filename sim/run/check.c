@@ -47,21 +47,29 @@ static int check_instance(const fl_service_t *svc, const fl_instance_t *in, int 
 
 /* The balancer's trees (balancer.c) agree with the instances: a count leaf per slot in
 ** rotation, a min leaf of its outstanding requests (INT_MAX out of rotation), and every inner
-** node the sum or minimum of its children. */
+** node the sum or minimum of its children; the min tree's, only those kept: none for p2c (its
+** lb_top past the leaves), all but lb_top's ancestors for least_outstanding, whose lb_top is over
+** every slot in rotation. */
 static int check_balancer(const fl_service_t *svc, const fl_svc_rt_t *r, char *why, size_t n) {
-  int size = r->lb_size;
+  int size = r->lb_size, top = r->lb_top;
   if (size < r->cap || !r->lb_up) return broken(why, n, "service '%s': balancer tree of %d leaves for %d slots", svc->name, size, r->cap);
+  bool leaves_only = svc->balancer == FL_LB_P2C;
+  if (r->lb_min && (leaves_only ? top != 2 * size : top < 1 || top > size || (top & (top - 1))))
+    return broken(why, n, "service '%s': balancer min tree kept up to node %d of %d leaves", svc->name, top, size);
   for (int k = 0; k < size; k++) {
     bool up = k < r->cap && r->inst[k].up;
     if (r->lb_up[size + k] != up) return broken(why, n, "service '%s': balancer tree counts slot %d %s rotation", svc->name, k, up ? "out of" : "in");
     int v = up ? r->inst[k].outstanding : INT_MAX;
     if (r->lb_min && r->lb_min[size + k] != v)
       return broken(why, n, "service '%s': balancer tree holds %d outstanding for slot %d, which has %d", svc->name, r->lb_min[size + k], k, v);
+    if (r->lb_min && !leaves_only && up && k >= size / top)
+      return broken(why, n, "service '%s': slot %d is in rotation past the balancer min tree's kept node %d", svc->name, k, top);
   }
   for (int i = size - 1; i >= 1; i--) {
     if (r->lb_up[i] != r->lb_up[2 * i] + r->lb_up[2 * i + 1]) return broken(why, n, "service '%s': balancer count tree node %d is not its children's sum", svc->name, i);
-    int m = r->lb_min ? (r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1]) : 0;
-    if (r->lb_min && r->lb_min[i] != m) return broken(why, n, "service '%s': balancer min tree node %d is not its children's minimum", svc->name, i);
+    bool kept = r->lb_min && !leaves_only && (i >= top || (i & (i - 1)));
+    int m = kept ? (r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1]) : 0;
+    if (kept && r->lb_min[i] != m) return broken(why, n, "service '%s': balancer min tree node %d is not its children's minimum", svc->name, i);
   }
   if (r->lb_up[1] != r->nup) return broken(why, n, "service '%s': balancer tree counts %d in rotation, not %d", svc->name, r->lb_up[1], r->nup);
   return 0;
