@@ -117,6 +117,49 @@ TEST(random_and_p2c_draw_only_their_picks_from_their_stream_among_5000_instances
   }
 }
 
+/* Outlier ejection after one failure, on a service scaled up and down under errors and a
+** crash: a draining instance whose last request fails is ejected as it leaves, so ejected slots
+** fall past those in use, which max_ejected does not count; the running count of the ejected
+** must follow (the checker recounts it every second). */
+static const char *const eject_scale_text =
+  "scenario { name = 'eject scale', duration = '15m', seed = 11, window = '10s' }\n"
+  "service 'front' { instances = 3, workers = 8, queue = 16, endpoints = { get = { work = exp '5ms', calls = {\n"
+  "  call 'back.read' { timeout = '200ms', retries = 2 } } } } }\n"
+  "service 'back' { instances = 6, workers = 4, queue = 8, balancer = 'p2c', health_check = '3s',\n"
+  "  outlier = { consecutive_errors = 1, base_ejection = '20s', max_ejected = '50%' },\n"
+  "  endpoints = { read = { work = exp '20ms' } } }\n"
+  "traffic { rate = '300/s', mix = { ['front.get'] = 1 } }\n"
+  "fault { name = 'errs', target = 'back', kind = 'errors', rate = '40%', at = '1m', duration = '13m' }\n"
+  "fault { target = 'back', kind = 'crash', instances = 2, at = '2m', duration = '3m' }\n"
+  "at('3m', function(sim) sim:scale('back', 12) end)\n"
+  "at('6m', function(sim) sim:scale('back', 3) end)\n"
+  "at('8m', function(sim) sim:scale('back', 10) end)\n"
+  "at('9m', function(sim) sim:scale('back', 1) end)\n"
+  "at('11m', function(sim) sim:scale('back', 9) end)\n"
+  "at('13m', function(sim) sim:scale('back', 4) end)\n";
+
+TEST(the_ejected_count_follows_scaling_and_instances_ejected_as_they_leave) {
+  run_t r;
+  watch_t x;
+  if (!start(&r, &x, put("eject_scale.lua", eject_scale_text))) { run_free(&r); return; }
+  const fl_svc_rt_t *b = &r.s.svc[1];
+  int past = 0, max_seen = 0, broken = 0;
+  char why[256] = "";
+  for (int t = 1; t <= 15 * 60; t++) {
+    fl_sim_run_until(&r.s, fl_sec_to_time(t));
+    for (int k = b->ninst; k < b->cap; k++) past += b->inst[k].ejected;
+    if (b->nejected > max_seen) max_seen = b->nejected;
+    if (fl_sim_check_invariants(&r.s, why, sizeof why) != 0) { broken++; break; }
+  }
+  finish(&r);
+  CHECK_MSG(broken == 0, "%s", why);
+  CHECK_MSG(x.broken == 0, "%d windows broke an invariant, first: %s", x.broken, x.why);
+  CHECK_MSG(past > 0, "no ejected slot past those in use: the case is not covered");
+  CHECK_MSG(max_seen >= 2, "at most %d ejected at once", max_seen);
+  CHECK(r.s.svc[1].ejections > 0);
+  run_free(&r);
+}
+
 /* A run stopped half-way, with requests in flight, for the broken-state tests. */
 static watch_t half_watch;
 
@@ -168,6 +211,39 @@ TEST(invariants_catch_a_balancer_tree_off_its_instances) {
   b->lb_up[1]++;
   expect_broken(&r, "balancer count tree");
   b->lb_up[1]--;
+  /* its min tree is kept up to the node over the first 4 slots (4 in use): above it, no node is
+  ** read, and none is checked; below it, every one */
+  CHECK_EQ_INT(b->lb_top, b->lb_size / 4);
+  int root = b->lb_min[1];
+  b->lb_min[1] = -1;
+  char why[256];
+  CHECK_MSG(fl_sim_check_invariants(&r.s, why, sizeof why) == 0, "%s", why);
+  b->lb_min[1] = root;
+  b->lb_min[b->lb_top]--;
+  expect_broken(&r, "min tree node");
+  b->lb_min[b->lb_top]++;
+  b->lb_top *= 2;                       /* over the first 2 slots only, with later ones in rotation */
+  expect_broken(&r, "past the balancer min tree's kept node");
+  b->lb_top /= 2;
+  run_free(&r);
+}
+
+TEST(invariants_catch_an_ejected_count_off_its_instances) {
+  run_t r;
+  if (!halfway(&r)) { run_free(&r); return; }
+  fl_svc_rt_t *b = &r.s.svc[1];         /* back: outlier ejection */
+  b->nejected++;
+  expect_broken(&r, "instances ejected");
+  b->nejected--;
+  fl_instance_t *in = &b->inst[b->ninst];   /* a slot past those in use: not counted */
+  CHECK(b->ninst < b->cap && !in->ejected);
+  in->ejected = true;
+  char why[256];
+  CHECK_EQ_INT(fl_sim_check_invariants(&r.s, why, sizeof why), 0);
+  in->ejected = false;
+  b->inst[0].ejected = !b->inst[0].ejected;   /* one in use, flipped behind the count's back */
+  expect_broken(&r, "instances ejected");
+  b->inst[0].ejected = !b->inst[0].ejected;
   run_free(&r);
 }
 

@@ -207,6 +207,9 @@ typedef struct fl_svc_rt {
   uint64_t rej_queue, rej_rate, rej_shed, ejections;   /* after warm-up */
   uint64_t drop_queue;        /* after warm-up: arrivals a full room (overflow = "drop") or a hung instance left unanswered */
   bool scoped;                /* an expectation's scope reads its window histogram as the window closes */
+  int nejected;               /* outlier ejection: instances ejected among the slots in use (balancer.c) */
+  int lb_top;                 /* the highest node of lb_min kept (balancer.c): least_outstanding's over the slots
+                                 ever in rotation; p2c's past the leaves (it reads only those) */
 } fl_svc_rt_t;
 
 typedef enum { FL_BREAKER_CLOSED = 0, FL_BREAKER_OPEN, FL_BREAKER_HALF_OPEN } fl_breaker_state_t;

@@ -12,7 +12,11 @@
 ** the k-th instance in rotation, by slot order, is found in O(log n), and so is the first one
 ** in rotation at or after a slot. least_outstanding and p2c also keep a min tree of the
 ** outstanding requests of the instances in rotation (INT_MAX for the others), updated as the
-** counts change (fl__lb_outstanding, from request.c); p2c reads only its leaves. Each pick below is the one the plain scan over the slots
+** counts change (fl__lb_outstanding, from request.c). An update climbs only to lb_top: for
+** least_outstanding, the node over the first power-of-two slots that holds every slot ever in
+** rotation (its ancestors, each then the same minimum, are left stale and never read: a service
+** of 1 instance in 65 slots updates one leaf, not 8 nodes); p2c reads only the leaves, so its
+** updates climb nowhere. Each pick below is the one the plain scan over the slots
 ** made (same instance, same draws, same rotation counter); the scans stay for the one case the
 ** trees do not cover, a rotation counter about to wrap around 2^32. */
 
@@ -24,13 +28,24 @@ static void up_set(fl_svc_rt_t *r, int k, int v) {
 
 void fl__lb_min_set(fl_svc_rt_t *r, int k) {
   const fl_instance_t *in = &r->inst[k];
-  int i = k + r->lb_size, v = in->up ? in->outstanding : INT_MAX;
+  int i = k + r->lb_size, v = in->up ? in->outstanding : INT_MAX, top = r->lb_top;
   if (r->lb_min[i] == v) return;
   r->lb_min[i] = v;
-  for (i >>= 1; i >= 1; i >>= 1) {
+  for (i >>= 1; i >= top; i >>= 1) {   /* nodes below lb_top's level have higher numbers */
     int a = r->lb_min[2 * i], b = r->lb_min[2 * i + 1], m = a < b ? a : b;
     if (r->lb_min[i] == m) break;   /* nothing above changes */
     r->lb_min[i] = m;
+  }
+}
+
+/* least_outstanding's kept nodes reach over slot k, which enters the rotation: lb_top climbs,
+** each new one the minimum of the last (kept) and of the subtree on its right (slots never in
+** rotation, INT_MAX throughout since the start). */
+static void min_cover(fl_svc_rt_t *r, int k) {
+  if (r->lb_top > r->lb_size) return;   /* p2c: leaves only */
+  while (k >= r->lb_size / r->lb_top) {
+    int t = r->lb_top >>= 1;
+    r->lb_min[t] = r->lb_min[2 * t] < r->lb_min[2 * t + 1] ? r->lb_min[2 * t] : r->lb_min[2 * t + 1];
   }
 }
 
@@ -60,7 +75,9 @@ static int up_next(const fl_svc_rt_t *r, int k) {
   return up_select(r, before < r->nup ? before : 0);
 }
 
-/* The first slot at or after k whose subtree minimum is at most m, or -1. */
+/* The first slot at or after k whose subtree minimum is at most m, or -1. It reads no stale
+** node: those are lb_top's ancestors, powers of two, which it climbs through unread and never
+** steps right onto (the node it reads after a climb is odd). */
 static int min_from(const fl_svc_rt_t *r, int k, int m) {
   int i = k + r->lb_size;
   while (r->lb_min[i] > m) {
@@ -86,6 +103,9 @@ void fl__balancer_init(fl_sim_t *s, int id) {
   for (int i = 0; i < 2 * size; i++) r->lb_min[i] = INT_MAX;
   for (int k = 0; k < r->cap; k++) if (r->inst[k].up) r->lb_min[size + k] = r->inst[k].outstanding;
   for (int i = size - 1; i >= 1; i--) r->lb_min[i] = r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1];
+  int span = 1;
+  while (span < r->ninst) span *= 2;
+  r->lb_top = lb == FL_LB_P2C ? 2 * size : size / span;
 }
 
 void fl__balancer_release(fl_svc_rt_t *r) {
@@ -148,7 +168,7 @@ static fl_instance_t *balance(const fl_service_t *svc, fl_svc_rt_t *r) {
       }
       return best;
     }
-    int m = r->lb_min[1], k = min_from(r, (int)(start % (uint32_t)n), m);
+    int m = r->lb_min[r->lb_top], k = min_from(r, (int)(start % (uint32_t)n), m);
     return &r->inst[k >= 0 ? k : min_from(r, 0, m)];
   }
   case FL_LB_P2C: {
@@ -186,16 +206,26 @@ void fl__set_rotation(fl_svc_rt_t *r, fl_instance_t *in) {
   r->nup += up ? 1 : -1;
   int k = (int)(in - r->inst);
   up_set(r, k, up);
-  if (r->lb_min) fl__lb_min_set(r, k);
+  if (!r->lb_min) return;
+  if (up) min_cover(r, k);
+  fl__lb_min_set(r, k);
 }
 
 /* ---- outlier ejection (Envoy) ---- */
+
+/* Sets an instance's ejection, counting the ejected ones among the slots in use (r->nejected,
+** kept as the slots in use change by scaling.c). */
+void fl__set_ejected(fl_svc_rt_t *r, fl_instance_t *in, bool ejected) {
+  if (in->ejected == ejected) return;
+  in->ejected = ejected;
+  if (in - r->inst < r->ninst) r->nejected += ejected ? 1 : -1;
+}
 
 void fl__on_uneject(fl_engine_t *e, fl_event_t *ev) {
   fl_sim_t *s = SIM(e);
   fl_svc_rt_t *r = &s->svc[ev->aux];
   fl_instance_t *in = container_of(ev, fl_instance_t, eject_ev);
-  in->ejected = false;
+  fl__set_ejected(r, in, false);
   in->consecutive_errors = 0;
   fl__set_rotation(r, in);
 }
@@ -207,12 +237,10 @@ void fl__outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in,
   if (origin != svc->id || (cause != FL_CAUSE_ERROR && cause != FL_CAUSE_UNAVAILABLE && cause != FL_CAUSE_TIMEOUT)) return;
   if (++in->consecutive_errors < svc->outlier.consecutive_errors || in->ejected) return;
   fl_svc_rt_t *r = &s->svc[svc->id];
-  int out_now = 0;
-  for (int k = 0; k < r->ninst; k++) out_now += r->inst[k].ejected;
   int cap = (int)floor(svc->outlier.max_ejected * r->ninst + 1e-9);
   if (cap < 1) cap = 1;
-  if (out_now >= cap) return;
-  in->ejected = true;
+  if (r->nejected >= cap) return;
+  fl__set_ejected(r, in, true);
   in->ejections++;
   if (s->eng.now >= s->warmup) r->ejections++;
   fl__set_rotation(r, in);

@@ -1,5 +1,5 @@
 /* The run state's invariant checker (debug): the counts kept per service agree with those of
-** its instances, requests in flight balance with the pool, and waiting rooms, workers, breakers'
+** its instances (the ejected ones too), requests in flight balance with the pool, and waiting rooms, workers, breakers'
 ** windows and brokers' rings stay within their bounds, the balancer's trees follow the instances, consolidating series fold
 ** what leaves their ring into entries that cover exactly the windows folded. Tests run it after every window
 ** (FAULTLINE_CHECK_INVARIANTS=1); it is never on the hot path. */
@@ -47,21 +47,29 @@ static int check_instance(const fl_service_t *svc, const fl_instance_t *in, int 
 
 /* The balancer's trees (balancer.c) agree with the instances: a count leaf per slot in
 ** rotation, a min leaf of its outstanding requests (INT_MAX out of rotation), and every inner
-** node the sum or minimum of its children. */
+** node the sum or minimum of its children; the min tree's, only those kept: none for p2c (its
+** lb_top past the leaves), all but lb_top's ancestors for least_outstanding, whose lb_top is over
+** every slot in rotation. */
 static int check_balancer(const fl_service_t *svc, const fl_svc_rt_t *r, char *why, size_t n) {
-  int size = r->lb_size;
+  int size = r->lb_size, top = r->lb_top;
   if (size < r->cap || !r->lb_up) return broken(why, n, "service '%s': balancer tree of %d leaves for %d slots", svc->name, size, r->cap);
+  bool leaves_only = svc->balancer == FL_LB_P2C;
+  if (r->lb_min && (leaves_only ? top != 2 * size : top < 1 || top > size || (top & (top - 1))))
+    return broken(why, n, "service '%s': balancer min tree kept up to node %d of %d leaves", svc->name, top, size);
   for (int k = 0; k < size; k++) {
     bool up = k < r->cap && r->inst[k].up;
     if (r->lb_up[size + k] != up) return broken(why, n, "service '%s': balancer tree counts slot %d %s rotation", svc->name, k, up ? "out of" : "in");
     int v = up ? r->inst[k].outstanding : INT_MAX;
     if (r->lb_min && r->lb_min[size + k] != v)
       return broken(why, n, "service '%s': balancer tree holds %d outstanding for slot %d, which has %d", svc->name, r->lb_min[size + k], k, v);
+    if (r->lb_min && !leaves_only && up && k >= size / top)
+      return broken(why, n, "service '%s': slot %d is in rotation past the balancer min tree's kept node %d", svc->name, k, top);
   }
   for (int i = size - 1; i >= 1; i--) {
     if (r->lb_up[i] != r->lb_up[2 * i] + r->lb_up[2 * i + 1]) return broken(why, n, "service '%s': balancer count tree node %d is not its children's sum", svc->name, i);
-    int m = r->lb_min ? (r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1]) : 0;
-    if (r->lb_min && r->lb_min[i] != m) return broken(why, n, "service '%s': balancer min tree node %d is not its children's minimum", svc->name, i);
+    bool kept = r->lb_min && !leaves_only && (i >= top || (i & (i - 1)));
+    int m = kept ? (r->lb_min[2 * i] < r->lb_min[2 * i + 1] ? r->lb_min[2 * i] : r->lb_min[2 * i + 1]) : 0;
+    if (kept && r->lb_min[i] != m) return broken(why, n, "service '%s': balancer min tree node %d is not its children's minimum", svc->name, i);
   }
   if (r->lb_up[1] != r->nup) return broken(why, n, "service '%s': balancer tree counts %d in rotation, not %d", svc->name, r->lb_up[1], r->nup);
   return 0;
@@ -72,7 +80,7 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   const fl_service_t *svc = &s->m->services[i];
   const fl_svc_rt_t *r = &s->svc[i];
   if (r->ninst < 0 || r->ninst > r->cap) return broken(why, n, "service '%s': %d slots in use of %d", svc->name, r->ninst, r->cap);
-  int busy = 0, queued = 0, up = 0, desired = 0, outstanding = 0, alive = 0;
+  int busy = 0, queued = 0, up = 0, desired = 0, outstanding = 0, alive = 0, ejected = 0;
   for (int k = 0; k < r->cap; k++) {
     const fl_instance_t *in = &r->inst[k];
     if (k >= r->ninst && in->exists) return broken(why, n, "service '%s': instance %d exists past the %d slots in use", svc->name, k, r->ninst);
@@ -80,11 +88,13 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
     if (rc) return rc;
     busy += in->busy; queued += in->queued; up += in->up; outstanding += in->outstanding; alive += in->alive;
     desired += in->exists && !in->draining;
+    ejected += k < r->ninst && in->ejected;
   }
   if (busy != r->busy) return broken(why, n, "service '%s': %d busy workers but its instances' sum is %d", svc->name, r->busy, busy);
   if (queued != r->queued) return broken(why, n, "service '%s': %d queued but its instances' sum is %d", svc->name, r->queued, queued);
   if (up != r->nup) return broken(why, n, "service '%s': %d instances in rotation but %d are up", svc->name, r->nup, up);
   if (alive != r->nalive) return broken(why, n, "service '%s': %d instances alive but %d are", svc->name, r->nalive, alive);
+  if (ejected != r->nejected) return broken(why, n, "service '%s': %d instances ejected but %d are", svc->name, r->nejected, ejected);
   if (desired != r->desired) return broken(why, n, "service '%s': %d instances desired but %d exist undrained", svc->name, r->desired, desired);
   if (r->inflight < outstanding) return broken(why, n, "service '%s': %d requests in flight but its instances hold %d", svc->name, r->inflight, outstanding);
   int rc = check_balancer(svc, r, why, n);

@@ -175,6 +175,7 @@ fl_instance_t *fl__pick_instance(const fl_service_t *svc, fl_svc_rt_t *r, const 
 void fl__set_rotation(fl_svc_rt_t *r, fl_instance_t *in);
 void fl__outlier_record(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in, fl_outcome_t out, fl_cause_t cause, int origin);
 void fl__on_uneject(fl_engine_t *e, fl_event_t *ev);
+void fl__set_ejected(fl_svc_rt_t *r, fl_instance_t *in, bool ejected);
 void fl__balancer_init(fl_sim_t *s, int id);
 void fl__balancer_release(fl_svc_rt_t *r);
 void fl__lb_min_set(fl_svc_rt_t *r, int k);

@@ -16,8 +16,9 @@ static void scale_event(fl_sim_t *s, int svc, int from, int to, const char *reas
   snprintf(e->reason, sizeof e->reason, "%s", reason);
 }
 
+/* The slots in use end at the last existing instance; the ejected count covers only those. */
 static void recount_slots(fl_svc_rt_t *r) {
-  while (r->ninst > 0 && !r->inst[r->ninst - 1].exists) r->ninst--;
+  while (r->ninst > 0 && !r->inst[r->ninst - 1].exists) r->nejected -= r->inst[--r->ninst].ejected;
 }
 
 /* A drained instance leaves. */
@@ -29,7 +30,8 @@ void fl__retire(fl_sim_t *s, const fl_service_t *svc, fl_instance_t *in) {
   in->exists = false;
   fl_engine_cancel(&s->eng, &in->notice);
   fl_engine_cancel(&s->eng, &in->eject_ev);
-  in->ejected = in->noticed_down = false;
+  fl__set_ejected(r, in, false);
+  in->noticed_down = false;
   in->consecutive_errors = in->ejections = 0;
   fl__set_rotation(r, in);
   recount_slots(r);
@@ -62,7 +64,7 @@ int fl_sim_scale(fl_sim_t *s, int id, int n, const char *reason) {
     in->exists = true; in->starting = true; in->alive = false;
     in->qhead = in->qtail = NULL; in->reqs.head = NULL;
     r->desired++;
-    if (k >= r->ninst) r->ninst = k + 1;
+    for (; r->ninst <= k; r->ninst++) r->nejected += r->inst[r->ninst].ejected;
     fl_engine_schedule(&s->eng, &in->life_ev, delay);
   }
   /* scale down: instances still starting go first, then the newest running ones drain */
