@@ -9,6 +9,7 @@
 #include <cJSON.h>
 #include <gvc.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,10 +168,30 @@ static void put_group(cJSON *groups, const char *name, double x, double y, doubl
 
 /* ---- dot, up to DOT_MAX services ---- */
 
+/* One Graphviz context for the process, made at the first layout and kept: its text layout
+** plugin remembers the last font it measured by a pointer into the context's font table, so a
+** context freed between two layouts (a comparison's two diagrams, serve reloading a scenario)
+** would leave that pointer dangling for the next label. Freed at exit. Layouts take turns
+** (Graphviz keeps global state). */
+static pthread_mutex_t gv_lock = PTHREAD_MUTEX_INITIALIZER;
+static GVC_t *gv_context;
+
+static int dot_layout_locked(arch_t *a, char *err, size_t errlen);
+
+static void gv_release(void) { if (gv_context) gvFreeContext(gv_context); gv_context = NULL; }
+
 static int dot_layout(arch_t *a, char *err, size_t errlen) {
+  pthread_mutex_lock(&gv_lock);
+  int rc = dot_layout_locked(a, err, errlen);
+  pthread_mutex_unlock(&gv_lock);
+  return rc;
+}
+
+static int dot_layout_locked(arch_t *a, char *err, size_t errlen) {
   int ns = a->ns, nj = a->nj, ne = a->ne;
   agseterr(AGERR);
-  GVC_t *gvc = gvContext();
+  if (!gv_context) { gv_context = gvContext(); atexit(gv_release); }
+  GVC_t *gvc = gv_context;
   Agraph_t *g = agopen("architecture", Agdirected, NULL);
   agattr(g, AGRAPH, "rankdir", "LR");
   agattr(g, AGRAPH, "nodesep", "0.28");
@@ -242,7 +263,6 @@ static int dot_layout(arch_t *a, char *err, size_t errlen) {
     gvFreeLayout(gvc, g);
   }
   agclose(g);
-  gvFreeContext(gvc);
   free(sv); free(jv); free(ev); free(je); free(cl);
   return rc;
 }
