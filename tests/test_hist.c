@@ -226,20 +226,58 @@ TEST(reset_empties_the_histogram) {
   CHECK_EQ_INT(h1.hi, 42);
 }
 
-TEST(reset_clears_only_the_touched_range) {
+TEST(reset_clears_only_the_touched_blocks) {
   fl_hist_init(&h1);
   fl_hist_add(&h1, 1000);
-  fl_hist_add(&h1, 2000);
-  uint32_t lo = fl_hist_bucket(1000), hi = fl_hist_bucket(2000);
+  fl_hist_add(&h1, 2000000);
+  uint32_t lo = fl_hist_bucket(1000), hi = fl_hist_bucket(2000000);
   CHECK_EQ_INT(h1.lo, lo);
   CHECK_EQ_INT(h1.hi, hi);
-  h1.b[lo - 1] = 7;  /* sentinels outside the range (breaking the invariant on purpose) */
-  h1.b[hi + 1] = 9;
+  uint32_t before = lo / FL_HIST_BLOCK * FL_HIST_BLOCK - 1, between = (lo / FL_HIST_BLOCK + 1) * FL_HIST_BLOCK;
+  CHECK(between < hi / FL_HIST_BLOCK * FL_HIST_BLOCK);   /* a whole block between the two values */
+  h1.b[before] = 7;    /* sentinels in untouched blocks (breaking the invariant on purpose) */
+  h1.b[between] = 9;
   fl_hist_reset(&h1);
   CHECK_EQ_INT(h1.b[lo], 0);
   CHECK_EQ_INT(h1.b[hi], 0);
-  CHECK_EQ_INT(h1.b[lo - 1], 7);
-  CHECK_EQ_INT(h1.b[hi + 1], 9);
+  CHECK_EQ_INT(h1.b[before], 7);
+  CHECK_EQ_INT(h1.b[between], 9);
+  h1.b[before] = h1.b[between] = 0;
+}
+
+/* A window's histogram: its few values in a wide range are found by block, and every quantile
+** equals the one a plain scan of every bucket gives (the blocks only skip zeros). */
+TEST(quantiles_skip_empty_blocks_and_equal_a_plain_scan) {
+  static const double qs[] = { 0.001, 0.1, 0.5, 0.9, 0.99, 0.999 };
+  fl_hist_t *h = malloc(sizeof *h);
+  CHECK(h != NULL);
+  if (!h) return;
+  uint64_t x = 1181783497276652981ull;
+  for (int round = 0; round < 300; round++) {
+    fl_hist_init(h);
+    int n = 1 + round % 60;
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      fl_hist_add(h, (int64_t)(x % 1000000000) >> (x % 30));
+    }
+    int64_t got[6];
+    fl_hist_quantiles(h, qs, 6, got);
+    for (int k = 0; k < 6; k++) {   /* the plain scan: every bucket from the first */
+      double r = ceil(qs[k] * (double)h->count);
+      uint64_t rank = r < 1 ? 1 : (uint64_t)r, seen = 0;
+      uint32_t i = 0;
+      while (seen + h->b[i] < rank) seen += h->b[i++];
+      int64_t lo, hi;
+      fl_hist_bucket_range(i, &lo, &hi);
+      int64_t mid = i == LAST ? h->max : lo + (hi - lo) / 2;
+      int64_t want = mid < h->min ? h->min : mid > h->max ? h->max : mid;
+      CHECK_MSG(got[k] == want, "round %d q %g: %lld vs %lld", round, qs[k], (long long)got[k], (long long)want);
+    }
+    int marked = 0;
+    for (uint32_t b = 0; b < FL_HIST_BLOCKS; b++) marked += (int)(h->blk[b / 64] >> (b % 64) & 1);
+    CHECK(marked >= 1 && marked <= n);
+  }
+  free(h);
 }
 
 /* One scan for several quantiles gives what one scan per quantile gives, over spreads from one

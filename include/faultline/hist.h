@@ -11,11 +11,16 @@
 #define FL_HIST_MAX_EXP 48
 #define FL_HIST_BUCKETS ((FL_HIST_MAX_EXP - FL_HIST_SUB_BITS + 1) << FL_HIST_SUB_BITS)   /* a multiple of 8 */
 
+#define FL_HIST_BLOCK 32   /* buckets a block: two cache lines */
+#define FL_HIST_BLOCKS (FL_HIST_BUCKETS / FL_HIST_BLOCK)
+
 typedef struct fl_hist {
   uint64_t count;
   double sum;           /* of values, nanoseconds */
   int64_t min, max;
-  uint32_t lo, hi;      /* touched bucket range [lo, hi], for fast reset and scans */
+  uint32_t lo, hi;      /* touched bucket range [lo, hi] */
+  uint64_t blk[(FL_HIST_BLOCKS + 63) / 64];   /* blocks that may hold counts (every other is zero): a
+                                                  window's few values are scanned and cleared by block */
   uint32_t b[FL_HIST_BUCKETS];
 } fl_hist_t;
 

@@ -13,8 +13,25 @@
 #define SUB   FL_HIST_SUB_BITS
 #define LAST  ((uint32_t)FL_HIST_BUCKETS - 1)
 _Static_assert(FL_HIST_BUCKETS % 8 == 0, "add_buckets adds eight buckets a step");
+_Static_assert(FL_HIST_BUCKETS % FL_HIST_BLOCK == 0 && FL_HIST_BLOCK % 8 == 0, "whole blocks of whole steps");
+#define NWORDS ((int)(sizeof ((fl_hist_t *)0)->blk / sizeof(uint64_t)))
 
-static void set_empty(fl_hist_t *h) {
+static inline void mark(fl_hist_t *h, uint32_t i) {
+  uint32_t k = i / FL_HIST_BLOCK;
+  h->blk[k >> 6] |= 1ull << (k & 63);
+}
+
+/* The next block at or after k that may hold counts, or FL_HIST_BLOCKS. */
+static inline uint32_t next_block(const fl_hist_t *h, uint32_t k) {
+  while (k < FL_HIST_BLOCKS) {
+    uint64_t w = h->blk[k >> 6] >> (k & 63);
+    if (w) return k + (uint32_t)__builtin_ctzll(w);
+    k = (k | 63) + 1;
+  }
+  return FL_HIST_BLOCKS;
+}
+
+static void set_empty(fl_hist_t *h) {   /* the header; the buckets and blocks are the caller's */
   h->count = 0; h->sum = 0;
   h->min = INT64_MAX; h->max = 0;
   h->lo = FL_HIST_BUCKETS; h->hi = 0;
@@ -22,11 +39,14 @@ static void set_empty(fl_hist_t *h) {
 
 void fl_hist_init(fl_hist_t *h) {
   memset(h->b, 0, sizeof h->b);
+  memset(h->blk, 0, sizeof h->blk);
   set_empty(h);
 }
 
 void fl_hist_reset(fl_hist_t *h) {
-  if (h->lo <= h->hi) memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->b[0]);
+  for (uint32_t k = next_block(h, 0); k < FL_HIST_BLOCKS; k = next_block(h, k + 1))
+    memset(&h->b[k * FL_HIST_BLOCK], 0, FL_HIST_BLOCK * sizeof h->b[0]);
+  memset(h->blk, 0, sizeof h->blk);
   set_empty(h);
 }
 
@@ -53,6 +73,7 @@ void fl_hist_add(fl_hist_t *h, int64_t value) {
   int64_t v = value < 0 ? 0 : value;
   uint32_t i = fl_hist_bucket(v);
   h->b[i]++;
+  mark(h, i);
   h->count++;
   h->sum += (double)v;
   h->min = v < h->min ? v : h->min;
@@ -78,6 +99,7 @@ void fl_hist_add_many(fl_hist_t *h, const int64_t *v, int n) {
     int m = n < 64 ? n : 64;
     for (int k = 0; k < m; k++) idx[k] = fl_hist_bucket(v[k]);
     for (int k = 0; k < m; k++) h->b[idx[k]]++;
+    for (int k = 0; k < m; k++) mark(h, idx[k]);
     for (int k = 0; k < m; k++) {
       int64_t x = v[k] < 0 ? 0 : v[k];
       h->sum += (double)x;
@@ -94,6 +116,7 @@ void fl_hist_add_many(fl_hist_t *h, const int64_t *v, int n) {
 void fl_hist_merge(fl_hist_t *dst, const fl_hist_t *src) {
   if (src->count == 0) return;
   add_buckets(dst->b, src->b, src->lo, src->hi);
+  for (int w = 0; w < NWORDS; w++) dst->blk[w] |= src->blk[w];
   dst->count += src->count;
   dst->sum += src->sum;
   if (src->min < dst->min) dst->min = src->min;
@@ -136,7 +159,13 @@ void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out)
     if (q[k] >= 1) { out[k] = h->max; continue; }
     double r = ceil(q[k] * (double)h->count);
     uint64_t rank = r < 1 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
-    while (i <= h->hi && seen + h->b[i] < rank) seen += h->b[i++];
+    while (i <= h->hi) {   /* the first bucket reaching the rank, skipping blocks known empty */
+      uint32_t blk = i / FL_HIST_BLOCK;
+      if (!(h->blk[blk >> 6] >> (blk & 63) & 1)) { i = next_block(h, blk + 1) * FL_HIST_BLOCK; continue; }
+      uint32_t end = (blk + 1) * FL_HIST_BLOCK;
+      while (i < end && i <= h->hi && seen + h->b[i] < rank) seen += h->b[i++];
+      if (i < end && i <= h->hi) break;
+    }
     if (i > h->hi || i == LAST) { out[k] = h->max; continue; }
     int64_t lo, hi;
     fl_hist_bucket_range(i, &lo, &hi);
