@@ -1,6 +1,6 @@
 // Browser test of the diff page (`compare --html`) on runs whose entries differ in length: A at
-// 1 s windows over 70,000 s (its series consolidate, series.width) and B the same at 5 s windows
-// (--set-b window=5s), both cut for the page (decimated). It checks that both are drawn on one
+// 1 s windows over 28,000 s (its series consolidate under --memory 60MB, series.width, and are cut
+// for the page: decimated) and B the same at 5 s windows (--set-b window=5s). It checks that both are drawn on one
 // time axis, each entry at its series.t and as long as its width: the health strips, the journey
 // charts' points, the slider's entry on each side, the diagram's rates; that a crash shows where
 // it happened on both sides; and that service groups are boxes in both diagrams and headings over
@@ -14,7 +14,7 @@ const path = require('path');
 const B = require('./browser');
 
 const T = B.checks('diff_width_test'), check = T.check;
-const FAULT = 30000, DUR = 70000;
+const FAULT = 12000, DUR = 28000;
 const SCENARIO = `scenario { name = "long", duration = "${DUR}s", window = "1s", seed = 5 }
 service "api" { group = "front", workers = 4, queue = 50, work = exp "20ms", calls = { call "db" { timeout = "1s" }, call "cache" } }
 service "db" { group = "data", workers = 4, queue = 50, work = exp "10ms" }
@@ -33,7 +33,7 @@ async function main() {
   fs.writeFileSync(lua, SCENARIO);
   let c;
   await B.run(T, 'diff_width_test', async () => {
-    B.faultline(['compare', lua, '--set-b', 'window=5s', '--reps', '2', '-j', '1', '-q', '--html', html]);
+    B.faultline(['compare', lua, '--set-b', 'window=5s', '--reps', '2', '-j', '1', '--memory', '60MB', '-q', '--html', html]);
     c = await B.context();
     const page = await c.context.newPage();
     const { errors } = B.watch(page);
