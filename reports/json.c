@@ -74,7 +74,7 @@ static cJSON *service_json(const fl_sim_t *s, int i, const fl_service_metrics_t 
   const fl_svc_rt_t *r = &s->svc[i];
   cJSON *o = cJSON_CreateObject();
   add_counts(o, &r->st.total, &v->out);
-  fl_hist_t scratch;   /* a run not finished: the total with the open window */
+  fl_hist_t scratch;   /* the total with the latencies it has not taken in yet */
   add_latency(o, fl_sim_service_latency(s, i, &scratch));
   add_num(o, "utilization", v->utilization);
   add_num(o, "busy_workers", v->busy_workers);

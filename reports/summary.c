@@ -49,7 +49,7 @@ static void summary(FILE *out, const void *sp, const void *runp, bool color) {
     const fl_svc_rt_t *r = &s->svc[i];
     char extra[64];
     snprintf(extra, sizeof extra, " %5.1f%% %8.1f/%-6lld", 100 * x.svc[i].utilization, x.svc[i].queue_mean, (long long)r->queue_max);
-    fl_hist_t scratch;   /* a run not finished: the total with the open window */
+    fl_hist_t scratch;   /* the total with the latencies it has not taken in yet */
     row(out, m->services[i].name, &r->st.total, &x.svc[i].out, fl_sim_service_latency(s, i, &scratch), color, extra);
   }
   /* the health strip: one character per stretch of windows, the worst state in it */

@@ -60,7 +60,7 @@ static void histogram(fl_text_t *t, const char *name, const char *key, const cha
 }
 
 /* The counters and histogram of services or journeys ('what'): n subjects named by 'names'. */
-static void subjects(fl_text_t *t, const fl_sim_t *s, const char *what, const char *key, int n, const char *const *names, const fl_stats_t *const *st) {
+static void subjects(fl_text_t *t, const fl_sim_t *s, bool services, const char *what, const char *key, int n, const char *const *names, const fl_stats_t *const *st) {
   char name[96], help[256];
   snprintf(name, sizeof name, "faultline_%s_requests_total", what);
   snprintf(help, sizeof help, "Requests that reached the %s after warm-up.", key);
@@ -81,9 +81,8 @@ static void subjects(fl_text_t *t, const fl_sim_t *s, const char *what, const ch
   snprintf(name, sizeof name, "faultline_%s_latency_seconds", what);
   snprintf(help, sizeof help, "Latency of the %s's answered requests after warm-up, seconds.", key);
   family(t, name, "histogram", help);
-  bool svc = !strcmp(what, "service");
-  fl_hist_t whole;   /* a service's total with its open window */
-  for (int i = 0; i < n; i++) histogram(t, name, key, names[i], svc ? fl_sim_service_latency(s, i, &whole) : st[i]->htotal);
+  fl_hist_t whole;   /* a service's total with the latencies it has not taken in yet */
+  for (int i = 0; i < n; i++) histogram(t, name, key, names[i], services ? fl_sim_service_latency(s, i, &whole) : st[i]->htotal);
 }
 
 static void services(fl_text_t *t, const fl_sim_t *s) {
@@ -92,7 +91,7 @@ static void services(fl_text_t *t, const fl_sim_t *s) {
   const char **names = fl_xcalloc((size_t)n + 1, sizeof *names);
   const fl_stats_t **st = fl_xcalloc((size_t)n + 1, sizeof *st);
   for (int i = 0; i < n; i++) { names[i] = m->services[i].name; st[i] = &s->svc[i].st; }
-  subjects(t, s, "service", "service", n, names, st);
+  subjects(t, s, true, "service", "service", n, names, st);
   static const struct { const char *name, *help; } gauges[] = {
     { "faultline_service_busy_workers", "Workers at work now, all instances." },
     { "faultline_service_queue", "Requests in the waiting rooms now, all instances." },
@@ -133,7 +132,7 @@ static void journeys(fl_text_t *t, const fl_sim_t *s) {
   const char **names = fl_xcalloc((size_t)n, sizeof *names);
   const fl_stats_t **st = fl_xcalloc((size_t)n, sizeof *st);
   for (int j = 0; j < n; j++) { names[j] = m->journeys[j].name; st[j] = &s->jrn[j].st; }
-  subjects(t, s, "journey", "journey", n, names, st);
+  subjects(t, s, false, "journey", "journey", n, names, st);
   family(t, "faultline_journey_in_flight", "gauge", "Sessions of the journey in flight now.");
   for (int j = 0; j < n; j++) sample(t, "faultline_journey_in_flight", "journey", names[j], NULL, NULL, s->jrn[j].inflight);
   free(names); free(st);
