@@ -339,6 +339,39 @@ TEST(take_equals_quantiles_then_merge_then_reset) {
   free(total); free(ref); free(win);
 }
 
+/* A window's few values give, selected among themselves, the quantiles a histogram holding them
+** gives: for 0 to 64 values, spreads within one bucket, across many, into the exact range and the
+** overflow bucket, with ties, negatives (read as 0) and quantiles out of order. */
+TEST(quantiles_of_few_values_equal_a_histogram_of_them) {
+  static const double qs[] = { 0.5, 0.99, 0, 1, 0.25, 0.9, 0.001, 0.75, 0.5 };
+  const int nq = (int)(sizeof qs / sizeof *qs);
+  fl_hist_t *h = fl_hist_new();
+  CHECK(h->count == 0 && h->min == INT64_MAX && h->lo > h->hi);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  int64_t v[64];
+  for (int round = 0; round < 3000; round++) {
+    int n = round % 65;
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      switch (round % 5) {
+      case 0: v[i] = (int64_t)(x % 4) + 1000000; break;                 /* ties in one or two buckets */
+      case 1: v[i] = (int64_t)(x % 300) - 20; break;                    /* the exact range, negatives */
+      case 2: v[i] = (int64_t)(x % 50000000) >> (x % 13); break;        /* many buckets */
+      case 3: v[i] = i % 3 ? (int64_t)(x % 100000) : INT64_MAX - (int64_t)(x % 9); break;   /* the overflow bucket */
+      default: v[i] = (int64_t)(-log(1 - (double)(x >> 11) / 9007199254740992.0) * 1e6); break;   /* exponential */
+      }
+    }
+    fl_hist_reset(h);
+    for (int i = 0; i < n; i++) fl_hist_add(h, v[i]);
+    int64_t want[16], got[16];
+    for (int k = 0; k < nq; k++) want[k] = fl_hist_quantile(h, qs[k]);
+    fl_hist_quantiles_of(v, n, qs, nq, got);
+    for (int k = 0; k < nq; k++)
+      CHECK_MSG(got[k] == want[k], "round %d (%d values) q %g: %lld vs %lld", round, n, qs[k], (long long)got[k], (long long)want[k]);
+  }
+  free(h);
+}
+
 /* Cumulative counts at the bounds of a Prometheus histogram: exact for values away from a bound
 ** (a value is read as its bucket's midpoint, within 1% of it), and the same count as the
 ** quantiles read: fl_hist_quantile(q) <= le exactly when rank ceil(q n) <= the count at le. */

@@ -25,6 +25,9 @@ typedef struct fl_hist {
 } fl_hist_t;
 
 void fl_hist_init(fl_hist_t *h);
+/* An empty histogram on the heap, to free(). Its buckets come zeroed from the allocator: fresh
+** pages are not written until a value lands in them (a service's histograms use a few of 21 KB). */
+fl_hist_t *fl_hist_new(void);
 /* Clears in time proportional to the touched range. */
 void fl_hist_reset(fl_hist_t *h);
 void fl_hist_add(fl_hist_t *h, int64_t value);
@@ -41,6 +44,9 @@ int64_t fl_hist_quantile(const fl_hist_t *h, double q);
 void fl_hist_take(fl_hist_t *src, fl_hist_t *dst, const double *q, int n, int64_t *out);
 /* fl_hist_quantile of each of q[0..n) (ascending) into out[0..n), in one scan of the buckets. */
 void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out);
+/* The quantiles fl_hist_quantiles would give of a histogram holding just v[0..nv) (nv <= 64),
+** without one: their buckets are selected among themselves. */
+void fl_hist_quantiles_of(const int64_t *v, int nv, const double *q, int n, int64_t *out);
 double fl_hist_mean(const fl_hist_t *h);
 /* Cumulative counts at bounds le[0..n) (ascending, nanoseconds): out[k] = values <= le[k], each
 ** value read as fl_hist_quantile reads it (its bucket's midpoint, clamped to [min, max]). */

@@ -146,7 +146,10 @@ typedef struct fl_change_run {
   fl_time_t into_last[3];     /* ... and the latest of them */
 } fl_change_run_t;
 
-#define FL_STATS_PEND 8
+/* A service's answered latencies wait in fl_stats_t.pend until this many: a window with no more
+** than this closes from them alone, its histogram untouched; a busier one's go into hwin this many
+** at a time, their buckets found first so that the histogram's cache misses overlap. */
+#define FL_STATS_PEND 64
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
 typedef struct fl_stats {
@@ -154,8 +157,8 @@ typedef struct fl_stats {
                                  last few (pend) are in neither yet (fl_sim_service_latency reads
                                  its total whole) */
   fl_counts_t win, total;     /* this window; after warm-up (with hwin: a visit's first cache lines) */
-  /* services: answered requests' latencies not yet in hwin, added FL_STATS_PEND at a time so that
-  ** the histogram's cache misses overlap; fl__stats_flush puts them in before hwin is read */
+  /* services: answered requests' latencies not yet in hwin (see FL_STATS_PEND); fl__stats_flush
+  ** puts them in before hwin is read */
   uint32_t npend;
   int64_t pend[FL_STATS_PEND];
   int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */

@@ -43,7 +43,14 @@ void fl_hist_init(fl_hist_t *h) {
   set_empty(h);
 }
 
+fl_hist_t *fl_hist_new(void) {
+  fl_hist_t *h = fl_xcalloc(1, sizeof *h);
+  set_empty(h);
+  return h;
+}
+
 void fl_hist_reset(fl_hist_t *h) {
+  if (h->count == 0) return;   /* already empty: nothing added or merged since init or reset */
   for (uint32_t k = next_block(h, 0); k < FL_HIST_BLOCKS; k = next_block(h, k + 1))
     memset(&h->b[k * FL_HIST_BLOCK], 0, FL_HIST_BLOCK * sizeof h->b[0]);
   memset(h->blk, 0, sizeof h->blk);
@@ -132,22 +139,9 @@ void fl_hist_take(fl_hist_t *src, fl_hist_t *dst, const double *q, int n, int64_
 }
 
 int64_t fl_hist_quantile(const fl_hist_t *h, double q) {
-  if (h->count == 0) return 0;
-  if (!(q > 0)) return h->min;  /* also NaN */
-  if (q >= 1) return h->max;
-  double r = ceil(q * (double)h->count);
-  uint64_t rank = r < 1 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
-  uint64_t seen = 0;
-  for (uint32_t i = h->lo; i <= h->hi; i++) {
-    seen += h->b[i];
-    if (seen < rank) continue;
-    if (i == LAST) return h->max;  /* the overflow bucket has no useful midpoint: be conservative */
-    int64_t lo, hi;
-    fl_hist_bucket_range(i, &lo, &hi);
-    int64_t mid = lo + (hi - lo) / 2;
-    return mid < h->min ? h->min : mid > h->max ? h->max : mid;
-  }
-  return h->max;  /* unreachable while count matches the buckets */
+  int64_t v;
+  fl_hist_quantiles(h, &q, 1, &v);   /* the same rules; the scan skips blocks known empty */
+  return v;
 }
 
 void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out) {
@@ -171,6 +165,52 @@ void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out)
     fl_hist_bucket_range(i, &lo, &hi);
     int64_t mid = lo + (hi - lo) / 2;
     out[k] = mid < h->min ? h->min : mid > h->max ? h->max : mid;
+  }
+}
+
+/* a[lo..hi] rearranged so that a[k] is the value ranked k among them and none before k is
+** greater, none after smaller (Hoare's selection, the middle as pivot). */
+static void select_rank(uint32_t *a, int lo, int hi, int k) {
+  while (lo < hi) {
+    uint32_t pivot = a[lo + (hi - lo) / 2];
+    int i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) { uint32_t t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;   /* between j and i: equal to the pivot */
+  }
+}
+
+void fl_hist_quantiles_of(const int64_t *v, int nv, const double *q, int n, int64_t *out) {
+  uint32_t idx[64];
+  int64_t min = INT64_MAX, max = 0;
+  FL_ASSERT(nv >= 0 && nv <= 64);
+  for (int k = 0; k < nv; k++) {
+    int64_t x = v[k] < 0 ? 0 : v[k];
+    idx[k] = fl_hist_bucket(x);
+    min = x < min ? x : min;
+    max = x > max ? x : max;
+  }
+  int from = 0;   /* ranks below were placed by earlier (smaller) quantiles */
+  for (int k = 0; k < n; k++) {
+    if (nv == 0) { out[k] = 0; continue; }
+    if (!(q[k] > 0)) { out[k] = min; continue; }
+    if (q[k] >= 1) { out[k] = max; continue; }
+    double r = ceil(q[k] * (double)nv);
+    int rank = r < 1 ? 1 : r >= (double)nv ? nv : (int)r;
+    if (rank - 1 < from) from = 0;   /* quantiles out of order: select among all again */
+    select_rank(idx, from, nv - 1, rank - 1);
+    from = rank - 1;
+    uint32_t i = idx[rank - 1];
+    if (i == LAST) { out[k] = max; continue; }
+    int64_t lo, hi;
+    fl_hist_bucket_range(i, &lo, &hi);
+    int64_t mid = lo + (hi - lo) / 2;
+    out[k] = mid < min ? min : mid > max ? max : mid;
   }
 }
 

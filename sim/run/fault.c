@@ -347,7 +347,7 @@ static void fault_init(fl_sim_t *s, int f) {
   fr->started = fr->ended = -1;
   fr->inst_before = -1;
   fr->phase = fl_xcalloc((size_t)(m->njourneys * 3 + 1), sizeof *fr->phase);
-  for (int k = 0; k < m->njourneys * 3; k++) { fr->phase[k].h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(fr->phase[k].h); }
+  for (int k = 0; k < m->njourneys * 3; k++) fr->phase[k].h = fl_hist_new();
   fl_event_init(&fr->ev, on_fault);
   fr->ev.aux = (uint32_t)f;
   char name[256];

@@ -172,7 +172,7 @@ void fl__policies_init(fl_sim_t *s, int id) {
     for (int x = 0; x < cr->ncaller; x++) cr->br[x].ring = fl_xcalloc((size_t)call->breaker.window, 1);
   }
   if (call->bulkhead) cr->inflight = fl_xcalloc((size_t)cr->ncaller, sizeof *cr->inflight);
-  if (call->hedge.on && call->hedge.quantile > 0) { cr->lat = fl_xmalloc(sizeof *cr->lat); fl_hist_init(cr->lat); }
+  if (call->hedge.on && call->hedge.quantile > 0) cr->lat = fl_hist_new();
 }
 
 void fl__policies_release(fl_sim_t *s, int id) {

@@ -114,8 +114,8 @@ void fl_sim_plan(const fl_model_t *m, fl_stats_plan_t *p) {
 void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries) {
   memset(st, 0, sizeof *st);
   st->nseries = nseries;
-  st->hwin = fl_xmalloc(sizeof *st->hwin); fl_hist_init(st->hwin);
-  st->htotal = fl_xmalloc(sizeof *st->htotal); fl_hist_init(st->htotal);
+  st->hwin = fl_hist_new();
+  st->htotal = fl_hist_new();
   size_t n = s->stride ? s->stride : 1, arrays = (size_t)nseries + FL_CAUSE__COUNT - 1;
   for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(n, sizeof(double));
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(n, sizeof(double));

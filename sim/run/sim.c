@@ -96,7 +96,7 @@ static void init_service(fl_sim_t *s, int i) {
     s->ep[ep->id].mean_work_ns = fl_dist_mean(&ep->work) * 1e9;
     bool expected = false;   /* an expectation on the endpoint needs its window latency too */
     for (int x = 0; x < m->nexpects; x++) expected |= m->expects[x].endpoint == ep;
-    if (ep->slo > 0 || expected) { s->ep[ep->id].hwin = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->ep[ep->id].hwin); }
+    if (ep->slo > 0 || expected) s->ep[ep->id].hwin = fl_hist_new();
     s->ep[ep->id].slow = 1;
   }
 }
@@ -124,10 +124,10 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   fl__faults_init(s);
   s->exp = fl_xcalloc((size_t)(m->nexpects ? m->nexpects : 1), sizeof *s->exp);
   for (int x = 0; x < m->nexpects; x++) {
-    s->exp[x].acc.h = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].acc.h);
+    s->exp[x].acc.h = fl_hist_new();
     if (m->expects[x].service) s->svc[m->expects[x].service->id].scoped = true;
     if (!m->expects[x].nwhere) continue;
-    s->exp[x].whist = fl_xmalloc(sizeof(fl_hist_t)); fl_hist_init(s->exp[x].whist);
+    s->exp[x].whist = fl_hist_new();
     s->nexp_where++;
   }
   fl_event_init(&s->window_ev, fl__on_window);

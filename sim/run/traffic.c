@@ -341,8 +341,8 @@ void fl__traffic_init(fl_sim_t *s) {
       jr->from_set = fl_xmalloc((size_t)m->nservices * sizeof *jr->from_set);
     }
     if (m->journeys[j].nsteps > 1 || m->journeys[j].session_slo > 0) {
-      jr->hsess = fl_xmalloc(sizeof *jr->hsess); fl_hist_init(jr->hsess);
-      jr->hsess_total = fl_xmalloc(sizeof *jr->hsess_total); fl_hist_init(jr->hsess_total);
+      jr->hsess = fl_hist_new();
+      jr->hsess_total = fl_hist_new();
     }
     fl_event_init(&jr->arrival, on_arrival);
     jr->arrival.aux = (uint32_t)j;

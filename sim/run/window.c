@@ -86,20 +86,43 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
 
 /* ---- closing a window ---- */
 
-/* Window w's counts and quantiles into the series; with 'take' the histogram is also reset in
-** the same visit of its buckets. */
-static void close_stats(fl_stats_t *st, uint32_t w, bool take) {
+static const double window_qs[2] = { 0.5, 0.99 };
+
+/* Window w's counts and quantiles (qv: its p50 and p99) into the series. */
+static void close_counts(fl_stats_t *st, uint32_t w, const int64_t *qv) {
   st->series[FL_SER_ARRIVALS][w] = (double)st->win.arrivals;
   st->series[FL_SER_SUCCESSES][w] = (double)st->win.successes;
   st->series[FL_SER_DEGRADED][w] = (double)st->win.degraded;
   st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
-  static const double qs[2] = { 0.5, 0.99 };
-  int64_t qv[2];
-  if (take) fl_hist_take(st->hwin, NULL, qs, 2, qv);
-  else fl_hist_quantiles(st->hwin, qs, 2, qv);
   st->series[FL_SER_P50][w] = fl_time_to_sec(qv[0]);
   st->series[FL_SER_P99][w] = fl_time_to_sec(qv[1]);
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
+}
+
+/* The same from the window histogram; with 'take' it is also reset in the same visit of its
+** buckets. */
+static void close_stats(fl_stats_t *st, uint32_t w, bool take) {
+  int64_t qv[2];
+  if (take) fl_hist_take(st->hwin, NULL, window_qs, 2, qv);
+  else fl_hist_quantiles(st->hwin, window_qs, 2, qv);
+  close_counts(st, w, qv);
+}
+
+/* A service's window: a quiet window's few latencies, all still pending (none flushed, and no
+** expectation reads the histogram), give its quantiles themselves and go to the total if it takes
+** batches; the histogram is never touched. Else they are flushed into it as usual. */
+static void close_service_stats(fl_sim_t *s, fl_svc_rt_t *r, uint32_t w) {
+  fl_stats_t *st = &r->st;
+  if (r->scoped || st->hwin->count) {
+    fl__stats_flush(s, st);
+    close_stats(st, w, !r->scoped);
+    return;
+  }
+  int64_t qv[2];
+  fl_hist_quantiles_of(st->pend, (int)st->npend, window_qs, 2, qv);
+  if (s->total_batched && st->npend) fl_hist_add_many(st->htotal, st->pend, (int)st->npend);
+  st->npend = 0;
+  close_counts(st, w, qv);
 }
 
 static void reset_window(fl_stats_t *st) {
@@ -116,8 +139,7 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
   for (int x = 0; x < r->ncallees; x++) fl__wait_change(s, r, x, 0, 0);
   /* the window's latency histogram is cleared at once, unless an expectation on the service reads
   ** it as the scopes close */
-  fl__stats_flush(s, &r->st);
-  close_stats(&r->st, slot, !r->scoped);
+  close_service_stats(s, r, slot);
   double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0, busy = len > 0 ? r->w_busy / (double)len : 0;
   r->st.series[FL_SER_BUSY][slot] = busy;
   r->st.series[FL_SER_QUEUE][slot] = len > 0 ? r->w_queue / (double)len : 0;
