@@ -31,9 +31,12 @@ static void add_counts(cJSON *o, const fl_counts_t *c, const fl_rates_t *out) {
 static void add_latency(cJSON *o, const fl_hist_t *h) {
   cJSON *l = add_obj(o, "latency");
   add_num(l, "mean", fl_hist_mean(h) / 1e9);
-  add_num(l, "p50", fl_time_to_sec(fl_hist_quantile(h, 0.50)));
-  add_num(l, "p90", fl_time_to_sec(fl_hist_quantile(h, 0.90)));
-  add_num(l, "p99", fl_time_to_sec(fl_hist_quantile(h, 0.99)));
+  static const double qs[3] = { 0.50, 0.90, 0.99 };
+  int64_t qv[3];
+  fl_hist_quantiles(h, qs, 3, qv);   /* one scan for the three */
+  add_num(l, "p50", fl_time_to_sec(qv[0]));
+  add_num(l, "p90", fl_time_to_sec(qv[1]));
+  add_num(l, "p99", fl_time_to_sec(qv[2]));
   add_num(l, "max", h->count ? fl_time_to_sec(h->max) : 0);
 }
 

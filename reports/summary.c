@@ -17,9 +17,12 @@ static void causes(const fl_counts_t *c, char *buf, size_t n) {
 
 static void row(FILE *out, const char *name, const fl_counts_t *c, const fl_rates_t *o, const fl_hist_t *h, bool color, const char *extra) {
   char p50[16], p90[16], p99[16], mx[16], cz[256];
-  dur(fl_time_to_sec(fl_hist_quantile(h, 0.5)), p50, sizeof p50);
-  dur(fl_time_to_sec(fl_hist_quantile(h, 0.9)), p90, sizeof p90);
-  dur(fl_time_to_sec(fl_hist_quantile(h, 0.99)), p99, sizeof p99);
+  static const double qs[3] = { 0.5, 0.9, 0.99 };
+  int64_t qv[3];
+  fl_hist_quantiles(h, qs, 3, qv);   /* one scan for the three */
+  dur(fl_time_to_sec(qv[0]), p50, sizeof p50);
+  dur(fl_time_to_sec(qv[1]), p90, sizeof p90);
+  dur(fl_time_to_sec(qv[2]), p99, sizeof p99);
   dur(h->count ? fl_time_to_sec(h->max) : 0, mx, sizeof mx);
   double ok = 100 * o->ok_ratio, dg = 100 * o->degraded_ratio, fl = 100 * o->failure_ratio;
   const char *on = "", *off = "";

@@ -28,6 +28,8 @@ void fl_hist_init(fl_hist_t *h);
 /* An empty histogram on the heap, to free(). Its buckets come zeroed from the allocator: fresh
 ** pages are not written until a value lands in them (a service's histograms use a few of 21 KB). */
 fl_hist_t *fl_hist_new(void);
+/* fl_hist_init of a histogram whose memory is already zero (calloc): writes its header only. */
+void fl_hist_init_zeroed(fl_hist_t *h);
 /* Clears in time proportional to the touched range. */
 void fl_hist_reset(fl_hist_t *h);
 void fl_hist_add(fl_hist_t *h, int64_t value);

@@ -150,6 +150,8 @@ struct fl_endpoint {
   double error_rate;          /* < 0: the service's */
   fl_step_t *steps;
   fl_call_t *calls; int ncalls;
+  int sid;                    /* service->id (set by fl_sim_init): the service's run state found without
+                              ** first reading the service's record */
   fl_dist_t work;
   double slo;                 /* seconds: its window p99 above this degrades its service; 0: none */
   char *name;                 /* "list" */

@@ -160,6 +160,7 @@ typedef struct fl_stats {
   /* services: answered requests' latencies not yet in hwin (see FL_STATS_PEND); fl__stats_flush
   ** puts them in before hwin is read */
   uint32_t npend;
+  bool wused;                 /* services: hwin took some of this window's (a flush); else it is empty */
   int64_t pend[FL_STATS_PEND];
   int nseries;                /* series kept: FL_SER__COUNT (services) or FL_SER_JOURNEY_COUNT */
   double *series[FL_SER__COUNT];           /* per window (see fl_sim_slot); after fl_sim_finish, per entry */
@@ -316,6 +317,10 @@ typedef struct fl_sim {
   fl_svc_rt_t *svc;
   fl_ep_rt_t *ep;
   fl_jrn_rt_t *jrn;
+  /* the services' and journeys' window and total latency histograms (fl_stats_t), in one block
+  ** from calloc: so large that it comes as fresh pages, which stay untouched (unwritten, not
+  ** resident) until a value lands in them; a service uses a few of its histograms' 21 KB */
+  fl_hist_t *hists; int nhists, hists_used;
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
   uint32_t nwindows, wdone;        /* windows in the run; windows closed so far */
   /* Stored series (series.c). Dense: every window kept, series indexed by window (ring 0).

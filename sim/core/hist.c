@@ -43,6 +43,8 @@ void fl_hist_init(fl_hist_t *h) {
   set_empty(h);
 }
 
+void fl_hist_init_zeroed(fl_hist_t *h) { set_empty(h); }
+
 fl_hist_t *fl_hist_new(void) {
   fl_hist_t *h = fl_xcalloc(1, sizeof *h);
   set_empty(h);
@@ -168,44 +170,42 @@ void fl_hist_quantiles(const fl_hist_t *h, const double *q, int n, int64_t *out)
   }
 }
 
-/* a[lo..hi] rearranged so that a[k] is the value ranked k among them and none before k is
-** greater, none after smaller (Hoare's selection, the middle as pivot). */
-static void select_rank(uint32_t *a, int lo, int hi, int k) {
-  while (lo < hi) {
-    uint32_t pivot = a[lo + (hi - lo) / 2];
-    int i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) { uint32_t t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;   /* between j and i: equal to the pivot */
-  }
+/* The bucket ranked 'rank' (from 1) among idx[0..n): the group (power of two) holding it found by
+** counting the buckets per group, then the sub-bucket within it the same way. Counting, not
+** partitioning: a window's few values are in no order, and a comparison per value mispredicts. */
+#define GROUPS (FL_HIST_BUCKETS >> SUB)
+static uint32_t select_bucket(const uint32_t *idx, int n, const uint8_t *gcnt, int rank) {
+  uint32_t g = 0;
+  int seen = 0;
+  while (seen + gcnt[g] < rank) seen += gcnt[g++];
+  uint8_t scnt[1u << SUB];
+  memset(scnt, 0, sizeof scnt);
+  for (int k = 0; k < n; k++) scnt[idx[k] & ((1u << SUB) - 1)] += (idx[k] >> SUB) == g;
+  uint32_t i = 0;
+  while (seen + scnt[i] < rank) seen += scnt[i++];
+  return (g << SUB) | i;
 }
 
 void fl_hist_quantiles_of(const int64_t *v, int nv, const double *q, int n, int64_t *out) {
   uint32_t idx[64];
+  uint8_t gcnt[GROUPS];
   int64_t min = INT64_MAX, max = 0;
   FL_ASSERT(nv >= 0 && nv <= 64);
+  memset(gcnt, 0, sizeof gcnt);
   for (int k = 0; k < nv; k++) {
     int64_t x = v[k] < 0 ? 0 : v[k];
     idx[k] = fl_hist_bucket(x);
+    gcnt[idx[k] >> SUB]++;
     min = x < min ? x : min;
     max = x > max ? x : max;
   }
-  int from = 0;   /* ranks below were placed by earlier (smaller) quantiles */
   for (int k = 0; k < n; k++) {
     if (nv == 0) { out[k] = 0; continue; }
     if (!(q[k] > 0)) { out[k] = min; continue; }
     if (q[k] >= 1) { out[k] = max; continue; }
     double r = ceil(q[k] * (double)nv);
     int rank = r < 1 ? 1 : r >= (double)nv ? nv : (int)r;
-    if (rank - 1 < from) from = 0;   /* quantiles out of order: select among all again */
-    select_rank(idx, from, nv - 1, rank - 1);
-    from = rank - 1;
-    uint32_t i = idx[rank - 1];
+    uint32_t i = select_bucket(idx, nv, gcnt, rank);
     if (i == LAST) { out[k] = max; continue; }
     int64_t lo, hi;
     fl_hist_bucket_range(i, &lo, &hi);

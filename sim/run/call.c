@@ -26,7 +26,7 @@ static __attribute__((noinline)) fl_time_t precise_latency(const fl_sim_t *s, co
 ** is the caller's, before the service's door; the service's, its endpoint's and those on the
 ** request's attributes are the service's own, in its latency (measured from the door). */
 static inline __attribute__((always_inline)) void send_after(fl_sim_t *s, fl_req_t *q, fl_time_t extra) {
-  fl_time_t lat = s->svc[q->ep->service->id].latency + extra;
+  fl_time_t lat = s->svc[q->ep->sid].latency + extra;
   if (s->nep_active | s->nwhere_active) lat += precise_latency(s, q);
   if (lat > 0) {
     q->arrived = s->eng.now + extra;
@@ -133,7 +133,7 @@ static inline __attribute__((always_inline)) void issue_call(fl_sim_t *s, fl_req
   const fl_call_t *call = &parent->ep->calls[ci];
   fl_call_rt_t *cr = &s->call[call->id];
   cr->calls++;
-  s->svc[parent->ep->service->id].calls_via[call->slot]++;
+  s->svc[parent->ep->sid].calls_via[call->slot]++;
   if (call->budget_ratio > 0) { fl__budget_roll(s, cr); cr->breq[0] += 1; }
   fl_callctx_t *x = NULL;
   if (call->retries > 0 || call->hedge.on) {
@@ -223,8 +223,8 @@ void fl__begin_step(fl_sim_t *s, fl_req_t *q) {
   const fl_step_t *st = &q->ep->steps[q->step];
   q->pending = (uint16_t)st->count;
   q->wait_until = s->eng.now;
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   {   /* waiting on the step's callees: with its worker (blocking) or without (an event loop) */
-    fl_svc_rt_t *r = &s->svc[q->ep->service->id];
     int wd = q->flags & F_WORKER ? 1 : 0;
     for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, wd, 1);
     q->flags |= F_WAITING;
@@ -259,7 +259,7 @@ static void next_step(fl_sim_t *s, fl_req_t *q) {
 void fl__end_wait(fl_sim_t *s, fl_req_t *q) {
   if (!(q->flags & F_WAITING)) return;
   q->flags &= (uint16_t)~F_WAITING;
-  fl_svc_rt_t *r = &s->svc[q->ep->service->id];
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   const fl_step_t *st = &q->ep->steps[q->step];
   int wd = q->flags & F_WORKER ? -1 : 0;   /* a worker is held, or not, from the step's start to its end */
   for (int i = 0; i < st->count; i++) fl__wait_change(s, r, q->ep->calls[st->first + i].slot, wd, -1);
@@ -273,7 +273,7 @@ static void on_step_wait(fl_engine_t *e, fl_event_t *ev) {
 static void call_done(fl_sim_t *s, fl_req_t *q, int ci, fl_outcome_t out, fl_cause_t cause, int origin) {
   const fl_call_t *call = &q->ep->calls[ci];
   if (out == FL_OUT_FAILURE) {
-    s->svc[q->ep->service->id].fail_via[call->slot]++;
+    s->svc[q->ep->sid].fail_via[call->slot]++;
     if (call->ignore_errors) goto answered;   /* the caller logs it and carries on: a success */
     if (!call->optional) { fl__complete(s, q, FL_OUT_FAILURE, cause, origin); return; }
     q->flags |= F_DEGRADED;

@@ -107,6 +107,10 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   ** with the last few still pending (total_batched) */
   uint64_t held = r->st.htotal->count + (s->total_batched ? r->st.npend : 0);
   if (r->st.npend >= FL_STATS_PEND) return broken(why, n, "service '%s': %u latencies pending", svc->name, r->st.npend);
+  if (!r->st.wused && !r->scoped && r->st.hwin->count)
+    return broken(why, n, "service '%s': its window histogram holds %llu latencies, none flushed", svc->name, (unsigned long long)r->st.hwin->count);
+  for (int k = 0; k < svc->nendpoints; k++)
+    if (svc->endpoints[k].sid != svc->id) return broken(why, n, "service '%s': endpoint '%s' names service %d", svc->name, svc->endpoints[k].name, svc->endpoints[k].sid);
   if (held != r->st.total.successes + r->st.total.degraded)
     return broken(why, n, "service '%s': its latency total holds %llu answers but it counts %llu after warm-up", svc->name,
                   (unsigned long long)held, (unsigned long long)(r->st.total.successes + r->st.total.degraded));

@@ -159,7 +159,7 @@ static __attribute__((cold)) fl_time_t adjusted_work(fl_sim_t *s, fl_req_t *q, c
 
 static void start_work(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
-  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   fl__svc_touch(s, r, svc);
   q->inst->busy++; r->busy++;
   q->flags |= F_WORKER;
@@ -195,7 +195,7 @@ void fl__pause_instance(fl_sim_t *s, fl_instance_t *in, fl_time_t len) {
 /* A worker is free again: it takes the next request of the waiting room, if any. */
 static void release_worker(fl_sim_t *s, fl_req_t *q) {
   const fl_service_t *svc = q->ep->service;
-  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   fl_instance_t *in = q->inst;
   fl__svc_touch(s, r, svc);
   in->busy--; r->busy--;
@@ -240,7 +240,7 @@ void fl__arrive(fl_sim_t *s, fl_req_t *q) { fl__arrive_from(s, q, s->eng.now); }
 
 void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
   const fl_service_t *svc = q->ep->service;
-  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   bool measured = s->eng.now >= s->warmup;
   q->arrived = since;
   if (measured) { q->flags |= F_MEASURED; r->st.total.arrivals++; }
@@ -295,7 +295,7 @@ void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
 
 void fl__complete(fl_sim_t *s, fl_req_t *q, fl_outcome_t out, fl_cause_t cause, int origin) {
   const fl_service_t *svc = q->ep->service;
-  fl_svc_rt_t *r = &s->svc[svc->id];
+  fl_svc_rt_t *r = &s->svc[q->ep->sid];
   bool measured = q->flags & F_MEASURED;
   fl_time_t latency = s->eng.now - q->arrived;
   fl__list_del(q);
@@ -345,7 +345,7 @@ static void on_work_done(fl_engine_t *e, fl_event_t *ev) {
   if (q->flags & F_CPU) cpu_end(s, q);
   if (q->inst->hung) { q->flags |= F_HUNG; return; }
   double er = ep->error_rate >= 0 ? ep->error_rate : svc->error_rate;
-  double extra = s->svc[svc->id].err_extra;
+  double extra = s->svc[ep->sid].err_extra;
   if (s->nep_active | s->nwhere_active) {   /* faults on one endpoint, or on the requests whose attributes match */
     if (s->ep[ep->id].hung) { q->flags |= F_HUNG; return; }
     extra = s->ep[ep->id].err_extra;        /* its service's and its own */

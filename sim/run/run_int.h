@@ -117,6 +117,7 @@ static inline void fl__list_del(fl_req_t *q) {
 ** when every request ending now is measured (total_batched; else the total took each one). */
 static inline void fl__stats_flush(const fl_sim_t *s, fl_stats_t *st) {
   if (!st->npend) return;
+  st->wused = true;
   fl_hist_add_many(st->hwin, st->pend, (int)st->npend);
   if (s->total_batched) fl_hist_add_many(st->htotal, st->pend, (int)st->npend);
   st->npend = 0;

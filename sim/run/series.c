@@ -114,8 +114,9 @@ void fl_sim_plan(const fl_model_t *m, fl_stats_plan_t *p) {
 void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries) {
   memset(st, 0, sizeof *st);
   st->nseries = nseries;
-  st->hwin = fl_hist_new();
-  st->htotal = fl_hist_new();
+  FL_ASSERT(s->hists_used + 2 <= s->nhists);
+  st->hwin = &s->hists[s->hists_used++]; fl_hist_init_zeroed(st->hwin);
+  st->htotal = &s->hists[s->hists_used++]; fl_hist_init_zeroed(st->htotal);
   size_t n = s->stride ? s->stride : 1, arrays = (size_t)nseries + FL_CAUSE__COUNT - 1;
   for (int k = 0; k < nseries; k++) st->series[k] = fl_xcalloc(n, sizeof(double));
   for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k] = fl_xcalloc(n, sizeof(double));
@@ -126,8 +127,7 @@ void fl__stats_init(fl_sim_t *s, fl_stats_t *st, int nseries) {
   s->series_alloc += arrays * s->ncons * sizeof(double);
 }
 
-void fl__stats_release(fl_stats_t *st) {
-  free(st->hwin); free(st->htotal);
+void fl__stats_release(fl_stats_t *st) {   /* its histograms are the sim's (s->hists) */
   for (int k = 0; k < FL_SER__COUNT; k++) { free(st->series[k]); free(st->cons[k]); }
   for (int k = 0; k < FL_CAUSE__COUNT; k++) { free(st->cause_series[k]); free(st->cons_cause[k]); }
   memset(st, 0, sizeof *st);

@@ -77,7 +77,7 @@ static void init_callees(fl_sim_t *s, int i) {
 
 static void init_service(fl_sim_t *s, int i) {
   const fl_model_t *m = s->m;
-  const fl_service_t *svc = &m->services[i];
+  fl_service_t *svc = &m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   init_instances(s, i);
   fl__balancer_init(s, i);
@@ -89,7 +89,8 @@ static void init_service(fl_sim_t *s, int i) {
   fl_rng_init(&r->rng_lb, m->seed, svc->name, "balancer");
   fl__stats_init(s, &r->st, FL_SER__COUNT);
   for (int k = 0; k < svc->nendpoints; k++) {
-    const fl_endpoint_t *ep = &svc->endpoints[k];
+    fl_endpoint_t *ep = &svc->endpoints[k];
+    ep->sid = svc->id;
     fl_rng_init(&s->ep[ep->id].rng_work, m->seed, ep->full_name, "work");
     fl_rng_init(&s->ep[ep->id].rng_error, m->seed, ep->full_name, "error");
     fl_rng_init(&s->ep[ep->id].rng_calls, m->seed, ep->full_name, "calls");
@@ -113,6 +114,8 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->warmup = (wu + s->window - 1) / s->window * s->window;
   s->total_batched = s->warmup == 0;
   fl__series_layout(s);
+  s->nhists = 2 * (m->nservices + m->njourneys);
+  s->hists = fl_xcalloc((size_t)(s->nhists ? s->nhists : 1), sizeof *s->hists);
   s->svc = fl_xcalloc((size_t)m->nservices, sizeof *s->svc);
   s->ep = fl_xcalloc((size_t)(m->nendpoints ? m->nendpoints : 1), sizeof *s->ep);
   s->jrn = fl_xcalloc((size_t)(m->njourneys ? m->njourneys : 1), sizeof *s->jrn);
@@ -167,7 +170,7 @@ void fl_sim_release(fl_sim_t *s) {
   while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes); free(s->change_run);
   for (int k = 0; s->m && k < s->m->nendpoints; k++) free(s->ep[k].hwin);
-  free(s->svc); free(s->ep); free(s->jrn);
+  free(s->svc); free(s->ep); free(s->jrn); free(s->hists);
   fl__trace_free(s);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
   memset(s, 0, sizeof *s);

@@ -88,41 +88,51 @@ static void close_scopes(fl_sim_t *s, fl_time_t wstart, fl_time_t wend) {
 
 static const double window_qs[2] = { 0.5, 0.99 };
 
+/* Slot w of a series takes v. A dense run's series start at zero and each slot is written once,
+** so a zero is not written: most of a large model's series (failures by cause, degraded answers,
+** calls that failed) stay zero, and their lines and pages are then never touched. A ring's slots
+** are reused, so it writes every value. */
+static inline void put(const fl_sim_t *s, double *series, size_t w, double v) {
+  if (v != 0 || s->ring) series[w] = v;
+}
+
 /* Window w's counts and quantiles (qv: its p50 and p99) into the series. */
-static void close_counts(fl_stats_t *st, uint32_t w, const int64_t *qv) {
-  st->series[FL_SER_ARRIVALS][w] = (double)st->win.arrivals;
-  st->series[FL_SER_SUCCESSES][w] = (double)st->win.successes;
-  st->series[FL_SER_DEGRADED][w] = (double)st->win.degraded;
-  st->series[FL_SER_FAILURES][w] = (double)st->win.failures;
-  st->series[FL_SER_P50][w] = fl_time_to_sec(qv[0]);
-  st->series[FL_SER_P99][w] = fl_time_to_sec(qv[1]);
-  for (int k = 1; k < FL_CAUSE__COUNT; k++) st->cause_series[k][w] = (double)st->win.cause[k];
+static void close_counts(const fl_sim_t *s, fl_stats_t *st, uint32_t w, const int64_t *qv) {
+  put(s, st->series[FL_SER_ARRIVALS], w, (double)st->win.arrivals);
+  put(s, st->series[FL_SER_SUCCESSES], w, (double)st->win.successes);
+  put(s, st->series[FL_SER_DEGRADED], w, (double)st->win.degraded);
+  put(s, st->series[FL_SER_FAILURES], w, (double)st->win.failures);
+  put(s, st->series[FL_SER_P50], w, fl_time_to_sec(qv[0]));
+  put(s, st->series[FL_SER_P99], w, fl_time_to_sec(qv[1]));
+  for (int k = 1; k < FL_CAUSE__COUNT; k++) put(s, st->cause_series[k], w, (double)st->win.cause[k]);
 }
 
 /* The same from the window histogram; with 'take' it is also reset in the same visit of its
 ** buckets. */
-static void close_stats(fl_stats_t *st, uint32_t w, bool take) {
+static void close_stats(const fl_sim_t *s, fl_stats_t *st, uint32_t w, bool take) {
   int64_t qv[2];
   if (take) fl_hist_take(st->hwin, NULL, window_qs, 2, qv);
   else fl_hist_quantiles(st->hwin, window_qs, 2, qv);
-  close_counts(st, w, qv);
+  close_counts(s, st, w, qv);
 }
 
 /* A service's window: a quiet window's few latencies, all still pending (none flushed, and no
 ** expectation reads the histogram), give its quantiles themselves and go to the total if it takes
-** batches; the histogram is never touched. Else they are flushed into it as usual. */
+** batches; the window histogram is never touched. Else they are flushed into it as usual, and it
+** is emptied at once unless an expectation reads it as the scopes close (reset_windows does). */
 static void close_service_stats(fl_sim_t *s, fl_svc_rt_t *r, uint32_t w) {
   fl_stats_t *st = &r->st;
-  if (r->scoped || st->hwin->count) {
+  if (r->scoped || st->wused) {
     fl__stats_flush(s, st);
-    close_stats(st, w, !r->scoped);
+    close_stats(s, st, w, !r->scoped);
+    st->wused = false;
     return;
   }
   int64_t qv[2];
   fl_hist_quantiles_of(st->pend, (int)st->npend, window_qs, 2, qv);
   if (s->total_batched && st->npend) fl_hist_add_many(st->htotal, st->pend, (int)st->npend);
   st->npend = 0;
-  close_counts(st, w, qv);
+  close_counts(s, st, w, qv);
 }
 
 static void reset_window(fl_stats_t *st) {
@@ -141,13 +151,13 @@ static void close_service(fl_sim_t *s, int i, uint32_t w, fl_time_t len, bool me
   ** it as the scopes close */
   close_service_stats(s, r, slot);
   double util = r->w_workers > 0 ? r->w_busy / r->w_workers : 0, busy = len > 0 ? r->w_busy / (double)len : 0;
-  r->st.series[FL_SER_BUSY][slot] = busy;
-  r->st.series[FL_SER_QUEUE][slot] = len > 0 ? r->w_queue / (double)len : 0;
-  r->st.series[FL_SER_INSTANCES][slot] = r->nup;
-  r->st.series[FL_SER_UTILIZATION][slot] = util;
+  put(s, r->st.series[FL_SER_BUSY], slot, busy);
+  put(s, r->st.series[FL_SER_QUEUE], slot, len > 0 ? r->w_queue / (double)len : 0);
+  put(s, r->st.series[FL_SER_INSTANCES], slot, r->nup);
+  put(s, r->st.series[FL_SER_UTILIZATION], slot, util);
   if (svc->broker) fl__broker_close_window(s, i, slot);
   fl__service_health(s, i, w, util);
-  r->st.series[FL_SER_HEALTH][slot] = r->health;
+  put(s, r->st.series[FL_SER_HEALTH], slot, r->health);
   if (r->nup > 0) {   /* the busiest window's share of its instances' workers */
     double u = busy / ((double)r->nup * svc->workers);
     if (u > r->peak_util_all) r->peak_util_all = u;
@@ -169,10 +179,11 @@ static void reset_windows(fl_sim_t *s, uint32_t w) {
   for (int i = 0; i < s->m->nservices; i++) {
     fl_svc_rt_t *r = &s->svc[i];
     r->w_busy = r->w_queue = r->w_inflight = r->w_workers = 0;
-    reset_window(&r->st);
+    memset(&r->st.win, 0, sizeof r->st.win);
+    if (r->scoped) fl_hist_reset(r->st.hwin);   /* else close_service_stats left it empty */
     for (int x = 0; x < r->ncallees; x++) {
-      r->edge_calls[(size_t)x * s->stride + slot] = (double)r->calls_via[x];
-      r->edge_fails[(size_t)x * s->stride + slot] = (double)r->fail_via[x];
+      put(s, r->edge_calls, (size_t)x * s->stride + slot, (double)r->calls_via[x]);
+      put(s, r->edge_fails, (size_t)x * s->stride + slot, (double)r->fail_via[x]);
     }
     memset(r->fail_via, 0, sizeof *r->fail_via * (size_t)r->ncallees);
     memset(r->calls_via, 0, sizeof *r->calls_via * (size_t)r->ncallees);
@@ -196,7 +207,7 @@ static void close_window(fl_sim_t *s) {
   fl__series_open(s, w);
   for (int i = 0; i < s->m->nservices; i++) close_service(s, i, w, len, measured);
   for (int j = 0; j < s->m->njourneys; j++) {
-    close_stats(&s->jrn[j].st, fl_sim_slot(s, w), false);
+    close_stats(s, &s->jrn[j].st, fl_sim_slot(s, w), false);
     if (s->jrn[j].hsess) s->jrn[j].sess_p99 = fl_time_to_sec(fl_hist_quantile(s->jrn[j].hsess, 0.99));
     fl__journey_health(s, j, w);
   }
