@@ -332,3 +332,52 @@ TEST(invariants_catch_a_latency_total_off_the_answers) {
   expect_broken(&r, "latency total");
   run_free(&r);
 }
+
+/* A window of a few answers closes from its pending latencies alone (fl_hist_quantiles_of); a
+** busier one, or one a hook read mid-window, through its window histogram; a service an
+** expectation scopes always through the histogram. Both ways give the same series and totals: the
+** same run with every service scoped is the reference. Poisson counts around 60 a window put the
+** front on both sides of the 64 quiet ones; the back gets ~120 (busy), the side ~6 (quiet); a
+** hook reads the front's figures every 7 s, and the checker runs after every window. */
+static const char *const quiet_text =
+  "scenario { name = 'quiet', duration = '3m', seed = 11, window = '1s', warmup = '5s' }\n"
+  "service 'front' { workers = 64, queue = math.huge, endpoints = { get = { work = exp '3ms', calls = {\n"
+  "  call 'back.read', call 'back.read', call 'side.read' { p = 0.1 } } } } }\n"
+  "service 'back' { workers = 64, queue = math.huge, endpoints = { read = { work = exp '2ms' } } }\n"
+  "service 'side' { workers = 8, queue = math.huge, endpoints = { read = { work = lognormal { median = '4ms', p99 = '40ms' } } } }\n"
+  "traffic { rate = '60/s', mix = { ['front.get'] = 1 } }\n"
+  "every('7s', function(sim) local x = sim:stats('front') end)\n";
+
+static bool quiet_run(run_t *r, watch_t *x, bool scoped) {
+  if (!start(r, x, put("quiet.lua", quiet_text))) return false;
+  for (int i = 0; i < r->s.m->nservices; i++) r->s.svc[i].scoped = scoped;
+  finish(r);
+  CHECK(r->s.complete);
+  CHECK_MSG(x->broken == 0, "%s: %d windows broke an invariant, first: %s", scoped ? "scoped" : "plain", x->broken, x->why);
+  return true;
+}
+
+TEST(quiet_windows_close_from_their_few_latencies_as_the_histogram_would) {
+  run_t a, b;
+  watch_t xa, xb;
+  bool ok = quiet_run(&a, &xa, false) && quiet_run(&b, &xb, true);
+  if (!ok) { run_free(&a); run_free(&b); return; }
+  int quiet = 0, busy = 0, differ = 0;
+  for (int i = 0; i < a.s.m->nservices; i++) {
+    const fl_stats_t *sa = &a.s.svc[i].st, *sb = &b.s.svc[i].st;
+    for (uint32_t w = 0; w < fl_sim_entries(&a.s); w++) {
+      double n = sa->series[FL_SER_SUCCESSES][w] + sa->series[FL_SER_DEGRADED][w];
+      if (n > 0 && n < FL_STATS_PEND) quiet++; else if (n >= FL_STATS_PEND) busy++;
+      for (int k = 0; k < FL_SER__COUNT; k++) differ += sa->series[k][w] != sb->series[k][w];
+    }
+    CHECK_EQ_INT(sa->htotal->count, sb->htotal->count);
+    CHECK(sa->htotal->sum == sb->htotal->sum && sa->htotal->min == sb->htotal->min && sa->htotal->max == sb->htotal->max);
+    CHECK(fl_hist_quantile(sa->htotal, 0.99) == fl_hist_quantile(sb->htotal, 0.99));
+    CHECK_EQ_INT(sa->htotal->count, sa->total.successes + sa->total.degraded);
+  }
+  note("%d quiet and %d busy service windows, %d values differ", quiet, busy, differ);
+  CHECK(quiet > 200 && busy > 200);   /* both ways were taken, many times */
+  CHECK_EQ_INT(differ, 0);
+  run_free(&a);
+  run_free(&b);
+}
