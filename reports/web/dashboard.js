@@ -1330,6 +1330,9 @@
       });
       ol.appendChild(li);
     });
+    var dropped = this.report.changes_dropped;   /* a run keeps its first changes as records, counts the rest */
+    if (dropped) ol.appendChild(el('li', { cls: 'empty dropped', text: '\u2026 and ' + dropped.toLocaleString('en-US') + ' changes past the first ' +
+      this.report.timeline.length.toLocaleString('en-US') + ', not listed: a flapping subject\u2019s entry counts them' }));
   };
 
   /* The changes hooks and the timed mix made to the model during the run (scenario.changes). */

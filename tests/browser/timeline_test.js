@@ -2,7 +2,8 @@
 // whose server flaps between ok and degraded before it goes down. The JSON report folds the flaps
 // into one episode (the first change carries `episode`, the later ones `folded`); the page must list
 // one entry per episode, saying how often it left its state and how many changes it made, and
-// no entry for a folded change.
+// no entry for a folded change. A run flapping past the cap on change records (6 h of a service
+// paused every 4 s) ends its list with how many changes it leaves out.
 // usage: node tests/browser/timeline_test.js; prints "ok NAME" / "FAIL NAME: why" and
 // "# timeline_test: N passed, N failed".
 'use strict';
@@ -48,6 +49,22 @@ async function main() {
     const at = await page.evaluate(() => FL.dashboard.report.series.t[FL.dashboard.w]);
     check('clicking_the_episode_jumps_to_its_first_change', at <= eps[0].t && eps[0].t < at + (await page.evaluate(() => FL.dashboard.wAt(FL.dashboard.w))), `at t=${at}`);
     check('no_console_errors', errors.length === 0, errors.slice(0, 3).join(' | '));
+
+    // past the run's cap on change records: the list ends saying how many changes it does not show
+    const lua = path.join(dir, 'flapping.lua'), flap = path.join(dir, 'flapping.html');
+    fs.writeFileSync(lua, 'scenario { name = "flapping", duration = "6h", seed = 5, window = "1s", health = { confirm = 1, min_requests = 1 } }\n' +
+      'service "api" { instances = 1, workers = 10, queue = 100, work = const "1ms" }\n' +
+      'traffic { rate = "50/s", mix = { api = 1 } }\n' +
+      'fault { name = "gc", target = "api", kind = "pause", pause = const "2s", every = "4s", at = "10s" }\n');
+    B.faultline(['run', lua, '-q', '--html', flap]);
+    await B.openReport(page, flap, 30000);
+    const rep = JSON.parse(await page.$eval('#fl-report', (e) => e.textContent));
+    const last = await page.$eval('#fl-timeline li:last-child', (l) => ({ text: l.textContent, t: l.getAttribute('data-t') }));
+    const n = (x) => x.toLocaleString('en-US');
+    check('a_capped_timeline_says_how_many_changes_it_leaves_out',
+      rep.changes_dropped > 0 && last.t === null && last.text.includes(`and ${n(rep.changes_dropped)} changes past the first ${n(rep.timeline.length)}`),
+      `changes_dropped ${rep.changes_dropped}, ${rep.timeline.length} records, last entry "${last.text}"`);
+    check('no_console_errors_past_the_cap', errors.length === 0, errors.slice(0, 3).join(' | '));
   }, async () => {
     if (browser) await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
