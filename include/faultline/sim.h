@@ -315,6 +315,10 @@ typedef struct fl_sim {
   fl_engine_t eng;
   fl_model_t *m;
   fl_svc_rt_t *svc;
+  /* each service's instance slots (its r->inst), in a dense array that stays in cache: an arrival
+  ** fetches its service's first instance from here while the service's run state is still on its
+  ** way, so that the two misses overlap instead of following one another */
+  fl_instance_t **inst_of;
   fl_ep_rt_t *ep;
   fl_jrn_rt_t *jrn;
   /* the services' and journeys' window and total latency histograms (fl_stats_t), in one block

@@ -109,6 +109,7 @@ static int check_service(const fl_sim_t *s, int i, int64_t *inflight, char *why,
   if (r->st.npend >= FL_STATS_PEND) return broken(why, n, "service '%s': %u latencies pending", svc->name, r->st.npend);
   if (!r->st.wused && !r->scoped && r->st.hwin->count)
     return broken(why, n, "service '%s': its window histogram holds %llu latencies, none flushed", svc->name, (unsigned long long)r->st.hwin->count);
+  if (s->inst_of[svc->id] != r->inst) return broken(why, n, "service '%s': its instances are not where arrivals look for them", svc->name);
   for (int k = 0; k < svc->nendpoints; k++)
     if (svc->endpoints[k].sid != svc->id) return broken(why, n, "service '%s': endpoint '%s' names service %d", svc->name, svc->endpoints[k].name, svc->endpoints[k].sid);
   if (held != r->st.total.successes + r->st.total.degraded)

@@ -239,6 +239,7 @@ static void drop(fl_sim_t *s, fl_req_t *q, fl_svc_rt_t *r, bool measured) {
 void fl__arrive(fl_sim_t *s, fl_req_t *q) { fl__arrive_from(s, q, s->eng.now); }
 
 void fl__arrive_from(fl_sim_t *s, fl_req_t *q, fl_time_t since) {
+  __builtin_prefetch(s->inst_of[q->ep->sid]);   /* the pick of a single instance (see inst_of) */
   const fl_service_t *svc = q->ep->service;
   fl_svc_rt_t *r = &s->svc[q->ep->sid];
   bool measured = s->eng.now >= s->warmup;

@@ -80,6 +80,7 @@ static void init_service(fl_sim_t *s, int i) {
   fl_service_t *svc = &m->services[i];
   fl_svc_rt_t *r = &s->svc[i];
   init_instances(s, i);
+  s->inst_of[i] = r->inst;
   fl__balancer_init(s, i);
   init_autoscale(s, i);
   r->slow = 1;
@@ -117,6 +118,7 @@ int fl_sim_init(fl_sim_t *s, fl_model_t *m) {
   s->nhists = 2 * (m->nservices + m->njourneys);
   s->hists = fl_xcalloc((size_t)(s->nhists ? s->nhists : 1), sizeof *s->hists);
   s->svc = fl_xcalloc((size_t)m->nservices, sizeof *s->svc);
+  s->inst_of = fl_xcalloc((size_t)(m->nservices ? m->nservices : 1), sizeof *s->inst_of);
   s->ep = fl_xcalloc((size_t)(m->nendpoints ? m->nendpoints : 1), sizeof *s->ep);
   s->jrn = fl_xcalloc((size_t)(m->njourneys ? m->njourneys : 1), sizeof *s->jrn);
   for (int i = 0; i < m->nservices; i++) init_service(s, i);
@@ -170,7 +172,7 @@ void fl_sim_release(fl_sim_t *s) {
   while (s->sess_chunks) { sess_chunk_t *c = s->sess_chunks; s->sess_chunks = c->next; free(c); }
   free(s->fault); free(s->exp); free(s->changes); free(s->change_run);
   for (int k = 0; s->m && k < s->m->nendpoints; k++) free(s->ep[k].hwin);
-  free(s->svc); free(s->ep); free(s->jrn); free(s->hists);
+  free(s->svc); free(s->inst_of); free(s->ep); free(s->jrn); free(s->hists);
   fl__trace_free(s);
   while (s->chunks) { fl_req_chunk_t *c = s->chunks; s->chunks = c->next; free(c); }
   memset(s, 0, sizeof *s);
