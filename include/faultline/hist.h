@@ -25,8 +25,8 @@ typedef struct fl_hist {
 } fl_hist_t;
 
 void fl_hist_init(fl_hist_t *h);
-/* An empty histogram on the heap, to free(). Its buckets come zeroed from the allocator: fresh
-** pages are not written until a value lands in them (a service's histograms use a few of 21 KB). */
+/* An empty histogram on the heap, to free(). Its buckets come zeroed from calloc, which need not
+** write fresh pages: those stay untouched until a value lands in them. */
 fl_hist_t *fl_hist_new(void);
 /* fl_hist_init of a histogram whose memory is already zero (calloc): writes its header only. */
 void fl_hist_init_zeroed(fl_hist_t *h);

@@ -146,9 +146,9 @@ typedef struct fl_change_run {
   fl_time_t into_last[3];     /* ... and the latest of them */
 } fl_change_run_t;
 
-/* A service's answered latencies wait in fl_stats_t.pend until this many: a window with no more
-** than this closes from them alone, its histogram untouched; a busier one's go into hwin this many
-** at a time, their buckets found first so that the histogram's cache misses overlap. */
+/* A service's answered latencies wait in fl_stats_t.pend until this many: a window that gathers
+** fewer closes from them alone, its histogram untouched; a busier one's go into hwin this many at a
+** time, their buckets found first so that the histogram's cache misses overlap. */
 #define FL_STATS_PEND 64
 
 /* Statistics shared by services and journeys. Time integrals are in (count x nanoseconds). */
@@ -322,7 +322,7 @@ typedef struct fl_sim {
   fl_ep_rt_t *ep;
   fl_jrn_rt_t *jrn;
   /* the services' and journeys' window and total latency histograms (fl_stats_t), in one block
-  ** from calloc: so large that it comes as fresh pages, which stay untouched (unwritten, not
+  ** from calloc: a large model's comes as fresh pages, which stay untouched (unwritten, not
   ** resident) until a value lands in them; a service uses a few of its histograms' 21 KB */
   fl_hist_t *hists; int nhists, hists_used;
   fl_time_t end, window, warmup;   /* warmup rounded up to a window boundary */
