@@ -351,7 +351,18 @@
     else this.render();
     this.refreshCharts();
   };
-  Dashboard.prototype.addChange = function (c) { this.report.timeline.push(c); this.prepTimeline(); this.renderTimeline(); this.render(); };
+  /* A streamed change joins the list at its end (the stream sends them in the report's order), so
+  ** that a live run flapping for thousands of changes does not rebuild the list at each one. */
+  Dashboard.prototype.addChange = function (c) {
+    var tl = this.report.timeline;
+    tl.push(c);
+    if (tl.length === 1 || !this.tlLast) { this.prepTimeline(); this.renderTimeline(); }
+    else {
+      this.depthOf(c);
+      if (c.folded == null) byId('fl-timeline').appendChild(this.timelineItem(c));
+    }
+    this.render();
+  };
   Dashboard.prototype.addFault = function (f) { this.report.faults.push(f); this.renderFaultbar(); this.render(); this.refreshCharts(); };
 
   function zeros(n) { var a = new Array(n); for (var i = 0; i < n; i++) a[i] = 0; return a; }
@@ -1299,13 +1310,33 @@
   /* ---- timeline, expectations, faults, journeys ---- */
 
   Dashboard.prototype.prepTimeline = function () {
-    /* depth in its cascade: how many "after" links lead back to a root */
-    var last = {};
-    this.report.timeline.forEach(function (c) {
-      var subj = c.service || c.journey;
-      c._depth = c.after && last[c.after] != null ? Math.min(3, last[c.after] + 1) : 0;
-      last[subj] = c.to === 'ok' ? null : c._depth;
+    this.tlLast = {};
+    this.report.timeline.forEach(this.depthOf, this);
+  };
+
+  /* A change's depth in its cascade: how many "after" links lead back to a root. */
+  Dashboard.prototype.depthOf = function (c) {
+    var last = this.tlLast, subj = c.service || c.journey;
+    c._depth = c.after && last[c.after] != null ? Math.min(3, last[c.after] + 1) : 0;
+    last[subj] = c.to === 'ok' ? null : c._depth;
+  };
+
+  Dashboard.prototype.timelineItem = function (c) {
+    var self = this, subj = c.service || c.journey, ep = c.episode;
+    var li = el('li', { 'data-t': c.t, 'data-base': 'depth' + (c._depth || 0), cls: 'depth' + (c._depth || 0), title: 'jump to t=' + fmtT(c.t) }, [
+      el('span', { cls: 't', text: fmtT(c.t) }),
+      el('span', { cls: 'subj' }, [el('span', { cls: 'chip ' + (ep ? ep.worst : c.to), text: (c.journey ? 'journey ' : '') + subj }), ' ',
+        ep ? c.from + ' \u21c4 ' + ep.worst : c.from + ' \u2192 ' + c.to]),
+      el('span', { cls: 'why', text: (ep ? 'flapping: left ' + c.from + ' ' + ep.flaps + ' times, ' + ep.changes + ' changes to t=' + fmtT(ep.last) +
+        ', back ' + ep.ends + '; first ' : '') + c.reason + (c.after ? '  (after ' + c.after + ')' : '') })
+    ]);
+    li.addEventListener('click', function () {
+      self.stop();
+      self.seekTime(c.t);
+      var n = c.service ? self.svc[c.service] : self.jrn[c.journey];
+      if (n) { n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash'); setTimeout(function () { n.g.classList.remove('flash'); }, 2000); }
     });
+    return li;
   };
 
   Dashboard.prototype.renderTimeline = function () {
@@ -1313,22 +1344,7 @@
     clear(ol);
     if (!this.report.timeline.length) { ol.appendChild(el('li', { cls: 'empty', text: 'no health changes: every service stayed ok' })); return; }
     this.report.timeline.forEach(function (c) {
-      if (c.folded != null) return;   /* a flapping subject's later changes: its episode's entry tells them */
-      var subj = c.service || c.journey, ep = c.episode;
-      var li = el('li', { 'data-t': c.t, 'data-base': 'depth' + (c._depth || 0), cls: 'depth' + (c._depth || 0), title: 'jump to t=' + fmtT(c.t) }, [
-        el('span', { cls: 't', text: fmtT(c.t) }),
-        el('span', { cls: 'subj' }, [el('span', { cls: 'chip ' + (ep ? ep.worst : c.to), text: (c.journey ? 'journey ' : '') + subj }), ' ',
-          ep ? c.from + ' \u21c4 ' + ep.worst : c.from + ' \u2192 ' + c.to]),
-        el('span', { cls: 'why', text: (ep ? 'flapping: left ' + c.from + ' ' + ep.flaps + ' times, ' + ep.changes + ' changes to t=' + fmtT(ep.last) +
-          ', back ' + ep.ends + '; first ' : '') + c.reason + (c.after ? '  (after ' + c.after + ')' : '') })
-      ]);
-      li.addEventListener('click', function () {
-        self.stop();
-        self.seekTime(c.t);
-        var n = c.service ? self.svc[c.service] : self.jrn[c.journey];
-        if (n) { n.g.classList.remove('flash'); void n.g.getBBox(); n.g.classList.add('flash'); setTimeout(function () { n.g.classList.remove('flash'); }, 2000); }
-      });
-      ol.appendChild(li);
+      if (c.folded == null) ol.appendChild(self.timelineItem(c));   /* a flapping subject's later changes: its episode's entry tells them */
     });
     var dropped = this.report.changes_dropped;   /* a run keeps its first changes as records, counts the rest */
     if (dropped) ol.appendChild(el('li', { cls: 'empty dropped', text: '\u2026 and ' + dropped.toLocaleString('en-US') + ' changes past the first ' +

@@ -149,6 +149,15 @@ async function main() {
       null, { timeout: 20000 }).catch(() => {});
     const gw = await nodeClass(page, 'gateway');
     check('its_caller_changes_state', !/\bok\b/.test(gw), gw);
+    // the streamed changes were appended one by one; the list equals one drawn from scratch
+    const lists = await page.evaluate(() => {
+      const read = () => Array.from(document.querySelectorAll('#fl-timeline li')).map((l) => l.getAttribute('data-base') + '|' + l.textContent);
+      const live = read(), d = FL.dashboard;
+      d.prepTimeline(); d.renderTimeline();
+      return { live, fresh: read(), n: d.report.timeline.length };
+    });
+    check('the_streamed_timeline_equals_one_drawn_at_once', lists.n >= 2 && lists.live.length === lists.n && JSON.stringify(lists.live) === JSON.stringify(lists.fresh),
+      `${lists.n} changes, ${lists.live.length} entries streamed: ${lists.live.slice(0, 3).join(' / ')} vs ${lists.fresh.slice(0, 3).join(' / ')}`);
     await page.screenshot({ path: path.join(OUT, 'live-crash.png') });
 
     // one speed control, showing the server's speed
