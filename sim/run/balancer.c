@@ -119,7 +119,9 @@ void fl__balancer_release(fl_svc_rt_t *r) {
 ** miss to memory. random and p2c know their next picks ahead: the next draws of their stream,
 ** taken here from a copy of it (the stream itself does not move, and no choice changes). So
 ** each pick asks the memory for the next one's instance (and p2c's leaves) while the request it
-** chose goes on; if the rotation changes meanwhile, the fetch was merely wasted. */
+** chose goes on; if the rotation changes meanwhile, the fetch was merely wasted. (gcc drops the
+** calls of a function not inlined that does nothing but prefetch, taking it for one without
+** effects; this one survives by its draws. A helper made only of prefetches must be inlined.) */
 #define PREFETCH_FROM 4096
 
 static void prefetch_next(const fl_svc_rt_t *r, bool two) {
